@@ -1,0 +1,47 @@
+/*
+ * devmgr/call.h - parameter-block calls with an explicit machine.
+ *
+ * Apple's PBReadAsync() and friends are thin wrappers around dm_call() on
+ * the current machine. Embedders that drive clients as state machines call
+ * dm_call() with a sync trap word and wait for the pb_done hook instead of
+ * blocking, so that no event loop is ever nested.
+ */
+#ifndef DEVMGR_CALL_H
+#define DEVMGR_CALL_H
+
+#include <stdint.h>
+#include "devmgr/machine.h"
+#include "Files.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Send pb to a driver. trap is the full trap word: 0xA000 + the call
+ * (_Open ... _KillIO) + 0x0400 for async or 0x0200 for immediate. The
+ * request is checked, queued and dispatched exactly as the Device Manager
+ * does; dm_call never waits. Returns:
+ *  - the error that refused the call (also posted in ioResult; no driver code
+ *    ran and no completion routine will run);
+ *  - for immediate calls and for requests that completed before dm_call
+ *    returned: the posted result;
+ *  - otherwise noErr, with ioResult > 0 until the request completes.
+ */
+OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap);
+
+/*
+ * Wait for pb to complete, letting interrupt-level events run, and return
+ * its result. A wait that can never end (no interrupt-level event is left)
+ * is reported as sync-deadlock and returns with ioResult still > 0; a wait
+ * at interrupt level is reported as sync-at-interrupt and returns at once.
+ */
+OSErr dm_wait(dm_machine *m, ParmBlkPtr pb);
+
+/* dm_call() then, for a sync trap word, dm_wait(): what PBReadSync() does. */
+OSErr dm_call_wait(dm_machine *m, ParmBlkPtr pb, uint16_t trap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DEVMGR_CALL_H */

@@ -1,0 +1,96 @@
+/*
+ * devmgr/machine.h - one simulated Macintosh: its unit table, its drivers,
+ * its execution level and its rule checker.
+ *
+ * Every simulator-facing call takes the machine explicitly, so one process
+ * can hold several independent machines. Apple's own calls (PBReadAsync,
+ * IOCommandIsComplete, ...) name no machine: they act on the *current*
+ * machine, which devmgr sets while it runs driver code, completion routines
+ * and interrupt handlers, and which an embedder sets with dm_machine_enter()
+ * before calling them from client code.
+ */
+#ifndef DEVMGR_MACHINE_H
+#define DEVMGR_MACHINE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "devmgr/platform.h"
+#include "devmgr/trace.h"
+#include "devmgr/rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dm_machine dm_machine;
+
+/* How broken rules are handled. */
+typedef enum dm_check_mode {
+  DM_CHECK_STRICT = 0, /* report each violation; the run fails (default) */
+  DM_CHECK_PERMISSIVE, /* report each violation as a warning */
+  DM_CHECK_OFF         /* do not check (benchmark reference only) */
+} dm_check_mode;
+
+/* Called once per violation, after its trace record. */
+typedef void (*dm_violation_fn)(void *ctx, const dm_violation *v);
+/* Called when a PB call finished: its result is posted and its completion
+ * routine (if any) has run. Lets an embedder resume a client blocked in a
+ * sync call without nesting event loops. */
+typedef void (*dm_pb_done_fn)(void *ctx, void *pb);
+
+typedef struct dm_machine_config {
+  dm_platform     platform;    /* required */
+  uint16_t        units;       /* initial unit-table entries (default 64, grows by 4 to 1024) */
+  uint32_t        slots;       /* command slots preallocated (default 256, doubles when exhausted) */
+  dm_check_mode   check;
+  dm_trace_fn     trace;       /* optional */
+  void           *trace_ctx;
+  dm_violation_fn violation;   /* optional */
+  void           *violation_ctx;
+  dm_pb_done_fn   pb_done;     /* optional */
+  void           *pb_done_ctx;
+} dm_machine_config;
+
+/* Create a machine. Returns NULL when out of memory or when cfg lacks a
+ * platform function. The config is copied. */
+dm_machine *dm_machine_new(const dm_machine_config *cfg);
+/* Destroy a machine: finalizes nothing, frees everything devmgr allocated.
+ * Parameter blocks still in flight stay owned by their callers. */
+void dm_machine_free(dm_machine *m);
+
+/* Make m the current machine for Apple-named calls made by this thread;
+ * returns the previous one, to give back to dm_machine_leave(). */
+dm_machine *dm_machine_enter(dm_machine *m);
+void dm_machine_leave(dm_machine *prev);
+/* The current machine, or NULL. */
+dm_machine *dm_machine_current(void);
+
+/*
+ * Run fn(arg) on machine m at level lvl, as the hardware or the scheduler
+ * would: m becomes current, the execution level becomes lvl, and when the
+ * level drops back below DM_LVL_SIH every secondary interrupt handler queued
+ * meanwhile runs, one at a time, in order. Simulated devices deliver their
+ * interrupts through this call.
+ */
+void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void *arg);
+/* The execution level m is running at now. */
+dm_level dm_machine_level(const dm_machine *m);
+/* The platform m was created with. */
+const dm_platform *dm_machine_platform(const dm_machine *m);
+
+/* Name the client whose calls follow (copied into `call` trace records;
+ * the string must outlive the calls). NULL for none. */
+void dm_machine_set_client(dm_machine *m, const char *client);
+
+/* Number of violations reported so far, in total and for one rule. */
+uint32_t dm_machine_violations(const dm_machine *m);
+uint32_t dm_machine_rule_count(const dm_machine *m, dm_rule rule);
+/* Number of commands in flight (dispatched or queued, not yet complete). */
+uint32_t dm_machine_inflight(const dm_machine *m);
+/* Bytes of devmgr-owned state per command slot (for the memory budget). */
+size_t dm_machine_slot_bytes(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DEVMGR_MACHINE_H */

@@ -1,0 +1,91 @@
+/*
+ * devmgr/trace.h - the events the Device Manager reports as it works.
+ *
+ * devmgr emits one dm_trace_rec per observable step of a request (call,
+ * enqueue, dispatch, return, complete, callback, done, ...) to a hook that the
+ * embedding installs. devmgr does no formatting and no I/O here: sim/ turns
+ * records into jsonl, text, Chrome JSON or VCD. A record is only valid during
+ * the hook call; its strings are owned by devmgr.
+ */
+#ifndef DEVMGR_TRACE_H
+#define DEVMGR_TRACE_H
+
+#include <stdint.h>
+#include "devmgr/platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Record kinds. The names are the `ev` values of the jsonl trace (a contract). */
+#define DM_EV_MAP(XX)                                                          \
+  XX(INSTALL, "install")     /* a driver was installed in a unit */            \
+  XX(REMOVE, "remove")       /* a driver left its unit */                      \
+  XX(CALL, "call")           /* a client made a PB call */                     \
+  XX(REJECT, "reject")       /* refused before any driver code ran */          \
+  XX(ENQUEUE, "enqueue")     /* the PB was put on dCtlQHdr */                  \
+  XX(DISPATCH, "dispatch")   /* DoDriverIO was entered */                      \
+  XX(RETURN, "return")       /* DoDriverIO returned */                         \
+  XX(COMPLETE, "complete")   /* a command completed, result posted */          \
+  XX(CALLBACK, "callback")   /* the completion routine runs */                 \
+  XX(DONE, "done")           /* a sync call returns to its client */           \
+  XX(FLAGS, "flags")         /* dCtlFlags changed */                           \
+  XX(VIOLATION, "violation") /* a rule was broken */                           \
+  XX(WARNING, "warning")     /* something dubious that breaks no rule */
+
+typedef enum dm_ev {
+#define XX(id, name) DM_EV_##id,
+  DM_EV_MAP(XX)
+#undef XX
+  DM_EV_COUNT
+} dm_ev;
+
+/* Commands as the jsonl trace names them; the values are IOCommandCode's. */
+#define DM_CODE_MAP(XX)                                                        \
+  XX(OPEN, 0, "open")                                                          \
+  XX(CLOSE, 1, "close")                                                        \
+  XX(READ, 2, "read")                                                          \
+  XX(WRITE, 3, "write")                                                        \
+  XX(CONTROL, 4, "control")                                                    \
+  XX(STATUS, 5, "status")                                                      \
+  XX(KILLIO, 6, "killio")                                                      \
+  XX(INITIALIZE, 7, "initialize")                                              \
+  XX(FINALIZE, 8, "finalize")                                                  \
+  XX(REPLACE, 9, "replace")                                                    \
+  XX(SUPERSEDED, 10, "superseded")
+
+/* Call modes / command kinds; the values are IOCommandKind's bits. */
+#define DM_MODE_SYNC 1u
+#define DM_MODE_ASYNC 2u
+#define DM_MODE_IMMEDIATE 4u
+
+typedef struct dm_trace_rec {
+  uint64_t    t;       /* simulated time, ns */
+  uint8_t     ev;      /* dm_ev */
+  uint8_t     lvl;     /* dm_level at which it happened */
+  uint8_t     code;    /* IOCommandCode of a call or dispatch (DM_CODE_MAP) */
+  uint8_t     mode;    /* DM_MODE_* of a call or dispatch */
+  int16_t     ref;     /* driver refNum, 0 if none */
+  int16_t     result;  /* result (reject, complete, callback, done) or status (return) */
+  uint16_t    flags;   /* dCtlFlags (flags records) */
+  uint32_t    runtime; /* driverRuntime (install records) */
+  uint64_t    id;      /* IOCommandID as an integer, 0 if none */
+  const void *pb;      /* the parameter block, NULL if the command has none */
+  const char *name;    /* driver name (install/remove), client (call) */
+  const char *rule;    /* rule id (violation) */
+  const char *msg;     /* one-line explanation (violation, warning) */
+} dm_trace_rec;
+
+/* The trace hook. It must not call back into the Device Manager. */
+typedef void (*dm_trace_fn)(void *ctx, const dm_trace_rec *rec);
+
+/* Names for the enums above; "?" for values out of range. Never NULL. */
+const char *dm_ev_name(unsigned ev);
+const char *dm_code_name(unsigned code);
+const char *dm_mode_name(unsigned mode);
+const char *dm_level_name(unsigned lvl);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DEVMGR_TRACE_H */

@@ -1,0 +1,253 @@
+/*
+ * call.c - the path of a parameter-block call: refNum to DCE, the checks
+ * that may refuse it, then immediate dispatch or the queue.
+ *
+ * Steps (DESIGN.md, "The path of one request"):
+ *   1. refNum -> DCE through the unit table; Open finds the driver by name.
+ *   2. Read/Write: ioActCount = 0. ioResult = 1, ioTrap, qType = ioQType.
+ *   3. Enable bit and dOpened checks. A refused call posts its error and
+ *      returns it; no driver code and no completion routine runs.
+ *   4. Open, Close and KillIO always reach a native driver as immediate
+ *      commands, as do Immed calls. Their result is DoDriverIO's return.
+ *   5. Everything else is queued: non-concurrent drivers take it from
+ *      dCtlQHdr one at a time; concurrent ones get it at once (on dCtlQHdr
+ *      too unless kDriverQueuesIOPB).
+ * dm_call never waits; dm_wait lets interrupt-level events run until the
+ * request is complete, and reports a wait that can never end.
+ */
+#include <string.h>
+
+#include "dm-int.h"
+
+static OSErr reject(dm_machine *m, ParmBlkPtr pb, int16_t ref, OSErr err, bool post)
+{
+  if (post)
+    pb->ioParam.ioResult = err;
+  dm__trace(m, DM_EV_REJECT, ref, pb, 0, 0, 0, err);
+  return err;
+}
+
+/* Open finds its driver by name (case-insensitive), not by refNum. */
+static int16_t find_by_pname(const dm_machine *m, const unsigned char *pname)
+{
+  return pname != NULL ? dm__find(m, (const char *)pname + 1, pname[0]) : 0;
+}
+
+static OSErr enable_check(const dm_unit *u, unsigned code)
+{
+  uint16_t f = (uint16_t)u->dce.dCtlFlags;
+  switch (code) {
+  case kReadCommand:
+    if (!(f & dReadEnableMask)) return readErr;
+    break;
+  case kWriteCommand:
+    if (!(f & dWritEnableMask)) return writErr;
+    break;
+  case kControlCommand:
+  case kKillIOCommand:
+    if (!(f & dCtlEnableMask)) return controlErr;
+    break;
+  case kStatusCommand:
+    if (!(f & dStatEnableMask)) return statusErr;
+    break;
+  default:
+    return noErr;
+  }
+  return (f & dOpenedMask) ? noErr : notOpenErr;
+}
+
+/* Open, Close, KillIO and Immed calls: straight to the driver, no queue. */
+static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si)
+{
+  dm_slot *s = &m->slots[si];
+  ParmBlkPtr pb = s->pb;
+  uint8_t code = s->code;
+  uint64_t id = dm__slot_id(m, si);
+  int16_t ref = s->ref;
+  s->state = DM_SLOT_ACTIVE;
+  s->flags |= DM_SLOTF_DISPATCHED;
+  s->t_dispatch = dm__now(m);
+  u->active++;
+
+  if (code == kCloseCommand && u->opens == 0) {
+    dm__complete(m, si, noErr); /* closing a closed driver: nothing to do */
+    return noErr;
+  }
+  bool first_open = code == kOpenCommand && u->opens == 0;
+  if (first_open)
+    dm__set_flags(u, dOpenedMask, 0);
+  dm__trace(m, DM_EV_DISPATCH, ref, pb, id, code, DM_MODE_IMMEDIATE, 0);
+  IOCommandContents c = { .pb = pb };
+  OSErr st = dm__driver_call(u, id, c, code, kImmediateIOCommandKind);
+  dm__trace(m, DM_EV_RETURN, ref, NULL, id, code, DM_MODE_IMMEDIATE, st);
+  OSErr result = st > 0 ? noErr : st;
+
+  switch (code) {
+  case kOpenCommand:
+    if (result == noErr) {
+      u->opens++;
+      pb->ioParam.ioRefNum = ref;
+    } else if (first_open) {
+      dm__set_flags(u, 0, dOpenedMask);
+      pb->ioParam.ioRefNum = 0;
+    }
+    break;
+  case kCloseCommand:
+    if (result != closErr && u->opens > 0 && --u->opens == 0)
+      dm__set_flags(u, 0, dOpenedMask);
+    break;
+  case kKillIOCommand:
+    if (result == noErr)
+      dm__abort_queue(m, u, abortErr);
+    break;
+  default:
+    break;
+  }
+  si = dm__slot_lookup(m, id);
+  if (si != DM_NO_SLOT)
+    dm__complete(m, si, result);
+  return result;
+}
+
+/* Status csCode 1 never reaches the driver: the Device Manager answers with
+ * the DCE handle in csParam. */
+static OSErr status_dce_handle(dm_machine *m, dm_unit *u, uint32_t si)
+{
+  DCtlHandle h = &u->dcep;
+  memcpy(m->slots[si].pb->cntrlParam.csParam, &h, sizeof h);
+  m->slots[si].state = DM_SLOT_ACTIVE;
+  u->active++;
+  dm__complete(m, si, noErr);
+  return noErr;
+}
+
+OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
+{
+  if (m == NULL || pb == NULL)
+    return paramErr;
+  unsigned code = trap & 0xFF;
+  uint8_t mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
+               : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE
+                                        : DM_MODE_SYNC;
+  if ((trap & 0xF900) != 0xA000 || code > kKillIOCommand)
+    return paramErr;
+
+  int16_t ref = code == kOpenCommand ? find_by_pname(m, pb->ioParam.ioNamePtr)
+                                     : pb->ioParam.ioRefNum;
+  dm__trace(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, mode, 0);
+
+  uint32_t busy = dm__slot_of_pb(m, pb);
+  if (busy != DM_NO_SLOT) {
+    /* Refuse without touching the block: it is still on some queue. */
+    char hist[256];
+    dm__history(m, busy, hist, sizeof hist);
+    dm__violation(m, DM_RULE_PB_IN_FLIGHT_REUSED, ref, pb, dm__slot_id(m, busy),
+                  "%s %s sent with a parameter block still in flight (%s); the call is "
+                  "refused with paramErr",
+                  dm_code_name(code), dm_mode_name(mode), hist);
+    return reject(m, pb, ref, paramErr, false);
+  }
+  if (mode == DM_MODE_SYNC) {
+    pb->ioParam.ioCompletion = NULL;
+    if (m->level != DM_LVL_TASK) {
+      dm__violation(m, DM_RULE_SYNC_AT_INTERRUPT, ref, pb, 0,
+                    "%s sync called at %s level, where the wait could never end; the call "
+                    "is refused with paramErr",
+                    dm_code_name(code), dm_level_name(m->level));
+      return reject(m, pb, ref, paramErr, true);
+    }
+  }
+
+  dm_unit *u;
+  OSErr err = code == kOpenCommand ? (ref != 0 ? dm__unit_map(m, ref, &u) : dInstErr)
+                                   : dm__unit_map(m, ref, &u);
+  if (err != noErr)
+    return reject(m, pb, ref, err, true);
+  if (code == kReadCommand || code == kWriteCommand)
+    pb->ioParam.ioActCount = 0;
+  pb->ioParam.ioResult = ioInProgress;
+  pb->ioParam.ioTrap = (short)trap;
+  pb->ioParam.qType = ioQType;
+  if ((err = enable_check(u, code)) != noErr)
+    return reject(m, pb, ref, err, true);
+
+  uint32_t si = dm__slot_alloc(m);
+  if (si == DM_NO_SLOT)
+    return reject(m, pb, ref, memFullErr, true);
+  dm_slot *s = &m->slots[si];
+  s->pb = pb;
+  s->ref = ref;
+  s->code = (uint8_t)code;
+  s->mode = mode;
+  s->t_call = dm__now(m);
+  s->state = DM_SLOT_QUEUED;
+  pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)dm__slot_id(m, si);
+
+  if (code == kStatusCommand && pb->cntrlParam.csCode == 1) {
+    s->kind = kImmediateIOCommandKind;
+    return status_dce_handle(m, u, si);
+  }
+  if (mode == DM_MODE_IMMEDIATE || code == kOpenCommand || code == kCloseCommand ||
+      code == kKillIOCommand) {
+    s->kind = kImmediateIOCommandKind;
+    return immediate(m, u, si);
+  }
+  s->kind = mode == DM_MODE_ASYNC ? kAsynchronousIOCommandKind : kSynchronousIOCommandKind;
+
+  bool concurrent = (u->runtime & kDriverIsConcurrent) != 0;
+  if (u->state == DM_UNIT_DRAINING || !concurrent || !(u->runtime & kDriverQueuesIOPB)) {
+    dm__enqueue(&u->dce.dCtlQHdr, (QElemPtr)pb);
+    s->flags |= DM_SLOTF_ONQ;
+    dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, mode, 0);
+  }
+  if (u->state == DM_UNIT_DRAINING) {
+    s->flags |= DM_SLOTF_HELD;
+    u->held++;
+    return noErr;
+  }
+  u->queued++;
+  if (concurrent)
+    dm__dispatch(m, u, si);
+  else
+    dm__kick(m, u);
+  /* An async block may already be complete and even freed by its completion
+   * routine, so it is not read again here. */
+  return mode == DM_MODE_SYNC && pb->ioParam.ioResult <= 0 ? pb->ioParam.ioResult : noErr;
+}
+
+OSErr dm_wait(dm_machine *m, ParmBlkPtr pb)
+{
+  if (pb->ioParam.ioResult <= 0)
+    return pb->ioParam.ioResult;
+  if (m->level != DM_LVL_TASK)
+    return pb->ioParam.ioResult; /* interrupts cannot wait; dm_call refuses such calls */
+  while (pb->ioParam.ioResult > 0) {
+    if (!m->cfg.platform.step_interrupts(m->cfg.platform.ctx)) {
+      uint32_t si = dm__slot_of_pb(m, pb);
+      char hist[256] = "unknown request";
+      if (si != DM_NO_SLOT)
+        dm__history(m, si, hist, sizeof hist);
+      dm__violation(m, DM_RULE_SYNC_DEADLOCK, si != DM_NO_SLOT ? m->slots[si].ref : 0, pb,
+                    si != DM_NO_SLOT ? dm__slot_id(m, si) : 0,
+                    "a sync call waits, and no interrupt, timer or device is left that could "
+                    "complete it (%s)",
+                    hist);
+      /* Abort it, so that the caller's block (often on its stack) is on no
+       * queue once the call returns. */
+      if (si != DM_NO_SLOT)
+        dm__complete(m, si, abortErr);
+      break;
+    }
+  }
+  return pb->ioParam.ioResult;
+}
+
+OSErr dm_call_wait(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
+{
+  OSErr err = dm_call(m, pb, trap);
+  if ((trap & (DM_TRAP_ASYNC | DM_TRAP_IMMED)) || m == NULL || pb == NULL)
+    return err;
+  if (pb->ioParam.ioResult <= 0)
+    return pb->ioParam.ioResult;
+  return dm_wait(m, pb);
+}

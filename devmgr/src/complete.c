@@ -1,0 +1,211 @@
+/*
+ * complete.c - completing requests: IOCommandIsComplete, IODone, the
+ * Device Manager's own completions (KillIO aborts, empty transfers, requests
+ * left behind by a removed driver), and GetIOCommandInfo.
+ *
+ * Order of a completion, as the classic IODone does it: drvrActive cleared
+ * (non-concurrent), PB taken off dCtlQHdr, result posted in ioResult,
+ * completion routine run (async) or the sync caller released, and only then
+ * the next request of a non-concurrent driver started.
+ *
+ * IOCommandIsComplete is where most broken rules show: the ID must name a
+ * live, dispatched, non-immediate command; the call must not come from
+ * hardware-interrupt level; the PB must be off any driver-private queue and
+ * still hold ioInProgress.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "dm-int.h"
+
+void dm__complete(dm_machine *m, uint32_t si, OSErr result)
+{
+  dm_slot *s = &m->slots[si];
+  ParmBlkPtr pb = s->pb;
+  dm_unit *u = dm__unit(m, s->ref);
+  if (u != NULL && pb != NULL && (s->flags & DM_SLOTF_ONQ))
+    dm__dequeue(&u->dce.dCtlQHdr, (QElemPtr)pb);
+  if (s->privq != NULL && pb != NULL)
+    dm__dequeue(s->privq, (QElemPtr)pb);
+  s->privq = NULL;
+  bool was_active = s->state == DM_SLOT_ACTIVE;
+  if (u != NULL) {
+    if (was_active)
+      u->active--;
+    else if (s->flags & DM_SLOTF_HELD)
+      u->held--;
+    else
+      u->queued--;
+    if (was_active && !(u->runtime & kDriverIsConcurrent) && s->kind != kImmediateIOCommandKind)
+      dm__set_flags(u, 0, drvrActiveMask);
+  }
+  s->flags &= (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD);
+  s->result = result > 0 ? noErr : result;
+  s->t_done = dm__now(m);
+  uint64_t id = dm__slot_id(m, si);
+  int16_t ref = s->ref, posted = s->result;
+  uint8_t code = s->code, mode = s->mode;
+  dm__slot_release(m, si);
+
+  if (pb != NULL) {
+    pb->ioParam.ioResult = posted;
+    dm__trace(m, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
+    if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
+      dm__trace(m, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
+      dm_machine *prev = dm__enter(m);
+      pb->ioParam.ioCompletion(pb);
+      dm_machine_leave(prev);
+    } else if (mode == DM_MODE_SYNC) {
+      dm__trace(m, DM_EV_DONE, ref, pb, id, code, mode, posted);
+    }
+    if (m->cfg.pb_done != NULL)
+      m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
+  }
+  if (u == NULL || u->state == DM_UNIT_GONE)
+    return;
+  if (u->state == DM_UNIT_DRAINING) {
+    if (u->active == 0 && u->queued == 0 && u->lifecycle.idx == DM_EVENT_IDLE) {
+      u->lifecycle.t = dm__now(m);
+      m->cfg.platform.arm(m->cfg.platform.ctx, &u->lifecycle);
+    }
+    if (u->active != 0 || u->queued != 0)
+      dm__kick(m, u);
+    return;
+  }
+  if (!(u->runtime & kDriverIsConcurrent))
+    dm__kick(m, u);
+}
+
+void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
+{
+  /* Only what is queued now: completion routines that send new requests
+   * append them behind, and those are not aborted. */
+  uint32_t n = 0;
+  for (QElemPtr e = u->dce.dCtlQHdr.qHead; e != NULL; e = e->qLink)
+    n++;
+  u->killing = 1;
+  while (n-- > 0) {
+    QElemPtr head = u->dce.dCtlQHdr.qHead;
+    if (head == NULL)
+      break;
+    uint32_t si = dm__slot_of_pb(m, head);
+    if (si == DM_NO_SLOT)
+      dm__dequeue(&u->dce.dCtlQHdr, head); /* not a request: drop it from the queue */
+    else
+      dm__complete(m, si, result);
+  }
+  u->killing = 0;
+  dm__set_flags(u, 0, drvrActiveMask);
+  if (!(u->runtime & kDriverIsConcurrent))
+    dm__kick(m, u);
+}
+
+/* Why an ID is not live: it named a command that completed already, or it
+ * was never issued. */
+static void report_dead_id(dm_machine *m, uint64_t id, const char *call)
+{
+  uint64_t lo = id & 0xFFFFFFFFu;
+  uint32_t gen = (uint32_t)(id >> 32);
+  if (lo != 0 && lo <= m->nslots && gen != 0) {
+    uint32_t i = (uint32_t)(lo - 1);
+    const dm_slot *s = &m->slots[i];
+    bool same = s->gen == gen && s->state == DM_SLOT_DONE;
+    if (same || gen < s->gen) {
+      char hist[256] = "its history is gone: the slot was reused";
+      if (same)
+        dm__history(m, i, hist, sizeof hist);
+      dm__violation(m, DM_RULE_COMPLETE_TWICE, same ? s->ref : 0, NULL, id,
+                    "%s(id %#" PRIx64 ") for a command that already completed (%s)", call, id,
+                    hist);
+      return;
+    }
+  }
+  dm__violation(m, DM_RULE_COMPLETE_UNKNOWN_ID, 0, NULL, id,
+                "%s(id %#" PRIx64 "): no command with this ID was ever issued", call, id);
+}
+
+OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
+{
+  dm_machine *m = dm_machine_current();
+  if (m == NULL)
+    return paramErr;
+  uint64_t id = (uint64_t)(uintptr_t)theID;
+  uint32_t si = dm__slot_lookup(m, id);
+  if (si == DM_NO_SLOT) {
+    report_dead_id(m, id, "IOCommandIsComplete");
+    return paramErr;
+  }
+  dm_slot *s = &m->slots[si];
+  char hist[256];
+  if (dm__checking(m))
+    dm__history(m, si, hist, sizeof hist);
+  if (s->kind == kImmediateIOCommandKind) {
+    dm__violation(m, DM_RULE_COMPLETE_IMMEDIATE, s->ref, s->pb, id,
+                  "IOCommandIsComplete for an immediate command (%s)", hist);
+    return paramErr;
+  }
+  if (s->state == DM_SLOT_QUEUED) {
+    dm__violation(m, DM_RULE_COMPLETE_WHILE_QUEUED, s->ref, s->pb, id,
+                  "IOCommandIsComplete for a request still waiting on dCtlQHdr, never "
+                  "dispatched (%s)",
+                  hist);
+    return paramErr;
+  }
+  if (m->level == DM_LVL_HWI)
+    dm__violation(m, DM_RULE_COMPLETE_AT_HW_INTERRUPT, s->ref, s->pb, id,
+                  "IOCommandIsComplete at hardware-interrupt level (%s)", hist);
+  s = &m->slots[si];
+  if (s->privq != NULL)
+    dm__violation(m, DM_RULE_COMPLETE_WHILE_QUEUED, s->ref, s->pb, id,
+                  "IOCommandIsComplete while the PB is still on the driver's own queue; the "
+                  "Device Manager takes it off (%s)",
+                  hist);
+  s = &m->slots[si];
+  if (s->pb != NULL && s->pb->ioParam.ioResult != ioInProgress &&
+      !(s->flags & DM_SLOTF_WROTE_RESULT) && dm__checking(m)) {
+    s->flags |= DM_SLOTF_WROTE_RESULT;
+    dm__violation(m, DM_RULE_DRIVER_WROTE_IORESULT, s->ref, s->pb, id,
+                  "ioResult was %d when IOCommandIsComplete was called (%s)",
+                  s->pb->ioParam.ioResult, hist);
+  }
+  dm__complete(m, si, theResult);
+  return noErr;
+}
+
+OSErr GetIOCommandInfo(IOCommandID theID, IOCommandContents *theContents,
+                       IOCommandCode *theCommand, IOCommandKind *theKind)
+{
+  dm_machine *m = dm_machine_current();
+  if (m == NULL)
+    return paramErr;
+  uint32_t si = dm__slot_lookup(m, (uint64_t)(uintptr_t)theID);
+  if (si == DM_NO_SLOT || m->slots[si].state != DM_SLOT_ACTIVE)
+    return paramErr;
+  const dm_slot *s = &m->slots[si];
+  if (theContents != NULL)
+    theContents->pb = s->pb;
+  if (theCommand != NULL)
+    *theCommand = s->code;
+  if (theKind != NULL)
+    *theKind = s->kind;
+  return noErr;
+}
+
+void IODone(DCtlPtr theDCtl, OSErr theResult)
+{
+  dm_machine *m = dm_machine_current();
+  if (m == NULL || theDCtl == NULL)
+    return;
+  dm_unit *u = dm__unit(m, theDCtl->dCtlRefNum);
+  if (u == NULL)
+    return;
+  if (u->runtime & kDriverIsConcurrent) {
+    dm__violation(m, DM_RULE_IODONE_FROM_CONCURRENT, u->dce.dCtlRefNum, NULL, 0,
+                  "%s called IODone(%d); the call is ignored", u->name, theResult);
+    return;
+  }
+  QElemPtr head = u->dce.dCtlQHdr.qHead;
+  uint32_t si = head != NULL ? dm__slot_of_pb(m, head) : DM_NO_SLOT;
+  if (si != DM_NO_SLOT && m->slots[si].state == DM_SLOT_ACTIVE)
+    dm__complete(m, si, theResult);
+}

@@ -1,0 +1,188 @@
+/*
+ * dispatch.c - handing commands to a native driver's DoDriverIO.
+ *
+ * Non-concurrent drivers get one request at a time: the head of dCtlQHdr is
+ * dispatched when drvrActive is clear, drvrActive is set while it runs, and
+ * completion starts the next (dm__kick). A driver that completes inside
+ * DoDriverIO re-enters dm__kick through IOCommandIsComplete; the `kicking`
+ * flag turns that recursion into the loop below, so a long queue of requests
+ * that complete at once costs no stack.
+ *
+ * Concurrent drivers get every request at once and never see drvrActive.
+ *
+ * The slot array may grow while driver code runs (a completion routine can
+ * send new requests), so slots are always re-read by index after a call into
+ * driver code, never through a pointer kept across it.
+ */
+#include <string.h>
+
+#include "dm-int.h"
+
+OSErr dm__driver_call(dm_unit *u, uint64_t id, IOCommandContents c, IOCommandCode code,
+                      IOCommandKind kind)
+{
+  dm_machine *prev = dm__enter(u->m);
+  OSErr st = u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
+  dm_machine_leave(prev);
+  return st;
+}
+
+/* The driver may not write ioResult; reported once per request. */
+static void check_ioresult(dm_machine *m, uint32_t si, const char *when)
+{
+  dm_slot *s = &m->slots[si];
+  if (s->pb == NULL || s->pb->ioParam.ioResult == ioInProgress ||
+      (s->flags & DM_SLOTF_WROTE_RESULT))
+    return;
+  s->flags |= DM_SLOTF_WROTE_RESULT;
+  char hist[256];
+  dm__history(m, si, hist, sizeof hist);
+  dm__violation(m, DM_RULE_DRIVER_WROTE_IORESULT, s->ref, s->pb, dm__slot_id(m, si),
+                "ioResult was %d %s (%s)", s->pb->ioParam.ioResult, when, hist);
+}
+
+void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si)
+{
+  dm_slot *s = &m->slots[si];
+  ParmBlkPtr pb = s->pb;
+  if (s->flags & DM_SLOTF_HELD)
+    u->held--;
+  else if (s->state == DM_SLOT_QUEUED)
+    u->queued--;
+  s->flags = (uint8_t)((s->flags | DM_SLOTF_DISPATCHED) & ~DM_SLOTF_HELD);
+  s->state = DM_SLOT_ACTIVE;
+  s->t_dispatch = dm__now(m);
+  u->active++;
+  uint64_t id = dm__slot_id(m, si);
+  uint8_t code = s->code, kind = s->kind;
+  int16_t ref = s->ref;
+
+  if (code == kReadCommand || code == kWriteCommand) {
+    /* The Device Manager finishes empty transfers itself, and positions the
+     * mark when the request reaches the driver, not when it is queued. */
+    if (pb->ioParam.ioReqCount == 0) {
+      dm__complete(m, si, noErr);
+      return;
+    }
+    switch (pb->ioParam.ioPosMode & 3) {
+    case fsFromStart: u->dce.dCtlPosition = pb->ioParam.ioPosOffset; break;
+    case fsFromMark: u->dce.dCtlPosition += pb->ioParam.ioPosOffset; break;
+    default: break;
+    }
+  }
+  dm__trace(m, DM_EV_DISPATCH, ref, pb, id, code, kind, 0);
+  IOCommandContents c = { .pb = pb };
+  OSErr st = dm__driver_call(u, id, c, code, kind);
+  dm__trace(m, DM_EV_RETURN, ref, NULL, id, code, kind, st);
+  uint32_t still = dm__slot_lookup(m, id);
+  if (still != DM_NO_SLOT && dm__checking(m))
+    check_ioresult(m, still, "when DoDriverIO returned");
+}
+
+void dm__kick(dm_machine *m, dm_unit *u)
+{
+  if (u->kicking || u->killing)
+    return;
+  u->kicking = 1;
+  while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {
+    QElemPtr head = u->dce.dCtlQHdr.qHead;
+    if (head == NULL)
+      break;
+    uint32_t si = dm__slot_of_pb(m, head);
+    if (si == DM_NO_SLOT || m->slots[si].state != DM_SLOT_QUEUED ||
+        (m->slots[si].flags & DM_SLOTF_HELD))
+      break;
+    dm__set_flags(u, drvrActiveMask, 0);
+    dm__dispatch(m, u, si);
+  }
+  u->kicking = 0;
+}
+
+void dm__release_held(dm_machine *m, dm_unit *u)
+{
+  if (!(u->runtime & kDriverIsConcurrent)) {
+    for (QElemPtr e = u->dce.dCtlQHdr.qHead; e != NULL; e = e->qLink) {
+      uint32_t si = dm__slot_of_pb(m, e);
+      if (si != DM_NO_SLOT && (m->slots[si].flags & DM_SLOTF_HELD)) {
+        m->slots[si].flags &= (uint8_t)~DM_SLOTF_HELD;
+        u->held--;
+        u->queued++;
+      }
+    }
+    dm__kick(m, u);
+    return;
+  }
+  /* Concurrent: dispatch each held request in queue order. Dispatching can
+   * complete requests and queue new ones, so look for the first held one
+   * again each time (this runs once per replacement, not per request). */
+  for (;;) {
+    uint32_t si = DM_NO_SLOT;
+    for (QElemPtr e = u->dce.dCtlQHdr.qHead; e != NULL; e = e->qLink) {
+      uint32_t i = dm__slot_of_pb(m, e);
+      if (i != DM_NO_SLOT && (m->slots[i].flags & DM_SLOTF_HELD)) {
+        si = i;
+        break;
+      }
+    }
+    if (si == DM_NO_SLOT || u->state != DM_UNIT_READY)
+      return;
+    if (u->runtime & kDriverQueuesIOPB) {
+      dm__dequeue(&u->dce.dCtlQHdr, (QElemPtr)m->slots[si].pb);
+      m->slots[si].flags &= (uint8_t)~DM_SLOTF_ONQ;
+    }
+    dm__dispatch(m, u, si);
+  }
+}
+
+/* Commands the Device Manager sends on its own, always immediate and at task
+ * level: Initialize, Finalize, Replace, Superseded (with DriverInitInfo /
+ * DriverFinalInfo), and the Close and Open around them (with the unit's own
+ * parameter block). Returns what DoDriverIO returned. */
+OSErr dm__simple_command(dm_unit *u, IOCommandCode code)
+{
+  dm_machine *m = u->m;
+  uint32_t si = dm__slot_alloc(m);
+  if (si == DM_NO_SLOT)
+    return memFullErr;
+  int16_t ref = u->dce.dCtlRefNum;
+  DriverInitInfo info = { .refNum = ref, .deviceEntry = u->device };
+  IOCommandContents c;
+  ParmBlkPtr pb = NULL;
+  if (code == kOpenCommand || code == kCloseCommand) {
+    pb = &u->openpb;
+    memset(pb, 0, sizeof *pb);
+    pb->ioParam.ioRefNum = ref;
+    pb->ioParam.ioPermssn = fsCurPerm;
+    pb->ioParam.ioTrap = (short)(code == kOpenCommand ? _Open : _Close);
+    pb->ioParam.ioResult = ioInProgress;
+    c.pb = pb;
+  } else {
+    c.initialInfo = &info;
+  }
+  dm_slot *s = &m->slots[si];
+  s->pb = pb;
+  s->ref = ref;
+  s->code = (uint8_t)code;
+  s->kind = kImmediateIOCommandKind;
+  s->mode = DM_MODE_IMMEDIATE;
+  s->state = DM_SLOT_ACTIVE;
+  s->flags = DM_SLOTF_DISPATCHED;
+  s->t_call = s->t_dispatch = dm__now(m);
+  uint64_t id = dm__slot_id(m, si);
+  if (pb != NULL)
+    pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
+  dm__trace(m, DM_EV_DISPATCH, ref, pb, id, (uint8_t)code, DM_MODE_IMMEDIATE, 0);
+  OSErr st = dm__driver_call(u, id, c, code, kImmediateIOCommandKind);
+  dm__trace(m, DM_EV_RETURN, ref, NULL, id, (uint8_t)code, DM_MODE_IMMEDIATE, st);
+  OSErr result = st > 0 ? noErr : st;
+  si = dm__slot_lookup(m, id);
+  if (si != DM_NO_SLOT) {
+    m->slots[si].result = result;
+    m->slots[si].t_done = dm__now(m);
+    dm__slot_release(m, si);
+  }
+  if (pb != NULL)
+    pb->ioParam.ioResult = result;
+  dm__trace(m, DM_EV_COMPLETE, ref, pb, id, (uint8_t)code, DM_MODE_IMMEDIATE, result);
+  return result;
+}

@@ -1,0 +1,242 @@
+/*
+ * dm-int.h - what the Device Manager's source files share and nobody else
+ * sees: the machine, the per-unit driver record, the command slots, and the
+ * internal helpers (prefix dm__).
+ *
+ * Ownership: the caller owns every parameter block. The Device Manager owns
+ * one command slot per request in flight (56 bytes, preallocated, recycled in
+ * FIFO order so that a finished command's history survives for a while), one
+ * unit record per installed driver, and small pools for secondary interrupt
+ * handlers and timers. Nothing is allocated per request once the pools have
+ * grown to the workload's high-water mark.
+ */
+#ifndef DM_INT_H
+#define DM_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "MacTypes.h"
+#include "MacErrors.h"
+#include "Devices.h"
+#include "DriverServices.h"
+#include "DriverFamilyMatching.h"
+#include "devmgr/machine.h"
+#include "devmgr/driver.h"
+#include "devmgr/call.h"
+
+/* Masks Apple's headers leave unnamed (dCtlFlags low byte). */
+#define DM_FLAG_NATIVE 0x0008
+#define DM_FLAG_CONCURRENT 0x0010
+#define DM_ENABLE_ALL (dReadEnableMask | dWritEnableMask | dCtlEnableMask | dStatEnableMask)
+
+/* Trap-word modifier masks (Apple gives bit numbers). */
+#define DM_TRAP_ASYNC (1u << asyncTrpBit)
+#define DM_TRAP_IMMED (1u << noQueueBit)
+
+/* Units the unit table may hold, and where automatic placement starts
+ * (units 0-47 are reserved for the system; table 8-2 of the PCI book). */
+#define DM_UNITS_MAX 1024
+#define DM_UNIT_FIRST_FREE 48
+
+/* ---- command slots --------------------------------------------------------- */
+
+typedef enum dm_slot_state {
+  DM_SLOT_FREE = 0, /* never used since the table grew */
+  DM_SLOT_QUEUED,   /* on dCtlQHdr, not yet handed to the driver */
+  DM_SLOT_ACTIVE,   /* handed to the driver, not yet complete */
+  DM_SLOT_DONE      /* complete; history kept until the slot is reused */
+} dm_slot_state;
+
+#define DM_SLOTF_WROTE_RESULT 0x01 /* driver-wrote-ioresult already reported */
+#define DM_SLOTF_DISPATCHED 0x02   /* the driver has seen it (history) */
+#define DM_SLOTF_ONQ 0x04          /* the PB is on dCtlQHdr */
+#define DM_SLOTF_HELD 0x08         /* held while a remove or replace waits */
+
+typedef struct dm_slot {
+  ParmBlkPtr pb;         /* NULL for commands without a PB (initialize, ...) */
+  QHdrPtr    privq;      /* driver-private queue the PB sits on, or NULL */
+  uint64_t   t_call;     /* history, in simulated ns */
+  uint64_t   t_dispatch;
+  uint64_t   t_done;
+  uint32_t   gen;        /* generation: half of the IOCommandID */
+  uint32_t   next;       /* FIFO free list */
+  int16_t    ref;
+  int16_t    result;     /* posted result, once DONE */
+  uint8_t    code;       /* IOCommandCode */
+  uint8_t    kind;       /* IOCommandKind given to the driver */
+  uint8_t    mode;       /* the client's mode (DM_MODE_*) */
+  uint8_t    state;      /* dm_slot_state */
+  uint8_t    flags;      /* DM_SLOTF_* */
+} dm_slot;
+
+#define DM_NO_SLOT UINT32_MAX
+
+/* ---- units ------------------------------------------------------------------- */
+
+typedef enum dm_unit_state {
+  DM_UNIT_READY = 0,
+  DM_UNIT_DRAINING, /* remove or replace waits for the driver to go idle */
+  DM_UNIT_GONE      /* removed; kept until the machine is freed */
+} dm_unit_state;
+
+typedef enum dm_pending_op { DM_PENDING_NONE = 0, DM_PENDING_REMOVE, DM_PENDING_REPLACE } dm_pending_op;
+
+typedef struct dm_unit dm_unit;
+struct dm_unit {
+  AuxDCE              dce;      /* what drivers and GetDCtlEntry see */
+  DCtlPtr             dcep;     /* &dce: GetDCtlEntry hands out &dcep */
+  DriverEntryPointPtr entry;
+  dm_machine         *m;
+  RegEntryID          device;
+  uint32_t            runtime;  /* effective driverRuntime */
+  char                name[32]; /* driverName as a C string */
+  uint32_t            active;   /* dispatched, not yet complete */
+  uint32_t            queued;   /* on dCtlQHdr waiting for dispatch */
+  uint32_t            held;     /* waiting for a remove or replace to finish */
+  uint32_t            opens;    /* successful opens not yet closed */
+  uint8_t             state;    /* dm_unit_state */
+  uint8_t             pending;  /* dm_pending_op */
+  uint8_t             kicking;  /* dispatch loop running (no recursion) */
+  uint8_t             killing;  /* KillIO is emptying the queue */
+  dm_driver_spec      next;     /* the replacement, while one is pending */
+  dm_event            lifecycle; /* continues remove/replace at task level */
+  ParamBlockRec       openpb;   /* the DM's own PB for reopening after Replace */
+  dm_unit            *gone;     /* list of removed units */
+};
+
+/* ---- small pools for SIH records and timers ------------------------------------ */
+
+#define DM_POOL_CHUNK 64 /* records per pool chunk */
+
+typedef struct dm_pool {
+  void  **chunks;
+  size_t  nchunks;
+  size_t  size; /* record size */
+  void   *free;
+} dm_pool;
+
+typedef struct dm_sih {
+  struct dm_sih             *next;
+  SecondaryInterruptHandler2 fn;
+  void                      *p1, *p2;
+} dm_sih;
+
+typedef struct dm_timer {
+  dm_event                   ev; /* first: the pool hands out timers by address */
+  dm_machine                *m;
+  SecondaryInterruptHandler2 fn;
+  void                      *p1;
+  uint8_t                    armed;
+} dm_timer;
+
+/* ---- the machine ------------------------------------------------------------------ */
+
+struct dm_machine {
+  dm_machine_config cfg;
+  dm_unit         **units;
+  uint16_t          nunits;
+  dm_unit          *gone;
+
+  dm_slot *slots;
+  uint32_t nslots;
+  uint32_t free_head, free_tail; /* FIFO of reusable slots */
+  uint32_t inflight;
+
+  dm_level level;
+  dm_sih  *sih_head, *sih_tail;
+  uint8_t  sih_running;
+  dm_pool  sih_pool;
+  dm_pool  timer_pool;
+
+  const char *client;
+  uint32_t    violations;
+  uint32_t    rule_counts[DM_RULE_COUNT];
+  char        msg[640];
+};
+
+/* ---- internal helpers --------------------------------------------------------------- */
+
+static inline uint64_t dm__now(const dm_machine *m)
+{
+  return m->cfg.platform.now(m->cfg.platform.ctx);
+}
+
+/* IDs: generation in the high half, slot index + 1 in the low half, so that
+ * no ID is NULL and a stale ID is recognised by its generation. */
+static inline uint64_t dm__slot_id(const dm_machine *m, uint32_t i)
+{
+  return ((uint64_t)m->slots[i].gen << 32) | (uint64_t)(i + 1);
+}
+static inline IOCommandID dm__to_cmdid(uint64_t id)
+{
+  return (IOCommandID)(uintptr_t)id;
+}
+
+/* slot.c */
+int      dm__slots_init(dm_machine *m, uint32_t n);
+uint32_t dm__slot_alloc(dm_machine *m); /* DM_NO_SLOT when out of memory */
+void     dm__slot_release(dm_machine *m, uint32_t i);
+/* The live (QUEUED or ACTIVE) slot an ID names, or DM_NO_SLOT. */
+uint32_t dm__slot_lookup(const dm_machine *m, uint64_t id);
+/* The live slot of a PB whose ioCmdAddr holds its ID, or DM_NO_SLOT. */
+uint32_t dm__slot_of_pb(const dm_machine *m, const void *pb);
+
+/* unit.c */
+dm_unit *dm__unit(const dm_machine *m, int16_t ref);
+OSErr    dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out);
+void     dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
+void     dm__unit_finish_lifecycle(dm_unit *u);
+/* The refNum of the driver named name[0..len) (case-insensitive), or 0. */
+int16_t  dm__find(const dm_machine *m, const char *name, size_t len);
+
+/* dispatch.c */
+OSErr dm__driver_call(dm_unit *u, uint64_t id, IOCommandContents c, IOCommandCode code,
+                      IOCommandKind kind);
+void  dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si);
+void  dm__kick(dm_machine *m, dm_unit *u);
+void  dm__release_held(dm_machine *m, dm_unit *u);
+OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
+
+/* complete.c */
+void dm__complete(dm_machine *m, uint32_t si, OSErr result);
+void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result);
+
+/* queue.c */
+void  dm__enqueue(QHdrPtr q, QElemPtr e);
+OSErr dm__dequeue(QHdrPtr q, QElemPtr e);
+
+/* check.c */
+void dm__violation(dm_machine *m, dm_rule rule, int16_t ref, const void *pb, uint64_t id,
+                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void dm__warning(dm_machine *m, int16_t ref, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A short history of a slot ("read async refNum -49: called at 1.000 ms, ..."). */
+int  dm__history(const dm_machine *m, uint32_t si, char *buf, size_t len);
+static inline bool dm__checking(const dm_machine *m)
+{
+  return m->cfg.check != DM_CHECK_OFF;
+}
+
+/* trace.c */
+void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id, uint8_t code,
+               uint8_t mode, int16_t result);
+void dm__trace_flags(dm_unit *u);
+void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u);
+
+/* pool.c */
+void  dm__pool_init(dm_pool *p, size_t size);
+void *dm__pool_get(dm_pool *p);
+void  dm__pool_put(dm_pool *p, void *rec);
+void  dm__pool_free(dm_pool *p);
+
+/* machine.c */
+void dm__drain_sih(dm_machine *m);
+/* Run driver or client code of machine m: makes m current for the call. */
+dm_machine *dm__enter(dm_machine *m);
+
+/* time formatting for messages: "1.250000 ms" style, deterministic */
+void dm__fmt_time(uint64_t ns, char *buf, size_t len);
+
+#endif /* DM_INT_H */

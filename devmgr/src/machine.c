@@ -1,0 +1,150 @@
+/*
+ * machine.c - a machine's life, the current machine, and execution levels.
+ *
+ * Levels follow the Native Driver Model: hardware interrupt handlers run at
+ * DM_LVL_HWI; secondary interrupt handlers run one at a time at DM_LVL_SIH,
+ * in the order they were queued, before task level resumes; everything else
+ * runs at task level. Because dmsim is single-threaded, "preemption" is a
+ * nested call: an interrupt delivered while task-level code waits in a sync
+ * call runs inside that wait (dm_wait steps the world).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dm-int.h"
+
+static _Thread_local dm_machine *current;
+
+dm_machine *dm_machine_enter(dm_machine *m)
+{
+  dm_machine *prev = current;
+  current = m;
+  return prev;
+}
+
+void dm_machine_leave(dm_machine *prev)
+{
+  current = prev;
+}
+
+dm_machine *dm_machine_current(void)
+{
+  return current;
+}
+
+dm_machine *dm__enter(dm_machine *m)
+{
+  return dm_machine_enter(m);
+}
+
+dm_machine *dm_machine_new(const dm_machine_config *cfg)
+{
+  const dm_platform *p = &cfg->platform;
+  if (p->now == NULL || p->arm == NULL || p->disarm == NULL || p->step_interrupts == NULL)
+    return NULL;
+  dm_machine *m = calloc(1, sizeof *m);
+  if (m == NULL)
+    return NULL;
+  m->cfg = *cfg;
+  uint32_t units = cfg->units ? cfg->units : 64;
+  if (units > DM_UNITS_MAX)
+    units = DM_UNITS_MAX;
+  m->units = calloc(units, sizeof *m->units);
+  if (m->units == NULL || dm__slots_init(m, cfg->slots ? cfg->slots : 256) != 0) {
+    free(m->units);
+    free(m);
+    return NULL;
+  }
+  m->nunits = (uint16_t)units;
+  m->level = DM_LVL_TASK;
+  dm__pool_init(&m->sih_pool, sizeof(dm_sih));
+  dm__pool_init(&m->timer_pool, sizeof(dm_timer));
+  return m;
+}
+
+static void unit_free(dm_machine *m, dm_unit *u)
+{
+  m->cfg.platform.disarm(m->cfg.platform.ctx, &u->lifecycle);
+  free(u);
+}
+
+void dm_machine_free(dm_machine *m)
+{
+  if (m == NULL)
+    return;
+  for (uint16_t i = 0; i < m->nunits; i++)
+    if (m->units[i] != NULL)
+      unit_free(m, m->units[i]);
+  while (m->gone != NULL) {
+    dm_unit *u = m->gone;
+    m->gone = u->gone;
+    unit_free(m, u);
+  }
+  /* Timers still armed belong to the world's queue: take them out first. */
+  for (size_t c = 0; c < m->timer_pool.nchunks; c++) {
+    dm_timer *t = m->timer_pool.chunks[c];
+    for (size_t i = 0; i < DM_POOL_CHUNK; i++)
+      if (t[i].armed)
+        m->cfg.platform.disarm(m->cfg.platform.ctx, &t[i].ev);
+  }
+  dm__pool_free(&m->sih_pool);
+  dm__pool_free(&m->timer_pool);
+  free(m->units);
+  free(m->slots);
+  if (current == m)
+    current = NULL;
+  free(m);
+}
+
+void dm__drain_sih(dm_machine *m)
+{
+  if (m->sih_running)
+    return;
+  m->sih_running = 1;
+  dm_level saved = m->level;
+  while (m->sih_head != NULL) {
+    dm_sih *h = m->sih_head;
+    m->sih_head = h->next;
+    if (m->sih_head == NULL)
+      m->sih_tail = NULL;
+    SecondaryInterruptHandler2 fn = h->fn;
+    void *p1 = h->p1, *p2 = h->p2;
+    dm__pool_put(&m->sih_pool, h);
+    m->level = DM_LVL_SIH;
+    fn(p1, p2);
+  }
+  m->level = saved;
+  m->sih_running = 0;
+}
+
+void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void *arg)
+{
+  dm_machine *prev = dm_machine_enter(m);
+  dm_level saved = m->level;
+  m->level = lvl;
+  fn(arg);
+  m->level = saved;
+  if (saved < DM_LVL_SIH)
+    dm__drain_sih(m);
+  dm_machine_leave(prev);
+}
+
+dm_level dm_machine_level(const dm_machine *m)
+{
+  return m->level;
+}
+
+const dm_platform *dm_machine_platform(const dm_machine *m)
+{
+  return &m->cfg.platform;
+}
+
+void dm_machine_set_client(dm_machine *m, const char *client)
+{
+  m->client = client;
+}
+
+uint32_t dm_machine_inflight(const dm_machine *m)
+{
+  return m->inflight;
+}

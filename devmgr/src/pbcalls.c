@@ -1,0 +1,87 @@
+/*
+ * pbcalls.c - Apple's parameter-block calls (PBReadSync, PBReadAsync,
+ * PBReadImmed, ...) and the high-level calls built on them (OpenDriver,
+ * CloseDriver, Control, Status, KillIO), acting on the current machine.
+ *
+ * Each is dm_call() with the trap word Apple's glue would have used; the
+ * Sync forms then wait with dm_wait(). Without a current machine every call
+ * answers paramErr.
+ */
+#include <string.h>
+
+#include "dm-int.h"
+
+static OSErr pb_call(ParmBlkPtr pb, uint16_t trap)
+{
+  dm_machine *m = dm_machine_current();
+  if (m == NULL || pb == NULL)
+    return paramErr;
+  return dm_call_wait(m, pb, trap);
+}
+
+#define DM_PB_CALLS(XX)                                                        \
+  XX(Open, _Open)                                                              \
+  XX(Close, _Close)                                                            \
+  XX(Read, _Read)                                                              \
+  XX(Write, _Write)                                                            \
+  XX(Control, _Control)                                                        \
+  XX(Status, _Status)                                                          \
+  XX(KillIO, _KillIO)
+
+#define XX(name, trap)                                                         \
+  OSErr PB##name##Sync(ParmBlkPtr pb) { return pb_call(pb, trap); }             \
+  OSErr PB##name##Async(ParmBlkPtr pb) { return pb_call(pb, trap | DM_TRAP_ASYNC); } \
+  OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call(pb, trap | DM_TRAP_IMMED); }
+DM_PB_CALLS(XX)
+#undef XX
+
+OSErr OpenDriver(ConstStr255Param name, short *drvrRefNum)
+{
+  ParamBlockRec pb;
+  memset(&pb, 0, sizeof pb);
+  pb.ioParam.ioNamePtr = (StringPtr)(uintptr_t)name;
+  pb.ioParam.ioPermssn = fsCurPerm;
+  OSErr err = PBOpenSync(&pb);
+  if (drvrRefNum != NULL)
+    *drvrRefNum = pb.ioParam.ioRefNum;
+  return err;
+}
+
+OSErr CloseDriver(short refNum)
+{
+  ParamBlockRec pb;
+  memset(&pb, 0, sizeof pb);
+  pb.ioParam.ioRefNum = refNum;
+  return PBCloseSync(&pb);
+}
+
+OSErr Control(short refNum, short csCode, const void *csParamPtr)
+{
+  ParamBlockRec pb;
+  memset(&pb, 0, sizeof pb);
+  pb.cntrlParam.ioCRefNum = refNum;
+  pb.cntrlParam.csCode = csCode;
+  if (csParamPtr != NULL)
+    memcpy(pb.cntrlParam.csParam, csParamPtr, sizeof pb.cntrlParam.csParam);
+  return PBControlSync(&pb);
+}
+
+OSErr Status(short refNum, short csCode, void *csParamPtr)
+{
+  ParamBlockRec pb;
+  memset(&pb, 0, sizeof pb);
+  pb.cntrlParam.ioCRefNum = refNum;
+  pb.cntrlParam.csCode = csCode;
+  OSErr err = PBStatusSync(&pb);
+  if (csParamPtr != NULL)
+    memcpy(csParamPtr, pb.cntrlParam.csParam, sizeof pb.cntrlParam.csParam);
+  return err;
+}
+
+OSErr KillIO(short refNum)
+{
+  ParamBlockRec pb;
+  memset(&pb, 0, sizeof pb);
+  pb.cntrlParam.ioCRefNum = refNum;
+  return PBKillIOSync(&pb);
+}

@@ -1,0 +1,261 @@
+/*
+ * services.c - the Driver Services of DriverServices.h on simulated time:
+ * execution levels, secondary interrupts, UpTime and the AbsoluteTime /
+ * Duration / Nanoseconds conversions, interrupt timers, resident memory, and
+ * dmsim's one hardware call (DMSimHardwareStart).
+ *
+ * One AbsoluteTime unit is one simulated nanosecond. Durations follow
+ * Apple's convention: positive values are milliseconds, negative values
+ * microseconds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dm-int.h"
+#include "DMSim.h"
+
+ExecutionLevel CurrentExecutionLevel(void)
+{
+  dm_machine *m = dm_machine_current();
+  if (m == NULL)
+    return kTaskLevel;
+  switch (m->level) {
+  case DM_LVL_HWI: return kHardwareInterruptLevel;
+  case DM_LVL_SIH: return kSecondaryInterruptLevel;
+  default: return kTaskLevel;
+  }
+}
+
+OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
+                                        ExceptionHandler exceptionHandler, void *p1, void *p2)
+{
+  (void)exceptionHandler;
+  dm_machine *m = dm_machine_current();
+  if (m == NULL || theHandler == NULL)
+    return paramErr;
+  dm_sih *h = dm__pool_get(&m->sih_pool);
+  if (h == NULL)
+    return memFullErr;
+  h->next = NULL;
+  h->fn = theHandler;
+  h->p1 = p1;
+  h->p2 = p2;
+  if (m->sih_tail == NULL)
+    m->sih_head = h;
+  else
+    m->sih_tail->next = h;
+  m->sih_tail = h;
+  /* Secondary interrupt level preempts task level at once; from interrupt
+   * level the queue drains when the interrupt returns (dm_machine_run_at). */
+  if (m->level == DM_LVL_TASK)
+    dm__drain_sih(m);
+  return noErr;
+}
+
+OSStatus CallSecondaryInterruptHandler2(SecondaryInterruptHandler2 theHandler,
+                                        ExceptionHandler exceptionHandler, void *p1, void *p2)
+{
+  (void)exceptionHandler;
+  dm_machine *m = dm_machine_current();
+  if (m == NULL || theHandler == NULL)
+    return paramErr;
+  if (m->level == DM_LVL_HWI)
+    return kernelExecutionLevelErr;
+  dm_level saved = m->level;
+  m->level = DM_LVL_SIH;
+  OSStatus st = theHandler(p1, p2);
+  m->level = saved;
+  if (saved == DM_LVL_TASK)
+    dm__drain_sih(m); /* what the handler queued runs before task level goes on */
+  return st;
+}
+
+/* ---- time ------------------------------------------------------------------- */
+
+static uint64_t abs_ns(AbsoluteTime t)
+{
+  return ((uint64_t)t.hi << 32) | t.lo;
+}
+
+static AbsoluteTime ns_abs(uint64_t ns)
+{
+  AbsoluteTime t = { (UInt32)(ns >> 32), (UInt32)ns };
+  return t;
+}
+
+static uint64_t duration_ns(Duration d)
+{
+  if (d == durationForever)
+    return UINT64_MAX;
+  return d >= 0 ? (uint64_t)d * 1000000u : (uint64_t)(-(int64_t)d) * 1000u;
+}
+
+/* Milliseconds when they are exact and fit, microseconds otherwise. */
+static Duration ns_duration(uint64_t ns)
+{
+  if (ns % 1000000u == 0 && ns / 1000000u < (uint64_t)durationForever)
+    return (Duration)(ns / 1000000u);
+  uint64_t us = ns / 1000u;
+  if (us <= (uint64_t)INT32_MAX)
+    return -(Duration)us;
+  uint64_t ms = ns / 1000000u;
+  return ms < (uint64_t)durationForever ? (Duration)ms : durationForever;
+}
+
+AbsoluteTime UpTime(void)
+{
+  dm_machine *m = dm_machine_current();
+  return ns_abs(m != NULL ? dm__now(m) : 0);
+}
+
+Nanoseconds AbsoluteToNanoseconds(AbsoluteTime a) { return a; }
+AbsoluteTime NanosecondsToAbsolute(Nanoseconds n) { return n; }
+Duration AbsoluteToDuration(AbsoluteTime a) { return ns_duration(abs_ns(a)); }
+AbsoluteTime DurationToAbsolute(Duration d) { return ns_abs(duration_ns(d)); }
+Nanoseconds DurationToNanoseconds(Duration d) { return ns_abs(duration_ns(d)); }
+Duration NanosecondsToDuration(Nanoseconds n) { return ns_duration(abs_ns(n)); }
+
+AbsoluteTime AddAbsoluteToAbsolute(AbsoluteTime a, AbsoluteTime b)
+{
+  return ns_abs(abs_ns(a) + abs_ns(b));
+}
+
+AbsoluteTime SubAbsoluteFromAbsolute(AbsoluteTime left, AbsoluteTime right)
+{
+  uint64_t l = abs_ns(left), r = abs_ns(right);
+  return ns_abs(l > r ? l - r : 0);
+}
+
+AbsoluteTime AddNanosecondsToAbsolute(Nanoseconds n, AbsoluteTime a)
+{
+  return AddAbsoluteToAbsolute(n, a);
+}
+
+AbsoluteTime AddDurationToAbsolute(Duration d, AbsoluteTime a)
+{
+  uint64_t x = duration_ns(d);
+  return x == UINT64_MAX ? ns_abs(UINT64_MAX) : ns_abs(abs_ns(a) + x);
+}
+
+AbsoluteTime SubNanosecondsFromAbsolute(Nanoseconds n, AbsoluteTime a)
+{
+  return SubAbsoluteFromAbsolute(a, n);
+}
+
+AbsoluteTime SubDurationFromAbsolute(Duration d, AbsoluteTime a)
+{
+  return SubAbsoluteFromAbsolute(a, DurationToAbsolute(d));
+}
+
+Duration AbsoluteDeltaToDuration(AbsoluteTime left, AbsoluteTime right)
+{
+  uint64_t l = abs_ns(left), r = abs_ns(right);
+  return l > r ? ns_duration(l - r) : 0;
+}
+
+/* ---- timers ------------------------------------------------------------------ */
+
+static void timer_run(void *arg)
+{
+  dm_timer *t = arg;
+  SecondaryInterruptHandler2 fn = t->fn;
+  void *p1 = t->p1;
+  dm_machine *m = t->m;
+  t->armed = 0;
+  dm__pool_put(&m->timer_pool, t);
+  fn(p1, NULL);
+}
+
+static void timer_fire(dm_event *ev)
+{
+  dm_timer *t = ev->data;
+  dm_machine_run_at(t->m, DM_LVL_SIH, timer_run, t);
+}
+
+OSStatus SetInterruptTimer(const AbsoluteTime *expirationTime, SecondaryInterruptHandler2 handler,
+                           void *p1, TimerID *theTimer)
+{
+  dm_machine *m = dm_machine_current();
+  if (m == NULL || expirationTime == NULL || handler == NULL)
+    return paramErr;
+  dm_timer *t = dm__pool_get(&m->timer_pool);
+  if (t == NULL)
+    return memFullErr;
+  dm_event_init(&t->ev, timer_fire, t, DM_LVL_SIH);
+  t->ev.t = abs_ns(*expirationTime);
+  t->m = m;
+  t->fn = handler;
+  t->p1 = p1;
+  t->armed = 1;
+  m->cfg.platform.arm(m->cfg.platform.ctx, &t->ev);
+  if (theTimer != NULL)
+    *theTimer = (TimerID)t;
+  return noErr;
+}
+
+OSStatus CancelTimer(TimerID theTimer, AbsoluteTime *timeRemaining)
+{
+  dm_machine *m = dm_machine_current();
+  dm_timer *t = (dm_timer *)theTimer;
+  if (m == NULL || t == NULL || !t->armed || t->m != m)
+    return kernelIDErr;
+  uint64_t now = dm__now(m);
+  if (timeRemaining != NULL)
+    *timeRemaining = ns_abs(t->ev.t > now ? t->ev.t - now : 0);
+  m->cfg.platform.disarm(m->cfg.platform.ctx, &t->ev);
+  t->armed = 0;
+  dm__pool_put(&m->timer_pool, t);
+  return noErr;
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+LogicalAddress PoolAllocateResident(ByteCount byteSize, Boolean clear)
+{
+  if (byteSize == 0)
+    byteSize = 1;
+  return clear ? calloc(1, byteSize) : malloc(byteSize);
+}
+
+OSStatus PoolDeallocate(LogicalAddress address)
+{
+  free(address);
+  return noErr;
+}
+
+void BlockCopy(const void *srcPtr, void *destPtr, Size byteCount)
+{
+  if (byteCount > 0)
+    memmove(destPtr, srcPtr, (size_t)byteCount);
+}
+
+void BlockMove(const void *srcPtr, void *destPtr, Size byteCount)
+{
+  BlockCopy(srcPtr, destPtr, byteCount);
+}
+
+void BlockZero(void *start, Size length)
+{
+  if (length > 0)
+    memset(start, 0, (size_t)length);
+}
+
+void SynchronizeIO(void)
+{
+  __asm__ __volatile__("" ::: "memory");
+}
+
+/* ---- simulated hardware ------------------------------------------------------- */
+
+OSStatus DMSimHardwareStart(const RegEntryID *deviceEntry, ByteCount byteCount,
+                            DMSimInterruptHandler handler, void *refCon)
+{
+  dm_machine *m = dm_machine_current();
+  if (m == NULL || deviceEntry == NULL || handler == NULL || m->cfg.platform.hw_start == NULL)
+    return paramErr;
+  static const RegEntryID none;
+  if (memcmp(deviceEntry, &none, sizeof none) == 0)
+    return paramErr;
+  return m->cfg.platform.hw_start(m->cfg.platform.ctx, deviceEntry, byteCount,
+                                  (dm_hw_done_fn)handler, refCon);
+}

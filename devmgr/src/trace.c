@@ -1,0 +1,96 @@
+/*
+ * trace.c - building trace records and naming the values they carry.
+ *
+ * A record is built on the stack and handed to the embedder's hook; with no
+ * hook installed the cost of tracing is one branch.
+ */
+#include "dm-int.h"
+
+static const char *const ev_names[DM_EV_COUNT] = {
+#define XX(id, name) name,
+  DM_EV_MAP(XX)
+#undef XX
+};
+
+const char *dm_ev_name(unsigned ev)
+{
+  return ev < DM_EV_COUNT ? ev_names[ev] : "?";
+}
+
+const char *dm_code_name(unsigned code)
+{
+  switch (code) {
+#define XX(id, value, name) case value: return name;
+    DM_CODE_MAP(XX)
+#undef XX
+  default: return "?";
+  }
+}
+
+const char *dm_mode_name(unsigned mode)
+{
+  switch (mode) {
+  case DM_MODE_SYNC: return "sync";
+  case DM_MODE_ASYNC: return "async";
+  case DM_MODE_IMMEDIATE: return "immediate";
+  default: return "?";
+  }
+}
+
+const char *dm_level_name(unsigned lvl)
+{
+  switch (lvl) {
+  case DM_LVL_TASK: return "task";
+  case DM_LVL_SIH: return "sih";
+  case DM_LVL_HWI: return "hwi";
+  default: return "?";
+  }
+}
+
+void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id, uint8_t code,
+               uint8_t mode, int16_t result)
+{
+  if (m->cfg.trace == NULL)
+    return;
+  dm_trace_rec r = { 0 };
+  r.t = dm__now(m);
+  r.ev = (uint8_t)ev;
+  r.lvl = (uint8_t)m->level;
+  r.code = code;
+  r.mode = mode;
+  r.ref = ref;
+  r.result = result;
+  r.id = id;
+  r.pb = pb;
+  if (ev == DM_EV_CALL)
+    r.name = m->client;
+  m->cfg.trace(m->cfg.trace_ctx, &r);
+}
+
+void dm__trace_flags(dm_unit *u)
+{
+  dm_machine *m = u->m;
+  if (m->cfg.trace == NULL)
+    return;
+  dm_trace_rec r = { 0 };
+  r.t = dm__now(m);
+  r.ev = DM_EV_FLAGS;
+  r.lvl = (uint8_t)m->level;
+  r.ref = u->dce.dCtlRefNum;
+  r.flags = (uint16_t)u->dce.dCtlFlags;
+  m->cfg.trace(m->cfg.trace_ctx, &r);
+}
+
+void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u)
+{
+  if (m->cfg.trace == NULL)
+    return;
+  dm_trace_rec r = { 0 };
+  r.t = dm__now(m);
+  r.ev = (uint8_t)ev;
+  r.lvl = (uint8_t)m->level;
+  r.ref = u->dce.dCtlRefNum;
+  r.runtime = u->runtime;
+  r.name = u->name;
+  m->cfg.trace(m->cfg.trace_ctx, &r);
+}

@@ -1,0 +1,161 @@
+/*
+ * fixed.c - ".Fixed": a non-concurrent native driver with a fixed service
+ * time and 64 KiB of storage, like a slow serial or block device.
+ *
+ * The Device Manager hands it one request at a time (drvrActive set while it
+ * runs). Each Read or Write takes the service time of the simulated device
+ * the driver was installed for (DMSimHardwareStart, interrupt at hardware
+ * level, then a secondary interrupt handler completes the request) or, with
+ * no device, 1 ms measured with SetInterruptTimer. Data moves when the
+ * service ends, at the position the Device Manager set in dCtlPosition.
+ * Immed calls transfer at once. KillIO stops the request in service; the
+ * Device Manager then aborts everything queued.
+ */
+#include <string.h>
+
+#include "Devices.h"
+#include "DriverServices.h"
+#include "DriverFamilyMatching.h"
+#include "DMSim.h"
+#include "instance.h"
+
+#define STORE_BYTES 65536
+#define SERVICE_MS 1
+
+DriverDescription TheDriverDescription = {
+  kTheDescriptionSignature,
+  kInitialDriverDescriptor,
+  { "\015fixed-service", { 1, 0, finalStage, 0 } },
+  { 0, "\006.Fixed", { 0 } },
+  { 1, { { kServiceCategoryNdrvDriver, kNdrvTypeIsSerial, { 1, 0, finalStage, 0 } } } },
+};
+
+typedef struct Fixed {
+  UInt8       store[STORE_BYTES];
+  RegEntryID  device;
+  Boolean     hasDevice;
+  IOCommandID current;   /* the request in service, or NULL */
+  ParmBlkPtr  pb;
+  DCtlPtr     dce;
+  UInt32      serial;    /* tells a stale interrupt from the current one */
+  TimerID     timer;
+} Fixed;
+
+static InstanceSlot instances[INSTANCE_MAX];
+
+/* Move the data of pb at the DCE's position; the result of the transfer. */
+static OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, IOCommandCode code)
+{
+  long pos = dce->dCtlPosition, want = pb->ioParam.ioReqCount, n = want;
+  if (pos < 0 || pos > STORE_BYTES)
+    return posErr;
+  if (n > STORE_BYTES - pos)
+    n = STORE_BYTES - pos;
+  if (code == kReadCommand)
+    BlockCopy(f->store + pos, pb->ioParam.ioBuffer, n);
+  else
+    BlockCopy(pb->ioParam.ioBuffer, f->store + pos, n);
+  pb->ioParam.ioActCount = n;
+  dce->dCtlPosition = pos + n;
+  return n < want ? eofErr : noErr;
+}
+
+/* Secondary interrupt level: the service ended; move the data and complete.
+ * p1 is the instance token; a stale token (killed, removed) is ignored. */
+static OSStatus Finish(void *p1, void *p2)
+{
+  (void)p2;
+  UInt32 serial;
+  Fixed *f = InstanceFromToken(instances, p1, &serial);
+  if (f == NULL || f->current == NULL || serial != (f->serial & 0xFFFFFFu))
+    return noErr;
+  IOCommandID id = f->current;
+  ParmBlkPtr pb = f->pb;
+  IOCommandCode code = (pb->ioParam.ioTrap & 0xFF) == aRdCmd ? kReadCommand : kWriteCommand;
+  OSErr err = Transfer(f, pb, f->dce, code);
+  f->current = NULL;
+  f->pb = NULL;
+  f->timer = NULL;
+  return IOCommandIsComplete(id, err);
+}
+
+static void DeviceInterrupt(void *refCon, OSStatus status)
+{
+  (void)status;
+  /* Hardware level: IOCommandIsComplete is not allowed here, so defer. */
+  QueueSecondaryInterruptHandler(Finish, NULL, refCon, NULL);
+}
+
+static OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb)
+{
+  f->current = id;
+  f->pb = pb;
+  f->serial++;
+  void *token = InstanceToken(instances, f, f->serial);
+  if (f->hasDevice)
+    return DMSimHardwareStart(&f->device, (ByteCount)pb->ioParam.ioReqCount, DeviceInterrupt,
+                              token);
+  AbsoluteTime when = AddDurationToAbsolute(SERVICE_MS * durationMillisecond, UpTime());
+  return SetInterruptTimer(&when, Finish, token, &f->timer);
+}
+
+static void Stop(Fixed *f)
+{
+  if (f->timer != NULL)
+    CancelTimer(f->timer, NULL);
+  f->timer = NULL;
+  f->current = NULL;
+  f->pb = NULL;
+  f->serial++;
+}
+
+OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                 IOCommandCode cmdCode, IOCommandKind cmdKind)
+{
+  (void)spaceID;
+  short ref = CommandRefNum(contents, cmdCode);
+  Fixed *f = InstanceFind(instances, ref);
+  static const RegEntryID none;
+
+  switch (cmdCode) {
+  case kInitializeCommand:
+  case kReplaceCommand:
+    f = InstanceCreate(instances, ref, sizeof *f);
+    if (f == NULL)
+      return memFullErr;
+    f->device = contents.initialInfo->deviceEntry;
+    f->hasDevice = memcmp(&f->device, &none, sizeof none) != 0;
+    f->dce = *GetDCtlEntry(ref);
+    return noErr;
+  case kFinalizeCommand:
+  case kSupersededCommand:
+    if (f != NULL)
+      Stop(f);
+    InstanceDestroy(instances, ref);
+    return noErr;
+  case kOpenCommand:
+  case kCloseCommand:
+    return noErr;
+  case kKillIOCommand:
+    if (f != NULL)
+      Stop(f);
+    return noErr;
+  case kReadCommand:
+  case kWriteCommand: {
+    if (f == NULL)
+      return (cmdKind & kImmediateIOCommandKind) ? nsDrvErr : IOCommandIsComplete(cmdID, nsDrvErr);
+    if (cmdKind & kImmediateIOCommandKind)
+      return Transfer(f, contents.pb, f->dce, cmdCode);
+    OSErr err = Start(f, cmdID, contents.pb);
+    if (err != noErr) {
+      f->current = NULL;
+      return IOCommandIsComplete(cmdID, err);
+    }
+    return noErr;
+  }
+  default: /* Control and Status: nothing to configure */
+    if (cmdKind & kImmediateIOCommandKind)
+      return noErr;
+    return IOCommandIsComplete(cmdID, noErr);
+  }
+}

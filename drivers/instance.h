@@ -1,0 +1,97 @@
+/*
+ * instance.h - per-instance state for the example drivers, using Apple's
+ * calls only.
+ *
+ * A driver linked into dmsim may be installed on several simulated machines
+ * (or several units) at once, and its static data is shared by all of them,
+ * just as a driver's globals would be if one code fragment served several
+ * devices. So each driver keeps one record per DCE: the DCE is unique to a
+ * machine and unit, and GetDCtlEntry() finds it from any refNum the driver
+ * is given. Records come from PoolAllocateResident at Initialize time and go
+ * back at Finalize.
+ */
+#ifndef DRIVERS_INSTANCE_H
+#define DRIVERS_INSTANCE_H
+
+#include "Devices.h"
+#include "DriverServices.h"
+
+#define INSTANCE_MAX 64
+
+typedef struct InstanceSlot {
+  DCtlHandle dce;
+  void      *state;
+} InstanceSlot;
+
+/* The state of the driver instance behind refNum, or NULL. */
+static inline void *InstanceFind(InstanceSlot *table, short refNum)
+{
+  DCtlHandle h = GetDCtlEntry(refNum);
+  for (int i = 0; h != NULL && i < INSTANCE_MAX; i++)
+    if (table[i].dce == h)
+      return table[i].state;
+  return NULL;
+}
+
+/* Allocate zeroed state of `size` bytes for refNum: the state, or NULL when
+ * memory or table slots are exhausted. */
+static inline void *InstanceCreate(InstanceSlot *table, short refNum, ByteCount size)
+{
+  DCtlHandle h = GetDCtlEntry(refNum);
+  for (int i = 0; h != NULL && i < INSTANCE_MAX; i++) {
+    if (table[i].dce == NULL) {
+      void *state = PoolAllocateResident(size, true);
+      if (state == NULL)
+        return NULL;
+      table[i].dce = h;
+      table[i].state = state;
+      return state;
+    }
+  }
+  return NULL;
+}
+
+/* Free the state of refNum's instance, if it has one. */
+static inline void InstanceDestroy(InstanceSlot *table, short refNum)
+{
+  DCtlHandle h = GetDCtlEntry(refNum);
+  for (int i = 0; h != NULL && i < INSTANCE_MAX; i++) {
+    if (table[i].dce == h) {
+      PoolDeallocate(table[i].state);
+      table[i].dce = NULL;
+      table[i].state = NULL;
+    }
+  }
+}
+
+/* A token for interrupt handlers that may run after the instance is gone:
+ * the instance's table index and a serial number. InstanceFromToken gives
+ * the state back only while the same instance still lives and the serial
+ * still matches. */
+static inline void *InstanceToken(InstanceSlot *table, void *state, UInt32 serial)
+{
+  for (int i = 0; i < INSTANCE_MAX; i++)
+    if (table[i].state == state)
+      return (void *)(((uintptr_t)i << 24) | (serial & 0xFFFFFFu));
+  return NULL;
+}
+
+static inline void *InstanceFromToken(InstanceSlot *table, void *token, UInt32 *serial)
+{
+  uintptr_t t = (uintptr_t)token;
+  uintptr_t i = t >> 24;
+  *serial = (UInt32)(t & 0xFFFFFFu);
+  return i < INSTANCE_MAX ? table[i].state : NULL;
+}
+
+/* The refNum a command is about. */
+static inline short CommandRefNum(IOCommandContents contents, IOCommandCode code)
+{
+  if (code == kInitializeCommand || code == kReplaceCommand)
+    return contents.initialInfo->refNum;
+  if (code == kFinalizeCommand || code == kSupersededCommand)
+    return contents.finalInfo->refNum;
+  return contents.pb->ioParam.ioRefNum;
+}
+
+#endif /* DRIVERS_INSTANCE_H */

@@ -1,0 +1,44 @@
+/*
+ * null.c - ".Null": a concurrent native driver that completes every request
+ * at once, inside DoDriverIO. Reads return zeroes, writes are accepted and
+ * dropped, Control and Status answer noErr.
+ *
+ * It is the cheapest possible driver, used to measure the Device Manager's
+ * own cost per request, and the simplest example of the completion rule:
+ * immediate commands return their result; every other command is completed
+ * with IOCommandIsComplete, here before DoDriverIO even returns.
+ */
+#include <string.h>
+
+#include "Devices.h"
+#include "DriverServices.h"
+#include "DriverFamilyMatching.h"
+
+DriverDescription TheDriverDescription = {
+  kTheDescriptionSignature,
+  kInitialDriverDescriptor,
+  { "\013null-device", { 1, 0, finalStage, 0 } },
+  { kDriverIsConcurrent, "\005.Null", { 0 } },
+  { 1, { { kServiceCategoryNdrvDriver, kNdrvTypeIsGeneric, { 1, 0, finalStage, 0 } } } },
+};
+
+OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                 IOCommandCode cmdCode, IOCommandKind cmdKind)
+{
+  (void)spaceID;
+  OSErr status = noErr;
+  switch (cmdCode) {
+  case kReadCommand:
+    memset(contents.pb->ioParam.ioBuffer, 0, (size_t)contents.pb->ioParam.ioReqCount);
+    contents.pb->ioParam.ioActCount = contents.pb->ioParam.ioReqCount;
+    break;
+  case kWriteCommand:
+    contents.pb->ioParam.ioActCount = contents.pb->ioParam.ioReqCount;
+    break;
+  default:
+    break;
+  }
+  if (cmdKind & kImmediateIOCommandKind)
+    return status;
+  return IOCommandIsComplete(cmdID, status);
+}

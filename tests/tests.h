@@ -1,0 +1,15 @@
+/*
+ * tests.h - what the Check suites share: each tests/check_<module>.c defines
+ * `Suite *<module>_suite(void)` at the start of a line, and the Makefile
+ * registers it with the runner in check_main.c.
+ */
+#ifndef DMSIM_TESTS_H
+#define DMSIM_TESTS_H
+
+#include <check.h>
+
+/* Default per-test timeout in seconds (Check's own default is 4). Tests that
+ * run long random sequences set their own. */
+#define DM_TEST_TIMEOUT 20
+
+#endif
