@@ -8,10 +8,6 @@
 
 #include "tests.h"
 
-#define DM_SUITE(name) Suite *name##_suite(void);
-#include "suites.h"
-#undef DM_SUITE
-
 int main(void)
 {
   SRunner *sr = srunner_create(NULL);

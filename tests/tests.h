@@ -12,4 +12,9 @@
  * run long random sequences set their own. */
 #define DM_TEST_TIMEOUT 20
 
+/* Every suite's prototype, from the list the Makefile generates. */
+#define DM_SUITE(name) Suite *name##_suite(void);
+#include "suites.h"
+#undef DM_SUITE
+
 #endif

@@ -73,6 +73,8 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si)
     dm__complete(m, si, noErr); /* closing a closed driver: nothing to do */
     return noErr;
   }
+  if (dm__begin_transfer(m, u, si))
+    return noErr;
   bool first_open = code == kOpenCommand && u->opens == 0;
   if (first_open)
     dm__set_flags(u, dOpenedMask, 0);

@@ -114,3 +114,10 @@ uint32_t dm_machine_rule_count(const dm_machine *m, dm_rule rule)
 {
   return (unsigned)rule < DM_RULE_COUNT ? m->rule_counts[rule] : 0;
 }
+
+void dm_machine_report(dm_machine *m, dm_rule rule, int16_t ref, const void *pb,
+                       const char *detail)
+{
+  if ((unsigned)rule < DM_RULE_COUNT)
+    dm__violation(m, rule, ref, pb, 0, "%s", detail != NULL ? detail : "");
+}

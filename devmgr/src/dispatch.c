@@ -57,19 +57,8 @@ void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si)
   uint8_t code = s->code, kind = s->kind;
   int16_t ref = s->ref;
 
-  if (code == kReadCommand || code == kWriteCommand) {
-    /* The Device Manager finishes empty transfers itself, and positions the
-     * mark when the request reaches the driver, not when it is queued. */
-    if (pb->ioParam.ioReqCount == 0) {
-      dm__complete(m, si, noErr);
-      return;
-    }
-    switch (pb->ioParam.ioPosMode & 3) {
-    case fsFromStart: u->dce.dCtlPosition = pb->ioParam.ioPosOffset; break;
-    case fsFromMark: u->dce.dCtlPosition += pb->ioParam.ioPosOffset; break;
-    default: break;
-    }
-  }
+  if (dm__begin_transfer(m, u, si))
+    return;
   dm__trace(m, DM_EV_DISPATCH, ref, pb, id, code, kind, 0);
   IOCommandContents c = { .pb = pb };
   OSErr st = dm__driver_call(u, id, c, code, kind);
@@ -77,6 +66,26 @@ void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si)
   uint32_t still = dm__slot_lookup(m, id);
   if (still != DM_NO_SLOT && dm__checking(m))
     check_ioresult(m, still, "when DoDriverIO returned");
+}
+
+bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si)
+{
+  dm_slot *s = &m->slots[si];
+  ParmBlkPtr pb = s->pb;
+  if (s->code != kReadCommand && s->code != kWriteCommand)
+    return false;
+  /* The Device Manager finishes empty transfers itself, and positions the
+   * mark when the request reaches the driver, not when it is queued. */
+  if (pb->ioParam.ioReqCount == 0) {
+    dm__complete(m, si, noErr);
+    return true;
+  }
+  switch (pb->ioParam.ioPosMode & 3) {
+  case fsFromStart: u->dce.dCtlPosition = pb->ioParam.ioPosOffset; break;
+  case fsFromMark: u->dce.dCtlPosition += pb->ioParam.ioPosOffset; break;
+  default: break;
+  }
+  return false;
 }
 
 void dm__kick(dm_machine *m, dm_unit *u)

@@ -196,6 +196,9 @@ OSErr dm__driver_call(dm_unit *u, uint64_t id, IOCommandContents c, IOCommandCod
                       IOCommandKind kind);
 void  dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si);
 void  dm__kick(dm_machine *m, dm_unit *u);
+/* Read/Write about to reach the driver: position dCtlPosition from
+ * ioPosMode, or complete an empty transfer at once (returns true then). */
+bool  dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si);
 void  dm__release_held(dm_machine *m, dm_unit *u);
 OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
 

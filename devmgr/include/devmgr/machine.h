@@ -82,6 +82,12 @@ const dm_platform *dm_machine_platform(const dm_machine *m);
  * the string must outlive the calls). NULL for none. */
 void dm_machine_set_client(dm_machine *m, const char *client);
 
+/* Report a broken rule found outside devmgr (an embedder that drives
+ * clients as state machines finds their hangs itself): it is traced, counted
+ * and handed to the violation hook like any other. */
+void dm_machine_report(dm_machine *m, dm_rule rule, int16_t ref, const void *pb,
+                       const char *detail);
+
 /* Number of violations reported so far, in total and for one rule. */
 uint32_t dm_machine_violations(const dm_machine *m);
 uint32_t dm_machine_rule_count(const dm_machine *m, dm_rule rule);

@@ -1,0 +1,61 @@
+/*
+ * fixture.h - a simulated machine for Check tests: a sim_world, a
+ * dm_machine on it with built-in drivers available, and a log of every
+ * trace record and violation, so that tests assert the observable order of
+ * calls, dispatches, completions and callbacks as short strings.
+ *
+ * Log format, one token per record, separated by single spaces:
+ *   call#P:read/async   enq#P   disp#P:read/async   ret:ST   cpl#P:RES
+ *   cb#P:RES   sync#P:RES   rej#P:RES   viol:RULE   install:.Null  remove:.Null
+ * P is the parameter block's number (1, 2, ... in order of first
+ * appearance; 0 for commands without a PB). flags records are left out
+ * unless the fixture's log_flags is set ("flags:0xHHHH").
+ */
+#ifndef DMSIM_TESTS_FIXTURE_H
+#define DMSIM_TESTS_FIXTURE_H
+
+#include <stddef.h>
+
+#include "devmgr.h"
+#include "world.h"
+#include "hw.h"
+#include "Devices.h"
+#include "DriverServices.h"
+
+#define TF_MAX_PBS 256
+
+typedef struct tfix {
+  sim_world   w;
+  dm_machine *m;
+  dm_machine *prev;
+  char       *log;
+  size_t      len, cap;
+  int         log_flags;
+  const void *pbs[TF_MAX_PBS];
+  int         npbs;
+  int         violations;
+  char        last_rule[64];
+  char        last_detail[640];
+} tfix;
+
+/* Set up a world and a machine (made current) with the given check mode. */
+void tf_setup(tfix *f, dm_check_mode mode);
+void tf_teardown(tfix *f);
+/* Install built-in driver `name` at unit (-1: first free); returns its
+ * refNum, failing the test when the install fails. */
+int16_t tf_install(tfix *f, const char *name, int unit);
+/* The same with a simulated device attached (hw may be NULL). */
+int16_t tf_install_hw(tfix *f, const char *name, int unit, sim_hw *hw);
+/* Open refNum's driver by name with a sync PBOpen; returns the result. */
+OSErr tf_open(tfix *f, int16_t ref);
+/* Prepare pb for a Read/Write of count bytes into buf at fsFromStart pos. */
+void tf_io(ParamBlockRec *pb, int16_t ref, void *buf, long count, long pos);
+/* Run the world until nothing is left (or max events). */
+void tf_run(tfix *f);
+/* The log so far, and forget it. The string stays valid until the next
+ * call or teardown. */
+const char *tf_log(tfix *f);
+/* The number tf_log gives pb. */
+int tf_pbnum(tfix *f, const void *pb);
+
+#endif

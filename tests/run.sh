@@ -1,0 +1,13 @@
+#!/bin/sh
+# tests/run.sh - everything `make test` runs: the Check suites (fork mode),
+# then the scenario regression tests (golden traces, determinism, expected
+# failures). Prints a closing "N passed, N failed" line; exits non-zero on
+# any failure.
+set -u
+DMSIM=${DMSIM:-build/dmsim}
+BUILD=${BUILD:-build}
+CK_FORK=yes "$BUILD/check_dmsim"
+checks=$?
+./tests/scenarios.sh "$DMSIM"
+scen=$?
+[ $checks -eq 0 ] && [ $scen -eq 0 ]

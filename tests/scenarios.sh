@@ -1,0 +1,70 @@
+#!/bin/sh
+# tests/scenarios.sh DMSIM - scenario regression tests.
+#
+# For every docs/examples/*.dms:
+#   - `dmsim run` exits with the status the golden directory records
+#     (tests/golden/NAME.status, 0 when absent);
+#   - its jsonl trace equals tests/golden/NAME.jsonl byte for byte;
+#   - a second run gives the same trace (determinism);
+#   - tests/check_trace_rules.py-free checks are in the Check suites.
+# For every tests/scenarios/*.dms: the exit status equals the number in its
+# first line's "# expect-exit: N" comment, and stderr contains every
+# "# expect-stderr: TEXT" line.
+# Set UPDATE_GOLDEN=1 to rewrite the goldens from the current build.
+set -u
+DMSIM=${1:-build/dmsim}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+for f in docs/examples/*.dms; do
+  [ -e "$f" ] || continue
+  n=$(basename "$f" .dms)
+  want=0
+  [ -f "tests/golden/$n.status" ] && want=$(cat "tests/golden/$n.status")
+  "$DMSIM" run "$f" --quiet --trace "$tmp/$n.1.jsonl" >"$tmp/$n.out" 2>"$tmp/$n.err"
+  st=$?
+  "$DMSIM" run "$f" --quiet --trace "$tmp/$n.2.jsonl" >/dev/null 2>&1
+  if [ "$st" -ne "$want" ]; then
+    bad "$f: exit status $st, expected $want"; sed 's/^/  /' "$tmp/$n.err" | head -20
+  else ok; fi
+  if cmp -s "$tmp/$n.1.jsonl" "$tmp/$n.2.jsonl"; then ok; else bad "$f: two runs gave different traces"; fi
+  if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+    mkdir -p tests/golden
+    cp "$tmp/$n.1.jsonl" "tests/golden/$n.jsonl"
+    [ "$st" -ne 0 ] && echo "$st" > "tests/golden/$n.status"
+  fi
+  if [ -f "tests/golden/$n.jsonl" ] && cmp -s "$tmp/$n.1.jsonl" "tests/golden/$n.jsonl"; then ok
+  else bad "$f: trace differs from tests/golden/$n.jsonl"
+    diff "tests/golden/$n.jsonl" "$tmp/$n.1.jsonl" 2>/dev/null | head -10 | sed 's/^/  /'; fi
+  for fmt in text chrome vcd; do
+    if "$DMSIM" run "$f" --quiet --trace "$tmp/$n.$fmt" --trace-format $fmt >/dev/null 2>&1 || [ "$want" -ne 0 ]; then
+      if [ -s "$tmp/$n.$fmt" ]; then ok; else bad "$f: empty $fmt trace"; fi
+    else bad "$f: $fmt trace run failed"; fi
+  done
+done
+
+for f in tests/scenarios/*.dms; do
+  [ -e "$f" ] || continue
+  want=$(sed -n 's/^# expect-exit: *\([0-9]*\).*/\1/p' "$f" | head -1)
+  "$DMSIM" run "$f" --quiet >"$tmp/out" 2>"$tmp/err"
+  st=$?
+  if [ "$st" -ne "${want:-0}" ]; then
+    bad "$f: exit status $st, expected ${want:-0}"; sed 's/^/  /' "$tmp/err" | head -10
+    continue
+  fi
+  good=1
+  sed -n 's/^# expect-stderr: *//p' "$f" > "$tmp/needles"
+  while IFS= read -r needle; do
+    if ! grep -qF -- "$needle" "$tmp/err"; then
+      bad "$f: stderr lacks '$needle'"; sed 's/^/  /' "$tmp/err" | head -10; good=0
+    fi
+  done < "$tmp/needles"
+  [ $good -eq 1 ] && ok
+done
+
+echo "scenarios: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
