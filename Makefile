@@ -150,7 +150,7 @@ $(CHECKS): $(TEST_OBJS) $(LIBSIM) $(LIBDRIVERS) $(LIBDEVMGR)
 	$(CC) $(LDFLAGS) -rdynamic $^ $(CK_LIBS) $(SYS_LIBS) -o $@
 
 # --- user targets ---------------------------------------------------------
-demo: all
+demo: $(DMSIM) $(DRIVER_SOS)
 	./tests/demo.sh $(DMSIM)
 
 test: all
@@ -158,7 +158,7 @@ test: all
 
 check: test
 
-bench: all
+bench: $(DMSIM)
 	$(DMSIM) bench
 
 valgrind: all

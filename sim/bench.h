@@ -17,10 +17,10 @@ double sim_bench_now_ns(void);
 
 /*
  * Nanoseconds per event of the event queue under the hold model: `pending`
- * events (at least 1) are queued at random times in [1, 1000], then `steps`
- * times the earliest is popped and pushed back at its time plus a uniform
- * [1, 1000]. Only the steps are timed. Returns a negative value when out of
- * memory or when steps is 0.
+ * events (at least 1) are queued at random times in [1, 1000]; then, after
+ * 2 * pending untimed warm-up steps, `steps` times the earliest is popped
+ * and pushed back at its time plus a uniform [1, 1000]. Only those steps are
+ * timed. Returns a negative value when out of memory or when steps is 0.
  */
 double sim_bench_evq_ns(uint32_t pending, uint64_t steps);
 

@@ -4,12 +4,18 @@
  * Events are ordered by (t, seq): earliest due time first, and among equal
  * times the smallest seq first. The caller supplies seq (sim_world hands out
  * a global counter), so equal-time events leave in the order they were
- * armed and a run is reproducible bit for bit.
+ * armed and a run is reproducible bit for bit. The order is exact whatever
+ * the times are; the layout below only affects speed.
+ *
+ * Layout (see evq.c for why): the near future is a 4-ary min-heap in flat
+ * arrays; the rest waits unsorted in time buckets (a "year" of
+ * SIM_EVQ_BUCKETS buckets of 2^shift ns each) or, beyond the year, in an
+ * overflow array, and moves into the heap one bucket at a time.
  *
  * The queue never owns events. While an event is queued, ev->seq and ev->idx
- * belong to the queue: ev->idx is the event's position in the heap, and
- * DM_EVENT_IDLE whenever it is not queued. The event's t must not change while it is queued (the queue
- * keeps its own copy of the key and would not notice).
+ * belong to the queue (ev->idx says where the event is, so that removal is
+ * O(log n)); ev->idx is DM_EVENT_IDLE whenever it is not queued. The event's
+ * t must not change while it is queued.
  */
 #ifndef SIM_EVQ_H
 #define SIM_EVQ_H
@@ -22,18 +28,56 @@
 extern "C" {
 #endif
 
+/* Buckets per year (a power of two). */
+#define SIM_EVQ_BUCKETS 1024u
+/* Most events one queue can hold (positions must fit in 30 bits of idx). */
+#define SIM_EVQ_MAX ((UINT32_C(1) << 30) - 2u)
+
 /* A heap key, kept apart from the events so that sifting never touches them. */
 typedef struct sim_evq_key {
   uint64_t t;
   uint64_t seq;
 } sim_evq_key;
 
-/* Two parallel arrays indexed by heap position (4-ary min-heap, root at 0). */
+/* A waiting event and its due time (so that scans need not touch it). */
+typedef struct sim_evq_far {
+  uint64_t  t;
+  dm_event *ev;
+} sim_evq_far;
+
+/* A growable array of waiting events. */
+typedef struct sim_evq_list {
+  sim_evq_far *e;
+  uint32_t     n;
+  uint32_t     cap;
+} sim_evq_list;
+
+/* The buckets of the current year (allocated once, by sim_evq_init). */
+typedef struct sim_evq_year {
+  uint32_t     start[SIM_EVQ_BUCKETS]; /* bucket's run in sim_evq.sorted */
+  uint32_t     len[SIM_EVQ_BUCKETS];   /* events left in that run */
+  sim_evq_list more[SIM_EVQ_BUCKETS];  /* events pushed during the year */
+  uint64_t     nonempty[SIM_EVQ_BUCKETS / 64];
+} sim_evq_year;
+
 typedef struct sim_evq {
-  sim_evq_key *key; /* the ordering key */
-  dm_event   **ev;  /* the event there */
-  uint32_t     n;   /* events queued */
-  uint32_t     cap; /* positions allocated */
+  /* Near future: a 4-ary heap by position (root at 0). */
+  sim_evq_key  *key;
+  dm_event    **ev;
+  uint32_t      n;      /* events in the heap */
+  uint32_t      size;   /* events in the whole queue */
+  uint32_t      cap;    /* capacity of key, ev, sorted and over */
+  /* The year: bucket b holds days base + b, for b >= cur (earlier buckets
+   * are drained into the heap); a day is t >> shift. */
+  uint64_t      base;
+  uint32_t      cur;
+  unsigned      shift;
+  sim_evq_far  *sorted; /* the overflow, counting-sorted by bucket at the
+                           start of the year */
+  sim_evq_year *year;
+  /* Beyond the year: days >= base + SIM_EVQ_BUCKETS. */
+  sim_evq_far  *over;
+  uint32_t      over_n;
 } sim_evq;
 
 /* Prepare an empty queue with room for initial_capacity events (0 is allowed:
@@ -43,16 +87,17 @@ int sim_evq_init(sim_evq *q, uint32_t initial_capacity);
 void sim_evq_free(sim_evq *q);
 
 /* Queue ev, which must not be queued already, under key (ev->t, seq).
- * Sets ev->seq and ev->idx. Grows the queue by doubling when it is full.
- * Returns 0, or -1 when it could not grow (ev is then left untouched). */
+ * Sets ev->seq and ev->idx. Storage grows by doubling when full; that is
+ * the only allocation. Returns 0, or -1 when it could not grow (ev and the
+ * queue are then unchanged). */
 int sim_evq_push(sim_evq *q, dm_event *ev, uint64_t seq);
-/* The earliest event, or NULL when the queue is empty. */
+/* The earliest event, or NULL when the queue is empty. O(1). */
 dm_event *sim_evq_peek(const sim_evq *q);
 /* Remove and return the earliest event (its idx becomes DM_EVENT_IDLE), or
  * NULL when the queue is empty. */
 dm_event *sim_evq_pop(sim_evq *q);
-/* Remove ev from q in O(log n); a no-op when ev is idle. ev must be idle or
- * queued in q (not in another queue). */
+/* Remove ev from q; a no-op when ev is idle. ev must be idle or queued in q
+ * (not in another queue). */
 void sim_evq_remove(sim_evq *q, dm_event *ev);
 /* Number of queued events. */
 uint32_t sim_evq_size(const sim_evq *q);

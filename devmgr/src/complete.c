@@ -136,38 +136,40 @@ OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
     return paramErr;
   }
   dm_slot *s = &m->slots[si];
+  /* The history is formatted only when a rule is broken: this is the
+   * completion path of every request. */
   char hist[256];
-  if (dm__checking(m))
-    dm__history(m, si, hist, sizeof hist);
+#define HIST() (dm__history(m, si, hist, sizeof hist), hist)
   if (s->kind == kImmediateIOCommandKind) {
     dm__violation(m, DM_RULE_COMPLETE_IMMEDIATE, s->ref, s->pb, id,
-                  "IOCommandIsComplete for an immediate command (%s)", hist);
+                  "IOCommandIsComplete for an immediate command (%s)", HIST());
     return paramErr;
   }
   if (s->state == DM_SLOT_QUEUED) {
     dm__violation(m, DM_RULE_COMPLETE_WHILE_QUEUED, s->ref, s->pb, id,
                   "IOCommandIsComplete for a request still waiting on dCtlQHdr, never "
                   "dispatched (%s)",
-                  hist);
+                  HIST());
     return paramErr;
   }
   if (m->level == DM_LVL_HWI)
     dm__violation(m, DM_RULE_COMPLETE_AT_HW_INTERRUPT, s->ref, s->pb, id,
-                  "IOCommandIsComplete at hardware-interrupt level (%s)", hist);
+                  "IOCommandIsComplete at hardware-interrupt level (%s)", HIST());
   s = &m->slots[si];
   if (s->privq != NULL)
     dm__violation(m, DM_RULE_COMPLETE_WHILE_QUEUED, s->ref, s->pb, id,
                   "IOCommandIsComplete while the PB is still on the driver's own queue; the "
                   "Device Manager takes it off (%s)",
-                  hist);
+                  HIST());
   s = &m->slots[si];
   if (s->pb != NULL && s->pb->ioParam.ioResult != ioInProgress &&
       !(s->flags & DM_SLOTF_WROTE_RESULT) && dm__checking(m)) {
     s->flags |= DM_SLOTF_WROTE_RESULT;
     dm__violation(m, DM_RULE_DRIVER_WROTE_IORESULT, s->ref, s->pb, id,
                   "ioResult was %d when IOCommandIsComplete was called (%s)",
-                  s->pb->ioParam.ioResult, hist);
+                  s->pb->ioParam.ioResult, HIST());
   }
+#undef HIST
   dm__complete(m, si, theResult);
   return noErr;
 }
