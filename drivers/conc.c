@@ -11,8 +11,9 @@
  * The driver keeps one record per request in service. A timer can be
  * cancelled, so KillIO and Finalize cancel them; a device operation cannot,
  * so its record is only marked killed and freed when the interrupt arrives.
- * (After KillIO the Device Manager itself completes every request on
- * dCtlQHdr with abortErr: the driver must not complete them again.)
+ * After KillIO the Device Manager itself completes every request on
+ * dCtlQHdr with abortErr, so the driver must not complete them again; in
+ * Finalize the driver completes them itself, as the rules require.
  */
 #include <string.h>
 
@@ -129,16 +130,24 @@ static void DeviceInterrupt(void *refCon, OSStatus status)
                                  (void *)(uintptr_t)i);
 }
 
-static void StopAll(Conc *c)
+/* Stop everything in service. KillIO: the Device Manager completes the
+ * requests itself (they are on dCtlQHdr), so the driver only forgets them.
+ * Finalize: the driver must complete them before it returns. */
+static void StopAll(Conc *c, Boolean complete)
 {
   for (UInt32 i = 0; i < c->count; i++) {
     Request *r = &c->req[i];
+    if (r->state != kTimer && r->state != kDevice)
+      continue;
+    IOCommandID id = r->id;
     if (r->state == kTimer) {
       CancelTimer(r->timer, NULL);
       FreeRequest(c, i);
-    } else if (r->state == kDevice) {
+    } else {
       r->state = kKilled; /* freed when its interrupt arrives */
     }
+    if (complete)
+      IOCommandIsComplete(id, abortErr);
   }
 }
 
@@ -187,14 +196,14 @@ OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents co
   case kFinalizeCommand:
   case kSupersededCommand:
     if (c != NULL) {
-      StopAll(c);
+      StopAll(c, true);
       PoolDeallocate(c->req);
     }
     InstanceDestroy(instances, ref);
     return noErr;
   case kKillIOCommand:
     if (c != NULL)
-      StopAll(c);
+      StopAll(c, false);
     return noErr;
   case kReadCommand:
   case kWriteCommand:

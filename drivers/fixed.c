@@ -36,6 +36,9 @@ typedef struct Fixed {
   Boolean     hasDevice;
   IOCommandID current;   /* the request in service, or NULL */
   ParmBlkPtr  pb;
+  long        pos;       /* where the request in service transfers: the mark
+                            when it was dispatched (an Immed call may move the
+                            mark meanwhile) */
   DCtlPtr     dce;
   UInt32      serial;    /* tells a stale interrupt from the current one */
   TimerID     timer;
@@ -43,10 +46,11 @@ typedef struct Fixed {
 
 static InstanceSlot instances[INSTANCE_MAX];
 
-/* Move the data of pb at the DCE's position; the result of the transfer. */
-static OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, IOCommandCode code)
+/* Move the data of pb at position pos and leave the mark after it; the
+ * result of the transfer. */
+static OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOCommandCode code)
 {
-  long pos = dce->dCtlPosition, want = pb->ioParam.ioReqCount, n = want;
+  long want = pb->ioParam.ioReqCount, n = want;
   if (pos < 0 || pos > STORE_BYTES)
     return posErr;
   if (n > STORE_BYTES - pos)
@@ -72,7 +76,7 @@ static OSStatus Finish(void *p1, void *p2)
   IOCommandID id = f->current;
   ParmBlkPtr pb = f->pb;
   IOCommandCode code = (pb->ioParam.ioTrap & 0xFF) == aRdCmd ? kReadCommand : kWriteCommand;
-  OSErr err = Transfer(f, pb, f->dce, code);
+  OSErr err = Transfer(f, pb, f->dce, f->pos, code);
   f->current = NULL;
   f->pb = NULL;
   f->timer = NULL;
@@ -90,6 +94,7 @@ static OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb)
 {
   f->current = id;
   f->pb = pb;
+  f->pos = f->dce->dCtlPosition;
   f->serial++;
   void *token = InstanceToken(instances, f, f->serial);
   if (f->hasDevice)
@@ -145,7 +150,7 @@ OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents co
     if (f == NULL)
       return (cmdKind & kImmediateIOCommandKind) ? nsDrvErr : IOCommandIsComplete(cmdID, nsDrvErr);
     if (cmdKind & kImmediateIOCommandKind)
-      return Transfer(f, contents.pb, f->dce, cmdCode);
+      return Transfer(f, contents.pb, f->dce, f->dce->dCtlPosition, cmdCode);
     OSErr err = Start(f, cmdID, contents.pb);
     if (err != noErr) {
       f->current = NULL;

@@ -112,7 +112,7 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si)
 }
 
 /* Status csCode 1 never reaches the driver: the Device Manager answers with
- * the DCE handle in csParam. */
+ * the DCE handle in csParam, whatever the enable bits say. */
 static OSErr status_dce_handle(dm_machine *m, dm_unit *u, uint32_t si)
 {
   DCtlHandle h = &u->dcep;
@@ -170,7 +170,8 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   pb->ioParam.ioResult = ioInProgress;
   pb->ioParam.ioTrap = (short)trap;
   pb->ioParam.qType = ioQType;
-  if ((err = enable_check(u, code)) != noErr)
+  bool dce_query = code == kStatusCommand && pb->cntrlParam.csCode == 1;
+  if (!dce_query && (err = enable_check(u, code)) != noErr)
     return reject(m, pb, ref, err, true);
 
   uint32_t si = dm__slot_alloc(m);
@@ -185,7 +186,7 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   s->state = DM_SLOT_QUEUED;
   pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)dm__slot_id(m, si);
 
-  if (code == kStatusCommand && pb->cntrlParam.csCode == 1) {
+  if (dce_query) {
     s->kind = kImmediateIOCommandKind;
     return status_dce_handle(m, u, si);
   }

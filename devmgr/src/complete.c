@@ -201,13 +201,19 @@ void IODone(DCtlPtr theDCtl, OSErr theResult)
   dm_unit *u = dm__unit(m, theDCtl->dCtlRefNum);
   if (u == NULL)
     return;
-  if (u->runtime & kDriverIsConcurrent) {
-    dm__violation(m, DM_RULE_IODONE_FROM_CONCURRENT, u->dce.dCtlRefNum, NULL, 0,
-                  "%s called IODone(%d); the call is ignored", u->name, theResult);
-    return;
-  }
   QElemPtr head = u->dce.dCtlQHdr.qHead;
   uint32_t si = head != NULL ? dm__slot_of_pb(m, head) : DM_NO_SLOT;
+  if (u->runtime & kDriverIsConcurrent) {
+    char hist[256] = "dCtlQHdr is empty";
+    if (si != DM_NO_SLOT)
+      dm__history(m, si, hist, sizeof hist);
+    dm__violation(m, DM_RULE_IODONE_FROM_CONCURRENT, u->dce.dCtlRefNum,
+                  si != DM_NO_SLOT ? m->slots[si].pb : NULL,
+                  si != DM_NO_SLOT ? dm__slot_id(m, si) : 0,
+                  "%s called IODone(%d); the call is ignored (head of dCtlQHdr: %s)", u->name,
+                  theResult, hist);
+    return;
+  }
   if (si != DM_NO_SLOT && m->slots[si].state == DM_SLOT_ACTIVE)
     dm__complete(m, si, theResult);
 }

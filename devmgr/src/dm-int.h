@@ -128,6 +128,7 @@ typedef struct dm_timer {
   dm_machine                *m;
   SecondaryInterruptHandler2 fn;
   void                      *p1;
+  uint32_t                   gen;   /* bumped at every SetInterruptTimer */
   uint8_t                    armed;
 } dm_timer;
 

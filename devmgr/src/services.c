@@ -172,6 +172,28 @@ static void timer_fire(dm_event *ev)
   dm_machine_run_at(t->m, DM_LVL_SIH, timer_run, t);
 }
 
+/* A TimerID is (generation << 32 | record number + 1): a record is reused
+ * once its timer fired or was cancelled, and the generation tells the old
+ * ID from the new one. */
+static dm_timer *timer_record(dm_machine *m, uint64_t n)
+{
+  if (n == 0 || n > (uint64_t)m->timer_pool.nchunks * DM_POOL_CHUNK)
+    return NULL;
+  n--;
+  dm_timer *chunk = m->timer_pool.chunks[n / DM_POOL_CHUNK];
+  return &chunk[n % DM_POOL_CHUNK];
+}
+
+static uint64_t timer_number(dm_machine *m, const dm_timer *t)
+{
+  for (size_t c = 0; c < m->timer_pool.nchunks; c++) {
+    const dm_timer *chunk = m->timer_pool.chunks[c];
+    if (t >= chunk && t < chunk + DM_POOL_CHUNK)
+      return c * DM_POOL_CHUNK + (uint64_t)(t - chunk) + 1;
+  }
+  return 0;
+}
+
 OSStatus SetInterruptTimer(const AbsoluteTime *expirationTime, SecondaryInterruptHandler2 handler,
                            void *p1, TimerID *theTimer)
 {
@@ -186,18 +208,22 @@ OSStatus SetInterruptTimer(const AbsoluteTime *expirationTime, SecondaryInterrup
   t->m = m;
   t->fn = handler;
   t->p1 = p1;
+  t->gen++;
   t->armed = 1;
   m->cfg.platform.arm(m->cfg.platform.ctx, &t->ev);
   if (theTimer != NULL)
-    *theTimer = (TimerID)t;
+    *theTimer = (TimerID)(uintptr_t)(((uint64_t)t->gen << 32) | timer_number(m, t));
   return noErr;
 }
 
 OSStatus CancelTimer(TimerID theTimer, AbsoluteTime *timeRemaining)
 {
   dm_machine *m = dm_machine_current();
-  dm_timer *t = (dm_timer *)theTimer;
-  if (m == NULL || t == NULL || !t->armed || t->m != m)
+  if (m == NULL)
+    return kernelIDErr;
+  uint64_t id = (uint64_t)(uintptr_t)theTimer;
+  dm_timer *t = timer_record(m, id & 0xFFFFFFFFu);
+  if (t == NULL || !t->armed || t->gen != (uint32_t)(id >> 32))
     return kernelIDErr;
   uint64_t now = dm__now(m);
   if (timeRemaining != NULL)

@@ -1,0 +1,421 @@
+/*
+ * check_evq.c - the event queue (sim/evq.c): events leave in (t, seq) order,
+ * checked against a linear-scan reference over thousands of random pushes,
+ * pops and removes with times spread in several ways (so that events pass
+ * through the heap, the buckets, the overflow and new years); equal times
+ * leave first-in first-out; removal of the head, a middle event, the last
+ * event and an idle event; growth past the initial capacity; a million
+ * pending events held and drained in order; idx is DM_EVENT_IDLE exactly
+ * when an event is not queued; a push into a bucket whose list cannot grow
+ * still succeeds (and keeps the order) while the queue has capacity.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "tests.h"
+#include "evq.h"
+#include "rng.h"
+
+static void nop(dm_event *ev)
+{
+  (void)ev;
+}
+
+static int key_less(const dm_event *a, const dm_event *b)
+{
+  return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+/* --- small cases ------------------------------------------------------------ */
+
+START_TEST(test_empty)
+{
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  ck_assert_uint_eq(sim_evq_size(&q), 0);
+  ck_assert_ptr_null(sim_evq_peek(&q));
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  dm_event ev;
+  dm_event_init(&ev, nop, NULL, DM_LVL_HWI);
+  sim_evq_remove(&q, &ev); /* idle: a no-op */
+  ck_assert_uint_eq(ev.idx, DM_EVENT_IDLE);
+  sim_evq_free(&q);
+}
+END_TEST
+
+START_TEST(test_fifo_equal_times)
+{
+  enum { N = 3000 };
+  static dm_event ev[N];
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 16), 0);
+  for (int i = 0; i < N; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = 777;
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], (uint64_t)i + 100), 0);
+    ck_assert_uint_eq(ev[i].seq, (uint64_t)i + 100);
+    ck_assert_uint_ne(ev[i].idx, DM_EVENT_IDLE);
+  }
+  for (int i = 0; i < N; i++) {
+    ck_assert_ptr_eq(sim_evq_peek(&q), &ev[i]);
+    ck_assert_ptr_eq(sim_evq_pop(&q), &ev[i]);
+    ck_assert_uint_eq(ev[i].idx, DM_EVENT_IDLE);
+  }
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  sim_evq_free(&q);
+}
+END_TEST
+
+START_TEST(test_seq_not_push_order)
+{
+  /* seq, not the order of pushes, breaks ties. */
+  dm_event a, b, c;
+  dm_event_init(&a, nop, NULL, DM_LVL_HWI);
+  dm_event_init(&b, nop, NULL, DM_LVL_HWI);
+  dm_event_init(&c, nop, NULL, DM_LVL_HWI);
+  a.t = b.t = 5;
+  c.t = 4;
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 4), 0);
+  sim_evq_push(&q, &a, 9);
+  sim_evq_push(&q, &b, 3);
+  sim_evq_push(&q, &c, 10);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &c);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &b);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &a);
+  sim_evq_free(&q);
+}
+END_TEST
+
+/* Five events due at 10, 20, 30, 40, 50; remove the one at `victim` (-1:
+ * an idle event) and check what comes out. */
+static void remove_case(int victim)
+{
+  dm_event ev[5], idle;
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 8), 0);
+  /* Pushed out of order so that the heap has to arrange them. */
+  static const int order[5] = { 3, 0, 4, 1, 2 };
+  for (int k = 0; k < 5; k++) {
+    int i = order[k];
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = (uint64_t)(i + 1) * 10;
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], (uint64_t)k), 0);
+  }
+  dm_event_init(&idle, nop, NULL, DM_LVL_HWI);
+  if (victim < 0) {
+    sim_evq_remove(&q, &idle);
+    ck_assert_uint_eq(sim_evq_size(&q), 5);
+  } else {
+    sim_evq_remove(&q, &ev[victim]);
+    ck_assert_uint_eq(ev[victim].idx, DM_EVENT_IDLE);
+    ck_assert_uint_eq(sim_evq_size(&q), 4);
+    sim_evq_remove(&q, &ev[victim]); /* now idle: a no-op */
+    ck_assert_uint_eq(sim_evq_size(&q), 4);
+  }
+  for (int i = 0; i < 5; i++) {
+    if (i == victim)
+      continue;
+    ck_assert_ptr_eq(sim_evq_pop(&q), &ev[i]);
+  }
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  sim_evq_free(&q);
+}
+
+START_TEST(test_remove_head)   { remove_case(0); } END_TEST
+START_TEST(test_remove_middle) { remove_case(2); } END_TEST
+START_TEST(test_remove_tail)   { remove_case(4); } END_TEST
+START_TEST(test_remove_idle)   { remove_case(-1); } END_TEST
+
+START_TEST(test_remove_everything_then_reuse)
+{
+  enum { N = 500 };
+  static dm_event ev[N];
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < N; i++) {
+      dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+      ev[i].t = (uint64_t)((i * 7919) % N) * 1000u;
+      ck_assert_int_eq(sim_evq_push(&q, &ev[i], (uint64_t)(round * N + i)), 0);
+    }
+    for (int i = N - 1; i >= 0; i--)
+      sim_evq_remove(&q, &ev[i]);
+    ck_assert_uint_eq(sim_evq_size(&q), 0);
+    ck_assert_ptr_null(sim_evq_peek(&q));
+  }
+  sim_evq_free(&q);
+}
+END_TEST
+
+START_TEST(test_growth)
+{
+  enum { N = 20000 };
+  dm_event *ev = malloc(N * sizeof *ev);
+  ck_assert_ptr_nonnull(ev);
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 1), 0);
+  /* Descending times: every push lands in front of everything queued. */
+  for (int i = 0; i < N; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = (uint64_t)(N - i);
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], (uint64_t)i), 0);
+    ck_assert_uint_eq(sim_evq_size(&q), (uint32_t)i + 1);
+    ck_assert_ptr_eq(sim_evq_peek(&q), &ev[i]);
+  }
+  for (int i = N - 1; i >= 0; i--)
+    ck_assert_ptr_eq(sim_evq_pop(&q), &ev[i]);
+  sim_evq_free(&q);
+  free(ev);
+}
+END_TEST
+
+/* --- random operations against a reference ---------------------------------- */
+
+enum { NEV = 2048 };
+
+typedef struct ref {
+  dm_event ev[NEV];
+  int      queued[NEV];
+  uint64_t seq;
+  uint64_t now; /* the last popped time: pushes mostly go after it */
+} ref;
+
+/* The queued event the queue must return next, or NULL. */
+static dm_event *ref_min(ref *r)
+{
+  dm_event *best = NULL;
+  for (int i = 0; i < NEV; i++)
+    if (r->queued[i] && (best == NULL || key_less(&r->ev[i], best)))
+      best = &r->ev[i];
+  return best;
+}
+
+static void ref_check_idx(ref *r)
+{
+  for (int i = 0; i < NEV; i++) {
+    if (r->queued[i])
+      ck_assert_uint_ne(r->ev[i].idx, DM_EVENT_IDLE);
+    else
+      ck_assert_uint_eq(r->ev[i].idx, DM_EVENT_IDLE);
+  }
+}
+
+/* A due time in one of several shapes: just after now (the common case),
+ * far ahead, a few fixed instants (ties), anywhere, or before now. */
+static uint64_t pick_time(sim_rng *g, uint64_t now, int shape)
+{
+  switch (shape) {
+  case 0: return now + sim_rng_range(g, 0, 1000);
+  case 1: return now + sim_rng_range(g, 0, UINT64_C(1) << 40);
+  case 2: return now + 1000 * sim_rng_range(g, 0, 3);
+  case 3: return sim_rng_range(g, 0, UINT64_MAX);
+  default: return now > 5000 ? now - sim_rng_range(g, 0, 5000) : 0;
+  }
+}
+
+static void random_ops(uint64_t seed, int ops, int shapes)
+{
+  ref *r = calloc(1, sizeof *r);
+  ck_assert_ptr_nonnull(r);
+  for (int i = 0; i < NEV; i++)
+    dm_event_init(&r->ev[i], nop, NULL, DM_LVL_HWI);
+  sim_rng g;
+  sim_rng_seed(&g, seed);
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  uint32_t n = 0;
+  for (int op = 0; op < ops; op++) {
+    int what = (int)sim_rng_range(&g, 0, 9);
+    int i = (int)sim_rng_range(&g, 0, NEV - 1);
+    if (what < 5) { /* push an idle event */
+      if (r->queued[i])
+        continue;
+      r->ev[i].t = pick_time(&g, r->now, (int)sim_rng_range(&g, 0, (uint64_t)shapes - 1));
+      ck_assert_int_eq(sim_evq_push(&q, &r->ev[i], r->seq++), 0);
+      r->queued[i] = 1;
+      n++;
+    } else if (what < 8) { /* pop */
+      dm_event *want = ref_min(r);
+      dm_event *got = sim_evq_pop(&q);
+      ck_assert_ptr_eq(got, want);
+      if (got) {
+        r->queued[got - r->ev] = 0;
+        r->now = got->t;
+        n--;
+      }
+    } else { /* remove, queued or idle */
+      sim_evq_remove(&q, &r->ev[i]);
+      if (r->queued[i]) {
+        r->queued[i] = 0;
+        n--;
+      }
+    }
+    ck_assert_uint_eq(sim_evq_size(&q), n);
+    ck_assert_ptr_eq(sim_evq_peek(&q), ref_min(r));
+    if (op % 64 == 0)
+      ref_check_idx(r);
+  }
+  /* Drain what is left. */
+  for (dm_event *want; (want = ref_min(r)) != NULL;) {
+    ck_assert_ptr_eq(sim_evq_pop(&q), want);
+    r->queued[want - r->ev] = 0;
+  }
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  ref_check_idx(r);
+  sim_evq_free(&q);
+  free(r);
+}
+
+START_TEST(test_random_near)  { random_ops(1 + (uint64_t)_i, 20000, 1); } END_TEST
+START_TEST(test_random_mixed) { random_ops(100 + (uint64_t)_i, 20000, 5); } END_TEST
+
+/* The hold model: every pop is followed by a push a little later, so events
+ * keep moving from the buckets and the overflow into the heap. */
+START_TEST(test_hold_model_order)
+{
+  enum { N = 5000, STEPS = 200000 };
+  dm_event *ev = malloc(N * sizeof *ev);
+  ck_assert_ptr_nonnull(ev);
+  sim_rng g;
+  sim_rng_seed(&g, 42);
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  uint64_t seq = 0;
+  for (int i = 0; i < N; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = sim_rng_range(&g, 0, 100000);
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], seq++), 0);
+  }
+  dm_event last = { 0 };
+  for (int s = 0; s < STEPS; s++) {
+    dm_event *e = sim_evq_pop(&q);
+    ck_assert_ptr_nonnull(e);
+    ck_assert(!key_less(e, &last));
+    last = *e;
+    e->t += sim_rng_range(&g, 1, s % 1000 == 0 ? 10000000 : 100000);
+    ck_assert_int_eq(sim_evq_push(&q, e, seq++), 0);
+  }
+  ck_assert_uint_eq(sim_evq_size(&q), N);
+  sim_evq_free(&q);
+  free(ev);
+}
+END_TEST
+
+START_TEST(test_million_pending)
+{
+  enum { N = 1000000 };
+  dm_event *ev = malloc((size_t)N * sizeof *ev);
+  ck_assert_ptr_nonnull(ev);
+  sim_rng g;
+  sim_rng_seed(&g, 7);
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  for (uint32_t i = 0; i < N; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = sim_rng_range(&g, 0, UINT64_C(1) << 32);
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], i), 0);
+  }
+  ck_assert_uint_eq(sim_evq_size(&q), N);
+  dm_event last = { 0 };
+  for (uint32_t i = 0; i < N; i++) {
+    dm_event *e = sim_evq_pop(&q);
+    ck_assert_ptr_nonnull(e);
+    ck_assert(!key_less(e, &last));
+    last = *e;
+  }
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  sim_evq_free(&q);
+  free(ev);
+}
+END_TEST
+
+/* The process's address-space size in bytes, or 0 if unknown. */
+static size_t vm_bytes(void)
+{
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  if (f == NULL)
+    return 0;
+  if (fscanf(f, "%lu", &pages) != 1)
+    pages = 0;
+  fclose(f);
+  return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+START_TEST(test_push_without_memory)
+{
+  /* Limiting the address space is only safe in a forked test process. */
+  const char *fork_mode = getenv("CK_FORK");
+  if (fork_mode != NULL && strcmp(fork_mode, "no") == 0)
+    return;
+  enum { N = 300000 };
+  dm_event *ev = malloc(N * sizeof *ev);
+  ck_assert_ptr_nonnull(ev);
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, N), 0); /* the queue itself never grows */
+  for (int i = 0; i < N; i++)
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+  ev[0].t = 0; /* starts the year: later times go to buckets */
+  ck_assert_int_eq(sim_evq_push(&q, &ev[0], 0), 0);
+
+  size_t vm = vm_bytes();
+  if (vm == 0)
+    return;
+  struct rlimit old, lim;
+  ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
+  lim = old;
+  lim.rlim_cur = vm + (1u << 20); /* room for a bucket list of ~64K events */
+  ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+  for (int i = 1; i < N; i++) {
+    ev[i].t = 500 + (uint64_t)(i % 3); /* three buckets */
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], (uint64_t)i), 0);
+  }
+  void *probe = malloc(4u << 20);
+  int limited = probe == NULL;
+  free(probe);
+  ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
+  ck_assert_msg(limited, "the memory limit did not bite");
+
+  ck_assert_ptr_eq(sim_evq_pop(&q), &ev[0]);
+  for (int r = 0; r < 3; r++)
+    for (int i = 1; i < N; i++)
+      if (i % 3 == r)
+        ck_assert_ptr_eq(sim_evq_pop(&q), &ev[i]);
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  sim_evq_free(&q);
+  free(ev);
+}
+END_TEST
+
+Suite *evq_suite(void)
+{
+  Suite *s = suite_create("evq");
+  TCase *tc = tcase_create("basic");
+  tcase_set_timeout(tc, DM_TEST_TIMEOUT);
+  tcase_add_test(tc, test_empty);
+  tcase_add_test(tc, test_fifo_equal_times);
+  tcase_add_test(tc, test_seq_not_push_order);
+  tcase_add_test(tc, test_remove_head);
+  tcase_add_test(tc, test_remove_middle);
+  tcase_add_test(tc, test_remove_tail);
+  tcase_add_test(tc, test_remove_idle);
+  tcase_add_test(tc, test_remove_everything_then_reuse);
+  tcase_add_test(tc, test_growth);
+  tcase_add_test(tc, test_push_without_memory);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("random");
+  /* Linear-scan reference: slow under valgrind. */
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, test_random_near, 0, 3);
+  tcase_add_loop_test(tc, test_random_mixed, 0, 3);
+  tcase_add_test(tc, test_hold_model_order);
+  tcase_add_test(tc, test_million_pending);
+  suite_add_tcase(s, tc);
+  return s;
+}

@@ -1,0 +1,336 @@
+/*
+ * check_hw.c - simulated latency hardware (sim/hw.c) on a real dm_machine:
+ * a fixed service time gives exact completion times; channels bound how
+ * many operations are in service, the rest wait first-in first-out (also
+ * behind operations still waiting when a handler starts a new one); the
+ * driver's done routine runs at hardware-interrupt level with the machine
+ * current; the counters, the uniform and exponential models (bounds, mean,
+ * same seed same times), the RegEntryID convention of
+ * sim_hw_platform_start, pool growth, and freeing a busy device.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tests.h"
+#include "devmgr/machine.h"
+#include "hw.h"
+#include "world.h"
+
+#define MS UINT64_C(1000000)
+
+enum { MAXDONE = 4096 };
+
+typedef struct hwfix {
+  sim_world   w;
+  dm_machine *m;
+  sim_hw     *hw;
+  /* One entry per done call. */
+  int         ref[MAXDONE];
+  uint64_t    at[MAXDONE];
+  int         n;
+  int         bad_level, bad_current, bad_status;
+  int         chain; /* > 0: each done starts this many more ops (once) */
+} hwfix;
+
+static hwfix *F; /* the fixture the done routine records into */
+
+static void setup(hwfix *f)
+{
+  memset(f, 0, sizeof *f);
+  F = f;
+  ck_assert_int_eq(sim_world_init(&f->w), 0);
+  dm_machine_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.platform = sim_world_platform(&f->w);
+  cfg.platform.hw_start = sim_hw_platform_start;
+  cfg.check = DM_CHECK_STRICT;
+  f->m = dm_machine_new(&cfg);
+  ck_assert_ptr_nonnull(f->m);
+}
+
+static void teardown(hwfix *f)
+{
+  sim_hw_free(f->hw);
+  dm_machine_free(f->m);
+  sim_world_free(&f->w);
+  F = NULL;
+}
+
+static sim_hw *make_hw(hwfix *f, sim_hw_kind kind, uint64_t a, uint64_t b, uint32_t channels,
+                       uint64_t seed)
+{
+  sim_hw_model model = { kind, a, b };
+  sim_hw *hw = sim_hw_new(&f->w, f->m, "disk", &model, channels, seed);
+  ck_assert_ptr_nonnull(hw);
+  return hw;
+}
+
+static void on_done(void *refCon, int32_t status)
+{
+  hwfix *f = F;
+  ck_assert_int_lt(f->n, MAXDONE);
+  f->ref[f->n] = (int)(intptr_t)refCon;
+  f->at[f->n] = sim_world_now(&f->w);
+  f->n++;
+  f->bad_level += dm_machine_level(f->m) != DM_LVL_HWI;
+  f->bad_current += dm_machine_current() != f->m;
+  f->bad_status += status != 0;
+  if (f->chain > 0) {
+    int more = f->chain;
+    f->chain = 0;
+    for (int i = 0; i < more; i++)
+      ck_assert_int_eq(sim_hw_start(f->hw, 512, on_done, (void *)(intptr_t)(100 + i)), 0);
+  }
+}
+
+static void start(hwfix *f, int ref)
+{
+  ck_assert_int_eq(sim_hw_start(f->hw, 512, on_done, (void *)(intptr_t)ref), 0);
+}
+
+/* Starts an operation from a world event at a later time. */
+typedef struct later {
+  dm_event ev;
+  hwfix   *f;
+  int      ref;
+} later;
+
+static void on_later(dm_event *ev)
+{
+  later *l = ev->data;
+  start(l->f, l->ref);
+}
+
+START_TEST(test_fixed_latency_exact)
+{
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 1 * MS, 0, 1, 1);
+  start(&f, 1);
+  later l = { .f = &f, .ref = 2 };
+  dm_event_init(&l.ev, on_later, &l, DM_LVL_TASK);
+  l.ev.t = 5 * MS;
+  ck_assert_int_eq(sim_world_arm(&f.w, &l.ev), 0);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_int_eq(f.n, 2);
+  ck_assert_int_eq(f.ref[0], 1);
+  ck_assert_uint_eq(f.at[0], 1 * MS);
+  ck_assert_int_eq(f.ref[1], 2);
+  ck_assert_uint_eq(f.at[1], 6 * MS);
+  ck_assert_int_eq(f.bad_level, 0);
+  ck_assert_int_eq(f.bad_current, 0);
+  ck_assert_int_eq(f.bad_status, 0);
+  teardown(&f);
+}
+END_TEST
+
+START_TEST(test_two_channels_three_ops)
+{
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 1 * MS, 0, 2, 1);
+  start(&f, 1);
+  start(&f, 2);
+  start(&f, 3);
+  ck_assert_uint_eq(sim_hw_inflight(f.hw), 3);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_int_eq(f.n, 3);
+  ck_assert_int_eq(f.ref[0], 1);
+  ck_assert_int_eq(f.ref[1], 2);
+  ck_assert_int_eq(f.ref[2], 3);
+  ck_assert_uint_eq(f.at[0], 1 * MS);
+  ck_assert_uint_eq(f.at[1], 1 * MS);
+  ck_assert_uint_eq(f.at[2], 2 * MS);
+  sim_hw_stats st = sim_hw_get_stats(f.hw);
+  ck_assert_uint_eq(st.started, 3);
+  ck_assert_uint_eq(st.completed, 3);
+  ck_assert_uint_eq(st.busy_ns, 3 * MS);
+  ck_assert_uint_eq(st.max_waiting, 1);
+  ck_assert_uint_eq(sim_hw_inflight(f.hw), 0);
+  ck_assert_int_eq(f.bad_level, 0);
+  teardown(&f);
+}
+END_TEST
+
+START_TEST(test_fifo_waiting)
+{
+  enum { N = 50 };
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 2 * MS, 0, 1, 1);
+  for (int i = 0; i < N; i++)
+    start(&f, i);
+  sim_hw_stats st = sim_hw_get_stats(f.hw);
+  ck_assert_uint_eq(st.max_waiting, N - 1);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_int_eq(f.n, N);
+  for (int i = 0; i < N; i++) {
+    ck_assert_int_eq(f.ref[i], i);
+    ck_assert_uint_eq(f.at[i], (uint64_t)(i + 1) * 2 * MS);
+  }
+  teardown(&f);
+}
+END_TEST
+
+START_TEST(test_handler_start_queues_behind_waiting)
+{
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 1 * MS, 0, 1, 1);
+  f.chain = 1; /* the first done starts op 100 */
+  start(&f, 1);
+  start(&f, 2);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_int_eq(f.n, 3);
+  ck_assert_int_eq(f.ref[0], 1);
+  ck_assert_int_eq(f.ref[1], 2);
+  ck_assert_int_eq(f.ref[2], 100);
+  ck_assert_uint_eq(f.at[1], 2 * MS);
+  ck_assert_uint_eq(f.at[2], 3 * MS);
+  teardown(&f);
+}
+END_TEST
+
+START_TEST(test_pool_grows)
+{
+  enum { N = 1000 };
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 1000, 0, 7, 1);
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < N; i++)
+      start(&f, round * N + i);
+    ck_assert_uint_eq(sim_hw_inflight(f.hw), N);
+    sim_world_run(&f.w, UINT64_MAX, 0);
+    ck_assert_uint_eq(sim_hw_inflight(f.hw), 0);
+  }
+  ck_assert_int_eq(f.n, 2 * N);
+  for (int i = 0; i < 2 * N; i++)
+    ck_assert_int_eq(f.ref[i], i);
+  sim_hw_stats st = sim_hw_get_stats(f.hw);
+  ck_assert_uint_eq(st.completed, 2 * N);
+  ck_assert_uint_eq(st.busy_ns, 2 * N * 1000);
+  teardown(&f);
+}
+END_TEST
+
+/* Completion times of n ops started at once on a 1-channel device. */
+static void service_times(sim_hw_kind kind, uint64_t a, uint64_t b, uint64_t seed, int n,
+                          uint64_t *out)
+{
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, kind, a, b, 1, seed);
+  for (int i = 0; i < n; i++)
+    start(&f, i);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_int_eq(f.n, n);
+  uint64_t prev = 0;
+  for (int i = 0; i < n; i++) {
+    out[i] = f.at[i] - prev;
+    prev = f.at[i];
+  }
+  teardown(&f);
+}
+
+START_TEST(test_uniform_model)
+{
+  enum { N = 2000 };
+  static uint64_t s1[N], s2[N], s3[N];
+  service_times(SIM_HW_UNIFORM, 100, 200, 11, N, s1);
+  service_times(SIM_HW_UNIFORM, 100, 200, 11, N, s2);
+  service_times(SIM_HW_UNIFORM, 100, 200, 12, N, s3);
+  int lo = 0, hi = 0, same3 = 0;
+  for (int i = 0; i < N; i++) {
+    ck_assert_uint_ge(s1[i], 100);
+    ck_assert_uint_le(s1[i], 200);
+    ck_assert_uint_eq(s1[i], s2[i]);
+    lo |= s1[i] == 100;
+    hi |= s1[i] == 200;
+    same3 += s1[i] == s3[i];
+  }
+  ck_assert(lo && hi);
+  ck_assert_int_lt(same3, N / 10);
+}
+END_TEST
+
+START_TEST(test_exponential_model)
+{
+  enum { N = 4000 };
+  static uint64_t s[N];
+  service_times(SIM_HW_EXPONENTIAL, 50000, 0, 3, N, s);
+  double sum = 0;
+  for (int i = 0; i < N; i++)
+    sum += (double)s[i];
+  /* Standard error 50000/sqrt(4000), about 1.6%. */
+  ck_assert_msg(fabs(sum / N - 50000.0) < 0.06 * 50000.0, "mean %.0f", sum / N);
+}
+END_TEST
+
+START_TEST(test_platform_start_device_blob)
+{
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 3000, 0, 1, 1);
+  const dm_platform *p = dm_machine_platform(f.m);
+  unsigned char dev[16];
+  memset(dev, 0, sizeof dev);
+  /* No device: paramErr. */
+  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7), -50);
+  memcpy(dev, &f.hw, sizeof f.hw);
+  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7), 0);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_int_eq(f.n, 1);
+  ck_assert_int_eq(f.ref[0], 7);
+  ck_assert_uint_eq(f.at[0], 3000);
+  ck_assert_int_eq(f.bad_level, 0);
+  teardown(&f);
+}
+END_TEST
+
+START_TEST(test_free_busy_device)
+{
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 1 * MS, 0, 2, 1);
+  for (int i = 0; i < 5; i++)
+    start(&f, i);
+  ck_assert_uint_eq(sim_world_pending(&f.w), 2); /* two in service */
+  sim_hw_free(f.hw);
+  f.hw = NULL;
+  ck_assert_uint_eq(sim_world_pending(&f.w), 0);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_int_eq(f.n, 0);
+  teardown(&f);
+}
+END_TEST
+
+START_TEST(test_new_refuses_zero_channels)
+{
+  hwfix f;
+  setup(&f);
+  sim_hw_model model = { SIM_HW_FIXED, 10, 0 };
+  ck_assert_ptr_null(sim_hw_new(&f.w, f.m, "x", &model, 0, 1));
+  teardown(&f);
+}
+END_TEST
+
+Suite *hw_suite(void)
+{
+  Suite *s = suite_create("hw");
+  TCase *tc = tcase_create("hw");
+  tcase_set_timeout(tc, DM_TEST_TIMEOUT);
+  tcase_add_test(tc, test_fixed_latency_exact);
+  tcase_add_test(tc, test_two_channels_three_ops);
+  tcase_add_test(tc, test_fifo_waiting);
+  tcase_add_test(tc, test_handler_start_queues_behind_waiting);
+  tcase_add_test(tc, test_pool_grows);
+  tcase_add_test(tc, test_uniform_model);
+  tcase_add_test(tc, test_exponential_model);
+  tcase_add_test(tc, test_platform_start_device_blob);
+  tcase_add_test(tc, test_free_busy_device);
+  tcase_add_test(tc, test_new_refuses_zero_channels);
+  suite_add_tcase(s, tc);
+  return s;
+}
