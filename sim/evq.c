@@ -7,7 +7,8 @@
  * otherwise; pop and remove are O(log n) plus, amortised, the O(1) cost of
  * each event's moves between the parts. All storage grows by doubling in
  * push, which is the only place that allocates: pop and remove never do,
- * so they cannot fail.
+ * and push fails only when the queue is full and cannot double, so a push
+ * that follows a pop or a remove cannot fail.
  *
  * Why not just a heap: with a million pending events a heap's arrays no
  * longer fit in the caches, and every pop walks to a leaf, through several
@@ -397,6 +398,24 @@ static void refill(sim_evq *q)
       sift_down(q, i, q->key[i], q->ev[i]);
 }
 
+/* Move buckets cur..last into the heap, which is not empty (the queue is
+ * not, else there would be no bucket to move). Needs no memory. */
+static void absorb(sim_evq *q, uint32_t last)
+{
+  sim_evq_year *y = q->year;
+  for (uint32_t b = next_bucket(y, q->cur); b <= last; b = next_bucket(y, b + 1)) {
+    const sim_evq_far *runs[2] = { q->sorted + y->start[b], y->more[b].e };
+    uint32_t lens[2] = { y->len[b], y->more[b].n };
+    for (int r = 0; r < 2; r++)
+      for (uint32_t j = 0; j < lens[r]; j++)
+        heap_push(q, runs[r][j].ev);
+    y->len[b] = 0;
+    y->more[b].n = 0;
+    unmark_if_empty(y, b);
+  }
+  q->cur = last + 1;
+}
+
 /* --- memory ---------------------------------------------------------------- */
 
 /* A cache-line aligned array of PAD + count elements of `size` bytes;
@@ -519,8 +538,12 @@ int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
       return -1;
   }
   uint32_t r = route(q, e->t);
-  if (r < NBUCKETS && list_reserve(&q->year->more[r]) != 0)
-    return -1;
+  if (r < NBUCKETS && list_reserve(&q->year->more[r]) != 0) {
+    /* The heap always has room (cap >= size), so rather than fail, move
+     * buckets cur..r into it; e then belongs in the heap too. */
+    absorb(q, r);
+    r = TO_HEAP;
+  }
   /* Nothing can fail from here on. */
   e->seq = seq;
   if (r == TO_HEAP) {

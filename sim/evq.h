@@ -87,9 +87,10 @@ int sim_evq_init(sim_evq *q, uint32_t initial_capacity);
 void sim_evq_free(sim_evq *q);
 
 /* Queue ev, which must not be queued already, under key (ev->t, seq).
- * Sets ev->seq and ev->idx. Storage grows by doubling when full; that is
- * the only allocation. Returns 0, or -1 when it could not grow (ev and the
- * queue are then unchanged). */
+ * Sets ev->seq and ev->idx. Storage grows by doubling when full (amortised;
+ * push is the only call that allocates). Returns 0, or -1 when the queue
+ * held sim_evq_size() == its capacity and could not double (ev and the queue
+ * are then unchanged): a push that follows a pop or a remove never fails. */
 int sim_evq_push(sim_evq *q, dm_event *ev, uint64_t seq);
 /* The earliest event, or NULL when the queue is empty. O(1). */
 dm_event *sim_evq_peek(const sim_evq *q);

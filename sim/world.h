@@ -53,9 +53,10 @@ void sim_world_disarm(sim_world *w, dm_event *ev);
 /* Number of events armed, in both queues. */
 uint32_t sim_world_pending(const sim_world *w);
 
-/* Run the earliest event of either queue: now becomes its time, then its fn
- * runs (it is already disarmed, so fn may re-arm it). Returns 1 if an event
- * ran, 0 if none was armed. */
+/* Run the earliest event of either queue: now advances to its time (a
+ * task-level event held back while step_interrupts ran later ones runs
+ * late, at now), then its fn runs (it is already disarmed, so fn may re-arm
+ * it). Returns 1 if an event ran, 0 if none was armed. */
 int sim_world_step(sim_world *w);
 /* The same, looking at interrupt-level events only. Returns 1 if one ran,
  * 0 if none was armed (task-level events may still be). */
