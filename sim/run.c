@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "builtins.h"
 #include "run_int.h"
@@ -407,6 +408,33 @@ static uint64_t mix_seed(uint64_t seed, size_t machine, size_t hw)
   return x ^ (x >> 29);
 }
 
+/* --realtime: run events no faster than the wall clock times speed. Pacing
+ * only delays events; their order, and so the trace, is the same as in a
+ * run as fast as possible. */
+static uint64_t run_paced(sim_world *w, double speed)
+{
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  uint64_t ran = 0;
+  while (ran < RUN_MAX_EVENTS) {
+    const dm_event *a = sim_evq_peek(&w->irq), *b = sim_evq_peek(&w->task);
+    if (a == NULL && b == NULL)
+      break;
+    uint64_t due = a == NULL ? b->t : b == NULL ? a->t : (a->t < b->t ? a->t : b->t);
+    double wall_ns = (double)due / speed;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double elapsed = (double)(now.tv_sec - t0.tv_sec) * 1e9 + (double)(now.tv_nsec - t0.tv_nsec);
+    if (wall_ns > elapsed) {
+      double wait = wall_ns - elapsed;
+      struct timespec d = { (time_t)(wait / 1e9), (long)((uint64_t)wait % 1000000000u) };
+      nanosleep(&d, NULL);
+    }
+    ran += (uint64_t)sim_world_step(w);
+  }
+  return ran;
+}
+
 /* Returns 0 ok, 1 failed, 2 cannot run. */
 static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opts *opts,
                             sim_trace *trace, uint64_t seed)
@@ -508,7 +536,8 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   for (size_t i = 0; i < m->nclients; i++)
     run_client_start(&rm, i);
 
-  uint64_t ran = sim_world_run(&rm.w, UINT64_MAX, RUN_MAX_EVENTS);
+  uint64_t ran = opts->realtime > 0 ? run_paced(&rm.w, opts->realtime)
+                                    : sim_world_run(&rm.w, UINT64_MAX, RUN_MAX_EVENTS);
   if (ran >= RUN_MAX_EVENTS)
     run_fail(&rm, m->line, m->col, "error: machine %s stopped after %llu events", m->name,
              (unsigned long long)RUN_MAX_EVENTS);
