@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests.h"
 
@@ -197,7 +198,10 @@ END_TEST
 /* The checker itself must catch a broken trace. */
 START_TEST(test_checker_catches_double_completion)
 {
-  FILE *f = fopen("build/bad-golden.jsonl", "w");
+  char path[] = "/tmp/dmsim-bad-golden-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  FILE *f = fdopen(fd, "w");
   ck_assert_ptr_nonnull(f);
   fputs("{\"t\":0,\"ev\":\"install\",\"lvl\":\"task\",\"ref\":-49,\"name\":\".X\",\"runtime\":8}\n"
         "{\"t\":0,\"ev\":\"call\",\"lvl\":\"task\",\"pb\":1,\"client\":\"c\",\"op\":\"read\","
@@ -206,7 +210,8 @@ START_TEST(test_checker_catches_double_completion)
         "{\"t\":0,\"ev\":\"complete\",\"lvl\":\"task\",\"id\":1,\"pb\":1,\"ref\":-49,\"result\":0}\n",
         f);
   fclose(f);
-  const char *why = check_file("build/bad-golden.jsonl");
+  const char *why = check_file(path);
+  unlink(path);
   ck_assert_ptr_nonnull(why);
   ck_assert_msg(strstr(why, "completed twice") != NULL, "%s", why);
 }

@@ -32,7 +32,11 @@ static const char *logs(tfix *f)
  * built it (or the tests run from another directory). */
 static const char *so_path(const char *name, char *buf, size_t len)
 {
-  snprintf(buf, len, "%s/%s.so", DRIVER_DIR, name);
+  const char *build = getenv("BUILD"); /* tests/run.sh passes make's BUILD */
+  if (build != NULL && *build != '\0')
+    snprintf(buf, len, "%s/drivers/%s.so", build, name);
+  else
+    snprintf(buf, len, "%s/%s.so", DRIVER_DIR, name);
   if (access(buf, R_OK) != 0) {
     char cwd[1024];
     if (getcwd(cwd, sizeof cwd) == NULL)
