@@ -151,7 +151,8 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   }
   if (mode == DM_MODE_SYNC) {
     pb->ioParam.ioCompletion = NULL;
-    if (m->level != DM_LVL_TASK) {
+    /* KillIO never waits (it is always immediate): legal at any level. */
+    if (m->level != DM_LVL_TASK && code != kKillIOCommand) {
       dm__violation(m, DM_RULE_SYNC_AT_INTERRUPT, ref, pb, 0,
                     "%s sync called at %s level, where the wait could never end; the call "
                     "is refused with paramErr",

@@ -160,7 +160,10 @@ OSErr dm_driver_install(dm_machine *m, const dm_driver_spec *spec, int16_t *refN
   u->dcep = (DCtlPtr)&u->dce;
   u->dce.dCtlRefNum = (short)~unit;
   u->dce.dCtlFlags = (short)(DM_ENABLE_ALL | DM_FLAG_NATIVE);
-  dm_event_init(&u->lifecycle, lifecycle_fn, u, DM_LVL_TASK);
+  /* Queued as interrupt-level work so that it also runs while a sync call
+   * waits (that call may be what it must finish); lifecycle_fn itself runs
+   * Finalize and Replace at task level. */
+  dm_event_init(&u->lifecycle, lifecycle_fn, u, DM_LVL_SIH);
   m->units[unit] = u;
   unit_adopt(u, spec);
   dm__trace_unit(m, DM_EV_INSTALL, u);
