@@ -2,8 +2,9 @@
  * sim/bench_evq.c - the event-queue benchmark (hold model) and the host
  * clock it is timed with.
  *
- * Contract: fixed seed, so every run does the same work; all memory is
- * allocated and the queue pre-filled before the clock starts.
+ * Contract: fixed seed, so every run does the same work; the queue is
+ * pre-filled and warmed up (so that every internal array has reached its
+ * working size) before the clock starts.
  */
 #include "bench.h"
 
@@ -34,7 +35,7 @@ static void hold(sim_evq *q, sim_rng *rng, uint64_t *seq, uint64_t steps)
   for (uint64_t s = 0; s < steps; s++) {
     dm_event *ev = sim_evq_pop(q);
     ev->t += sim_rng_range(rng, 1, MAX_STEP_NS);
-    sim_evq_push(q, ev, (*seq)++); /* cannot fail: the queue is not growing */
+    sim_evq_push(q, ev, (*seq)++); /* cannot fail: it follows a pop */
   }
 }
 

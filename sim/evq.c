@@ -5,7 +5,8 @@
  * Contracts (see evq.h): pop order is exactly (t, seq) ascending; peek is
  * O(1); push is O(1) for an event beyond the heap's horizon and O(log n)
  * otherwise; pop and remove are O(log n) plus, amortised, the O(1) cost of
- * each event's moves between the parts. All storage grows by doubling in
+ * each event's moves between the parts (the pop that starts a new year
+ * sorts the overflow: O(n) once per year). All storage grows by doubling in
  * push, which is the only place that allocates: pop and remove never do,
  * and push fails only when the queue is full and cannot double, so a push
  * that follows a pop or a remove cannot fail.
@@ -28,7 +29,9 @@
  * the overflow's span covers a quarter of the year, and the overflow is
  * counting-sorted into the buckets ("rollover"). The heap stays small and
  * cache-resident; each event is written a constant number of times on its
- * way to it.
+ * way to it. (When times are very uneven, say one event an hour away among
+ * thousands a microsecond apart, the buckets come out coarse, most events
+ * land in the heap, and the queue performs as the plain heap would.)
  *
  * ev->idx holds a 2-bit tag saying where the event is and a 30-bit position
  * there, so removal finds it directly (the bucket is recomputed from t).
@@ -398,8 +401,8 @@ static void refill(sim_evq *q)
       sift_down(q, i, q->key[i], q->ev[i]);
 }
 
-/* Move buckets cur..last into the heap, which is not empty (the queue is
- * not, else there would be no bucket to move). Needs no memory. */
+/* Move buckets cur..last into the heap, and make the heap's horizon follow.
+ * Needs no memory: the heap's arrays hold q->cap >= q->size entries. */
 static void absorb(sim_evq *q, uint32_t last)
 {
   sim_evq_year *y = q->year;

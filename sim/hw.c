@@ -104,12 +104,16 @@ static uint64_t service_time(sim_hw *hw)
   }
 }
 
-static void begin(sim_hw *hw, hw_op *op)
+/* Put op in service on a free channel. Returns 0, or -1 when its completion
+ * could not be armed (out of memory; op is then not in service). */
+static int begin(sim_hw *hw, hw_op *op)
 {
-  hw->busy++;
   op->start = sim_world_now(hw->w);
   op->ev.t = op->start + service_time(hw);
-  sim_world_arm(hw->w, &op->ev);
+  if (sim_world_arm(hw->w, &op->ev) != 0)
+    return -1;
+  hw->busy++;
+  return 0;
 }
 
 typedef struct hw_irq {
@@ -139,7 +143,10 @@ static void op_fire(dm_event *ev)
     if (hw->wait_head == NULL)
       hw->wait_tail = NULL;
     hw->waiting--;
-    begin(hw, next);
+    /* Cannot fail: this op's own event has just left the queue, and a push
+     * that follows a pop never needs memory (sim_evq_push). */
+    if (begin(hw, next) != 0)
+      abort();
   }
   dm_machine_run_at(hw->m, DM_LVL_HWI, deliver, &irq);
 }
@@ -154,11 +161,16 @@ int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon)
   op->next = NULL;
   op->done = done;
   op->refCon = refCon;
-  hw->stats.started++;
   if (hw->busy < hw->channels) {
-    begin(hw, op);
+    if (begin(hw, op) != 0) {
+      op->next = hw->free;
+      hw->free = op;
+      return memFullErr;
+    }
+    hw->stats.started++;
     return 0;
   }
+  hw->stats.started++;
   if (hw->wait_tail == NULL)
     hw->wait_head = op;
   else
