@@ -116,18 +116,17 @@ static OSStatus TimerDone(void *p1, void *p2)
   Conc *c = InstanceFromToken(instances, p1, &i);
   if (c != NULL && i < c->count)
     c->req[i].timer = NULL;
-  return Finish(InstanceToken(instances, c, 0), (void *)(uintptr_t)i);
+  return Finish(p1, (void *)(uintptr_t)i);
 }
 
 static void DeviceInterrupt(void *refCon, OSStatus status)
 {
   (void)status;
   UInt32 i;
-  void *token = refCon;
-  Conc *c = InstanceFromToken(instances, token, &i);
-  /* Hardware level: defer the completion. */
-  QueueSecondaryInterruptHandler(Finish, NULL, InstanceToken(instances, c, 0),
-                                 (void *)(uintptr_t)i);
+  (void)InstanceFromToken(instances, refCon, &i); /* i: the request index */
+  /* Hardware level: defer the completion, keeping the original token so a
+   * stale interrupt stays stale. */
+  QueueSecondaryInterruptHandler(Finish, NULL, refCon, (void *)(uintptr_t)i);
 }
 
 /* Stop everything in service. KillIO: the Device Manager completes the

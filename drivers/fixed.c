@@ -134,8 +134,14 @@ OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents co
     return noErr;
   case kFinalizeCommand:
   case kSupersededCommand:
-    if (f != NULL)
+    if (f != NULL) {
+      /* Finalize must leave nothing outstanding: a request still in
+       * service (an immediate removal) completes with abortErr. */
+      IOCommandID inService = f->current;
       Stop(f);
+      if (inService != NULL)
+        IOCommandIsComplete(inService, abortErr);
+    }
     InstanceDestroy(instances, ref);
     return noErr;
   case kOpenCommand:

@@ -21,6 +21,7 @@
 typedef struct InstanceSlot {
   DCtlHandle dce;
   void      *state;
+  UInt32     generation; /* bumped at every create: tells instances apart */
 } InstanceSlot;
 
 /* The state of the driver instance behind refNum, or NULL. */
@@ -45,6 +46,7 @@ static inline void *InstanceCreate(InstanceSlot *table, short refNum, ByteCount 
         return NULL;
       table[i].dce = h;
       table[i].state = state;
+      table[i].generation++;
       return state;
     }
   }
@@ -64,24 +66,28 @@ static inline void InstanceDestroy(InstanceSlot *table, short refNum)
   }
 }
 
-/* A token for interrupt handlers that may run after the instance is gone:
- * the instance's table index and a serial number. InstanceFromToken gives
- * the state back only while the same instance still lives and the serial
- * still matches. */
+/* A token for interrupt handlers that may run after the instance is gone
+ * (a device operation cannot be cancelled): the instance's generation, its
+ * table index and a 24-bit serial. InstanceFromToken gives the state back
+ * only while that same instance still lives, so a stale interrupt from a
+ * removed instance never reaches a new one in the same slot. */
 static inline void *InstanceToken(InstanceSlot *table, void *state, UInt32 serial)
 {
   for (int i = 0; i < INSTANCE_MAX; i++)
-    if (table[i].state == state)
-      return (void *)(((uintptr_t)i << 24) | (serial & 0xFFFFFFu));
+    if (state != NULL && table[i].state == state)
+      return (void *)(((uintptr_t)table[i].generation << 32) | ((uintptr_t)i << 24) |
+                      (serial & 0xFFFFFFu));
   return NULL;
 }
 
 static inline void *InstanceFromToken(InstanceSlot *table, void *token, UInt32 *serial)
 {
   uintptr_t t = (uintptr_t)token;
-  uintptr_t i = t >> 24;
+  uintptr_t i = (t >> 24) & 0xFFu;
   *serial = (UInt32)(t & 0xFFFFFFu);
-  return i < INSTANCE_MAX ? table[i].state : NULL;
+  if (i >= INSTANCE_MAX || table[i].generation != (UInt32)(t >> 32))
+    return NULL;
+  return table[i].state;
 }
 
 /* The refNum a command is about. */

@@ -11,7 +11,10 @@
  * (all dispatched at call time, on dCtlQHdr, completed out of order by
  * identity, never drvrActive) and .OwnQueue (kDriverQueuesIOPB: nothing on
  * dCtlQHdr). KillIO on each, sync calls through simulated time, and command
- * slot growth past the fixture's 4.
+ * slot growth past the fixture's 4. A small test driver (".Refuse") refuses
+ * KillIO and Close, fails writes inside DoDriverIO and answers positive
+ * statuses. Tests named * fail on purpose: each shows a bug
+ * described in its comment.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 #include "tests.h"
 #include "fixture.h"
 #include "DriverServices.h"
+#include "DriverFamilyMatching.h"
 
 #define MS 1000000ull
 #define US 1000ull
@@ -1145,6 +1149,256 @@ START_TEST(test_resend_from_completion_routine)
 }
 END_TEST
 
+/* ---- a driver that refuses: KillIO and Close ----------------------------------------- *
+ * ".Refuse" is non-concurrent, serves Read in 1 ms, and answers KillIO and
+ * Close with the errors set below. */
+
+static OSErr refuse_kill = abortErr, refuse_close = closErr;
+
+static DriverDescription refuse_desc = {
+  kTheDescriptionSignature,
+  kInitialDriverDescriptor,
+  { "\006refuse", { 1, 0, finalStage, 0 } },
+  { 0, "\007.Refuse", { 0 } },
+  { 1, { { kServiceCategoryNdrvDriver, kNdrvTypeIsGeneric, { 1, 0, finalStage, 0 } } } },
+};
+
+static OSStatus refuse_done(void *p1, void *p2)
+{
+  (void)p2;
+  return IOCommandIsComplete((IOCommandID)p1, noErr);
+}
+
+static OSErr RefuseIO(AddressSpaceID space, IOCommandID id, IOCommandContents c,
+                      IOCommandCode code, IOCommandKind kind)
+{
+  (void)space;
+  (void)c;
+  switch (code) {
+  case kKillIOCommand: return refuse_kill;
+  case kCloseCommand: return refuse_close;
+  case kControlCommand: /* a positive status means success */
+    if (kind & kImmediateIOCommandKind)
+      return 3;
+    return IOCommandIsComplete(id, 5);
+  case kWriteCommand: /* fails at once, inside DoDriverIO */
+    if (kind & kImmediateIOCommandKind)
+      return ioErr;
+    return IOCommandIsComplete(id, ioErr);
+  case kReadCommand:
+    if (!(kind & kImmediateIOCommandKind)) {
+      AbsoluteTime when = AddDurationToAbsolute(durationMillisecond, UpTime());
+      return SetInterruptTimer(&when, refuse_done, id, NULL);
+    }
+    return noErr;
+  default:
+    if (kind & kImmediateIOCommandKind)
+      return noErr;
+    return IOCommandIsComplete(id, noErr);
+  }
+}
+
+static int16_t install_refuse(tfix *f)
+{
+  dm_driver_spec spec;
+  memset(&spec, 0, sizeof spec);
+  spec.desc = &refuse_desc;
+  spec.entry = RefuseIO;
+  spec.unit = -1;
+  int16_t ref = 0;
+  ck_assert_int_eq(dm_driver_install(f->m, &spec, &ref), noErr);
+  ck_assert_int_eq(tf_open(f, ref), noErr);
+  watch_ref = ref;
+  reset_log(f);
+  return ref;
+}
+
+/* A driver that fails KillIO: the call fails with its error, the queue is
+ * left alone and no routine runs (reference 2.4); the requests are served. */
+START_TEST(test_killio_refused_by_driver)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = install_refuse(&f);
+  char b[2][8];
+  ParamBlockRec pb[2];
+  async_read(&pb[0], ref, b[0], 8, 0);
+  async_read(&pb[1], ref, b[1], 8, 0);
+  (void)logs(&f);
+  ParamBlockRec kpb;
+  memset(&kpb, 0, sizeof kpb);
+  kpb.cntrlParam.ioCRefNum = ref;
+  ck_assert_int_eq(PBKillIOSync(&kpb), abortErr);
+  ck_assert_str_eq(logs(&f), "call#3:killio/sync disp#3:killio/immediate ret:-27 cpl#3:-27 "
+                             "sync#3:-27");
+  ck_assert_int_eq(ncb, 0);
+  ck_assert_int_eq(queue_len(&dce_of(ref)->dCtlQHdr), 2);
+  ck_assert_int_ne(dce_of(ref)->dCtlFlags & drvrActiveMask, 0);
+  tf_run(&f);
+  ck_assert_int_eq(ncb, 2);
+  ck_assert_int_eq(cbs[0].result, noErr);
+  ck_assert_int_eq(cbs[1].result, noErr);
+  ck_assert_uint_eq(cbs[1].t, 2 * MS);
+  teardown(&f);
+}
+END_TEST
+
+/* Close answered with closErr leaves the driver open; any other error
+ * closes it (reference 2.5). */
+START_TEST(test_close_refused_by_driver)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = install_refuse(&f);
+  ck_assert_int_eq(CloseDriver(ref), closErr);
+  ck_assert_str_eq(logs(&f), "call#1:close/sync disp#1:close/immediate ret:-24 cpl#1:-24 "
+                             "sync#1:-24");
+  ck_assert_int_ne(dce_of(ref)->dCtlFlags & dOpenedMask, 0);
+  char buf[4];
+  ParamBlockRec pb;
+  tf_io(&pb, ref, buf, 4, 0);
+  ck_assert_int_eq(PBReadSync(&pb), noErr);
+  refuse_close = ioErr;
+  ck_assert_int_eq(CloseDriver(ref), ioErr);
+  ck_assert_int_eq(dce_of(ref)->dCtlFlags & dOpenedMask, 0);
+  tf_io(&pb, ref, buf, 4, 0);
+  ck_assert_int_eq(PBReadSync(&pb), notOpenErr);
+  /* Closing a closed driver: noErr, and the driver is not called. */
+  (void)logs(&f);
+  f.npbs = 0;
+  ParamBlockRec cpb;
+  memset(&cpb, 0, sizeof cpb);
+  cpb.ioParam.ioRefNum = ref;
+  ck_assert_int_eq(PBCloseSync(&cpb), noErr);
+  ck_assert_str_eq(logs(&f), "call#1:close/sync cpl#1:0 sync#1:0");
+  refuse_close = closErr;
+  teardown(&f);
+}
+END_TEST
+
+/* Control and Status go through the queue like Read: on .Fixed they wait
+ * for the request in service. The high-level calls are sync PB calls. */
+START_TEST(test_control_status_queued)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = install_open(&f, "fixed", NULL);
+  char b[8];
+  ParamBlockRec rpb, cpb;
+  async_read(&rpb, ref, b, 8, 0);
+  memset(&cpb, 0, sizeof cpb);
+  cpb.cntrlParam.ioCRefNum = ref;
+  cpb.cntrlParam.csCode = 99;
+  cpb.cntrlParam.ioCompletion = record_cb;
+  ck_assert_int_eq(PBControlAsync(&cpb), noErr);
+  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
+                             "call#2:control/async enq#2");
+  tf_run(&f);
+  ck_assert_str_eq(logs(&f), "cpl#1:0 cb#1:0 disp#2:control/async cpl#2:0 cb#2:0 ret:0");
+  ck_assert_uint_eq(cbs[1].t, 1 * MS);
+  short params[11] = { 0 };
+  ck_assert_int_eq(Control(ref, 5, params), noErr);
+  ck_assert_int_eq(Status(ref, 6, params), noErr);
+  ck_assert_int_eq(Status(-300, 6, params), badUnitErr);
+  ck_assert_int_eq(KillIO(ref), noErr);
+  ck_assert_ptr_null(GetDCtlEntry(-300));
+  ck_assert_ptr_null(GetDCtlEntry(4));
+  teardown(&f);
+}
+END_TEST
+
+/* Positive results are posted as noErr (reference 1.2), from
+ * IOCommandIsComplete and from an immediate command's return value. */
+START_TEST(test_positive_result_posted_as_noerr)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = install_refuse(&f);
+  ParamBlockRec pb;
+  memset(&pb, 0, sizeof pb);
+  pb.cntrlParam.ioCRefNum = ref;
+  pb.cntrlParam.csCode = 7;
+  pb.cntrlParam.ioCompletion = record_cb;
+  ck_assert_int_eq(PBControlAsync(&pb), noErr);
+  ck_assert_str_eq(logs(&f), "call#1:control/async enq#1 disp#1:control/async cpl#1:0 cb#1:0 "
+                             "ret:0");
+  ck_assert_int_eq(pb.cntrlParam.ioResult, noErr);
+  ck_assert_int_eq(cbs[0].result, noErr);
+  memset(&pb, 0, sizeof pb);
+  pb.cntrlParam.ioCRefNum = ref;
+  ck_assert_int_eq(PBControlImmed(&pb), noErr);
+  ck_assert_str_eq(logs(&f), "call#1:control/immediate disp#1:control/immediate ret:3 cpl#1:0");
+  ck_assert_int_eq(pb.cntrlParam.ioResult, noErr);
+  ck_assert_int_eq(PBControlSync(&pb), noErr);
+  teardown(&f);
+}
+END_TEST
+
+/*
+ * Regression test (a devmgr bug this test found, now fixed): devmgr/include/devmgr/call.h
+ * documents that dm_call returns "for requests that completed before dm_call
+ * returned: the posted result", as the reference has the trap return the
+ * final result when the driver completed the request before returning
+ * (section 2.1 step 10). For async calls devmgr/src/call.c returns noErr
+ * regardless (it avoids reading the PB, which the completion routine may
+ * have freed; the slot still holds the result).
+ */
+START_TEST(test_async_completed_in_call_returns_result)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = install_refuse(&f);
+  char b[8];
+  ParamBlockRec pb;
+  tf_io(&pb, ref, b, 8, 0);
+  pb.ioParam.ioCompletion = record_cb;
+  OSErr err = PBWriteAsync(&pb);
+  ck_assert_str_eq(logs(&f), "call#1:write/async enq#1 disp#1:write/async cpl#1:-36 cb#1:-36 "
+                             "ret:0");
+  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(pb.ioParam.ioResult, ioErr);
+  ck_assert_int_eq(err, ioErr);
+  teardown(&f);
+}
+END_TEST
+
+/* KillIO is always immediate and never waits (reference 2.4), and table 8-1
+ * of the PCI book allows it at task, secondary and hardware interrupt level:
+ * KillIO() (a sync PB call) from a completion routine works. (Regression
+ * test: devmgr refused every sync trap at interrupt level as
+ * sync-at-interrupt before commit 4cc6fe8.) */
+static int16_t kill_from_cb_ref;
+static OSErr   kill_from_cb_ret = 1;
+static void kill_in_routine(ParmBlkPtr pb)
+{
+  record_cb(pb);
+  if (ncb == 1)
+    kill_from_cb_ret = KillIO(kill_from_cb_ref);
+}
+
+START_TEST(test_killio_sync_at_interrupt_level)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = install_open(&f, "fixed", NULL);
+  kill_from_cb_ref = ref;
+  char b[3][8];
+  ParamBlockRec pb[3];
+  tf_io(&pb[0], ref, b[0], 8, 0);
+  pb[0].ioParam.ioCompletion = kill_in_routine;
+  ck_assert_int_eq(PBReadAsync(&pb[0]), noErr);
+  async_read(&pb[1], ref, b[1], 8, 0);
+  async_read(&pb[2], ref, b[2], 8, 0);
+  tf_run(&f);
+  ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
+  ck_assert_int_eq(kill_from_cb_ret, noErr);
+  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(cbs[1].result, abortErr);
+  ck_assert_int_eq(cbs[2].result, abortErr);
+  teardown(&f);
+}
+END_TEST
+
 Suite *call_suite(void)
 {
   Suite *s = suite_create("call");
@@ -1163,6 +1417,10 @@ Suite *call_suite(void)
   tcase_add_test(tc, test_zero_length_read);
   tcase_add_test(tc, test_posmode_moves_position_at_dispatch);
   tcase_add_test(tc, test_ioactcount_zeroed_at_call);
+  tcase_add_test(tc, test_close_refused_by_driver);
+  tcase_add_test(tc, test_control_status_queued);
+  tcase_add_test(tc, test_positive_result_posted_as_noerr);
+  tcase_add_test(tc, test_async_completed_in_call_returns_result);
   suite_add_tcase(s, tc);
 
   TCase *tq = tcase_create("queuing");
@@ -1189,6 +1447,8 @@ Suite *call_suite(void)
   tcase_add_test(tk, test_killio_concurrent_with_device);
   tcase_add_test(tk, test_killio_ownqueue);
   tcase_add_test(tk, test_killio_idle);
+  tcase_add_test(tk, test_killio_refused_by_driver);
+  tcase_add_test(tk, test_killio_sync_at_interrupt_level);
   suite_add_tcase(s, tk);
   return s;
 }

@@ -9,7 +9,8 @@
  * replace (kSupersededCommand to the old driver, kReplaceCommand and a
  * reopen to the new one, held requests handed to the new driver).
  * A recording test driver (".Rec", in two copies A and B) notes every
- * command it gets, with its kind, level and time.
+ * command it gets, with its kind, level and time. Tests named *
+ * fail on purpose: each shows a bug described in its comment.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -698,6 +699,133 @@ START_TEST(test_request_during_finalize_refused)
 }
 END_TEST
 
+/*
+ * Regression test (a driver bug this test found, now fixed): .Fixed is the example of a
+ * correct non-concurrent driver, but its Finalize only stops the request in
+ * service (drivers/fixed.c Stop) without completing it, so an immediate
+ * remove while it is busy is reported as finalize-with-pending against the
+ * driver, and the Device Manager has to abort the request itself.
+ */
+START_TEST(test_remove_immediate_fixed_busy)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = tf_install(&f, "fixed", -1);
+  ck_assert_int_eq(tf_open(&f, ref), noErr);
+  char b[3][8];
+  ParamBlockRec pb[3];
+  for (int i = 0; i < 3; i++)
+    read_async(&pb[i], ref, b[i], 8);
+  ck_assert_int_eq(dm_driver_remove(f.m, ref, 1), noErr);
+  /* Every request ends at once: the one in service aborted, the queued ones
+   * failed as the unit empties. */
+  ck_assert_int_eq(ncb, 3);
+  for (int i = 0; i < 3; i++)
+    ck_assert_int_lt(pb[i].ioParam.ioResult, 0);
+  ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
+  tf_run(&f);
+  ck_assert_int_eq(ncb, 3);
+  ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
+  teardown(&f);
+}
+END_TEST
+
+/*
+ * Regression test (a driver bug this test found, now fixed): a device operation cannot be
+ * cancelled, so its interrupt arrives even after the driver instance that
+ * started it was finalized. The example drivers recognise their interrupts
+ * by an instance token (drivers/instance.h: table index + serial) that a new
+ * instance in the same table slot hands out again, so the stale interrupt of
+ * a removed instance completes the new instance's request: here at 5 ms,
+ * when the old device finishes, instead of at 10 ms, when the new one does.
+ * (.Concurrent's DeviceInterrupt even rebuilds the token from the state
+ * pointer it looked up; .Fixed and .OwnQueue compare serials that restart
+ * at 0 in every instance.)
+ */
+static const char *const stale_drivers[] = { "conc", "ownq", "fixed" };
+
+START_TEST(test_stale_interrupt_after_reinstall)
+{
+  const char *drv = stale_drivers[_i];
+  tfix f;
+  setup(&f);
+  sim_hw_model m5 = { SIM_HW_FIXED, 5 * MS, 0 };
+  sim_hw_model m10 = { SIM_HW_FIXED, 10 * MS, 0 };
+  sim_hw *old_dev = sim_hw_new(&f.w, f.m, "old", &m5, 4, 1);
+  sim_hw *new_dev = sim_hw_new(&f.w, f.m, "new", &m10, 4, 2);
+  ck_assert_ptr_nonnull(old_dev);
+  ck_assert_ptr_nonnull(new_dev);
+  int16_t ref = tf_install_hw(&f, drv, -1, old_dev);
+  ck_assert_int_eq(tf_open(&f, ref), noErr);
+  char b[2][8];
+  ParamBlockRec pb[2];
+  read_async(&pb[0], ref, b[0], 8);
+  ck_assert_int_eq(dm_driver_remove(f.m, ref, 1), noErr);
+  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_lt(cb_result[0], 0);
+
+  int16_t r2 = tf_install_hw(&f, drv, -1, new_dev);
+  ck_assert_int_eq(r2, ref); /* the same unit, and the driver's same table slot */
+  ck_assert_int_eq(tf_open(&f, r2), noErr);
+  read_async(&pb[1], r2, b[1], 8);
+  tf_run(&f);
+  ck_assert_int_eq(ncb, 2);
+  ck_assert_ptr_eq(cb_pb[1], &pb[1]);
+  ck_assert_int_eq(cb_result[1], noErr);
+  ck_assert_msg(cb_t[1] == 10 * MS, "%s: the new request completed at %llu ns, not at 10 ms",
+                drv, (unsigned long long)cb_t[1]);
+  teardown(&f);
+  sim_hw_free(old_dev);
+  sim_hw_free(new_dev);
+}
+END_TEST
+
+/* A sync call made while a remove waits for the driver to go idle is held
+ * on dCtlQHdr and completes with unitEmptyErr once the driver is gone
+ * (reference 5.9), although the removal continues from a task-level event
+ * and a sync wait runs interrupt-level events only. (Regression test: devmgr
+ * reported sync-deadlock and aborted the call before commit 4cc6fe8.) */
+START_TEST(test_sync_call_during_remove)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = tf_install(&f, "fixed", -1);
+  ck_assert_int_eq(tf_open(&f, ref), noErr);
+  char b[2][8];
+  ParamBlockRec pb[2];
+  read_async(&pb[0], ref, b[0], 8);
+  ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), ioInProgress);
+  tf_io(&pb[1], ref, b[1], 8, 0);
+  OSErr err = PBReadSync(&pb[1]);
+  ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
+  ck_assert_int_eq(err, unitEmptyErr);
+  ck_assert_ptr_null(dm_driver_name(f.m, ref));
+  teardown(&f);
+}
+END_TEST
+
+/* The same for a replacement: the held sync call goes to the new driver
+ * once kReplaceCommand returned (reference 5.9). */
+START_TEST(test_sync_call_during_replace)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = tf_install(&f, "fixed", -1);
+  ck_assert_int_eq(tf_open(&f, ref), noErr);
+  char b[2][8];
+  ParamBlockRec pb[2];
+  read_async(&pb[0], ref, b[0], 8);
+  dm_driver_spec n = builtin_spec("null");
+  ck_assert_int_eq(dm_driver_replace(f.m, ref, &n), ioInProgress);
+  tf_io(&pb[1], ref, b[1], 8, 0);
+  OSErr err = PBReadSync(&pb[1]);
+  ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
+  ck_assert_int_eq(err, noErr);
+  ck_assert_str_eq(dm_driver_name(f.m, ref), ".Null");
+  teardown(&f);
+}
+END_TEST
+
 /* ---- replace ----------------------------------------------------------------------------- */
 
 START_TEST(test_replace_while_busy)
@@ -841,6 +969,11 @@ Suite *lifecycle_suite(void)
   tcase_add_test(tr, test_remove_immediate_driver_completes);
   tcase_add_test(tr, test_remove_immediate_ownqueue);
   tcase_add_test(tr, test_remove_immediate_concurrent);
+  tcase_add_test(tr, test_remove_immediate_fixed_busy);
+  tcase_add_test(tr, test_sync_call_during_remove);
+  tcase_add_test(tr, test_sync_call_during_replace);
+  tcase_add_loop_test(tr, test_stale_interrupt_after_reinstall, 0,
+                      (int)(sizeof stale_drivers / sizeof stale_drivers[0]));
   tcase_add_test(tr, test_request_during_finalize_refused);
   suite_add_tcase(s, tr);
 

@@ -387,10 +387,8 @@ static void op_sync(model *m, sim_rng *r)
 
 static void op_immediate(model *m, sim_rng *r)
 {
-  /* .Fixed moves data at the mark when its service ends, so an immediate
-   * read in the middle of one would move the mark under it: only when idle. */
-  if (!m->concurrent && m->active > 0)
-    return;
+  /* An immediate read runs at once, even while .Fixed serves another
+   * request (which keeps the position it was dispatched with). */
   mpb *q = free_pb(m, r);
   if (q == NULL)
     return;

@@ -156,7 +156,7 @@ void tf_run(tfix *f)
 const char *tf_log(tfix *f)
 {
   static char empty[] = "";
-  if (f->log == NULL)
+  if (f->log == NULL || f->len == 0)
     return empty;
   f->len = 0;
   return f->log;

@@ -210,13 +210,19 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
     return noErr;
   }
   u->queued++;
+  uint64_t id = dm__slot_id(m, si);
   if (concurrent)
     dm__dispatch(m, u, si);
   else
     dm__kick(m, u);
-  /* An async block may already be complete and even freed by its completion
-   * routine, so it is not read again here. */
-  return mode == DM_MODE_SYNC && pb->ioParam.ioResult <= 0 ? pb->ioParam.ioResult : noErr;
+  /* A request completed before we got here returns its posted result (as the
+   * classic trap returns D0). An async block may already be freed by its
+   * completion routine, so the result comes from the slot's history, which
+   * FIFO reuse keeps until at least every other slot has been used. */
+  const dm_slot *done = &m->slots[(uint32_t)(id & 0xFFFFFFFFu) - 1];
+  if (done->gen == (uint32_t)(id >> 32) && done->state == DM_SLOT_DONE)
+    return done->result;
+  return noErr;
 }
 
 OSErr dm_wait(dm_machine *m, ParmBlkPtr pb)

@@ -90,7 +90,7 @@ bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si)
 
 void dm__kick(dm_machine *m, dm_unit *u)
 {
-  if (u->kicking || u->killing)
+  if (u->kicking || u->killing || u->finishing)
     return;
   u->kicking = 1;
   while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {

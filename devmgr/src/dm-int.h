@@ -100,6 +100,7 @@ struct dm_unit {
   uint8_t             pending;  /* dm_pending_op */
   uint8_t             kicking;  /* dispatch loop running (no recursion) */
   uint8_t             killing;  /* KillIO is emptying the queue */
+  uint8_t             finishing; /* Close/Finalize/Superseded under way: no dispatch */
   dm_driver_spec      next;     /* the replacement, while one is pending */
   dm_event            lifecycle; /* continues remove/replace at task level */
   ParamBlockRec       openpb;   /* the DM's own PB for reopening after Replace */

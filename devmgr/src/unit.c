@@ -245,23 +245,30 @@ static void unit_retire(dm_machine *m, dm_unit *u)
 void dm__unit_finish_lifecycle(dm_unit *u)
 {
   dm_machine *m = u->m;
+  /* Nothing new reaches the driver while it is closed and finalized, even
+   * when completing its last request would start the next one. */
+  u->finishing = 1;
   if (u->pending == DM_PENDING_REMOVE) {
     close_for_lifecycle(u);
     dm__simple_command(u, kFinalizeCommand);
     check_idle_after(m, u, "Finalize");
-    unit_retire(m, u);
+    unit_retire(m, u); /* still finishing: the rest fail, none is dispatched */
     return;
   }
-  if (u->pending != DM_PENDING_REPLACE)
+  if (u->pending != DM_PENDING_REPLACE) {
+    u->finishing = 0;
     return;
+  }
   bool was_open = u->opens > 0;
   close_for_lifecycle(u);
   dm__simple_command(u, kSupersededCommand);
   check_idle_after(m, u, "Superseded");
+  u->finishing = 0;
   unit_adopt(u, &u->next);
   dm__trace_unit(m, DM_EV_INSTALL, u);
   dm__trace_flags(u);
   if (dm__simple_command(u, kReplaceCommand) != noErr) {
+    u->finishing = 1;
     unit_retire(m, u);
     return;
   }

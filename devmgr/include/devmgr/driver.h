@@ -37,8 +37,8 @@ int dm_driver_check_description(const DriverDescription *desc, char *why, size_t
 
 /*
  * Install a driver: pick its unit, build its DCE, send kInitializeCommand.
- * Returns noErr and sets *refNum; or dInstErr (invalid description),
- * unitTblFullErr, badUnitErr (unit out of range), dRemovErr (unit taken),
+ * Returns noErr and sets *refNum; or dInstErr (invalid description, or the
+ * unit asked for is taken), unitTblFullErr, badUnitErr (unit out of range),
  * memFullErr, or the error Initialize returned (the unit is freed again).
  */
 OSErr dm_driver_install(dm_machine *m, const dm_driver_spec *spec, int16_t *refNum);
