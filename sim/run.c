@@ -448,7 +448,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   rm.trace = trace;
   int status = 2;
   if (sim_world_init(&rm.w) != 0)
-    goto out;
+    goto oom;
   rm.hw = calloc(m->nhardware + 1, sizeof *rm.hw);
   rm.drivers = calloc(m->ndrivers + 1, sizeof *rm.drivers);
   rm.life = calloc(m->nevents + 1, sizeof *rm.life);
@@ -457,7 +457,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   rm.pbs = calloc(m->npbs + 1, sizeof *rm.pbs);
   rm.evcount_ref = calloc((m->ndrivers + 1) * DM_EV_COUNT, sizeof *rm.evcount_ref);
   if (!rm.hw || !rm.drivers || !rm.life || !rm.clients || !rm.calls || !rm.pbs || !rm.evcount_ref)
-    goto out;
+    goto oom;
 
   /* Resolve every driver source before anything runs. */
   for (size_t i = 0; i < m->ndrivers; i++) {
@@ -497,7 +497,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   cfg.pb_done_ctx = &rm;
   rm.m = dm_machine_new(&cfg);
   if (rm.m == NULL)
-    goto out;
+    goto oom;
   for (size_t i = 0; i < m->nhardware; i++) {
     const sim_sc_hardware *h = &m->hardware[i];
     sim_hw_model model = { 0 };
@@ -508,7 +508,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     model.b = h->hi;
     rm.hw[i] = sim_hw_new(&rm.w, rm.m, h->name, &model, h->channels, mix_seed(seed, mi, i));
     if (rm.hw[i] == NULL)
-      goto out;
+      goto oom;
   }
   for (size_t i = 0; i < m->ndrivers; i++) {
     size_t hi = m->drivers[i].hardware;
@@ -550,9 +550,10 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   if (!opts->quiet)
     summary(&rm, expects_ok, m->nexpects);
   status = expects_ok && rules_ok && !rm.failed ? 0 : 1;
+  goto out;
+oom:
+  fprintf(opts->err, "%s: error: out of memory setting up machine %s\n", sc->path, m->name);
 out:
-  if (status == 2 && rm.m == NULL && rm.hw != NULL && m->ndrivers == 0)
-    fprintf(opts->err, "%s: error: out of memory\n", sc->path);
   machine_free(&rm);
   return status;
 }

@@ -83,17 +83,10 @@ static void record_cb(ParmBlkPtr pb)
   }
 }
 
-/* The log since the last look, and forget it. (tf_log hands back the
- * previous text again when nothing was logged since, so look at len first.) */
-static const char *logs(tfix *f)
-{
-  return f->len == 0 ? "" : tf_log(f);
-}
-
 /* Forget the log and number parameter blocks from 1 again. */
 static void reset_log(tfix *f)
 {
-  (void)logs(f);
+  (void)tf_log(f);
   f->npbs = 0;
 }
 
@@ -164,7 +157,7 @@ START_TEST(test_null_async_read)
   memset(buf, 0xAA, sizeof buf);
   ParamBlockRec pb;
   async_read(&pb, ref, buf, sizeof buf, 0);
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 disp#1:read/async cpl#1:0 cb#1:0 ret:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async cpl#1:0 cb#1:0 ret:0");
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
   ck_assert_int_eq(pb.ioParam.ioActCount, 32);
   for (size_t i = 0; i < sizeof buf; i++)
@@ -188,7 +181,7 @@ START_TEST(test_null_sync_read)
   tf_io(&pb, ref, buf, sizeof buf, 0);
   pb.ioParam.ioCompletion = record_cb; /* a sync call never runs it */
   ck_assert_int_eq(PBReadSync(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:read/sync enq#1 disp#1:read/sync cpl#1:0 sync#1:0 ret:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/sync enq#1 disp#1:read/sync cpl#1:0 sync#1:0 ret:0");
   ck_assert_ptr_null(pb.ioParam.ioCompletion);
   ck_assert_int_eq(ncb, 0);
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
@@ -207,7 +200,7 @@ START_TEST(test_null_immediate_read)
   tf_io(&pb, ref, buf, sizeof buf, 0);
   pb.ioParam.ioCompletion = record_cb; /* immediate calls run no routine */
   ck_assert_int_eq(PBReadImmed(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:read/immediate disp#1:read/immediate ret:0 cpl#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/immediate disp#1:read/immediate ret:0 cpl#1:0");
   ck_assert_int_eq(ncb, 0);
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
   ck_assert_int_eq(pb.ioParam.ioActCount, 8);
@@ -235,7 +228,7 @@ START_TEST(test_open_by_name_and_close)
   memset(&pb, 0, sizeof pb);
   pb.ioParam.ioNamePtr = name;
   ck_assert_int_eq(PBOpenSync(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:open/sync disp#1:open/immediate ret:0 cpl#1:0 sync#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:open/sync disp#1:open/immediate ret:0 cpl#1:0 sync#1:0");
   ck_assert_int_eq(pb.ioParam.ioRefNum, rf);
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
   ck_assert_int_ne(dce_of(rf)->dCtlFlags & dOpenedMask, 0);
@@ -252,7 +245,7 @@ START_TEST(test_open_by_name_and_close)
   memset(&cpb, 0, sizeof cpb);
   cpb.ioParam.ioRefNum = rf;
   ck_assert_int_eq(PBCloseSync(&cpb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:close/sync disp#1:close/immediate ret:0 cpl#1:0 sync#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:close/sync disp#1:close/immediate ret:0 cpl#1:0 sync#1:0");
   ck_assert_int_eq(dce_of(rf)->dCtlFlags & dOpenedMask, 0);
   ck_assert_int_ne(dce_of(rn)->dCtlFlags & dOpenedMask, 0);
 
@@ -278,7 +271,7 @@ START_TEST(test_open_unknown_name)
   pb.ioParam.ioNamePtr = name;
   pb.ioParam.ioCompletion = record_cb;
   ck_assert_int_eq(PBOpenAsync(&pb), dInstErr);
-  ck_assert_str_eq(logs(&f), "call#1:open/async rej#1:-26");
+  ck_assert_str_eq(tf_log(&f), "call#1:open/async rej#1:-26");
   ck_assert_int_eq(pb.ioParam.ioResult, dInstErr);
   ck_assert_int_eq(ncb, 0);
   /* A prefix of a real name is not that name. */
@@ -339,11 +332,11 @@ START_TEST(test_rejections)
   pb.cntrlParam.csCode = 5;
   OSErr err = dm_call(f.m, &pb, (uint16_t)(rc->call | 0x0400));
   ck_assert_msg(err == rc->err, "%s: got %d, want %d", rc->what, err, rc->err);
-  ck_assert_str_eq(logs(&f), rc->log);
+  ck_assert_str_eq(tf_log(&f), rc->log);
   ck_assert_int_eq(pb.ioParam.ioResult, rc->err);
   tf_run(&f);
   ck_assert_int_eq(ncb, 0);
-  ck_assert_str_eq(logs(&f), "");
+  ck_assert_str_eq(tf_log(&f), "");
   ck_assert_ptr_null(dce_of(ref)->dCtlQHdr.qHead);
   ck_assert_int_eq(dm_machine_inflight(f.m), 0);
   teardown(&f);
@@ -362,7 +355,7 @@ START_TEST(test_rejection_sync)
   tf_io(&pb, ref, buf, sizeof buf, 0);
   pb.ioParam.ioActCount = 77;
   ck_assert_int_eq(PBWriteSync(&pb), notOpenErr);
-  ck_assert_str_eq(logs(&f), "call#1:write/sync rej#1:-28");
+  ck_assert_str_eq(tf_log(&f), "call#1:write/sync rej#1:-28");
   ck_assert_int_eq(pb.ioParam.ioResult, notOpenErr);
   ck_assert_uint_eq(sim_world_now(&f.w), 0);
   teardown(&f);
@@ -381,7 +374,7 @@ START_TEST(test_status_dce_handle)
   pb.cntrlParam.ioCRefNum = ref;
   pb.cntrlParam.csCode = 1;
   ck_assert_int_eq(PBStatusSync(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:status/sync cpl#1:0 sync#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:status/sync cpl#1:0 sync#1:0");
   DCtlHandle h;
   memcpy(&h, pb.cntrlParam.csParam, sizeof h);
   ck_assert_ptr_eq(h, GetDCtlEntry(ref));
@@ -393,7 +386,7 @@ START_TEST(test_status_dce_handle)
   pb.cntrlParam.csCode = 1;
   pb.cntrlParam.ioCompletion = record_cb;
   ck_assert_int_eq(PBStatusAsync(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:status/async cpl#1:0 cb#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:status/async cpl#1:0 cb#1:0");
   memcpy(&h, pb.cntrlParam.csParam, sizeof h);
   ck_assert_ptr_eq(h, GetDCtlEntry(ref));
   ck_assert_int_eq(ncb, 1);
@@ -445,7 +438,7 @@ START_TEST(test_zero_length_read)
   ParamBlockRec pb;
   char buf[1] = { 'x' };
   async_read(&pb, rn, buf, 0, 0);
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 cpl#1:0 cb#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 cpl#1:0 cb#1:0");
   ck_assert_int_eq(pb.ioParam.ioActCount, 0);
 
   int16_t rf = tf_install(&f, "fixed", -1);
@@ -454,7 +447,7 @@ START_TEST(test_zero_length_read)
   reset_log(&f);
   ncb = 0;
   async_read(&pb, rf, buf, 0, 0);
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 cpl#1:0 cb#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 cpl#1:0 cb#1:0");
   ck_assert_int_eq(ncb, 1);
   ck_assert_int_eq(cbs[0].result, noErr);
   ck_assert_int_eq(dce_of(rf)->dCtlFlags & drvrActiveMask, 0);
@@ -463,7 +456,7 @@ START_TEST(test_zero_length_read)
   /* Sync, too: no simulated time passes. */
   tf_io(&pb, rf, buf, 0, 0);
   ck_assert_int_eq(PBReadSync(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:read/sync enq#1 cpl#1:0 sync#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/sync enq#1 cpl#1:0 sync#1:0");
   ck_assert_uint_eq(sim_world_now(&f.w), 0);
   ck_assert_int_eq(dm_machine_inflight(f.m), 0);
   teardown(&f);
@@ -556,7 +549,7 @@ START_TEST(test_fixed_fifo_one_at_a_time)
   ParamBlockRec pb[3];
   for (int i = 0; i < 3; i++)
     async_read(&pb[i], ref, b[i], sizeof b[i], 16 * i);
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 flags:0x0fa8 disp#1:read/async ret:0 "
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 flags:0x0fa8 disp#1:read/async ret:0 "
                                "call#2:read/async enq#2 call#3:read/async enq#3");
   ck_assert_int_ne(dce->dCtlFlags & drvrActiveMask, 0);
   ck_assert_int_eq(queue_len(&dce->dCtlQHdr), 3);
@@ -567,7 +560,7 @@ START_TEST(test_fixed_fifo_one_at_a_time)
     ck_assert_int_eq(pb[i].ioParam.ioResult, ioInProgress);
 
   tf_run(&f);
-  ck_assert_str_eq(logs(&f),
+  ck_assert_str_eq(tf_log(&f),
                    "flags:0x0f28 cpl#1:0 cb#1:0 flags:0x0fa8 disp#2:read/async ret:0 "
                    "flags:0x0f28 cpl#2:0 cb#2:0 flags:0x0fa8 disp#3:read/async ret:0 "
                    "flags:0x0f28 cpl#3:0 cb#3:0");
@@ -730,7 +723,7 @@ START_TEST(test_immediate_zero_length)
   /* Zero-length Immed read: completed by the Device Manager, no dispatch. */
   tf_io(&pb, ref, in, 0, 0);
   ck_assert_int_eq(PBReadImmed(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:read/immediate cpl#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/immediate cpl#1:0");
   teardown(&f);
 }
 END_TEST
@@ -744,7 +737,7 @@ START_TEST(test_fixed_sync_takes_1ms)
   ParamBlockRec pb;
   tf_io(&pb, ref, buf, sizeof buf, 0);
   ck_assert_int_eq(PBReadSync(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:read/sync enq#1 disp#1:read/sync ret:0 cpl#1:0 sync#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/sync enq#1 disp#1:read/sync ret:0 cpl#1:0 sync#1:0");
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
   ck_assert_uint_eq(sim_world_now(&f.w), 1 * MS);
   ck_assert_uint_eq(abs_to_ns(UpTime()), 1 * MS);
@@ -767,7 +760,7 @@ START_TEST(test_fixed_sync_behind_async)
   ck_assert_int_eq(PBReadSync(&p[2]), noErr);
   ck_assert_uint_eq(sim_world_now(&f.w), 3 * MS);
   ck_assert_int_eq(ncb, 2);
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
                                "call#2:read/async enq#2 call#3:read/sync enq#3 "
                                "cpl#1:0 cb#1:0 disp#2:read/async ret:0 "
                                "cpl#2:0 cb#2:0 disp#3:read/sync ret:0 cpl#3:0 sync#3:0");
@@ -798,7 +791,7 @@ START_TEST(test_concurrent_all_dispatched_out_of_order)
     strcat(want, tok);
   }
   /* Every request reached the driver at call time, before any completion. */
-  ck_assert_str_eq(logs(&f), want);
+  ck_assert_str_eq(tf_log(&f), want);
   ck_assert_int_eq(ncb, 0);
   ck_assert_int_eq(queue_len(&dce->dCtlQHdr), NCONC);
   QElemPtr e = dce->dCtlQHdr.qHead;
@@ -808,7 +801,7 @@ START_TEST(test_concurrent_all_dispatched_out_of_order)
   ck_assert_uint_eq(dm_machine_inflight(f.m), NCONC);
 
   tf_run(&f);
-  const char *log = logs(&f);
+  const char *log = tf_log(&f);
   ck_assert_ptr_null(strstr(log, "flags:")); /* drvrActive never changes */
   ck_assert_int_eq(ncb, NCONC);
   int in_order = 1;
@@ -892,7 +885,7 @@ START_TEST(test_ownqueue_no_dce_queue)
   ParamBlockRec pb[6];
   for (int i = 0; i < 6; i++)
     async_read(&pb[i], ref, b[i], 8, 0);
-  const char *log = logs(&f);
+  const char *log = tf_log(&f);
   ck_assert_str_eq(log, "call#1:read/async disp#1:read/async ret:0 "
                         "call#2:read/async disp#2:read/async ret:0 "
                         "call#3:read/async disp#3:read/async ret:0 "
@@ -901,7 +894,7 @@ START_TEST(test_ownqueue_no_dce_queue)
                         "call#6:read/async disp#6:read/async ret:0");
   ck_assert_ptr_null(dce->dCtlQHdr.qHead);
   tf_run(&f);
-  log = logs(&f);
+  log = tf_log(&f);
   ck_assert_ptr_null(strstr(log, "enq"));
   ck_assert_int_eq(ncb, 6);
   for (int k = 0; k < 6; k++) {
@@ -935,7 +928,7 @@ static void check_after_kill(tfix *f, int16_t ref, uint64_t service)
 {
   uint64_t t0 = sim_world_now(&f->w);
   tf_run(f);
-  ck_assert_str_eq(logs(f), "");
+  ck_assert_str_eq(tf_log(f), "");
   ck_assert_int_eq(f->violations, 0);
   ck_assert_uint_eq(dm_machine_inflight(f->m), 0);
   int before = ncb;
@@ -968,7 +961,7 @@ START_TEST(test_killio_fixed)
   sim_world_run(&f.w, 500 * US, 0); /* half-way through the first */
   ParamBlockRec kpb;
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
-  ck_assert_str_eq(logs(&f), kill3_log);
+  ck_assert_str_eq(tf_log(&f), kill3_log);
   ck_assert_int_eq(kpb.cntrlParam.ioResult, noErr);
   ck_assert_int_eq(ncb, 3);
   for (int i = 0; i < 3; i++) {
@@ -998,7 +991,7 @@ START_TEST(test_killio_concurrent)
     (void)tf_pbnum(&f, &pb[i]);
   ParamBlockRec kpb;
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
-  ck_assert_str_eq(logs(&f), kill3_log);
+  ck_assert_str_eq(tf_log(&f), kill3_log);
   ck_assert_int_eq(ncb, 3);
   for (int i = 0; i < 3; i++) {
     ck_assert_ptr_eq(cbs[i].pb, &pb[i]);
@@ -1027,7 +1020,7 @@ START_TEST(test_killio_concurrent_with_device)
     (void)tf_pbnum(&f, &pb[i]);
   ParamBlockRec kpb;
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
-  ck_assert_str_eq(logs(&f), kill3_log);
+  ck_assert_str_eq(tf_log(&f), kill3_log);
   check_after_kill(&f, ref, 0);
   teardown(&f);
   sim_hw_free(hw);
@@ -1049,7 +1042,7 @@ START_TEST(test_killio_ownqueue)
   ParamBlockRec kpb;
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
   /* The driver completes its own, inside its KillIO command. */
-  ck_assert_str_eq(logs(&f), "call#7:killio/sync disp#7:killio/immediate "
+  ck_assert_str_eq(tf_log(&f), "call#7:killio/sync disp#7:killio/immediate "
                                "cpl#1:-27 cb#1:-27 cpl#2:-27 cb#2:-27 cpl#3:-27 cb#3:-27 "
                                "cpl#4:-27 cb#4:-27 cpl#5:-27 cb#5:-27 cpl#6:-27 cb#6:-27 "
                                "ret:0 cpl#7:0 sync#7:0");
@@ -1069,7 +1062,7 @@ START_TEST(test_killio_idle)
   int16_t ref = install_open(&f, "fixed", NULL);
   ParamBlockRec kpb;
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:killio/sync disp#1:killio/immediate ret:0 cpl#1:0 sync#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:killio/sync disp#1:killio/immediate ret:0 cpl#1:0 sync#1:0");
   check_after_kill(&f, ref, 1 * MS);
   teardown(&f);
 }
@@ -1224,12 +1217,12 @@ START_TEST(test_killio_refused_by_driver)
   ParamBlockRec pb[2];
   async_read(&pb[0], ref, b[0], 8, 0);
   async_read(&pb[1], ref, b[1], 8, 0);
-  (void)logs(&f);
+  (void)tf_log(&f);
   ParamBlockRec kpb;
   memset(&kpb, 0, sizeof kpb);
   kpb.cntrlParam.ioCRefNum = ref;
   ck_assert_int_eq(PBKillIOSync(&kpb), abortErr);
-  ck_assert_str_eq(logs(&f), "call#3:killio/sync disp#3:killio/immediate ret:-27 cpl#3:-27 "
+  ck_assert_str_eq(tf_log(&f), "call#3:killio/sync disp#3:killio/immediate ret:-27 cpl#3:-27 "
                              "sync#3:-27");
   ck_assert_int_eq(ncb, 0);
   ck_assert_int_eq(queue_len(&dce_of(ref)->dCtlQHdr), 2);
@@ -1251,7 +1244,7 @@ START_TEST(test_close_refused_by_driver)
   setup(&f);
   int16_t ref = install_refuse(&f);
   ck_assert_int_eq(CloseDriver(ref), closErr);
-  ck_assert_str_eq(logs(&f), "call#1:close/sync disp#1:close/immediate ret:-24 cpl#1:-24 "
+  ck_assert_str_eq(tf_log(&f), "call#1:close/sync disp#1:close/immediate ret:-24 cpl#1:-24 "
                              "sync#1:-24");
   ck_assert_int_ne(dce_of(ref)->dCtlFlags & dOpenedMask, 0);
   char buf[4];
@@ -1264,13 +1257,13 @@ START_TEST(test_close_refused_by_driver)
   tf_io(&pb, ref, buf, 4, 0);
   ck_assert_int_eq(PBReadSync(&pb), notOpenErr);
   /* Closing a closed driver: noErr, and the driver is not called. */
-  (void)logs(&f);
+  (void)tf_log(&f);
   f.npbs = 0;
   ParamBlockRec cpb;
   memset(&cpb, 0, sizeof cpb);
   cpb.ioParam.ioRefNum = ref;
   ck_assert_int_eq(PBCloseSync(&cpb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:close/sync cpl#1:0 sync#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:close/sync cpl#1:0 sync#1:0");
   refuse_close = closErr;
   teardown(&f);
 }
@@ -1291,10 +1284,10 @@ START_TEST(test_control_status_queued)
   cpb.cntrlParam.csCode = 99;
   cpb.cntrlParam.ioCompletion = record_cb;
   ck_assert_int_eq(PBControlAsync(&cpb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
                              "call#2:control/async enq#2");
   tf_run(&f);
-  ck_assert_str_eq(logs(&f), "cpl#1:0 cb#1:0 disp#2:control/async cpl#2:0 cb#2:0 ret:0");
+  ck_assert_str_eq(tf_log(&f), "cpl#1:0 cb#1:0 disp#2:control/async cpl#2:0 cb#2:0 ret:0");
   ck_assert_uint_eq(cbs[1].t, 1 * MS);
   short params[11] = { 0 };
   ck_assert_int_eq(Control(ref, 5, params), noErr);
@@ -1320,14 +1313,14 @@ START_TEST(test_positive_result_posted_as_noerr)
   pb.cntrlParam.csCode = 7;
   pb.cntrlParam.ioCompletion = record_cb;
   ck_assert_int_eq(PBControlAsync(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:control/async enq#1 disp#1:control/async cpl#1:0 cb#1:0 "
+  ck_assert_str_eq(tf_log(&f), "call#1:control/async enq#1 disp#1:control/async cpl#1:0 cb#1:0 "
                              "ret:0");
   ck_assert_int_eq(pb.cntrlParam.ioResult, noErr);
   ck_assert_int_eq(cbs[0].result, noErr);
   memset(&pb, 0, sizeof pb);
   pb.cntrlParam.ioCRefNum = ref;
   ck_assert_int_eq(PBControlImmed(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:control/immediate disp#1:control/immediate ret:3 cpl#1:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:control/immediate disp#1:control/immediate ret:3 cpl#1:0");
   ck_assert_int_eq(pb.cntrlParam.ioResult, noErr);
   ck_assert_int_eq(PBControlSync(&pb), noErr);
   teardown(&f);
@@ -1353,7 +1346,7 @@ START_TEST(test_async_completed_in_call_returns_result)
   tf_io(&pb, ref, b, 8, 0);
   pb.ioParam.ioCompletion = record_cb;
   OSErr err = PBWriteAsync(&pb);
-  ck_assert_str_eq(logs(&f), "call#1:write/async enq#1 disp#1:write/async cpl#1:-36 cb#1:-36 "
+  ck_assert_str_eq(tf_log(&f), "call#1:write/async enq#1 disp#1:write/async cpl#1:-36 cb#1:-36 "
                              "ret:0");
   ck_assert_int_eq(ncb, 1);
   ck_assert_int_eq(pb.ioParam.ioResult, ioErr);

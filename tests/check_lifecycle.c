@@ -25,14 +25,9 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static const char *logs(tfix *f)
-{
-  return f->len == 0 ? "" : tf_log(f);
-}
-
 static void reset_log(tfix *f)
 {
-  (void)logs(f);
+  (void)tf_log(f);
   f->npbs = 0;
 }
 
@@ -222,7 +217,7 @@ START_TEST(test_install_sends_initialize)
   f.log_flags = 1;
   int16_t ref = tf_install(&f, "null", -1);
   ck_assert_int_eq(ref, -49);
-  ck_assert_str_eq(logs(&f), "install:.Null flags:0x0f18 disp#0:initialize/immediate ret:0 cpl#0:0");
+  ck_assert_str_eq(tf_log(&f), "install:.Null flags:0x0f18 disp#0:initialize/immediate ret:0 cpl#0:0");
   DCtlPtr dce = *GetDCtlEntry(ref);
   ck_assert_int_eq(dce->dCtlRefNum, ref);
   ck_assert_int_eq((uint16_t)dce->dCtlFlags, 0x0F18); /* enables, native, concurrent */
@@ -238,7 +233,7 @@ START_TEST(test_install_sends_initialize)
   int16_t r2 = 0;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &r2), noErr);
   ck_assert_int_eq(r2, -50);
-  ck_assert_str_eq(logs(&f), "install:.Rec flags:0x0f08 disp#0:initialize/immediate ret:0 cpl#0:0");
+  ck_assert_str_eq(tf_log(&f), "install:.Rec flags:0x0f08 disp#0:initialize/immediate ret:0 cpl#0:0");
   ck_assert_str_eq(rec_log[0], "initialize");
   ck_assert_int_eq(rec_init_ref[0], -50);
   ck_assert_mem_eq(&rec_init_dev[0], &spec.device, sizeof spec.device);
@@ -259,7 +254,7 @@ START_TEST(test_initialize_fails)
   int16_t ref = 123;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), ioErr);
   ck_assert_int_eq(ref, 123); /* not set */
-  ck_assert_str_eq(logs(&f), "install:.Rec disp#0:initialize/immediate ret:-36 cpl#0:-36 remove:.Rec");
+  ck_assert_str_eq(tf_log(&f), "install:.Rec disp#0:initialize/immediate ret:-36 cpl#0:-36 remove:.Rec");
   ck_assert_ptr_null(dm_driver_name(f.m, -49));
   ck_assert_ptr_null(GetDCtlEntry(-49));
   ck_assert_int_eq(dm_driver_find(f.m, ".Rec"), 0);
@@ -310,7 +305,7 @@ START_TEST(test_invalid_description)
   int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), dInstErr);
   ck_assert_int_eq(ref, 0);
-  ck_assert_str_eq(logs(&f), "");
+  ck_assert_str_eq(tf_log(&f), "");
   ck_assert_str_eq(rec_log[0], ""); /* no driver code ran */
   ck_assert_ptr_null(dm_driver_name(f.m, -49));
   /* Replacing with it is refused too, and the old driver stays. */
@@ -415,9 +410,9 @@ START_TEST(test_unit_table_full)
   dm_driver_spec last = rec_spec(0, -1, 0); /* a name of its own, to open it */
   ck_assert_int_eq(dm_driver_install(f.m, &last, &ref), noErr);
   ck_assert_int_eq(ref, -1024);
-  (void)logs(&f);
+  (void)tf_log(&f);
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), unitTblFullErr);
-  ck_assert_str_eq(logs(&f), "");
+  ck_assert_str_eq(tf_log(&f), "");
   spec.unit = 1023;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), dInstErr);
   /* The last unit works; a free system unit can still be taken explicitly. */
@@ -445,7 +440,7 @@ START_TEST(test_remove_open_driver)
   ck_assert_int_eq(tf_open(&f, ref), noErr);
   reset_log(&f);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), noErr);
-  ck_assert_str_eq(logs(&f), "disp#1:close/immediate ret:0 cpl#1:0 "
+  ck_assert_str_eq(tf_log(&f), "disp#1:close/immediate ret:0 cpl#1:0 "
                              "disp#0:finalize/immediate ret:0 cpl#0:0 remove:.Rec");
   ck_assert_str_eq(rec_log[0], "initialize open close finalize");
   ck_assert_int_eq(rec_bad, 0);
@@ -457,7 +452,7 @@ START_TEST(test_remove_open_driver)
   rec_log[0][0] = '\0';
   reset_log(&f);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), noErr);
-  ck_assert_str_eq(logs(&f), "disp#0:finalize/immediate ret:0 cpl#0:0 remove:.Rec");
+  ck_assert_str_eq(tf_log(&f), "disp#0:finalize/immediate ret:0 cpl#0:0 remove:.Rec");
   ck_assert_str_eq(rec_log[0], "finalize");
   teardown(&f);
 }
@@ -477,15 +472,15 @@ START_TEST(test_remove_waits_for_fixed)
   ParamBlockRec pb[4];
   for (int i = 0; i < 3; i++)
     read_async(&pb[i], ref, b[i], 8);
-  (void)logs(&f);
+  (void)tf_log(&f);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), ioInProgress);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), paramErr); /* one at a time */
   ck_assert_str_eq(dm_driver_name(f.m, ref), ".Fixed");      /* still there */
   read_async(&pb[3], ref, b[3], 8);
-  ck_assert_str_eq(logs(&f), "call#4:read/async enq#4");
+  ck_assert_str_eq(tf_log(&f), "call#4:read/async enq#4");
   ck_assert_int_eq(pb[3].ioParam.ioResult, ioInProgress);
   tf_run(&f);
-  ck_assert_str_eq(logs(&f), "cpl#1:0 cb#1:0 disp#2:read/async ret:0 cpl#2:0 cb#2:0 "
+  ck_assert_str_eq(tf_log(&f), "cpl#1:0 cb#1:0 disp#2:read/async ret:0 cpl#2:0 cb#2:0 "
                              "disp#3:read/async ret:0 cpl#3:0 cb#3:0 "
                              "disp#5:close/immediate ret:0 cpl#5:0 "
                              "disp#0:finalize/immediate ret:0 cpl#0:0 "
@@ -590,9 +585,9 @@ START_TEST(test_remove_immediate_driver_completes)
   ParamBlockRec pb[3];
   for (int i = 0; i < 3; i++)
     read_async(&pb[i], ref, b[i], 8);
-  (void)logs(&f);
+  (void)tf_log(&f);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 1), noErr);
-  ck_assert_str_eq(logs(&f), "disp#4:close/immediate ret:0 cpl#4:0 disp#0:finalize/immediate "
+  ck_assert_str_eq(tf_log(&f), "disp#4:close/immediate ret:0 cpl#4:0 disp#0:finalize/immediate "
                              "cpl#1:-27 cb#1:-27 cpl#2:-27 cb#2:-27 cpl#3:-27 cb#3:-27 "
                              "ret:0 cpl#0:0 remove:.Rec");
   ck_assert_int_eq(f.violations, 0);
@@ -847,10 +842,10 @@ START_TEST(test_replace_while_busy)
   ck_assert_int_eq(dm_driver_replace(f.m, ref, &bspec), paramErr);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), paramErr);
   read_async(&pb[2], ref, b[2], 8); /* held for the new driver */
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
                              "call#2:read/async enq#2 call#3:read/async enq#3");
   tf_run(&f);
-  ck_assert_str_eq(logs(&f), "cpl#1:0 cb#1:0 disp#2:read/async ret:0 cpl#2:0 cb#2:0 "
+  ck_assert_str_eq(tf_log(&f), "cpl#1:0 cb#1:0 disp#2:read/async ret:0 cpl#2:0 cb#2:0 "
                              "disp#4:close/immediate ret:0 cpl#4:0 "
                              "disp#0:superseded/immediate ret:0 cpl#0:0 install:.RecB "
                              "disp#0:replace/immediate ret:0 cpl#0:0 "
@@ -884,7 +879,7 @@ START_TEST(test_replace_idle_closed)
   reset_log(&f);
   dm_driver_spec bspec = rec_spec(1, -1, 0);
   ck_assert_int_eq(dm_driver_replace(f.m, ref, &bspec), noErr);
-  ck_assert_str_eq(logs(&f), "disp#0:superseded/immediate ret:0 cpl#0:0 install:.RecB "
+  ck_assert_str_eq(tf_log(&f), "disp#0:superseded/immediate ret:0 cpl#0:0 install:.RecB "
                              "disp#0:replace/immediate ret:0 cpl#0:0");
   ck_assert_str_eq(rec_log[0], "initialize superseded");
   ck_assert_str_eq(rec_log[1], "replace");
@@ -914,7 +909,7 @@ START_TEST(test_replace_fixed_by_null)
   ck_assert_int_eq(dm_driver_replace(f.m, ref, &n), ioInProgress);
   read_async(&pb[1], ref, b[1], 8);
   tf_run(&f);
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
                              "call#2:read/async enq#2 cpl#1:0 cb#1:0 "
                              "disp#3:close/immediate ret:0 cpl#3:0 "
                              "disp#0:superseded/immediate ret:0 cpl#0:0 install:.Null "

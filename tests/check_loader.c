@@ -23,11 +23,6 @@
 
 #define DRIVER_DIR "build/drivers"
 
-static const char *logs(tfix *f)
-{
-  return f->len == 0 ? "" : tf_log(f);
-}
-
 /* The path of a driver object, failing the test clearly when `make` has not
  * built it (or the tests run from another directory). */
 static const char *so_path(const char *name, char *buf, size_t len)
@@ -88,9 +83,9 @@ START_TEST(test_load_null)
   tfix f;
   tf_setup(&f, DM_CHECK_STRICT);
   int16_t ref = install_spec(&f, &spec);
-  ck_assert_str_eq(logs(&f), "install:.Null disp#0:initialize/immediate ret:0 cpl#0:0");
+  ck_assert_str_eq(tf_log(&f), "install:.Null disp#0:initialize/immediate ret:0 cpl#0:0");
   ck_assert_int_eq(tf_open(&f, ref), noErr);
-  (void)logs(&f);
+  (void)tf_log(&f);
   f.npbs = 0;
   unsigned char buf[16];
   memset(buf, 0x77, sizeof buf);
@@ -99,7 +94,7 @@ START_TEST(test_load_null)
   pb.ioParam.ioCompletion = record_cb;
   ncb = 0;
   ck_assert_int_eq(PBReadAsync(&pb), noErr);
-  ck_assert_str_eq(logs(&f), "call#1:read/async enq#1 disp#1:read/async cpl#1:0 cb#1:0 ret:0");
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async cpl#1:0 cb#1:0 ret:0");
   ck_assert_int_eq(ncb, 1);
   ck_assert_int_eq(cb_result, noErr);
   ck_assert_int_eq(pb.ioParam.ioActCount, 16);

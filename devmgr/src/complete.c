@@ -52,7 +52,7 @@ void dm__complete(dm_machine *m, uint32_t si, OSErr result)
     dm__trace(m, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
       dm__trace(m, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
-      dm_machine *prev = dm__enter(m);
+      dm_machine *prev = dm_machine_enter(m);
       pb->ioParam.ioCompletion(pb);
       dm_machine_leave(prev);
     } else if (mode == DM_MODE_SYNC) {

@@ -21,7 +21,7 @@
 OSErr dm__driver_call(dm_unit *u, uint64_t id, IOCommandContents c, IOCommandCode code,
                       IOCommandKind kind)
 {
-  dm_machine *prev = dm__enter(u->m);
+  dm_machine *prev = dm_machine_enter(u->m);
   OSErr st = u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
   dm_machine_leave(prev);
   return st;

@@ -238,8 +238,6 @@ void  dm__pool_free(dm_pool *p);
 
 /* machine.c */
 void dm__drain_sih(dm_machine *m);
-/* Run driver or client code of machine m: makes m current for the call. */
-dm_machine *dm__enter(dm_machine *m);
 
 /* time formatting for messages: "1.250000 ms" style, deterministic */
 void dm__fmt_time(uint64_t ns, char *buf, size_t len);

@@ -32,11 +32,6 @@ dm_machine *dm_machine_current(void)
   return current;
 }
 
-dm_machine *dm__enter(dm_machine *m)
-{
-  return dm_machine_enter(m);
-}
-
 dm_machine *dm_machine_new(const dm_machine_config *cfg)
 {
   const dm_platform *p = &cfg->platform;

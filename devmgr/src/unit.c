@@ -289,14 +289,13 @@ static void lifecycle_fn(dm_event *ev)
 
 /* Start a remove or replace: now if the driver is idle (or immediate), else
  * once it is. */
-static OSErr begin_lifecycle(dm_machine *m, dm_unit *u, bool immediate)
+static OSErr begin_lifecycle(dm_unit *u, bool immediate)
 {
   if (immediate || (u->active == 0 && u->queued == 0)) {
     dm__unit_finish_lifecycle(u);
     return noErr;
   }
   u->state = DM_UNIT_DRAINING;
-  (void)m;
   return ioInProgress;
 }
 
@@ -309,7 +308,7 @@ OSErr dm_driver_remove(dm_machine *m, int16_t refNum, int immediate)
   if (u->pending != DM_PENDING_NONE)
     return paramErr;
   u->pending = DM_PENDING_REMOVE;
-  return begin_lifecycle(m, u, immediate != 0);
+  return begin_lifecycle(u, immediate != 0);
 }
 
 OSErr dm_driver_replace(dm_machine *m, int16_t refNum, const dm_driver_spec *spec)
@@ -329,7 +328,7 @@ OSErr dm_driver_replace(dm_machine *m, int16_t refNum, const dm_driver_spec *spe
     return paramErr;
   u->next = *spec;
   u->pending = DM_PENDING_REPLACE;
-  return begin_lifecycle(m, u, false);
+  return begin_lifecycle(u, false);
 }
 
 const char *dm_driver_name(const dm_machine *m, int16_t refNum)
