@@ -155,6 +155,7 @@ dm_platform sim_world_platform(sim_world *w)
   dm_platform p = {
     .ctx = w,
     .now = plat_now,
+    .clock = &w->now,
     .arm = plat_arm,
     .disarm = plat_disarm,
     .step_interrupts = plat_step_interrupts,

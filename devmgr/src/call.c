@@ -123,48 +123,63 @@ static OSErr status_dce_handle(dm_machine *m, dm_unit *u, uint32_t si)
   return noErr;
 }
 
+/* Refusals that break a rule, explained with the request's history. Cold and
+ * out of line, so that the path of every request stays short. */
+static __attribute__((noinline, cold)) OSErr refuse_in_flight(dm_machine *m, ParmBlkPtr pb,
+                                                               int16_t ref, unsigned code,
+                                                               uint8_t mode, uint32_t busy)
+{
+  /* Refuse without touching the block: it is still on some queue. */
+  char hist[256];
+  dm__history(m, busy, hist, sizeof hist);
+  dm__violation(m, DM_RULE_PB_IN_FLIGHT_REUSED, ref, pb, dm__slot_id(m, busy),
+                "%s %s sent with a parameter block still in flight (%s); the call is "
+                "refused with paramErr",
+                dm_code_name(code), dm_mode_name(mode), hist);
+  return reject(m, pb, ref, paramErr, false);
+}
+
+static __attribute__((noinline, cold)) OSErr refuse_sync_at_interrupt(dm_machine *m,
+                                                                       ParmBlkPtr pb,
+                                                                       int16_t ref,
+                                                                       unsigned code)
+{
+  dm__violation(m, DM_RULE_SYNC_AT_INTERRUPT, ref, pb, 0,
+                "%s sync called at %s level, where the wait could never end; the call "
+                "is refused with paramErr",
+                dm_code_name(code), dm_level_name(m->level));
+  return reject(m, pb, ref, paramErr, true);
+}
+
 OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
 {
-  if (m == NULL || pb == NULL)
+  if (DM_UNLIKELY(m == NULL || pb == NULL))
     return paramErr;
   unsigned code = trap & 0xFF;
+  if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
+    return paramErr;
   uint8_t mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
                : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE
                                         : DM_MODE_SYNC;
-  if ((trap & 0xF900) != 0xA000 || code > kKillIOCommand)
-    return paramErr;
 
   int16_t ref = code == kOpenCommand ? find_by_pname(m, pb->ioParam.ioNamePtr)
                                      : pb->ioParam.ioRefNum;
   dm__trace(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, mode, 0);
 
   uint32_t busy = dm__slot_of_pb(m, pb);
-  if (busy != DM_NO_SLOT) {
-    /* Refuse without touching the block: it is still on some queue. */
-    char hist[256];
-    dm__history(m, busy, hist, sizeof hist);
-    dm__violation(m, DM_RULE_PB_IN_FLIGHT_REUSED, ref, pb, dm__slot_id(m, busy),
-                  "%s %s sent with a parameter block still in flight (%s); the call is "
-                  "refused with paramErr",
-                  dm_code_name(code), dm_mode_name(mode), hist);
-    return reject(m, pb, ref, paramErr, false);
-  }
+  if (DM_UNLIKELY(busy != DM_NO_SLOT))
+    return refuse_in_flight(m, pb, ref, code, mode, busy);
   if (mode == DM_MODE_SYNC) {
     pb->ioParam.ioCompletion = NULL;
     /* KillIO never waits (it is always immediate): legal at any level. */
-    if (m->level != DM_LVL_TASK && code != kKillIOCommand) {
-      dm__violation(m, DM_RULE_SYNC_AT_INTERRUPT, ref, pb, 0,
-                    "%s sync called at %s level, where the wait could never end; the call "
-                    "is refused with paramErr",
-                    dm_code_name(code), dm_level_name(m->level));
-      return reject(m, pb, ref, paramErr, true);
-    }
+    if (DM_UNLIKELY(m->level != DM_LVL_TASK && code != kKillIOCommand))
+      return refuse_sync_at_interrupt(m, pb, ref, code);
   }
 
   dm_unit *u;
   OSErr err = code == kOpenCommand ? (ref != 0 ? dm__unit_map(m, ref, &u) : dInstErr)
                                    : dm__unit_map(m, ref, &u);
-  if (err != noErr)
+  if (DM_UNLIKELY(err != noErr))
     return reject(m, pb, ref, err, true);
   if (code == kReadCommand || code == kWriteCommand)
     pb->ioParam.ioActCount = 0;
@@ -172,22 +187,23 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   pb->ioParam.ioTrap = (short)trap;
   pb->ioParam.qType = ioQType;
   bool dce_query = code == kStatusCommand && pb->cntrlParam.csCode == 1;
-  if (!dce_query && (err = enable_check(u, code)) != noErr)
+  if (!dce_query && DM_UNLIKELY((err = enable_check(u, code)) != noErr))
     return reject(m, pb, ref, err, true);
 
   uint32_t si = dm__slot_alloc(m);
-  if (si == DM_NO_SLOT)
+  if (DM_UNLIKELY(si == DM_NO_SLOT))
     return reject(m, pb, ref, memFullErr, true);
   dm_slot *s = &m->slots[si];
+  uint64_t id = dm__slot_id(m, si);
   s->pb = pb;
   s->ref = ref;
   s->code = (uint8_t)code;
   s->mode = mode;
   s->t_call = dm__now(m);
   s->state = DM_SLOT_QUEUED;
-  pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)dm__slot_id(m, si);
+  pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
 
-  if (dce_query) {
+  if (DM_UNLIKELY(dce_query)) {
     s->kind = kImmediateIOCommandKind;
     return status_dce_handle(m, u, si);
   }
@@ -198,28 +214,29 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   }
   s->kind = mode == DM_MODE_ASYNC ? kAsynchronousIOCommandKind : kSynchronousIOCommandKind;
 
-  bool concurrent = (u->runtime & kDriverIsConcurrent) != 0;
-  if (u->state == DM_UNIT_DRAINING || !concurrent || !(u->runtime & kDriverQueuesIOPB)) {
+  uint32_t runtime = u->runtime;
+  bool ready = u->state == DM_UNIT_READY;
+  if (!ready || (runtime & (kDriverIsConcurrent | kDriverQueuesIOPB)) !=
+                    (kDriverIsConcurrent | kDriverQueuesIOPB)) {
     dm__enqueue(&u->dce.dCtlQHdr, (QElemPtr)pb);
     s->flags |= DM_SLOTF_ONQ;
     dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, mode, 0);
   }
-  if (u->state == DM_UNIT_DRAINING) {
+  if (DM_UNLIKELY(u->state == DM_UNIT_DRAINING)) {
     s->flags |= DM_SLOTF_HELD;
     u->held++;
     return noErr;
   }
   u->queued++;
-  uint64_t id = dm__slot_id(m, si);
-  if (concurrent)
-    dm__dispatch(m, u, si);
+  if (runtime & kDriverIsConcurrent)
+    dm__dispatch(m, u, si, id);
   else
     dm__kick(m, u);
   /* A request completed before we got here returns its posted result (as the
    * classic trap returns D0). An async block may already be freed by its
    * completion routine, so the result comes from the slot's history, which
    * FIFO reuse keeps until at least every other slot has been used. */
-  const dm_slot *done = &m->slots[(uint32_t)(id & 0xFFFFFFFFu) - 1];
+  const dm_slot *done = &m->slots[si];
   if (done->gen == (uint32_t)(id >> 32) && done->state == DM_SLOT_DONE)
     return done->result;
   return noErr;

@@ -18,17 +18,8 @@
 
 #include "dm-int.h"
 
-OSErr dm__driver_call(dm_unit *u, uint64_t id, IOCommandContents c, IOCommandCode code,
-                      IOCommandKind kind)
-{
-  dm_machine *prev = dm_machine_enter(u->m);
-  OSErr st = u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
-  dm_machine_leave(prev);
-  return st;
-}
-
 /* The driver may not write ioResult; reported once per request. */
-static void check_ioresult(dm_machine *m, uint32_t si, const char *when)
+void dm__check_ioresult(dm_machine *m, uint32_t si, const char *when)
 {
   dm_slot *s = &m->slots[si];
   if (s->pb == NULL || s->pb->ioParam.ioResult == ioInProgress ||
@@ -39,53 +30,6 @@ static void check_ioresult(dm_machine *m, uint32_t si, const char *when)
   dm__history(m, si, hist, sizeof hist);
   dm__violation(m, DM_RULE_DRIVER_WROTE_IORESULT, s->ref, s->pb, dm__slot_id(m, si),
                 "ioResult was %d %s (%s)", s->pb->ioParam.ioResult, when, hist);
-}
-
-void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si)
-{
-  dm_slot *s = &m->slots[si];
-  ParmBlkPtr pb = s->pb;
-  if (s->flags & DM_SLOTF_HELD)
-    u->held--;
-  else if (s->state == DM_SLOT_QUEUED)
-    u->queued--;
-  s->flags = (uint8_t)((s->flags | DM_SLOTF_DISPATCHED) & ~DM_SLOTF_HELD);
-  s->state = DM_SLOT_ACTIVE;
-  s->t_dispatch = dm__now(m);
-  u->active++;
-  uint64_t id = dm__slot_id(m, si);
-  uint8_t code = s->code, kind = s->kind;
-  int16_t ref = s->ref;
-
-  if (dm__begin_transfer(m, u, si))
-    return;
-  dm__trace(m, DM_EV_DISPATCH, ref, pb, id, code, kind, 0);
-  IOCommandContents c = { .pb = pb };
-  OSErr st = dm__driver_call(u, id, c, code, kind);
-  dm__trace(m, DM_EV_RETURN, ref, NULL, id, code, kind, st);
-  uint32_t still = dm__slot_lookup(m, id);
-  if (still != DM_NO_SLOT && dm__checking(m))
-    check_ioresult(m, still, "when DoDriverIO returned");
-}
-
-bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si)
-{
-  dm_slot *s = &m->slots[si];
-  ParmBlkPtr pb = s->pb;
-  if (s->code != kReadCommand && s->code != kWriteCommand)
-    return false;
-  /* The Device Manager finishes empty transfers itself, and positions the
-   * mark when the request reaches the driver, not when it is queued. */
-  if (pb->ioParam.ioReqCount == 0) {
-    dm__complete(m, si, noErr);
-    return true;
-  }
-  switch (pb->ioParam.ioPosMode & 3) {
-  case fsFromStart: u->dce.dCtlPosition = pb->ioParam.ioPosOffset; break;
-  case fsFromMark: u->dce.dCtlPosition += pb->ioParam.ioPosOffset; break;
-  default: break;
-  }
-  return false;
 }
 
 void dm__kick(dm_machine *m, dm_unit *u)
@@ -102,7 +46,7 @@ void dm__kick(dm_machine *m, dm_unit *u)
         (m->slots[si].flags & DM_SLOTF_HELD))
       break;
     dm__set_flags(u, drvrActiveMask, 0);
-    dm__dispatch(m, u, si);
+    dm__dispatch(m, u, si, dm__slot_id(m, si));
   }
   u->kicking = 0;
 }
@@ -139,7 +83,7 @@ void dm__release_held(dm_machine *m, dm_unit *u)
       dm__dequeue(&u->dce.dCtlQHdr, (QElemPtr)m->slots[si].pb);
       m->slots[si].flags &= (uint8_t)~DM_SLOTF_ONQ;
     }
-    dm__dispatch(m, u, si);
+    dm__dispatch(m, u, si, dm__slot_id(m, si));
   }
 }
 

@@ -160,10 +160,27 @@ struct dm_machine {
 
 /* ---- internal helpers --------------------------------------------------------------- */
 
+/* The current machine of this thread (machine.c). Inside devmgr it is read
+ * and switched inline: every request crosses it twice. */
+extern _Thread_local dm_machine *dm__current;
+
+static inline dm_machine *dm__enter(dm_machine *m)
+{
+  dm_machine *prev = dm__current;
+  dm__current = m;
+  return prev;
+}
+
+/* Simulated time. A platform that publishes its clock is read directly (one
+ * load); otherwise now() is called. */
 static inline uint64_t dm__now(const dm_machine *m)
 {
-  return m->cfg.platform.now(m->cfg.platform.ctx);
+  const uint64_t *clock = m->cfg.platform.clock;
+  return clock != NULL ? *clock : m->cfg.platform.now(m->cfg.platform.ctx);
 }
+
+#define DM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define DM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* IDs: generation in the high half, slot index + 1 in the low half, so that
  * no ID is NULL and a stale ID is recognised by its generation. */
@@ -176,41 +193,115 @@ static inline IOCommandID dm__to_cmdid(uint64_t id)
   return (IOCommandID)(uintptr_t)id;
 }
 
-/* slot.c */
+/* slot.c. Allocation, release and look-up run several times per request,
+ * so they are inline; only growing the array is out of line. */
 int      dm__slots_init(dm_machine *m, uint32_t n);
-uint32_t dm__slot_alloc(dm_machine *m); /* DM_NO_SLOT when out of memory */
-void     dm__slot_release(dm_machine *m, uint32_t i);
+int      dm__slots_grow(dm_machine *m); /* 0, or -1 when out of memory */
+
+/* A free slot, cleared except for its new generation; DM_NO_SLOT when out of
+ * memory. */
+static inline uint32_t dm__slot_alloc(dm_machine *m)
+{
+  if (DM_UNLIKELY(m->free_head == DM_NO_SLOT) && dm__slots_grow(m) != 0)
+    return DM_NO_SLOT;
+  uint32_t i = m->free_head;
+  dm_slot *s = &m->slots[i];
+  m->free_head = s->next;
+  if (m->free_head == DM_NO_SLOT)
+    m->free_tail = DM_NO_SLOT;
+  uint32_t gen = s->gen;
+  if (s->state != DM_SLOT_FREE)
+    gen = gen == UINT32_MAX ? 1 : gen + 1;
+  *s = (dm_slot){ .gen = gen, .next = DM_NO_SLOT };
+  m->inflight++;
+  return i;
+}
+
+/* Slot i becomes DONE (its history kept) and goes to the back of the free
+ * FIFO. */
+static inline void dm__slot_release(dm_machine *m, uint32_t i)
+{
+  dm_slot *s = &m->slots[i];
+  s->state = DM_SLOT_DONE;
+  s->next = DM_NO_SLOT;
+  if (m->free_tail == DM_NO_SLOT)
+    m->free_head = i;
+  else
+    m->slots[m->free_tail].next = i;
+  m->free_tail = i;
+  m->inflight--;
+}
+
 /* The live (QUEUED or ACTIVE) slot an ID names, or DM_NO_SLOT. */
-uint32_t dm__slot_lookup(const dm_machine *m, uint64_t id);
+static inline uint32_t dm__slot_lookup(const dm_machine *m, uint64_t id)
+{
+  uint32_t i = (uint32_t)id - 1; /* index 0 (no ID) wraps to UINT32_MAX */
+  if (i >= m->nslots)
+    return DM_NO_SLOT;
+  const dm_slot *s = &m->slots[i];
+  if (s->gen != (uint32_t)(id >> 32) ||
+      (s->state != DM_SLOT_QUEUED && s->state != DM_SLOT_ACTIVE))
+    return DM_NO_SLOT;
+  return i;
+}
+
 /* The live slot of a PB whose ioCmdAddr holds its ID, or DM_NO_SLOT. */
-uint32_t dm__slot_of_pb(const dm_machine *m, const void *pb);
+static inline uint32_t dm__slot_of_pb(const dm_machine *m, const void *pb)
+{
+  const ParamBlockRec *p = pb;
+  uint32_t i = dm__slot_lookup(m, (uint64_t)(uintptr_t)p->ioParam.ioCmdAddr);
+  return i != DM_NO_SLOT && m->slots[i].pb == pb ? i : DM_NO_SLOT;
+}
 
 /* unit.c */
-dm_unit *dm__unit(const dm_machine *m, int16_t ref);
-OSErr    dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out);
+/* The unit a refNum names (NULL when none): inline, it is on every path. */
+static inline dm_unit *dm__unit(const dm_machine *m, int16_t ref)
+{
+  unsigned unit = (unsigned)(uint16_t)~ref; /* ref >= 0 gives unit >= 0x8000 */
+  return unit < m->nunits ? m->units[unit] : NULL;
+}
+/* The unit a client's refNum names: badUnitErr outside the table,
+ * unitEmptyErr for an empty entry. */
+static inline OSErr dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out)
+{
+  unsigned unit = (unsigned)(uint16_t)~ref;
+  *out = NULL;
+  if (ref >= 0 || unit >= m->nunits)
+    return badUnitErr;
+  if ((*out = m->units[unit]) == NULL)
+    return unitEmptyErr;
+  return noErr;
+}
 void     dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
 void     dm__unit_finish_lifecycle(dm_unit *u);
 /* The refNum of the driver named name[0..len) (case-insensitive), or 0. */
 int16_t  dm__find(const dm_machine *m, const char *name, size_t len);
 
-/* dispatch.c */
-OSErr dm__driver_call(dm_unit *u, uint64_t id, IOCommandContents c, IOCommandCode code,
-                      IOCommandKind kind);
-void  dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si);
-void  dm__kick(dm_machine *m, dm_unit *u);
-/* Read/Write about to reach the driver: position dCtlPosition from
- * ioPosMode, or complete an empty transfer at once (returns true then). */
-bool  dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si);
-void  dm__release_held(dm_machine *m, dm_unit *u);
-OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
+/* queue.c: OS queues without the in-flight watch of Enqueue/Dequeue. */
+static inline void dm__enqueue(QHdrPtr q, QElemPtr e)
+{
+  e->qLink = NULL;
+  if (q->qTail == NULL)
+    q->qHead = e;
+  else
+    q->qTail->qLink = e;
+  q->qTail = e;
+}
 
-/* complete.c */
-void dm__complete(dm_machine *m, uint32_t si, OSErr result);
-void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result);
-
-/* queue.c */
-void  dm__enqueue(QHdrPtr q, QElemPtr e);
-OSErr dm__dequeue(QHdrPtr q, QElemPtr e);
+/* Unlinks e from anywhere in q; qErr when e is not on q. Requests mostly
+ * complete in order, so the head is tried first. */
+OSErr dm__dequeue_slow(QHdrPtr q, QElemPtr e);
+static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
+{
+  if (DM_LIKELY(q->qHead == e && e != NULL)) {
+    q->qHead = e->qLink;
+    if (q->qTail == e)
+      q->qTail = NULL;
+    e->qLink = NULL;
+    return noErr;
+  }
+  return dm__dequeue_slow(q, e);
+}
 
 /* check.c */
 void dm__violation(dm_machine *m, dm_rule rule, int16_t ref, const void *pb, uint64_t id,
@@ -224,11 +315,91 @@ static inline bool dm__checking(const dm_machine *m)
   return m->cfg.check != DM_CHECK_OFF;
 }
 
-/* trace.c */
-void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id, uint8_t code,
-               uint8_t mode, int16_t result);
+/* trace.c. Without a trace hook a trace point costs one branch, inline. */
+void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
+                    uint8_t code, uint8_t mode, int16_t result);
+static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
+                             uint8_t code, uint8_t mode, int16_t result)
+{
+  if (DM_UNLIKELY(m->cfg.trace != NULL))
+    dm__trace_emit(m, ev, ref, pb, id, code, mode, result);
+}
 void dm__trace_flags(dm_unit *u);
 void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u);
+
+/* complete.c */
+void dm__complete(dm_machine *m, uint32_t si, OSErr result);
+void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result);
+
+/* Read/Write about to reach the driver: position dCtlPosition from
+ * ioPosMode, or complete an empty transfer at once (returns true then). The
+ * Device Manager finishes empty transfers itself, and positions the mark
+ * when the request reaches the driver, not when it is queued. */
+static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si)
+{
+  dm_slot *s = &m->slots[si];
+  ParmBlkPtr pb = s->pb;
+  if (s->code != kReadCommand && s->code != kWriteCommand)
+    return false;
+  if (pb->ioParam.ioReqCount == 0) {
+    dm__complete(m, si, noErr);
+    return true;
+  }
+  switch (pb->ioParam.ioPosMode & 3) {
+  case fsFromStart: u->dce.dCtlPosition = pb->ioParam.ioPosOffset; break;
+  case fsFromMark: u->dce.dCtlPosition += pb->ioParam.ioPosOffset; break;
+  default: break;
+  }
+  return false;
+}
+
+/* dispatch.c */
+/* DoDriverIO with u's machine current; returns what DoDriverIO returned. */
+static inline OSErr dm__driver_call(dm_unit *u, uint64_t id, IOCommandContents c,
+                                    IOCommandCode code, IOCommandKind kind)
+{
+  dm_machine *prev = dm__enter(u->m);
+  OSErr st = u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
+  dm__current = prev;
+  return st;
+}
+void  dm__kick(dm_machine *m, dm_unit *u);
+void  dm__release_held(dm_machine *m, dm_unit *u);
+OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
+/* Reports a driver that wrote ioResult itself (once per request). */
+void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
+
+/* Hands the queued or held request in slot si (whose ID is id) to u's
+ * DoDriverIO, counters, history and the transfer rules first. Inline: every
+ * request passes here once, from dm_call for concurrent drivers or from
+ * dm__kick. */
+static inline void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
+{
+  dm_slot *s = &m->slots[si];
+  ParmBlkPtr pb = s->pb;
+  if (DM_UNLIKELY(s->flags & DM_SLOTF_HELD))
+    u->held--;
+  else if (s->state == DM_SLOT_QUEUED)
+    u->queued--;
+  s->flags = (uint8_t)((s->flags | DM_SLOTF_DISPATCHED) & ~DM_SLOTF_HELD);
+  s->state = DM_SLOT_ACTIVE;
+  s->t_dispatch = dm__now(m);
+  u->active++;
+  uint8_t code = s->code, kind = s->kind;
+
+  if (dm__begin_transfer(m, u, si))
+    return;
+  dm__trace(m, DM_EV_DISPATCH, s->ref, pb, id, code, kind, 0);
+  IOCommandContents c = { .pb = pb };
+  OSErr st = dm__driver_call(u, id, c, code, kind);
+  if (DM_UNLIKELY(m->cfg.trace != NULL))
+    dm__trace_emit(m, DM_EV_RETURN, u->dce.dCtlRefNum, NULL, id, code, kind, st);
+  if (dm__checking(m)) {
+    uint32_t still = dm__slot_lookup(m, id);
+    if (still != DM_NO_SLOT)
+      dm__check_ioresult(m, still, "when DoDriverIO returned");
+  }
+}
 
 /* pool.c */
 void  dm__pool_init(dm_pool *p, size_t size);

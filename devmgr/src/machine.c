@@ -13,23 +13,21 @@
 
 #include "dm-int.h"
 
-static _Thread_local dm_machine *current;
+_Thread_local dm_machine *dm__current;
 
 dm_machine *dm_machine_enter(dm_machine *m)
 {
-  dm_machine *prev = current;
-  current = m;
-  return prev;
+  return dm__enter(m);
 }
 
 void dm_machine_leave(dm_machine *prev)
 {
-  current = prev;
+  dm__current = prev;
 }
 
 dm_machine *dm_machine_current(void)
 {
-  return current;
+  return dm__current;
 }
 
 dm_machine *dm_machine_new(const dm_machine_config *cfg)
@@ -86,8 +84,8 @@ void dm_machine_free(dm_machine *m)
   dm__pool_free(&m->timer_pool);
   free(m->units);
   free(m->slots);
-  if (current == m)
-    current = NULL;
+  if (dm__current == m)
+    dm__current = NULL;
   free(m);
 }
 

@@ -13,10 +13,17 @@
 
 static OSErr pb_call(ParmBlkPtr pb, uint16_t trap)
 {
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   if (m == NULL || pb == NULL)
     return paramErr;
   return dm_call_wait(m, pb, trap);
+}
+
+/* Async and Immed forms never wait: dm_call alone (which answers paramErr
+ * for a NULL machine or block). */
+static inline OSErr pb_call_nowait(ParmBlkPtr pb, uint16_t trap)
+{
+  return dm_call(dm__current, pb, trap);
 }
 
 #define DM_PB_CALLS(XX)                                                        \
@@ -30,8 +37,8 @@ static OSErr pb_call(ParmBlkPtr pb, uint16_t trap)
 
 #define XX(name, trap)                                                         \
   OSErr PB##name##Sync(ParmBlkPtr pb) { return pb_call(pb, trap); }             \
-  OSErr PB##name##Async(ParmBlkPtr pb) { return pb_call(pb, trap | DM_TRAP_ASYNC); } \
-  OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call(pb, trap | DM_TRAP_IMMED); }
+  OSErr PB##name##Async(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_ASYNC); } \
+  OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_IMMED); }
 DM_PB_CALLS(XX)
 #undef XX
 

@@ -5,7 +5,7 @@
  * Contracts: Enqueue appends at the tail; Dequeue unlinks an element from
  * anywhere and answers qErr when it is not on the queue. Neither allocates.
  *
- * Apple's Enqueue/Dequeue also watch parameter blocks that are in flight: a
+ * Our Enqueue/Dequeue also watch parameter blocks that are in flight: a
  * driver that keeps its own queue (kDriverQueuesIOPB) must take a PB off it
  * before calling IOCommandIsComplete, and the Device Manager can only tell
  * that it forgot if it sees the PB go onto and come off that queue. An
@@ -14,17 +14,7 @@
  */
 #include "dm-int.h"
 
-void dm__enqueue(QHdrPtr q, QElemPtr e)
-{
-  e->qLink = NULL;
-  if (q->qTail == NULL)
-    q->qHead = e;
-  else
-    q->qTail->qLink = e;
-  q->qTail = e;
-}
-
-OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
+OSErr dm__dequeue_slow(QHdrPtr q, QElemPtr e)
 {
   QElemPtr prev = NULL;
   for (QElemPtr cur = q->qHead; cur != NULL; prev = cur, cur = cur->qLink) {
@@ -45,7 +35,7 @@ OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
 /* The live slot of e when it is an in-flight parameter block, else DM_NO_SLOT. */
 static uint32_t watched_slot(dm_machine **mp, QElemPtr e)
 {
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   *mp = m;
   if (m == NULL || e == NULL || e->qType != ioQType)
     return DM_NO_SLOT;

@@ -16,7 +16,7 @@
 
 ExecutionLevel CurrentExecutionLevel(void)
 {
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   if (m == NULL)
     return kTaskLevel;
   switch (m->level) {
@@ -30,7 +30,7 @@ OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
                                         ExceptionHandler exceptionHandler, void *p1, void *p2)
 {
   (void)exceptionHandler;
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   if (m == NULL || theHandler == NULL)
     return paramErr;
   dm_sih *h = dm__pool_get(&m->sih_pool);
@@ -56,7 +56,7 @@ OSStatus CallSecondaryInterruptHandler2(SecondaryInterruptHandler2 theHandler,
                                         ExceptionHandler exceptionHandler, void *p1, void *p2)
 {
   (void)exceptionHandler;
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   if (m == NULL || theHandler == NULL)
     return paramErr;
   if (m->level == DM_LVL_HWI)
@@ -104,7 +104,7 @@ static Duration ns_duration(uint64_t ns)
 
 AbsoluteTime UpTime(void)
 {
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   return ns_abs(m != NULL ? dm__now(m) : 0);
 }
 
@@ -197,7 +197,7 @@ static uint64_t timer_number(dm_machine *m, const dm_timer *t)
 OSStatus SetInterruptTimer(const AbsoluteTime *expirationTime, SecondaryInterruptHandler2 handler,
                            void *p1, TimerID *theTimer)
 {
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   if (m == NULL || expirationTime == NULL || handler == NULL)
     return paramErr;
   dm_timer *t = dm__pool_get(&m->timer_pool);
@@ -218,7 +218,7 @@ OSStatus SetInterruptTimer(const AbsoluteTime *expirationTime, SecondaryInterrup
 
 OSStatus CancelTimer(TimerID theTimer, AbsoluteTime *timeRemaining)
 {
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   if (m == NULL)
     return kernelIDErr;
   uint64_t id = (uint64_t)(uintptr_t)theTimer;
@@ -276,7 +276,7 @@ void SynchronizeIO(void)
 OSStatus DMSimHardwareStart(const RegEntryID *deviceEntry, ByteCount byteCount,
                             DMSimInterruptHandler handler, void *refCon)
 {
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   if (m == NULL || deviceEntry == NULL || handler == NULL || m->cfg.platform.hw_start == NULL)
     return paramErr;
   static const RegEntryID none;

@@ -47,11 +47,9 @@ const char *dm_level_name(unsigned lvl)
   }
 }
 
-void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id, uint8_t code,
-               uint8_t mode, int16_t result)
+void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
+                    uint8_t code, uint8_t mode, int16_t result)
 {
-  if (m->cfg.trace == NULL)
-    return;
   dm_trace_rec r = { 0 };
   r.t = dm__now(m);
   r.ev = (uint8_t)ev;

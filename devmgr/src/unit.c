@@ -21,28 +21,6 @@
 
 #include "dm-int.h"
 
-dm_unit *dm__unit(const dm_machine *m, int16_t ref)
-{
-  if (ref >= 0)
-    return NULL;
-  unsigned unit = (unsigned)(uint16_t)~ref;
-  return unit < m->nunits ? m->units[unit] : NULL;
-}
-
-OSErr dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out)
-{
-  *out = NULL;
-  if (ref >= 0)
-    return badUnitErr;
-  unsigned unit = (unsigned)(uint16_t)~ref;
-  if (unit >= m->nunits)
-    return badUnitErr;
-  if (m->units[unit] == NULL)
-    return unitEmptyErr;
-  *out = m->units[unit];
-  return noErr;
-}
-
 void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear)
 {
   uint16_t old = (uint16_t)u->dce.dCtlFlags;
@@ -365,7 +343,7 @@ int16_t dm_driver_find(const dm_machine *m, const char *name)
 
 DCtlHandle GetDCtlEntry(short refNum)
 {
-  dm_machine *m = dm_machine_current();
+  dm_machine *m = dm__current;
   dm_unit *u = m != NULL ? dm__unit(m, refNum) : NULL;
   return u != NULL ? &u->dcep : NULL;
 }

@@ -69,6 +69,13 @@ typedef struct dm_platform {
   void *ctx;
   /* Current simulated time in nanoseconds. Never decreases. */
   uint64_t (*now)(void *ctx);
+  /*
+   * Optional: where the current time can be read directly (what now() would
+   * return). The Device Manager reads the clock several times per request;
+   * a platform whose time is a variable publishes it here and saves the
+   * calls. NULL: now() is called.
+   */
+  const uint64_t *clock;
   /* Queue ev to run at ev->t (clamped to now). ev must not be armed already. */
   void (*arm)(void *ctx, dm_event *ev);
   /* Remove ev from the queue if it is armed; a no-op otherwise. */
