@@ -1,15 +1,14 @@
 /*
  * null.c - ".Null": a concurrent native driver that completes every request
- * at once, inside DoDriverIO. Reads return zeroes, writes are accepted and
- * dropped, Control and Status answer noErr.
+ * at once, inside DoDriverIO, and moves no data. Like Linux's null_blk, it
+ * reports every Read and Write as fully transferred (ioActCount = ioReqCount)
+ * and leaves the buffer alone; Control and Status answer noErr.
  *
  * It is the cheapest possible driver, used to measure the Device Manager's
  * own cost per request, and the simplest example of the completion rule:
  * immediate commands return their result; every other command is completed
  * with IOCommandIsComplete, here before DoDriverIO even returns.
  */
-#include <string.h>
-
 #include "Devices.h"
 #include "DriverServices.h"
 #include "DriverFamilyMatching.h"
@@ -29,9 +28,6 @@ OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents co
   OSErr status = noErr;
   switch (cmdCode) {
   case kReadCommand:
-    memset(contents.pb->ioParam.ioBuffer, 0, (size_t)contents.pb->ioParam.ioReqCount);
-    contents.pb->ioParam.ioActCount = contents.pb->ioParam.ioReqCount;
-    break;
   case kWriteCommand:
     contents.pb->ioParam.ioActCount = contents.pb->ioParam.ioReqCount;
     break;

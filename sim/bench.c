@@ -21,10 +21,15 @@
 
 /* ---- the floor: queue + driver call + completion call ------------------- */
 
+/* Both loops cycle through the same number of reused request blocks, as a
+ * client with a pool of parameter blocks would. */
+#define BENCH_PBS 64
+
 typedef struct fl_req {
   struct fl_req *next;
   void (*done)(struct fl_req *);
   long result;
+  char pad[40]; /* the size of an IOParam block, more or less */
 } fl_req;
 
 typedef struct fl_queue {
@@ -53,15 +58,17 @@ static void (*volatile fl_entry)(fl_queue *) = fl_driver;
 
 static double bench_floor(uint64_t n)
 {
-  fl_req r = { NULL, fl_done, 0 };
+  static fl_req r[BENCH_PBS];
   double t0 = sim_bench_now_ns();
   for (uint64_t i = 0; i < n; i++) {
-    r.next = NULL;
+    fl_req *p = &r[i % BENCH_PBS];
+    p->done = fl_done;
+    p->next = NULL;
     if (fl_q.tail == NULL)
-      fl_q.head = &r;
+      fl_q.head = p;
     else
-      fl_q.tail->next = &r;
-    fl_q.tail = &r;
+      fl_q.tail->next = p;
+    fl_q.tail = p;
     fl_entry(&fl_q);
   }
   return (sim_bench_now_ns() - t0) / (double)n;
@@ -92,20 +99,24 @@ static double bench_dispatch(dm_check_mode mode, uint64_t n)
   if (m == NULL || dm_driver_install(m, &spec, &ref) != noErr)
     goto out;
   dm_machine *prev = dm_machine_enter(m);
-  ParamBlockRec pb;
-  memset(&pb, 0, sizeof pb);
+  static ParamBlockRec pbs[BENCH_PBS];
+  ParamBlockRec *pb = &pbs[0];
+  memset(pb, 0, sizeof *pb);
   unsigned char name[] = "\005.Null";
-  pb.ioParam.ioNamePtr = name;
-  PBOpenSync(&pb);
-  char buf[16];
-  memset(&pb, 0, sizeof pb);
-  pb.ioParam.ioRefNum = ref;
-  pb.ioParam.ioBuffer = buf;
-  pb.ioParam.ioReqCount = sizeof buf;
+  pb->ioParam.ioNamePtr = name;
+  PBOpenSync(pb);
+  static char buf[BENCH_PBS][16];
+  memset(pbs, 0, sizeof pbs);
+  for (int i = 0; i < BENCH_PBS; i++) {
+    pbs[i].ioParam.ioRefNum = ref;
+    pbs[i].ioParam.ioBuffer = buf[i];
+    pbs[i].ioParam.ioReqCount = sizeof buf[i];
+  }
   double t0 = sim_bench_now_ns();
   for (uint64_t i = 0; i < n; i++) {
-    pb.ioParam.ioCompletion = on_done;
-    PBReadAsync(&pb);
+    pb = &pbs[i % BENCH_PBS];
+    pb->ioParam.ioCompletion = on_done;
+    PBReadAsync(pb);
   }
   ns = (sim_bench_now_ns() - t0) / (double)n;
   dm_machine_leave(prev);

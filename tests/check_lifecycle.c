@@ -918,7 +918,11 @@ START_TEST(test_replace_fixed_by_null)
                              "disp#2:read/async cpl#2:0 cb#2:0 ret:0");
   ck_assert_int_eq(ncb, 2);
   ck_assert_uint_eq(cb_t[1], 1 * MS);
-  ck_assert_uint_eq(b[1][0], 0); /* .Null's zeroes */
+  /* .Null served it: the whole count, and no data moved (.Fixed would have
+   * copied its store). */
+  ck_assert_int_eq(pb[1].ioParam.ioActCount, 8);
+  ck_assert_uint_eq(b[1][0], 0xEE);
+  ck_assert_uint_eq(b[0][0], 0);
   DCtlPtr dce = *GetDCtlEntry(ref);
   ck_assert_int_ne(dce->dCtlFlags & 0x0010, 0);
   ck_assert_int_eq(dce->dCtlFlags & drvrActiveMask, 0);

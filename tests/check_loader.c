@@ -99,7 +99,7 @@ START_TEST(test_load_null)
   ck_assert_int_eq(cb_result, noErr);
   ck_assert_int_eq(pb.ioParam.ioActCount, 16);
   for (int i = 0; i < 16; i++)
-    ck_assert_uint_eq(buf[i], 0);
+    ck_assert_uint_eq(buf[i], 0x77); /* .Null moves no data */
   ck_assert_int_eq(f.violations, 0);
   teardown(&f);
 }

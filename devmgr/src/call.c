@@ -33,36 +33,43 @@ static int16_t find_by_pname(const dm_machine *m, const unsigned char *pname)
   return pname != NULL ? dm__find(m, (const char *)pname + 1, pname[0]) : 0;
 }
 
-static OSErr enable_check(const dm_unit *u, unsigned code)
+/* What the path needs to know of each command, indexed by IOCommandCode:
+ * the dCtlFlags enable bit it needs and the error when it is clear, whether
+ * it always reaches the driver as an immediate command, and whether it
+ * transfers data. */
+typedef struct dm_codeinfo {
+  uint16_t enable;
+  OSErr    disabled;
+  bool     immediate;
+  bool     transfer;
+} dm_codeinfo;
+
+static const dm_codeinfo codeinfo[kKillIOCommand + 1] = {
+  [kOpenCommand] = { 0, noErr, true, false },
+  [kCloseCommand] = { 0, noErr, true, false },
+  [kReadCommand] = { dReadEnableMask, readErr, false, true },
+  [kWriteCommand] = { dWritEnableMask, writErr, false, true },
+  [kControlCommand] = { dCtlEnableMask, controlErr, false, false },
+  [kStatusCommand] = { dStatEnableMask, statusErr, false, false },
+  [kKillIOCommand] = { dCtlEnableMask, controlErr, true, false },
+};
+
+/* noErr when the driver takes ci's command: its enable bit set, and open. */
+static inline OSErr enable_check(const dm_unit *u, const dm_codeinfo *ci)
 {
   uint16_t f = (uint16_t)u->dce.dCtlFlags;
-  switch (code) {
-  case kReadCommand:
-    if (!(f & dReadEnableMask)) return readErr;
-    break;
-  case kWriteCommand:
-    if (!(f & dWritEnableMask)) return writErr;
-    break;
-  case kControlCommand:
-  case kKillIOCommand:
-    if (!(f & dCtlEnableMask)) return controlErr;
-    break;
-  case kStatusCommand:
-    if (!(f & dStatEnableMask)) return statusErr;
-    break;
-  default:
+  uint16_t need = (uint16_t)(ci->enable | dOpenedMask);
+  if (ci->enable == 0 || DM_LIKELY((f & need) == need))
     return noErr;
-  }
-  return (f & dOpenedMask) ? noErr : notOpenErr;
+  return !(f & ci->enable) ? ci->disabled : notOpenErr;
 }
 
 /* Open, Close, KillIO and Immed calls: straight to the driver, no queue. */
-static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si)
+static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
 {
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
   uint8_t code = s->code;
-  uint64_t id = dm__slot_id(m, si);
   int16_t ref = s->ref;
   s->state = DM_SLOT_ACTIVE;
   s->flags |= DM_SLOTF_DISPATCHED;
@@ -73,7 +80,7 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si)
     dm__complete(m, si, noErr); /* closing a closed driver: nothing to do */
     return noErr;
   }
-  if (dm__begin_transfer(m, u, si))
+  if (dm__begin_transfer(m, u, si, pb, code))
     return noErr;
   bool first_open = code == kOpenCommand && u->opens == 0;
   if (first_open)
@@ -151,24 +158,27 @@ static __attribute__((noinline, cold)) OSErr refuse_sync_at_interrupt(dm_machine
   return reject(m, pb, ref, paramErr, true);
 }
 
-OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
+/* The path of a call, compiled twice: lean for a machine nobody watches
+ * (m->lean: no trace points, no history), and full. */
+static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPtr pb,
+                                                        uint16_t trap, bool lean)
 {
-  if (DM_UNLIKELY(m == NULL || pb == NULL))
-    return paramErr;
   unsigned code = trap & 0xFF;
   if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
     return paramErr;
-  uint8_t mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
-               : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE
-                                        : DM_MODE_SYNC;
+  const dm_codeinfo *ci = &codeinfo[code];
+  unsigned mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
+                : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE
+                                         : DM_MODE_SYNC;
 
   int16_t ref = code == kOpenCommand ? find_by_pname(m, pb->ioParam.ioNamePtr)
                                      : pb->ioParam.ioRefNum;
-  dm__trace(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, mode, 0);
+  if (!lean)
+    dm__trace(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
 
   uint32_t busy = dm__slot_of_pb(m, pb);
   if (DM_UNLIKELY(busy != DM_NO_SLOT))
-    return refuse_in_flight(m, pb, ref, code, mode, busy);
+    return refuse_in_flight(m, pb, ref, code, (uint8_t)mode, busy);
   if (mode == DM_MODE_SYNC) {
     pb->ioParam.ioCompletion = NULL;
     /* KillIO never waits (it is always immediate): legal at any level. */
@@ -181,57 +191,56 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
                                    : dm__unit_map(m, ref, &u);
   if (DM_UNLIKELY(err != noErr))
     return reject(m, pb, ref, err, true);
-  if (code == kReadCommand || code == kWriteCommand)
+  if (ci->transfer)
     pb->ioParam.ioActCount = 0;
   pb->ioParam.ioResult = ioInProgress;
   pb->ioParam.ioTrap = (short)trap;
   pb->ioParam.qType = ioQType;
+  /* Status csCode 1 is answered whatever the enable bits say. */
   bool dce_query = code == kStatusCommand && pb->cntrlParam.csCode == 1;
-  if (!dce_query && DM_UNLIKELY((err = enable_check(u, code)) != noErr))
+  if (!dce_query && DM_UNLIKELY((err = enable_check(u, ci)) != noErr))
     return reject(m, pb, ref, err, true);
 
-  uint32_t si = dm__slot_alloc(m);
+  /* IOCommandKind has the values of the DM_MODE_* bits. */
+  unsigned kind = mode == DM_MODE_IMMEDIATE || ci->immediate || dce_query
+                      ? kImmediateIOCommandKind
+                      : mode;
+  uint64_t now = lean ? 0 : dm__now(m); /* history only matters when watched */
+  uint32_t si = dm__slot_new(m, pb, ref, code, kind, mode, now);
   if (DM_UNLIKELY(si == DM_NO_SLOT))
     return reject(m, pb, ref, memFullErr, true);
-  dm_slot *s = &m->slots[si];
   uint64_t id = dm__slot_id(m, si);
-  s->pb = pb;
-  s->ref = ref;
-  s->code = (uint8_t)code;
-  s->mode = mode;
-  s->t_call = dm__now(m);
-  s->state = DM_SLOT_QUEUED;
   pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
+  if (kind == kImmediateIOCommandKind)
+    return dce_query ? status_dce_handle(m, u, si) : immediate(m, u, si, id);
 
-  if (DM_UNLIKELY(dce_query)) {
-    s->kind = kImmediateIOCommandKind;
-    return status_dce_handle(m, u, si);
-  }
-  if (mode == DM_MODE_IMMEDIATE || code == kOpenCommand || code == kCloseCommand ||
-      code == kKillIOCommand) {
-    s->kind = kImmediateIOCommandKind;
-    return immediate(m, u, si);
-  }
-  s->kind = mode == DM_MODE_ASYNC ? kAsynchronousIOCommandKind : kSynchronousIOCommandKind;
-
+  dm_slot *s = &m->slots[si];
   uint32_t runtime = u->runtime;
   bool ready = u->state == DM_UNIT_READY;
   if (!ready || (runtime & (kDriverIsConcurrent | kDriverQueuesIOPB)) !=
                     (kDriverIsConcurrent | kDriverQueuesIOPB)) {
     dm__enqueue(&u->dce.dCtlQHdr, (QElemPtr)pb);
-    s->flags |= DM_SLOTF_ONQ;
-    dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, mode, 0);
+    s->flags = DM_SLOTF_ONQ;
+    if (!lean)
+      dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
   }
-  if (DM_UNLIKELY(u->state == DM_UNIT_DRAINING)) {
+  if (DM_UNLIKELY(!ready)) {
+    /* A remove or replace is waiting for the driver to go idle. */
     s->flags |= DM_SLOTF_HELD;
     u->held++;
     return noErr;
   }
-  u->queued++;
-  if (runtime & kDriverIsConcurrent)
-    dm__dispatch(m, u, si, id);
-  else
+  if (runtime & kDriverIsConcurrent) {
+    /* Straight to the driver: dispatched the moment it was called. */
+    s->flags |= DM_SLOTF_DISPATCHED;
+    s->state = DM_SLOT_ACTIVE;
+    s->t_dispatch = now;
+    u->active++;
+    dm__send(m, u, si, id, pb, ref, code, kind, lean);
+  } else {
+    u->queued++;
     dm__kick(m, u);
+  }
   /* A request completed before we got here returns its posted result (as the
    * classic trap returns D0). An async block may already be freed by its
    * completion routine, so the result comes from the slot's history, which
@@ -241,6 +250,26 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
     return done->result;
   return noErr;
 }
+
+OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
+{
+  if (DM_UNLIKELY(m == NULL || pb == NULL))
+    return paramErr;
+  return m->lean ? call(m, pb, trap, true) : call(m, pb, trap, false);
+}
+
+/* The queued commands in their Sync and Async forms, for the PB calls: on a
+ * lean machine the path is compiled once per trap word, which folds the
+ * decoding of the trap away (the other forms go through dm_call). */
+#define XX(name, trap)                                                         \
+  OSErr dm__call_##name(dm_machine *m, ParmBlkPtr pb)                           \
+  {                                                                            \
+    if (DM_LIKELY(m != NULL && pb != NULL && m->lean))                         \
+      return call(m, pb, trap, true);                                          \
+    return dm_call(m, pb, trap);                                               \
+  }
+DM_QUEUED_CALLS(XX)
+#undef XX
 
 OSErr dm_wait(dm_machine *m, ParmBlkPtr pb)
 {
@@ -274,7 +303,5 @@ OSErr dm_call_wait(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   OSErr err = dm_call(m, pb, trap);
   if ((trap & (DM_TRAP_ASYNC | DM_TRAP_IMMED)) || m == NULL || pb == NULL)
     return err;
-  if (pb->ioParam.ioResult <= 0)
-    return pb->ioParam.ioResult;
-  return dm_wait(m, pb);
+  return dm__sync_finish(m, pb, err);
 }

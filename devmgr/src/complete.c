@@ -19,9 +19,12 @@
 #include "dm-int.h"
 
 /* The one completion body: dm__complete for every caller, and inlined into
- * IOCommandIsComplete, the path every driver-completed request takes. */
+ * IOCommandIsComplete, the path every driver-completed request takes, where
+ * it is compiled twice: lean (m->lean: no trace points, no history) and
+ * full. */
 static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32_t si,
-                                                           OSErr result)
+                                                           uint64_t id, OSErr result,
+                                                           bool lean)
 {
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
@@ -44,24 +47,26 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
   }
   s->flags &= (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD);
   s->result = result > 0 ? noErr : result;
-  s->t_done = dm__now(m);
-  uint64_t id = dm__slot_id(m, si);
+  if (!lean)
+    s->t_done = dm__now(m);
   int16_t ref = s->ref, posted = s->result;
   uint8_t code = s->code, mode = s->mode;
   dm__slot_release(m, si);
 
   if (pb != NULL) {
     pb->ioParam.ioResult = posted;
-    dm__trace(m, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
+    if (!lean)
+      dm__trace(m, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
-      dm__trace(m, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
+      if (!lean)
+        dm__trace(m, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
       dm_machine *prev = dm__enter(m);
       pb->ioParam.ioCompletion(pb);
       dm__current = prev;
-    } else if (mode == DM_MODE_SYNC) {
+    } else if (mode == DM_MODE_SYNC && !lean) {
       dm__trace(m, DM_EV_DONE, ref, pb, id, code, mode, posted);
     }
-    if (m->cfg.pb_done != NULL)
+    if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
   if (u == NULL || u->state == DM_UNIT_GONE)
@@ -81,7 +86,7 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
 
 void dm__complete(dm_machine *m, uint32_t si, OSErr result)
 {
-  complete(m, si, result);
+  complete(m, si, dm__slot_id(m, si), result, false);
 }
 
 void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
@@ -110,7 +115,8 @@ void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
 
 /* Why an ID is not live: it named a command that completed already, or it
  * was never issued. */
-static void report_dead_id(dm_machine *m, uint64_t id, const char *call)
+static __attribute__((noinline, cold)) void report_dead_id(dm_machine *m, uint64_t id,
+                                                            const char *call)
 {
   uint64_t lo = id & 0xFFFFFFFFu;
   uint32_t gen = (uint32_t)(id >> 32);
@@ -194,7 +200,10 @@ OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
                   (s->pb != NULL && s->pb->ioParam.ioResult != ioInProgress)) &&
       !complete_check_slow(m, si, id))
     return paramErr;
-  complete(m, si, theResult);
+  if (m->lean)
+    complete(m, si, id, theResult, true);
+  else
+    complete(m, si, id, theResult, false);
   return noErr;
 }
 

@@ -94,9 +94,6 @@ void dm__release_held(dm_machine *m, dm_unit *u)
 OSErr dm__simple_command(dm_unit *u, IOCommandCode code)
 {
   dm_machine *m = u->m;
-  uint32_t si = dm__slot_alloc(m);
-  if (si == DM_NO_SLOT)
-    return memFullErr;
   int16_t ref = u->dce.dCtlRefNum;
   DriverInitInfo info = { .refNum = ref, .deviceEntry = u->device };
   IOCommandContents c;
@@ -112,15 +109,14 @@ OSErr dm__simple_command(dm_unit *u, IOCommandCode code)
   } else {
     c.initialInfo = &info;
   }
+  uint64_t now = dm__now(m);
+  uint32_t si = dm__slot_new(m, pb, ref, code, kImmediateIOCommandKind, DM_MODE_IMMEDIATE, now);
+  if (si == DM_NO_SLOT)
+    return memFullErr;
   dm_slot *s = &m->slots[si];
-  s->pb = pb;
-  s->ref = ref;
-  s->code = (uint8_t)code;
-  s->kind = kImmediateIOCommandKind;
-  s->mode = DM_MODE_IMMEDIATE;
   s->state = DM_SLOT_ACTIVE;
   s->flags = DM_SLOTF_DISPATCHED;
-  s->t_call = s->t_dispatch = dm__now(m);
+  s->t_dispatch = now;
   uint64_t id = dm__slot_id(m, si);
   if (pb != NULL)
     pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;

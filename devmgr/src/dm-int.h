@@ -43,7 +43,7 @@
 /* ---- command slots --------------------------------------------------------- */
 
 typedef enum dm_slot_state {
-  DM_SLOT_FREE = 0, /* never used since the table grew */
+  DM_SLOT_FREE = 0, /* never used since the table grew (generation 0) */
   DM_SLOT_QUEUED,   /* on dCtlQHdr, not yet handed to the driver */
   DM_SLOT_ACTIVE,   /* handed to the driver, not yet complete */
   DM_SLOT_DONE      /* complete; history kept until the slot is reused */
@@ -152,6 +152,10 @@ struct dm_machine {
   dm_pool  sih_pool;
   dm_pool  timer_pool;
 
+  /* Nobody watches: no trace hook, no PB hook, rules unchecked. The request
+   * path then runs a variant without trace points and history. */
+  bool        lean;
+
   const char *client;
   uint32_t    violations;
   uint32_t    rule_counts[DM_RULE_COUNT];
@@ -198,21 +202,31 @@ static inline IOCommandID dm__to_cmdid(uint64_t id)
 int      dm__slots_init(dm_machine *m, uint32_t n);
 int      dm__slots_grow(dm_machine *m); /* 0, or -1 when out of memory */
 
-/* A free slot, cleared except for its new generation; DM_NO_SLOT when out of
- * memory. */
-static inline uint32_t dm__slot_alloc(dm_machine *m)
+/* A new slot for a request, filled in, its generation moved on (so that IDs
+ * naming its earlier uses go stale); DM_NO_SLOT when out of memory. */
+static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, unsigned code,
+                                    unsigned kind, unsigned mode, uint64_t now)
 {
-  if (DM_UNLIKELY(m->free_head == DM_NO_SLOT) && dm__slots_grow(m) != 0)
-    return DM_NO_SLOT;
   uint32_t i = m->free_head;
+  if (DM_UNLIKELY(i == DM_NO_SLOT)) {
+    if (dm__slots_grow(m) != 0)
+      return DM_NO_SLOT;
+    i = m->free_head;
+  }
   dm_slot *s = &m->slots[i];
   m->free_head = s->next;
-  if (m->free_head == DM_NO_SLOT)
+  if (s->next == DM_NO_SLOT)
     m->free_tail = DM_NO_SLOT;
-  uint32_t gen = s->gen;
-  if (s->state != DM_SLOT_FREE)
-    gen = gen == UINT32_MAX ? 1 : gen + 1;
-  *s = (dm_slot){ .gen = gen, .next = DM_NO_SLOT };
+  uint32_t gen = s->gen + 1;
+  *s = (dm_slot){ .pb = pb,
+                  .t_call = now,
+                  .gen = gen != 0 ? gen : 1,
+                  .next = DM_NO_SLOT,
+                  .ref = ref,
+                  .code = (uint8_t)code,
+                  .kind = (uint8_t)kind,
+                  .mode = (uint8_t)mode,
+                  .state = DM_SLOT_QUEUED };
   m->inflight++;
   return i;
 }
@@ -335,13 +349,12 @@ void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result);
  * ioPosMode, or complete an empty transfer at once (returns true then). The
  * Device Manager finishes empty transfers itself, and positions the mark
  * when the request reaches the driver, not when it is queued. */
-static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si)
+static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si, ParmBlkPtr pb,
+                                      unsigned code)
 {
-  dm_slot *s = &m->slots[si];
-  ParmBlkPtr pb = s->pb;
-  if (s->code != kReadCommand && s->code != kWriteCommand)
+  if (code != kReadCommand && code != kWriteCommand)
     return false;
-  if (pb->ioParam.ioReqCount == 0) {
+  if (DM_UNLIKELY(pb->ioParam.ioReqCount == 0)) {
     dm__complete(m, si, noErr);
     return true;
   }
@@ -352,6 +365,32 @@ static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si)
   }
   return false;
 }
+
+/* call.c: the end of a sync call, given what dm_call returned: a call
+ * refused without touching the block (it was in flight) returns its error at
+ * once; a finished one returns its posted result; otherwise wait. */
+static inline OSErr dm__sync_finish(dm_machine *m, ParmBlkPtr pb, OSErr err)
+{
+  if (pb->ioParam.ioResult <= 0)
+    return pb->ioParam.ioResult;
+  if (err < 0)
+    return err;
+  return dm_wait(m, pb);
+}
+
+/* call.c: dm_call specialised for one trap word (see pbcalls.c). */
+#define DM_QUEUED_CALLS(XX)                                                    \
+  XX(ReadSync, _Read)                                                          \
+  XX(ReadAsync, _Read | DM_TRAP_ASYNC)                                         \
+  XX(WriteSync, _Write)                                                        \
+  XX(WriteAsync, _Write | DM_TRAP_ASYNC)                                       \
+  XX(ControlSync, _Control)                                                    \
+  XX(ControlAsync, _Control | DM_TRAP_ASYNC)                                   \
+  XX(StatusSync, _Status)                                                      \
+  XX(StatusAsync, _Status | DM_TRAP_ASYNC)
+#define XX(name, trap) OSErr dm__call_##name(dm_machine *m, ParmBlkPtr pb);
+DM_QUEUED_CALLS(XX)
+#undef XX
 
 /* dispatch.c */
 /* DoDriverIO with u's machine current; returns what DoDriverIO returned. */
@@ -369,15 +408,38 @@ OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
 /* Reports a driver that wrote ioResult itself (once per request). */
 void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
 
-/* Hands the queued or held request in slot si (whose ID is id) to u's
- * DoDriverIO, counters, history and the transfer rules first. Inline: every
- * request passes here once, from dm_call for concurrent drivers or from
- * dm__kick. */
+/* Sends the request in slot si (ID id, already marked ACTIVE) to u's
+ * DoDriverIO: the transfer rules first, then the call, then the ioResult
+ * check. Inline: every request passes here once. lean (a constant where it
+ * is inlined) leaves out the trace points and checks of a watched machine. */
+static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_unit *u,
+                                                          uint32_t si, uint64_t id,
+                                                          ParmBlkPtr pb, int16_t ref,
+                                                          unsigned code, unsigned kind,
+                                                          bool lean)
+{
+  if (dm__begin_transfer(m, u, si, pb, code))
+    return;
+  if (!lean)
+    dm__trace(m, DM_EV_DISPATCH, ref, pb, id, (uint8_t)code, (uint8_t)kind, 0);
+  IOCommandContents c = { .pb = pb };
+  OSErr st = dm__driver_call(u, id, c, code, kind);
+  if (lean)
+    return;
+  dm__trace(m, DM_EV_RETURN, ref, NULL, id, (uint8_t)code, (uint8_t)kind, st);
+  if (dm__checking(m)) {
+    uint32_t still = dm__slot_lookup(m, id);
+    if (still != DM_NO_SLOT)
+      dm__check_ioresult(m, still, "when DoDriverIO returned");
+  }
+}
+
+/* Hands the queued or held request in slot si to u's DoDriverIO, with the
+ * counters and history of a dispatch. */
 static inline void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
 {
   dm_slot *s = &m->slots[si];
-  ParmBlkPtr pb = s->pb;
-  if (DM_UNLIKELY(s->flags & DM_SLOTF_HELD))
+  if (s->flags & DM_SLOTF_HELD)
     u->held--;
   else if (s->state == DM_SLOT_QUEUED)
     u->queued--;
@@ -385,20 +447,7 @@ static inline void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si, uint64_t
   s->state = DM_SLOT_ACTIVE;
   s->t_dispatch = dm__now(m);
   u->active++;
-  uint8_t code = s->code, kind = s->kind;
-
-  if (dm__begin_transfer(m, u, si))
-    return;
-  dm__trace(m, DM_EV_DISPATCH, s->ref, pb, id, code, kind, 0);
-  IOCommandContents c = { .pb = pb };
-  OSErr st = dm__driver_call(u, id, c, code, kind);
-  if (DM_UNLIKELY(m->cfg.trace != NULL))
-    dm__trace_emit(m, DM_EV_RETURN, u->dce.dCtlRefNum, NULL, id, code, kind, st);
-  if (dm__checking(m)) {
-    uint32_t still = dm__slot_lookup(m, id);
-    if (still != DM_NO_SLOT)
-      dm__check_ioresult(m, still, "when DoDriverIO returned");
-  }
+  dm__send(m, u, si, id, s->pb, s->ref, s->code, s->kind, false);
 }
 
 /* pool.c */

@@ -39,6 +39,7 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
   if (m == NULL)
     return NULL;
   m->cfg = *cfg;
+  m->lean = cfg->trace == NULL && cfg->pb_done == NULL && cfg->check == DM_CHECK_OFF;
   uint32_t units = cfg->units ? cfg->units : 64;
   if (units > DM_UNITS_MAX)
     units = DM_UNITS_MAX;

@@ -26,20 +26,31 @@ static inline OSErr pb_call_nowait(ParmBlkPtr pb, uint16_t trap)
   return dm_call(dm__current, pb, trap);
 }
 
-#define DM_PB_CALLS(XX)                                                        \
-  XX(Open, _Open)                                                              \
-  XX(Close, _Close)                                                            \
-  XX(Read, _Read)                                                              \
-  XX(Write, _Write)                                                            \
-  XX(Control, _Control)                                                        \
-  XX(Status, _Status)                                                          \
-  XX(KillIO, _KillIO)
-
+/* Open, Close and KillIO always reach the driver at once. */
 #define XX(name, trap)                                                         \
   OSErr PB##name##Sync(ParmBlkPtr pb) { return pb_call(pb, trap); }             \
   OSErr PB##name##Async(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_ASYNC); } \
   OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_IMMED); }
-DM_PB_CALLS(XX)
+XX(Open, _Open)
+XX(Close, _Close)
+XX(KillIO, _KillIO)
+#undef XX
+
+/* Read, Write, Control and Status take the queue: their Sync and Async
+ * forms have a path of their own (call.c), Sync then waits. */
+#define XX(name, trap)                                                         \
+  OSErr PB##name##Sync(ParmBlkPtr pb)                                          \
+  {                                                                            \
+    dm_machine *m = dm__current;                                               \
+    OSErr err = dm__call_##name##Sync(m, pb);                                  \
+    return m == NULL || pb == NULL ? err : dm__sync_finish(m, pb, err);        \
+  }                                                                            \
+  OSErr PB##name##Async(ParmBlkPtr pb) { return dm__call_##name##Async(dm__current, pb); } \
+  OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_IMMED); }
+XX(Read, _Read)
+XX(Write, _Write)
+XX(Control, _Control)
+XX(Status, _Status)
 #undef XX
 
 OSErr OpenDriver(ConstStr255Param name, short *drvrRefNum)

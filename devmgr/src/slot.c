@@ -21,10 +21,8 @@ int dm__slots_init(dm_machine *m, uint32_t n)
   if (m->slots == NULL)
     return -1;
   m->nslots = n;
-  for (uint32_t i = 0; i < n; i++) {
-    m->slots[i].gen = 1;
+  for (uint32_t i = 0; i < n; i++)
     m->slots[i].next = i + 1 < n ? i + 1 : DM_NO_SLOT;
-  }
   m->free_head = 0;
   m->free_tail = n - 1;
   return 0;
@@ -40,10 +38,8 @@ int dm__slots_grow(dm_machine *m)
   if (s == NULL)
     return -1;
   memset(s + old, 0, (size_t)(n - old) * sizeof *s);
-  for (uint32_t i = old; i < n; i++) {
-    s[i].gen = 1;
+  for (uint32_t i = old; i < n; i++)
     s[i].next = i + 1 < n ? i + 1 : DM_NO_SLOT;
-  }
   m->slots = s;
   m->nslots = n;
   m->free_head = old;
