@@ -1,0 +1,258 @@
+/*
+ * check_lean.c - the lean request path (devmgr/src/call.c, complete.c): a
+ * machine with no trace hook, no PB hook and rules unchecked runs a variant
+ * of the path without trace points and history. It must behave exactly as a
+ * watched machine does: the same completion routines in the same order, at
+ * the same simulated times, with the same results, byte counts and
+ * dCtlFlags. The same mixed workload (async, sync and immediate calls,
+ * refusals, an empty transfer, KillIO) runs on both kinds of machine, once
+ * through each built-in queuing discipline, and the two records must match
+ * entry for entry; a few absolute facts pin the record down too.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests.h"
+#include "builtins.h"
+#include "devmgr.h"
+#include "world.h"
+#include "Devices.h"
+#include "DriverServices.h"
+
+#define MS 1000000ull
+#define NPB 8
+
+/* What one completion routine, or one call's return, showed. */
+typedef struct lean_ev {
+  char     what;   /* 'c' completion routine, 'r' a call returned */
+  int      pb;     /* index in the workload's PB array */
+  OSErr    result; /* ioResult in the routine, or what the call returned */
+  long     count;  /* ioActCount */
+  uint64_t t;      /* UpTime, ns */
+  short    flags;  /* dCtlFlags of the driver */
+} lean_ev;
+
+typedef struct lean_rec {
+  lean_ev ev[64];
+  int     n;
+  int     traced; /* trace records seen (0 on the lean machine) */
+} lean_rec;
+
+static lean_rec *cur_rec;
+static ParamBlockRec pbs[NPB];
+static int16_t cur_ref;
+
+static short dce_flags(void)
+{
+  return (short)(*GetDCtlEntry(cur_ref))->dCtlFlags;
+}
+
+static void note(char what, int pb, OSErr result)
+{
+  ck_assert_int_lt(cur_rec->n, 64);
+  lean_ev *e = &cur_rec->ev[cur_rec->n++];
+  e->what = what;
+  e->pb = pb;
+  e->result = result;
+  e->count = pb >= 0 ? pbs[pb].ioParam.ioActCount : 0;
+  Nanoseconds ns = AbsoluteToNanoseconds(UpTime());
+  e->t = ((uint64_t)ns.hi << 32) | ns.lo;
+  e->flags = dce_flags();
+}
+
+static pascal void on_done(ParmBlkPtr pb)
+{
+  note('c', (int)(pb - pbs), pb->ioParam.ioResult);
+}
+
+static void on_trace(void *ctx, const dm_trace_rec *r)
+{
+  (void)r;
+  ((lean_rec *)ctx)->traced++;
+}
+
+static void io(int i, int16_t ref, void *buf, long count)
+{
+  memset(&pbs[i], 0, sizeof pbs[i]);
+  pbs[i].ioParam.ioRefNum = ref;
+  pbs[i].ioParam.ioBuffer = buf;
+  pbs[i].ioParam.ioReqCount = count;
+  pbs[i].ioParam.ioPosMode = fsFromStart;
+  pbs[i].ioParam.ioPosOffset = 512 * i;
+  pbs[i].ioParam.ioCompletion = on_done;
+}
+
+/* The workload, on driver `name`, on a watched or a lean machine. */
+static void run(const char *name, bool lean, lean_rec *rec)
+{
+  memset(rec, 0, sizeof *rec);
+  cur_rec = rec;
+  sim_world w;
+  ck_assert_int_eq(sim_world_init(&w), 0);
+  dm_machine_config cfg = { 0 };
+  cfg.platform = sim_world_platform(&w);
+  cfg.check = lean ? DM_CHECK_OFF : DM_CHECK_STRICT;
+  if (!lean) {
+    cfg.trace = on_trace;
+    cfg.trace_ctx = rec;
+  }
+  cfg.slots = 2; /* the workload makes the slot table grow */
+  dm_machine *m = dm_machine_new(&cfg);
+  ck_assert_ptr_nonnull(m);
+  dm_machine *prev = dm_machine_enter(m);
+  const dm_builtin *b = dm_builtin_find(name);
+  ck_assert_ptr_nonnull(b);
+  dm_driver_spec spec = { .desc = b->desc, .entry = b->entry, .unit = -1 };
+  ck_assert_int_eq(dm_driver_install(m, &spec, &cur_ref), noErr);
+  int16_t ref = cur_ref;
+  short opened = 0;
+  ck_assert_int_eq(OpenDriver((ConstStr255Param)b->desc->driverOSRuntimeInfo.driverName,
+                              &opened),
+                   noErr);
+  ck_assert_int_eq(opened, ref);
+
+  static char data[NPB][512];
+  /* Four async reads, an async write, an empty read (finished by the
+   * Device Manager), an async Status and an async read on a bad refNum. */
+  for (int i = 0; i < 4; i++) {
+    io(i, ref, data[i], 512);
+    note('r', i, PBReadAsync(&pbs[i]));
+  }
+  io(4, ref, data[4], 256);
+  note('r', 4, PBWriteAsync(&pbs[4]));
+  io(5, ref, data[5], 0);
+  note('r', 5, PBReadAsync(&pbs[5]));
+  memset(&pbs[6], 0, sizeof pbs[6]);
+  pbs[6].cntrlParam.ioCRefNum = ref;
+  pbs[6].cntrlParam.csCode = 99;
+  pbs[6].ioParam.ioCompletion = on_done;
+  note('r', 6, PBStatusAsync(&pbs[6]));
+  io(7, (int16_t)(ref - 200), data[7], 16);
+  note('r', 7, PBReadAsync(&pbs[7]));
+  /* Half a millisecond in, KillIO aborts whatever is still queued. */
+  sim_world_run(&w, w.now + MS / 2, 1000000);
+  ParamBlockRec kill;
+  memset(&kill, 0, sizeof kill);
+  kill.cntrlParam.ioCRefNum = ref;
+  note('r', -1, PBKillIOSync(&kill));
+  sim_world_run(&w, UINT64_MAX, 1000000);
+  /* Then a sync read through simulated time, and the same read again
+   * reusing its finished block. */
+  io(0, ref, data[0], 64);
+  pbs[0].ioParam.ioCompletion = NULL;
+  note('r', 0, PBReadSync(&pbs[0]));
+  note('r', 0, PBReadSync(&pbs[0]));
+  note('r', -1, CloseDriver(ref));
+  note('r', -1, (OSErr)(dm_machine_inflight(m) + dm_machine_violations(m)));
+
+  dm_machine_leave(prev);
+  dm_machine_free(m);
+  sim_world_free(&w);
+}
+
+static void compare(const char *name, bool concurrent)
+{
+  static lean_rec watched, lean;
+  run(name, false, &watched);
+  run(name, true, &lean);
+  ck_assert_int_gt(watched.traced, 0);
+  ck_assert_int_eq(lean.traced, 0);
+  ck_assert_int_eq(lean.n, watched.n);
+  for (int i = 0; i < watched.n; i++) {
+    const lean_ev *a = &watched.ev[i], *b = &lean.ev[i];
+    ck_assert_msg(a->what == b->what && a->pb == b->pb && a->result == b->result &&
+                      a->count == b->count && a->t == b->t && a->flags == b->flags,
+                  "%s, entry %d: watched %c pb%d result %d count %ld t %llu flags %#x; "
+                  "lean %c pb%d result %d count %ld t %llu flags %#x",
+                  name, i, a->what, a->pb, a->result, a->count, (unsigned long long)a->t,
+                  a->flags, b->what, b->pb, b->result, b->count, (unsigned long long)b->t,
+                  b->flags);
+  }
+  /* Absolute facts: the bad refNum is refused at once with no routine; the
+   * empty read is finished by the Device Manager when it reaches the driver
+   * (at once when the driver is concurrent), with no bytes;
+   * nothing is left in flight and no rule was broken. */
+  int bad_cb = 0, empty_cb = -1, empty_ret = -1;
+  for (int i = 0; i < lean.n; i++) {
+    const lean_ev *e = &lean.ev[i];
+    if (e->pb == 7 && e->what == 'c')
+      bad_cb++;
+    if (e->pb == 7 && e->what == 'r')
+      ck_assert_int_eq(e->result, badUnitErr);
+    if (e->pb == 5 && e->what == 'c') {
+      empty_cb = i;
+      ck_assert_int_eq(e->count, 0);
+      /* .Fixed still had it queued when KillIO came */
+      ck_assert_int_eq(e->result, concurrent ? noErr : abortErr);
+    }
+    if (e->pb == 5 && e->what == 'r')
+      empty_ret = i;
+  }
+  ck_assert_int_eq(bad_cb, 0);
+  ck_assert_int_ge(empty_cb, 0);
+  if (concurrent)
+    ck_assert_int_lt(empty_cb, empty_ret);
+  else
+    ck_assert_int_gt(empty_cb, empty_ret);
+  ck_assert_int_eq(lean.ev[lean.n - 1].result, 0);
+}
+
+/* .Null: everything completes inside DoDriverIO. */
+START_TEST(test_lean_null)
+{
+  compare("null", true);
+  static lean_rec r;
+  run("null", true, &r);
+  /* Each async call's routine runs before the call returns. */
+  ck_assert_int_eq(r.ev[0].what, 'c');
+  ck_assert_int_eq(r.ev[0].pb, 0);
+  ck_assert_int_eq(r.ev[0].count, 512);
+  ck_assert_int_eq(r.ev[1].what, 'r');
+}
+END_TEST
+
+/* .Fixed: one at a time, FIFO, drvrActive while one is in service. */
+START_TEST(test_lean_fixed)
+{
+  compare("fixed", false);
+  static lean_rec r;
+  run("fixed", true, &r);
+  /* Read 0 is in service when the calls return (drvrActive set); KillIO
+   * aborts the queued ones. */
+  int aborted = 0;
+  for (int i = 0; i < r.n; i++) {
+    if (r.ev[i].what == 'r' && r.ev[i].pb == 1)
+      ck_assert_int_ne(r.ev[i].flags & drvrActiveMask, 0);
+    if (r.ev[i].what == 'c' && r.ev[i].result == abortErr)
+      aborted++;
+  }
+  ck_assert_int_gt(aborted, 0);
+}
+END_TEST
+
+/* .Concurrent: all dispatched at once, completed by ID. */
+START_TEST(test_lean_concurrent)
+{
+  compare("conc", true);
+}
+END_TEST
+
+/* .OwnQueue: kDriverQueuesIOPB, the driver's own queue. */
+START_TEST(test_lean_ownqueue)
+{
+  compare("ownq", true);
+}
+END_TEST
+
+Suite *lean_suite(void)
+{
+  Suite *s = suite_create("lean");
+  TCase *tc = tcase_create("path");
+  tcase_add_test(tc, test_lean_null);
+  tcase_add_test(tc, test_lean_fixed);
+  tcase_add_test(tc, test_lean_concurrent);
+  tcase_add_test(tc, test_lean_ownqueue);
+  suite_add_tcase(s, tc);
+  return s;
+}
