@@ -195,10 +195,13 @@ static void result_args(sim_trace *t, int result)
 
 static void slice_name(const chrome_slice *sl, char *buf, size_t n)
 {
-  if (sl->pb)
+  if (sl->pb) {
     snprintf(buf, n, "%s pb%llu", dm_code_name(sl->code), (unsigned long long)sl->pb);
-  else
-    snprintf(buf, n, "%s #%llu", dm_code_name(sl->code), (unsigned long long)sl->id);
+  } else {
+    char id[32];
+    sim_trace__fmt_id(sl->id, id, sizeof id);
+    snprintf(buf, n, "%s %s", dm_code_name(sl->code), id);
+  }
 }
 
 static chrome_slice *slice_find(sim_trace *t, uint64_t key)

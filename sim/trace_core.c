@@ -34,6 +34,16 @@ void sim_trace__printf(sim_trace *t, const char *fmt, ...)
   va_end(ap);
 }
 
+void sim_trace__fmt_id(uint64_t id, char *buf, size_t len)
+{
+  unsigned long slot = (unsigned long)(id & 0xFFFFFFFFu);
+  unsigned long gen = (unsigned long)(id >> 32);
+  if (gen != 0)
+    snprintf(buf, len, "#%lu/%lu", slot, gen);
+  else
+    snprintf(buf, len, "#%lu", slot);
+}
+
 void sim_trace__puts(sim_trace *t, const char *s)
 {
   if (fputs(s, t->f) == EOF)

@@ -107,6 +107,11 @@ void sim_trace__json_str(sim_trace *t, const char *s);
 /* Write a JSON number, or null when n is 0 (pb numbers, ids). */
 void sim_trace__json_num_or_null(sim_trace *t, uint64_t n);
 
+/* An IOCommandID for people: "#6/1" for slot number 6 in its first use
+ * (the ID is generation << 32 | slot number); "#N" when the generation is
+ * 0. Writes at most len bytes, always terminated. */
+void sim_trace__fmt_id(uint64_t id, char *buf, size_t len);
+
 /* A machine-unique key for an IOCommandID (never 0, never a pb number). */
 uint64_t sim_trace__id_key(int machine, uint64_t id);
 

@@ -9,7 +9,8 @@
  * time is simulated milliseconds with six decimals (nanosecond resolution,
  * printed from the integer so it is exact and deterministic); lvl is task,
  * sih (secondary interrupt) or hwi (hardware interrupt); pb is the writer's
- * pb number, id the IOCommandID. Columns that do not apply print "-".
+ * pb number, id the IOCommandID as slot/generation ("#6/1": the first
+ * command in slot 6). Columns that do not apply print "-".
  * details decodes what the numbers mean: command and mode names, OSErr names
  * (dm_err_name; the number when the name is unknown), dCtlFlags as the names
  * of its set bits plus what changed, driverRuntime as Apple's option names.
@@ -147,7 +148,7 @@ static void text_record(sim_trace *t, const sim_trace_ev *e)
   if (e->pb)
     snprintf(pb, sizeof pb, "pb%llu", (unsigned long long)e->pb);
   if (r->id)
-    snprintf(id, sizeof id, "#%llu", (unsigned long long)r->id);
+    sim_trace__fmt_id(r->id, id, sizeof id);
   const char *evname = r->ev == DM_EV_VIOLATION ? "!! VIOLATION" : dm_ev_name(r->ev);
   sim_trace__printf(t, "%6llu.%06llu ms  %-4s  %-12s  %6s  %6s  %6s  ",
                     (unsigned long long)(r->t / 1000000u), (unsigned long long)(r->t % 1000000u),

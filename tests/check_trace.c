@@ -441,7 +441,11 @@ START_TEST(t_text_time_and_clean)
   feed(t, (dm_trace_rec){.t = UINT64_C(1234567890123), .ev = DM_EV_WARNING, .lvl = HWI,
                          .msg = "two\nlines"});
   feed(t, (dm_trace_rec){.t = 999, .ev = DM_EV_FLAGS, .ref = -2, .flags = 0x7001});
+  /* A Device Manager ID prints as slot/generation. */
+  feed(t, (dm_trace_rec){.t = 1000, .ev = DM_EV_RETURN, .ref = -2, .id = (UINT64_C(3) << 32) | 6,
+                         .code = 2 /* read */, .mode = 2});
   char *out = mem_close(t, &m);
+  ck_assert_ptr_nonnull(strstr(out, "return            -2       -    #6/3  DoDriverIO returned"));
   ck_assert_ptr_nonnull(strstr(out, "1234567.890123 ms  hwi   warning            -       -       -"
                                     "  two?lines\n"));
   ck_assert_ptr_nonnull(strstr(out, "     0.000999 ms  task  flags             -2       -       -"
