@@ -626,9 +626,10 @@ END_TEST
 /*
  * Regression test (a driver bug this test found, now fixed): a concurrent driver "must
  * complete all outstanding requests before returning from Finalize"
- * (reference 2.7, concurrent drivers, item 6). drivers/conc.c cancels its
- * timers in Finalize (StopAll) but completes nothing, so the Device Manager
- * reports finalize-with-pending and aborts the requests itself.
+ * (reference 2.7, concurrent drivers, item 6). drivers/conc.c used to cancel
+ * its timers in Finalize (StopAll) and complete nothing, so the Device
+ * Manager reported finalize-with-pending; now Finalize completes them, and
+ * no rule is broken.
  */
 START_TEST(test_remove_immediate_concurrent)
 {
@@ -696,10 +697,10 @@ END_TEST
 
 /*
  * Regression test (a driver bug this test found, now fixed): .Fixed is the example of a
- * correct non-concurrent driver, but its Finalize only stops the request in
- * service (drivers/fixed.c Stop) without completing it, so an immediate
- * remove while it is busy is reported as finalize-with-pending against the
- * driver, and the Device Manager has to abort the request itself.
+ * correct non-concurrent driver, but its Finalize used to stop the request
+ * in service (drivers/fixed.c Stop) without completing it, so an immediate
+ * remove while it was busy was reported as finalize-with-pending. Now
+ * Finalize completes it, and no rule is broken.
  */
 START_TEST(test_remove_immediate_fixed_busy)
 {

@@ -71,10 +71,7 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
   ParmBlkPtr pb = s->pb;
   uint8_t code = s->code;
   int16_t ref = s->ref;
-  s->state = DM_SLOT_ACTIVE;
-  s->flags |= DM_SLOTF_DISPATCHED;
-  s->t_dispatch = dm__now(m);
-  u->active++;
+  dm__slot_activate(u, s, dm__now(m));
 
   if (code == kCloseCommand && u->opens == 0) {
     dm__complete(m, si, noErr); /* closing a closed driver: nothing to do */
@@ -232,10 +229,7 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
   }
   if (runtime & kDriverIsConcurrent) {
     /* Straight to the driver: dispatched the moment it was called. */
-    s->flags |= DM_SLOTF_DISPATCHED;
-    s->state = DM_SLOT_ACTIVE;
-    s->t_dispatch = now;
-    u->active++;
+    dm__slot_activate(u, s, now);
     dm__send(m, u, si, id, pb, ref, code, kind, lean);
   } else {
     u->queued++;

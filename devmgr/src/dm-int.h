@@ -231,6 +231,16 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
   return i;
 }
 
+/* The request in slot s reaches u's driver now: ACTIVE, counted in u's
+ * in-flight requests, its dispatch time kept for its history. */
+static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now)
+{
+  s->state = DM_SLOT_ACTIVE;
+  s->flags |= DM_SLOTF_DISPATCHED;
+  s->t_dispatch = now;
+  u->active++;
+}
+
 /* Slot i becomes DONE (its history kept) and goes to the back of the free
  * FIFO. */
 static inline void dm__slot_release(dm_machine *m, uint32_t i)
@@ -443,10 +453,8 @@ static inline void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si, uint64_t
     u->held--;
   else if (s->state == DM_SLOT_QUEUED)
     u->queued--;
-  s->flags = (uint8_t)((s->flags | DM_SLOTF_DISPATCHED) & ~DM_SLOTF_HELD);
-  s->state = DM_SLOT_ACTIVE;
-  s->t_dispatch = dm__now(m);
-  u->active++;
+  s->flags &= (uint8_t)~DM_SLOTF_HELD;
+  dm__slot_activate(u, s, dm__now(m));
   dm__send(m, u, si, id, s->pb, s->ref, s->code, s->kind, false);
 }
 
