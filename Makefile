@@ -28,7 +28,7 @@ OPT       ?= -O2 -g
 CFLAGS    ?=
 LDFLAGS   ?=
 DM_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(OPT) -MMD -MP \
-             -Idevmgr/include -Idevmgr/include/mac -Idrivers -Isim -I$(BUILD)/gen -fPIC
+             -Idevmgr/include -Idevmgr/include/mac -Idrivers -Isim -I$(BUILD)/gen
 
 ifeq ($(ASAN),1)
 DM_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

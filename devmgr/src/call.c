@@ -84,7 +84,7 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
     dm__set_flags(u, dOpenedMask, 0);
   dm__trace(m, DM_EV_DISPATCH, ref, pb, id, code, DM_MODE_IMMEDIATE, 0);
   IOCommandContents c = { .pb = pb };
-  OSErr st = dm__driver_call(u, id, c, code, kImmediateIOCommandKind);
+  OSErr st = dm__driver_call(m, u, id, c, code, kImmediateIOCommandKind, true);
   dm__trace(m, DM_EV_RETURN, ref, NULL, id, code, DM_MODE_IMMEDIATE, st);
   OSErr result = st > 0 ? noErr : st;
 
@@ -156,7 +156,8 @@ static __attribute__((noinline, cold)) OSErr refuse_sync_at_interrupt(dm_machine
 }
 
 /* The path of a call, compiled twice: lean for a machine nobody watches
- * (m->lean: no trace points, no history), and full. */
+ * (m->lean: no trace points, no history), and full. m is the current
+ * machine. */
 static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPtr pb,
                                                         uint16_t trap, bool lean)
 {
@@ -230,7 +231,7 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
   if (runtime & kDriverIsConcurrent) {
     /* Straight to the driver: dispatched the moment it was called. */
     dm__slot_activate(u, s, now);
-    dm__send(m, u, si, id, pb, ref, code, kind, lean);
+    dm__send(m, u, si, id, pb, ref, code, kind, lean, true);
   } else {
     u->queued++;
     dm__kick(m, u);
@@ -249,15 +250,21 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
 {
   if (DM_UNLIKELY(m == NULL || pb == NULL))
     return paramErr;
-  return m->lean ? call(m, pb, trap, true) : call(m, pb, trap, false);
+  /* The path runs with m current (the drivers it calls complete through
+   * it). */
+  dm_machine *prev = dm__enter(m);
+  OSErr err = m->lean ? call(m, pb, trap, true) : call(m, pb, trap, false);
+  dm__current = prev;
+  return err;
 }
 
 /* The queued commands in their Sync and Async forms, for the PB calls: on a
  * lean machine the path is compiled once per trap word, which folds the
  * decoding of the trap away (the other forms go through dm_call). */
 #define XX(name, trap)                                                         \
-  OSErr dm__call_##name(dm_machine *m, ParmBlkPtr pb)                           \
+  OSErr dm__call_##name(ParmBlkPtr pb)                                         \
   {                                                                            \
+    dm_machine *m = dm__current;                                               \
     if (DM_LIKELY(m != NULL && pb != NULL && m->lean))                         \
       return call(m, pb, trap, true);                                          \
     return dm_call(m, pb, trap);                                               \

@@ -18,23 +18,47 @@
 
 #include "dm-int.h"
 
+/* What a unit needs once one of its requests completed and the completion
+ * routine ran: a non-concurrent driver starts its next request; a unit being
+ * removed or replaced goes on once it is idle. Out of line: a concurrent
+ * driver in service needs nothing. */
+static __attribute__((noinline)) void after_complete(dm_machine *m, dm_unit *u)
+{
+  if (u->state == DM_UNIT_GONE)
+    return;
+  if (u->state == DM_UNIT_DRAINING) {
+    if (u->active == 0 && u->queued == 0 && u->lifecycle.idx == DM_EVENT_IDLE) {
+      u->lifecycle.t = dm__now(m);
+      m->cfg.platform.arm(m->cfg.platform.ctx, &u->lifecycle);
+    }
+    if (u->active != 0 || u->queued != 0)
+      dm__kick(m, u);
+    return;
+  }
+  if (!(u->runtime & kDriverIsConcurrent))
+    dm__kick(m, u);
+}
+
 /* The one completion body: dm__complete for every caller, and inlined into
- * IOCommandIsComplete, the path every driver-completed request takes, where
- * it is compiled twice: lean (m->lean: no trace points, no history) and
- * full. */
+ * IOCommandIsComplete, the path every driver-completed request takes. Its
+ * constant flags prune it where it is inlined: lean (m->lean: no trace
+ * points, no history) and from_driver (IOCommandIsComplete: the slot is
+ * ACTIVE, not immediate, and m is the current machine). */
 static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32_t si,
                                                            uint64_t id, OSErr result,
-                                                           bool lean)
+                                                           bool lean, bool from_driver)
 {
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
   dm_unit *u = dm__unit(m, s->ref);
-  if (u != NULL && pb != NULL && (s->flags & DM_SLOTF_ONQ))
+  if (DM_LIKELY(u != NULL && pb != NULL && (s->flags & DM_SLOTF_ONQ)))
     dm__dequeue(&u->dce.dCtlQHdr, (QElemPtr)pb);
-  if (s->privq != NULL && pb != NULL)
-    dm__dequeue(s->privq, (QElemPtr)pb);
-  s->privq = NULL;
-  bool was_active = s->state == DM_SLOT_ACTIVE;
+  if (DM_UNLIKELY(s->privq != NULL)) {
+    if (pb != NULL)
+      dm__dequeue(s->privq, (QElemPtr)pb);
+    s->privq = NULL;
+  }
+  bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
   if (u != NULL) {
     if (was_active)
       u->active--;
@@ -42,7 +66,8 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
       u->held--;
     else
       u->queued--;
-    if (was_active && !(u->runtime & kDriverIsConcurrent) && s->kind != kImmediateIOCommandKind)
+    if (was_active && !(u->runtime & kDriverIsConcurrent) &&
+        (from_driver || s->kind != kImmediateIOCommandKind))
       dm__set_flags(u, 0, drvrActiveMask);
   }
   s->flags &= (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD);
@@ -60,7 +85,9 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
       if (!lean)
         dm__trace(m, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
-      dm_machine *prev = dm__enter(m);
+      /* The routine runs with m current; whatever it does to the current
+       * machine, the caller gets back the one it had. */
+      dm_machine *prev = from_driver ? m : dm__enter(m);
       pb->ioParam.ioCompletion(pb);
       dm__current = prev;
     } else if (mode == DM_MODE_SYNC && !lean) {
@@ -69,24 +96,13 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
-  if (u == NULL || u->state == DM_UNIT_GONE)
-    return;
-  if (u->state == DM_UNIT_DRAINING) {
-    if (u->active == 0 && u->queued == 0 && u->lifecycle.idx == DM_EVENT_IDLE) {
-      u->lifecycle.t = dm__now(m);
-      m->cfg.platform.arm(m->cfg.platform.ctx, &u->lifecycle);
-    }
-    if (u->active != 0 || u->queued != 0)
-      dm__kick(m, u);
-    return;
-  }
-  if (!(u->runtime & kDriverIsConcurrent))
-    dm__kick(m, u);
+  if (u != NULL && DM_UNLIKELY(u->state != DM_UNIT_READY || !(u->runtime & kDriverIsConcurrent)))
+    after_complete(m, u);
 }
 
 void dm__complete(dm_machine *m, uint32_t si, OSErr result)
 {
-  complete(m, si, dm__slot_id(m, si), result, false);
+  complete(m, si, dm__slot_id(m, si), result, false, false);
 }
 
 void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
@@ -184,26 +200,31 @@ static __attribute__((noinline, cold)) bool complete_check_slow(dm_machine *m, u
 OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
 {
   dm_machine *m = dm__current;
-  if (m == NULL)
+  if (DM_UNLIKELY(m == NULL))
     return paramErr;
   uint64_t id = (uint64_t)(uintptr_t)theID;
-  uint32_t si = dm__slot_lookup(m, id);
-  if (DM_UNLIKELY(si == DM_NO_SLOT)) {
-    report_dead_id(m, id, "IOCommandIsComplete");
-    return paramErr;
+  uint32_t si = (uint32_t)id - 1;
+  /* The common case in one test: the ID names an active, non-immediate
+   * command off any private queue whose ioResult is untouched, completed
+   * below hardware-interrupt level. */
+  const dm_slot *s = si < m->nslots ? &m->slots[si] : NULL;
+  bool fast = s != NULL && s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
+              s->kind != kImmediateIOCommandKind && s->privq == NULL &&
+              m->level != DM_LVL_HWI &&
+              (s->pb == NULL || s->pb->ioParam.ioResult == ioInProgress);
+  if (DM_UNLIKELY(!fast)) {
+    si = dm__slot_lookup(m, id);
+    if (si == DM_NO_SLOT) {
+      report_dead_id(m, id, "IOCommandIsComplete");
+      return paramErr;
+    }
+    if (!complete_check_slow(m, si, id))
+      return paramErr;
   }
-  /* The common case in one test: an active, non-immediate command off any
-   * private queue, completed below hardware level, ioResult untouched. */
-  const dm_slot *s = &m->slots[si];
-  if (DM_UNLIKELY(s->kind == kImmediateIOCommandKind || s->state != DM_SLOT_ACTIVE ||
-                  m->level == DM_LVL_HWI || s->privq != NULL ||
-                  (s->pb != NULL && s->pb->ioParam.ioResult != ioInProgress)) &&
-      !complete_check_slow(m, si, id))
-    return paramErr;
   if (m->lean)
-    complete(m, si, id, theResult, true);
+    complete(m, si, id, theResult, true, true);
   else
-    complete(m, si, id, theResult, false);
+    complete(m, si, id, theResult, false, true);
   return noErr;
 }
 

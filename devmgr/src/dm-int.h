@@ -165,8 +165,10 @@ struct dm_machine {
 /* ---- internal helpers --------------------------------------------------------------- */
 
 /* The current machine of this thread (machine.c). Inside devmgr it is read
- * and switched inline: every request crosses it twice. */
-extern _Thread_local dm_machine *dm__current;
+ * and switched inline: every request crosses it twice. local-exec: the
+ * Device Manager is linked into the executable (dmsim, the test runner),
+ * never into a shared object, so one %fs-relative load reaches it. */
+extern _Thread_local dm_machine *dm__current __attribute__((tls_model("local-exec")));
 
 static inline dm_machine *dm__enter(dm_machine *m)
 {
@@ -218,15 +220,20 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
   if (s->next == DM_NO_SLOT)
     m->free_tail = DM_NO_SLOT;
   uint32_t gen = s->gen + 1;
-  *s = (dm_slot){ .pb = pb,
-                  .t_call = now,
-                  .gen = gen != 0 ? gen : 1,
-                  .next = DM_NO_SLOT,
-                  .ref = ref,
-                  .code = (uint8_t)code,
-                  .kind = (uint8_t)kind,
-                  .mode = (uint8_t)mode,
-                  .state = DM_SLOT_QUEUED };
+  /* Field by field: t_dispatch, t_done and result keep their old values,
+   * which nobody reads until the DISPATCHED flag or the DONE state says
+   * they belong to this use (dm__history). */
+  s->pb = pb;
+  s->privq = NULL;
+  s->t_call = now;
+  s->gen = gen != 0 ? gen : 1;
+  s->next = DM_NO_SLOT;
+  s->ref = ref;
+  s->code = (uint8_t)code;
+  s->kind = (uint8_t)kind;
+  s->mode = (uint8_t)mode;
+  s->state = DM_SLOT_QUEUED;
+  s->flags = 0;
   m->inflight++;
   return i;
 }
@@ -318,8 +325,9 @@ OSErr dm__dequeue_slow(QHdrPtr q, QElemPtr e);
 static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
 {
   if (DM_LIKELY(q->qHead == e && e != NULL)) {
-    q->qHead = e->qLink;
-    if (q->qTail == e)
+    QElemPtr next = e->qLink;
+    q->qHead = next;
+    if (next == NULL) /* e was the only element */
       q->qTail = NULL;
     e->qLink = NULL;
     return noErr;
@@ -388,7 +396,8 @@ static inline OSErr dm__sync_finish(dm_machine *m, ParmBlkPtr pb, OSErr err)
   return dm_wait(m, pb);
 }
 
-/* call.c: dm_call specialised for one trap word (see pbcalls.c). */
+/* call.c: dm_call specialised for one trap word, on the current machine
+ * (see pbcalls.c). */
 #define DM_QUEUED_CALLS(XX)                                                    \
   XX(ReadSync, _Read)                                                          \
   XX(ReadAsync, _Read | DM_TRAP_ASYNC)                                         \
@@ -398,16 +407,19 @@ static inline OSErr dm__sync_finish(dm_machine *m, ParmBlkPtr pb, OSErr err)
   XX(ControlAsync, _Control | DM_TRAP_ASYNC)                                   \
   XX(StatusSync, _Status)                                                      \
   XX(StatusAsync, _Status | DM_TRAP_ASYNC)
-#define XX(name, trap) OSErr dm__call_##name(dm_machine *m, ParmBlkPtr pb);
+#define XX(name, trap) OSErr dm__call_##name(ParmBlkPtr pb);
 DM_QUEUED_CALLS(XX)
 #undef XX
 
 /* dispatch.c */
-/* DoDriverIO with u's machine current; returns what DoDriverIO returned. */
-static inline OSErr dm__driver_call(dm_unit *u, uint64_t id, IOCommandContents c,
-                                    IOCommandCode code, IOCommandKind kind)
+/* DoDriverIO of u (a unit of m) with m current; returns what DoDriverIO
+ * returned. current (a constant where it is inlined) says m is current
+ * already, which saves switching. Whatever the driver does to the current
+ * machine, the caller gets back the one it had. */
+static inline OSErr dm__driver_call(dm_machine *m, dm_unit *u, uint64_t id, IOCommandContents c,
+                                    IOCommandCode code, IOCommandKind kind, bool current)
 {
-  dm_machine *prev = dm__enter(u->m);
+  dm_machine *prev = current ? m : dm__enter(m);
   OSErr st = u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
   dm__current = prev;
   return st;
@@ -421,19 +433,20 @@ void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
 /* Sends the request in slot si (ID id, already marked ACTIVE) to u's
  * DoDriverIO: the transfer rules first, then the call, then the ioResult
  * check. Inline: every request passes here once. lean (a constant where it
- * is inlined) leaves out the trace points and checks of a watched machine. */
+ * is inlined) leaves out the trace points and checks of a watched machine;
+ * current says m is the current machine already. */
 static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_unit *u,
                                                           uint32_t si, uint64_t id,
                                                           ParmBlkPtr pb, int16_t ref,
                                                           unsigned code, unsigned kind,
-                                                          bool lean)
+                                                          bool lean, bool current)
 {
   if (dm__begin_transfer(m, u, si, pb, code))
     return;
   if (!lean)
     dm__trace(m, DM_EV_DISPATCH, ref, pb, id, (uint8_t)code, (uint8_t)kind, 0);
   IOCommandContents c = { .pb = pb };
-  OSErr st = dm__driver_call(u, id, c, code, kind);
+  OSErr st = dm__driver_call(m, u, id, c, code, kind, current);
   if (lean)
     return;
   dm__trace(m, DM_EV_RETURN, ref, NULL, id, (uint8_t)code, (uint8_t)kind, st);
@@ -455,7 +468,7 @@ static inline void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si, uint64_t
     u->queued--;
   s->flags &= (uint8_t)~DM_SLOTF_HELD;
   dm__slot_activate(u, s, dm__now(m));
-  dm__send(m, u, si, id, s->pb, s->ref, s->code, s->kind, false);
+  dm__send(m, u, si, id, s->pb, s->ref, s->code, s->kind, false, false);
 }
 
 /* pool.c */

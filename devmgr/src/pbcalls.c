@@ -41,11 +41,11 @@ XX(KillIO, _KillIO)
 #define XX(name, trap)                                                         \
   OSErr PB##name##Sync(ParmBlkPtr pb)                                          \
   {                                                                            \
+    OSErr err = dm__call_##name##Sync(pb);                                     \
     dm_machine *m = dm__current;                                               \
-    OSErr err = dm__call_##name##Sync(m, pb);                                  \
     return m == NULL || pb == NULL ? err : dm__sync_finish(m, pb, err);        \
   }                                                                            \
-  OSErr PB##name##Async(ParmBlkPtr pb) { return dm__call_##name##Async(dm__current, pb); } \
+  OSErr PB##name##Async(ParmBlkPtr pb) { return dm__call_##name##Async(pb); }   \
   OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_IMMED); }
 XX(Read, _Read)
 XX(Write, _Write)
