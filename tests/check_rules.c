@@ -279,11 +279,16 @@ static void sc_twice_later(tfix *f)
 /* An ID used again after its slot went to other requests. */
 static void sc_twice_reused_slot(tfix *f)
 {
-  int16_t ref = install_open(f, "null");
+  int16_t ref = install_keep(f, kDriverIsConcurrent);
+  ck_assert_int_eq(tf_open(f, ref), noErr);
   char buf[4];
   ParamBlockRec pb, other;
   read_async(&pb, ref, buf, 4);
-  IOCommandID old = (IOCommandID)pb.ioParam.ioCmdAddr;
+  IOCommandID old = kept[0];
+  ck_assert_ptr_eq((IOCommandID)pb.ioParam.ioCmdAddr, old); /* in flight: its ID */
+  ck_assert_int_eq(IOCommandIsComplete(old, noErr), noErr);
+  ck_assert_ptr_null(pb.ioParam.ioCmdAddr); /* complete: no ID */
+  kc.complete_now = 1;
   for (int i = 0; i < 8; i++)
     read_async(&other, ref, buf, 4);
   reset_log(f);

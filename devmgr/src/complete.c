@@ -43,43 +43,51 @@ static __attribute__((noinline)) void after_complete(dm_machine *m, dm_unit *u)
  * IOCommandIsComplete, the path every driver-completed request takes. Its
  * constant flags prune it where it is inlined: lean (m->lean: no trace
  * points, no history) and from_driver (IOCommandIsComplete: the slot is
- * ACTIVE, not immediate, and m is the current machine). */
+ * ACTIVE, not immediate, has a PB, and m is the current machine).
+ *
+ * The slot is finished first (its fields read once, then released), then
+ * the unit's queue, counters and drvrActive; nothing outside can tell the
+ * two apart, and little has to live across the calls that follow. */
 static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32_t si,
                                                            uint64_t id, OSErr result,
                                                            bool lean, bool from_driver)
 {
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
-  dm_unit *u = dm__unit(m, s->ref);
-  if (DM_LIKELY(u != NULL && pb != NULL && (s->flags & DM_SLOTF_ONQ)))
-    dm__dequeue(&u->dce.dCtlQHdr, (QElemPtr)pb);
-  if (DM_UNLIKELY(s->privq != NULL)) {
-    if (pb != NULL)
-      dm__dequeue(s->privq, (QElemPtr)pb);
-    s->privq = NULL;
-  }
+  QHdrPtr privq = s->privq;
+  int16_t ref = s->ref, posted = result > 0 ? noErr : result;
+  uint8_t code = s->code, mode = s->mode, flags = s->flags;
   bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
-  if (u != NULL) {
+  bool immediate = !from_driver && s->kind == kImmediateIOCommandKind;
+  s->privq = NULL;
+  s->flags = flags & (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD);
+  s->result = posted;
+  if (!lean)
+    s->t_done = dm__now(m);
+  dm__slot_release(m, si);
+
+  bool has_pb = from_driver || pb != NULL;
+  dm_unit *u = dm__unit(m, ref);
+  if (DM_LIKELY(u != NULL)) {
+    if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ)))
+      dm__dequeue(&u->dce.dCtlQHdr, (QElemPtr)pb);
     if (was_active)
       u->active--;
-    else if (s->flags & DM_SLOTF_HELD)
+    else if (flags & DM_SLOTF_HELD)
       u->held--;
     else
       u->queued--;
-    if (was_active && !(u->runtime & kDriverIsConcurrent) &&
-        (from_driver || s->kind != kImmediateIOCommandKind))
+    if (was_active && !immediate && !(u->runtime & kDriverIsConcurrent))
       dm__set_flags(u, 0, drvrActiveMask);
   }
-  s->flags &= (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD);
-  s->result = result > 0 ? noErr : result;
-  if (!lean)
-    s->t_done = dm__now(m);
-  int16_t ref = s->ref, posted = s->result;
-  uint8_t code = s->code, mode = s->mode;
-  dm__slot_release(m, si);
+  if (DM_UNLIKELY(privq != NULL) && has_pb)
+    dm__dequeue(privq, (QElemPtr)pb);
 
-  if (pb != NULL) {
+  if (has_pb) {
     pb->ioParam.ioResult = posted;
+    /* The ID belongs to the block only while it is in flight; clearing it
+     * also makes the in-flight test of the block's next call one compare. */
+    pb->ioParam.ioCmdAddr = NULL;
     if (!lean)
       dm__trace(m, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
@@ -169,6 +177,8 @@ static __attribute__((noinline, cold)) bool complete_check_slow(dm_machine *m, u
                   "IOCommandIsComplete for an immediate command (%s)", HIST());
     return false;
   }
+  if (s->pb == NULL) /* only immediate commands come without one */
+    return false;
   if (s->state == DM_SLOT_QUEUED) {
     dm__violation(m, DM_RULE_COMPLETE_WHILE_QUEUED, s->ref, s->pb, id,
                   "IOCommandIsComplete for a request still waiting on dCtlQHdr, never "
@@ -210,8 +220,8 @@ OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
   const dm_slot *s = si < m->nslots ? &m->slots[si] : NULL;
   bool fast = s != NULL && s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
               s->kind != kImmediateIOCommandKind && s->privq == NULL &&
-              m->level != DM_LVL_HWI &&
-              (s->pb == NULL || s->pb->ioParam.ioResult == ioInProgress);
+              m->level != DM_LVL_HWI && s->pb != NULL &&
+              s->pb->ioParam.ioResult == ioInProgress;
   if (DM_UNLIKELY(!fast)) {
     si = dm__slot_lookup(m, id);
     if (si == DM_NO_SLOT) {

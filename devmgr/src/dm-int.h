@@ -319,12 +319,12 @@ static inline void dm__enqueue(QHdrPtr q, QElemPtr e)
   q->qTail = e;
 }
 
-/* Unlinks e from anywhere in q; qErr when e is not on q. Requests mostly
- * complete in order, so the head is tried first. */
+/* Unlinks e (not NULL) from anywhere in q; qErr when e is not on q.
+ * Requests mostly complete in order, so the head is tried first. */
 OSErr dm__dequeue_slow(QHdrPtr q, QElemPtr e);
 static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
 {
-  if (DM_LIKELY(q->qHead == e && e != NULL)) {
+  if (DM_LIKELY(q->qHead == e)) {
     QElemPtr next = e->qLink;
     q->qHead = next;
     if (next == NULL) /* e was the only element */
