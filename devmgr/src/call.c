@@ -164,6 +164,7 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
   unsigned code = trap & 0xFF;
   if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
     return paramErr;
+  dm__slots_reserve(m);
   const dm_codeinfo *ci = &codeinfo[code];
   unsigned mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
                 : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE

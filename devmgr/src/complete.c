@@ -77,8 +77,12 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
       u->held--;
     else
       u->queued--;
-    if (was_active && !immediate && !(u->runtime & kDriverIsConcurrent))
-      dm__set_flags(u, 0, drvrActiveMask);
+    if (was_active && !immediate && !(u->runtime & kDriverIsConcurrent)) {
+      if (lean) /* no trace hook: only the flag changes */
+        u->dce.dCtlFlags = (short)(u->dce.dCtlFlags & ~drvrActiveMask);
+      else
+        dm__set_flags(u, 0, drvrActiveMask);
+    }
   }
   if (DM_UNLIKELY(privq != NULL) && has_pb)
     dm__dequeue(privq, (QElemPtr)pb);
@@ -207,6 +211,38 @@ static __attribute__((noinline, cold)) bool complete_check_slow(dm_machine *m, u
   return true;
 }
 
+/* IOCommandIsComplete once the command may be completed, one function per
+ * variant: each then saves only the registers its own path needs, and
+ * IOCommandIsComplete reaches it with a jump. */
+static __attribute__((noinline)) OSErr complete_lean(dm_machine *m, uint32_t si, uint64_t id,
+                                                     OSErr result)
+{
+  complete(m, si, id, result, true, true);
+  return noErr;
+}
+
+static __attribute__((noinline)) OSErr complete_full(dm_machine *m, uint32_t si, uint64_t id,
+                                                     OSErr result)
+{
+  complete(m, si, id, result, false, true);
+  return noErr;
+}
+
+/* IOCommandIsComplete when its common case does not hold: a dead ID, or a
+ * rule broken (reported here). */
+static __attribute__((noinline, cold)) OSErr complete_checked(dm_machine *m, uint64_t id,
+                                                              OSErr result)
+{
+  uint32_t si = dm__slot_lookup(m, id);
+  if (si == DM_NO_SLOT) {
+    report_dead_id(m, id, "IOCommandIsComplete");
+    return paramErr;
+  }
+  if (!complete_check_slow(m, si, id))
+    return paramErr;
+  return m->lean ? complete_lean(m, si, id, result) : complete_full(m, si, id, result);
+}
+
 OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
 {
   dm_machine *m = dm__current;
@@ -222,20 +258,9 @@ OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
               s->kind != kImmediateIOCommandKind && s->privq == NULL &&
               m->level != DM_LVL_HWI && s->pb != NULL &&
               s->pb->ioParam.ioResult == ioInProgress;
-  if (DM_UNLIKELY(!fast)) {
-    si = dm__slot_lookup(m, id);
-    if (si == DM_NO_SLOT) {
-      report_dead_id(m, id, "IOCommandIsComplete");
-      return paramErr;
-    }
-    if (!complete_check_slow(m, si, id))
-      return paramErr;
-  }
-  if (m->lean)
-    complete(m, si, id, theResult, true, true);
-  else
-    complete(m, si, id, theResult, false, true);
-  return noErr;
+  if (DM_UNLIKELY(!fast))
+    return complete_checked(m, id, theResult);
+  return m->lean ? complete_lean(m, si, id, theResult) : complete_full(m, si, id, theResult);
 }
 
 OSErr GetIOCommandInfo(IOCommandID theID, IOCommandContents *theContents,

@@ -204,17 +204,24 @@ static inline IOCommandID dm__to_cmdid(uint64_t id)
 int      dm__slots_init(dm_machine *m, uint32_t n);
 int      dm__slots_grow(dm_machine *m); /* 0, or -1 when out of memory */
 
+/* Makes sure a slot is free, growing the array if none is (which may fail:
+ * dm__slot_new then says so). Callers reserve before they load what must
+ * survive the call, so that the request path keeps little across it. */
+static inline void dm__slots_reserve(dm_machine *m)
+{
+  if (DM_UNLIKELY(m->free_head == DM_NO_SLOT))
+    (void)dm__slots_grow(m);
+}
+
 /* A new slot for a request, filled in, its generation moved on (so that IDs
- * naming its earlier uses go stale); DM_NO_SLOT when out of memory. */
+ * naming its earlier uses go stale); DM_NO_SLOT when none is free (see
+ * dm__slots_reserve). */
 static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, unsigned code,
                                     unsigned kind, unsigned mode, uint64_t now)
 {
   uint32_t i = m->free_head;
-  if (DM_UNLIKELY(i == DM_NO_SLOT)) {
-    if (dm__slots_grow(m) != 0)
-      return DM_NO_SLOT;
-    i = m->free_head;
-  }
+  if (DM_UNLIKELY(i == DM_NO_SLOT))
+    return DM_NO_SLOT;
   dm_slot *s = &m->slots[i];
   m->free_head = s->next;
   if (s->next == DM_NO_SLOT)
@@ -320,19 +327,29 @@ static inline void dm__enqueue(QHdrPtr q, QElemPtr e)
 }
 
 /* Unlinks e (not NULL) from anywhere in q; qErr when e is not on q.
- * Requests mostly complete in order, so the head is tried first. */
-OSErr dm__dequeue_slow(QHdrPtr q, QElemPtr e);
+ * Requests mostly complete in order, so the head is tried first. Inline,
+ * loop included: the completion path then makes no call before the
+ * completion routine. */
 static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
 {
-  if (DM_LIKELY(q->qHead == e)) {
-    QElemPtr next = e->qLink;
-    q->qHead = next;
-    if (next == NULL) /* e was the only element */
-      q->qTail = NULL;
-    e->qLink = NULL;
-    return noErr;
+  QElemPtr prev = NULL, cur = q->qHead;
+  if (DM_UNLIKELY(cur != e)) {
+    while (cur != NULL && cur != e) {
+      prev = cur;
+      cur = cur->qLink;
+    }
+    if (cur == NULL)
+      return qErr;
   }
-  return dm__dequeue_slow(q, e);
+  QElemPtr next = e->qLink;
+  if (prev == NULL)
+    q->qHead = next;
+  else
+    prev->qLink = next;
+  if (next == NULL) /* e was the last element */
+    q->qTail = prev;
+  e->qLink = NULL;
+  return noErr;
 }
 
 /* check.c */

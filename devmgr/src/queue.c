@@ -14,24 +14,6 @@
  */
 #include "dm-int.h"
 
-OSErr dm__dequeue_slow(QHdrPtr q, QElemPtr e)
-{
-  QElemPtr prev = NULL;
-  for (QElemPtr cur = q->qHead; cur != NULL; prev = cur, cur = cur->qLink) {
-    if (cur != e)
-      continue;
-    if (prev == NULL)
-      q->qHead = cur->qLink;
-    else
-      prev->qLink = cur->qLink;
-    if (q->qTail == cur)
-      q->qTail = prev;
-    cur->qLink = NULL;
-    return noErr;
-  }
-  return qErr;
-}
-
 /* The live slot of e when it is an in-flight parameter block, else DM_NO_SLOT. */
 static uint32_t watched_slot(dm_machine **mp, QElemPtr e)
 {
