@@ -71,7 +71,7 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
   ParmBlkPtr pb = s->pb;
   uint8_t code = s->code;
   int16_t ref = s->ref;
-  dm__slot_activate(u, s, dm__now(m));
+  dm__slot_activate(u, s, dm__now(m), true);
 
   if (code == kCloseCommand && u->opens == 0) {
     dm__complete(m, si, noErr); /* closing a closed driver: nothing to do */
@@ -204,10 +204,12 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
   unsigned kind = mode == DM_MODE_IMMEDIATE || ci->immediate || dce_query
                       ? kImmediateIOCommandKind
                       : mode;
-  uint64_t now = lean ? 0 : dm__now(m); /* history only matters when watched */
-  uint32_t si = dm__slot_new(m, pb, ref, code, kind, mode, now);
+  uint32_t si = dm__slot_new(m, pb, ref, code, kind, mode);
   if (DM_UNLIKELY(si == DM_NO_SLOT))
     return reject(m, pb, ref, memFullErr, true);
+  uint64_t now = lean ? 0 : dm__now(m); /* history only matters when watched */
+  if (!lean)
+    m->slots[si].t_call = now;
   uint64_t id = dm__slot_id(m, si);
   pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
   if (kind == kImmediateIOCommandKind)
@@ -216,13 +218,15 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
   dm_slot *s = &m->slots[si];
   uint32_t runtime = u->runtime;
   bool ready = u->state == DM_UNIT_READY;
+  uint8_t flags = 0;
   if (!ready || (runtime & (kDriverIsConcurrent | kDriverQueuesIOPB)) !=
                     (kDriverIsConcurrent | kDriverQueuesIOPB)) {
     dm__enqueue(&u->dce.dCtlQHdr, (QElemPtr)pb);
-    s->flags = DM_SLOTF_ONQ;
+    flags = DM_SLOTF_ONQ;
     if (!lean)
       dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
   }
+  s->flags = flags;
   if (DM_UNLIKELY(!ready)) {
     /* A remove or replace is waiting for the driver to go idle. */
     s->flags |= DM_SLOTF_HELD;
@@ -231,7 +235,7 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
   }
   if (runtime & kDriverIsConcurrent) {
     /* Straight to the driver: dispatched the moment it was called. */
-    dm__slot_activate(u, s, now);
+    dm__slot_activate(u, s, now, !lean);
     dm__send(m, u, si, id, pb, ref, code, kind, lean, true);
   } else {
     u->queued++;

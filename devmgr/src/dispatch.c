@@ -111,10 +111,11 @@ OSErr dm__simple_command(dm_unit *u, IOCommandCode code)
   }
   uint64_t now = dm__now(m);
   dm__slots_reserve(m);
-  uint32_t si = dm__slot_new(m, pb, ref, code, kImmediateIOCommandKind, DM_MODE_IMMEDIATE, now);
+  uint32_t si = dm__slot_new(m, pb, ref, code, kImmediateIOCommandKind, DM_MODE_IMMEDIATE);
   if (si == DM_NO_SLOT)
     return memFullErr;
   dm_slot *s = &m->slots[si];
+  s->t_call = now;
   s->state = DM_SLOT_ACTIVE;
   s->flags = DM_SLOTF_DISPATCHED;
   s->t_dispatch = now;

@@ -215,9 +215,10 @@ static inline void dm__slots_reserve(dm_machine *m)
 
 /* A new slot for a request, filled in, its generation moved on (so that IDs
  * naming its earlier uses go stale); DM_NO_SLOT when none is free (see
- * dm__slots_reserve). */
+ * dm__slots_reserve). Its history times are the caller's to set, on a
+ * watched machine: nobody reads them on a lean one. */
 static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, unsigned code,
-                                    unsigned kind, unsigned mode, uint64_t now)
+                                    unsigned kind, unsigned mode)
 {
   uint32_t i = m->free_head;
   if (DM_UNLIKELY(i == DM_NO_SLOT))
@@ -226,14 +227,13 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
   m->free_head = s->next;
   if (s->next == DM_NO_SLOT)
     m->free_tail = DM_NO_SLOT;
-  uint32_t gen = s->gen + 1;
-  /* Field by field: t_dispatch, t_done and result keep their old values,
-   * which nobody reads until the DISPATCHED flag or the DONE state says
-   * they belong to this use (dm__history). */
+  /* Field by field: the times and the result keep their old values, which
+   * nobody reads until the DISPATCHED flag or the DONE state says they
+   * belong to this use (dm__history). The generation wraps after 2^32 uses
+   * of one slot; look-ups check the state too, so that is harmless. */
   s->pb = pb;
   s->privq = NULL;
-  s->t_call = now;
-  s->gen = gen != 0 ? gen : 1;
+  s->gen++;
   s->next = DM_NO_SLOT;
   s->ref = ref;
   s->code = (uint8_t)code;
@@ -246,12 +246,14 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
 }
 
 /* The request in slot s reaches u's driver now: ACTIVE, counted in u's
- * in-flight requests, its dispatch time kept for its history. */
-static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now)
+ * in-flight requests, its dispatch time kept for its history when history
+ * is kept (a watched machine). */
+static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now, bool history)
 {
   s->state = DM_SLOT_ACTIVE;
   s->flags |= DM_SLOTF_DISPATCHED;
-  s->t_dispatch = now;
+  if (history)
+    s->t_dispatch = now;
   u->active++;
 }
 
@@ -484,7 +486,7 @@ static inline void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si, uint64_t
   else if (s->state == DM_SLOT_QUEUED)
     u->queued--;
   s->flags &= (uint8_t)~DM_SLOTF_HELD;
-  dm__slot_activate(u, s, dm__now(m));
+  dm__slot_activate(u, s, dm__now(m), true);
   dm__send(m, u, si, id, s->pb, s->ref, s->code, s->kind, false, false);
 }
 
