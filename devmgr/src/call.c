@@ -277,6 +277,16 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
 DM_QUEUED_CALLS(XX)
 #undef XX
 
+/* The Async forms are those entries under Apple's names: the client's call
+ * lands on the path itself. */
+#define XX(name, trap)                                                         \
+  OSErr PB##name##Async(ParmBlkPtr pb) __attribute__((alias("dm__call_" #name "Async")));
+XX(Read, _Read)
+XX(Write, _Write)
+XX(Control, _Control)
+XX(Status, _Status)
+#undef XX
+
 OSErr dm_wait(dm_machine *m, ParmBlkPtr pb)
 {
   if (pb->ioParam.ioResult <= 0)

@@ -42,8 +42,9 @@ static __attribute__((noinline)) void after_complete(dm_machine *m, dm_unit *u)
 /* The one completion body: dm__complete for every caller, and inlined into
  * IOCommandIsComplete, the path every driver-completed request takes. Its
  * constant flags prune it where it is inlined: lean (m->lean: no trace
- * points, no history) and from_driver (IOCommandIsComplete: the slot is
- * ACTIVE, not immediate, has a PB, and m is the current machine).
+ * points, no history) and from_driver (IOCommandIsComplete's common case:
+ * the slot is ACTIVE, not immediate, has a PB and no private queue, and m
+ * is the current machine).
  *
  * The slot is finished first (its fields read once, then released), then
  * the unit's queue, counters and drvrActive; nothing outside can tell the
@@ -59,7 +60,8 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
   uint8_t code = s->code, mode = s->mode, flags = s->flags;
   bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
   bool immediate = !from_driver && s->kind == kImmediateIOCommandKind;
-  s->privq = NULL;
+  if (!from_driver)
+    s->privq = NULL;
   s->flags = flags & (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD);
   s->result = posted;
   if (!lean)
@@ -84,7 +86,7 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
         dm__set_flags(u, 0, drvrActiveMask);
     }
   }
-  if (DM_UNLIKELY(privq != NULL) && has_pb)
+  if (!from_driver && privq != NULL && has_pb)
     dm__dequeue(privq, (QElemPtr)pb);
 
   if (has_pb) {
@@ -240,7 +242,8 @@ static __attribute__((noinline, cold)) OSErr complete_checked(dm_machine *m, uin
   }
   if (!complete_check_slow(m, si, id))
     return paramErr;
-  return m->lean ? complete_lean(m, si, id, result) : complete_full(m, si, id, result);
+  dm__complete(m, si, result);
+  return noErr;
 }
 
 OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)

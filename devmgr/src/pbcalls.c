@@ -37,7 +37,8 @@ XX(KillIO, _KillIO)
 #undef XX
 
 /* Read, Write, Control and Status take the queue: their Sync and Async
- * forms have a path of their own (call.c), Sync then waits. */
+ * forms have a path of their own (call.c, which also defines the Async
+ * forms), Sync then waits. */
 #define XX(name, trap)                                                         \
   OSErr PB##name##Sync(ParmBlkPtr pb)                                          \
   {                                                                            \
@@ -45,7 +46,6 @@ XX(KillIO, _KillIO)
     dm_machine *m = dm__current;                                               \
     return m == NULL || pb == NULL ? err : dm__sync_finish(m, pb, err);        \
   }                                                                            \
-  OSErr PB##name##Async(ParmBlkPtr pb) { return dm__call_##name##Async(pb); }   \
   OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_IMMED); }
 XX(Read, _Read)
 XX(Write, _Write)
