@@ -229,10 +229,11 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
     m->free_tail = DM_NO_SLOT;
   /* Field by field: the times and the result keep their old values, which
    * nobody reads until the DISPATCHED flag or the DONE state says they
-   * belong to this use (dm__history). The generation wraps after 2^32 uses
-   * of one slot; look-ups check the state too, so that is harmless. */
+   * belong to this use (dm__history); privq is NULL in every slot that is
+   * not live (completion clears it); flags are the caller's to set. The
+   * generation wraps after 2^32 uses of one slot; look-ups check the state
+   * too, so that is harmless. */
   s->pb = pb;
-  s->privq = NULL;
   s->gen++;
   s->next = DM_NO_SLOT;
   s->ref = ref;
@@ -240,7 +241,6 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
   s->kind = (uint8_t)kind;
   s->mode = (uint8_t)mode;
   s->state = DM_SLOT_QUEUED;
-  s->flags = 0;
   m->inflight++;
   return i;
 }
@@ -320,11 +320,12 @@ int16_t  dm__find(const dm_machine *m, const char *name, size_t len);
 /* queue.c: OS queues without the in-flight watch of Enqueue/Dequeue. */
 static inline void dm__enqueue(QHdrPtr q, QElemPtr e)
 {
+  /* Without a branch: an empty queue links e from its head, any other from
+   * its tail element. */
+  QElemPtr tail = q->qTail;
+  QElemPtr volatile *link = tail != NULL ? (QElemPtr volatile *)&tail->qLink : &q->qHead;
   e->qLink = NULL;
-  if (q->qTail == NULL)
-    q->qHead = e;
-  else
-    q->qTail->qLink = e;
+  *link = e;
   q->qTail = e;
 }
 
