@@ -213,16 +213,8 @@ static __attribute__((noinline, cold)) bool complete_check_slow(dm_machine *m, u
   return true;
 }
 
-/* IOCommandIsComplete once the command may be completed, one function per
- * variant: each then saves only the registers its own path needs, and
- * IOCommandIsComplete reaches it with a jump. */
-static __attribute__((noinline)) OSErr complete_lean(dm_machine *m, uint32_t si, uint64_t id,
-                                                     OSErr result)
-{
-  complete(m, si, id, result, true, true);
-  return noErr;
-}
-
+/* IOCommandIsComplete's common case on a watched machine, out of line so
+ * that its calls cost the lean case no saved registers. */
 static __attribute__((noinline)) OSErr complete_full(dm_machine *m, uint32_t si, uint64_t id,
                                                      OSErr result)
 {
@@ -256,14 +248,19 @@ OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
   /* The common case in one test: the ID names an active, non-immediate
    * command off any private queue whose ioResult is untouched, completed
    * below hardware-interrupt level. */
-  const dm_slot *s = si < m->nslots ? &m->slots[si] : NULL;
-  bool fast = s != NULL && s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
+  if (DM_UNLIKELY(si >= m->nslots))
+    return complete_checked(m, id, theResult);
+  const dm_slot *s = &m->slots[si];
+  bool fast = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
               s->kind != kImmediateIOCommandKind && s->privq == NULL &&
               m->level != DM_LVL_HWI && s->pb != NULL &&
               s->pb->ioParam.ioResult == ioInProgress;
   if (DM_UNLIKELY(!fast))
     return complete_checked(m, id, theResult);
-  return m->lean ? complete_lean(m, si, id, theResult) : complete_full(m, si, id, theResult);
+  if (DM_UNLIKELY(!m->lean))
+    return complete_full(m, si, id, theResult);
+  complete(m, si, id, theResult, true, true);
+  return noErr;
 }
 
 OSErr GetIOCommandInfo(IOCommandID theID, IOCommandContents *theContents,

@@ -344,13 +344,12 @@ static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
     if (cur == NULL)
       return qErr;
   }
-  QElemPtr next = e->qLink;
+  QElemPtr next = e->qLink, tail = q->qTail;
   if (prev == NULL)
     q->qHead = next;
   else
     prev->qLink = next;
-  if (next == NULL) /* e was the last element */
-    q->qTail = prev;
+  q->qTail = next == NULL ? prev : tail; /* e was the last element: prev is */
   e->qLink = NULL;
   return noErr;
 }
