@@ -263,16 +263,25 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   return err;
 }
 
-/* The queued commands in their Sync and Async forms, for the PB calls: on a
- * lean machine the path is compiled once per trap word, which folds the
- * decoding of the trap away (the other forms go through dm_call). */
+/* The queued commands in their Sync and Async forms, for the PB calls, on
+ * the current machine: the path compiled once per trap word, which folds
+ * the decoding of the trap away, in both variants; the watched one is out
+ * of line so that its calls cost the lean one no saved registers. (The
+ * other forms go through dm_call.) */
 #define XX(name, trap)                                                         \
+  static __attribute__((noinline)) OSErr call_full_##name(dm_machine *m,        \
+                                                          ParmBlkPtr pb)        \
+  {                                                                            \
+    return call(m, pb, trap, false);                                           \
+  }                                                                            \
   OSErr dm__call_##name(ParmBlkPtr pb)                                         \
   {                                                                            \
     dm_machine *m = dm__current;                                               \
-    if (DM_LIKELY(m != NULL && pb != NULL && m->lean))                         \
-      return call(m, pb, trap, true);                                          \
-    return dm_call(m, pb, trap);                                               \
+    if (DM_UNLIKELY(m == NULL || pb == NULL))                                  \
+      return paramErr;                                                         \
+    if (DM_UNLIKELY(!m->lean))                                                 \
+      return call_full_##name(m, pb);                                          \
+    return call(m, pb, trap, true);                                            \
   }
 DM_QUEUED_CALLS(XX)
 #undef XX
