@@ -110,7 +110,7 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
-  if (u != NULL && DM_UNLIKELY(u->state != DM_UNIT_READY || !(u->runtime & kDriverIsConcurrent)))
+  if (u != NULL && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) /* not ready, or serial */
     after_complete(m, u);
 }
 

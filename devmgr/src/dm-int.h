@@ -83,6 +83,16 @@ typedef enum dm_unit_state {
 
 typedef enum dm_pending_op { DM_PENDING_NONE = 0, DM_PENDING_REMOVE, DM_PENDING_REPLACE } dm_pending_op;
 
+/* The way a request to a unit goes, from its state and its driver's
+ * runtime flags, kept in one byte (dm__unit_relane) so that the request
+ * path tests one thing. The two concurrent lanes come first. */
+typedef enum dm_lane {
+  DM_LANE_CONC = 0,  /* ready, concurrent, PB on dCtlQHdr */
+  DM_LANE_CONC_OWNQ, /* ready, concurrent, kDriverQueuesIOPB */
+  DM_LANE_SERIAL,    /* ready, non-concurrent: one at a time from dCtlQHdr */
+  DM_LANE_HOLD       /* draining or gone: requests wait on dCtlQHdr */
+} dm_lane;
+
 typedef struct dm_unit dm_unit;
 struct dm_unit {
   AuxDCE              dce;      /* what drivers and GetDCtlEntry see */
@@ -97,6 +107,7 @@ struct dm_unit {
   uint32_t            held;     /* waiting for a remove or replace to finish */
   uint32_t            opens;    /* successful opens not yet closed */
   uint8_t             state;    /* dm_unit_state */
+  uint8_t             lane;     /* dm_lane, from state and runtime */
   uint8_t             pending;  /* dm_pending_op */
   uint8_t             kicking;  /* dispatch loop running (no recursion) */
   uint8_t             killing;  /* KillIO is emptying the queue */
@@ -313,6 +324,16 @@ static inline OSErr dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out
   return noErr;
 }
 void     dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
+/* Recomputes u->lane; called whenever u->state or u->runtime changes. */
+static inline void dm__unit_relane(dm_unit *u)
+{
+  if (u->state != DM_UNIT_READY)
+    u->lane = DM_LANE_HOLD;
+  else if (!(u->runtime & kDriverIsConcurrent))
+    u->lane = DM_LANE_SERIAL;
+  else
+    u->lane = (u->runtime & kDriverQueuesIOPB) ? DM_LANE_CONC_OWNQ : DM_LANE_CONC;
+}
 void     dm__unit_finish_lifecycle(dm_unit *u);
 /* The refNum of the driver named name[0..len) (case-insensitive), or 0. */
 int16_t  dm__find(const dm_machine *m, const char *name, size_t len);

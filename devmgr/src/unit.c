@@ -87,6 +87,7 @@ static void unit_adopt(dm_unit *u, const dm_driver_spec *spec)
   u->device = spec->device;
   u->runtime = spec->has_runtime ? spec->runtime
                                  : spec->desc->driverOSRuntimeInfo.driverRuntime;
+  dm__unit_relane(u);
   const unsigned char *pn = spec->desc->driverOSRuntimeInfo.driverName;
   memcpy(u->name, pn + 1, pn[0]);
   u->name[pn[0]] = '\0';
@@ -213,6 +214,7 @@ static void unit_retire(dm_machine *m, dm_unit *u)
   unsigned unit = (unsigned)(uint16_t)~u->dce.dCtlRefNum;
   m->units[unit] = NULL;
   u->state = DM_UNIT_GONE;
+  dm__unit_relane(u);
   u->pending = DM_PENDING_NONE;
   m->cfg.platform.disarm(m->cfg.platform.ctx, &u->lifecycle);
   dm__trace_unit(m, DM_EV_REMOVE, u);
@@ -255,6 +257,7 @@ void dm__unit_finish_lifecycle(dm_unit *u)
     dm__set_flags(u, dOpenedMask, 0);
   }
   u->state = DM_UNIT_READY;
+  dm__unit_relane(u);
   u->pending = DM_PENDING_NONE;
   dm__release_held(m, u);
 }
@@ -274,6 +277,7 @@ static OSErr begin_lifecycle(dm_unit *u, bool immediate)
     return noErr;
   }
   u->state = DM_UNIT_DRAINING;
+  dm__unit_relane(u);
   return ioInProgress;
 }
 
