@@ -249,9 +249,8 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
    * completion routine, so the result comes from the slot's history, which
    * FIFO reuse keeps until at least every other slot has been used. */
   const dm_slot *done = &m->slots[si];
-  if (done->gen == (uint32_t)(id >> 32) && done->state == DM_SLOT_DONE)
-    return done->result;
-  return noErr;
+  int16_t posted = done->result;
+  return done->gen == (uint32_t)(id >> 32) && done->state == DM_SLOT_DONE ? posted : noErr;
 }
 
 OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)

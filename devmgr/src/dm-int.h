@@ -416,11 +416,12 @@ static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si, Pa
     dm__complete(m, si, noErr);
     return true;
   }
-  switch (pb->ioParam.ioPosMode & 3) {
-  case fsFromStart: u->dce.dCtlPosition = pb->ioParam.ioPosOffset; break;
-  case fsFromMark: u->dce.dCtlPosition += pb->ioParam.ioPosOffset; break;
-  default: break;
-  }
+  /* fsFromStart (1) and fsFromMark (3) move the mark; fsAtMark and
+   * fsFromLEOF leave it. One test for the common fsAtMark. */
+  unsigned pm = (unsigned)pb->ioParam.ioPosMode & 3;
+  if (pm & 1)
+    u->dce.dCtlPosition =
+        (pm == fsFromMark ? u->dce.dCtlPosition : 0) + pb->ioParam.ioPosOffset;
   return false;
 }
 
