@@ -4,7 +4,7 @@
  * internal helpers (prefix dm__).
  *
  * Ownership: the caller owns every parameter block. The Device Manager owns
- * one command slot per request in flight (56 bytes, preallocated, recycled in
+ * one command slot per request in flight (64 bytes, preallocated, recycled in
  * FIFO order so that a finished command's history survives for a while), one
  * unit record per installed driver, and small pools for secondary interrupt
  * handlers and timers. Nothing is allocated per request once the pools have
@@ -155,7 +155,6 @@ struct dm_machine {
   dm_slot *slots;
   uint32_t nslots;
   uint32_t free_head, free_tail; /* FIFO of reusable slots */
-  uint32_t inflight;
 
   dm_level level;
   dm_sih  *sih_head, *sih_tail;
@@ -252,7 +251,6 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
   s->kind = (uint8_t)kind;
   s->mode = (uint8_t)mode;
   s->state = DM_SLOT_QUEUED;
-  m->inflight++;
   return i;
 }
 
@@ -280,7 +278,6 @@ static inline void dm__slot_release(dm_machine *m, uint32_t i)
   else
     m->slots[m->free_tail].next = i;
   m->free_tail = i;
-  m->inflight--;
 }
 
 /* The live (QUEUED or ACTIVE) slot an ID names, or DM_NO_SLOT. */
