@@ -212,8 +212,10 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
     m->slots[si].t_call = now;
   uint64_t id = dm__slot_id(m, si);
   pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
-  if (kind == kImmediateIOCommandKind)
+  if (kind == kImmediateIOCommandKind) {
+    m->slots[si].flags = 0;
     return dce_query ? status_dce_handle(m, u, si) : immediate(m, u, si, id);
+  }
 
   dm_slot *s = &m->slots[si];
   uint8_t lane = u->lane;
