@@ -287,13 +287,29 @@ static void sc_twice_reused_slot(tfix *f)
   IOCommandID old = kept[0];
   ck_assert_ptr_eq((IOCommandID)pb.ioParam.ioCmdAddr, old); /* in flight: its ID */
   ck_assert_int_eq(IOCommandIsComplete(old, noErr), noErr);
-  ck_assert_ptr_null(pb.ioParam.ioCmdAddr); /* complete: no ID */
+  ck_assert_ptr_ne((IOCommandID)pb.ioParam.ioCmdAddr, old); /* complete: not the live ID */
   kc.complete_now = 1;
   for (int i = 0; i < 8; i++)
     read_async(&other, ref, buf, 4);
   reset_log(f);
   ck_assert_int_eq(IOCommandIsComplete(old, noErr), paramErr);
   ck_assert_int_eq(ncb, 9);
+}
+
+/* A driver that takes the ID from the block's ioCmdAddr, as ownq does, and
+ * completes the request twice: the second call is known as a second
+ * completion, with the request's history. */
+static void sc_twice_via_block(tfix *f)
+{
+  int16_t ref = install_keep(f, kDriverIsConcurrent);
+  ck_assert_int_eq(tf_open(f, ref), noErr);
+  char buf[4];
+  ParamBlockRec pb;
+  read_async(&pb, ref, buf, 4);
+  reset_log(f);
+  ck_assert_int_eq(IOCommandIsComplete((IOCommandID)pb.ioParam.ioCmdAddr, noErr), noErr);
+  ck_assert_int_eq(IOCommandIsComplete((IOCommandID)pb.ioParam.ioCmdAddr, noErr), paramErr);
+  ck_assert_int_eq(ncb, 1);
 }
 
 /* IDs the Device Manager never issued. */
@@ -551,6 +567,8 @@ static const rule_case cases[] = {
     "completed at 1.000000 ms with noErr" },
   { "twice, slot reused", sc_twice_reused_slot, "complete-twice", 1, "viol:complete-twice",
     "slot was reused" },
+  { "twice, through the block", sc_twice_via_block, "complete-twice", 1,
+    "cpl#1:0 cb#1:0 viol:complete-twice", "completed at 0.000000 ms with noErr" },
   { "unknown id", sc_unknown_id, "complete-unknown-id", 3,
     "viol:complete-unknown-id viol:complete-unknown-id viol:complete-unknown-id",
     "no command with this ID" },

@@ -205,8 +205,15 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
                       ? kImmediateIOCommandKind
                       : mode;
   uint32_t si = dm__slot_new(m, pb, ref, code, kind, mode);
-  if (DM_UNLIKELY(si == DM_NO_SLOT))
-    return reject(m, pb, ref, memFullErr, true);
+  if (DM_UNLIKELY(si == DM_NO_SLOT)) {
+    /* Reserved above, unless the array could not grow, or a hook of a
+     * watched machine took the slot meanwhile (nothing runs in between on a
+     * lean one). */
+    if (!lean && dm__slots_grow(m) == 0)
+      si = dm__slot_new(m, pb, ref, code, kind, mode);
+    if (si == DM_NO_SLOT)
+      return reject(m, pb, ref, memFullErr, true);
+  }
   uint64_t now = lean ? 0 : dm__now(m); /* history only matters when watched */
   if (!lean)
     m->slots[si].t_call = now;

@@ -91,9 +91,7 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
 
   if (has_pb) {
     pb->ioParam.ioResult = posted;
-    /* The ID belongs to the block only while it is in flight; clearing it
-     * also makes the in-flight test of the block's next call one compare. */
-    pb->ioParam.ioCmdAddr = NULL;
+    pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)(id | DM_ID_DONE);
     if (!lean)
       dm__trace(m, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
@@ -148,6 +146,7 @@ void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
 static __attribute__((noinline, cold)) void report_dead_id(dm_machine *m, uint64_t id,
                                                             const char *call)
 {
+  id &= ~(uint64_t)DM_ID_DONE; /* taken from a completed block's ioCmdAddr */
   uint64_t lo = id & 0xFFFFFFFFu;
   uint32_t gen = (uint32_t)(id >> 32);
   if (lo != 0 && lo <= m->nslots && gen != 0) {

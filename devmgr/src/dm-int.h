@@ -204,6 +204,12 @@ static inline uint64_t dm__slot_id(const dm_machine *m, uint32_t i)
 {
   return ((uint64_t)m->slots[i].gen << 32) | (uint64_t)(i + 1);
 }
+/* A completed request's block keeps its ID with this mark in ioCmdAddr: a
+ * late second completion through the block is still recognised as one
+ * (report_dead_id), while the block's next call finds it free with one
+ * compare, since a marked ID is beyond every slot (the table stays below
+ * 2^30 slots). */
+#define DM_ID_DONE 0x80000000u
 static inline IOCommandID dm__to_cmdid(uint64_t id)
 {
   return (IOCommandID)(uintptr_t)id;
@@ -240,7 +246,8 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
   /* Field by field: the times and the result keep their old values, which
    * nobody reads until the DISPATCHED flag or the DONE state says they
    * belong to this use (dm__history); privq is NULL in every slot that is
-   * not live (completion clears it); flags are the caller's to set. The
+   * not live (whoever frees a slot clears it: complete(),
+   * dm__simple_command); flags are the caller's to set. The
    * generation wraps after 2^32 uses of one slot; look-ups check the state
    * too, so that is harmless. */
   s->pb = pb;

@@ -31,7 +31,7 @@ int dm__slots_init(dm_machine *m, uint32_t n)
 int dm__slots_grow(dm_machine *m)
 {
   uint32_t old = m->nslots;
-  if (old >= UINT32_MAX / 2)
+  if (old >= (1u << 29)) /* at most 2^30 slots: see DM_ID_DONE */
     return -1;
   uint32_t n = old * 2;
   dm_slot *s = realloc(m->slots, (size_t)n * sizeof *s);
