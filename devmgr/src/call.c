@@ -226,30 +226,25 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
 
   dm_slot *s = &m->slots[si];
   uint8_t lane = u->lane;
-  if (DM_LIKELY(lane <= DM_LANE_CONC_OWNQ)) {
-    /* Concurrent: straight to the driver, dispatched the moment it was
-     * called; on dCtlQHdr too unless the driver keeps its own queue. */
-    uint8_t flags = 0;
-    if (DM_LIKELY(lane == DM_LANE_CONC)) {
-      dm__enqueue(&u->dce.dCtlQHdr, (QElemPtr)pb);
-      flags = DM_SLOTF_ONQ;
-      if (!lean)
-        dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
-    }
-    s->flags = flags;
-    dm__slot_activate(u, s, now, !lean);
-    dm__send(m, u, si, id, pb, ref, code, kind, lean, true);
-  } else {
+  /* On dCtlQHdr unless a ready driver keeps its own queue. */
+  bool onq = DM_LIKELY(lane != DM_LANE_CONC_OWNQ);
+  if (onq) {
     dm__enqueue(&u->dce.dCtlQHdr, (QElemPtr)pb);
-    s->flags = DM_SLOTF_ONQ;
     if (!lean)
       dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
-    if (DM_UNLIKELY(lane == DM_LANE_HOLD)) {
-      /* A remove or replace is waiting for the driver to go idle. */
-      s->flags |= DM_SLOTF_HELD;
-      u->held++;
-      return noErr;
-    }
+  }
+  s->flags = onq ? DM_SLOTF_ONQ : 0;
+  if (DM_LIKELY(lane <= DM_LANE_CONC_OWNQ)) {
+    /* Concurrent: straight to the driver, dispatched the moment it was
+     * called. */
+    dm__slot_activate(u, s, now, !lean);
+    dm__send(m, u, si, id, pb, ref, code, kind, lean, true);
+  } else if (DM_UNLIKELY(lane == DM_LANE_HOLD)) {
+    /* A remove or replace is waiting for the driver to go idle. */
+    s->flags |= DM_SLOTF_HELD;
+    u->held++;
+    return noErr;
+  } else {
     u->queued++;
     dm__kick(m, u);
   }

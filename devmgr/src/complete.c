@@ -60,8 +60,6 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
   uint8_t code = s->code, mode = s->mode, flags = s->flags;
   bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
   bool immediate = !from_driver && s->kind == kImmediateIOCommandKind;
-  if (!from_driver)
-    s->privq = NULL;
   s->flags = flags & (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD);
   s->result = posted;
   if (!lean)
@@ -90,8 +88,7 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
     dm__dequeue(privq, (QElemPtr)pb);
 
   if (has_pb) {
-    pb->ioParam.ioResult = posted;
-    pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)(id | DM_ID_DONE);
+    dm__post(pb, id, posted);
     if (!lean)
       dm__trace(m, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {

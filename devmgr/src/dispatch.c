@@ -130,13 +130,10 @@ OSErr dm__simple_command(dm_unit *u, IOCommandCode code)
   if (si != DM_NO_SLOT) {
     m->slots[si].result = result;
     m->slots[si].t_done = dm__now(m);
-    m->slots[si].privq = NULL; /* a driver may have queued openpb */
     dm__slot_release(m, si);
   }
-  if (pb != NULL) {
-    pb->ioParam.ioResult = result;
-    pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)(id | DM_ID_DONE);
-  }
+  if (pb != NULL)
+    dm__post(pb, id, result);
   dm__trace(m, DM_EV_COMPLETE, ref, pb, id, (uint8_t)code, DM_MODE_IMMEDIATE, result);
   return result;
 }

@@ -210,6 +210,13 @@ static inline uint64_t dm__slot_id(const dm_machine *m, uint32_t i)
  * compare, since a marked ID is beyond every slot (the table stays below
  * 2^30 slots). */
 #define DM_ID_DONE 0x80000000u
+/* A finished request's result posted in its block, and its ID there marked
+ * completed. */
+static inline void dm__post(ParmBlkPtr pb, uint64_t id, OSErr result)
+{
+  pb->ioParam.ioResult = result;
+  pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)(id | DM_ID_DONE);
+}
 static inline IOCommandID dm__to_cmdid(uint64_t id)
 {
   return (IOCommandID)(uintptr_t)id;
@@ -246,8 +253,7 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
   /* Field by field: the times and the result keep their old values, which
    * nobody reads until the DISPATCHED flag or the DONE state says they
    * belong to this use (dm__history); privq is NULL in every slot that is
-   * not live (whoever frees a slot clears it: complete(),
-   * dm__simple_command); flags are the caller's to set. The
+   * not live (dm__slot_release clears it); flags are the caller's to set. The
    * generation wraps after 2^32 uses of one slot; look-ups check the state
    * too, so that is harmless. */
   s->pb = pb;
@@ -273,12 +279,13 @@ static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now, bool 
   u->active++;
 }
 
-/* Slot i becomes DONE (its history kept) and goes to the back of the free
- * FIFO. */
+/* Slot i becomes DONE (its history kept), off any private queue, and goes
+ * to the back of the free FIFO. */
 static inline void dm__slot_release(dm_machine *m, uint32_t i)
 {
   dm_slot *s = &m->slots[i];
   s->state = DM_SLOT_DONE;
+  s->privq = NULL;
   s->next = DM_NO_SLOT;
   if (m->free_tail == DM_NO_SLOT)
     m->free_head = i;
