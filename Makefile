@@ -46,7 +46,7 @@ CK_LIBS    = $(shell $(PKG_CONFIG) --libs check)
 DEVMGR_SRCS := $(wildcard devmgr/src/*.c)
 DRIVER_SRCS := $(wildcard drivers/*.c)
 DRIVER_NAMES:= $(sort $(filter-out builtins,$(basename $(notdir $(DRIVER_SRCS)))))
-SIM_SRCS    := $(filter-out sim/main.c,$(wildcard sim/*.c))
+SIM_SRCS    := $(filter-out sim/cli/main.c,$(wildcard sim/*/*.c))
 TEST_SRCS   := $(wildcard tests/*.c)
 
 DEVMGR_OBJS := $(DEVMGR_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -143,7 +143,7 @@ $(LIBSIM): $(SIM_OBJS)
 	@rm -f $@; ar rcs $@ $^
 
 # -rdynamic: shared-object drivers resolve Apple's calls against dmsim itself.
-$(DMSIM): $(BUILD)/obj/sim/main.o $(LIBSIM) $(LIBDRIVERS) $(LIBDEVMGR)
+$(DMSIM): $(BUILD)/obj/sim/cli/main.o $(LIBSIM) $(LIBDRIVERS) $(LIBDEVMGR)
 	$(CC) $(LDFLAGS) -rdynamic $^ $(SYS_LIBS) -o $@
 
 $(CHECKS): $(TEST_OBJS) $(LIBSIM) $(LIBDRIVERS) $(LIBDEVMGR)
@@ -173,4 +173,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(DEVMGR_OBJS:.o=.d) $(DRIVER_OBJS:.o=.d) $(SIM_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
-         $(BUILD)/obj/sim/main.d
+         $(BUILD)/obj/sim/cli/main.d

@@ -1,5 +1,5 @@
 /*
- * check_evq.c - the event queue (sim/evq.c): events leave in (t, seq) order,
+ * check_evq.c - the event queue (sim/world/evq.c): events leave in (t, seq) order,
  * checked against a linear-scan reference over thousands of random pushes,
  * pops and removes with times spread in several ways (so that events pass
  * through the heap, the buckets, the overflow and new years); equal times
@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "tests.h"
-#include "evq.h"
-#include "rng.h"
+#include "world/evq.h"
+#include "world/rng.h"
 
 static void nop(dm_event *ev)
 {

@@ -1,5 +1,5 @@
 /*
- * check_hw.c - simulated latency hardware (sim/hw.c) on a real dm_machine:
+ * check_hw.c - simulated latency hardware (sim/hw/hw.c) on a real dm_machine:
  * a fixed service time gives exact completion times; channels bound how
  * many operations are in service, the rest wait first-in first-out (also
  * behind operations still waiting when a handler starts a new one); the
@@ -14,8 +14,8 @@
 
 #include "tests.h"
 #include "devmgr/machine.h"
-#include "hw.h"
-#include "world.h"
+#include "hw/hw.h"
+#include "world/world.h"
 
 #define MS UINT64_C(1000000)
 

@@ -16,7 +16,7 @@
 #include "tests.h"
 #include "builtins.h"
 #include "devmgr.h"
-#include "world.h"
+#include "world/world.h"
 #include "Devices.h"
 #include "DriverServices.h"
 

@@ -27,7 +27,7 @@
 #include "tests.h"
 #include "fixture.h"
 #include "DriverServices.h"
-#include "rng.h"
+#include "world/rng.h"
 
 #define MS 1000000ull
 #define US 1000ull

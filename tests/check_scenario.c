@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scenario.h"
+#include "lang/scenario.h"
 #include "tests.h"
 
 /* ---- helpers ----------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /*
- * check_trace.c - tests of the trace writer (sim/trace.h): hand-made
+ * check_trace.c - tests of the trace writer (sim/trace/trace.h): hand-made
  * dm_trace_rec sequences go into each format, written to a memory FILE, and
  * the output is checked byte for byte where a contract fixes it (jsonl, the
  * vcd file), structurally where a viewer reads it (chrome: one valid JSON
@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "tests.h"
-#include "trace.h"
-#include "trace_impl.h"
+#include "trace/trace.h"
+#include "trace/trace_impl.h"
 
 /* --- helpers --------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /*
- * check_world.c - the simulated world (sim/world.c) and its random numbers
- * (sim/rng.c).
+ * check_world.c - the simulated world (sim/world/world.c) and its random numbers
+ * (sim/world/rng.c).
  *
  * World: events of both queues run in (t, arming order); the clock jumps to
  * each event and never goes back (arming in the past runs at now);
@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "tests.h"
-#include "world.h"
-#include "rng.h"
+#include "world/world.h"
+#include "world/rng.h"
 
 /* --- a log of what ran ------------------------------------------------------- */
 

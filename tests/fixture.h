@@ -17,8 +17,8 @@
 #include <stddef.h>
 
 #include "devmgr.h"
-#include "world.h"
-#include "hw.h"
+#include "world/world.h"
+#include "hw/hw.h"
 #include "Devices.h"
 #include "DriverServices.h"
 

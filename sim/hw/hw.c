@@ -1,0 +1,203 @@
+/*
+ * hw.c - simulated latency hardware (see hw.h).
+ *
+ * Each operation is a record with its own completion event. A record is in
+ * service (event armed, holding a channel) or waiting (on the device's FIFO
+ * for a free channel). When an operation ends, its channel passes straight
+ * to the oldest waiting one, then the driver's handler runs at hardware
+ * interrupt level: so the next operation's start time never depends on
+ * what the handler does.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/hw.h"
+#include "MacErrors.h"
+
+typedef struct hw_op {
+  dm_event      ev;   /* completion; ev.data = the op */
+  sim_hw       *hw;
+  dm_hw_done_fn done;
+  void         *refCon;
+  uint64_t      start;
+  struct hw_op *next; /* waiting FIFO or free list */
+} hw_op;
+
+struct sim_hw {
+  sim_world   *w;
+  dm_machine  *m;
+  char         name[32];
+  sim_hw_model model;
+  uint32_t     channels, busy;
+  sim_rng      rng;
+  hw_op       *free;
+  hw_op       *wait_head, *wait_tail;
+  uint32_t     waiting;
+  hw_op      **chunks;
+  size_t       nchunks, chunk_ops;
+  sim_hw_stats stats;
+};
+
+static void op_fire(dm_event *ev);
+
+sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_model *model,
+                   uint32_t channels, uint64_t seed)
+{
+  if (channels == 0 || model == NULL)
+    return NULL;
+  sim_hw *hw = calloc(1, sizeof *hw);
+  if (hw == NULL)
+    return NULL;
+  hw->w = w;
+  hw->m = m;
+  if (name != NULL) {
+    strncpy(hw->name, name, sizeof hw->name - 1);
+  }
+  hw->model = *model;
+  hw->channels = channels;
+  sim_rng_seed(&hw->rng, seed);
+  hw->chunk_ops = 8;
+  return hw;
+}
+
+void sim_hw_free(sim_hw *hw)
+{
+  if (hw == NULL)
+    return;
+  for (size_t c = 0; c < hw->nchunks; c++) {
+    size_t n = (size_t)8 << c;
+    for (size_t i = 0; i < n; i++)
+      sim_world_disarm(hw->w, &hw->chunks[c][i].ev);
+    free(hw->chunks[c]);
+  }
+  free(hw->chunks);
+  free(hw);
+}
+
+/* More records: each chunk doubles the pool. Returns 0 or -1. */
+static int grow(sim_hw *hw)
+{
+  size_t n = (size_t)8 << hw->nchunks;
+  hw_op **chunks = realloc(hw->chunks, (hw->nchunks + 1) * sizeof *chunks);
+  if (chunks == NULL)
+    return -1;
+  hw->chunks = chunks;
+  hw_op *ops = calloc(n, sizeof *ops);
+  if (ops == NULL)
+    return -1;
+  hw->chunks[hw->nchunks++] = ops;
+  for (size_t i = 0; i < n; i++) {
+    dm_event_init(&ops[i].ev, op_fire, &ops[i], DM_LVL_HWI);
+    ops[i].hw = hw;
+    ops[i].next = hw->free;
+    hw->free = &ops[i];
+  }
+  return 0;
+}
+
+static uint64_t service_time(sim_hw *hw)
+{
+  switch (hw->model.kind) {
+  case SIM_HW_UNIFORM: return sim_rng_range(&hw->rng, hw->model.a, hw->model.b);
+  case SIM_HW_EXPONENTIAL: return sim_rng_exp(&hw->rng, hw->model.a);
+  default: return hw->model.a;
+  }
+}
+
+/* Put op in service on a free channel. Returns 0, or -1 when its completion
+ * could not be armed (out of memory; op is then not in service). */
+static int begin(sim_hw *hw, hw_op *op)
+{
+  op->start = sim_world_now(hw->w);
+  op->ev.t = op->start + service_time(hw);
+  if (sim_world_arm(hw->w, &op->ev) != 0)
+    return -1;
+  hw->busy++;
+  return 0;
+}
+
+typedef struct hw_irq {
+  dm_hw_done_fn done;
+  void         *refCon;
+} hw_irq;
+
+static void deliver(void *arg)
+{
+  hw_irq *irq = arg;
+  irq->done(irq->refCon, 0);
+}
+
+static void op_fire(dm_event *ev)
+{
+  hw_op *op = ev->data;
+  sim_hw *hw = op->hw;
+  hw_irq irq = { op->done, op->refCon };
+  hw->busy--;
+  hw->stats.completed++;
+  hw->stats.busy_ns += sim_world_now(hw->w) - op->start;
+  op->next = hw->free;
+  hw->free = op;
+  if (hw->wait_head != NULL) {
+    hw_op *next = hw->wait_head;
+    hw->wait_head = next->next;
+    if (hw->wait_head == NULL)
+      hw->wait_tail = NULL;
+    hw->waiting--;
+    /* Cannot fail: this op's own event has just left the queue, and a push
+     * that follows a pop never needs memory (sim_evq_push). */
+    if (begin(hw, next) != 0)
+      abort();
+  }
+  dm_machine_run_at(hw->m, DM_LVL_HWI, deliver, &irq);
+}
+
+int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon)
+{
+  (void)bytes;
+  if (hw->free == NULL && grow(hw) != 0)
+    return memFullErr;
+  hw_op *op = hw->free;
+  hw->free = op->next;
+  op->next = NULL;
+  op->done = done;
+  op->refCon = refCon;
+  if (hw->busy < hw->channels) {
+    if (begin(hw, op) != 0) {
+      op->next = hw->free;
+      hw->free = op;
+      return memFullErr;
+    }
+    hw->stats.started++;
+    return 0;
+  }
+  hw->stats.started++;
+  if (hw->wait_tail == NULL)
+    hw->wait_head = op;
+  else
+    hw->wait_tail->next = op;
+  hw->wait_tail = op;
+  if (++hw->waiting > hw->stats.max_waiting)
+    hw->stats.max_waiting = hw->waiting;
+  return 0;
+}
+
+int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done_fn done,
+                          void *refCon)
+{
+  (void)ctx;
+  sim_hw *hw;
+  memcpy(&hw, device, sizeof hw);
+  if (hw == NULL || done == NULL)
+    return paramErr;
+  return sim_hw_start(hw, bytes, done, refCon);
+}
+
+uint32_t sim_hw_inflight(const sim_hw *hw)
+{
+  return hw->busy + hw->waiting;
+}
+
+sim_hw_stats sim_hw_get_stats(const sim_hw *hw)
+{
+  return hw->stats;
+}

@@ -1,0 +1,311 @@
+/*
+ * sim/lang/scenario.h - the scenario language: parsing a .dms file into a fully
+ * resolved, validated syntax tree (docs/scenario.md is the user reference).
+ *
+ * Contracts:
+ * - Everything that can be checked without running is checked by
+ *   sim_scenario_parse: syntax, types, ranges, duplicate names, references,
+ *   wait targets, rule ids and error names. A tree that comes back is safe to
+ *   run as is; the executor only checks what needs its own tables (builtin
+ *   driver names, loadable .so paths) and reports those with the line and
+ *   column stored in the tree.
+ * - Every reference is resolved to an index into an array of the same
+ *   machine; no names need to be looked up again. An optional reference that
+ *   is absent holds SIM_SC_NONE.
+ * - Every declaration, statement, expectation and call carries the 1-based
+ *   line and column of the token that starts it (columns count bytes, a tab
+ *   is one column).
+ * - Times and durations are exact integer nanoseconds (uint64_t).
+ * - Arrays are pointer + count; a count of 0 may come with a NULL pointer.
+ *   The tree owns all its memory; sim_scenario_free releases it.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devmgr/rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Longest name (machine, hardware, driver alias, client, call, pb, builtin
+ * driver): longer names are a parse error, never truncated. */
+#define SIM_SC_NAME_MAX 63
+/* The "absent" value of an optional index. */
+#define SIM_SC_NONE ((size_t)-1)
+/* Highest explicit unit number; a driver without `unit` has unit -1 and the
+ * executor picks the first free unit from SIM_SC_FIRST_AUTO_UNIT up. */
+#define SIM_SC_UNIT_MAX 1023
+#define SIM_SC_FIRST_AUTO_UNIT 48
+/* Deepest nesting of repeat blocks inside a client. */
+#define SIM_SC_MAX_NESTING 64
+/* Largest `channels` of a hardware declaration. */
+#define SIM_SC_CHANNELS_MAX 65535u
+/* Largest SIZE of a read or write: ioReqCount is a signed 32-bit field. */
+#define SIM_SC_SIZE_MAX 0x7fffffffu
+
+/* `runtime` flag bits; the values are Apple's driverRuntime bits
+ * (kDriverIsConcurrent, kDriverQueuesIOPB in DriverFamilyMatching.h). */
+#define SIM_SC_RUNTIME_CONCURRENT  0x00000008u
+#define SIM_SC_RUNTIME_QUEUES_IOPB 0x00000010u
+
+/* ---- declarations ------------------------------------------------------ */
+
+/* How a hardware device draws the latency of each request. */
+typedef enum sim_sc_dist {
+  SIM_SC_FIXED,       /* always lo */
+  SIM_SC_UNIFORM,     /* uniform integer in [lo, hi] ns */
+  SIM_SC_EXPONENTIAL  /* exponential with mean lo ns */
+} sim_sc_dist;
+
+/* `hardware NAME fixed|uniform|exponential ... [channels N]`: a simulated
+ * latency device that drivers are attached to. */
+typedef struct sim_sc_hardware {
+  char        name[SIM_SC_NAME_MAX + 1];
+  sim_sc_dist dist;
+  uint64_t    lo;       /* fixed: the latency; uniform: low bound; exponential: mean */
+  uint64_t    hi;       /* uniform: high bound (>= lo); otherwise equal to lo */
+  uint32_t    channels; /* requests served at once, 1..SIM_SC_CHANNELS_MAX (default 1) */
+  int         line, col;
+} sim_sc_hardware;
+
+/* Where a driver's code comes from. */
+typedef enum sim_sc_src_kind {
+  SIM_SC_SRC_BUILTIN, /* a driver compiled into dmsim, by name */
+  SIM_SC_SRC_SO       /* a shared object, by path */
+} sim_sc_src_kind;
+
+typedef struct sim_sc_source {
+  sim_sc_src_kind kind;
+  /* builtin: the driver name (a name, not checked by the parser: the executor
+   * looks it up and reports an unknown one at line:col below);
+   * so: the path with escapes decoded, never empty. A relative path is
+   * resolved against the directory of the scenario file. */
+  char *name;
+  int   line, col; /* of the DRVNAME or "PATH" token */
+} sim_sc_source;
+
+/* `driver ALIAS builtin NAME | so "PATH" [unit N] [hardware HW]
+ *  [runtime FLAGS] [at TIME]`. */
+typedef struct sim_sc_driver {
+  char          alias[SIM_SC_NAME_MAX + 1];
+  sim_sc_source src;
+  int           unit;     /* 0..SIM_SC_UNIT_MAX, or -1: first free from 48 up;
+                             no two drivers of a machine share an explicit unit */
+  size_t        hardware; /* index in machine.hardware, or SIM_SC_NONE */
+  int           has_runtime; /* 1 when `runtime` was given */
+  uint32_t      runtime;  /* SIM_SC_RUNTIME_* bits (0 for `none`); when
+                             has_runtime, these replace the concurrent and
+                             queues-IOPB bits of the driver's own driverRuntime */
+  uint64_t      at;       /* install time, ns (default 0) */
+  int           line, col;
+} sim_sc_driver;
+
+typedef enum sim_sc_event_kind {
+  SIM_SC_REMOVE, /* RemoveDriver */
+  SIM_SC_REPLACE /* ReplaceDriverWithFragment: the alias now names the new driver */
+} sim_sc_event_kind;
+
+/* `at TIME remove ALIAS [immediate]` or `at TIME replace ALIAS with SOURCE`.
+ * Validated: the time is at or after the driver's install time, a driver is
+ * removed at most once, and nothing happens to it after its removal (events
+ * at the same time keep their order in the file). */
+typedef struct sim_sc_event {
+  sim_sc_event_kind kind;
+  uint64_t          at;        /* ns */
+  size_t            driver;    /* index in machine.drivers */
+  int               immediate; /* remove: 1 = don't wait for the driver to be idle */
+  sim_sc_source     with;      /* replace: the new code; remove: name NULL */
+  int               line, col;
+} sim_sc_event;
+
+/* ---- calls and client statements --------------------------------------- */
+
+typedef enum sim_sc_op {
+  SIM_SC_OP_OPEN, SIM_SC_OP_CLOSE, SIM_SC_OP_READ, SIM_SC_OP_WRITE,
+  SIM_SC_OP_CONTROL, SIM_SC_OP_STATUS, SIM_SC_OP_KILLIO
+} sim_sc_op;
+
+typedef enum sim_sc_mode {
+  SIM_SC_SYNC,     /* the client waits until ioResult <= 0 */
+  SIM_SC_ASYNC,    /* the client goes on; `wait` joins it later */
+  SIM_SC_IMMEDIATE /* noQueueBit: straight to the driver, no queue (killio always) */
+} sim_sc_mode;
+
+/* What a write puts in its buffer. */
+typedef enum sim_sc_pattern_kind {
+  SIM_SC_PAT_COUNTER, /* byte i of the buffer is i & 0xff (the default) */
+  SIM_SC_PAT_BYTE,    /* every byte is `byte` */
+  SIM_SC_PAT_RANDOM,  /* the little-endian bytes of successive sim_rng_next()
+                         values of a sim_rng seeded with `seed` */
+  SIM_SC_PAT_TEXT     /* `text` repeated (and cut) to fill the buffer */
+} sim_sc_pattern_kind;
+
+typedef struct sim_sc_pattern {
+  sim_sc_pattern_kind kind;
+  uint8_t             byte;     /* PAT_BYTE */
+  uint64_t            seed;     /* PAT_RANDOM */
+  char               *text;     /* PAT_TEXT: escapes decoded, NUL-terminated */
+  size_t              text_len; /* PAT_TEXT: >= 1 */
+} sim_sc_pattern;
+
+/* One call statement of a client, named or not; machine.calls lists them in
+ * file order. A call inside a repeat runs once per iteration. */
+typedef struct sim_sc_call {
+  sim_sc_op      op;
+  sim_sc_mode    mode;      /* killio: always SIM_SC_IMMEDIATE */
+  size_t         client;    /* index in machine.clients */
+  size_t         driver;    /* index in machine.drivers */
+  size_t         pb;        /* index in machine.pbs */
+  int            in_repeat; /* 1 when inside a repeat block (any depth) */
+  char           name[SIM_SC_NAME_MAX + 1]; /* `as CALL`, "" when unnamed; named
+                                               calls are never in a repeat */
+  uint64_t       size;      /* read, write: ioReqCount, 0..SIM_SC_SIZE_MAX */
+  int            has_pos;   /* read, write: 1 when `at POS` was given */
+  uint64_t       pos;       /* ioPosOffset from the start (fsFromStart) when has_pos;
+                               without it the call uses fsAtMark */
+  int16_t        code;      /* control, status: csCode */
+  sim_sc_pattern pattern;   /* write only (read: SIM_SC_PAT_COUNTER, unused) */
+  int            line, col;
+} sim_sc_call;
+
+/* One parameter block. Each call statement without `pb NAME` has its own
+ * entry; all statements that give the same `pb NAME` share one entry (and,
+ * in a repeat, one block across all iterations: that is how a scenario
+ * shows pb-in-flight-reused). */
+typedef struct sim_sc_pb {
+  char   name[SIM_SC_NAME_MAX + 1]; /* the PBNAME, or "" for a call's own block */
+  int    per_iteration; /* 1: an unnamed block of a call inside a repeat; the
+                           executor gives each iteration a fresh block */
+  size_t first_call;    /* index in machine.calls of the first call using it */
+  size_t ncalls;        /* how many call statements use it (1 when unnamed) */
+  int    line, col;     /* of the first use */
+} sim_sc_pb;
+
+typedef enum sim_sc_stmt_kind {
+  SIM_SC_ST_CALL,     /* issue machine.calls[call] */
+  SIM_SC_ST_WAIT,     /* block until async call `call` has completed */
+  SIM_SC_ST_WAIT_ALL, /* block until all async calls of this client completed */
+  SIM_SC_ST_SLEEP,    /* let `ns` of simulated time pass */
+  SIM_SC_ST_AT,       /* block until absolute time `ns` (no-op if past) */
+  SIM_SC_ST_REPEAT    /* run body `count` times */
+} sim_sc_stmt_kind;
+
+/* A client statement; the fields a kind does not use are 0. */
+typedef struct sim_sc_stmt sim_sc_stmt;
+struct sim_sc_stmt {
+  sim_sc_stmt_kind kind;
+  size_t           call;  /* ST_CALL, ST_WAIT: index in machine.calls. For ST_WAIT
+                             the call is async, of the same client, and earlier
+                             in the file than the wait */
+  uint64_t         ns;    /* ST_SLEEP: duration; ST_AT: absolute time */
+  uint64_t         count; /* ST_REPEAT: iterations, >= 1 */
+  sim_sc_stmt     *body;  /* ST_REPEAT: the statements repeated */
+  size_t           nbody;
+  int              line, col;
+};
+
+/* `client NAME [at TIME] ... end`: a sequence of statements started at `at`. */
+typedef struct sim_sc_client {
+  char         name[SIM_SC_NAME_MAX + 1];
+  uint64_t     at;     /* start time, ns (default 0) */
+  sim_sc_stmt *body;
+  size_t       nbody;
+  int          line, col;
+} sim_sc_client;
+
+/* ---- expectations ------------------------------------------------------ */
+
+typedef enum sim_sc_expect_kind {
+  SIM_SC_EX_RESULT,       /* calls[call] completed with `result` */
+  SIM_SC_EX_ORDER,        /* order[0..norder) completed in this order */
+  SIM_SC_EX_COUNT,        /* exactly `count` events of kind `ev` (on `driver`) */
+  SIM_SC_EX_VIOLATION,    /* the run reported rule `rule` */
+  SIM_SC_EX_NO_VIOLATION, /* no violation of `rule` (DM_RULE_COUNT: none at all) */
+  SIM_SC_EX_DATA,         /* bytes read by calls[call] == bytes written by calls[call2] */
+  SIM_SC_EX_TIME          /* calls[call] completed at time <= or >= ns */
+} sim_sc_expect_kind;
+
+/* The trace events `expect count` can count; names as in the trace's `ev`. */
+typedef enum sim_sc_evkind {
+  SIM_SC_EV_CALL, SIM_SC_EV_REJECT, SIM_SC_EV_ENQUEUE, SIM_SC_EV_DISPATCH,
+  SIM_SC_EV_COMPLETE, SIM_SC_EV_CALLBACK, SIM_SC_EV_DONE, SIM_SC_EV_VIOLATION
+} sim_sc_evkind;
+
+typedef enum sim_sc_cmp { SIM_SC_LE, SIM_SC_GE } sim_sc_cmp;
+
+/* `expect ...`, checked after the run of its machine. Unused fields are 0
+ * (or SIM_SC_NONE for indexes). */
+typedef struct sim_sc_expect {
+  sim_sc_expect_kind kind;
+  size_t             call;   /* RESULT, TIME: the call; DATA: the read call */
+  size_t             call2;  /* DATA: the write call */
+  int16_t            result; /* RESULT: the OSErr expected in ioResult */
+  size_t            *order;  /* ORDER: >= 2 distinct call indexes */
+  size_t             norder;
+  sim_sc_evkind      ev;     /* COUNT */
+  size_t             driver; /* COUNT: `on ALIAS`, or SIM_SC_NONE for all drivers */
+  uint64_t           count;  /* COUNT */
+  dm_rule            rule;   /* VIOLATION: the rule; NO_VIOLATION: the rule or
+                                DM_RULE_COUNT for "no violation at all" */
+  sim_sc_cmp         cmp;    /* TIME */
+  uint64_t           ns;     /* TIME: completion time bound, ns */
+  int                line, col;
+} sim_sc_expect;
+
+/* ---- the whole file ---------------------------------------------------- */
+
+/* One simulated machine: its own Device Manager, unit table, clock and
+ * expectations. Names are unique per kind within a machine. */
+typedef struct sim_sc_machine {
+  char             name[SIM_SC_NAME_MAX + 1]; /* "main" when implicit */
+  int              implicit;  /* 1: the file has no machine blocks */
+  sim_sc_hardware *hardware;  size_t nhardware;
+  sim_sc_driver   *drivers;   size_t ndrivers;
+  sim_sc_event    *events;    size_t nevents;   /* file order */
+  sim_sc_client   *clients;   size_t nclients;
+  sim_sc_call     *calls;     size_t ncalls;    /* file order, all clients */
+  sim_sc_pb       *pbs;       size_t npbs;
+  sim_sc_expect   *expects;   size_t nexpects;  /* file order */
+  int              line, col; /* the `machine` keyword; 1:1 when implicit */
+} sim_sc_machine;
+
+typedef struct sim_scenario {
+  char           *path;      /* as given to the parser */
+  int             has_seed;  /* 1 when the file says `seed N` */
+  uint64_t        seed;      /* when has_seed; --seed overrides it */
+  int             seed_line, seed_col;
+  sim_sc_machine *machines;  /* at least one, file order */
+  size_t          nmachines;
+} sim_scenario;
+
+/* ---- API --------------------------------------------------------------- */
+
+/* Parse and validate text[0..len) (not NUL-terminated; NUL bytes are an
+ * error). path is used in messages and stored in the tree (NULL: "<input>").
+ * Returns 0 and sets *out to a new tree, or -1 with *out NULL and one
+ * message in err: "PATH:LINE:COL: error: ..." (err may be NULL; the message
+ * is cut to errlen). Never reads past len; any input is safe. */
+int sim_scenario_parse(const char *path, const char *text, size_t len,
+                       sim_scenario **out, char *err, size_t errlen);
+
+/* Read the file at path and parse it as above. An unreadable file gives -1
+ * and "PATH: error: cannot read: <strerror>". */
+int sim_scenario_load(const char *path, sim_scenario **out, char *err, size_t errlen);
+
+/* Release a tree from parse or load; NULL is a no-op. */
+void sim_scenario_free(sim_scenario *sc);
+
+/* Names as written in the language (and the trace): "read", "async",
+ * "dispatch". Never NULL ("?" for a value out of the enum). */
+const char *sim_sc_op_name(sim_sc_op op);
+const char *sim_sc_mode_name(sim_sc_mode mode);
+const char *sim_sc_evkind_name(sim_sc_evkind ev);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SIM_SCENARIO_H */

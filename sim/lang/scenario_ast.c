@@ -1,0 +1,72 @@
+/*
+ * sim/lang/scenario_ast.c - the scenario tree's ownership and printable names.
+ *
+ * Contracts: sim_scenario_free releases a tree in any state the parser may
+ * leave it in (a half-filled entry included, since the parser appends an
+ * entry before filling it); the name functions return the words the
+ * language and the trace use, never NULL.
+ */
+#include "lang/scenario_int.h"
+
+#include <stdlib.h>
+
+void sc_stmts_free(sim_sc_stmt *s, size_t n)
+{
+  /* Recursion depth is bounded by SIM_SC_MAX_NESTING. */
+  for (size_t i = 0; i < n; i++)
+    if (s[i].kind == SIM_SC_ST_REPEAT)
+      sc_stmts_free(s[i].body, s[i].nbody);
+  free(s);
+}
+
+void sc_machine_free(sim_sc_machine *m)
+{
+  for (size_t i = 0; i < m->ndrivers; i++)
+    free(m->drivers[i].src.name);
+  free(m->drivers);
+  for (size_t i = 0; i < m->nevents; i++)
+    free(m->events[i].with.name);
+  free(m->events);
+  free(m->hardware);
+  for (size_t i = 0; i < m->nclients; i++)
+    sc_stmts_free(m->clients[i].body, m->clients[i].nbody);
+  free(m->clients);
+  for (size_t i = 0; i < m->ncalls; i++)
+    free(m->calls[i].pattern.text);
+  free(m->calls);
+  free(m->pbs);
+  for (size_t i = 0; i < m->nexpects; i++)
+    free(m->expects[i].order);
+  free(m->expects);
+}
+
+void sim_scenario_free(sim_scenario *sc)
+{
+  if (!sc)
+    return;
+  for (size_t i = 0; i < sc->nmachines; i++)
+    sc_machine_free(&sc->machines[i]);
+  free(sc->machines);
+  free(sc->path);
+  free(sc);
+}
+
+const char *sim_sc_op_name(sim_sc_op op)
+{
+  static const char *const names[] = {"open",    "close",  "read",  "write",
+                                      "control", "status", "killio"};
+  return (unsigned)op < sizeof names / sizeof names[0] ? names[op] : "?";
+}
+
+const char *sim_sc_mode_name(sim_sc_mode mode)
+{
+  static const char *const names[] = {"sync", "async", "immediate"};
+  return (unsigned)mode < sizeof names / sizeof names[0] ? names[mode] : "?";
+}
+
+const char *sim_sc_evkind_name(sim_sc_evkind ev)
+{
+  static const char *const names[] = {"call",     "reject",   "enqueue", "dispatch",
+                                      "complete", "callback", "done",    "violation"};
+  return (unsigned)ev < sizeof names / sizeof names[0] ? names[ev] : "?";
+}

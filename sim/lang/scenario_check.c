@@ -1,0 +1,301 @@
+/*
+ * sim/lang/scenario_check.c - the scenario validator: name tables, and the
+ * checks that need a whole machine, run when it closes.
+ *
+ * Contracts:
+ * - sc_check_machine turns every sc_ref number left in the tree by the
+ *   parser into the index of the declaration it names, so the tree handed
+ *   to the executor holds only real indexes (or SIM_SC_NONE for an absent
+ *   optional reference).
+ * - All problems of a machine are looked at, and the one earliest in the
+ *   file is reported (sc_error_min): the message does not depend on the
+ *   order of the checks below.
+ * - Scale: every check is linear in the size of the machine (name lookups
+ *   are hashed), so a generated scenario with many thousands of calls
+ *   validates as fast as it parses.
+ */
+#include "lang/scenario_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- name tables ------------------------------------------------------- */
+
+static uint64_t name_hash(const char *s)
+{
+  uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+  return h;
+}
+
+size_t sc_names_find(const sc_names *t, const char *name)
+{
+  if (t->cap == 0)
+    return SIM_SC_NONE;
+  for (size_t i = (size_t)name_hash(name) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+    if (!t->slot[i].name[0])
+      return SIM_SC_NONE; /* the load factor stays below 1, so an empty slot exists */
+    if (strcmp(t->slot[i].name, name) == 0)
+      return t->slot[i].idx;
+  }
+}
+
+static void slot_put(struct sc_name_slot *slot, size_t cap, const char *name, size_t idx)
+{
+  size_t i = (size_t)name_hash(name) & (cap - 1);
+  while (slot[i].name[0])
+    i = (i + 1) & (cap - 1);
+  snprintf(slot[i].name, sizeof slot[i].name, "%s", name);
+  slot[i].idx = idx;
+}
+
+int sc_names_add(sc_names *t, const char *name, size_t idx)
+{
+  if ((t->n + 1) * 2 > t->cap) { /* keep the table at most half full */
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    if (cap < t->cap || cap > SIZE_MAX / sizeof *t->slot)
+      return -1;
+    struct sc_name_slot *slot = calloc(cap, sizeof *slot);
+    if (!slot)
+      return -1;
+    for (size_t i = 0; i < t->cap; i++)
+      if (t->slot[i].name[0])
+        slot_put(slot, cap, t->slot[i].name, t->slot[i].idx);
+    free(t->slot);
+    t->slot = slot;
+    t->cap = cap;
+  }
+  slot_put(t->slot, t->cap, name, idx);
+  t->n++;
+  return 0;
+}
+
+void sc_names_free(sc_names *t)
+{
+  free(t->slot);
+  t->slot = NULL;
+  t->cap = t->n = 0;
+}
+
+/* ---- resolution -------------------------------------------------------- */
+
+/* The declared names of a kind, for "unknown driver 'x'; declared drivers:
+ * a, b". Shows the first few: the list is a hint, not an inventory. */
+static const char *declared(const sim_sc_machine *m, sc_ref_kind kind, char *buf, size_t len)
+{
+  enum { SHOW = 10 };
+  const char *head = kind == SC_REF_DRIVER ? "declared drivers: "
+                     : kind == SC_REF_HARDWARE ? "declared hardware: "
+                                               : "named calls: ";
+  size_t count = kind == SC_REF_DRIVER ? m->ndrivers
+                 : kind == SC_REF_HARDWARE ? m->nhardware
+                                           : m->ncalls;
+  size_t n = 0, shown = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < count; i++) {
+    const char *name = kind == SC_REF_DRIVER ? m->drivers[i].alias
+                       : kind == SC_REF_HARDWARE ? m->hardware[i].name
+                                                 : m->calls[i].name;
+    if (!name[0])
+      continue; /* an unnamed call */
+    if (shown == SHOW) {
+      snprintf(buf + n, len - n, ", ...");
+      break;
+    }
+    int w = snprintf(buf + n, len - n, "%s%s", shown ? ", " : head, name);
+    if (w < 0 || (size_t)w >= len - n)
+      break;
+    n += (size_t)w;
+    shown++;
+  }
+  if (shown == 0)
+    snprintf(buf, len, "%s",
+             kind == SC_REF_DRIVER ? "no drivers are declared"
+             : kind == SC_REF_HARDWARE ? "no hardware is declared"
+                                       : "no call is named (name one with 'as NAME')");
+  return buf;
+}
+
+static size_t resolve(const sim_sc_machine *m, const sc_mstate *ms, const sc_ref *r, sc_err *e)
+{
+  static const char *const what[] = {"driver", "hardware", "call"};
+  const sc_names *t = r->kind == SC_REF_DRIVER     ? &ms->drivers
+                      : r->kind == SC_REF_HARDWARE ? &ms->hardware
+                                                   : &ms->calls;
+  size_t idx = sc_names_find(t, r->name);
+  if (idx == SIM_SC_NONE) {
+    char list[512];
+    sc_error_min(e, r->line, r->col, "unknown %s '%s'; %s", what[r->kind], r->name,
+                 declared(m, r->kind, list, sizeof list));
+  }
+  return idx;
+}
+
+/* Everything the checks need to look at a reference: the index it
+ * resolved to, or SIM_SC_NONE, and the ref for its position. */
+typedef struct check {
+  sim_sc_machine  *m;
+  const sc_mstate *ms;
+  sc_err          *e;
+  const size_t    *res;   /* ref number -> index or SIM_SC_NONE */
+  size_t          *stamp; /* per call: 1 + the last expectation naming it in an order */
+} check;
+
+/* Replace a ref number by its index (SIM_SC_NONE stays, for an absent
+ * optional reference). */
+static size_t fix(const check *ck, size_t ref)
+{
+  return ref == SIM_SC_NONE ? SIM_SC_NONE : ck->res[ref];
+}
+
+/* `wait CALL` must wait for an async call issued earlier by the same
+ * client; anything else could never end or would mean nothing. */
+static void check_wait(const check *ck, size_t client, const sim_sc_stmt *s, size_t ref)
+{
+  if (s->call == SIM_SC_NONE)
+    return;
+  const sc_ref *r = &ck->ms->refs[ref];
+  const sim_sc_call *c = &ck->m->calls[s->call];
+  if (c->client != client)
+    sc_error_min(ck->e, r->line, r->col,
+                 "cannot wait for '%s': it is a call of client '%s', not of '%s'", r->name,
+                 ck->m->clients[c->client].name, ck->m->clients[client].name);
+  else if (c->mode != SIM_SC_ASYNC)
+    sc_error_min(ck->e, r->line, r->col,
+                 "cannot wait for '%s': it is %s call (line %d); only async calls can be "
+                 "waited for",
+                 r->name, c->mode == SIM_SC_SYNC ? "a sync" : "an immediate", c->line);
+  else if (c->line >= s->line)
+    sc_error_min(ck->e, r->line, r->col,
+                 "cannot wait for '%s' before it is issued (line %d)", r->name, c->line);
+}
+
+static void fix_stmts(const check *ck, size_t client, sim_sc_stmt *s, size_t n)
+{
+  /* Recursion depth is bounded by SIM_SC_MAX_NESTING. */
+  for (size_t i = 0; i < n; i++) {
+    if (s[i].kind == SIM_SC_ST_WAIT) {
+      size_t ref = s[i].call;
+      s[i].call = fix(ck, ref);
+      check_wait(ck, client, &s[i], ref);
+    } else if (s[i].kind == SIM_SC_ST_REPEAT) {
+      fix_stmts(ck, client, s[i].body, s[i].nbody);
+    }
+  }
+}
+
+static void fix_expect(const check *ck, size_t xi, sim_sc_expect *x)
+{
+  size_t call_ref = x->call, call2_ref = x->call2;
+  x->call = fix(ck, x->call);
+  x->call2 = fix(ck, x->call2);
+  x->driver = fix(ck, x->driver);
+  for (size_t i = 0; i < x->norder; i++) {
+    size_t ref = x->order[i];
+    size_t c = x->order[i] = fix(ck, ref);
+    if (c == SIM_SC_NONE)
+      continue;
+    /* A call completes once, so naming it twice in an order is a mistake. */
+    if (ck->stamp[c] == xi + 1) {
+      const sc_ref *r = &ck->ms->refs[ref];
+      sc_error_min(ck->e, r->line, r->col, "call '%s' appears twice in the order", r->name);
+    }
+    ck->stamp[c] = xi + 1;
+  }
+  if (x->kind != SIM_SC_EX_DATA)
+    return;
+  /* Data flows from a write to a read; the other pairings compare nothing. */
+  if (x->call != SIM_SC_NONE && ck->m->calls[x->call].op != SIM_SC_OP_READ) {
+    const sc_ref *r = &ck->ms->refs[call_ref];
+    sc_error_min(ck->e, r->line, r->col,
+                 "expect data: '%s' is a %s call; the first call must be a read", r->name,
+                 sim_sc_op_name(ck->m->calls[x->call].op));
+  }
+  if (x->call2 != SIM_SC_NONE && ck->m->calls[x->call2].op != SIM_SC_OP_WRITE) {
+    const sc_ref *r = &ck->ms->refs[call2_ref];
+    sc_error_min(ck->e, r->line, r->col,
+                 "expect data: '%s' is a %s call; the second call must be a write", r->name,
+                 sim_sc_op_name(ck->m->calls[x->call2].op));
+  }
+}
+
+/* A driver's events happen in (time, file order); nothing may happen to a
+ * driver before it is installed or after it is removed. */
+static void check_events(const check *ck)
+{
+  sim_sc_machine *m = ck->m;
+  if (m->nevents == 0 || m->ndrivers == 0)
+    return;
+  size_t *first_remove = malloc(m->ndrivers * sizeof *first_remove);
+  if (!first_remove) {
+    sc_error_min(ck->e, m->events[0].line, m->events[0].col, "out of memory");
+    return;
+  }
+  for (size_t d = 0; d < m->ndrivers; d++)
+    first_remove[d] = SIM_SC_NONE;
+  for (size_t i = 0; i < m->nevents; i++) {
+    const sim_sc_event *ev = &m->events[i];
+    if (ev->kind != SIM_SC_REMOVE || ev->driver == SIM_SC_NONE)
+      continue;
+    size_t *r = &first_remove[ev->driver];
+    if (*r == SIM_SC_NONE || ev->at < m->events[*r].at)
+      *r = i; /* ties keep the earlier line */
+  }
+  char a[32], b[32];
+  for (size_t i = 0; i < m->nevents; i++) {
+    const sim_sc_event *ev = &m->events[i];
+    if (ev->driver == SIM_SC_NONE)
+      continue;
+    const sim_sc_driver *d = &m->drivers[ev->driver];
+    const char *verb = ev->kind == SIM_SC_REMOVE ? "removed" : "replaced";
+    size_t r = first_remove[ev->driver];
+    if (ev->at < d->at) {
+      sc_error_min(ck->e, ev->line, ev->col,
+                   "driver '%s' is %s at %s, before it is installed (at %s, line %d)", d->alias,
+                   verb, sc_fmt_duration(ev->at, a, sizeof a), sc_fmt_duration(d->at, b, sizeof b),
+                   d->line);
+    } else if (r != SIM_SC_NONE && r != i &&
+               (m->events[r].at < ev->at || (m->events[r].at == ev->at && r < i))) {
+      if (ev->kind == SIM_SC_REMOVE)
+        sc_error_min(ck->e, ev->line, ev->col, "driver '%s' is already removed (line %d)",
+                     d->alias, m->events[r].line);
+      else
+        sc_error_min(ck->e, ev->line, ev->col,
+                     "driver '%s' is replaced at %s, after it is removed (line %d)", d->alias,
+                     sc_fmt_duration(ev->at, a, sizeof a), m->events[r].line);
+    }
+  }
+  free(first_remove);
+}
+
+int sc_check_machine(sim_sc_machine *m, sc_mstate *ms, sc_err *e)
+{
+  size_t *res = malloc((ms->nrefs ? ms->nrefs : 1) * sizeof *res);
+  size_t *stamp = calloc(m->ncalls ? m->ncalls : 1, sizeof *stamp);
+  if (!res || !stamp) {
+    free(res);
+    free(stamp);
+    sc_error_min(e, m->line, m->col, "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < ms->nrefs; i++)
+    res[i] = resolve(m, ms, &ms->refs[i], e);
+  check ck = {.m = m, .ms = ms, .e = e, .res = res, .stamp = stamp};
+
+  for (size_t i = 0; i < m->ndrivers; i++)
+    m->drivers[i].hardware = fix(&ck, m->drivers[i].hardware);
+  for (size_t i = 0; i < m->nevents; i++)
+    m->events[i].driver = fix(&ck, m->events[i].driver);
+  for (size_t i = 0; i < m->ncalls; i++)
+    m->calls[i].driver = fix(&ck, m->calls[i].driver);
+  for (size_t i = 0; i < m->nclients; i++)
+    fix_stmts(&ck, i, m->clients[i].body, m->clients[i].nbody);
+  for (size_t i = 0; i < m->nexpects; i++)
+    fix_expect(&ck, i, &m->expects[i]);
+  check_events(&ck);
+  free(res);
+  free(stamp);
+  return e->set ? -1 : 0;
+}

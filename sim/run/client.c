@@ -1,0 +1,346 @@
+/*
+ * client.c - scripted clients: each runs its statements at task level, one
+ * step per event, and blocks on sync calls, waits, sleeps and `at`.
+ *
+ * Contracts:
+ * - Client code runs only from its own task-level event, never from inside
+ *   a completion: a completion that unblocks a client arms the client's
+ *   event at the current time, so the client goes on after the interrupt
+ *   (or completion routine) that finished its call has returned.
+ * - Each call statement uses its parameter block: a shared `pb NAME` block,
+ *   the statement's own block, or, inside a repeat, a block taken from the
+ *   statement's free list (a fresh one when all are in flight). Blocks are
+ *   recycled only after they complete, so the executor never sends a block
+ *   that is in flight unless the scenario shares one on purpose.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run_int.h"
+#include "world/rng.h"
+
+static void client_step(dm_event *ev);
+
+static void wake(run_client *c)
+{
+  c->block = RUN_READY;
+  if (c->ev.idx == DM_EVENT_IDLE) {
+    c->ev.t = sim_world_now(&c->rm->w);
+    sim_world_arm(&c->rm->w, &c->ev);
+  }
+}
+
+void run_client_start(run_machine *rm, size_t index)
+{
+  run_client *c = &rm->clients[index];
+  c->rm = rm;
+  c->sc = &rm->sc->clients[index];
+  c->stack[0] = (run_frame){ c->sc->body, c->sc->nbody, 0, 0 };
+  c->depth = 0;
+  dm_event_init(&c->ev, client_step, c, DM_LVL_TASK);
+  c->ev.t = c->sc->at;
+  sim_world_arm(&rm->w, &c->ev);
+}
+
+/* Completion routine of every async call the executor sends: it runs where
+ * the Device Manager calls it (task or secondary interrupt level); the
+ * bookkeeping happens in run_pb_done, called right after it. */
+static pascal void on_completion(ParmBlkPtr pb)
+{
+  (void)pb;
+}
+
+void run_pb_done(void *ctx, void *pb)
+{
+  run_machine *rm = ctx;
+  run_pb *p = run_pb_find(rm, pb);
+  if (p == NULL || !p->busy)
+    return;
+  p->busy = 0;
+  size_t ci = p->call;
+  const sim_sc_call *sc = &rm->sc->calls[ci];
+  run_call *call = &rm->calls[ci];
+  call->done = 1;
+  call->result = p->pb.ioParam.ioResult;
+  call->t_done = sim_world_now(&rm->w);
+  call->order = ++rm->completions;
+  call->pb = p;
+  const sim_sc_pb *spb = &rm->sc->pbs[sc->pb];
+  if (spb->per_iteration) {
+    p->next = rm->pbs[sc->pb];
+    rm->pbs[sc->pb] = p;
+  }
+  run_client *c = &rm->clients[sc->client];
+  if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
+    c->outstanding--;
+  if ((c->block == RUN_SYNC && c->wait_pb == p) || (c->block == RUN_WAIT && c->wait_call == ci) ||
+      (c->block == RUN_WAIT_ALL && c->outstanding == 0))
+    wake(c);
+}
+
+static void fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat)
+{
+  switch (pat->kind) {
+  case SIM_SC_PAT_BYTE: memset(buf, pat->byte, n); break;
+  case SIM_SC_PAT_TEXT:
+    for (size_t i = 0; i < n; i++)
+      buf[i] = (uint8_t)pat->text[i % pat->text_len];
+    break;
+  case SIM_SC_PAT_RANDOM: {
+    sim_rng r;
+    sim_rng_seed(&r, pat->seed);
+    for (size_t i = 0; i < n; i += 8) {
+      uint64_t v = sim_rng_next(&r);
+      for (size_t k = 0; k < 8 && i + k < n; k++)
+        buf[i + k] = (uint8_t)(v >> (8 * k));
+    }
+    break;
+  }
+  default:
+    for (size_t i = 0; i < n; i++)
+      buf[i] = (uint8_t)i;
+    break;
+  }
+}
+
+static const uint16_t op_trap[] = {
+  [SIM_SC_OP_OPEN] = _Open,       [SIM_SC_OP_CLOSE] = _Close,   [SIM_SC_OP_READ] = _Read,
+  [SIM_SC_OP_WRITE] = _Write,     [SIM_SC_OP_CONTROL] = _Control, [SIM_SC_OP_STATUS] = _Status,
+  [SIM_SC_OP_KILLIO] = _KillIO,
+};
+
+/* The block call statement ci uses for this issue. */
+static run_pb *block_for(run_machine *rm, size_t ci)
+{
+  const sim_sc_call *sc = &rm->sc->calls[ci];
+  const sim_sc_pb *spb = &rm->sc->pbs[sc->pb];
+  run_pb *p = rm->pbs[sc->pb];
+  if (spb->per_iteration) {
+    if (p != NULL) {
+      rm->pbs[sc->pb] = p->next;
+      p->next = NULL;
+    }
+  }
+  if (p == NULL) {
+    p = run_pb_new(rm, ci);
+    if (p != NULL && !spb->per_iteration)
+      rm->pbs[sc->pb] = p;
+  }
+  return p;
+}
+
+/* Send call statement ci. Returns 1 when the client must block on it. */
+static int issue(run_client *c, size_t ci)
+{
+  run_machine *rm = c->rm;
+  const sim_sc_call *sc = &rm->sc->calls[ci];
+  run_pb *p = block_for(rm, ci);
+  if (p == NULL)
+    return 0;
+  ParamBlockRec *pb = &p->pb;
+  run_driver *d = &rm->drivers[sc->driver];
+  size_t need = (size_t)sc->size;
+  if (need > p->bufsize) {
+    uint8_t *nb = realloc(p->buf, need);
+    if (nb == NULL) {
+      run_fail(rm, sc->line, sc->col, "out of memory for a %zu-byte buffer", need);
+      return 0;
+    }
+    p->buf = nb;
+    p->bufsize = need;
+  }
+  int in_flight = p->busy;
+  if (!in_flight) {
+    /* A block in flight is sent again untouched: that is the scenario's point,
+     * and the Device Manager refuses it without writing to it. */
+    memset(pb, 0, sizeof *pb);
+    pb->ioParam.ioRefNum = d->ref;
+    switch (sc->op) {
+    case SIM_SC_OP_OPEN: {
+      /* Open finds the driver by its name; before it is installed, the
+       * alias stands in, and the call is refused as it should be. */
+      const char *name = d->ref != 0 ? dm_driver_name(rm->m, d->ref) : NULL;
+      if (name == NULL)
+        name = rm->sc->drivers[sc->driver].alias;
+      size_t len = strlen(name);
+      if (len > sizeof p->pname - 1)
+        len = sizeof p->pname - 1;
+      p->pname[0] = (unsigned char)len;
+      memcpy(p->pname + 1, name, len);
+      pb->ioParam.ioNamePtr = p->pname;
+      pb->ioParam.ioPermssn = fsCurPerm;
+      break;
+    }
+    case SIM_SC_OP_READ:
+    case SIM_SC_OP_WRITE:
+      pb->ioParam.ioBuffer = (Ptr)p->buf;
+      pb->ioParam.ioReqCount = (long)sc->size;
+      pb->ioParam.ioPosMode = sc->has_pos ? fsFromStart : fsAtMark;
+      pb->ioParam.ioPosOffset = (long)sc->pos;
+      if (sc->op == SIM_SC_OP_WRITE)
+        fill_pattern(p->buf, need, &sc->pattern);
+      else if (need > 0)
+        memset(p->buf, 0, need);
+      break;
+    case SIM_SC_OP_CONTROL:
+    case SIM_SC_OP_STATUS:
+      pb->cntrlParam.csCode = sc->code;
+      break;
+    default:
+      break;
+    }
+    if (sc->mode == SIM_SC_ASYNC)
+      pb->ioParam.ioCompletion = on_completion;
+  }
+  uint16_t trap = op_trap[sc->op];
+  if (sc->mode == SIM_SC_ASYNC)
+    trap |= 1u << asyncTrpBit;
+  else if (sc->mode == SIM_SC_IMMEDIATE)
+    trap |= 1u << noQueueBit;
+
+  size_t prev_call = p->call;
+  int prev_busy = p->busy;
+  p->call = ci;
+  p->busy = 1;
+  rm->calls[ci].issued = 1;
+  rm->calls[ci].done = 0;
+  if (sc->mode == SIM_SC_ASYNC)
+    c->outstanding++;
+  dm_machine_set_client(rm->m, c->sc->name);
+  OSErr ret = dm_call(rm->m, pb, trap);
+  dm_machine_set_client(rm->m, NULL);
+
+  if (rm->calls[ci].done || (p->busy && p->call == ci && ret >= 0 && pb->ioParam.ioResult > 0)) {
+    /* completed already, or accepted and pending */
+    if (!rm->calls[ci].done && sc->mode == SIM_SC_SYNC) {
+      c->block = RUN_SYNC;
+      c->wait_pb = p;
+      c->wait_call = ci;
+      return 1;
+    }
+    return 0;
+  }
+  /* Refused before any driver code ran: no completion will come. */
+  if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
+    c->outstanding--;
+  if (in_flight) {
+    p->call = prev_call; /* the block still belongs to its first call */
+    p->busy = prev_busy;
+  } else {
+    p->busy = 0;
+    if (rm->sc->pbs[sc->pb].per_iteration) {
+      p->next = rm->pbs[sc->pb];
+      rm->pbs[sc->pb] = p;
+    }
+  }
+  run_call *call = &rm->calls[ci];
+  call->done = 1;
+  call->rejected = 1;
+  call->result = ret;
+  call->t_done = sim_world_now(&rm->w);
+  call->order = ++rm->completions;
+  call->pb = p;
+  return 0;
+}
+
+/* Run statements until the client blocks or ends. */
+static void client_go(run_client *c)
+{
+  run_machine *rm = c->rm;
+  uint64_t now = sim_world_now(&rm->w);
+  while (c->block == RUN_READY) {
+    run_frame *f = &c->stack[c->depth];
+    if (f->i == f->n) {
+      if (c->depth == 0) {
+        c->block = RUN_DONE;
+        return;
+      }
+      if (f->left > 1) {
+        f->left--;
+        f->i = 0;
+        continue;
+      }
+      c->depth--;
+      continue;
+    }
+    const sim_sc_stmt *st = &f->stmts[f->i++];
+    switch (st->kind) {
+    case SIM_SC_ST_CALL:
+      if (issue(c, st->call))
+        return;
+      break;
+    case SIM_SC_ST_WAIT:
+      if (!rm->calls[st->call].done) {
+        c->block = RUN_WAIT;
+        c->wait_call = st->call;
+        return;
+      }
+      break;
+    case SIM_SC_ST_WAIT_ALL:
+      if (c->outstanding > 0) {
+        c->block = RUN_WAIT_ALL;
+        return;
+      }
+      break;
+    case SIM_SC_ST_SLEEP:
+    case SIM_SC_ST_AT: {
+      uint64_t t = st->kind == SIM_SC_ST_SLEEP ? now + st->ns : st->ns;
+      if (t > now) {
+        c->block = RUN_TIME;
+        c->ev.t = t;
+        sim_world_arm(&rm->w, &c->ev);
+        return;
+      }
+      break;
+    }
+    case SIM_SC_ST_REPEAT:
+      if (st->nbody > 0 && c->depth < SIM_SC_MAX_NESTING) {
+        c->stack[++c->depth] = (run_frame){ st->body, st->nbody, 0, st->count };
+      }
+      break;
+    }
+  }
+}
+
+static void client_task(void *arg)
+{
+  run_client *c = arg;
+  if (c->block == RUN_TIME)
+    c->block = RUN_READY;
+  if (c->block == RUN_READY)
+    client_go(c);
+}
+
+static void client_step(dm_event *ev)
+{
+  run_client *c = ev->data;
+  dm_machine_run_at(c->rm->m, DM_LVL_TASK, client_task, c);
+}
+
+void run_clients_check_hung(run_machine *rm)
+{
+  for (size_t i = 0; i < rm->sc->nclients; i++) {
+    run_client *c = &rm->clients[i];
+    if (c->block != RUN_SYNC && c->block != RUN_WAIT && c->block != RUN_WAIT_ALL)
+      continue;
+    char msg[400];
+    const sim_sc_call *sc = c->block == RUN_WAIT_ALL ? NULL : &rm->sc->calls[c->wait_call];
+    if (c->block == RUN_SYNC)
+      snprintf(msg, sizeof msg,
+               "client %s is blocked in a sync %s (%s:%d:%d) that nothing can ever complete",
+               c->sc->name, sim_sc_op_name(sc->op), rm->path, sc->line, sc->col);
+    else if (c->block == RUN_WAIT)
+      snprintf(msg, sizeof msg,
+               "client %s waits for %s %s (%s:%d:%d), which nothing can ever complete",
+               c->sc->name, sc->name[0] ? sc->name : "call", sim_sc_op_name(sc->op), rm->path,
+               sc->line, sc->col);
+    else
+      snprintf(msg, sizeof msg,
+               "client %s waits for %u async call(s) that nothing can ever complete",
+               c->sc->name, (unsigned)c->outstanding);
+    dm_machine_report(rm->m, DM_RULE_SYNC_DEADLOCK,
+                      sc != NULL ? rm->drivers[sc->driver].ref : 0,
+                      c->block == RUN_SYNC ? &c->wait_pb->pb : NULL, msg);
+  }
+}

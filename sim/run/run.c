@@ -1,0 +1,587 @@
+/*
+ * run.c - the scenario executor behind `dmsim run`.
+ *
+ * Each machine of a scenario runs in a world of its own, one after the
+ * other, from time 0 until no event is left: hardware and drivers are set up
+ * first, then every timed action (driver installs, removes, replaces, client
+ * starts) is armed in file order, so that actions due at the same time run
+ * in the order the file gives them. Before anything runs, every driver
+ * source is resolved (built-in names, shared objects): a scenario that
+ * cannot run is refused whole, with file, line and column.
+ *
+ * After a machine's run: clients still blocked are reported as
+ * sync-deadlock, expectations are checked, and a summary is printed. The
+ * exit status is 1 when an expectation failed or a rule was broken that the
+ * scenario did not expect (unless --permissive).
+ */
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "builtins.h"
+#include "run/run_int.h"
+
+#define RUN_MAX_EVENTS 200000000ull /* a runaway scenario stops here */
+
+void run_fail(run_machine *rm, int line, int col, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(rm->opts->err, "%s:%d:%d: ", rm->path, line, col);
+  vfprintf(rm->opts->err, fmt, ap);
+  fputc('\n', rm->opts->err);
+  va_end(ap);
+  rm->failed = 1;
+}
+
+run_pb *run_pb_find(run_machine *rm, const void *pb)
+{
+  uint64_t v;
+  if (!sim_map_get(&rm->pbmap, (uint64_t)(uintptr_t)pb, &v))
+    return NULL;
+  return rm->owned[v - 1];
+}
+
+run_pb *run_pb_new(run_machine *rm, size_t call)
+{
+  const sim_sc_call *sc = &rm->sc->calls[call];
+  if (rm->nowned == rm->capowned) {
+    size_t n = rm->capowned ? rm->capowned * 2 : 64;
+    run_pb **o = realloc(rm->owned, n * sizeof *o);
+    if (o == NULL)
+      goto oom;
+    rm->owned = o;
+    rm->capowned = n;
+  }
+  run_pb *p = calloc(1, sizeof *p);
+  if (p == NULL)
+    goto oom;
+  p->rm = rm;
+  p->call = SIZE_MAX;
+  if (sim_map_put(&rm->pbmap, (uint64_t)(uintptr_t)&p->pb, rm->nowned + 1) != 0) {
+    free(p);
+    goto oom;
+  }
+  rm->owned[rm->nowned++] = p;
+  return p;
+oom:
+  run_fail(rm, sc->line, sc->col, "error: out of memory for a parameter block");
+  return NULL;
+}
+
+/* ---- drivers -------------------------------------------------------------- */
+
+/* Resolve a driver source to a spec (desc + entry). Returns 0, or -1 after a
+ * message naming file, line and column. */
+static int resolve(run_machine *rm, const sim_sc_source *src, dm_driver_spec *spec)
+{
+  if (src->kind == SIM_SC_SRC_BUILTIN) {
+    const dm_builtin *b = dm_builtin_find(src->name);
+    if (b == NULL) {
+      size_t n;
+      const dm_builtin *all = dm_builtin_list(&n);
+      char names[256] = "";
+      for (size_t i = 0; i < n; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                 all[i].name);
+      fprintf(rm->opts->err, "%s:%d:%d: error: unknown built-in driver '%s'; expected one of: %s\n",
+              rm->path, src->line, src->col, src->name, names);
+      return -1;
+    }
+    spec->desc = b->desc;
+    spec->entry = b->entry;
+    return 0;
+  }
+  /* A relative path is taken from the scenario file's directory. */
+  char path[4096], err[600];
+  if (src->name[0] == '/') {
+    snprintf(path, sizeof path, "%s", src->name);
+  } else {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", rm->path);
+    snprintf(path, sizeof path, "%s/%s", dirname(dir), src->name);
+  }
+  if (dm_driver_load_so(path, spec, err, sizeof err) != 0) {
+    fprintf(rm->opts->err, "%s:%d:%d: error: %s\n", rm->path, src->line, src->col, err);
+    return -1;
+  }
+  return 0;
+}
+
+static void install_task(void *arg)
+{
+  run_driver *d = arg;
+  run_machine *rm = d->rm;
+  const sim_sc_driver *sd = &rm->sc->drivers[d->index];
+  rm->installing = d; /* its Initialize is traced before the refNum is known */
+  OSErr err = dm_driver_install(rm->m, &d->spec, &d->ref);
+  rm->installing = NULL;
+  if (err != noErr) {
+    d->ref = 0;
+    const char *name = dm_err_name(err);
+    run_fail(rm, sd->line, sd->col, "error: driver %s could not be installed: %s (%d)",
+             sd->alias, name ? name : "?", err);
+  }
+}
+
+static void install_fire(dm_event *ev)
+{
+  run_driver *d = ev->data;
+  dm_machine_run_at(d->rm->m, DM_LVL_TASK, install_task, d);
+}
+
+static void life_task(void *arg)
+{
+  run_life *l = arg;
+  run_machine *rm = l->rm;
+  const sim_sc_event *se = &rm->sc->events[l->index];
+  run_driver *d = &rm->drivers[se->driver];
+  OSErr err = se->kind == SIM_SC_REMOVE ? dm_driver_remove(rm->m, d->ref, se->immediate)
+                                        : dm_driver_replace(rm->m, d->ref, &l->spec);
+  if (err < 0) {
+    const char *name = dm_err_name(err);
+    run_fail(rm, se->line, se->col, "error: %s of driver %s failed: %s (%d)",
+             se->kind == SIM_SC_REMOVE ? "remove" : "replace", rm->sc->drivers[se->driver].alias,
+             name ? name : "?", err);
+  }
+}
+
+static void life_fire(dm_event *ev)
+{
+  run_life *l = ev->data;
+  dm_machine_run_at(l->rm->m, DM_LVL_TASK, life_task, l);
+}
+
+/* ---- hooks ------------------------------------------------------------------ */
+
+static run_driver *driver_of(run_machine *rm, int16_t ref)
+{
+  for (size_t i = 0; ref != 0 && i < rm->sc->ndrivers; i++)
+    if (rm->drivers[i].ref == ref)
+      return &rm->drivers[i];
+  return NULL;
+}
+
+static void on_trace(void *ctx, const dm_trace_rec *r)
+{
+  run_machine *rm = ctx;
+  if (rm->trace != NULL)
+    sim_trace_record(rm->trace, r);
+  if (r->ev >= DM_EV_COUNT)
+    return;
+  rm->evcount[r->ev]++;
+  if (r->ev == DM_EV_INSTALL && rm->installing != NULL)
+    rm->installing->ref = r->ref;
+  run_driver *d = driver_of(rm, r->ref);
+  if (d == NULL)
+    return;
+  rm->evcount_ref[(size_t)(d - rm->drivers) * DM_EV_COUNT + r->ev]++;
+  /* Statistics of requests (read, write, control, status). */
+  bool request = r->code >= 2 && r->code <= 5;
+  if (!request || r->pb == NULL)
+    return;
+  run_pb *p = run_pb_find(rm, r->pb);
+  if (r->ev == DM_EV_CALL && p != NULL) {
+    p->t_call = r->t;
+  } else if (r->ev == DM_EV_DISPATCH) {
+    d->requests++;
+    if (p != NULL) {
+      uint64_t wait = r->t - p->t_call;
+      d->waits_sum += wait;
+      if (wait > d->wait_max)
+        d->wait_max = wait;
+    }
+    if (d->inflight++ == 0)
+      d->busy_since = r->t;
+  } else if (r->ev == DM_EV_COMPLETE && r->mode != DM_MODE_IMMEDIATE && d->inflight > 0) {
+    if (--d->inflight == 0)
+      d->busy += r->t - d->busy_since;
+  }
+}
+
+static void on_violation(void *ctx, const dm_violation *v)
+{
+  run_machine *rm = ctx;
+  rm->violations++;
+  char t[40];
+  snprintf(t, sizeof t, "%" PRIu64 ".%06" PRIu64 " ms", v->t / 1000000u, v->t % 1000000u);
+  fprintf(rm->opts->err, "dmsim: %s %s at %s (%s level, refNum %d): %s\n  %s\n",
+          v->warning ? "warning: rule" : "violation:", v->id, t, dm_level_name(v->lvl), v->ref,
+          v->text, v->detail);
+}
+
+/* ---- expectations -------------------------------------------------------------- */
+
+static const char *call_label(const run_machine *rm, size_t ci, char *buf, size_t len)
+{
+  const sim_sc_call *c = &rm->sc->calls[ci];
+  if (c->name[0])
+    snprintf(buf, len, "%s", c->name);
+  else
+    snprintf(buf, len, "the %s at line %d", sim_sc_op_name(c->op), c->line);
+  return buf;
+}
+
+static const char *errname(int16_t e, char *buf, size_t len)
+{
+  const char *n = dm_err_name(e);
+  if (n != NULL)
+    snprintf(buf, len, "%s (%d)", n, e);
+  else
+    snprintf(buf, len, "%d", e);
+  return buf;
+}
+
+static int ev_of(sim_sc_evkind k)
+{
+  static const int map[] = {
+    [SIM_SC_EV_CALL] = DM_EV_CALL,         [SIM_SC_EV_REJECT] = DM_EV_REJECT,
+    [SIM_SC_EV_ENQUEUE] = DM_EV_ENQUEUE,   [SIM_SC_EV_DISPATCH] = DM_EV_DISPATCH,
+    [SIM_SC_EV_COMPLETE] = DM_EV_COMPLETE, [SIM_SC_EV_CALLBACK] = DM_EV_CALLBACK,
+    [SIM_SC_EV_DONE] = DM_EV_DONE,         [SIM_SC_EV_VIOLATION] = DM_EV_VIOLATION,
+  };
+  return map[k];
+}
+
+/* Check one expectation; prints why when it fails. Returns 1 when it holds. */
+static int check_expect(run_machine *rm, const sim_sc_expect *x)
+{
+  char a[96], b[96], e1[48], e2[48], msg[400] = "";
+  const run_call *c = x->call != SIM_SC_NONE ? &rm->calls[x->call] : NULL;
+  switch (x->kind) {
+  case SIM_SC_EX_RESULT:
+    if (!c->done)
+      snprintf(msg, sizeof msg, "%s never completed", call_label(rm, x->call, a, sizeof a));
+    else if (c->result != x->result)
+      snprintf(msg, sizeof msg, "%s completed with %s, expected %s",
+               call_label(rm, x->call, a, sizeof a), errname(c->result, e1, sizeof e1),
+               errname(x->result, e2, sizeof e2));
+    break;
+  case SIM_SC_EX_ORDER:
+    for (size_t i = 0; i < x->norder && !msg[0]; i++) {
+      const run_call *ci = &rm->calls[x->order[i]];
+      if (!ci->done)
+        snprintf(msg, sizeof msg, "%s never completed", call_label(rm, x->order[i], a, sizeof a));
+      else if (i > 0 && rm->calls[x->order[i - 1]].order > ci->order)
+        snprintf(msg, sizeof msg, "%s completed before %s",
+                 call_label(rm, x->order[i], a, sizeof a),
+                 call_label(rm, x->order[i - 1], b, sizeof b));
+    }
+    break;
+  case SIM_SC_EX_COUNT: {
+    int ev = ev_of(x->ev);
+    uint64_t n = x->driver == SIM_SC_NONE ? rm->evcount[ev]
+                                         : rm->evcount_ref[x->driver * DM_EV_COUNT + (size_t)ev];
+    if (n != x->count)
+      snprintf(msg, sizeof msg, "%" PRIu64 " %s event(s)%s%s, expected %" PRIu64, n,
+               sim_sc_evkind_name(x->ev), x->driver == SIM_SC_NONE ? "" : " on ",
+               x->driver == SIM_SC_NONE ? "" : rm->sc->drivers[x->driver].alias, x->count);
+    break;
+  }
+  case SIM_SC_EX_VIOLATION:
+    if (dm_machine_rule_count(rm->m, x->rule) == 0)
+      snprintf(msg, sizeof msg, "rule %s was expected to be broken, and was not",
+               dm_rule_id(x->rule));
+    break;
+  case SIM_SC_EX_NO_VIOLATION:
+    if (x->rule == DM_RULE_COUNT && dm_machine_violations(rm->m) > 0)
+      snprintf(msg, sizeof msg, "%u violation(s) reported, expected none",
+               (unsigned)dm_machine_violations(rm->m));
+    else if (x->rule != DM_RULE_COUNT && dm_machine_rule_count(rm->m, x->rule) > 0)
+      snprintf(msg, sizeof msg, "rule %s was broken %u time(s)", dm_rule_id(x->rule),
+               (unsigned)dm_machine_rule_count(rm->m, x->rule));
+    break;
+  case SIM_SC_EX_DATA: {
+    const run_call *w = &rm->calls[x->call2];
+    const sim_sc_call *rs = &rm->sc->calls[x->call], *ws = &rm->sc->calls[x->call2];
+    if (!c->done || !w->done || c->pb == NULL || w->pb == NULL)
+      snprintf(msg, sizeof msg, "%s or %s never completed", call_label(rm, x->call, a, sizeof a),
+               call_label(rm, x->call2, b, sizeof b));
+    else if (c->pb->pb.ioParam.ioActCount != (long)ws->size || rs->size != ws->size)
+      snprintf(msg, sizeof msg, "%s read %ld byte(s), %s wrote %" PRIu64,
+               call_label(rm, x->call, a, sizeof a), c->pb->pb.ioParam.ioActCount,
+               call_label(rm, x->call2, b, sizeof b), ws->size);
+    else if (ws->size > 0 && memcmp(c->pb->buf, w->pb->buf, (size_t)ws->size) != 0) {
+      size_t k = 0;
+      while (c->pb->buf[k] == w->pb->buf[k])
+        k++;
+      snprintf(msg, sizeof msg, "bytes differ from offset %zu: read 0x%02x, written 0x%02x", k,
+               c->pb->buf[k], w->pb->buf[k]);
+    }
+    break;
+  }
+  case SIM_SC_EX_TIME:
+    if (!c->done)
+      snprintf(msg, sizeof msg, "%s never completed", call_label(rm, x->call, a, sizeof a));
+    else if (x->cmp == SIM_SC_LE ? c->t_done > x->ns : c->t_done < x->ns)
+      snprintf(msg, sizeof msg, "%s completed at %" PRIu64 " ns, expected %s %" PRIu64 " ns",
+               call_label(rm, x->call, a, sizeof a), c->t_done, x->cmp == SIM_SC_LE ? "<=" : ">=",
+               x->ns);
+    break;
+  }
+  if (!msg[0])
+    return 1;
+  fprintf(rm->opts->err, "%s:%d:%d: expectation failed: %s\n", rm->path, x->line, x->col, msg);
+  return 0;
+}
+
+/* Rules broken without an `expect violation` fail the run. */
+static int check_rules(run_machine *rm)
+{
+  int ok = 1;
+  for (unsigned r = 0; r < DM_RULE_COUNT; r++) {
+    uint32_t n = dm_machine_rule_count(rm->m, (dm_rule)r);
+    if (n == 0)
+      continue;
+    int expected = 0;
+    for (size_t i = 0; i < rm->sc->nexpects; i++)
+      if (rm->sc->expects[i].kind == SIM_SC_EX_VIOLATION && rm->sc->expects[i].rule == (dm_rule)r)
+        expected = 1;
+    if (!expected && !rm->opts->permissive) {
+      fprintf(rm->opts->err, "%s: rule %s was broken %u time(s) (%s)\n", rm->path,
+              dm_rule_id((dm_rule)r), (unsigned)n, dm_rule_text((dm_rule)r));
+      ok = 0;
+    }
+  }
+  return ok;
+}
+
+static void summary(run_machine *rm, int expects_ok, size_t nexp)
+{
+  FILE *o = rm->opts->out;
+  uint64_t end = sim_world_now(&rm->w);
+  fprintf(o, "machine %s: ran to %" PRIu64 ".%06" PRIu64 " ms of simulated time\n", rm->sc->name,
+          end / 1000000u, end % 1000000u);
+  fprintf(o, "  %-12s %-12s %6s %9s %14s %14s %6s\n", "driver", "name", "refNum", "requests",
+          "mean wait", "max wait", "util");
+  for (size_t i = 0; i < rm->sc->ndrivers; i++) {
+    const run_driver *d = &rm->drivers[i];
+    const char *name = d->ref ? dm_driver_name(rm->m, d->ref) : NULL;
+    uint64_t mean = d->requests ? d->waits_sum / d->requests : 0;
+    unsigned util = end ? (unsigned)((d->busy * 1000u) / end) : 0;
+    fprintf(o, "  %-12s %-12s %6d %9" PRIu64 " %11" PRIu64 " ns %11" PRIu64 " ns %3u.%u%%\n",
+            rm->sc->drivers[i].alias, name ? name : "(removed)", d->ref, d->requests, mean,
+            d->wait_max, util / 10, util % 10);
+  }
+  fprintf(o, "  violations: %u", (unsigned)dm_machine_violations(rm->m));
+  for (unsigned r = 0; r < DM_RULE_COUNT; r++)
+    if (dm_machine_rule_count(rm->m, (dm_rule)r) > 0)
+      fprintf(o, " %s=%u", dm_rule_id((dm_rule)r),
+              (unsigned)dm_machine_rule_count(rm->m, (dm_rule)r));
+  fprintf(o, "\n  expectations: %zu, %s\n", nexp, expects_ok ? "all held" : "some failed");
+}
+
+/* ---- one machine ------------------------------------------------------------------ */
+
+static void machine_free(run_machine *rm)
+{
+  for (size_t i = 0; rm->hw != NULL && i < rm->sc->nhardware; i++)
+    sim_hw_free(rm->hw[i]);
+  if (rm->m != NULL)
+    dm_machine_free(rm->m);
+  for (size_t i = 0; i < rm->nowned; i++) {
+    free(rm->owned[i]->buf);
+    free(rm->owned[i]);
+  }
+  free(rm->owned);
+  sim_map_free(&rm->pbmap);
+  free(rm->hw);
+  free(rm->drivers);
+  free(rm->life);
+  free(rm->clients);
+  free(rm->calls);
+  free(rm->pbs);
+  free(rm->evcount_ref);
+  sim_world_free(&rm->w);
+}
+
+static uint64_t mix_seed(uint64_t seed, size_t machine, size_t hw)
+{
+  uint64_t x = seed ^ (0x9E3779B97F4A7C15ull * (machine + 1)) ^ (0xBF58476D1CE4E5B9ull * (hw + 1));
+  x ^= x >> 31;
+  x *= 0x94D049BB133111EBull;
+  return x ^ (x >> 29);
+}
+
+/* --realtime: run events no faster than the wall clock times speed. Pacing
+ * only delays events; their order, and so the trace, is the same as in a
+ * run as fast as possible. */
+static uint64_t run_paced(sim_world *w, double speed)
+{
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  uint64_t ran = 0;
+  while (ran < RUN_MAX_EVENTS) {
+    const dm_event *a = sim_evq_peek(&w->irq), *b = sim_evq_peek(&w->task);
+    if (a == NULL && b == NULL)
+      break;
+    uint64_t due = a == NULL ? b->t : b == NULL ? a->t : (a->t < b->t ? a->t : b->t);
+    double wall_ns = (double)due / speed;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double elapsed = (double)(now.tv_sec - t0.tv_sec) * 1e9 + (double)(now.tv_nsec - t0.tv_nsec);
+    if (wall_ns > elapsed) {
+      double wait = wall_ns - elapsed;
+      struct timespec d = { (time_t)(wait / 1e9), (long)((uint64_t)wait % 1000000000u) };
+      nanosleep(&d, NULL);
+    }
+    ran += (uint64_t)sim_world_step(w);
+  }
+  return ran;
+}
+
+/* Returns 0 ok, 1 failed, 2 cannot run. */
+static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opts *opts,
+                            sim_trace *trace, uint64_t seed)
+{
+  const sim_sc_machine *m = &sc->machines[mi];
+  run_machine rm;
+  memset(&rm, 0, sizeof rm);
+  rm.sc = m;
+  rm.opts = opts;
+  rm.path = sc->path;
+  rm.trace = trace;
+  int status = 2;
+  if (sim_world_init(&rm.w) != 0)
+    goto oom;
+  rm.hw = calloc(m->nhardware + 1, sizeof *rm.hw);
+  rm.drivers = calloc(m->ndrivers + 1, sizeof *rm.drivers);
+  rm.life = calloc(m->nevents + 1, sizeof *rm.life);
+  rm.clients = calloc(m->nclients + 1, sizeof *rm.clients);
+  rm.calls = calloc(m->ncalls + 1, sizeof *rm.calls);
+  rm.pbs = calloc(m->npbs + 1, sizeof *rm.pbs);
+  rm.evcount_ref = calloc((m->ndrivers + 1) * DM_EV_COUNT, sizeof *rm.evcount_ref);
+  if (!rm.hw || !rm.drivers || !rm.life || !rm.clients || !rm.calls || !rm.pbs || !rm.evcount_ref)
+    goto oom;
+
+  /* Resolve every driver source before anything runs. */
+  for (size_t i = 0; i < m->ndrivers; i++) {
+    const sim_sc_driver *sd = &m->drivers[i];
+    run_driver *d = &rm.drivers[i];
+    d->rm = &rm;
+    d->index = i;
+    if (resolve(&rm, &sd->src, &d->spec) != 0)
+      goto out;
+    d->spec.unit = sd->unit;
+    if (sd->has_runtime) {
+      d->spec.has_runtime = 1;
+      d->spec.runtime = (d->spec.desc->driverOSRuntimeInfo.driverRuntime &
+                         ~(uint32_t)(kDriverIsConcurrent | kDriverQueuesIOPB)) |
+                        sd->runtime;
+    }
+  }
+  for (size_t i = 0; i < m->nevents; i++) {
+    rm.life[i].rm = &rm;
+    rm.life[i].index = i;
+    if (m->events[i].kind == SIM_SC_REPLACE) {
+      if (resolve(&rm, &m->events[i].with, &rm.life[i].spec) != 0)
+        goto out;
+      rm.life[i].spec.unit = -1;
+    }
+  }
+
+  dm_machine_config cfg = { 0 };
+  cfg.platform = sim_world_platform(&rm.w);
+  cfg.platform.hw_start = sim_hw_platform_start;
+  cfg.check = opts->permissive ? DM_CHECK_PERMISSIVE : DM_CHECK_STRICT;
+  cfg.trace = on_trace;
+  cfg.trace_ctx = &rm;
+  cfg.violation = on_violation;
+  cfg.violation_ctx = &rm;
+  cfg.pb_done = run_pb_done;
+  cfg.pb_done_ctx = &rm;
+  rm.m = dm_machine_new(&cfg);
+  if (rm.m == NULL)
+    goto oom;
+  for (size_t i = 0; i < m->nhardware; i++) {
+    const sim_sc_hardware *h = &m->hardware[i];
+    sim_hw_model model = { 0 };
+    model.kind = h->dist == SIM_SC_FIXED     ? SIM_HW_FIXED
+               : h->dist == SIM_SC_UNIFORM   ? SIM_HW_UNIFORM
+                                             : SIM_HW_EXPONENTIAL;
+    model.a = h->lo;
+    model.b = h->hi;
+    rm.hw[i] = sim_hw_new(&rm.w, rm.m, h->name, &model, h->channels, mix_seed(seed, mi, i));
+    if (rm.hw[i] == NULL)
+      goto oom;
+  }
+  for (size_t i = 0; i < m->ndrivers; i++) {
+    size_t hi = m->drivers[i].hardware;
+    if (hi != SIM_SC_NONE)
+      memcpy(&rm.drivers[i].spec.device, &rm.hw[hi], sizeof rm.hw[hi]);
+  }
+  for (size_t i = 0; i < m->nevents; i++) {
+    size_t di = m->events[i].driver;
+    rm.life[i].spec.device = rm.drivers[di].spec.device;
+  }
+  if (trace != NULL)
+    sim_trace_set_machine(trace, m->name, (int)mi);
+
+  /* Arm everything in file order: equal times keep this order. */
+  for (size_t i = 0; i < m->ndrivers; i++) {
+    dm_event_init(&rm.drivers[i].ev, install_fire, &rm.drivers[i], DM_LVL_TASK);
+    rm.drivers[i].ev.t = m->drivers[i].at;
+    sim_world_arm(&rm.w, &rm.drivers[i].ev);
+  }
+  for (size_t i = 0; i < m->nevents; i++) {
+    dm_event_init(&rm.life[i].ev, life_fire, &rm.life[i], DM_LVL_TASK);
+    rm.life[i].ev.t = m->events[i].at;
+    sim_world_arm(&rm.w, &rm.life[i].ev);
+  }
+  for (size_t i = 0; i < m->nclients; i++)
+    run_client_start(&rm, i);
+
+  uint64_t ran = opts->realtime > 0 ? run_paced(&rm.w, opts->realtime)
+                                    : sim_world_run(&rm.w, UINT64_MAX, RUN_MAX_EVENTS);
+  if (ran >= RUN_MAX_EVENTS)
+    run_fail(&rm, m->line, m->col, "error: machine %s stopped after %llu events", m->name,
+             (unsigned long long)RUN_MAX_EVENTS);
+  run_clients_check_hung(&rm);
+
+  int expects_ok = 1;
+  for (size_t i = 0; i < m->nexpects; i++)
+    expects_ok &= check_expect(&rm, &m->expects[i]);
+  int rules_ok = check_rules(&rm);
+  if (!opts->quiet)
+    summary(&rm, expects_ok, m->nexpects);
+  status = expects_ok && rules_ok && !rm.failed ? 0 : 1;
+  goto out;
+oom:
+  fprintf(opts->err, "%s: error: out of memory setting up machine %s\n", sc->path, m->name);
+out:
+  machine_free(&rm);
+  return status;
+}
+
+int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
+{
+  FILE *tf = NULL;
+  sim_trace *trace = NULL;
+  if (opts->trace_path != NULL) {
+    tf = strcmp(opts->trace_path, "-") == 0 ? stdout : fopen(opts->trace_path, "w");
+    if (tf == NULL) {
+      fprintf(opts->err, "dmsim: --trace %s: cannot open for writing\n", opts->trace_path);
+      return 2;
+    }
+    trace = sim_trace_open(tf, opts->trace_format);
+  }
+  uint64_t seed = opts->has_seed ? opts->seed : sc->has_seed ? sc->seed : 1;
+  int status = 0;
+  for (size_t i = 0; i < sc->nmachines && status != 2; i++) {
+    int s = run_machine_once(sc, i, opts, trace, seed);
+    if (s > status)
+      status = s;
+  }
+  if (trace != NULL && sim_trace_close(trace) != 0) {
+    fprintf(opts->err, "dmsim: --trace %s: write failed\n", opts->trace_path);
+    status = status ? status : 1;
+  }
+  if (tf != NULL && tf != stdout)
+    fclose(tf);
+  return status;
+}

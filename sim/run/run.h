@@ -1,0 +1,32 @@
+/*
+ * sim/run/run.h - `dmsim run`: run a scenario deterministically, write its
+ * trace, check its expectations and rules, print a summary.
+ */
+#ifndef SIM_RUN_H
+#define SIM_RUN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lang/scenario.h"
+#include "trace/trace.h"
+
+typedef struct sim_run_opts {
+  const char      *trace_path;   /* NULL: no trace; "-": stdout */
+  sim_trace_format trace_format;
+  int              has_seed;     /* --seed given: overrides the file's */
+  uint64_t         seed;
+  int              permissive;   /* violations are warnings */
+  int              quiet;        /* no summary, only failures */
+  double           realtime;     /* 0: as fast as possible; else speed factor */
+  FILE            *out;          /* summary (stdout) */
+  FILE            *err;          /* messages (stderr) */
+} sim_run_opts;
+
+/* Run sc. Returns the exit status of `dmsim run`: 0 when every expectation
+ * held and no unexpected rule was broken, 1 otherwise, 2 when the scenario
+ * cannot run (unknown built-in driver, unloadable shared object: the
+ * message names file, line and column). */
+int sim_run(const sim_scenario *sc, const sim_run_opts *opts);
+
+#endif /* SIM_RUN_H */

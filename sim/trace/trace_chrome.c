@@ -1,0 +1,410 @@
+/*
+ * sim/trace/trace_chrome.c - the chrome trace format: Chrome trace JSON that
+ * ui.perfetto.dev and chrome://tracing open.
+ *
+ * The file is one JSON document, {"traceEvents":[...],"displayTimeUnit":"ns"},
+ * one event per line. ts is simulated time in microseconds, printed from the
+ * integer nanoseconds as "%llu.%03llu" (exact, no floating point).
+ *  - One pid per machine (machine index + 1), named by a process_name event.
+ *  - One tid per driver (driver-table index + 1, so in order of first
+ *    appearance), named by a thread_name event from its install record,
+ *    e.g. ".Null (-49)"; the records that name no driver go to a track
+ *    called "Device Manager".
+ *  - One async slice (ph b/e, cat "io") per request, from its call (or its
+ *    dispatch, for commands with no call such as initialize) to its
+ *    complete, or to its reject or done when no complete came first. The
+ *    slice is named "read pb3" ("initialize #2" without a PB) and its id is
+ *    "0x" + the hex of a per-slice serial, unique for the whole trace, so a
+ *    reused PB starts a fresh slice. Open slices are keyed by pb number, or
+ *    by command ID for PB-less commands. A request waiting on dCtlQHdr has
+ *    a nested slice "queued" (same id) from its enqueue to its dispatch.
+ *  - Instants (ph i, s t) for KillIO calls, completion routines, installs
+ *    and removals, warnings, and violations (named with the rule id, cat
+ *    "violation").
+ *  - One counter per driver (ph C, named with its label) with the series
+ *    queued (dCtlQHdr depth), inflight (dispatched, not completed) and
+ *    drvrActive, written at install and then whenever one of them changes.
+ * A request still open at close is left open: the viewer shows that it
+ * never finished, which is the truth.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "devmgr/err.h"
+#include "trace/trace_impl.h"
+
+typedef struct chrome_slice {
+  uint64_t serial;  /* the "0x..." id */
+  uint64_t pb;      /* pb number, 0 for none */
+  uint64_t key;     /* key in chrome_state.open */
+  uint32_t tid;
+  int      pid;
+  uint8_t  code;    /* command code, for the name */
+  uint8_t  waiting; /* the nested "queued" slice is open */
+  uint64_t id;      /* IOCommandID once dispatched */
+  uint32_t next_free;
+} chrome_slice;
+
+/* What a driver's counter showed last, so unchanged values are not repeated. */
+typedef struct chrome_ctr {
+  uint32_t queued, inflight;
+  uint8_t  active, valid;
+} chrome_ctr;
+
+typedef struct chrome_state {
+  int           first;  /* no event written yet: no comma before the next */
+  uint64_t      serial; /* slices opened so far */
+  sim_map open;   /* pb number or id key -> slice index + 1 */
+  sim_map named;  /* processes and threads already named */
+  chrome_slice *slices;
+  uint32_t      nslices, capslices;
+  uint32_t      free_head; /* index + 1 of a free slice, 0 for none */
+  chrome_ctr   *ctr;       /* by driver index */
+  uint32_t      capctr;
+} chrome_state;
+
+static int chrome_init(sim_trace *t)
+{
+  chrome_state *s = sim_trace__alloc(t, sizeof *s);
+  if (!s)
+    return -1;
+  s->first = 1;
+  t->fmt_state = s;
+  return 0;
+}
+
+/* --- event writing --------------------------------------------------------- */
+
+static void sep(sim_trace *t)
+{
+  chrome_state *s = t->fmt_state;
+  sim_trace__puts(t, s->first ? "\n" : ",\n");
+  s->first = 0;
+}
+
+static void put_ts(sim_trace *t, uint64_t ns)
+{
+  sim_trace__printf(t, "\"ts\":%llu.%03llu", (unsigned long long)(ns / 1000u),
+                    (unsigned long long)(ns % 1000u));
+}
+
+/* {"name":NAME,"cat":CAT,"ph":PH,["id":"0x..",]"pid":P,"tid":T,"ts":TS
+ * (the caller adds optional fields and the closing brace). */
+static void head(sim_trace *t, const char *name, const char *cat, const char *ph, uint64_t serial,
+                 int pid, uint32_t tid, uint64_t ns)
+{
+  sep(t);
+  sim_trace__puts(t, "{\"name\":");
+  sim_trace__json_str(t, name);
+  sim_trace__printf(t, ",\"cat\":\"%s\",\"ph\":\"%s\",", cat, ph);
+  if (serial)
+    sim_trace__printf(t, "\"id\":\"0x%llx\",", (unsigned long long)serial);
+  if (ph[0] == 'i')
+    sim_trace__puts(t, "\"s\":\"t\",");
+  sim_trace__printf(t, "\"pid\":%d,\"tid\":%lu,", pid, (unsigned long)tid);
+  put_ts(t, ns);
+}
+
+static int pid_of(const sim_trace_drv *d)
+{
+  return d->machine + 1;
+}
+
+static uint32_t tid_of(const sim_trace_drv *d)
+{
+  return d->index + 1;
+}
+
+static void meta(sim_trace *t, const char *what, int pid, uint32_t tid, int has_tid,
+                 const char *name)
+{
+  sep(t);
+  sim_trace__printf(t, "{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%d,", what, pid);
+  if (has_tid)
+    sim_trace__printf(t, "\"tid\":%lu,", (unsigned long)tid);
+  sim_trace__puts(t, "\"args\":{\"name\":");
+  sim_trace__json_str(t, name);
+  sim_trace__puts(t, "}}");
+}
+
+/* Name the current machine's process and d's track the first time they are
+ * used (or again when an install renames the track). */
+static void name_tracks(sim_trace *t, const sim_trace_drv *d, int force)
+{
+  chrome_state *s = t->fmt_state;
+  uint64_t pkey = (UINT64_C(1) << 62) | (uint64_t)(unsigned)d->machine;
+  if (!sim_map_get(&s->named, pkey, NULL)) {
+    meta(t, "process_name", pid_of(d), 0, 0, t->machine);
+    if (sim_map_put(&s->named, pkey, 1) != 0)
+      t->err = 1;
+  }
+  uint64_t tkey = (uint64_t)d->index + 1;
+  if (force || !sim_map_get(&s->named, tkey, NULL)) {
+    meta(t, "thread_name", pid_of(d), tid_of(d), 1, d->label);
+    sep(t);
+    sim_trace__printf(t,
+                      "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,\"tid\":%lu,"
+                      "\"args\":{\"sort_index\":%lu}}",
+                      pid_of(d), (unsigned long)tid_of(d), (unsigned long)tid_of(d));
+    if (sim_map_put(&s->named, tkey, 1) != 0)
+      t->err = 1;
+  }
+}
+
+/* Write d's counter if it differs from what the trace showed last. */
+static void counter(sim_trace *t, const sim_trace_drv *d, uint64_t ns)
+{
+  chrome_state *s = t->fmt_state;
+  if (d->index >= s->capctr) {
+    uint32_t ncap = s->capctr ? s->capctr : 16;
+    while (ncap <= d->index)
+      ncap *= 2;
+    chrome_ctr *nc = realloc(s->ctr, ncap * sizeof *nc);
+    if (!nc) {
+      t->err = 1;
+      return;
+    }
+    memset(nc + s->capctr, 0, (ncap - s->capctr) * sizeof *nc);
+    s->ctr = nc;
+    s->capctr = ncap;
+  }
+  chrome_ctr now = {d->queued, d->inflight, (d->flags & SIM_DCTL_DRVR_ACTIVE) ? 1 : 0, 1};
+  chrome_ctr *last = &s->ctr[d->index];
+  if (last->valid && last->queued == now.queued && last->inflight == now.inflight &&
+      last->active == now.active)
+    return;
+  *last = now;
+  head(t, d->label, "queue", "C", 0, pid_of(d), tid_of(d), ns);
+  sim_trace__printf(t, ",\"args\":{\"queued\":%lu,\"inflight\":%lu,\"drvrActive\":%d}}",
+                    (unsigned long)now.queued, (unsigned long)now.inflight, now.active);
+}
+
+/* ,"args":{"result":-27,"err":"abortErr"}} (err only when the code has a name) */
+static void result_args(sim_trace *t, int result)
+{
+  sim_trace__printf(t, ",\"args\":{\"result\":%d", result);
+  const char *name = dm_err_name(result);
+  if (name) {
+    sim_trace__puts(t, ",\"err\":");
+    sim_trace__json_str(t, name);
+  }
+  sim_trace__puts(t, "}}");
+}
+
+/* --- slices ---------------------------------------------------------------- */
+
+static void slice_name(const chrome_slice *sl, char *buf, size_t n)
+{
+  if (sl->pb) {
+    snprintf(buf, n, "%s pb%llu", dm_code_name(sl->code), (unsigned long long)sl->pb);
+  } else {
+    char id[32];
+    sim_trace__fmt_id(sl->id, id, sizeof id);
+    snprintf(buf, n, "%s %s", dm_code_name(sl->code), id);
+  }
+}
+
+static chrome_slice *slice_find(sim_trace *t, uint64_t key)
+{
+  chrome_state *s = t->fmt_state;
+  uint64_t v;
+  return sim_map_get(&s->open, key, &v) ? &s->slices[v - 1] : NULL;
+}
+
+static chrome_slice *slice_open(sim_trace *t, uint64_t key, const sim_trace_ev *e)
+{
+  chrome_state *s = t->fmt_state;
+  uint32_t i;
+  if (s->free_head) {
+    i = s->free_head - 1;
+    s->free_head = s->slices[i].next_free;
+  } else {
+    if (s->nslices == s->capslices) {
+      uint32_t ncap = s->capslices ? s->capslices * 2 : 64;
+      chrome_slice *ns = realloc(s->slices, ncap * sizeof *ns);
+      if (!ns) {
+        t->err = 1;
+        return NULL;
+      }
+      s->slices = ns;
+      s->capslices = ncap;
+    }
+    i = s->nslices++;
+  }
+  if (sim_map_put(&s->open, key, (uint64_t)i + 1) != 0) {
+    s->slices[i].next_free = s->free_head;
+    s->free_head = i + 1;
+    t->err = 1;
+    return NULL;
+  }
+  chrome_slice *sl = &s->slices[i];
+  *sl = (chrome_slice){++s->serial, e->pb, key, tid_of(e->drv), pid_of(e->drv), e->rec->code,
+                       0, e->rec->id, 0};
+  char name[64];
+  slice_name(sl, name, sizeof name);
+  head(t, name, "io", "b", sl->serial, sl->pid, sl->tid, e->rec->t);
+  return sl;
+}
+
+static void unwait(sim_trace *t, chrome_slice *sl, uint64_t ns)
+{
+  if (sl->waiting) {
+    head(t, "queued", "io", "e", sl->serial, sl->pid, sl->tid, ns);
+    sim_trace__puts(t, "}");
+    sl->waiting = 0;
+  }
+}
+
+/* Write the e half of sl (the caller writes args and the closing brace)
+ * and free it. */
+static void slice_close(sim_trace *t, chrome_slice *sl, uint64_t ns)
+{
+  chrome_state *s = t->fmt_state;
+  char name[64];
+  unwait(t, sl, ns);
+  slice_name(sl, name, sizeof name);
+  head(t, name, "io", "e", sl->serial, sl->pid, sl->tid, ns);
+  sim_map_del(&s->open, sl->key, NULL);
+  uint32_t i = (uint32_t)(sl - s->slices);
+  sl->next_free = s->free_head;
+  s->free_head = i + 1;
+}
+
+/* --- records --------------------------------------------------------------- */
+
+static void chrome_begin(sim_trace *t)
+{
+  sim_trace__puts(t, "{\"traceEvents\":[");
+}
+
+static void instant(sim_trace *t, const sim_trace_ev *e, const char *cat, const char *fmt_name)
+{
+  char name[96];
+  snprintf(name, sizeof name, "%s pb%llu", fmt_name, (unsigned long long)e->pb);
+  head(t, e->pb ? name : fmt_name, cat, "i", 0, pid_of(e->drv), tid_of(e->drv), e->rec->t);
+}
+
+static void chrome_record(sim_trace *t, const sim_trace_ev *e)
+{
+  const dm_trace_rec *r = e->rec;
+  uint64_t key = e->pb ? e->pb : (r->id ? sim_trace__id_key(t->machine_index, r->id) : 0);
+  chrome_slice *sl = key ? slice_find(t, key) : NULL;
+  name_tracks(t, e->drv, r->ev == DM_EV_INSTALL);
+  switch (r->ev) {
+  case DM_EV_INSTALL:
+    instant(t, e, "lifecycle", "install");
+    sim_trace__printf(t, ",\"args\":{\"runtime\":%lu}}", (unsigned long)r->runtime);
+    counter(t, e->drv, r->t);
+    break;
+  case DM_EV_REMOVE:
+    instant(t, e, "lifecycle", "remove");
+    sim_trace__puts(t, "}");
+    break;
+  case DM_EV_CALL:
+    if (!e->pb)
+      break;
+    if (sl) { /* the PB was sent again before its request ended */
+      slice_close(t, sl, r->t);
+      sim_trace__puts(t, ",\"args\":{\"unfinished\":true}}");
+    }
+    sl = slice_open(t, key, e);
+    if (sl) {
+      sim_trace__printf(t, ",\"args\":{\"ref\":%d,\"pb\":%llu,\"mode\":\"%s\",\"client\":", r->ref,
+                        (unsigned long long)e->pb, dm_mode_name(r->mode));
+      sim_trace__json_str(t, r->name);
+      sim_trace__puts(t, "}}");
+    }
+    if (r->code == SIM_CODE_KILLIO) {
+      instant(t, e, "killio", "KillIO");
+      sim_trace__puts(t, "}");
+    }
+    break;
+  case DM_EV_REJECT:
+    if (sl)
+      slice_close(t, sl, r->t);
+    else
+      instant(t, e, "io", "reject");
+    result_args(t, r->result);
+    break;
+  case DM_EV_ENQUEUE:
+    if (sl && !sl->waiting) {
+      head(t, "queued", "io", "b", sl->serial, sl->pid, sl->tid, r->t);
+      sim_trace__puts(t, "}");
+      sl->waiting = 1;
+    }
+    break;
+  case DM_EV_DISPATCH:
+    if (sl) {
+      unwait(t, sl, r->t);
+      sl->id = r->id;
+    } else if (key && (sl = slice_open(t, key, e)) != NULL) {
+      sim_trace__printf(t, ",\"args\":{\"ref\":%d,\"id\":%llu,\"kind\":\"%s\"}}", r->ref,
+                        (unsigned long long)r->id, dm_mode_name(r->mode));
+    }
+    break;
+  case DM_EV_COMPLETE:
+    if (sl) {
+      slice_close(t, sl, r->t);
+      result_args(t, r->result);
+    }
+    break;
+  case DM_EV_CALLBACK:
+    instant(t, e, "callback", "callback");
+    result_args(t, r->result);
+    break;
+  case DM_EV_DONE:
+    if (sl) {
+      slice_close(t, sl, r->t);
+      result_args(t, r->result);
+    }
+    break;
+  case DM_EV_VIOLATION:
+    head(t, r->rule ? r->rule : "violation", "violation", "i", 0, pid_of(e->drv), tid_of(e->drv),
+         r->t);
+    sim_trace__puts(t, ",\"args\":{\"msg\":");
+    sim_trace__json_str(t, r->msg);
+    sim_trace__printf(t, ",\"ref\":%d,\"pb\":", r->ref);
+    sim_trace__json_num_or_null(t, e->pb);
+    sim_trace__puts(t, ",\"id\":");
+    sim_trace__json_num_or_null(t, r->id);
+    sim_trace__puts(t, "}}");
+    break;
+  case DM_EV_WARNING:
+    head(t, "warning", "warning", "i", 0, pid_of(e->drv), tid_of(e->drv), r->t);
+    sim_trace__puts(t, ",\"args\":{\"msg\":");
+    sim_trace__json_str(t, r->msg);
+    sim_trace__puts(t, "}}");
+    break;
+  case DM_EV_RETURN:
+  case DM_EV_FLAGS:
+    break;
+  default:
+    instant(t, e, "other", dm_ev_name(r->ev));
+    sim_trace__puts(t, "}");
+    break;
+  }
+  for (int i = 0; i < 2; i++)
+    if (e->changed[i])
+      counter(t, e->changed[i], r->t);
+}
+
+static void chrome_end(sim_trace *t)
+{
+  sim_trace__puts(t, "\n],\"displayTimeUnit\":\"ns\"}\n");
+}
+
+static void chrome_destroy(sim_trace *t)
+{
+  chrome_state *s = t->fmt_state;
+  if (!s)
+    return;
+  sim_map_free(&s->open);
+  sim_map_free(&s->named);
+  free(s->slices);
+  free(s->ctr);
+  free(s);
+  t->fmt_state = NULL;
+}
+
+const sim_trace_ops sim_trace__chrome_ops = {chrome_init, chrome_begin, chrome_record, chrome_end,
+                                             chrome_destroy};

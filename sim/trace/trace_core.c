@@ -1,0 +1,433 @@
+/*
+ * sim/trace/trace_core.c - the format-independent half of the trace writer.
+ *
+ * Implements sim/trace/trace.h: opening and closing a writer, the dm_trace_fn hook,
+ * and what every format relies on (the hash map is in map.c):
+ *  - pb numbering: each distinct pb pointer gets 1, 2, 3... in order of first
+ *    appearance. The hash of the pointer only decides where the map stores
+ *    it, never the number, so numbering depends on the record order alone.
+ *  - the driver table: one entry per installed driver (named by its install
+ *    record), per refNum nobody installed, and per machine for records that
+ *    name no driver; entries are numbered in order of first appearance.
+ *  - per-driver counters: queue depth (enqueue +1, complete of a PB that was
+ *    enqueued -1) and in-flight count (dispatch +1, complete of a dispatched
+ *    ID -1). Both are kept by membership in a map, so a complete that
+ *    matches nothing (a broken driver completing twice) never drives a
+ *    counter below zero.
+ *  - checked writes and JSON string escaping.
+ * The writer only reads records; nothing here touches the simulation.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/trace_impl.h"
+
+/* --- output helpers -------------------------------------------------------- */
+
+void sim_trace__printf(sim_trace *t, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  if (vfprintf(t->f, fmt, ap) < 0)
+    t->err = 1;
+  va_end(ap);
+}
+
+void sim_trace__fmt_id(uint64_t id, char *buf, size_t len)
+{
+  unsigned long slot = (unsigned long)(id & 0xFFFFFFFFu);
+  unsigned long gen = (unsigned long)(id >> 32);
+  if (gen != 0)
+    snprintf(buf, len, "#%lu/%lu", slot, gen);
+  else
+    snprintf(buf, len, "#%lu", slot);
+}
+
+void sim_trace__puts(sim_trace *t, const char *s)
+{
+  if (fputs(s, t->f) == EOF)
+    t->err = 1;
+}
+
+/* Length of the well-formed UTF-8 sequence at s, or 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+  unsigned char b = s[0];
+  int n;
+  unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+  if (b >= 0xC2 && b <= 0xDF)
+    n = 2;
+  else if (b >= 0xE0 && b <= 0xEF) {
+    n = 3;
+    if (b == 0xE0)
+      lo = 0xA0; /* overlong */
+    if (b == 0xED)
+      hi = 0x9F; /* surrogates */
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    n = 4;
+    if (b == 0xF0)
+      lo = 0x90;
+    if (b == 0xF4)
+      hi = 0x8F;
+  } else
+    return 0;
+  if (s[1] < lo || s[1] > hi)
+    return 0;
+  for (int k = 2; k < n; k++)
+    if (s[k] < 0x80 || s[k] > 0xBF)
+      return 0;
+  return n;
+}
+
+void sim_trace__json_str(sim_trace *t, const char *s)
+{
+  if (!s) {
+    sim_trace__puts(t, "null");
+    return;
+  }
+  /* Build the literal in a local buffer and write it in chunks: one stdio
+   * call per chunk instead of one per character. */
+  char buf[256];
+  size_t n = 0;
+  const unsigned char *p = (const unsigned char *)s;
+  buf[n++] = '"';
+  while (*p) {
+    if (n > sizeof buf - 8) {
+      if (fwrite(buf, 1, n, t->f) != n)
+        t->err = 1;
+      n = 0;
+    }
+    unsigned char c = *p;
+    if (c == '"' || c == '\\') {
+      buf[n++] = '\\';
+      buf[n++] = (char)c;
+      p++;
+    } else if (c < 0x20 || c == 0x7F) {
+      n += (size_t)snprintf(buf + n, 7, "\\u%04x", c);
+      p++;
+    } else if (c < 0x80) {
+      buf[n++] = (char)c;
+      p++;
+    } else {
+      int len = utf8_len(p);
+      if (len == 0) {
+        n += (size_t)snprintf(buf + n, 7, "\\u%04x", c);
+        p++;
+      } else {
+        memcpy(buf + n, p, (size_t)len);
+        n += (size_t)len;
+        p += len;
+      }
+    }
+  }
+  buf[n++] = '"';
+  if (fwrite(buf, 1, n, t->f) != n)
+    t->err = 1;
+}
+
+void sim_trace__json_num_or_null(sim_trace *t, uint64_t v)
+{
+  if (v == 0)
+    sim_trace__puts(t, "null");
+  else
+    sim_trace__printf(t, "%llu", (unsigned long long)v);
+}
+
+uint64_t sim_trace__id_key(int machine, uint64_t id)
+{
+  /* Bit 63 keeps id keys apart from pb numbers in maps that hold both;
+   * devmgr numbers its commands from 1, far below 2^48. */
+  return (UINT64_C(1) << 63) | ((uint64_t)((unsigned)machine & 0x7FFF) << 48) |
+         (id & UINT64_C(0xFFFFFFFFFFFF));
+}
+
+void *sim_trace__alloc(sim_trace *t, size_t n)
+{
+  void *p = calloc(1, n ? n : 1);
+  if (!p)
+    t->err = 1;
+  return p;
+}
+
+char *sim_trace__strdup(sim_trace *t, const char *s)
+{
+  size_t n = strlen(s) + 1;
+  char *p = sim_trace__alloc(t, n);
+  if (p)
+    memcpy(p, s, n);
+  return p;
+}
+
+/* --- formats --------------------------------------------------------------- */
+
+static const char *const format_names[] = {"text", "jsonl", "chrome", "vcd"};
+
+int sim_trace_format_parse(const char *s, sim_trace_format *out)
+{
+  for (int i = 0; s && i < 4; i++) {
+    if (strcmp(s, format_names[i]) == 0) {
+      *out = (sim_trace_format)i;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+const char *sim_trace_format_name(sim_trace_format fmt)
+{
+  return (unsigned)fmt < 4 ? format_names[fmt] : "?";
+}
+
+/* --- drivers --------------------------------------------------------------- */
+
+static uint64_t ref_key(int machine, int16_t ref)
+{
+  return ((uint64_t)(unsigned)machine << 17) | ((uint64_t)(uint16_t)ref << 1) | 1u;
+}
+
+/* A new driver entry for (current machine, ref) named name, made current for
+ * that refNum. Returns NULL when out of memory. */
+static sim_trace_drv *drv_new(sim_trace *t, int16_t ref, const char *name)
+{
+  if (t->ndrvs == t->capdrvs) {
+    uint32_t ncap = t->capdrvs ? t->capdrvs * 2 : 16;
+    sim_trace_drv **nd = realloc(t->drvs, ncap * sizeof *nd);
+    if (!nd) {
+      t->err = 1;
+      return NULL;
+    }
+    t->drvs = nd;
+    t->capdrvs = ncap;
+  }
+  sim_trace_drv *d = sim_trace__alloc(t, sizeof *d);
+  if (!d)
+    return NULL;
+  char made[32];
+  if (!name) {
+    if (ref == 0)
+      name = "Device Manager";
+    else {
+      snprintf(made, sizeof made, "ref%d", ref); /* "ref-5" */
+      name = made;
+    }
+  }
+  d->name = sim_trace__strdup(t, name);
+  d->label = sim_trace__alloc(t, strlen(name) + 16);
+  if (!d->name || !d->label ||
+      sim_map_put(&t->drv_by_ref, ref_key(t->machine_index, ref), t->ndrvs) != 0) {
+    free(d->name);
+    free(d->label);
+    free(d);
+    t->err = 1;
+    return NULL;
+  }
+  if (name != made && ref != 0) /* a made-up name already says the refNum */
+    snprintf(d->label, strlen(name) + 16, "%s (%d)", name, ref);
+  else
+    snprintf(d->label, strlen(name) + 16, "%s", name);
+  d->index = t->ndrvs;
+  d->machine = t->machine_index;
+  d->ref = ref;
+  t->drvs[t->ndrvs++] = d;
+  return d;
+}
+
+/* The current entry for ref in the current machine, made up if needed. */
+static sim_trace_drv *drv_for_ref(sim_trace *t, int16_t ref)
+{
+  uint64_t idx;
+  if (sim_map_get(&t->drv_by_ref, ref_key(t->machine_index, ref), &idx))
+    return t->drvs[idx];
+  return drv_new(t, ref, NULL);
+}
+
+/* An install record names a new driver for its refNum; a placeholder made
+ * up for earlier records on that refNum is adopted instead of duplicated. */
+static sim_trace_drv *drv_install(sim_trace *t, const dm_trace_rec *rec)
+{
+  uint64_t idx;
+  sim_trace_drv *d = NULL;
+  const char *name = rec->name ? rec->name : "?";
+  if (sim_map_get(&t->drv_by_ref, ref_key(t->machine_index, rec->ref), &idx) &&
+      !t->drvs[idx]->installed && rec->ref != 0) {
+    d = t->drvs[idx];
+    char *nn = sim_trace__strdup(t, name);
+    char *nl = sim_trace__alloc(t, strlen(name) + 16);
+    if (!nn || !nl) {
+      free(nn);
+      free(nl);
+      return d;
+    }
+    free(d->name);
+    free(d->label);
+    d->name = nn;
+    d->label = nl;
+    snprintf(d->label, strlen(name) + 16, "%s (%d)", name, rec->ref);
+  } else {
+    d = drv_new(t, rec->ref, name);
+    if (!d)
+      return NULL;
+  }
+  d->installed = 1;
+  d->runtime = rec->runtime;
+  return d;
+}
+
+/* --- the writer ------------------------------------------------------------ */
+
+sim_trace *sim_trace_open(FILE *f, sim_trace_format fmt)
+{
+  static const sim_trace_ops *const ops[] = {&sim_trace__text_ops, &sim_trace__jsonl_ops,
+                                             &sim_trace__chrome_ops, &sim_trace__vcd_ops};
+  if (!f || (unsigned)fmt >= 4)
+    return NULL;
+  sim_trace *t = calloc(1, sizeof *t);
+  if (!t)
+    return NULL;
+  t->f = f;
+  t->fmt = fmt;
+  t->ops = ops[fmt];
+  t->machine = sim_trace__strdup(t, "main");
+  if (!t->machine || t->ops->init(t) != 0) {
+    free(t->machine);
+    free(t);
+    return NULL;
+  }
+  return t;
+}
+
+void sim_trace_set_machine(sim_trace *t, const char *machine_name, int machine_index)
+{
+  char *n = sim_trace__strdup(t, machine_name ? machine_name : "main");
+  if (!n)
+    return;
+  free(t->machine);
+  t->machine = n;
+  t->machine_index = machine_index < 0 ? 0 : machine_index;
+}
+
+/* The pb number of p (0 for NULL), handing out the next one on first sight. */
+static uint64_t pb_number(sim_trace *t, const void *p, uint64_t *drv_plus1)
+{
+  uint64_t v;
+  *drv_plus1 = 0;
+  if (!p)
+    return 0;
+  if (sim_map_get(&t->pbs, (uint64_t)(uintptr_t)p, &v)) {
+    *drv_plus1 = v >> 32;
+    return v & 0xFFFFFFFFu;
+  }
+  uint64_t n = ++t->npb;
+  if (sim_map_put(&t->pbs, (uint64_t)(uintptr_t)p, n) != 0)
+    t->err = 1;
+  return n;
+}
+
+/* Update the queue and in-flight counters for rec; note changed drivers. */
+static void count(sim_trace *t, sim_trace_ev *e)
+{
+  const dm_trace_rec *rec = e->rec;
+  uint64_t di;
+  switch (rec->ev) {
+  case DM_EV_ENQUEUE:
+    if (e->pb && !sim_map_get(&t->queued, e->pb, NULL)) {
+      if (sim_map_put(&t->queued, e->pb, e->drv->index) == 0) {
+        e->drv->queued++;
+        e->changed[0] = e->drv;
+      } else
+        t->err = 1;
+    }
+    break;
+  case DM_EV_DISPATCH:
+    if (rec->id) {
+      uint64_t key = sim_trace__id_key(t->machine_index, rec->id);
+      if (!sim_map_get(&t->running, key, NULL)) {
+        if (sim_map_put(&t->running, key, e->drv->index) == 0) {
+          e->drv->inflight++;
+          e->changed[0] = e->drv;
+        } else
+          t->err = 1;
+      }
+    }
+    break;
+  case DM_EV_COMPLETE:
+    if (e->pb && sim_map_del(&t->queued, e->pb, &di)) {
+      t->drvs[di]->queued--;
+      e->changed[0] = t->drvs[di];
+    }
+    if (rec->id &&
+        sim_map_del(&t->running, sim_trace__id_key(t->machine_index, rec->id), &di)) {
+      t->drvs[di]->inflight--;
+      if (e->changed[0] != t->drvs[di])
+        e->changed[e->changed[0] ? 1 : 0] = t->drvs[di];
+    }
+    break;
+  case DM_EV_FLAGS:
+    e->prev_flags = e->drv->flags;
+    e->drv->flags = rec->flags;
+    e->changed[0] = e->drv;
+    break;
+  case DM_EV_VIOLATION:
+    e->drv->nviol++;
+    break;
+  default:
+    break;
+  }
+}
+
+void sim_trace_record(void *ctx, const dm_trace_rec *rec)
+{
+  sim_trace *t = ctx;
+  sim_trace_ev e = {rec, 0, NULL, {NULL, NULL}, 0};
+  uint64_t drv_plus1;
+  if (!t->begun) {
+    t->begun = 1;
+    t->ops->begin(t);
+  }
+  e.pb = pb_number(t, rec->pb, &drv_plus1);
+  if (rec->ev == DM_EV_INSTALL)
+    e.drv = drv_install(t, rec);
+  else if (rec->ref != 0 || !drv_plus1 || t->drvs[drv_plus1 - 1]->machine != t->machine_index)
+    e.drv = drv_for_ref(t, rec->ref);
+  else
+    e.drv = t->drvs[drv_plus1 - 1]; /* a callback or done names its PB, not its driver */
+  if (!e.drv)
+    return; /* out of memory: t->err is set and close reports it */
+  /* Remember which driver a PB last went to, for records that carry only
+   * the PB. The number stays in the low 32 bits. */
+  if (e.pb && rec->ref != 0 && drv_plus1 != (uint64_t)e.drv->index + 1 &&
+      sim_map_put(&t->pbs, (uint64_t)(uintptr_t)rec->pb,
+                         e.pb | ((uint64_t)e.drv->index + 1) << 32) != 0)
+    t->err = 1;
+  count(t, &e);
+  t->ops->record(t, &e);
+}
+
+int sim_trace_close(sim_trace *t)
+{
+  if (!t)
+    return 0;
+  if (!t->begun) {
+    t->begun = 1;
+    t->ops->begin(t);
+  }
+  t->ops->end(t);
+  if (fflush(t->f) != 0 || ferror(t->f))
+    t->err = 1;
+  int rc = t->err ? -1 : 0;
+  t->ops->destroy(t);
+  for (uint32_t i = 0; i < t->ndrvs; i++) {
+    free(t->drvs[i]->name);
+    free(t->drvs[i]->label);
+    free(t->drvs[i]);
+  }
+  free(t->drvs);
+  sim_map_free(&t->pbs);
+  sim_map_free(&t->drv_by_ref);
+  sim_map_free(&t->queued);
+  sim_map_free(&t->running);
+  free(t->machine);
+  free(t);
+  return rc;
+}

@@ -1,0 +1,122 @@
+/*
+ * sim/trace/trace_impl.h - what the trace writer's files share (private to
+ * sim/trace_*.c; users include sim/trace/trace.h).
+ *
+ * trace_core.c owns everything every format needs: pb numbering, the driver
+ * table (names from install records, queue depth, in-flight count,
+ * dCtlFlags), JSON string escaping and checked writes; map.c is the
+ * small u64 -> u64 hash map they use. Each format (trace_text.c, trace_jsonl.c, trace_chrome.c,
+ * trace_vcd.c) is a table of four functions that the core calls.
+ */
+#ifndef SIM_TRACE_IMPL_H
+#define SIM_TRACE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace/trace.h"
+
+#if defined(__GNUC__)
+#define SIM_TRACE_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SIM_TRACE_PRINTF(a, b)
+#endif
+
+/* dCtlFlags bits the writers decode (shared/reference/device-manager.md 1.4). */
+#define SIM_DCTL_DRVR_ACTIVE 0x0080u
+
+/* IOCommandCode values by name, from devmgr's table (SIM_CODE_KILLIO...). */
+enum {
+#define XX(id, value, name) SIM_CODE_##id = value,
+  DM_CODE_MAP(XX)
+#undef XX
+  SIM_CODE_END_
+};
+
+#include "base/map.h"
+
+/*
+ * One driver as the trace sees it: the unit a refNum named between an
+ * install and the next install on that refNum, in one machine. Records that
+ * name a refNum nobody installed get an entry too (named "ref-N"), and each
+ * machine has a ref-0 entry for records that name no driver.
+ */
+typedef struct sim_trace_drv {
+  uint32_t index;     /* position in sim_trace.drvs: order of first appearance */
+  int      machine;   /* machine index */
+  int16_t  ref;       /* refNum, 0 for the machine's "Device Manager" entry */
+  int      installed; /* an install record named it */
+  char    *name;      /* driver name (install), or a made-up one; owned */
+  char    *label;     /* "name (ref)" for display; owned */
+  uint32_t runtime;   /* driverRuntime from the install record */
+  uint16_t flags;     /* last dCtlFlags */
+  uint32_t queued;    /* PBs on dCtlQHdr: enqueue +1, complete of a queued PB -1 */
+  uint32_t inflight;  /* commands dispatched and not yet completed */
+  uint32_t nviol;     /* violations reported against it */
+} sim_trace_drv;
+
+/* What the core hands a format for one record. */
+typedef struct sim_trace_ev {
+  const dm_trace_rec *rec;
+  uint64_t            pb;         /* pb number, 0 when rec->pb is NULL */
+  sim_trace_drv      *drv;        /* driver of the record (by ref, else by pb); never NULL */
+  sim_trace_drv      *changed[2]; /* drivers whose queued/inflight/flags changed, or NULL */
+  uint16_t            prev_flags; /* drv->flags before a flags record */
+} sim_trace_ev;
+
+typedef struct sim_trace_ops {
+  int (*init)(sim_trace *t);                         /* 0, or -1 out of memory */
+  void (*begin)(sim_trace *t);                       /* before the first record */
+  void (*record)(sim_trace *t, const sim_trace_ev *e);
+  void (*end)(sim_trace *t);                         /* at close */
+  void (*destroy)(sim_trace *t);                     /* free t->fmt_state */
+} sim_trace_ops;
+
+struct sim_trace {
+  FILE                *f;
+  sim_trace_format     fmt;
+  const sim_trace_ops *ops;
+  void                *fmt_state; /* the format's own data */
+  int                  err;       /* a write or allocation failed */
+  int                  begun;     /* ops->begin has run */
+  char                *machine;   /* current machine name; owned */
+  int                  machine_index;
+  uint64_t             npb;       /* pb numbers handed out */
+  sim_map        pbs;       /* pb pointer -> pb number | (driver index + 1) << 32 */
+  sim_map        drv_by_ref;/* (machine, ref) key -> current driver index */
+  sim_map        queued;    /* pb number -> driver index of the queue it is on */
+  sim_map        running;   /* (machine, id) key -> driver index it was dispatched to */
+  sim_trace_drv      **drvs;
+  uint32_t             ndrvs, capdrvs;
+};
+
+extern const sim_trace_ops sim_trace__text_ops;
+extern const sim_trace_ops sim_trace__jsonl_ops;
+extern const sim_trace_ops sim_trace__chrome_ops;
+extern const sim_trace_ops sim_trace__vcd_ops;
+
+/* Checked output: a failure sets t->err, which sim_trace_close reports. */
+void sim_trace__printf(sim_trace *t, const char *fmt, ...) SIM_TRACE_PRINTF(2, 3);
+void sim_trace__puts(sim_trace *t, const char *s);
+/* Write s as a JSON string literal, quotes included; NULL writes null.
+ * Escapes ", \ and control characters (\u00XX); bytes that are not part of
+ * well-formed UTF-8 are written as \u00XX (read as Latin-1), so the output
+ * is always valid JSON. */
+void sim_trace__json_str(sim_trace *t, const char *s);
+/* Write a JSON number, or null when n is 0 (pb numbers, ids). */
+void sim_trace__json_num_or_null(sim_trace *t, uint64_t n);
+
+/* An IOCommandID for people: "#6/1" for slot number 6 in its first use
+ * (the ID is generation << 32 | slot number); "#N" when the generation is
+ * 0. Writes at most len bytes, always terminated. */
+void sim_trace__fmt_id(uint64_t id, char *buf, size_t len);
+
+/* A machine-unique key for an IOCommandID (never 0, never a pb number). */
+uint64_t sim_trace__id_key(int machine, uint64_t id);
+
+/* Allocation that records failure in t->err. */
+void *sim_trace__alloc(sim_trace *t, size_t n);
+char *sim_trace__strdup(sim_trace *t, const char *s);
+
+#endif /* SIM_TRACE_IMPL_H */

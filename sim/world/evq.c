@@ -1,0 +1,621 @@
+/*
+ * sim/world/evq.c - the event queue: a 4-ary heap for the near future, time
+ * buckets for the rest.
+ *
+ * Contracts (see evq.h): pop order is exactly (t, seq) ascending; peek is
+ * O(1); push is O(1) for an event beyond the heap's horizon and O(log n)
+ * otherwise; pop and remove are O(log n) plus, amortised, the O(1) cost of
+ * each event's moves between the parts (the pop that starts a new year
+ * sorts the overflow: O(n) once per year). All storage grows by doubling in
+ * push, which is the only place that allocates: pop and remove never do,
+ * and push fails only when the queue is full and cannot double, so a push
+ * that follows a pop or a remove cannot fail.
+ *
+ * Why not just a heap: with a million pending events a heap's arrays no
+ * longer fit in the caches, and every pop walks to a leaf, through several
+ * cache misses in a row (about 220 ns per event on the 2-core reference
+ * machine, against a budget of 150). So only the near future is a heap:
+ *
+ *   heap    every event whose day (t >> shift) is before base + cur;
+ *   bucket  b in [cur, SIM_EVQ_BUCKETS): every event of day base + b, unsorted;
+ *   over    every later event, unsorted.
+ *
+ * Everything in the heap is due before everything in a bucket, and bucket b
+ * before bucket b + 1 before the overflow, so the heap's root is the
+ * earliest event as long as the heap is not empty while the rest is; each
+ * operation restores that by draining the next non-empty bucket into the
+ * heap ("refill"). When the year's buckets are all drained, a new year
+ * starts at the earliest overflow event, with a bucket width chosen so that
+ * the overflow's span covers a quarter of the year, and the overflow is
+ * counting-sorted into the buckets ("rollover"). The heap stays small and
+ * cache-resident; each event is written a constant number of times on its
+ * way to it. (When times are very uneven, say one event an hour away among
+ * thousands a microsecond apart, the buckets come out coarse, most events
+ * land in the heap, and the queue performs as the plain heap would.)
+ *
+ * ev->idx holds a 2-bit tag saying where the event is and a 30-bit position
+ * there, so removal finds it directly (the bucket is recomputed from t).
+ *
+ * Heap details: keys live apart from the events, so choosing the smallest
+ * child never dereferences one; the key comparison and the choice of child
+ * are branch-free (a heap's comparisons are coin tosses to a branch
+ * predictor); a family of four keys fills exactly one cache line (the root
+ * sits three slots into its allocation); pop walks the hole down along the
+ * smallest children while prefetching the grandchildren, then sifts the
+ * last entry up from the leaf it reached.
+ */
+#include "world/evq.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARITY 4u
+#define FIRST_CAPACITY 64u
+#define FIRST_LIST 8u
+#define CACHE_LINE 64u
+/* Slots before the heap's root, so that every family (positions
+ * 4i+1 .. 4i+4) starts a multiple of four slots into its allocation. */
+#define PAD ((size_t)ARITY - 1u)
+#define NBUCKETS SIM_EVQ_BUCKETS
+#define NWORDS (NBUCKETS / 64u)
+/* A new year's bucket width makes the overflow's span fit in this many. */
+#define SPAN_BUCKETS (NBUCKETS / 4u)
+/* How far ahead drain and rollover prefetch the events they will touch. */
+#define AHEAD 8u
+
+/* Where an event is: the top two bits of ev->idx. */
+enum { IN_HEAP = 0, IN_SORTED = 1, IN_MORE = 2, IN_OVER = 3 };
+#define TAG_SHIFT 30
+#define POS_MASK ((UINT32_C(1) << TAG_SHIFT) - 1u)
+/* route() results besides a bucket number. */
+#define TO_HEAP UINT32_MAX
+#define TO_OVER NBUCKETS
+
+/* Only ever used directly in the function that wants the data: GCC deletes
+ * a helper that does nothing but prefetch, as free of side effects. */
+#if defined(__GNUC__)
+#define prefetch(p) __builtin_prefetch((p))
+#else
+#define prefetch(p) ((void)(p))
+#endif
+
+static inline uint32_t tagged(unsigned tag, uint32_t pos)
+{
+  return ((uint32_t)tag << TAG_SHIFT) | pos;
+}
+
+/* --- the heap -------------------------------------------------------------- */
+
+static inline bool key_less(const sim_evq_key *a, const sim_evq_key *b)
+{
+#ifdef __SIZEOF_INT128__
+  /* One 128-bit compare is a cmp/sbb pair, with no branch. */
+  unsigned __int128 ka = ((unsigned __int128)a->t << 64) | a->seq;
+  unsigned __int128 kb = ((unsigned __int128)b->t << 64) | b->seq;
+  return ka < kb;
+#else
+  return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
+#endif
+}
+
+/* a if !take_b, else b; arithmetic so that it does not become a branch. */
+static inline uint32_t pick(uint32_t a, uint32_t b, bool take_b)
+{
+  return a ^ ((a ^ b) & (0u - (uint32_t)take_b));
+}
+
+/* Position of the smallest of the four siblings starting at c. */
+static inline uint32_t min_of_four(const sim_evq_key *k, uint32_t c)
+{
+  uint32_t a = pick(c, c + 1, key_less(&k[c + 1], &k[c]));
+  uint32_t b = pick(c + 2, c + 3, key_less(&k[c + 3], &k[c + 2]));
+  return pick(a, b, key_less(&k[b], &k[a]));
+}
+
+/* Position of the smallest child of i, or n when i is a leaf. */
+static inline uint32_t min_child(const sim_evq_key *k, uint32_t n, uint32_t i)
+{
+  uint64_t c = (uint64_t)i * ARITY + 1;
+  if (c + ARITY <= n)
+    return min_of_four(k, (uint32_t)c);
+  if (c >= n)
+    return n;
+  uint32_t m = (uint32_t)c;
+  for (uint32_t j = m + 1; j < n; j++)
+    m = pick(m, j, key_less(&k[j], &k[m]));
+  return m;
+}
+
+/* Move the heap entry at position from to position to. */
+static inline void move(sim_evq_key *key, dm_event **ev, uint32_t to, uint32_t from)
+{
+  dm_event *e = ev[from];
+  key[to] = key[from];
+  ev[to] = e;
+  e->idx = to;
+}
+
+static inline void put(sim_evq_key *key, dm_event **ev, uint32_t i, sim_evq_key k, dm_event *e)
+{
+  key[i] = k;
+  ev[i] = e;
+  e->idx = i;
+}
+
+/* Fill the hole at i with (k, e), moving parents down while k is smaller.
+ * Inline on purpose: as an out-of-line clone GCC passes k through the stack
+ * in a way that cost the pop path over 100 ns per event. */
+static inline void sift_up(sim_evq *q, uint32_t i, sim_evq_key k, dm_event *e)
+{
+  sim_evq_key *key = q->key;
+  dm_event **ev = q->ev;
+  while (i > 0) {
+    uint32_t p = (i - 1) / ARITY;
+    if (!key_less(&k, &key[p]))
+      break;
+    move(key, ev, i, p);
+    i = p;
+  }
+  put(key, ev, i, k, e);
+}
+
+/* Fill the hole at i with (k, e), moving smaller children up. */
+static inline void sift_down(sim_evq *q, uint32_t i, sim_evq_key k, dm_event *e)
+{
+  sim_evq_key *key = q->key;
+  dm_event **ev = q->ev;
+  uint32_t n = q->n;
+  for (;;) {
+    uint32_t m = min_child(key, n, i);
+    if (m == n || !key_less(&key[m], &k))
+      break;
+    move(key, ev, i, m);
+    i = m;
+  }
+  put(key, ev, i, k, e);
+}
+
+static void heap_push(sim_evq *q, dm_event *e)
+{
+  sim_evq_key k = { e->t, e->seq };
+  sift_up(q, q->n++, k, e);
+}
+
+static dm_event *heap_pop(sim_evq *q)
+{
+  sim_evq_key *key = q->key;
+  dm_event **ev = q->ev;
+  dm_event *top = ev[0];
+  uint32_t n = --q->n;
+  if (n > 0) {
+    /*
+     * The last entry is a leaf and almost always belongs back near the
+     * bottom, so rather than sift it down from the root (comparing it at
+     * every level) walk the hole down along the smallest children to a
+     * leaf, then sift the last entry up from there, which usually stops at
+     * once.
+     */
+    uint32_t i = 0;
+    while ((uint64_t)i * ARITY + ARITY < n) {
+      uint64_t g = (uint64_t)i * (ARITY * ARITY) + ARITY + 1;
+      if (g < n) {
+        /* The 16 grandchildren: four lines of keys, two of pointers. */
+        const char *kp = (const char *)&key[g];
+        for (size_t off = 0; off < ARITY * ARITY * sizeof *key; off += CACHE_LINE)
+          prefetch(kp + off);
+        prefetch(&ev[g]);
+        prefetch(&ev[g + ARITY * ARITY - 1]);
+      }
+      uint32_t m = min_of_four(key, i * ARITY + 1);
+      move(key, ev, i, m);
+      i = m;
+    }
+    uint32_t m = min_child(key, n, i);
+    if (m != n) {
+      move(key, ev, i, m);
+      i = m; /* now a leaf: its children would start past n */
+    }
+    sift_up(q, i, key[n], ev[n]);
+    /* Whoever popped top is about to run it; the next pop will return the
+     * new root, so start bringing it in. */
+    prefetch(ev[0]);
+  }
+  return top;
+}
+
+static void heap_remove(sim_evq *q, uint32_t i)
+{
+  uint32_t n = --q->n;
+  if (i == n)
+    return;
+  sim_evq_key k = q->key[n];
+  dm_event *last = q->ev[n];
+  if (i > 0 && key_less(&k, &q->key[(i - 1) / ARITY]))
+    sift_up(q, i, k, last);
+  else
+    sift_down(q, i, k, last);
+}
+
+/* --- the buckets ----------------------------------------------------------- */
+
+/* Where an event due at t goes: TO_HEAP, a bucket number, or TO_OVER. */
+static inline uint32_t route(const sim_evq *q, uint64_t t)
+{
+  uint64_t day = t >> q->shift;
+  if (day < q->base || day - q->base < q->cur)
+    return TO_HEAP;
+  uint64_t b = day - q->base;
+  return b < NBUCKETS ? (uint32_t)b : TO_OVER;
+}
+
+/* The bucket of an event known to be in one. */
+static inline uint32_t bucket_of(const sim_evq *q, const dm_event *e)
+{
+  return (uint32_t)((e->t >> q->shift) - q->base);
+}
+
+static inline void mark(sim_evq_year *y, uint32_t b)
+{
+  y->nonempty[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
+static inline void unmark_if_empty(sim_evq_year *y, uint32_t b)
+{
+  if (y->len[b] == 0 && y->more[b].n == 0)
+    y->nonempty[b / 64] &= ~(UINT64_C(1) << (b % 64));
+}
+
+static inline unsigned lowest_bit(uint64_t w)
+{
+#if defined(__GNUC__)
+  return (unsigned)__builtin_ctzll(w);
+#else
+  unsigned k = 0;
+  while (!(w & 1u)) {
+    w >>= 1;
+    k++;
+  }
+  return k;
+#endif
+}
+
+/* The first non-empty bucket at or after b, or NBUCKETS. */
+static uint32_t next_bucket(const sim_evq_year *y, uint32_t b)
+{
+  if (b >= NBUCKETS)
+    return NBUCKETS;
+  uint32_t w = b / 64;
+  uint64_t bits = y->nonempty[w] & (~UINT64_C(0) << (b % 64));
+  for (;;) {
+    if (bits)
+      return w * 64 + lowest_bit(bits);
+    if (++w == NWORDS)
+      return NBUCKETS;
+    bits = y->nonempty[w];
+  }
+}
+
+/* Remove entry pos of the array a[0..*n) by moving the last entry into it. */
+static inline void cut(sim_evq_far *a, uint32_t *n, uint32_t pos, unsigned tag, uint32_t base)
+{
+  uint32_t last = --*n;
+  if (pos != last) {
+    a[pos] = a[last];
+    a[pos].ev->idx = tagged(tag, base + pos);
+  }
+}
+
+/*
+ * Start a new year at the earliest overflow event. Called when the heap and
+ * every bucket are empty and the overflow is not. The bucket width is the
+ * smallest power of two that fits the overflow's span in SPAN_BUCKETS, so
+ * the whole overflow lands in buckets and the rest of the year is room for
+ * what gets pushed meanwhile.
+ */
+static void rollover(sim_evq *q)
+{
+  sim_evq_year *y = q->year;
+  uint32_t m = q->over_n;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (uint32_t j = 0; j < m; j++) {
+    uint64_t t = q->over[j].t;
+    lo = t < lo ? t : lo;
+    hi = t > hi ? t : hi;
+  }
+  unsigned s = 0;
+  while (((hi - lo) >> s) >= SPAN_BUCKETS)
+    s++;
+  q->shift = s;
+  q->base = lo >> s;
+  q->cur = 0;
+
+  /* Counting sort into q->sorted. Every len[] is 0 here (all buckets are
+   * drained), and only the buckets used are visited afterwards. */
+  for (uint32_t j = 0; j < m; j++) {
+    uint32_t b = (uint32_t)((q->over[j].t >> s) - q->base);
+    if (y->len[b]++ == 0)
+      mark(y, b);
+  }
+  uint32_t at = 0;
+  for (uint32_t b = next_bucket(y, 0); b < NBUCKETS; b = next_bucket(y, b + 1)) {
+    y->start[b] = at;
+    at += y->len[b];
+    y->len[b] = 0; /* refilled below */
+  }
+  for (uint32_t j = 0; j < m; j++) {
+    if (j + AHEAD < m)
+      prefetch(q->over[j + AHEAD].ev);
+    sim_evq_far f = q->over[j];
+    uint32_t b = (uint32_t)((f.t >> s) - q->base);
+    uint32_t pos = y->start[b] + y->len[b]++;
+    q->sorted[pos] = f;
+    f.ev->idx = tagged(IN_SORTED, pos);
+  }
+  q->over_n = 0;
+}
+
+/* Append the events of a[0..n) to the (unordered) heap array. */
+static void gather(sim_evq *q, const sim_evq_far *a, uint32_t n)
+{
+  uint32_t k = q->n;
+  for (uint32_t j = 0; j < n; j++) {
+    if (j + AHEAD < n)
+      prefetch(a[j + AHEAD].ev);
+    dm_event *e = a[j].ev;
+    q->key[k].t = a[j].t;
+    q->key[k].seq = e->seq;
+    q->ev[k] = e;
+    e->idx = k;
+    k++;
+  }
+  q->n = k;
+}
+
+/*
+ * Restore "the heap is empty only if the queue is": called when the heap
+ * is empty and the queue is not. Moves the next non-empty bucket into the
+ * heap (starting a new year first if none is left). No allocation: the
+ * heap's arrays hold q->cap >= q->size entries.
+ */
+static void refill(sim_evq *q)
+{
+  sim_evq_year *y = q->year;
+  uint32_t b = next_bucket(y, q->cur);
+  if (b == NBUCKETS) {
+    rollover(q);
+    b = next_bucket(y, 0);
+  }
+  gather(q, q->sorted + y->start[b], y->len[b]);
+  gather(q, y->more[b].e, y->more[b].n);
+  y->len[b] = 0;
+  y->more[b].n = 0;
+  unmark_if_empty(y, b);
+  q->cur = b + 1;
+  /* Floyd's heap construction; entries arrive mostly in seq order, which
+   * is already a heap when their times are equal. */
+  for (uint32_t i = q->n / ARITY + 1; i-- > 0;)
+    if (i < q->n)
+      sift_down(q, i, q->key[i], q->ev[i]);
+}
+
+/* Move buckets cur..last into the heap, and make the heap's horizon follow.
+ * Needs no memory: the heap's arrays hold q->cap >= q->size entries. */
+static void absorb(sim_evq *q, uint32_t last)
+{
+  sim_evq_year *y = q->year;
+  for (uint32_t b = next_bucket(y, q->cur); b <= last; b = next_bucket(y, b + 1)) {
+    const sim_evq_far *runs[2] = { q->sorted + y->start[b], y->more[b].e };
+    uint32_t lens[2] = { y->len[b], y->more[b].n };
+    for (int r = 0; r < 2; r++)
+      for (uint32_t j = 0; j < lens[r]; j++)
+        heap_push(q, runs[r][j].ev);
+    y->len[b] = 0;
+    y->more[b].n = 0;
+    unmark_if_empty(y, b);
+  }
+  q->cur = last + 1;
+}
+
+/* --- memory ---------------------------------------------------------------- */
+
+/* A cache-line aligned array of PAD + count elements of `size` bytes;
+ * returns the address of element PAD (position 0), or NULL. */
+static void *alloc_padded(uint32_t count, size_t size)
+{
+  if ((uint64_t)count + PAD > (SIZE_MAX - CACHE_LINE) / size)
+    return NULL;
+  size_t bytes = ((size_t)count + PAD) * size;
+  bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+  char *base = aligned_alloc(CACHE_LINE, bytes);
+  return base ? base + PAD * size : NULL;
+}
+
+static void free_padded(void *p, size_t size)
+{
+  if (p)
+    free((char *)p - PAD * size);
+}
+
+static void *alloc_far(uint64_t count)
+{
+  /* (uint64_t: the test can only fail where size_t has 32 bits) */
+  if (count > SIZE_MAX / sizeof(sim_evq_far))
+    return NULL;
+  return malloc((size_t)count * sizeof(sim_evq_far));
+}
+
+/* Give every per-event array room for cap events, keeping the contents
+ * (positions included, since ev->idx refers to them). Returns 0 or -1. */
+static int resize(sim_evq *q, uint32_t cap)
+{
+  sim_evq_key *key = alloc_padded(cap, sizeof *key);
+  dm_event **ev = alloc_padded(cap, sizeof *ev);
+  sim_evq_far *sorted = alloc_far(cap);
+  sim_evq_far *over = alloc_far(cap);
+  if (!key || !ev || !sorted || !over) {
+    free_padded(key, sizeof *key);
+    free_padded(ev, sizeof *ev);
+    free(sorted);
+    free(over);
+    return -1;
+  }
+  if (q->cap) {
+    memcpy(key, q->key, (size_t)q->n * sizeof *key);
+    memcpy(ev, q->ev, (size_t)q->n * sizeof *ev);
+    /* Runs in sorted[] lie anywhere below the old capacity. */
+    memcpy(sorted, q->sorted, (size_t)q->cap * sizeof *sorted);
+    memcpy(over, q->over, (size_t)q->over_n * sizeof *over);
+  }
+  free_padded(q->key, sizeof *q->key);
+  free_padded(q->ev, sizeof *q->ev);
+  free(q->sorted);
+  free(q->over);
+  q->key = key;
+  q->ev = ev;
+  q->sorted = sorted;
+  q->over = over;
+  q->cap = cap;
+  return 0;
+}
+
+/* Make room for one more event in bucket list l. Returns 0 or -1. */
+static int list_reserve(sim_evq_list *l)
+{
+  if (l->n < l->cap)
+    return 0;
+  uint32_t cap = l->cap ? l->cap * 2 : FIRST_LIST;
+  if (cap > SIM_EVQ_MAX)
+    cap = SIM_EVQ_MAX;
+  if (cap <= l->n)
+    return -1;
+  sim_evq_far *e = realloc(l->e, (size_t)cap * sizeof *e);
+  if (e == NULL)
+    return -1;
+  l->e = e;
+  l->cap = cap;
+  return 0;
+}
+
+int sim_evq_init(sim_evq *q, uint32_t initial_capacity)
+{
+  memset(q, 0, sizeof *q);
+  if (initial_capacity > SIM_EVQ_MAX)
+    return -1;
+  q->year = calloc(1, sizeof *q->year);
+  if (q->year == NULL)
+    return -1;
+  if (initial_capacity && resize(q, initial_capacity) != 0) {
+    free(q->year);
+    q->year = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+void sim_evq_free(sim_evq *q)
+{
+  if (q->year)
+    for (uint32_t b = 0; b < NBUCKETS; b++)
+      free(q->year->more[b].e);
+  free(q->year);
+  free_padded(q->key, sizeof *q->key);
+  free_padded(q->ev, sizeof *q->ev);
+  free(q->sorted);
+  free(q->over);
+  memset(q, 0, sizeof *q);
+}
+
+/* --- operations ------------------------------------------------------------ */
+
+int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
+{
+  if (q->size == q->cap) {
+    if (q->cap >= SIM_EVQ_MAX)
+      return -1;
+    uint32_t cap = q->cap == 0 ? FIRST_CAPACITY
+                 : q->cap >= SIM_EVQ_MAX / 2 ? SIM_EVQ_MAX : q->cap * 2;
+    if (resize(q, cap) != 0)
+      return -1;
+  }
+  uint32_t r = route(q, e->t);
+  if (r < NBUCKETS && list_reserve(&q->year->more[r]) != 0) {
+    /* The heap always has room (cap >= size), so rather than fail, move
+     * buckets cur..r into it; e then belongs in the heap too. */
+    absorb(q, r);
+    r = TO_HEAP;
+  }
+  /* Nothing can fail from here on. */
+  e->seq = seq;
+  if (r == TO_HEAP) {
+    heap_push(q, e);
+  } else if (r == TO_OVER) {
+    q->over[q->over_n] = (sim_evq_far){ e->t, e };
+    e->idx = tagged(IN_OVER, q->over_n++);
+  } else {
+    sim_evq_list *l = &q->year->more[r];
+    l->e[l->n] = (sim_evq_far){ e->t, e };
+    e->idx = tagged(IN_MORE, l->n++);
+    mark(q->year, r);
+  }
+  q->size++;
+  if (q->n == 0)
+    refill(q);
+  return 0;
+}
+
+dm_event *sim_evq_peek(const sim_evq *q)
+{
+  return q->n ? q->ev[0] : NULL;
+}
+
+dm_event *sim_evq_pop(sim_evq *q)
+{
+  if (q->n == 0)
+    return NULL;
+  dm_event *e = heap_pop(q);
+  e->idx = DM_EVENT_IDLE;
+  if (--q->size > 0 && q->n == 0)
+    refill(q);
+  return e;
+}
+
+void sim_evq_remove(sim_evq *q, dm_event *e)
+{
+  uint32_t idx = e->idx;
+  if (idx == DM_EVENT_IDLE)
+    return;
+  uint32_t pos = idx & POS_MASK;
+  sim_evq_year *y = q->year;
+  switch (idx >> TAG_SHIFT) {
+  case IN_HEAP:
+    heap_remove(q, pos);
+    break;
+  case IN_SORTED: {
+    uint32_t b = bucket_of(q, e);
+    uint32_t start = y->start[b];
+    cut(q->sorted + start, &y->len[b], pos - start, IN_SORTED, start);
+    unmark_if_empty(y, b);
+    break;
+  }
+  case IN_MORE: {
+    uint32_t b = bucket_of(q, e);
+    cut(y->more[b].e, &y->more[b].n, pos, IN_MORE, 0);
+    unmark_if_empty(y, b);
+    break;
+  }
+  default: /* IN_OVER */
+    cut(q->over, &q->over_n, pos, IN_OVER, 0);
+    break;
+  }
+  e->idx = DM_EVENT_IDLE;
+  if (--q->size > 0 && q->n == 0)
+    refill(q);
+}
+
+uint32_t sim_evq_size(const sim_evq *q)
+{
+  return q->size;
+}

@@ -1,0 +1,109 @@
+/*
+ * sim/world/evq.h - a deterministic priority queue of intrusive dm_events.
+ *
+ * Events are ordered by (t, seq): earliest due time first, and among equal
+ * times the smallest seq first. The caller supplies seq (sim_world hands out
+ * a global counter), so equal-time events leave in the order they were
+ * armed and a run is reproducible bit for bit. The order is exact whatever
+ * the times are; the layout below only affects speed.
+ *
+ * Layout (see evq.c for why): the near future is a 4-ary min-heap in flat
+ * arrays; the rest waits unsorted in time buckets (a "year" of
+ * SIM_EVQ_BUCKETS buckets of 2^shift ns each) or, beyond the year, in an
+ * overflow array, and moves into the heap one bucket at a time.
+ *
+ * The queue never owns events. While an event is queued, ev->seq and ev->idx
+ * belong to the queue (ev->idx says where the event is, so that removal is
+ * O(log n)); ev->idx is DM_EVENT_IDLE whenever it is not queued. The event's
+ * t must not change while it is queued.
+ */
+#ifndef SIM_EVQ_H
+#define SIM_EVQ_H
+
+#include <stdint.h>
+
+#include "devmgr/platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Buckets per year (a power of two). */
+#define SIM_EVQ_BUCKETS 1024u
+/* Most events one queue can hold (positions must fit in 30 bits of idx). */
+#define SIM_EVQ_MAX ((UINT32_C(1) << 30) - 2u)
+
+/* A heap key, kept apart from the events so that sifting never touches them. */
+typedef struct sim_evq_key {
+  uint64_t t;
+  uint64_t seq;
+} sim_evq_key;
+
+/* A waiting event and its due time (so that scans need not touch it). */
+typedef struct sim_evq_far {
+  uint64_t  t;
+  dm_event *ev;
+} sim_evq_far;
+
+/* A growable array of waiting events. */
+typedef struct sim_evq_list {
+  sim_evq_far *e;
+  uint32_t     n;
+  uint32_t     cap;
+} sim_evq_list;
+
+/* The buckets of the current year (allocated once, by sim_evq_init). */
+typedef struct sim_evq_year {
+  uint32_t     start[SIM_EVQ_BUCKETS]; /* bucket's run in sim_evq.sorted */
+  uint32_t     len[SIM_EVQ_BUCKETS];   /* events left in that run */
+  sim_evq_list more[SIM_EVQ_BUCKETS];  /* events pushed during the year */
+  uint64_t     nonempty[SIM_EVQ_BUCKETS / 64];
+} sim_evq_year;
+
+typedef struct sim_evq {
+  /* Near future: a 4-ary heap by position (root at 0). */
+  sim_evq_key  *key;
+  dm_event    **ev;
+  uint32_t      n;      /* events in the heap */
+  uint32_t      size;   /* events in the whole queue */
+  uint32_t      cap;    /* capacity of key, ev, sorted and over */
+  /* The year: bucket b holds days base + b, for b >= cur (earlier buckets
+   * are drained into the heap); a day is t >> shift. */
+  uint64_t      base;
+  uint32_t      cur;
+  unsigned      shift;
+  sim_evq_far  *sorted; /* the overflow, counting-sorted by bucket at the
+                           start of the year */
+  sim_evq_year *year;
+  /* Beyond the year: days >= base + SIM_EVQ_BUCKETS. */
+  sim_evq_far  *over;
+  uint32_t      over_n;
+} sim_evq;
+
+/* Prepare an empty queue with room for initial_capacity events (0 is allowed:
+ * the first push allocates). Returns 0, or -1 when out of memory. */
+int sim_evq_init(sim_evq *q, uint32_t initial_capacity);
+/* Release the queue's memory. Queued events are forgotten, not disarmed. */
+void sim_evq_free(sim_evq *q);
+
+/* Queue ev, which must not be queued already, under key (ev->t, seq).
+ * Sets ev->seq and ev->idx. Storage grows by doubling when full (amortised;
+ * push is the only call that allocates). Returns 0, or -1 when the queue
+ * held sim_evq_size() == its capacity and could not double (ev and the queue
+ * are then unchanged): a push that follows a pop or a remove never fails. */
+int sim_evq_push(sim_evq *q, dm_event *ev, uint64_t seq);
+/* The earliest event, or NULL when the queue is empty. O(1). */
+dm_event *sim_evq_peek(const sim_evq *q);
+/* Remove and return the earliest event (its idx becomes DM_EVENT_IDLE), or
+ * NULL when the queue is empty. */
+dm_event *sim_evq_pop(sim_evq *q);
+/* Remove ev from q; a no-op when ev is idle. ev must be idle or queued in q
+ * (not in another queue). */
+void sim_evq_remove(sim_evq *q, dm_event *ev);
+/* Number of queued events. */
+uint32_t sim_evq_size(const sim_evq *q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SIM_EVQ_H */

@@ -1,0 +1,40 @@
+/*
+ * sim/world/rng.h - a small seeded pseudo-random generator for the simulation.
+ *
+ * xoshiro256** seeded through splitmix64. Every function uses integer
+ * arithmetic only (sim_rng_unit does one exact conversion to double), so a
+ * seed gives the same sequence on every machine and compiler. Not for
+ * cryptography.
+ */
+#ifndef SIM_RNG_H
+#define SIM_RNG_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sim_rng {
+  uint64_t s[4];
+} sim_rng;
+
+/* Seed r; every seed (0 included) gives a usable, distinct stream. */
+void sim_rng_seed(sim_rng *r, uint64_t seed);
+/* The next 64 uniformly distributed bits. */
+uint64_t sim_rng_next(sim_rng *r);
+/* A uniform double in [0, 1), a multiple of 2^-53. */
+double sim_rng_unit(sim_rng *r);
+/* A uniform integer in [lo, hi], both inclusive, without modulo bias
+ * (lo and hi are swapped if lo > hi). */
+uint64_t sim_rng_range(sim_rng *r, uint64_t lo, uint64_t hi);
+/* An exponentially distributed integer with the given mean (rounded to the
+ * nearest unit; 0 when mean is 0). Computed in fixed point, not with log(),
+ * so it is identical across machines; relative error about 2^-28. The
+ * largest possible result is about 44.4 * mean (saturating at UINT64_MAX). */
+uint64_t sim_rng_exp(sim_rng *r, uint64_t mean);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SIM_RNG_H */

@@ -1,0 +1,165 @@
+/*
+ * sim/world/world.c - the simulated clock and event loop behind dm_platform.
+ *
+ * Contracts (see world.h): the clock never goes back; events run in
+ * (t, seq) order across both queues, seq being the arming order; an event
+ * is disarmed before its fn runs; no allocation once the queues have grown
+ * to their working size (and re-arming an event from its own fn never
+ * allocates: see sim_evq_push).
+ */
+#include "world/world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Start big enough that ordinary runs never grow the queues. */
+#define WORLD_QUEUE_CAPACITY 256u
+
+int sim_world_init(sim_world *w)
+{
+  w->now = 0;
+  w->seq = 0;
+  if (sim_evq_init(&w->irq, WORLD_QUEUE_CAPACITY) != 0)
+    return -1;
+  if (sim_evq_init(&w->task, WORLD_QUEUE_CAPACITY) != 0) {
+    sim_evq_free(&w->irq);
+    return -1;
+  }
+  return 0;
+}
+
+void sim_world_free(sim_world *w)
+{
+  sim_evq_free(&w->irq);
+  sim_evq_free(&w->task);
+}
+
+static sim_evq *queue_for(sim_world *w, const dm_event *ev)
+{
+  return ev->lvl == DM_LVL_TASK ? &w->task : &w->irq;
+}
+
+uint64_t sim_world_now(const sim_world *w)
+{
+  return w->now;
+}
+
+int sim_world_arm(sim_world *w, dm_event *ev)
+{
+  if (ev->t < w->now)
+    ev->t = w->now;
+  if (sim_evq_push(queue_for(w, ev), ev, w->seq) != 0)
+    return -1;
+  w->seq++;
+  return 0;
+}
+
+void sim_world_disarm(sim_world *w, dm_event *ev)
+{
+  sim_evq_remove(queue_for(w, ev), ev);
+}
+
+uint32_t sim_world_pending(const sim_world *w)
+{
+  return sim_evq_size(&w->irq) + sim_evq_size(&w->task);
+}
+
+/* The queue holding the earliest event of both, or NULL when both are empty. */
+static sim_evq *earliest_queue(sim_world *w)
+{
+  const dm_event *a = sim_evq_peek(&w->irq);
+  const dm_event *b = sim_evq_peek(&w->task);
+  if (a == NULL)
+    return b ? &w->task : NULL;
+  if (b == NULL)
+    return &w->irq;
+  if (b->t < a->t || (b->t == a->t && b->seq < a->seq))
+    return &w->task;
+  return &w->irq;
+}
+
+static void run_one(sim_world *w, sim_evq *q)
+{
+  dm_event *ev = sim_evq_pop(q);
+  /* A task-level event held back while step_interrupts ran later ones is
+   * overdue: it runs now, and the clock stays. */
+  if (ev->t > w->now)
+    w->now = ev->t;
+  ev->fn(ev);
+}
+
+int sim_world_step(sim_world *w)
+{
+  sim_evq *q = earliest_queue(w);
+  if (q == NULL)
+    return 0;
+  run_one(w, q);
+  return 1;
+}
+
+int sim_world_step_interrupts(sim_world *w)
+{
+  if (sim_evq_size(&w->irq) == 0)
+    return 0;
+  run_one(w, &w->irq);
+  return 1;
+}
+
+uint64_t sim_world_run(sim_world *w, uint64_t until, uint64_t max_events)
+{
+  uint64_t ran = 0;
+  while (max_events == 0 || ran < max_events) {
+    sim_evq *q = earliest_queue(w);
+    if (q == NULL)
+      break;
+    if (sim_evq_peek(q)->t > until) {
+      if (until > w->now)
+        w->now = until;
+      break;
+    }
+    run_one(w, q);
+    ran++;
+  }
+  return ran;
+}
+
+/* --- dm_platform adapters ------------------------------------------------ */
+
+static uint64_t plat_now(void *ctx)
+{
+  return sim_world_now(ctx);
+}
+
+static void plat_arm(void *ctx, dm_event *ev)
+{
+  if (sim_world_arm(ctx, ev) != 0) {
+    /* dm_platform.arm cannot fail, and silently dropping an event would
+     * leave devmgr waiting forever: stop loudly instead. */
+    fprintf(stderr, "dmsim: out of memory arming an event\n");
+    abort();
+  }
+}
+
+static void plat_disarm(void *ctx, dm_event *ev)
+{
+  sim_world_disarm(ctx, ev);
+}
+
+static int plat_step_interrupts(void *ctx)
+{
+  return sim_world_step_interrupts(ctx);
+}
+
+dm_platform sim_world_platform(sim_world *w)
+{
+  dm_platform p = {
+    .ctx = w,
+    .now = plat_now,
+    .clock = &w->now,
+    .arm = plat_arm,
+    .disarm = plat_disarm,
+    .step_interrupts = plat_step_interrupts,
+    .hw_start = NULL,
+  };
+  return p;
+}

@@ -1,0 +1,75 @@
+/*
+ * sim/world/world.h - the simulated world: its clock and its event loop.
+ *
+ * A sim_world is the dm_platform devmgr runs on. Time is simulated
+ * nanoseconds and moves only when an event runs: it jumps to the event's
+ * due time. Interrupt-level events (lvl SIH or HWI) and task-level events
+ * live in two queues so that a synchronous call waiting at task level can
+ * let interrupts happen (step_interrupts) while task-level work stays held.
+ * Both queues draw seq from one counter, so across the two queues events
+ * still run in (t, arming order): the same arm calls always give the same
+ * run.
+ *
+ * Not thread-safe; one world per thread.
+ */
+#ifndef SIM_WORLD_H
+#define SIM_WORLD_H
+
+#include <stdint.h>
+
+#include "devmgr/platform.h"
+#include "world/evq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sim_world {
+  uint64_t now;  /* simulated ns; never decreases */
+  uint64_t seq;  /* next tie-break number, shared by both queues */
+  sim_evq  irq;  /* events with lvl != DM_LVL_TASK */
+  sim_evq  task; /* events with lvl == DM_LVL_TASK */
+} sim_world;
+
+/* A world at time 0 with no events. Returns 0, or -1 when out of memory. */
+int sim_world_init(sim_world *w);
+/* Release the queues. Armed events are forgotten (their idx is left as is). */
+void sim_world_free(sim_world *w);
+
+/* The platform backed by w: ctx = w, with now, arm, disarm and
+ * step_interrupts set and hw_start NULL (see sim_hw_platform_start in hw.h).
+ * arm aborts the process if a queue cannot grow, since the interface has no
+ * way to report it; use sim_world_arm to get the error instead. */
+dm_platform sim_world_platform(sim_world *w);
+
+/* The current simulated time. */
+uint64_t sim_world_now(const sim_world *w);
+/* Arm ev (not armed already) to run at ev->t, clamped up to now, in the
+ * queue its lvl selects; lvl must not change until ev runs or is disarmed.
+ * Returns 0, or -1 when out of memory (ev stays idle). */
+int sim_world_arm(sim_world *w, dm_event *ev);
+/* Disarm ev if it is armed in w; a no-op otherwise. */
+void sim_world_disarm(sim_world *w, dm_event *ev);
+/* Number of events armed, in both queues. */
+uint32_t sim_world_pending(const sim_world *w);
+
+/* Run the earliest event of either queue: now advances to its time (a
+ * task-level event held back while step_interrupts ran later ones runs
+ * late, at now), then its fn runs (it is already disarmed, so fn may re-arm
+ * it). Returns 1 if an event ran, 0 if none was armed. */
+int sim_world_step(sim_world *w);
+/* The same, looking at interrupt-level events only. Returns 1 if one ran,
+ * 0 if none was armed (task-level events may still be). */
+int sim_world_step_interrupts(sim_world *w);
+/*
+ * Step until no event is armed, or the next one is due after `until` (then
+ * the clock advances to `until`, if that is later than now), or max_events
+ * have run (0: no limit). When the queues empty, the clock stays at the last
+ * event's time. Returns the number of events run.
+ */
+uint64_t sim_world_run(sim_world *w, uint64_t until, uint64_t max_events);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SIM_WORLD_H */
