@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/run.sh - everything `make test` runs: the Check suites (fork mode),
-# then the scenario regression tests (golden traces, determinism, expected
-# failures). Prints a closing "N passed, N failed" line; exits non-zero on
+# the scenario regression tests (golden traces, determinism, expected
+# failures), then the command line's conventions (tests/cli.sh). Prints a closing "N passed, N failed" line; exits non-zero on
 # any failure.
 set -u
 DMSIM=${DMSIM:-build/dmsim}
@@ -10,4 +10,6 @@ CK_FORK=yes "$BUILD/check_dmsim"
 checks=$?
 ./tests/scenarios.sh "$DMSIM"
 scen=$?
-[ $checks -eq 0 ] && [ $scen -eq 0 ]
+./tests/cli.sh "$DMSIM"
+cli=$?
+[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ]

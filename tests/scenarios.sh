@@ -11,14 +11,7 @@
 # first line's "# expect-exit: N" comment, and stderr contains every
 # "# expect-stderr: TEXT" line.
 # Set UPDATE_GOLDEN=1 to rewrite the goldens from the current build.
-set -u
-DMSIM=${1:-build/dmsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. tests/lib.sh
 
 for f in docs/examples/*.dms; do
   [ -e "$f" ] || continue
@@ -66,5 +59,4 @@ for f in tests/scenarios/*.dms; do
   [ $good -eq 1 ] && ok
 done
 
-echo "scenarios: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish scenarios

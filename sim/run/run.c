@@ -14,6 +14,7 @@
  * exit status is 1 when an expectation failed or a rule was broken that the
  * scenario did not expect (unless --permissive).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/outfile.h"
 #include "builtins.h"
 #include "run/run_int.h"
 
@@ -560,15 +562,20 @@ out:
 
 int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
 {
-  FILE *tf = NULL;
+  sim_outfile tf;
   sim_trace *trace = NULL;
   if (opts->trace_path != NULL) {
-    tf = strcmp(opts->trace_path, "-") == 0 ? stdout : fopen(opts->trace_path, "w");
-    if (tf == NULL) {
-      fprintf(opts->err, "dmsim: --trace %s: cannot open for writing\n", opts->trace_path);
+    if (sim_outfile_open(&tf, opts->trace_path) != 0) {
+      fprintf(opts->err, "dmsim: --trace %s: cannot open for writing: %s\n", opts->trace_path,
+              strerror(errno));
       return 2;
     }
-    trace = sim_trace_open(tf, opts->trace_format);
+    trace = sim_trace_open(tf.f, opts->trace_format);
+    if (trace == NULL) {
+      sim_outfile_abort(&tf);
+      fprintf(opts->err, "dmsim: --trace %s: out of memory\n", opts->trace_path);
+      return 2;
+    }
   }
   uint64_t seed = opts->has_seed ? opts->seed : sc->has_seed ? sc->seed : 1;
   int status = 0;
@@ -577,11 +584,15 @@ int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
     if (s > status)
       status = s;
   }
-  if (trace != NULL && sim_trace_close(trace) != 0) {
+  if (trace == NULL)
+    return status;
+  int werr = sim_trace_close(trace) != 0;
+  /* A run refused (status 2) leaves no trace behind. */
+  if (status == 2) {
+    sim_outfile_abort(&tf);
+  } else if (sim_outfile_commit(&tf) != 0 || werr) {
     fprintf(opts->err, "dmsim: --trace %s: write failed\n", opts->trace_path);
     status = status ? status : 1;
   }
-  if (tf != NULL && tf != stdout)
-    fclose(tf);
   return status;
 }
