@@ -25,13 +25,16 @@ void sim_rng_seed(sim_rng *r, uint64_t seed);
 uint64_t sim_rng_next(sim_rng *r);
 /* A uniform double in [0, 1), a multiple of 2^-53. */
 double sim_rng_unit(sim_rng *r);
-/* A uniform integer in [lo, hi], both inclusive, without modulo bias
- * (lo and hi are swapped if lo > hi). */
+/* A uniform integer in [lo, hi], both inclusive, without bias (lo and hi
+ * are swapped if lo > hi). Lemire's multiply-and-shift: one draw and one
+ * multiplication, a division only in the rare case that may need a redraw. */
 uint64_t sim_rng_range(sim_rng *r, uint64_t lo, uint64_t hi);
 /* An exponentially distributed integer with the given mean (rounded to the
- * nearest unit; 0 when mean is 0). Computed in fixed point, not with log(),
- * so it is identical across machines; relative error about 2^-28. The
- * largest possible result is about 44.4 * mean (saturating at UINT64_MAX). */
+ * nearest unit; 0 when mean is 0): -mean * ln(U), U = (the next 63 bits +
+ * 1) / 2^63. The logarithm is fixed point (a 128-entry table and a short
+ * series, no loop), not libm's, so it is identical across machines and
+ * builds; its absolute error is a few units of 2^-57. The largest possible
+ * result is about 43.7 * mean (saturating at UINT64_MAX). */
 uint64_t sim_rng_exp(sim_rng *r, uint64_t mean);
 
 #ifdef __cplusplus
