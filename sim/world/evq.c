@@ -540,6 +540,18 @@ int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
     if (resize(q, cap) != 0)
       return -1;
   }
+  if (q->size == 0) {
+    /* An empty queue (where a serialized workload lives: one event pending
+     * at a time) takes the event straight into the heap and starts its
+     * year at the event's day, with that day already drained; no bucket is
+     * scanned. Every bucket is empty and unmarked here, as rollover needs. */
+    q->base = e->t >> q->shift;
+    q->cur = 1;
+    e->seq = seq;
+    heap_push(q, e);
+    q->size = 1;
+    return 0;
+  }
   uint32_t r = route(q, e->t);
   if (r < NBUCKETS && list_reserve(&q->year->more[r]) != 0) {
     /* The heap always has room (cap >= size), so rather than fail, move
