@@ -12,7 +12,9 @@
  *  - non-concurrent: never two requests dispatched at once, served in FIFO
  *    order; concurrent: every request dispatched during its own call;
  *  - completion routines run once per async call, after the result is
- *    posted (ioResult <= 0 inside the routine), with the PB off dCtlQHdr;
+ *    posted (ioResult <= 0 inside the routine), with the PB off dCtlQHdr,
+ *    and (non-concurrent) with drvrActive clear, except for KillIO's aborts,
+ *    during which it stays set;
  *  - drvrActive is never set for the concurrent driver;
  *  - .Fixed's data: reads return what the writes completed before them put
  *    there (a byte model of its 64 KiB); .Concurrent's reads return zeroes;
@@ -137,6 +139,10 @@ static void routine(ParmBlkPtr pb)
   MCHECK_EQ(q->cbs, 1);
   if (m->concurrent) {
     MCHECK_EQ(m->dce->dCtlFlags & drvrActiveMask, 0);
+  } else if (m->killing) {
+    /* KillIO clears drvrActive after the last abort, not before: the queue
+     * held a request in service, so it is still set. */
+    MCHECK_EQ(m->dce->dCtlFlags & drvrActiveMask, drvrActiveMask);
   } else {
     /* IODone order: drvrActive clear while the routine runs. */
     MCHECK_EQ(m->dce->dCtlFlags & drvrActiveMask, 0);

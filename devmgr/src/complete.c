@@ -77,7 +77,9 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
       u->held--;
     else
       u->queued--;
-    if (was_active && !immediate && !(u->runtime & kDriverIsConcurrent)) {
+    /* KillIO clears drvrActive itself, once the queue is empty. */
+    if (was_active && !immediate && !(u->runtime & kDriverIsConcurrent) &&
+        (from_driver || !u->killing)) {
       if (lean) /* no trace hook: only the flag changes */
         u->dce.dCtlFlags = (short)(u->dce.dCtlFlags & ~drvrActiveMask);
       else
@@ -116,23 +118,26 @@ void dm__complete(dm_machine *m, uint32_t si, OSErr result)
 
 void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
 {
-  /* Only what is queued now: completion routines that send new requests
-   * append them behind, and those are not aborted. */
-  uint32_t n = 0;
-  for (QElemPtr e = u->dce.dCtlQHdr.qHead; e != NULL; e = e->qLink)
-    n++;
+  /* As Inside Macintosh: Devices describes KillIO: the head of dCtlQHdr is
+   * completed until the queue is empty, requests that completion routines
+   * send meanwhile included (they are held on the queue, not dispatched);
+   * drvrActive is cleared after the last one. A KillIO sent from one of
+   * those completion routines empties the same queue; the outer one then
+   * finds it empty. */
+  uint8_t outer = !u->killing;
   u->killing = 1;
-  while (n-- > 0) {
-    QElemPtr head = u->dce.dCtlQHdr.qHead;
-    if (head == NULL)
-      break;
+  dm__unit_relane(u);
+  for (QElemPtr head; (head = u->dce.dCtlQHdr.qHead) != NULL;) {
     uint32_t si = dm__slot_of_pb(m, head);
     if (si == DM_NO_SLOT)
       dm__dequeue(&u->dce.dCtlQHdr, head); /* not a request: drop it from the queue */
     else
       dm__complete(m, si, result);
   }
+  if (!outer)
+    return;
   u->killing = 0;
+  dm__unit_relane(u);
   dm__set_flags(u, 0, drvrActiveMask);
   if (!(u->runtime & kDriverIsConcurrent))
     dm__kick(m, u);

@@ -335,10 +335,12 @@ static inline OSErr dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out
   return noErr;
 }
 void     dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
-/* Recomputes u->lane; called whenever u->state or u->runtime changes. */
+/* Recomputes u->lane; called whenever u->state, u->runtime or u->killing
+ * changes. While KillIO empties dCtlQHdr, new requests are held on it (and
+ * aborted with the rest). */
 static inline void dm__unit_relane(dm_unit *u)
 {
-  if (u->state != DM_UNIT_READY)
+  if (u->state != DM_UNIT_READY || u->killing)
     u->lane = DM_LANE_HOLD;
   else if (!(u->runtime & kDriverIsConcurrent))
     u->lane = DM_LANE_SERIAL;
