@@ -17,6 +17,14 @@ BUILD      ?= build
 PREFIX     ?= /usr/local
 VERSION    := 0.9.0
 
+# Objects depend on a stamp that records the compiler and its flags, so that
+# `make CC=clang` or `make OPT=-O0` after another build rebuilds everything
+# instead of mixing objects.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW   := $(CC) | $(OPT) | $(CFLAGS) | $(LDFLAGS) | $(ASAN)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
+        echo '$(FLAGS_NOW)' > $(FLAGS_STAMP); })
+
 # Debian package that provides each pkg-config module.
 DEB_check  := check
 DEB_libuv  := libuv1-dev
@@ -69,10 +77,14 @@ all: $(DMSIM) $(DRIVER_SOS) $(CHECKS)
 
 # --- dependencies ---------------------------------------------------------
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP):
+$(DEPS_STAMP): $(FLAGS_STAMP)
 	@mkdir -p $(BUILD)
 	@missing=""; \
 	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="pkg-config"; \
+	command -v $(CC) >/dev/null 2>&1 || case "$$(basename $(CC))" in \
+	  clang*) missing="$$missing clang";; \
+	  gcc*|cc) missing="$$missing gcc";; \
+	esac; \
 	for p in $(PKGS); do \
 	  $(PKG_CONFIG) --exists $$p 2>/dev/null || case $$p in \
 	    check) missing="$$missing $(DEB_check)";; \
@@ -83,7 +95,8 @@ $(DEPS_STAMP):
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "dmsim: installing missing packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing \
 	      || { echo "dmsim: apt-get install failed"; exit 1; }; \
 	  else \
 	    echo "dmsim: missing build dependencies. Install them with:"; \
@@ -94,18 +107,18 @@ $(DEPS_STAMP):
 	@touch $@
 
 # --- objects --------------------------------------------------------------
-$(BUILD)/obj/devmgr/%.o: devmgr/%.c | $(DEPS_STAMP)
+$(BUILD)/obj/devmgr/%.o: devmgr/%.c $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(DM_CFLAGS) $(CFLAGS) -c $< -o $@
 
 # Built-in drivers: the same Apple-named source, its two exports renamed so
 # that many drivers can live in one executable.
-$(BUILD)/obj/drivers/%.o: drivers/%.c | $(DEPS_STAMP)
+$(BUILD)/obj/drivers/%.o: drivers/%.c $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(DM_CFLAGS) $(CFLAGS) -DTheDriverDescription=dm_builtin_$*_desc \
 	  -DDoDriverIO=dm_builtin_$*_io -c $< -o $@
 
-$(BUILD)/obj/drivers/builtins.o: drivers/builtins.c $(BUILD)/gen/builtin_list.h | $(DEPS_STAMP)
+$(BUILD)/obj/drivers/builtins.o: drivers/builtins.c $(BUILD)/gen/builtin_list.h $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(DM_CFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -115,15 +128,15 @@ $(BUILD)/gen/builtin_list.h: $(DRIVER_SRCS) Makefile
 	   for n in $(DRIVER_NAMES); do echo "DM_BUILTIN($$n)"; done; } > $@
 
 # Shared-object drivers: compiled exactly as a driver author would.
-$(BUILD)/drivers/%.so: drivers/%.c | $(DEPS_STAMP)
+$(BUILD)/drivers/%.so: drivers/%.c $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) $(OPT) -fPIC -shared -I devmgr/include/mac $< -o $@
 
-$(BUILD)/obj/sim/%.o: sim/%.c | $(DEPS_STAMP)
+$(BUILD)/obj/sim/%.o: sim/%.c $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(DM_CFLAGS) $(CFLAGS) $(UV_CFLAGS) $(SDL_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/tests/%.o: tests/%.c $(BUILD)/gen/suites.h | $(DEPS_STAMP)
+$(BUILD)/obj/tests/%.o: tests/%.c $(BUILD)/gen/suites.h $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(DM_CFLAGS) $(CFLAGS) $(CK_CFLAGS) -Itests -c $< -o $@
 

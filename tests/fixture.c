@@ -10,6 +10,7 @@
 #include "fixture.h"
 #include "builtins.h"
 
+static void append(tfix *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void append(tfix *f, const char *fmt, ...)
 {
   char buf[256];

@@ -204,9 +204,11 @@ static int machine_end(sc_parser *p)
   return r;
 }
 
-static const char *const outside_msg =
-    "'%.*s' outside a machine block: this file has machine blocks (first at line %d), "
-    "so every declaration must be inside one";
+/* A macro, not a variable, so that compilers check the arguments against it
+ * at every optimisation level. */
+#define OUTSIDE_MSG                                                                           \
+  "'%.*s' outside a machine block: this file has machine blocks (first at line %d), "        \
+  "so every declaration must be inside one"
 
 /* Make sure a declaration at top level has a machine to go into: the
  * implicit one, unless the file uses machine blocks. */
@@ -215,7 +217,7 @@ static int need_machine(sc_parser *p, const sc_tok *kw)
   if (p->m)
     return 0;
   if (p->first_machine_line) {
-    sc_error(p->e, kw->line, kw->col, outside_msg, (int)kw->len, kw->p, p->first_machine_line);
+    sc_error(p->e, kw->line, kw->col, OUTSIDE_MSG, (int)kw->len, kw->p, p->first_machine_line);
     return -1;
   }
   p->top_line = kw->line;
@@ -227,7 +229,7 @@ static int need_machine(sc_parser *p, const sc_tok *kw)
 static int parse_machine(sc_parser *p, const sc_tok *kw)
 {
   if (p->m && p->m->implicit) {
-    sc_error(p->e, p->top_line, p->top_col, outside_msg, (int)strlen(p->top_kw), p->top_kw,
+    sc_error(p->e, p->top_line, p->top_col, OUTSIDE_MSG, (int)strlen(p->top_kw), p->top_kw,
              kw->line);
     return -1;
   }

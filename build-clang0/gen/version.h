@@ -1,0 +1,1 @@
+#define DMSIM_VERSION "0.9.0"
