@@ -1,1 +1,0 @@
-#define DMSIM_VERSION "0.9.0"
