@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/run.sh - everything `make test` runs: the Check suites (fork mode),
 # the scenario regression tests (golden traces, determinism, expected
-# failures), then the command line's conventions (tests/cli.sh). Prints a closing "N passed, N failed" line; exits non-zero on
-# any failure.
+# failures), the command line's conventions (tests/cli.sh), then real-time
+# runs (tests/realtime.sh). Each prints a closing "N passed, N failed" line;
+# exits non-zero on any failure.
 set -u
 DMSIM=${DMSIM:-build/dmsim}
 BUILD=${BUILD:-build}
@@ -12,4 +13,6 @@ checks=$?
 scen=$?
 ./tests/cli.sh "$DMSIM"
 cli=$?
-[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ]
+./tests/realtime.sh "$DMSIM"
+rt=$?
+[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ]

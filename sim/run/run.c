@@ -22,10 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <signal.h>
 
 #include "base/outfile.h"
 #include "builtins.h"
+#include "rt/rt.h"
 #include "run/run_int.h"
 
 #define RUN_MAX_EVENTS 200000000ull /* a runaway scenario stops here */
@@ -410,34 +411,8 @@ static uint64_t mix_seed(uint64_t seed, size_t machine, size_t hw)
   return x ^ (x >> 29);
 }
 
-/* --realtime: run events no faster than the wall clock times speed. Pacing
- * only delays events; their order, and so the trace, is the same as in a
- * run as fast as possible. */
-static uint64_t run_paced(sim_world *w, double speed)
-{
-  struct timespec t0;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  uint64_t ran = 0;
-  while (ran < RUN_MAX_EVENTS) {
-    const dm_event *a = sim_evq_peek(&w->irq), *b = sim_evq_peek(&w->task);
-    if (a == NULL && b == NULL)
-      break;
-    uint64_t due = a == NULL ? b->t : b == NULL ? a->t : (a->t < b->t ? a->t : b->t);
-    double wall_ns = (double)due / speed;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double elapsed = (double)(now.tv_sec - t0.tv_sec) * 1e9 + (double)(now.tv_nsec - t0.tv_nsec);
-    if (wall_ns > elapsed) {
-      double wait = wall_ns - elapsed;
-      struct timespec d = { (time_t)(wait / 1e9), (long)((uint64_t)wait % 1000000000u) };
-      nanosleep(&d, NULL);
-    }
-    ran += (uint64_t)sim_world_step(w);
-  }
-  return ran;
-}
-
-/* Returns 0 ok, 1 failed, 2 cannot run. */
+/* Returns 0 ok, 1 failed, 2 cannot run, SIM_RUN_INTERRUPTED(sig) stopped by a
+ * signal in real-time mode. */
 static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opts *opts,
                             sim_trace *trace, uint64_t seed)
 {
@@ -538,8 +513,26 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   for (size_t i = 0; i < m->nclients; i++)
     run_client_start(&rm, i);
 
-  uint64_t ran = opts->realtime > 0 ? run_paced(&rm.w, opts->realtime)
-                                    : sim_world_run(&rm.w, UINT64_MAX, RUN_MAX_EVENTS);
+  uint64_t ran;
+  if (opts->realtime > 0) {
+    sim_rt rt;
+    if (sim_rt_init(&rt, &rm.w) != 0)
+      goto oom;
+    ran = sim_rt_run(&rt, opts->realtime, RUN_MAX_EVENTS);
+    int sig = sim_rt_stop_signal(&rt);
+    sim_rt_close(&rt);
+    if (sig != 0) {
+      uint64_t t = sim_world_now(&rm.w);
+      fprintf(opts->err,
+              "dmsim: machine %s stopped by %s at %" PRIu64 ".%06" PRIu64
+              " ms of simulated time; expectations not checked\n",
+              m->name, sig == SIGINT ? "SIGINT" : "SIGTERM", t / 1000000u, t % 1000000u);
+      status = SIM_RUN_INTERRUPTED(sig);
+      goto out;
+    }
+  } else {
+    ran = sim_world_run(&rm.w, UINT64_MAX, RUN_MAX_EVENTS);
+  }
   if (ran >= RUN_MAX_EVENTS)
     run_fail(&rm, m->line, m->col, "error: machine %s stopped after %llu events", m->name,
              (unsigned long long)RUN_MAX_EVENTS);
@@ -579,7 +572,7 @@ int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
   }
   uint64_t seed = opts->has_seed ? opts->seed : sc->has_seed ? sc->seed : 1;
   int status = 0;
-  for (size_t i = 0; i < sc->nmachines && status != 2; i++) {
+  for (size_t i = 0; i < sc->nmachines && status < 2; i++) {
     int s = run_machine_once(sc, i, opts, trace, seed);
     if (s > status)
       status = s;

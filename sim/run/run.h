@@ -18,15 +18,22 @@ typedef struct sim_run_opts {
   uint64_t         seed;
   int              permissive;   /* violations are warnings */
   int              quiet;        /* no summary, only failures */
-  double           realtime;     /* 0: as fast as possible; else speed factor */
+  double           realtime;     /* 0: as fast as possible; else speed factor
+                                    (paced on libuv: sim/rt/rt.h) */
   FILE            *out;          /* summary (stdout) */
   FILE            *err;          /* messages (stderr) */
 } sim_run_opts;
 
+/* The exit status of a real-time run stopped by signal sig (SIGINT 130,
+ * SIGTERM 143): the trace holds every event up to the stop. */
+#define SIM_RUN_INTERRUPTED(sig) (128 + (sig))
+
 /* Run sc. Returns the exit status of `dmsim run`: 0 when every expectation
  * held and no unexpected rule was broken, 1 otherwise, 2 when the scenario
  * cannot run (unknown built-in driver, unloadable shared object: the
- * message names file, line and column). */
+ * message names file, line and column), SIM_RUN_INTERRUPTED(sig) when a
+ * real-time run was stopped by SIGINT or SIGTERM (no further machine runs,
+ * expectations are not checked, the trace is closed and flushed). */
 int sim_run(const sim_scenario *sc, const sim_run_opts *opts);
 
 #endif /* SIM_RUN_H */

@@ -64,6 +64,16 @@ uint32_t sim_world_pending(const sim_world *w)
   return sim_evq_size(&w->irq) + sim_evq_size(&w->task);
 }
 
+int sim_world_next_due(const sim_world *w, uint64_t *t)
+{
+  const dm_event *a = sim_evq_peek(&w->irq);
+  const dm_event *b = sim_evq_peek(&w->task);
+  if (a == NULL && b == NULL)
+    return 0;
+  *t = a == NULL ? b->t : b == NULL ? a->t : a->t < b->t ? a->t : b->t;
+  return 1;
+}
+
 /* The queue holding the earliest event of both, or NULL when both are empty. */
 static sim_evq *earliest_queue(sim_world *w)
 {

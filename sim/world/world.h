@@ -52,6 +52,9 @@ int sim_world_arm(sim_world *w, dm_event *ev);
 void sim_world_disarm(sim_world *w, dm_event *ev);
 /* Number of events armed, in both queues. */
 uint32_t sim_world_pending(const sim_world *w);
+/* The due time of the event sim_world_step would run next: returns 1 and
+ * sets *t, or returns 0 when no event is armed. */
+int sim_world_next_due(const sim_world *w, uint64_t *t);
 
 /* Run the earliest event of either queue: now advances to its time (a
  * task-level event held back while step_interrupts ran later ones runs
