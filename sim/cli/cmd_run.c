@@ -108,7 +108,9 @@ const sim_cli_verb sim_cli_verb_run = {
   "                        FILE's extension (.jsonl, .json, .vcd; otherwise text).\n"
   "  --seed N              seed of the random numbers, instead of the file's.\n"
   "  --realtime[=SPEED]    pace events against the wall clock (SPEED times real\n"
-  "                        time, default 1); the trace is the same as without.\n"
+  "                        time, default 1) on libuv; the trace is the same as\n"
+  "                        without (docs/realtime.md). SIGINT or SIGTERM stop it\n"
+  "                        with the trace flushed.\n"
   "  --permissive          report broken rules as warnings, not failures.\n"
   "  --quiet               print only failures, no summary.\n"
   "  -h, --help            print this help.\n"
@@ -118,6 +120,8 @@ const sim_cli_verb sim_cli_verb_run = {
   "  1  an expectation failed or a rule was broken (the message names it, with file,\n"
   "     line and column)\n"
   "  2  bad usage, a malformed file, or a scenario that cannot run (unknown driver,\n"
-  "     unloadable shared object, unwritable trace)\n",
+  "     unloadable shared object, unwritable trace)\n"
+  "  130, 143  a --realtime run stopped by SIGINT, SIGTERM (expectations not checked;\n"
+  "     the trace holds every event up to the stop)\n",
   run_main,
 };
