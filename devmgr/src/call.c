@@ -229,7 +229,7 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
   /* On dCtlQHdr unless a ready driver keeps its own queue. */
   bool onq = DM_LIKELY(lane != DM_LANE_CONC_OWNQ);
   if (onq) {
-    dm__enqueue(&u->dce.dCtlQHdr, (QElemPtr)pb);
+    dm__ctlq_append(m, u, si, pb);
     if (!lean)
       dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
   }

@@ -56,6 +56,7 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
   QHdrPtr privq = s->privq;
+  uint32_t qprev = s->qprev;
   int16_t ref = s->ref, posted = result > 0 ? noErr : result;
   uint8_t code = s->code, mode = s->mode, flags = s->flags;
   bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
@@ -70,7 +71,7 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
   dm_unit *u = dm__unit(m, ref);
   if (DM_LIKELY(u != NULL)) {
     if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ)))
-      dm__dequeue(&u->dce.dCtlQHdr, (QElemPtr)pb);
+      dm__ctlq_remove(m, u, pb, qprev);
     if (was_active)
       u->active--;
     else if (flags & DM_SLOTF_HELD)
