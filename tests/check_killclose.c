@@ -132,6 +132,131 @@ START_TEST(test_killio_concurrent_holds_new_requests)
 }
 END_TEST
 
+/* Close to .Fixed with one read in service and two queued, sent at 0.5 ms;
+ * the first two reads' routines each send one more while the Close waits.
+ * The Close reaches the driver at 5 ms, after all five, at task level, with
+ * drvrActive clear (0x0f28) and dCtlQHdr empty; it clears dOpened (0x0f08);
+ * a read after it gets notOpenErr. */
+static int close_level = -1;
+static void close_done(ParmBlkPtr pb)
+{
+  (void)pb;
+  close_level = (int)dm_machine_level(F->m);
+}
+
+START_TEST(test_close_waits_for_serialized_driver)
+{
+  tfix f;
+  setup(&f, "fixed");
+  ParamBlockRec pb[3], cpb, late;
+  char b[3][8], lb[8];
+  send_reads(pb, b, 3);
+  want_extra = 2; /* the first two routines each send one more */
+  (void)tf_pbnum(&f, &extra[0]);
+  (void)tf_pbnum(&f, &extra[1]);
+  sim_world_run(&f.w, 500 * US, 0);
+  (void)tf_log(&f);
+  memset(&cpb, 0, sizeof cpb);
+  cpb.ioParam.ioRefNum = Ref;
+  cpb.ioParam.ioCompletion = close_done;
+  ck_assert_int_eq(PBCloseAsync(&cpb), noErr);
+  ck_assert_int_eq(cpb.ioParam.ioResult, ioInProgress);
+  ck_assert_str_eq(tf_log(&f), "call#7:close/async");
+  tf_run(&f);
+  ck_assert_str_eq(tf_log(&f),
+                   "flags:0x0f28 cpl#2:0 cb#2:0 call#5:read/async enq#5 flags:0x0fa8 "
+                   "disp#3:read/async ret:0 flags:0x0f28 cpl#3:0 cb#3:0 call#6:read/async "
+                   "enq#6 flags:0x0fa8 disp#4:read/async ret:0 flags:0x0f28 cpl#4:0 cb#4:0 "
+                   "flags:0x0fa8 disp#5:read/async ret:0 flags:0x0f28 cpl#5:0 cb#5:0 "
+                   "flags:0x0fa8 disp#6:read/async ret:0 flags:0x0f28 cpl#6:0 cb#6:0 "
+                   "disp#7:close/immediate ret:0 flags:0x0f08 cpl#7:0 cb#7:0");
+  ck_assert_int_eq(cpb.ioParam.ioResult, noErr);
+  ck_assert_int_eq(close_level, DM_LVL_TASK);
+  ck_assert_uint_eq(sim_world_now(&f.w), 5 * MS);
+  tf_io(&late, Ref, lb, 8, 0);
+  ck_assert_int_eq(PBReadSync(&late), notOpenErr);
+  ck_assert_str_eq(tf_log(&f), "call#8:read/sync rej#8:-28");
+  ck_assert_int_eq(f.violations, 0);
+  tf_teardown(&f);
+}
+END_TEST
+
+/* A sync Close to the driver; what it returned. */
+static OSErr close_sync(ParamBlockRec *cpb)
+{
+  memset(cpb, 0, sizeof *cpb);
+  cpb->ioParam.ioRefNum = Ref;
+  return PBCloseSync(cpb);
+}
+
+/* The driver opened, one async read sent to it, then a sync Close. */
+static void busy_then_close(tfix *f, const char *driver, ParamBlockRec *pb, char (*b)[8],
+                            ParamBlockRec *cpb)
+{
+  setup(f, driver);
+  send_reads(pb, b, 1);
+  (void)tf_log(f);
+  ck_assert_int_eq(close_sync(cpb), noErr);
+}
+
+/* A Close that finds the serialized driver idle is not delayed, and a sync
+ * Close waits for the request in service like an async one. */
+START_TEST(test_close_sync_waits_and_idle_close_does_not)
+{
+  tfix f;
+  ParamBlockRec pb[1], cpb;
+  char b[1][8];
+  busy_then_close(&f, "fixed", pb, b, &cpb);
+  ck_assert_str_eq(tf_log(&f), "call#3:close/sync flags:0x0f28 cpl#2:0 cb#2:0 "
+                               "disp#3:close/immediate ret:0 flags:0x0f08 cpl#3:0 sync#3:0");
+  ck_assert_uint_eq(sim_world_now(&f.w), 1 * MS);
+  ck_assert_int_eq(tf_open(&f, Ref), noErr);
+  (void)tf_log(&f);
+  ck_assert_int_eq(close_sync(&cpb), noErr);
+  ck_assert_str_eq(tf_log(&f), "call#3:close/sync disp#3:close/immediate ret:0 flags:0x0f08 "
+                               "cpl#3:0 sync#3:0");
+  ck_assert_uint_eq(sim_world_now(&f.w), 1 * MS);
+  tf_teardown(&f);
+}
+END_TEST
+
+/* Concurrent drivers never set drvrActive: Close reaches them at once. */
+START_TEST(test_close_concurrent_not_delayed)
+{
+  tfix f;
+  ParamBlockRec pb[1], cpb;
+  char b[1][8];
+  busy_then_close(&f, "conc", pb, b, &cpb);
+  ck_assert_str_eq(tf_log(&f), "call#3:close/sync disp#3:close/immediate ret:0 flags:0x0f18 "
+                               "cpl#3:0 sync#3:0");
+  ck_assert_uint_eq(sim_world_now(&f.w), 0);
+  tf_run(&f);
+  ck_assert_str_eq(tf_log(&f), "cpl#2:0 cb#2:0");
+  tf_teardown(&f);
+}
+END_TEST
+
+/* A driver removed while a Close waits: the Close completes with
+ * unitEmptyErr with the rest of its requests. */
+START_TEST(test_close_waiting_when_removed)
+{
+  tfix f;
+  setup(&f, "fixed");
+  ParamBlockRec pb[1], cpb;
+  char b[1][8];
+  send_reads(pb, b, 1);
+  memset(&cpb, 0, sizeof cpb);
+  cpb.ioParam.ioRefNum = Ref;
+  ck_assert_int_eq(PBCloseAsync(&cpb), noErr);
+  ck_assert_int_eq(dm_driver_remove(f.m, Ref, 1), noErr);
+  ck_assert_int_eq(cpb.ioParam.ioResult, unitEmptyErr);
+  ck_assert_int_eq(pb[0].ioParam.ioResult, abortErr);
+  ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
+  tf_run(&f);
+  tf_teardown(&f);
+}
+END_TEST
+
 Suite *killclose_suite(void)
 {
   Suite *s = suite_create("killclose");
@@ -139,6 +264,13 @@ Suite *killclose_suite(void)
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_killio_aborts_until_empty);
   tcase_add_test(tc, test_killio_concurrent_holds_new_requests);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("close");
+  tcase_set_timeout(tc, DM_TEST_TIMEOUT);
+  tcase_add_test(tc, test_close_waits_for_serialized_driver);
+  tcase_add_test(tc, test_close_sync_waits_and_idle_close_does_not);
+  tcase_add_test(tc, test_close_concurrent_not_delayed);
+  tcase_add_test(tc, test_close_waiting_when_removed);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -115,6 +115,11 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
   return result;
 }
 
+OSErr dm__immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
+{
+  return immediate(m, u, si, id);
+}
+
 /* Status csCode 1 never reaches the driver: the Device Manager answers with
  * the DCE handle in csParam, whatever the enable bits say. */
 static OSErr status_dce_handle(dm_machine *m, dm_unit *u, uint32_t si)
@@ -221,6 +226,8 @@ static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPt
   pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
   if (kind == kImmediateIOCommandKind) {
     m->slots[si].flags = 0;
+    if (DM_UNLIKELY(code == kCloseCommand) && u->opens != 0 && dm__close_waits(u))
+      return dm__close_park(m, u, si);
     return dce_query ? status_dce_handle(m, u, si) : immediate(m, u, si, id);
   }
 

@@ -49,6 +49,8 @@ void dm__kick(dm_machine *m, dm_unit *u)
     dm__dispatch(m, u, si, dm__slot_id(m, si));
   }
   u->kicking = 0;
+  if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))
+    dm__close_wake(m, u);
 }
 
 void dm__release_held(dm_machine *m, dm_unit *u)

@@ -117,6 +117,8 @@ struct dm_unit {
   dm_driver_spec      next;     /* the replacement, while one is pending */
   dm_event            lifecycle; /* continues remove/replace at task level */
   ParamBlockRec       openpb;   /* the DM's own PB for reopening after Replace */
+  QHdr                closeq;   /* Closes waiting for a serialized driver to go idle */
+  dm_event            closer;   /* runs them at task level once it is (close.c) */
   dm_unit            *gone;     /* list of removed units */
 };
 
@@ -352,6 +354,28 @@ static inline void dm__unit_relane(dm_unit *u)
 void     dm__unit_finish_lifecycle(dm_unit *u);
 /* The refNum of the driver named name[0..len) (case-insensitive), or 0. */
 int16_t  dm__find(const dm_machine *m, const char *name, size_t len);
+
+/* close.c: Close on a serialized driver waits while drvrActive is set, for
+ * the request in service and the ones queued behind it. */
+/* A ready serialized driver has requests on dCtlQHdr it will start. */
+static inline bool dm__serial_work_waits(const dm_unit *u)
+{
+  return u->lane == DM_LANE_SERIAL && u->dce.dCtlQHdr.qHead != NULL;
+}
+/* A Close to u must wait: u is serialized and busy, or Closes wait already. */
+static inline bool dm__close_waits(const dm_unit *u)
+{
+  return !(u->runtime & kDriverIsConcurrent) &&
+         ((u->dce.dCtlFlags & drvrActiveMask) || u->closeq.qHead != NULL ||
+          dm__serial_work_waits(u));
+}
+/* Parks the Close in slot si until u is idle; returns noErr (in progress). */
+OSErr dm__close_park(dm_machine *m, dm_unit *u, uint32_t si);
+void  dm__close_init(dm_unit *u);
+/* u may be idle now: runs the waiting Closes soon, at task level. */
+void  dm__close_wake(dm_machine *m, dm_unit *u);
+/* call.c: an immediate command (slot si, ID id) sent to u's driver now. */
+OSErr dm__immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id);
 
 /* queue.c: OS queues without the in-flight watch of Enqueue/Dequeue. */
 static inline void dm__enqueue(QHdrPtr q, QElemPtr e)

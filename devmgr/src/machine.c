@@ -59,6 +59,7 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
 static void unit_free(dm_machine *m, dm_unit *u)
 {
   m->cfg.platform.disarm(m->cfg.platform.ctx, &u->lifecycle);
+  m->cfg.platform.disarm(m->cfg.platform.ctx, &u->closer);
   free(u);
 }
 

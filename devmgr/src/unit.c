@@ -143,6 +143,7 @@ OSErr dm_driver_install(dm_machine *m, const dm_driver_spec *spec, int16_t *refN
    * waits (that call may be what it must finish); lifecycle_fn itself runs
    * Finalize and Replace at task level. */
   dm_event_init(&u->lifecycle, lifecycle_fn, u, DM_LVL_SIH);
+  dm__close_init(u);
   m->units[unit] = u;
   unit_adopt(u, spec);
   dm__trace_unit(m, DM_EV_INSTALL, u);
@@ -217,6 +218,7 @@ static void unit_retire(dm_machine *m, dm_unit *u)
   dm__unit_relane(u);
   u->pending = DM_PENDING_NONE;
   m->cfg.platform.disarm(m->cfg.platform.ctx, &u->lifecycle);
+  m->cfg.platform.disarm(m->cfg.platform.ctx, &u->closer);
   dm__trace_unit(m, DM_EV_REMOVE, u);
   u->gone = m->gone;
   m->gone = u;
@@ -260,6 +262,8 @@ void dm__unit_finish_lifecycle(dm_unit *u)
   dm__unit_relane(u);
   u->pending = DM_PENDING_NONE;
   dm__release_held(m, u);
+  if (u->closeq.qHead != NULL) /* Closes that waited for the old driver */
+    dm__close_wake(m, u);
 }
 
 static void lifecycle_fn(dm_event *ev)
