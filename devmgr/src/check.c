@@ -59,6 +59,8 @@ void dm__violation(dm_machine *m, dm_rule rule, int16_t ref, const void *pb, uin
   va_end(ap);
   m->violations++;
   m->rule_counts[rule]++;
+  if (m->counts != NULL)
+    dm__count(m, DM_EV_VIOLATION, ref);
   if (m->cfg.trace != NULL) {
     dm_trace_rec r = { 0 };
     r.t = dm__now(m);
@@ -90,6 +92,8 @@ void dm__violation(dm_machine *m, dm_rule rule, int16_t ref, const void *pb, uin
 
 void dm__warning(dm_machine *m, int16_t ref, const char *fmt, ...)
 {
+  if (m->counts != NULL)
+    dm__count(m, DM_EV_WARNING, ref);
   if (m->cfg.trace == NULL)
     return;
   va_list ap;

@@ -61,11 +61,13 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
   uint8_t code = s->code, mode = s->mode, flags = s->flags;
   bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
   bool immediate = !from_driver && s->kind == kImmediateIOCommandKind;
-  s->flags = flags & (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD);
+  s->flags = flags & (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD | DM_SLOTF_COUNTED);
   s->result = posted;
   if (!lean)
     s->t_done = dm__now(m);
   dm__slot_release(m, si);
+  if (!lean && DM_UNLIKELY(flags & DM_SLOTF_COUNTED))
+    dm__count_done(m, ref);
 
   bool has_pb = from_driver || pb != NULL;
   dm_unit *u = dm__unit(m, ref);

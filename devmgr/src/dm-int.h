@@ -53,6 +53,7 @@ typedef enum dm_slot_state {
 #define DM_SLOTF_DISPATCHED 0x02   /* the driver has seen it (history) */
 #define DM_SLOTF_ONQ 0x04          /* the PB is on dCtlQHdr */
 #define DM_SLOTF_HELD 0x08         /* held while a remove or replace waits */
+#define DM_SLOTF_COUNTED 0x10      /* in its unit's in_service (dm_counts) */
 
 typedef struct dm_slot {
   ParmBlkPtr pb;         /* NULL for commands without a PB (initialize, ...) */
@@ -166,9 +167,13 @@ struct dm_machine {
   dm_pool  sih_pool;
   dm_pool  timer_pool;
 
-  /* Nobody watches: no trace hook, no PB hook, rules unchecked. The request
-   * path then runs a variant without trace points and history. */
+  /* Nobody watches: no trace hook, no PB hook, rules unchecked, nothing
+   * counted. The request path then runs a variant without trace points and
+   * history. */
   bool        lean;
+  /* cfg.count: the machine's counts, and DM_UNITS_MAX more, one per unit
+   * number (by refNum, so that a removed driver's counts stay); else NULL. */
+  dm_counts  *counts;
 
   const char *client;
   uint32_t    violations;
@@ -498,12 +503,41 @@ static inline bool dm__checking(const dm_machine *m)
   return m->cfg.check != DM_CHECK_OFF;
 }
 
-/* trace.c. Without a trace hook a trace point costs one branch, inline. */
+/* trace.c. Without a trace hook a trace point costs one branch, inline;
+ * a counting machine (m->counts) counts it there too. */
 void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
                     uint8_t code, uint8_t mode, int16_t result);
+
+/* The counts of unit ref's number, or NULL (ref names no unit). */
+static inline dm_counts *dm__counts_of(dm_machine *m, int16_t ref)
+{
+  unsigned unit = (unsigned)(uint16_t)~ref; /* ref >= 0 gives unit >= 0x8000 */
+  return unit < DM_UNITS_MAX ? &m->counts[1 + unit] : NULL;
+}
+
+/* Counts one trace record of kind ev about unit ref (m counts). */
+static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
+{
+  m->counts[0].ev[ev]++;
+  dm_counts *c = dm__counts_of(m, ref);
+  if (c != NULL)
+    c->ev[ev]++;
+}
+
+/* Counts request si of unit ref reaching its driver (m counts): its wait
+ * since the call, and the start of a busy spell. */
+void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si);
+/* Counts the end of request si's service (m counts, the slot COUNTED). */
+void dm__count_done(dm_machine *m, int16_t ref);
+
 static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
                              uint8_t code, uint8_t mode, int16_t result)
 {
+  if (DM_UNLIKELY(m->counts != NULL)) {
+    dm__count(m, ev, ref);
+    if (ev == DM_EV_DISPATCH && code >= kReadCommand && code <= kStatusCommand)
+      dm__count_dispatch(m, ref, (uint32_t)id - 1);
+  }
   if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_emit(m, ev, ref, pb, id, code, mode, result);
 }

@@ -39,13 +39,19 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
   if (m == NULL)
     return NULL;
   m->cfg = *cfg;
-  m->lean = cfg->trace == NULL && cfg->pb_done == NULL && cfg->check == DM_CHECK_OFF;
+  m->lean = cfg->trace == NULL && cfg->pb_done == NULL && cfg->check == DM_CHECK_OFF &&
+            !cfg->count;
+  if (cfg->count && (m->counts = calloc(1 + DM_UNITS_MAX, sizeof *m->counts)) == NULL) {
+    free(m);
+    return NULL;
+  }
   uint32_t units = cfg->units ? cfg->units : 64;
   if (units > DM_UNITS_MAX)
     units = DM_UNITS_MAX;
   m->units = calloc(units, sizeof *m->units);
   if (m->units == NULL || dm__slots_init(m, cfg->slots ? cfg->slots : 256) != 0) {
     free(m->units);
+    free(m->counts);
     free(m);
     return NULL;
   }
@@ -86,6 +92,7 @@ void dm_machine_free(dm_machine *m)
   dm__pool_free(&m->timer_pool);
   free(m->units);
   free(m->slots);
+  free(m->counts);
   if (dm__current == m)
     dm__current = NULL;
   free(m);

@@ -68,6 +68,8 @@ void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64
 void dm__trace_flags(dm_unit *u)
 {
   dm_machine *m = u->m;
+  if (m->counts != NULL)
+    dm__count(m, DM_EV_FLAGS, u->dce.dCtlRefNum);
   if (m->cfg.trace == NULL)
     return;
   dm_trace_rec r = { 0 };
@@ -81,6 +83,8 @@ void dm__trace_flags(dm_unit *u)
 
 void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u)
 {
+  if (m->counts != NULL)
+    dm__count(m, ev, u->dce.dCtlRefNum);
   if (m->cfg.trace == NULL)
     return;
   dm_trace_rec r = { 0 };
@@ -91,4 +95,36 @@ void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u)
   r.runtime = u->runtime;
   r.name = u->name;
   m->cfg.trace(m->cfg.trace_ctx, &r);
+}
+
+void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si)
+{
+  dm_counts *c = dm__counts_of(m, ref);
+  if (c == NULL || si >= m->nslots)
+    return;
+  dm_slot *s = &m->slots[si];
+  uint64_t now = dm__now(m), wait = now - s->t_call;
+  c->requests++;
+  c->wait_sum += wait;
+  if (wait > c->wait_max)
+    c->wait_max = wait;
+  if (c->in_service++ == 0)
+    c->busy_since = now;
+  s->flags |= DM_SLOTF_COUNTED;
+}
+
+void dm__count_done(dm_machine *m, int16_t ref)
+{
+  dm_counts *c = dm__counts_of(m, ref);
+  if (c != NULL && c->in_service > 0 && --c->in_service == 0)
+    c->busy_ns += dm__now(m) - c->busy_since;
+}
+
+const dm_counts *dm_machine_counts(const dm_machine *m, int16_t ref)
+{
+  if (m == NULL || m->counts == NULL)
+    return NULL;
+  if (ref == 0)
+    return &m->counts[0];
+  return dm__counts_of((dm_machine *)m, ref);
 }

@@ -121,9 +121,7 @@ static void install_task(void *arg)
   run_driver *d = arg;
   run_machine *rm = d->rm;
   const sim_sc_driver *sd = &rm->sc->drivers[d->index];
-  rm->installing = d; /* its Initialize is traced before the refNum is known */
   OSErr err = dm_driver_install(rm->m, &d->spec, &d->ref);
-  rm->installing = NULL;
   if (err != noErr) {
     d->ref = 0;
     const char *name = dm_err_name(err);
@@ -162,49 +160,20 @@ static void life_fire(dm_event *ev)
 
 /* ---- hooks ------------------------------------------------------------------ */
 
-static run_driver *driver_of(run_machine *rm, int16_t ref)
-{
-  for (size_t i = 0; ref != 0 && i < rm->sc->ndrivers; i++)
-    if (rm->drivers[i].ref == ref)
-      return &rm->drivers[i];
-  return NULL;
-}
-
+/* Only with --trace: the run's own figures (the summary, `expect count`)
+ * come from the machine's counts, so an untraced run installs no hook. */
 static void on_trace(void *ctx, const dm_trace_rec *r)
 {
   run_machine *rm = ctx;
-  if (rm->trace != NULL)
-    sim_trace_record(rm->trace, r);
-  if (r->ev >= DM_EV_COUNT)
-    return;
-  rm->evcount[r->ev]++;
-  if (r->ev == DM_EV_INSTALL && rm->installing != NULL)
-    rm->installing->ref = r->ref;
-  run_driver *d = driver_of(rm, r->ref);
-  if (d == NULL)
-    return;
-  rm->evcount_ref[(size_t)(d - rm->drivers) * DM_EV_COUNT + r->ev]++;
-  /* Statistics of requests (read, write, control, status). */
-  bool request = r->code >= 2 && r->code <= 5;
-  if (!request || r->pb == NULL)
-    return;
-  run_pb *p = run_pb_find(rm, r->pb);
-  if (r->ev == DM_EV_CALL && p != NULL) {
-    p->t_call = r->t;
-  } else if (r->ev == DM_EV_DISPATCH) {
-    d->requests++;
-    if (p != NULL) {
-      uint64_t wait = r->t - p->t_call;
-      d->waits_sum += wait;
-      if (wait > d->wait_max)
-        d->wait_max = wait;
-    }
-    if (d->inflight++ == 0)
-      d->busy_since = r->t;
-  } else if (r->ev == DM_EV_COMPLETE && r->mode != DM_MODE_IMMEDIATE && d->inflight > 0) {
-    if (--d->inflight == 0)
-      d->busy += r->t - d->busy_since;
-  }
+  sim_trace_record(rm->trace, r);
+}
+
+/* The counts of driver d (zeros while it is not installed). */
+static const dm_counts *driver_counts(const run_machine *rm, const run_driver *d)
+{
+  static const dm_counts none;
+  const dm_counts *c = d->ref != 0 ? dm_machine_counts(rm->m, d->ref) : NULL;
+  return c != NULL ? c : &none;
 }
 
 static void on_violation(void *ctx, const dm_violation *v)
@@ -278,8 +247,8 @@ static int check_expect(run_machine *rm, const sim_sc_expect *x)
     break;
   case SIM_SC_EX_COUNT: {
     int ev = ev_of(x->ev);
-    uint64_t n = x->driver == SIM_SC_NONE ? rm->evcount[ev]
-                                         : rm->evcount_ref[x->driver * DM_EV_COUNT + (size_t)ev];
+    uint64_t n = x->driver == SIM_SC_NONE ? dm_machine_counts(rm->m, 0)->ev[ev]
+                                         : driver_counts(rm, &rm->drivers[x->driver])->ev[ev];
     if (n != x->count)
       snprintf(msg, sizeof msg, "%" PRIu64 " %s event(s)%s%s, expected %" PRIu64, n,
                sim_sc_evkind_name(x->ev), x->driver == SIM_SC_NONE ? "" : " on ",
@@ -365,11 +334,12 @@ static void summary(run_machine *rm, int expects_ok, size_t nexp)
   for (size_t i = 0; i < rm->sc->ndrivers; i++) {
     const run_driver *d = &rm->drivers[i];
     const char *name = d->ref ? dm_driver_name(rm->m, d->ref) : NULL;
-    uint64_t mean = d->requests ? d->waits_sum / d->requests : 0;
-    unsigned util = end ? (unsigned)((d->busy * 1000u) / end) : 0;
+    const dm_counts *c = driver_counts(rm, d);
+    uint64_t mean = c->requests ? c->wait_sum / c->requests : 0;
+    unsigned util = end ? (unsigned)((c->busy_ns * 1000u) / end) : 0;
     fprintf(o, "  %-12s %-12s %6d %9" PRIu64 " %11" PRIu64 " ns %11" PRIu64 " ns %3u.%u%%\n",
-            rm->sc->drivers[i].alias, name ? name : "(removed)", d->ref, d->requests, mean,
-            d->wait_max, util / 10, util % 10);
+            rm->sc->drivers[i].alias, name ? name : "(removed)", d->ref, c->requests, mean,
+            c->wait_max, util / 10, util % 10);
   }
   fprintf(o, "  violations: %u", (unsigned)dm_machine_violations(rm->m));
   for (unsigned r = 0; r < DM_RULE_COUNT; r++)
@@ -399,7 +369,6 @@ static void machine_free(run_machine *rm)
   free(rm->clients);
   free(rm->calls);
   free(rm->pbs);
-  free(rm->evcount_ref);
   sim_world_free(&rm->w);
 }
 
@@ -432,8 +401,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   rm.clients = calloc(m->nclients + 1, sizeof *rm.clients);
   rm.calls = calloc(m->ncalls + 1, sizeof *rm.calls);
   rm.pbs = calloc(m->npbs + 1, sizeof *rm.pbs);
-  rm.evcount_ref = calloc((m->ndrivers + 1) * DM_EV_COUNT, sizeof *rm.evcount_ref);
-  if (!rm.hw || !rm.drivers || !rm.life || !rm.clients || !rm.calls || !rm.pbs || !rm.evcount_ref)
+  if (!rm.hw || !rm.drivers || !rm.life || !rm.clients || !rm.calls || !rm.pbs)
     goto oom;
 
   /* Resolve every driver source before anything runs. */
@@ -466,8 +434,9 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   cfg.platform = sim_world_platform(&rm.w);
   cfg.platform.hw_start = sim_hw_platform_start;
   cfg.check = opts->permissive ? DM_CHECK_PERMISSIVE : DM_CHECK_STRICT;
-  cfg.trace = on_trace;
+  cfg.trace = trace != NULL ? on_trace : NULL;
   cfg.trace_ctx = &rm;
+  cfg.count = 1;
   cfg.violation = on_violation;
   cfg.violation_ctx = &rm;
   cfg.pb_done = run_pb_done;

@@ -30,7 +30,6 @@ typedef struct run_pb {
   uint8_t      *buf;
   int           busy;     /* sent and not yet complete */
   unsigned char pname[64]; /* Open: the driver name, a Pascal string */
-  uint64_t      t_call;   /* when it was last sent (queue-wait statistics) */
   struct run_pb *next;    /* free list of per-iteration blocks */
 } run_pb;
 
@@ -68,9 +67,6 @@ typedef struct run_driver {
   dm_event       ev;         /* install at its time */
   run_machine   *rm;
   size_t         index;
-  /* statistics */
-  uint64_t requests, waits_sum, wait_max, busy, busy_since;
-  uint32_t inflight;
 } run_driver;
 
 typedef struct run_life {
@@ -96,10 +92,7 @@ struct run_machine {
   run_pb              **owned;    /* every block the executor allocated */
   size_t                nowned, capowned;
   sim_map               pbmap;    /* block address -> index in owned + 1 */
-  run_driver           *installing; /* driver whose install is under way */
   uint64_t              completions;
-  uint64_t              evcount[DM_EV_COUNT];
-  uint64_t             *evcount_ref; /* [driver][DM_EV_COUNT] */
   uint32_t              violations;
   int                   failed;
 };

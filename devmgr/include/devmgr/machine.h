@@ -38,6 +38,21 @@ typedef void (*dm_violation_fn)(void *ctx, const dm_violation *v);
  * sync call without nesting event loops. */
 typedef void (*dm_pb_done_fn)(void *ctx, void *pb);
 
+/* What a machine counts for its embedder when asked to (dm_machine_config.
+ * count): the trace records of each kind, and the requests (read, write,
+ * control and status commands) its drivers were given. An embedder that
+ * needs only these figures (a run's summary and `expect count`) then needs
+ * no trace hook: counting costs an increment or two per record. */
+typedef struct dm_counts {
+  uint64_t ev[DM_EV_COUNT]; /* trace records of each kind (dm_ev) */
+  uint64_t requests;        /* requests dispatched to the driver */
+  uint64_t wait_sum;        /* their waits from call to dispatch, ns */
+  uint64_t wait_max;
+  uint64_t busy_ns;         /* time with at least one of them in the driver */
+  uint64_t busy_since;      /* when the current busy spell began */
+  uint32_t in_service;      /* requests in the driver now */
+} dm_counts;
+
 typedef struct dm_machine_config {
   dm_platform     platform;    /* required */
   uint16_t        units;       /* initial unit-table entries (default 64, grows by 4 to 1024) */
@@ -49,6 +64,7 @@ typedef struct dm_machine_config {
   void           *violation_ctx;
   dm_pb_done_fn   pb_done;     /* optional */
   void           *pb_done_ctx;
+  int             count;       /* nonzero: keep dm_counts (dm_machine_counts) */
 } dm_machine_config;
 
 /* Create a machine. Returns NULL when out of memory or when cfg lacks a
@@ -91,6 +107,11 @@ void dm_machine_report(dm_machine *m, dm_rule rule, int16_t ref, const void *pb,
 /* Number of violations reported so far, in total and for one rule. */
 uint32_t dm_machine_violations(const dm_machine *m);
 uint32_t dm_machine_rule_count(const dm_machine *m, dm_rule rule);
+/* The counts of a machine created with cfg.count: of the whole machine when
+ * ref is 0, else of the unit ref names (or named: the counts of a removed
+ * driver's unit stay, and a driver installed later in the same unit adds
+ * to them). NULL when the machine does not count, or ref names no unit. */
+const dm_counts *dm_machine_counts(const dm_machine *m, int16_t ref);
 /* Number of commands in flight (dispatched or queued, not yet complete). */
 uint32_t dm_machine_inflight(const dm_machine *m);
 /* Bytes of devmgr-owned state per command slot (for the memory budget). */
