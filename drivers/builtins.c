@@ -8,8 +8,8 @@
 
 #define DM_BUILTIN(n)                                                          \
   extern DriverDescription dm_builtin_##n##_desc;                              \
-  extern OSErr dm_builtin_##n##_io(AddressSpaceID, IOCommandID, IOCommandContents, \
-                                   IOCommandCode, IOCommandKind);
+  extern OSStatus dm_builtin_##n##_io(AddressSpaceID, IOCommandID, IOCommandContents, \
+                                      IOCommandCode, IOCommandKind);
 #include "builtin_list.h"
 #undef DM_BUILTIN
 

@@ -175,8 +175,8 @@ static OSErr Start(Conc *c, IOCommandID id, ParmBlkPtr pb)
   return noErr;
 }
 
-OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
-                 IOCommandCode cmdCode, IOCommandKind cmdKind)
+OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                    IOCommandCode cmdCode, IOCommandKind cmdKind)
 {
   (void)spaceID;
   short ref = CommandRefNum(contents, cmdCode);

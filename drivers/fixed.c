@@ -114,8 +114,8 @@ static void Stop(Fixed *f)
   f->serial++;
 }
 
-OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
-                 IOCommandCode cmdCode, IOCommandKind cmdKind)
+OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                    IOCommandCode cmdCode, IOCommandKind cmdKind)
 {
   (void)spaceID;
   short ref = CommandRefNum(contents, cmdCode);

@@ -133,8 +133,8 @@ static void AbortAll(OwnQueue *q)
     Complete(q, (ParmBlkPtr)q->waiting.qHead, abortErr);
 }
 
-OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
-                 IOCommandCode cmdCode, IOCommandKind cmdKind)
+OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                    IOCommandCode cmdCode, IOCommandKind cmdKind)
 {
   (void)spaceID;
   short ref = CommandRefNum(contents, cmdCode);

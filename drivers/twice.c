@@ -16,8 +16,8 @@ DriverDescription TheDriverDescription = {
   { 1, { { kServiceCategoryNdrvDriver, kNdrvTypeIsGeneric, { 1, 0, finalStage, 0 } } } },
 };
 
-OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
-                 IOCommandCode cmdCode, IOCommandKind cmdKind)
+OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                    IOCommandCode cmdCode, IOCommandKind cmdKind)
 {
   (void)spaceID;
   (void)contents;

@@ -1162,8 +1162,8 @@ static OSStatus refuse_done(void *p1, void *p2)
   return IOCommandIsComplete((IOCommandID)p1, noErr);
 }
 
-static OSErr RefuseIO(AddressSpaceID space, IOCommandID id, IOCommandContents c,
-                      IOCommandCode code, IOCommandKind kind)
+static OSStatus RefuseIO(AddressSpaceID space, IOCommandID id, IOCommandContents c,
+                         IOCommandCode code, IOCommandKind kind)
 {
   (void)space;
   (void)c;

@@ -140,15 +140,15 @@ static OSErr rec_io(int who, IOCommandID id, IOCommandContents c, IOCommandCode 
   }
 }
 
-static OSErr RecA(AddressSpaceID s, IOCommandID id, IOCommandContents c, IOCommandCode code,
-                  IOCommandKind kind)
+static OSStatus RecA(AddressSpaceID s, IOCommandID id, IOCommandContents c, IOCommandCode code,
+                     IOCommandKind kind)
 {
   (void)s;
   return rec_io(0, id, c, code, kind);
 }
 
-static OSErr RecB(AddressSpaceID s, IOCommandID id, IOCommandContents c, IOCommandCode code,
-                  IOCommandKind kind)
+static OSStatus RecB(AddressSpaceID s, IOCommandID id, IOCommandContents c, IOCommandCode code,
+                     IOCommandKind kind)
 {
   (void)s;
   return rec_io(1, id, c, code, kind);

@@ -88,8 +88,8 @@ static OSStatus TimerComplete(void *p1, void *p2)
   return noErr;
 }
 
-static OSErr KeepIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
-                    IOCommandCode cmdCode, IOCommandKind cmdKind)
+static OSStatus KeepIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                       IOCommandCode cmdCode, IOCommandKind cmdKind)
 {
   (void)spaceID;
   switch (cmdCode) {

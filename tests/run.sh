@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/run.sh - everything `make test` runs: the Check suites (fork mode),
 # the scenario regression tests (golden traces, determinism, expected
-# failures), the command line's conventions (tests/cli.sh), then real-time
-# runs (tests/realtime.sh). Each prints a closing "N passed, N failed" line;
+# failures), the command line's conventions (tests/cli.sh), real-time runs
+# (tests/realtime.sh), then drivers written as Mac OS 9 authors wrote theirs
+# (tests/drivers.sh). Each prints a closing "N passed, N failed" line;
 # exits non-zero on any failure.
 set -u
 DMSIM=${DMSIM:-build/dmsim}
@@ -15,4 +16,6 @@ scen=$?
 cli=$?
 ./tests/realtime.sh "$DMSIM"
 rt=$?
-[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ]
+./tests/drivers.sh "$DMSIM" "$BUILD"
+drv=$?
+[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ]

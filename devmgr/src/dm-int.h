@@ -599,14 +599,15 @@ DM_QUEUED_CALLS(XX)
 
 /* dispatch.c */
 /* DoDriverIO of u (a unit of m) with m current; returns what DoDriverIO
- * returned. current (a constant where it is inlined) says m is current
+ * returned, as an OSErr (its low 16 bits: right for drivers that define
+ * DoDriverIO with either result type). current (a constant where it is inlined) says m is current
  * already, which saves switching. Whatever the driver does to the current
  * machine, the caller gets back the one it had. */
 static inline OSErr dm__driver_call(dm_machine *m, dm_unit *u, uint64_t id, IOCommandContents c,
                                     IOCommandCode code, IOCommandKind kind, bool current)
 {
   dm_machine *prev = current ? m : dm__enter(m);
-  OSErr st = u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
+  OSErr st = (OSErr)u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
   dm__current = prev;
   return st;
 }

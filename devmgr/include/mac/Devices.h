@@ -2,7 +2,12 @@
  * Devices.h - the Device Manager as drivers and their clients see it: the
  * device control entry (DCE), its flags, the trap words, the parameter-block
  * calls in their Sync, Async and Immed forms, and the Native Driver Model's
- * command types and DoDriverIO entry point.
+ * command types and the type of the DoDriverIO entry point.
+ *
+ * As in Apple's Universal Interfaces, it brings in what a driver needs along
+ * with it (OSUtils, Files, NameRegistry, DriverFamilyMatching, MacErrors), so
+ * that a driver including only <Devices.h> and <DriverServices.h> sees
+ * DriverDescription, the driverRuntime flags and kTheDescriptionSignature.
  *
  * In dmsim every call acts on the current simulated machine: the one whose
  * driver, completion routine or client is running.
@@ -11,9 +16,11 @@
 #define __DEVICES__
 
 #include "MacTypes.h"
+#include "MacErrors.h"
 #include "OSUtils.h"
 #include "Files.h"
 #include "NameRegistry.h"
+#include "DriverFamilyMatching.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -190,13 +197,20 @@ enum {
   kImmediateIOCommandKind    = 0x00000004
 };
 
-/* The entry point every native driver exports under the name DoDriverIO. */
-typedef OSErr (*DriverEntryPointPtr)(AddressSpaceID spaceID, IOCommandID cmdID,
-                                     IOCommandContents contents, IOCommandCode cmdCode,
-                                     IOCommandKind cmdKind);
-extern OSErr DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID,
-                        IOCommandContents contents, IOCommandCode cmdCode,
-                        IOCommandKind cmdKind);
+/* The type of the entry point every native driver exports under the name
+ * DoDriverIO. Like Apple's header, this one declares no DoDriverIO: a driver
+ * defines it, as
+ *
+ *   OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID,
+ *                       IOCommandContents contents, IOCommandCode cmdCode,
+ *                       IOCommandKind cmdKind);
+ *
+ * The Device Manager takes its result as an OSErr (the low 16 bits), the
+ * type of every ioResult, so a driver written with an OSErr result works
+ * too. */
+typedef OSStatus (*DriverEntryPointPtr)(AddressSpaceID spaceID, IOCommandID cmdID,
+                                        IOCommandContents contents, IOCommandCode cmdCode,
+                                        IOCommandKind cmdKind);
 
 /* ---- Parameter-block calls ---------------------------------------------- *
  * Sync calls return when the request is complete, with its result. Async
