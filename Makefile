@@ -52,7 +52,7 @@ SDL_LIBS   = $(shell $(PKG_CONFIG) --libs sdl2)
 CK_CFLAGS  = $(shell $(PKG_CONFIG) --cflags check)
 CK_LIBS    = $(shell $(PKG_CONFIG) --libs check)
 
-DEVMGR_SRCS := $(wildcard devmgr/src/*.c)
+DEVMGR_SRCS := $(wildcard devmgr/src/*.c devmgr/src/*/*.c)
 DRIVER_SRCS := $(wildcard drivers/*.c)
 DRIVER_NAMES:= $(sort $(filter-out builtins,$(basename $(notdir $(DRIVER_SRCS)))))
 SIM_SRCS    := $(filter-out sim/cli/main.c,$(wildcard sim/*/*.c))

@@ -70,6 +70,10 @@ static void on_trace(void *ctx, const dm_trace_rec *r)
     if (f->log_flags)
       append(f, "flags:0x%04x", r->flags);
     break;
+  case DM_EV_SCSI_SUBMIT: append(f, "sub:%u", r->slot); break;
+  case DM_EV_SCSI_HANDOFF: append(f, "give:%u/%u", r->slot, r->count); break;
+  case DM_EV_SCSI_RETURN: append(f, "back:%u/%u", r->slot, r->count); break;
+  case DM_EV_SCSI_DONE: append(f, "sdone:%u:%u", r->slot, r->status); break;
   default: break;
   }
 }

@@ -7,6 +7,9 @@
  * Log format, one token per record, separated by single spaces:
  *   call#P:read/async   enq#P   disp#P:read/async   ret:ST   cpl#P:RES
  *   cb#P:RES   sync#P:RES   rej#P:RES   viol:RULE   install:.Null  remove:.Null
+ *   sub:S   give:S/N   back:S/N   sdone:S:STATUS   (SCSI family: slot S
+ *   submitted, handed to the controller or returned in a call of N slots,
+ *   its task finished with a SAM status)
  * P is the parameter block's number (1, 2, ... in order of first
  * appearance; 0 for commands without a PB). flags records are left out
  * unless the fixture's log_flags is set ("flags:0xHHHH").

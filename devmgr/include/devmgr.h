@@ -12,5 +12,6 @@
 #include "devmgr/machine.h"
 #include "devmgr/driver.h"
 #include "devmgr/call.h"
+#include "devmgr/scsi.h"
 
 #endif /* DEVMGR_H */

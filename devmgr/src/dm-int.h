@@ -664,6 +664,10 @@ void *dm__pool_get(dm_pool *p);
 void  dm__pool_put(dm_pool *p, void *rec);
 void  dm__pool_free(dm_pool *p);
 
+/* loader.c: dlopen(path) with a bare name taken as ./name; NULL with a
+ * message naming the file and `what` ("driver") in err when it fails. */
+void *dm__dlopen(const char *path, const char *what, char *err, size_t errlen);
+
 /* machine.c */
 void dm__drain_sih(dm_machine *m);
 

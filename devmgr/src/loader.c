@@ -12,9 +12,8 @@
 
 #include "dm-int.h"
 
-int dm_driver_load_so(const char *path, dm_driver_spec *spec, char *err, size_t errlen)
+void *dm__dlopen(const char *path, const char *what, char *err, size_t errlen)
 {
-  char why[160];
   /* dlopen searches the library path for bare names; a driver file is a
    * path, so make a bare name relative to the working directory. */
   char local[4096];
@@ -23,10 +22,17 @@ int dm_driver_load_so(const char *path, dm_driver_spec *spec, char *err, size_t 
     path = local;
   }
   void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (h == NULL) {
-    snprintf(err, errlen, "%s: cannot load driver: %s", path, dlerror());
+  if (h == NULL)
+    snprintf(err, errlen, "%s: cannot load %s: %s", path, what, dlerror());
+  return h;
+}
+
+int dm_driver_load_so(const char *path, dm_driver_spec *spec, char *err, size_t errlen)
+{
+  char why[160];
+  void *h = dm__dlopen(path, "driver", err, errlen);
+  if (h == NULL)
     return -1;
-  }
   const DriverDescription *desc = dlsym(h, "TheDriverDescription");
   void *entry = dlsym(h, "DoDriverIO");
   if (desc == NULL || entry == NULL) {

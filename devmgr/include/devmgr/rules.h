@@ -42,14 +42,21 @@ extern "C" {
   XX(SYNC_AT_INTERRUPT, "sync-at-interrupt",                                               \
      "a synchronous call was made at interrupt level, where waiting can never end")        \
   XX(SLOT_NOT_OWNED, "slot-not-owned",                                                     \
-     "a command or response slot was used by a party that does not own it")               \
+     "an HBA controller used or returned a task slot it does not own")                    \
   XX(SLOT_DOUBLE_COMPLETE, "slot-double-complete",                                         \
-     "a response slot was completed twice")                                                \
+     "an HBA controller completed a task or returned a slot that had already come back")   \
   XX(RESPONSE_VERSION, "response-version",                                                 \
-     "a response carried a version the controller family does not accept")                 \
+     "a SCSIUserParallelResponse carried a version other than 1; the family drops it "      \
+     "without completing the task")                                                        \
   XX(BUNDLE_TOO_LARGE, "bundle-too-large",                                                 \
-     "a bundle held more tasks than the controller announced it can take")                 \
-  XX(TASK_COUNT_ZERO, "task-count-zero", "a bundle was sent with no task in it")
+     "BundledParallelTaskCompletion was given more than kMaxBundledParallelTasks (32) "     \
+     "slot indices")                                                                       \
+  XX(TASK_COUNT_ZERO, "task-count-zero",                                                   \
+     "UserReportMaximumTaskCount reported no task; the controller cannot start")           \
+  XX(BUNDLE_EMPTY, "bundle-empty",                                                         \
+     "BundledParallelTaskCompletion was given no slot index (1 to 32 required)")           \
+  XX(TASK_UNKNOWN_ID, "task-unknown-id",                                                   \
+     "ParallelTaskCompletion named a task identifier the family never handed out")
 
 typedef enum dm_rule {
 #define XX(id, name, text) DM_RULE_##id,

@@ -31,7 +31,11 @@ extern "C" {
   XX(DONE, "done")           /* a sync call returns to its client */           \
   XX(FLAGS, "flags")         /* dCtlFlags changed */                           \
   XX(VIOLATION, "violation") /* a rule was broken */                           \
-  XX(WARNING, "warning")     /* something dubious that breaks no rule */
+  XX(WARNING, "warning")     /* something dubious that breaks no rule */  \
+  XX(SCSI_SUBMIT, "scsi_submit")   /* a task was given to the SCSI family */   \
+  XX(SCSI_HANDOFF, "scsi_handoff") /* a slot was handed to the controller */   \
+  XX(SCSI_RETURN, "scsi_return")   /* the controller returned a slot */        \
+  XX(SCSI_DONE, "scsi_done")       /* a task completed, status and sense */
 
 typedef enum dm_ev {
 #define XX(id, name) DM_EV_##id,
@@ -74,6 +78,17 @@ typedef struct dm_trace_rec {
   const char *name;    /* driver name (install/remove), client (call) */
   const char *rule;    /* rule id (violation) */
   const char *msg;     /* one-line explanation (violation, warning) */
+  /* SCSI records (scsi_*): id is the Device Manager request the task
+   * serves (0 if none), name the controller. */
+  uint64_t    tag;     /* the task's tag (fTaskTagIdentifier) */
+  uint32_t    slot;    /* its slot index */
+  uint16_t    count;   /* slots in the call that handed it over or returned it */
+  uint8_t     opcode;  /* CDB byte 0 */
+  uint8_t     status;  /* scsi_done: SAM status or delivery failure */
+  uint8_t     service; /* scsi_done: service response */
+  uint8_t     sense;   /* scsi_done: sense key, 0 when no sense */
+  uint8_t     target;  /* target ID (low byte) */
+  uint8_t     lun;
 } dm_trace_rec;
 
 /* The trace hook. It must not call back into the Device Manager. */
