@@ -31,6 +31,14 @@
  *    one unit are independent (simple task attribute): a later command with
  *    a shorter latency may complete first.
  *
+ *  - A READ, WRITE, VERIFY with BYTCHK or MODE SELECT whose data needs more
+ *    than data_len bytes, or whose dir is not the one the opcode moves data
+ *    in, ends with SIM_SCSI_XPORT_FAILURE having moved nothing (an overrun
+ *    a real bus reports as a phase error). Commands with an allocation
+ *    length (INQUIRY, MODE SENSE, ...) move the least of that length, the
+ *    data they have and data_len; resid says how much of data_len was not
+ *    used.
+ *
  *  - Results: xport says whether the command was delivered at all; only
  *    when it is SIM_SCSI_XPORT_OK do status, sense and resid mean anything.
  *    Sense data is fixed format (0x70), 18 bytes, present when status is
@@ -150,6 +158,7 @@ struct sim_scsi_cmd {
   dm_event         ev_;      /* the completion event */
   sim_scsi_cmd    *next_, *prev_; /* the unit's (or bus's) in-flight list */
   void            *unit_;    /* unit it is in flight on, or NULL */
+  void            *bus_;     /* bus it is in flight on */
   uint8_t          state_;   /* idle / in flight / hung (never completes) */
   uint8_t          forced_;  /* outcome decided at submit (fault, TSF) */
 };
