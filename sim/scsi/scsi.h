@@ -409,6 +409,15 @@ const char *sim_scsi_ev_name(unsigned ev);
  * without a fixed length. */
 unsigned sim_scsi_cdb_len_for(uint8_t opcode);
 
+/* The bytes a CDB's data phase asks to move: blocks * block_size for
+ * READ, WRITE, VERIFY with BYTCHK; the allocation length or parameter list
+ * length of commands that have one; 0 otherwise (or when len is too short
+ * for the opcode). */
+uint64_t sim_scsi_cdb_bytes(const uint8_t *cdb, size_t len, uint32_t block_size);
+/* The direction a CDB moves data in (for the opcodes the units know; NONE
+ * for others). */
+sim_scsi_dir sim_scsi_cdb_dir(const uint8_t *cdb, size_t len);
+
 /* Decoded fixed-format (0x70/0x71) or descriptor-format (0x72/0x73) sense. */
 typedef struct sim_scsi_sense_info {
   uint8_t  response;   /* 0x70..0x73 */

@@ -84,6 +84,56 @@ int scsi__media_range(const uint8_t *c, size_t len, uint64_t *lba, uint64_t *n, 
   }
 }
 
+uint64_t sim_scsi_cdb_bytes(const uint8_t *c, size_t len, uint32_t block_size)
+{
+  uint64_t lba, n;
+  int w;
+  if (len == 0 || len < sim_scsi_cdb_len_for(c[0]))
+    return 0;
+  if (c[0] != 0x35 && scsi__media_range(c, len, &lba, &n, &w)) {
+    if (c[0] == 0x2F && ((c[1] >> 1) & 3) != 1)
+      return 0; /* VERIFY without BYTCHK moves nothing */
+    return n * block_size;
+  }
+  switch (c[0]) {
+  case 0x03:
+  case 0x15:
+  case 0x1A: return c[4];
+  case 0x12: return scsi__be16(c + 3);
+  case 0x25: return 8;
+  case 0x55:
+  case 0x5A: return scsi__be16(c + 7);
+  case 0x9E: return scsi__be32(c + 10);
+  case 0xA0: return scsi__be32(c + 6);
+  default: return 0;
+  }
+}
+
+sim_scsi_dir sim_scsi_cdb_dir(const uint8_t *c, size_t len)
+{
+  if (len == 0)
+    return SIM_SCSI_DIR_NONE;
+  switch (c[0]) {
+  case 0x0A:
+  case 0x2A:
+  case 0x8A:
+  case 0x15:
+  case 0x55:
+  case 0x2F: return SIM_SCSI_DIR_OUT;
+  case 0x03:
+  case 0x08:
+  case 0x12:
+  case 0x1A:
+  case 0x25:
+  case 0x28:
+  case 0x5A:
+  case 0x88:
+  case 0x9E:
+  case 0xA0: return SIM_SCSI_DIR_IN;
+  default: return SIM_SCSI_DIR_NONE;
+  }
+}
+
 /* --- handlers ---------------------------------------------------------------- */
 
 static void op_tur(sim_scsi_unit *u, sim_scsi_cmd *cmd)
