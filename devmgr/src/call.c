@@ -84,7 +84,7 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
     dm__set_flags(u, dOpenedMask, 0);
   dm__trace(m, DM_EV_DISPATCH, ref, pb, id, code, DM_MODE_IMMEDIATE, 0);
   IOCommandContents c = { .pb = pb };
-  OSErr st = dm__driver_call(m, u, id, c, code, kImmediateIOCommandKind, true);
+  OSErr st = dm__driver_call_watched(m, u, id, c, code, kImmediateIOCommandKind, true);
   dm__trace(m, DM_EV_RETURN, ref, NULL, id, code, DM_MODE_IMMEDIATE, st);
   OSErr result = st > 0 ? noErr : st;
 

@@ -104,7 +104,10 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
       dm_machine *prev = from_driver ? m : dm__enter(m);
       pb->ioParam.ioCompletion(pb);
       dm__current = prev;
-    } else if (mode == DM_MODE_SYNC && !lean) {
+    } else if (mode == DM_MODE_SYNC && !lean &&
+               !(m->in_driver != NULL && m->in_driver->id == id)) {
+      /* (Completed inside its own DoDriverIO: dm__send traces `done` once
+       * that has returned.) */
       dm__trace(m, DM_EV_DONE, ref, pb, id, code, mode, posted);
     }
     if (!lean && m->cfg.pb_done != NULL)

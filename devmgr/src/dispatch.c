@@ -125,7 +125,7 @@ OSErr dm__simple_command(dm_unit *u, IOCommandCode code)
   if (pb != NULL)
     pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
   dm__trace(m, DM_EV_DISPATCH, ref, pb, id, (uint8_t)code, DM_MODE_IMMEDIATE, 0);
-  OSErr st = dm__driver_call(u->m, u, id, c, code, kImmediateIOCommandKind, false);
+  OSErr st = dm__driver_call_watched(m, u, id, c, code, kImmediateIOCommandKind, false);
   dm__trace(m, DM_EV_RETURN, ref, NULL, id, (uint8_t)code, DM_MODE_IMMEDIATE, st);
   OSErr result = st > 0 ? noErr : st;
   si = dm__slot_lookup(m, id);

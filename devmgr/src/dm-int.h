@@ -149,6 +149,16 @@ typedef struct dm_timer {
   uint8_t                    armed;
 } dm_timer;
 
+/* A DoDriverIO running on a watched machine: its command and its driver;
+ * the frames live on the stack of dm__driver_call_watched, innermost first.
+ * Calls a driver makes there are credited to it, and a sync request it
+ * completes there is traced `done` once DoDriverIO has returned. */
+typedef struct dm_in_driver {
+  uint64_t              id;
+  const dm_unit        *u;
+  struct dm_in_driver *outer;
+} dm_in_driver;
+
 /* ---- the machine ------------------------------------------------------------------ */
 
 struct dm_machine {
@@ -175,7 +185,8 @@ struct dm_machine {
    * number (by refNum, so that a removed driver's counts stay); else NULL. */
   dm_counts  *counts;
 
-  const char *client;
+  const char   *client;
+  dm_in_driver *in_driver; /* the innermost DoDriverIO running (watched only) */
   uint32_t    violations;
   uint32_t    rule_counts[DM_RULE_COUNT];
   char        msg[640];
@@ -611,6 +622,18 @@ static inline OSErr dm__driver_call(dm_machine *m, dm_unit *u, uint64_t id, IOCo
   dm__current = prev;
   return st;
 }
+/* dm__driver_call on a watched machine: the DoDriverIO is known to be
+ * running while it runs (m->in_driver). */
+static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t id,
+                                            IOCommandContents c, IOCommandCode code,
+                                            IOCommandKind kind, bool current)
+{
+  dm_in_driver frame = { id, u, m->in_driver };
+  m->in_driver = &frame;
+  OSErr st = dm__driver_call(m, u, id, c, code, kind, current);
+  m->in_driver = frame.outer;
+  return st;
+}
 void  dm__kick(dm_machine *m, dm_unit *u);
 void  dm__release_held(dm_machine *m, dm_unit *u);
 OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
@@ -633,14 +656,20 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
   if (!lean)
     dm__trace(m, DM_EV_DISPATCH, ref, pb, id, (uint8_t)code, (uint8_t)kind, 0);
   IOCommandContents c = { .pb = pb };
-  OSErr st = dm__driver_call(m, u, id, c, code, kind, current);
-  if (lean)
+  if (lean) {
+    (void)dm__driver_call(m, u, id, c, code, kind, current);
     return;
+  }
+  OSErr st = dm__driver_call_watched(m, u, id, c, code, kind, current);
   dm__trace(m, DM_EV_RETURN, ref, NULL, id, (uint8_t)code, (uint8_t)kind, st);
-  if (dm__checking(m)) {
-    uint32_t still = dm__slot_lookup(m, id);
-    if (still != DM_NO_SLOT)
-      dm__check_ioresult(m, still, "when DoDriverIO returned");
+  uint32_t still = dm__slot_lookup(m, id);
+  if (still == DM_NO_SLOT) {
+    /* Completed inside DoDriverIO: a sync caller returns only now. */
+    if (kind == kSynchronousIOCommandKind)
+      dm__trace(m, DM_EV_DONE, ref, pb, id, (uint8_t)code, DM_MODE_SYNC,
+                pb->ioParam.ioResult);
+  } else if (dm__checking(m)) {
+    dm__check_ioresult(m, still, "when DoDriverIO returned");
   }
 }
 

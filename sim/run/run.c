@@ -533,6 +533,8 @@ int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
       return 2;
     }
     trace = sim_trace_open(tf.f, opts->trace_format);
+    if (trace != NULL && sc->nmachines > 1)
+      sim_trace_name_machines(trace);
     if (trace == NULL) {
       sim_outfile_abort(&tf);
       fprintf(opts->err, "dmsim: --trace %s: out of memory\n", opts->trace_path);

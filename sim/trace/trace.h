@@ -59,6 +59,10 @@ sim_trace *sim_trace_open(FILE *f, sim_trace_format fmt);
  * one trace; name is copied. */
 void sim_trace_set_machine(sim_trace *t, const char *machine_name, int machine_index);
 
+/* Name the machine of every record (jsonl: a `machine` key after `lvl`), as
+ * a trace of several machines needs; call before the first record. */
+void sim_trace_name_machines(sim_trace *t);
+
 /* The dm_trace_fn hook: ctx is the sim_trace*. Formats rec and writes it
  * (or, for vcd, buffers its effect). Never calls back into the Device
  * Manager. A failed write is remembered and reported by sim_trace_close. */

@@ -297,6 +297,11 @@ sim_trace *sim_trace_open(FILE *f, sim_trace_format fmt)
   return t;
 }
 
+void sim_trace_name_machines(sim_trace *t)
+{
+  t->name_machines = 1;
+}
+
 void sim_trace_set_machine(sim_trace *t, const char *machine_name, int machine_index)
 {
   char *n = sim_trace__strdup(t, machine_name ? machine_name : "main");

@@ -82,6 +82,7 @@ struct sim_trace {
   int                  begun;     /* ops->begin has run */
   char                *machine;   /* current machine name; owned */
   int                  machine_index;
+  int                  name_machines; /* sim_trace_name_machines was called */
   uint64_t             npb;       /* pb numbers handed out */
   sim_map        pbs;       /* pb pointer -> pb number | (driver index + 1) << 32 */
   sim_map        drv_by_ref;/* (machine, ref) key -> current driver index */

@@ -2,9 +2,9 @@
  * sim/trace/trace_jsonl.c - the jsonl trace format: one JSON object per record,
  * one record per line.
  *
- * The schema is a contract (DESIGN.md "Trace records"): keys come in a fixed
- * order, t, ev, lvl, then the fields of the event in the order the table
- * lists them:
+ * The schema is a contract (docs/trace.md): keys come in a fixed order, t,
+ * ev, lvl, then (in a trace of several machines) machine, then the fields of
+ * the event in the order the table lists them:
  *   install   ref, name, runtime
  *   remove    ref, name
  *   call      pb, client, op, mode, ref
@@ -67,6 +67,8 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
   sim_trace__json_str(t, dm_ev_name(r->ev));
   sim_trace__puts(t, ",\"lvl\":");
   sim_trace__json_str(t, dm_level_name(r->lvl));
+  if (t->name_machines)
+    kv_str(t, "machine", t->machine);
   switch (r->ev) {
   case DM_EV_INSTALL:
     kv_int(t, "ref", r->ref);

@@ -21,14 +21,14 @@ extern "C" {
 #define DM_EV_MAP(XX)                                                          \
   XX(INSTALL, "install")     /* a driver was installed in a unit */            \
   XX(REMOVE, "remove")       /* a driver left its unit */                      \
-  XX(CALL, "call")           /* a client made a PB call */                     \
+  XX(CALL, "call")           /* a client (or a driver) made a PB call */       \
   XX(REJECT, "reject")       /* refused before any driver code ran */          \
   XX(ENQUEUE, "enqueue")     /* the PB was put on dCtlQHdr */                  \
   XX(DISPATCH, "dispatch")   /* DoDriverIO was entered */                      \
   XX(RETURN, "return")       /* DoDriverIO returned */                         \
   XX(COMPLETE, "complete")   /* a command completed, result posted */          \
   XX(CALLBACK, "callback")   /* the completion routine runs */                 \
-  XX(DONE, "done")           /* a sync call returns to its client */           \
+  XX(DONE, "done")           /* a sync call returns to its caller */           \
   XX(FLAGS, "flags")         /* dCtlFlags changed */                           \
   XX(VIOLATION, "violation") /* a rule was broken */                           \
   XX(WARNING, "warning")     /* something dubious that breaks no rule */  \
@@ -75,7 +75,8 @@ typedef struct dm_trace_rec {
   uint32_t    runtime; /* driverRuntime (install records) */
   uint64_t    id;      /* IOCommandID as an integer, 0 if none */
   const void *pb;      /* the parameter block, NULL if the command has none */
-  const char *name;    /* driver name (install/remove), client (call) */
+  const char *name;    /* driver name (install/remove); call: the client, or
+                          the driver whose DoDriverIO made the call */
   const char *rule;    /* rule id (violation) */
   const char *msg;     /* one-line explanation (violation, warning) */
   /* SCSI records (scsi_*): id is the Device Manager request the task

@@ -1,0 +1,370 @@
+/*
+ * check_run.c - what `dmsim run` reports beyond the Device Manager's own
+ * behaviour: the summary's figures, the jsonl trace against its documented
+ * schema (docs/trace.md) in a file with one machine and with several, and
+ * who a call is credited to when a driver is the caller.
+ * Runs from the repository root, as `make test` does.
+ */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests.h"
+#include "fixture.h"
+#include "builtins.h"
+#include "lang/scenario.h"
+#include "run/run.h"
+
+/* ---- running a scenario text --------------------------------------------- */
+
+typedef struct ran {
+  int   status;
+  char *out, *err; /* summary and messages; freed by ran_free */
+  char *trace;     /* the jsonl trace when asked for, else NULL */
+} ran;
+
+static char *slurp(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  ck_assert_msg(f != NULL, "cannot read %s", path);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&buf, &len);
+  char chunk[4096];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    fwrite(chunk, 1, n, m);
+  fclose(f);
+  fclose(m);
+  return buf;
+}
+
+/* Parse and run text (which must parse), with a jsonl trace when traced. */
+static ran run_text(const char *text, int traced)
+{
+  ran r = { 0 };
+  char msg[512];
+  sim_scenario *sc = NULL;
+  ck_assert_msg(sim_scenario_parse("t.dms", text, strlen(text), &sc, msg, sizeof msg) == 0, "%s",
+                msg);
+  size_t olen, elen;
+  sim_run_opts o = { 0 };
+  o.out = open_memstream(&r.out, &olen);
+  o.err = open_memstream(&r.err, &elen);
+  char path[] = "/tmp/dmsim-check-run-XXXXXX";
+  if (traced) {
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    o.trace_path = path;
+    o.trace_format = SIM_TRACE_JSONL;
+  }
+  r.status = sim_run(sc, &o);
+  fclose(o.out);
+  fclose(o.err);
+  if (traced) {
+    r.trace = slurp(path);
+    unlink(path);
+  }
+  sim_scenario_free(sc);
+  return r;
+}
+
+static void ran_free(ran *r)
+{
+  free(r->out);
+  free(r->err);
+  free(r->trace);
+}
+
+/* The util column of driver alias in a summary, e.g. "66.6%". */
+static const char *util_of(const char *out, const char *alias, char *buf, size_t len)
+{
+  char pat[80];
+  snprintf(pat, sizeof pat, "\n  %s ", alias);
+  const char *p = strstr(out, pat);
+  ck_assert_msg(p != NULL, "no summary line for %s in:\n%s", alias, out);
+  const char *eol = strchr(p + 1, '\n');
+  const char *sp = eol;
+  while (sp > p && sp[-1] != ' ')
+    sp--;
+  snprintf(buf, len, "%.*s", (int)(eol - sp), sp);
+  return buf;
+}
+
+/* ---- the summary ---------------------------------------------------------- */
+
+/* .Fixed serves each read in 1 ms: busy 2 ms of 3 with or without an Immed
+ * read between the two (which takes no time). */
+START_TEST(test_util_with_immediate_call)
+{
+  static const char *const with[2] = {"", "  read d 512 immediate\n"};
+  char want[16] = "";
+  for (int i = 0; i < 2; i++) {
+    char text[256], u[16];
+    snprintf(text, sizeof text,
+             "driver d builtin fixed\nclient c\n  open d\n  read d 512\n%s  sleep 1ms\n"
+             "  read d 512\nend\n",
+             with[i]);
+    ran r = run_text(text, 0);
+    ck_assert_int_eq(r.status, 0);
+    util_of(r.out, "d", u, sizeof u);
+    ck_assert_str_eq(u, "66.6%");
+    if (i == 0)
+      snprintf(want, sizeof want, "%s", u);
+    ck_assert_str_eq(u, want);
+    ran_free(&r);
+  }
+}
+END_TEST
+
+/* ---- the jsonl schema ----------------------------------------------------- */
+
+#define MAX_KINDS 32
+#define MAX_KEYS 12
+
+typedef struct kind_keys {
+  char name[24];
+  char keys[MAX_KEYS][24];
+  int  nkeys;
+} kind_keys;
+
+/* The rows of the schema table of docs/trace.md: | `ev` | k1, k2 | ... | */
+static int read_schema(kind_keys *kinds)
+{
+  char *doc = slurp("docs/trace.md");
+  int n = 0;
+  for (char *line = strtok(doc, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+    if (strncmp(line, "| `", 3) != 0)
+      continue;
+    char *name = line + 3, *tick = strchr(name, '`');
+    char *cell = tick ? strchr(tick, '|') : NULL;
+    char *end = cell ? strchr(cell + 1, '|') : NULL;
+    if (end == NULL || n == MAX_KINDS)
+      continue;
+    kind_keys *k = &kinds[n];
+    snprintf(k->name, sizeof k->name, "%.*s", (int)(tick - name), name);
+    *end = '\0';
+    k->nkeys = 0;
+    for (char *p = cell + 1; *p;) {
+      while (*p == ' ' || *p == ',')
+        p++;
+      size_t w = strcspn(p, ", ");
+      if (w == 0)
+        break;
+      ck_assert_int_lt(k->nkeys, MAX_KEYS);
+      snprintf(k->keys[k->nkeys++], 24, "%.*s", (int)w, p);
+      p += w;
+    }
+    n++;
+  }
+  free(doc);
+  return n;
+}
+
+/* The keys of a one-line JSON object, in order; the value of "ev". */
+static int keys_of(const char *line, char keys[][24], int max, char *ev, size_t evlen)
+{
+  int n = 0;
+  const char *p = line;
+  ck_assert_int_eq(*p, '{');
+  p++;
+  while (*p == '"') {
+    const char *k = ++p;
+    while (*p != '"')
+      p++;
+    ck_assert_int_lt(n, max);
+    snprintf(keys[n], 24, "%.*s", (int)(p - k), k);
+    p += 2; /* ": */
+    const char *v = p;
+    if (*p == '"') {
+      for (p++; *p != '"'; p++)
+        if (*p == '\\')
+          p++;
+      p++;
+    } else {
+      while (*p != ',' && *p != '}')
+        p++;
+    }
+    if (strcmp(keys[n], "ev") == 0)
+      snprintf(ev, evlen, "%.*s", (int)(p - v - 2), v + 1);
+    n++;
+    if (*p == ',')
+      p++;
+  }
+  ck_assert_int_eq(*p, '}');
+  return n;
+}
+
+/* Every line of trace has t, ev, lvl, machine (when machines), then the
+ * documented keys of its kind in order; a violation's ref, pb and id may be
+ * left out. Returns the number of lines checked. */
+static int check_schema(const char *trace, const char *what, int machines)
+{
+  static kind_keys kinds[MAX_KINDS];
+  int nkinds = read_schema(kinds);
+  ck_assert_int_ge(nkinds, 13);
+  char *copy = strdup(trace);
+  int lines = 0;
+  for (char *line = strtok(copy, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+    char keys[24][24], ev[24];
+    int n = keys_of(line, keys, 24, ev, sizeof ev);
+    const kind_keys *k = NULL;
+    for (int i = 0; i < nkinds; i++)
+      if (strcmp(kinds[i].name, ev) == 0)
+        k = &kinds[i];
+    ck_assert_msg(k != NULL, "%s: event '%s' is not in docs/trace.md: %s", what, ev, line);
+    static const char *const head[] = {"t", "ev", "lvl", "machine"};
+    int nhead = machines ? 4 : 3, at = 0;
+    for (; at < nhead; at++)
+      ck_assert_msg(at < n && strcmp(keys[at], head[at]) == 0, "%s: key %d is not %s: %s", what,
+                    at, head[at], line);
+    int optional_from = strcmp(ev, "violation") == 0 ? 2 : k->nkeys;
+    for (int d = 0; d < k->nkeys; d++) {
+      if (at < n && strcmp(keys[at], k->keys[d]) == 0)
+        at++;
+      else
+        ck_assert_msg(d >= optional_from, "%s: %s lacks '%s' at key %d: %s", what, ev,
+                      k->keys[d], at, line);
+    }
+    ck_assert_msg(at == n, "%s: %s has an undocumented key '%s': %s", what, ev,
+                  at < n ? keys[at] : "", line);
+    lines++;
+  }
+  free(copy);
+  return lines;
+}
+
+START_TEST(test_jsonl_goldens_follow_schema)
+{
+  glob_t g;
+  ck_assert_int_eq(glob("tests/golden/*.jsonl", 0, NULL, &g), 0);
+  ck_assert_uint_gt(g.gl_pathc, 5);
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    char *t = slurp(g.gl_pathv[i]);
+    ck_assert_int_gt(check_schema(t, g.gl_pathv[i], 0), 0);
+    free(t);
+  }
+  globfree(&g);
+}
+END_TEST
+
+/* A file with two machines: every record names its machine; one machine:
+ * none does. The warning and remove records are in the schema too. */
+START_TEST(test_jsonl_machine_field)
+{
+  ran r = run_text("machine left\n  driver d builtin fixed runtime queues-iopb\n"
+                   "  at 1ms remove d\n  client c\n    open d\n  end\nend\n"
+                   "machine right\n  driver d builtin null\n  client c\n    open d\n  end\nend\n",
+                   1);
+  ck_assert_int_eq(r.status, 0);
+  ck_assert_int_gt(check_schema(r.trace, "two machines", 1), 10);
+  ck_assert_ptr_nonnull(strstr(r.trace, "\"ev\":\"warning\",\"lvl\":\"task\",\"machine\":\"left\""));
+  ck_assert_ptr_nonnull(strstr(r.trace, "\"ev\":\"remove\",\"lvl\":\"task\",\"machine\":\"left\""));
+  ck_assert_ptr_nonnull(strstr(r.trace, "\"machine\":\"right\",\"ref\":-49,\"name\":\".Null\""));
+  ran_free(&r);
+  r = run_text("driver d builtin null\nclient c\n  open d\nend\n", 1);
+  ck_assert_ptr_null(strstr(r.trace, "\"machine\""));
+  ck_assert_int_gt(check_schema(r.trace, "one machine", 0), 3);
+  ran_free(&r);
+}
+END_TEST
+
+/* ---- a driver as a client of another --------------------------------------- */
+
+/* ".Relay" reads from .Null inside its own DoDriverIO (sync, at task level),
+ * as a disk driver calls the bus driver below it. */
+static int16_t relay_lower;
+static const char *call_names[8];
+static int ncalls;
+
+static DriverDescription relay_desc = {
+  kTheDescriptionSignature,
+  kInitialDriverDescriptor,
+  { "\005relay", { 1, 0, finalStage, 0 } },
+  { 0, "\006.Relay", { 0 } },
+  { 1, { { kServiceCategoryNdrvDriver, kNdrvTypeIsGeneric, { 1, 0, finalStage, 0 } } } },
+};
+
+static OSStatus RelayIO(AddressSpaceID space, IOCommandID id, IOCommandContents c,
+                        IOCommandCode code, IOCommandKind kind)
+{
+  (void)space;
+  if (kind & kImmediateIOCommandKind)
+    return noErr;
+  OSErr err = noErr;
+  if (code == kReadCommand) {
+    ParamBlockRec lower;
+    char buf[8];
+    tf_io(&lower, relay_lower, buf, sizeof buf, 0);
+    err = PBReadSync(&lower);
+    c.pb->ioParam.ioActCount = lower.ioParam.ioActCount;
+  }
+  return IOCommandIsComplete(id, err);
+}
+
+static void name_calls(void *ctx, const dm_trace_rec *r)
+{
+  (void)ctx;
+  if (r->ev == DM_EV_CALL && ncalls < 8)
+    call_names[ncalls++] = r->name;
+}
+
+/* Opens the driver named pname (a Pascal string) with a sync PBOpen. */
+static OSErr open_by_name(const char *pname)
+{
+  ParamBlockRec op;
+  memset(&op, 0, sizeof op);
+  op.ioParam.ioNamePtr = (StringPtr)pname;
+  return PBOpenSync(&op);
+}
+
+START_TEST(test_driver_calls_credited_to_driver)
+{
+  sim_world w;
+  ck_assert_int_eq(sim_world_init(&w), 0);
+  dm_machine_config cfg = { 0 };
+  cfg.platform = sim_world_platform(&w);
+  cfg.trace = name_calls;
+  cfg.check = DM_CHECK_STRICT;
+  dm_machine *m = dm_machine_new(&cfg);
+  dm_machine *prev = dm_machine_enter(m);
+  const dm_builtin *null = dm_builtin_find("null");
+  dm_driver_spec lower = { .desc = null->desc, .entry = null->entry, .unit = -1 };
+  dm_driver_spec upper = { .desc = &relay_desc, .entry = RelayIO, .unit = -1 };
+  int16_t ref = 0;
+  ck_assert_int_eq(dm_driver_install(m, &lower, &relay_lower), noErr);
+  ck_assert_int_eq(dm_driver_install(m, &upper, &ref), noErr);
+  ck_assert_int_eq(open_by_name("\005.Null"), noErr);
+  ck_assert_int_eq(open_by_name("\006.Relay"), noErr);
+  dm_machine_set_client(m, "app");
+  ncalls = 0;
+  char buf[8];
+  ParamBlockRec pb;
+  tf_io(&pb, ref, buf, sizeof buf, 0);
+  ck_assert_int_eq(PBReadSync(&pb), noErr);
+  ck_assert_int_eq(pb.ioParam.ioActCount, 8);
+  dm_machine_set_client(m, NULL);
+  ck_assert_int_eq(ncalls, 2);
+  ck_assert_str_eq(call_names[0], "app");
+  ck_assert_str_eq(call_names[1], ".Relay"); /* not "app", whose call it runs in */
+  dm_machine_leave(prev);
+  dm_machine_free(m);
+  sim_world_free(&w);
+}
+END_TEST
+
+Suite *run_suite(void)
+{
+  Suite *s = suite_create("run");
+  TCase *tc = tcase_create("run");
+  tcase_set_timeout(tc, DM_TEST_TIMEOUT);
+  tcase_add_test(tc, test_util_with_immediate_call);
+  tcase_add_test(tc, test_jsonl_goldens_follow_schema);
+  tcase_add_test(tc, test_jsonl_machine_field);
+  tcase_add_test(tc, test_driver_calls_credited_to_driver);
+  suite_add_tcase(s, tc);
+  return s;
+}
