@@ -6,6 +6,8 @@
 #   make bench     build, then print the benchmark figures
 #   make ASAN=1 test    the same under AddressSanitizer + UBSan
 #   make valgrind  the Check suites under valgrind
+#   make install   dmsim, its headers, man page and pkg-config file (PREFIX, DESTDIR)
+#   make uninstall remove them again
 #
 # Dependencies (SDL2, libuv, Check) come from pkg-config. When one is missing
 # on a Debian machine and we are root, `make` installs it with apt-get;
@@ -73,7 +75,7 @@ CHECKS      := $(BUILD)/check_dmsim
 DEPS_STAMP  := $(BUILD)/.deps-ok
 SYS_LIBS     = $(UV_LIBS) $(SDL_LIBS) -ldl -lm
 
-.PHONY: all demo test check bench valgrind install clean deps
+.PHONY: all demo test check bench valgrind install uninstall clean deps FORCE
 all: $(DMSIM) $(DRIVER_SOS) $(CHECKS)
 
 # --- dependencies ---------------------------------------------------------
@@ -221,7 +223,7 @@ demo: $(DMSIM) $(DRIVER_SOS)
 	./tests/demo.sh $(DMSIM)
 
 test: all $(TDRIVER_SOS)
-	DMSIM=$(DMSIM) BUILD=$(BUILD) ./tests/run.sh
+	DMSIM=$(DMSIM) BUILD=$(BUILD) CC="$(CC)" MAKE="$(MAKE)" ./tests/run.sh
 
 check: test
 
@@ -231,13 +233,48 @@ bench: $(DMSIM)
 valgrind: all
 	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full -q $(CHECKS)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/dmsim/mac
-	install -m 755 $(DMSIM) $(DESTDIR)$(PREFIX)/bin/dmsim
-	install -m 644 devmgr/include/mac/*.h $(DESTDIR)$(PREFIX)/include/dmsim/mac
+# make install [PREFIX=/usr/local] [DESTDIR=]: the program, the Apple-named
+# headers (PREFIX/include/dmsim/mac), the manual page and a pkg-config file
+# whose --cflags name the headers, for building drivers against them.
+BINDIR     := $(PREFIX)/bin
+INCDIR     := $(PREFIX)/include/dmsim
+MAN1DIR    := $(PREFIX)/share/man/man1
+PCDIR      := $(PREFIX)/share/pkgconfig
+MAC_HDRS   := $(notdir $(wildcard devmgr/include/mac/*.h))
+
+$(BUILD)/dmsim.1: docs/dmsim.1 Makefile
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/' $< > $@
+
+# Written on every install: PREFIX may differ from the last one.
+$(BUILD)/dmsim.pc: FORCE
+	@mkdir -p $(dir $@)
+	@{ echo 'prefix=$(PREFIX)'; \
+	   echo 'includedir=$${prefix}/include/dmsim'; \
+	   echo; \
+	   echo 'Name: dmsim'; \
+	   echo 'Description: Apple-named headers for native drivers run by dmsim, a simulator of the classic Mac OS Device Manager'; \
+	   echo 'Version: $(VERSION)'; \
+	   echo 'Cflags: -I$${includedir}/mac'; } > $@
+
+install: all $(BUILD)/dmsim.1 $(BUILD)/dmsim.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/mac $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(DMSIM) $(DESTDIR)$(BINDIR)/dmsim
+	install -m 644 $(addprefix devmgr/include/mac/,$(MAC_HDRS)) $(DESTDIR)$(INCDIR)/mac
+	install -m 644 $(BUILD)/dmsim.1 $(DESTDIR)$(MAN1DIR)/dmsim.1
+	install -m 644 $(BUILD)/dmsim.pc $(DESTDIR)$(PCDIR)/dmsim.pc
+
+# Removes exactly what install put there, then the header directories if
+# they are empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/dmsim $(DESTDIR)$(MAN1DIR)/dmsim.1 $(DESTDIR)$(PCDIR)/dmsim.pc
+	rm -f $(addprefix $(DESTDIR)$(INCDIR)/mac/,$(MAC_HDRS))
+	-rmdir $(DESTDIR)$(INCDIR)/mac $(DESTDIR)$(INCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf $(BUILD)
+
+FORCE:
 
 -include $(DEVMGR_OBJS:.o=.d) $(DRIVER_OBJS:.o=.d) $(SIM_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
          $(BUILD)/obj/sim/cli/main.d

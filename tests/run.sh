@@ -3,7 +3,7 @@
 # the scenario regression tests (golden traces, determinism, expected
 # failures), the command line's conventions (tests/cli.sh), real-time runs
 # (tests/realtime.sh), then drivers written as Mac OS 9 authors wrote theirs
-# (tests/drivers.sh). Each prints a closing "N passed, N failed" line;
+# (tests/drivers.sh), and make install/uninstall (tests/install.sh). Each prints a closing "N passed, N failed" line;
 # exits non-zero on any failure.
 set -u
 DMSIM=${DMSIM:-build/dmsim}
@@ -18,4 +18,7 @@ cli=$?
 rt=$?
 ./tests/drivers.sh "$DMSIM" "$BUILD"
 drv=$?
-[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ]
+./tests/install.sh "$DMSIM" "$BUILD"
+inst=$?
+[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ] &&
+  [ $inst -eq 0 ]
