@@ -53,7 +53,9 @@ mentions() { grep '^\.B[IR]\{0,1\} ' "$man" | grep -qF -- "$(printf '%s' "$1" | 
 verbs=$("$DMSIM" help | sed -n '/^verbs:/,/^$/s/^  \([a-z][a-z0-9_]*\) .*/\1/p')
 for v in $verbs; do
   grep -q "^\.B[RI]* \"*$v\b" "$man" && ok || bad "dmsim.1 has no entry for the verb '$v'"
-  for o in $("$DMSIM" "$v" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+  # The options a verb's help lists: those that open a line of it.
+  for o in $("$DMSIM" "$v" --help | grep -oE -- '^ +(-[a-z], )?--[a-z][a-z-]*' \
+             | grep -o -- '--[a-z-]*' | sort -u); do
     mentions "$o" && ok || bad "dmsim.1 does not describe '$v $o'"
   done
 done
