@@ -25,13 +25,100 @@
 
 /* --- output helpers -------------------------------------------------------- */
 
+/*
+ * Output is composed in t->line, and each begin, record and end reaches the
+ * FILE in one fwrite (sim_trace__flush): no stdio call per field, and the
+ * FILE's own buffering (a terminal's line buffering included) applies to
+ * whole records as before.
+ */
+
+int sim_trace__grow(sim_trace *t, size_t n)
+{
+  if (t->nline != 0 && t->nline + n > 65536) { /* a long footer (vcd): write as it goes */
+    sim_trace__flush(t);
+    if (n <= t->capline)
+      return 0;
+  }
+  size_t cap = t->capline ? t->capline : 512;
+  while (cap < t->nline + n)
+    cap *= 2;
+  char *line = realloc(t->line, cap);
+  if (line == NULL) {
+    t->err = 1;
+    return -1;
+  }
+  t->line = line;
+  t->capline = cap;
+  return 0;
+}
+
+void sim_trace__puts(sim_trace *t, const char *s)
+{
+  sim_trace__put(t, s, strlen(s));
+}
+
 void sim_trace__printf(sim_trace *t, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  if (vfprintf(t->f, fmt, ap) < 0)
-    t->err = 1;
+  char small[256];
+  int n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
+  if (n < 0) {
+    t->err = 1;
+    return;
+  }
+  if ((size_t)n < sizeof small) {
+    sim_trace__put(t, small, (size_t)n);
+    return;
+  }
+  if (sim_trace__reserve(t, (size_t)n + 1) != 0)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(t->line + t->nline, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  t->nline += (size_t)n;
+}
+
+void sim_trace__u64(sim_trace *t, uint64_t v)
+{
+  /* Two digits per division, from a table. */
+  static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                 "25262728293031323334353637383940414243444546474849"
+                                 "50515253545556575859606162636465666768697071727374"
+                                 "75767778798081828384858687888990919293949596979899";
+  char digits[20];
+  char *end = digits + sizeof digits, *p = end;
+  while (v >= 100u) {
+    unsigned d = (unsigned)(v % 100u);
+    v /= 100u;
+    p -= 2;
+    memcpy(p, pairs + 2 * d, 2);
+  }
+  if (v >= 10u) {
+    p -= 2;
+    memcpy(p, pairs + 2 * v, 2);
+  } else {
+    *--p = (char)('0' + v);
+  }
+  sim_trace__put(t, p, (size_t)(end - p));
+}
+
+void sim_trace__i64(sim_trace *t, int64_t v)
+{
+  if (v < 0) {
+    sim_trace__put(t, "-", 1);
+    sim_trace__u64(t, 0u - (uint64_t)v);
+  } else {
+    sim_trace__u64(t, (uint64_t)v);
+  }
+}
+
+void sim_trace__flush(sim_trace *t)
+{
+  if (t->nline != 0 && fwrite_unlocked(t->line, 1, t->nline, t->f) != t->nline)
+    t->err = 1;
+  t->nline = 0;
 }
 
 void sim_trace__fmt_id(uint64_t id, char *buf, size_t len)
@@ -42,12 +129,6 @@ void sim_trace__fmt_id(uint64_t id, char *buf, size_t len)
     snprintf(buf, len, "#%lu/%lu", slot, gen);
   else
     snprintf(buf, len, "#%lu", slot);
-}
-
-void sim_trace__puts(sim_trace *t, const char *s)
-{
-  if (fputs(s, t->f) == EOF)
-    t->err = 1;
 }
 
 /* Length of the well-formed UTF-8 sequence at s, or 0 if it is not one. */
@@ -83,55 +164,48 @@ static int utf8_len(const unsigned char *s)
 void sim_trace__json_str(sim_trace *t, const char *s)
 {
   if (!s) {
-    sim_trace__puts(t, "null");
+    sim_trace__put(t, "null", 4);
     return;
   }
-  /* Build the literal in a local buffer and write it in chunks: one stdio
-   * call per chunk instead of one per character. */
-  char buf[256];
-  size_t n = 0;
+  /* At most six bytes out per byte in, plus the quotes. */
+  size_t len = strlen(s);
+  if (sim_trace__reserve(t, 6 * len + 2) != 0)
+    return;
+  char *out = t->line + t->nline, *o = out;
   const unsigned char *p = (const unsigned char *)s;
-  buf[n++] = '"';
+  static const char hex[] = "0123456789abcdef";
+  *o++ = '"';
   while (*p) {
-    if (n > sizeof buf - 8) {
-      if (fwrite(buf, 1, n, t->f) != n)
-        t->err = 1;
-      n = 0;
-    }
     unsigned char c = *p;
-    if (c == '"' || c == '\\') {
-      buf[n++] = '\\';
-      buf[n++] = (char)c;
-      p++;
-    } else if (c < 0x20 || c == 0x7F) {
-      n += (size_t)snprintf(buf + n, 7, "\\u%04x", c);
-      p++;
-    } else if (c < 0x80) {
-      buf[n++] = (char)c;
-      p++;
+    int n = 1;
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      *o++ = (char)c;
+    } else if (c == '"' || c == '\\') {
+      *o++ = '\\';
+      *o++ = (char)c;
+    } else if (c >= 0x80 && (n = utf8_len(p)) != 0) {
+      memcpy(o, p, (size_t)n);
+      o += n;
     } else {
-      int len = utf8_len(p);
-      if (len == 0) {
-        n += (size_t)snprintf(buf + n, 7, "\\u%04x", c);
-        p++;
-      } else {
-        memcpy(buf + n, p, (size_t)len);
-        n += (size_t)len;
-        p += len;
-      }
+      /* control characters, DEL, bytes outside well-formed UTF-8 */
+      n = 1;
+      memcpy(o, "\\u00", 4);
+      o[4] = hex[c >> 4];
+      o[5] = hex[c & 15];
+      o += 6;
     }
+    p += n;
   }
-  buf[n++] = '"';
-  if (fwrite(buf, 1, n, t->f) != n)
-    t->err = 1;
+  *o++ = '"';
+  t->nline += (size_t)(o - out);
 }
 
 void sim_trace__json_num_or_null(sim_trace *t, uint64_t v)
 {
   if (v == 0)
-    sim_trace__puts(t, "null");
+    sim_trace__put(t, "null", 4);
   else
-    sim_trace__printf(t, "%llu", (unsigned long long)v);
+    sim_trace__u64(t, v);
 }
 
 uint64_t sim_trace__id_key(int machine, uint64_t id)
@@ -407,6 +481,7 @@ void sim_trace_record(void *ctx, const dm_trace_rec *rec)
     t->err = 1;
   count(t, &e);
   t->ops->record(t, &e);
+  sim_trace__flush(t);
 }
 
 int sim_trace_close(sim_trace *t)
@@ -418,6 +493,7 @@ int sim_trace_close(sim_trace *t)
     t->ops->begin(t);
   }
   t->ops->end(t);
+  sim_trace__flush(t);
   if (fflush(t->f) != 0 || ferror(t->f))
     t->err = 1;
   int rc = t->err ? -1 : 0;
@@ -433,6 +509,7 @@ int sim_trace_close(sim_trace *t)
   sim_map_free(&t->queued);
   sim_map_free(&t->running);
   free(t->machine);
+  free(t->line);
   free(t);
   return rc;
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "trace/trace.h"
 
@@ -90,6 +91,8 @@ struct sim_trace {
   sim_map        running;   /* (machine, id) key -> driver index it was dispatched to */
   sim_trace_drv      **drvs;
   uint32_t             ndrvs, capdrvs;
+  char                *line;      /* output not yet written (sim_trace__flush) */
+  size_t               nline, capline;
 };
 
 extern const sim_trace_ops sim_trace__text_ops;
@@ -97,9 +100,30 @@ extern const sim_trace_ops sim_trace__jsonl_ops;
 extern const sim_trace_ops sim_trace__chrome_ops;
 extern const sim_trace_ops sim_trace__vcd_ops;
 
-/* Checked output: a failure sets t->err, which sim_trace_close reports. */
+/* Checked output, composed in t->line and written in one fwrite per begin,
+ * record and end (sim_trace__flush, which the core calls): a failure sets
+ * t->err, which sim_trace_close reports. */
 void sim_trace__printf(sim_trace *t, const char *fmt, ...) SIM_TRACE_PRINTF(2, 3);
 void sim_trace__puts(sim_trace *t, const char *s);
+/* Room for n more bytes in t->line (the slow path of sim_trace__reserve). */
+int sim_trace__grow(sim_trace *t, size_t n);
+/* Room for n more bytes in t->line: 0, or -1 (t->err set) when out of memory. */
+static inline int sim_trace__reserve(sim_trace *t, size_t n)
+{
+  return t->nline + n <= t->capline ? 0 : sim_trace__grow(t, n);
+}
+static inline void sim_trace__put(sim_trace *t, const char *s, size_t n)
+{
+  if (sim_trace__reserve(t, n) != 0)
+    return;
+  memcpy(t->line + t->nline, s, n);
+  t->nline += n;
+}
+/* A decimal integer, without printf. */
+void sim_trace__u64(sim_trace *t, uint64_t v);
+void sim_trace__i64(sim_trace *t, int64_t v);
+/* Write what was composed since the last flush. */
+void sim_trace__flush(sim_trace *t);
 /* Write s as a JSON string literal, quotes included; NULL writes null.
  * Escapes ", \ and control characters (\u00XX); bytes that are not part of
  * well-formed UTF-8 are written as \u00XX (read as Latin-1), so the output
