@@ -11,7 +11,9 @@
 #
 # Dependencies (SDL2, libuv, Check) come from pkg-config. When one is missing
 # on a Debian machine and we are root, `make` installs it with apt-get;
-# elsewhere it prints the command to run and stops.
+# elsewhere it prints the command to run and stops. The SCSI tests also use
+# sg3-utils (sg_inq, sg_decode_sense) and hfsutils (hformat), installed the
+# same way; without them those tests say they cannot run.
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -105,6 +107,20 @@ $(DEPS_STAMP): $(FLAGS_STAMP)
 	    echo "dmsim: missing build dependencies. Install them with:"; \
 	    echo "  sudo apt-get install$$missing"; \
 	    exit 1; \
+	  fi; \
+	fi
+	@tools=""; \
+	command -v sg_inq >/dev/null 2>&1 || tools="sg3-utils"; \
+	command -v hformat >/dev/null 2>&1 || tools="$$tools hfsutils"; \
+	if [ -n "$$tools" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "dmsim: installing the test tools:$$tools"; \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$tools \
+	      || echo "dmsim: apt-get install failed; the SCSI tests that need them will say so"; \
+	  else \
+	    echo "dmsim: the SCSI tests need $$tools (sudo apt-get install $$tools);"; \
+	    echo "       without them those tests say they cannot run"; \
 	  fi; \
 	fi
 	@touch $@

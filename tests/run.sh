@@ -20,5 +20,7 @@ rt=$?
 drv=$?
 ./tests/install.sh "$DMSIM" "$BUILD"
 inst=$?
+./tests/scsi.sh "$DMSIM"
+scsi=$?
 [ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ] &&
-  [ $inst -eq 0 ]
+  [ $inst -eq 0 ] && [ $scsi -eq 0 ]

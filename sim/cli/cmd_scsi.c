@@ -118,6 +118,9 @@ static long read_file(const char *path, uint8_t **buf)
 static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
 {
   const char *image = NULL, *data_out = NULL;
+  const char *ident[3] = {NULL, NULL, NULL}; /* vendor, product, revision */
+  static const char *const ident_opt[3] = {"--vendor", "--product", "--revision"};
+  static const size_t ident_max[3] = {8, 16, 4};
   uint8_t cdb[SIM_SCSI_CDB_MAX];
   size_t cdb_len = 0;
   uint64_t lun = 0, bs = 512;
@@ -138,6 +141,17 @@ static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
         return sim_cli_bad_usage(v, "scsi: --block-size must be 512, 1024, 2048 or 4096");
     } else if (strcmp(a, "--read-only") == 0) {
       read_only = 1;
+    } else if (strcmp(a, "--vendor") == 0 || strcmp(a, "--product") == 0 ||
+               strcmp(a, "--revision") == 0) {
+      int k = a[2] == 'v' ? 0 : a[2] == 'p' ? 1 : 2;
+      if (++i >= argc || strlen(argv[i]) > ident_max[k])
+        return sim_cli_bad_usage(v, "scsi: %s needs a text of at most %zu characters",
+                                 ident_opt[k], ident_max[k]);
+      for (const char *p = argv[i]; *p; p++)
+        if (*p < 0x20 || *p > 0x7E)
+          return sim_cli_bad_usage(v, "scsi: %s: only printable ASCII is allowed",
+                                   ident_opt[k]);
+      ident[k] = argv[i];
     } else if (a[0] == '-' && a[1] != '\0') {
       return sim_cli_bad_usage(v, "scsi: unknown option '%s'", a);
     } else if (image == NULL) {
@@ -176,6 +190,12 @@ static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
   cfg.block_size = (uint32_t)bs;
   cfg.read_only = (uint8_t)read_only;
   cfg.write_cache = 0; /* one command, then exit: write through */
+  if (ident[0])
+    strcpy(cfg.vendor, ident[0]);
+  if (ident[1])
+    strcpy(cfg.product, ident[1]);
+  if (ident[2])
+    strcpy(cfg.revision, ident[2]);
   uint8_t *in = NULL;
   int rc = bus ? sim_scsi_attach(bus, 0, 0, disk, &cfg, NULL) : SIM_SCSI_ENOMEM;
   if (rc != SIM_SCSI_OK) {
@@ -242,7 +262,8 @@ done:
 
 const sim_cli_verb sim_cli_verb_scsi = {
   "scsi",
-  "IMAGE CDB-HEX [--data-out FILE] [--lun N] [--block-size N] [--read-only]",
+  "IMAGE CDB-HEX [--data-out FILE] [--lun N] [--block-size N] [--read-only]\n"
+  "[--vendor TEXT] [--product TEXT] [--revision TEXT]",
   "send one SCSI command to a simulated disk backed by an image",
   "Attaches IMAGE as the disk at target 0, LUN 0 of a simulated SCSI bus (an\n"
   "image recognised as a bare HFS volume or a Disk Copy 4.2 image gets a\n"
@@ -261,6 +282,9 @@ const sim_cli_verb sim_cli_verb_scsi = {
   "                    answer as SPC says for a missing LUN)\n"
   "  --block-size N    logical block size: 512 (default), 1024, 2048 or 4096\n"
   "  --read-only       the disk is write-protected (WRITEs get DATA PROTECT)\n"
+  "  --vendor TEXT     INQUIRY vendor (at most 8 characters; default DMSIM)\n"
+  "  --product TEXT    INQUIRY product (at most 16; default SIM DISK)\n"
+  "  --revision TEXT   INQUIRY revision (at most 4; default 0001)\n"
   "  -h, --help        print this help.\n"
   "\n"
   "The disk's write cache is off: a WRITE that returns GOOD is in the file and\n"

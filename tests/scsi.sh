@@ -1,0 +1,150 @@
+#!/bin/sh
+# tests/scsi.sh DMSIM - the simulated SCSI disk and image tools from the
+# outside, against the tools users check them with:
+#
+#   - an image made by hfsutils inside an Apple Partition Map: `dmsim disk
+#     info` names its partitions (Apple_HFS among them) and the volume name;
+#     a bare volume made by hformat is recognised as such (text and --json);
+#   - `dmsim scsi` INQUIRY data decoded by sg_inq --inhex (vendor, product,
+#     revision as configured); the sense of an unknown opcode and of an
+#     invalid CDB field decoded by sg_decode_sense; READ CAPACITY(10) and
+#     (16) give the image's last LBA and block size;
+#   - WRITE(10) with --data-out is in the file afterwards; one refused (LBA
+#     out of range, --read-only, no data) leaves the file byte for byte
+#     unchanged; a second writer is refused with a clear error;
+#   - a bare HFS volume is attached through the presented partition map
+#     (block 0 'ER', Apple_HFS at block 64) and the file is not rewritten.
+# A missing tool (sg3-utils, hfsutils) is reported and its tests skipped.
+. "$(dirname "$0")/lib.sh"
+skipped=0
+have() { command -v "$1" >/dev/null 2>&1; }
+skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
+
+# putb FILE OFFSET OCTAL-BYTES: write bytes (printf octal escapes) at OFFSET.
+putb() { printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
+# A 4 MiB device: DDM, the map's own entry and one Apple_HFS partition
+# from block 64 to the end, as hformat needs it (it does not make maps).
+img="$tmp/disk.img"
+dd if=/dev/zero of="$img" bs=512 count=8192 status=none
+putb "$img" 0 '\105\122\002\000\000\000\040\000'
+putb "$img" 512 '\120\115\000\000\000\000\000\002\000\000\000\001\000\000\000\077'
+putb "$img" 528 'Apple'
+putb "$img" 560 'Apple_partition_map'
+putb "$img" 600 '\000\000\000\003'
+putb "$img" 1024 '\120\115\000\000\000\000\000\002\000\000\000\100\000\000\037\300'
+putb "$img" 1040 'MacOS'
+putb "$img" 1072 'Apple_HFS'
+putb "$img" 1108 '\000\000\037\300\100\000\003\177'
+
+D="$DMSIM"
+if have hformat; then
+  if hformat -l SimVol "$img" 1 >/dev/null 2>&1; then ok; else bad "hformat inside the map failed"; fi
+  out=$("$D" disk info "$img")
+  case "$out" in *"Apple Partition Map"*Apple_partition_map*Apple_HFS*'HFS volume "SimVol"'*) ok ;;
+    *) bad "disk info on the hfsutils image: $out" ;; esac
+  json=$("$D" disk info "$img" --json)
+  case "$json" in *'"format":"apm"'*'"type":"Apple_HFS"'*'"name":"SimVol"'*) ok ;;
+    *) bad "disk info --json: $json" ;; esac
+  dd if=/dev/zero of="$tmp/bare.hfs" bs=1024 count=1440 status=none
+  hformat -l Bare "$tmp/bare.hfs" >/dev/null 2>&1 || bad "hformat on a bare file failed"
+  out=$("$D" disk info "$tmp/bare.hfs")
+  case "$out" in *"bare HFS volume"*'"Bare"'*) ok ;; *) bad "bare volume: $out" ;; esac
+  "$D" disk info "$tmp/bare.hfs" --json | grep -q '"format":"hfs".*"name":"Bare"' && ok \
+    || bad "bare volume --json"
+  # Attached, it gets a partition map in front; the file stays as it was.
+  before=$(cksum < "$tmp/bare.hfs")
+  "$D" scsi "$tmp/bare.hfs" 28 00 00 00 00 00 00 00 03 00 > "$tmp/b.out"
+  sed -n 4p "$tmp/b.out" | grep -q '^45 52 02 00' && ok || bad "presented block 0: $(sed -n 4p "$tmp/b.out")"
+  grep -q '^41 70 70 6c 65 5f 48 46 53' "$tmp/b.out" && ok || bad "presented Apple_HFS entry missing"
+  [ "$(cksum < "$tmp/bare.hfs")" = "$before" ] && ok || bad "the bare volume was rewritten"
+  # hfsutils still reads the volume after dmsim wrote through the map.
+  hmount "$img" >/dev/null 2>&1 && hls >/dev/null 2>&1 && humount >/dev/null 2>&1 && ok \
+    || bad "hmount of the image failed"
+else
+  skip "hfsutils (hformat) is not installed: the hfsutils image tests cannot run"
+  # Without hformat, the map alone is still a partition map.
+  "$D" disk info "$img" | grep -q Apple_HFS && ok || bad "disk info on the plain map"
+fi
+
+# INQUIRY with the identity given on the command line.
+"$D" scsi "$img" 12 00 00 00 24 00 --vendor ACME --product "Big Disk" --revision 1.0 \
+  > "$tmp/inq.hex"
+st=$?
+[ $st -eq 0 ] && ok || bad "INQUIRY exit status $st"
+if have sg_inq; then
+  out=$(sg_inq --inhex="$tmp/inq.hex" 2>&1)
+  case "$out" in
+    *"Peripheral device type: disk"*"Vendor identification: ACME"*"Product identification: Big Disk"*"Product revision level: 1.0"*) ok ;;
+    *) bad "sg_inq --inhex: $out" ;; esac
+else
+  skip "sg3-utils (sg_inq) is not installed: INQUIRY is not checked by sg_inq"
+fi
+
+# An unknown opcode: CHECK CONDITION, ILLEGAL REQUEST 20/00.
+"$D" scsi "$img" ff 00 00 00 00 00 > "$tmp/s.hex"
+[ $? -eq 1 ] && ok || bad "unknown opcode: exit status should be 1"
+grep -q '^# status: CHECK CONDITION' "$tmp/s.hex" && ok || bad "unknown opcode: no CHECK CONDITION"
+# INQUIRY of VPD page 0xB0 (not supported): 24/00 pointing at byte 2.
+"$D" scsi "$img" 12 01 b0 00 24 00 > "$tmp/f.hex"
+if have sg_decode_sense; then
+  out=$(sg_decode_sense --file="$tmp/s.hex" 2>&1)
+  case "$out" in *"Illegal Request"*"Invalid command operation code"*) ok ;;
+    *) bad "sg_decode_sense (unknown opcode): $out" ;; esac
+  out=$(sg_decode_sense --file="$tmp/f.hex" 2>&1)
+  case "$out" in *"Invalid field in cdb"*"byte 2"*) ok ;; *) bad "sg_decode_sense (field): $out" ;; esac
+else
+  skip "sg3-utils (sg_decode_sense) is not installed: sense is not checked by sg_decode_sense"
+fi
+
+# READ CAPACITY(10) and (16): last LBA 8191 (0x1fff), 512-byte blocks.
+"$D" scsi "$img" 25 00 00 00 00 00 00 00 00 00 | grep -q '^00 00 1f ff 00 00 02 00$' && ok \
+  || bad "READ CAPACITY(10)"
+"$D" scsi "$img" 9e 10 00 00 00 00 00 00 00 00 00 00 00 20 00 00 \
+  | grep -q '^00 00 00 00 00 00 1f ff 00 00 02 00 00 00 00 00$' && ok || bad "READ CAPACITY(16)"
+"$D" scsi "$img" 25 00 00 00 00 00 00 00 00 00 --block-size 2048 \
+  | grep -q '^00 00 07 ff 00 00 08 00$' && ok || bad "READ CAPACITY(10) with 2048-byte blocks"
+
+# WRITE(10) of one block at LBA 100 from a file: in the file afterwards.
+i=0; : > "$tmp/blk"
+while [ $i -lt 32 ]; do printf 'dmsim-write-test' >> "$tmp/blk"; i=$((i + 1)); done
+"$D" scsi "$img" 2a 00 00 00 00 64 00 00 01 00 --data-out "$tmp/blk" > "$tmp/w.out"
+[ $? -eq 0 ] && ok || bad "WRITE(10): $(cat "$tmp/w.out")"
+dd if="$img" bs=512 skip=100 count=1 status=none | cmp -s - "$tmp/blk" && ok \
+  || bad "WRITE(10) data is not in the file"
+# Refused writes leave the file unchanged.
+sum=$(cksum < "$img")
+"$D" scsi "$img" 2a 00 00 00 20 00 00 00 01 00 --data-out "$tmp/blk" > "$tmp/r.hex"
+grep -q '^# additional sense: 0x21/0x00' "$tmp/r.hex" && ok || bad "out-of-range WRITE: $(cat "$tmp/r.hex")"
+"$D" scsi "$img" 2a 00 00 00 00 10 00 00 01 00 --data-out "$tmp/blk" --read-only > "$tmp/p.hex"
+grep -q '^# sense key: DATA PROTECT' "$tmp/p.hex" && ok || bad "read-only WRITE: $(cat "$tmp/p.hex")"
+if have sg_decode_sense; then
+  sg_decode_sense --file="$tmp/p.hex" | grep -q "Data Protect" && ok || bad "sg_decode_sense (DATA PROTECT)"
+fi
+"$D" scsi "$img" 2a 00 00 00 00 10 00 00 02 00 --data-out "$tmp/blk" > /dev/null
+[ "$(cksum < "$img")" = "$sum" ] && ok || bad "a refused WRITE changed the file"
+# A missing LUN: INQUIRY with peripheral qualifier 3, TUR 25/00.
+"$D" scsi "$img" 12 00 00 00 24 00 --lun 3 | grep -q '^7f ' && ok || bad "missing LUN INQUIRY"
+"$D" scsi "$img" 00 00 00 00 00 00 --lun 3 | grep -q '0x25/0x00' && ok || bad "missing LUN TUR"
+# A second writer is refused, with a message, and nothing is written.
+if have flock; then
+  flock -x "$img" sleep 3 &
+  holder=$!
+  sleep 0.3
+  "$D" scsi "$img" 2a 00 00 00 00 11 00 00 01 00 --data-out "$tmp/blk" > /dev/null 2> "$tmp/lock.err"
+  st=$?
+  kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+  [ $st -eq 2 ] && grep -q locked "$tmp/lock.err" && ok || bad "second writer: status $st, $(cat "$tmp/lock.err")"
+  [ "$(cksum < "$img")" = "$sum" ] && ok || bad "the refused second writer changed the file"
+else
+  skip "flock(1) is not installed: the lock test cannot run"
+fi
+# Bad usage.
+"$D" scsi "$img" 12 0g > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bad CDB hex should exit 2"
+"$D" scsi "$tmp/missing.img" 00 > /dev/null 2> "$tmp/e"; [ $? -eq 2 ] && grep -q missing.img "$tmp/e" \
+  && ok || bad "missing image should exit 2 naming it"
+"$D" disk info > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "disk info without IMAGE should exit 2"
+"$D" disk frobnicate > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "unknown disk subcommand should exit 2"
+
+[ $skipped -eq 0 ] || echo "scsi: $skipped test group(s) skipped: a tool is missing (see above)"
+finish scsi
