@@ -9,7 +9,7 @@
 #   make install   dmsim, its headers, man page and pkg-config file (PREFIX, DESTDIR)
 #   make uninstall remove them again
 #
-# Dependencies (SDL2, libuv, Check) come from pkg-config. When one is missing
+# Dependencies (SDL2, libuv, libpng, Check) come from pkg-config. When one is missing
 # on a Debian machine and we are root, `make` installs it with apt-get;
 # elsewhere it prints the command to run and stops. The SCSI tests also use
 # sg3-utils (sg_inq, sg_decode_sense) and hfsutils (hformat), installed the
@@ -33,7 +33,8 @@ $(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS
 DEB_check  := check
 DEB_libuv  := libuv1-dev
 DEB_sdl2   := libsdl2-dev
-PKGS       := check libuv sdl2
+DEB_libpng := libpng-dev
+PKGS       := check libuv sdl2 libpng
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wpointer-arith -Wvla -Wformat=2
@@ -53,6 +54,8 @@ UV_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libuv)
 UV_LIBS    = $(shell $(PKG_CONFIG) --libs libuv)
 SDL_CFLAGS = $(shell $(PKG_CONFIG) --cflags sdl2)
 SDL_LIBS   = $(shell $(PKG_CONFIG) --libs sdl2)
+PNG_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpng)
+PNG_LIBS   = $(shell $(PKG_CONFIG) --libs libpng)
 CK_CFLAGS  = $(shell $(PKG_CONFIG) --cflags check)
 CK_LIBS    = $(shell $(PKG_CONFIG) --libs check)
 
@@ -75,7 +78,7 @@ LIBSIM      := $(BUILD)/libdmsim.a
 DMSIM       := $(BUILD)/dmsim
 CHECKS      := $(BUILD)/check_dmsim
 DEPS_STAMP  := $(BUILD)/.deps-ok
-SYS_LIBS     = $(UV_LIBS) $(SDL_LIBS) -ldl -lm
+SYS_LIBS     = $(UV_LIBS) $(SDL_LIBS) $(PNG_LIBS) -ldl -lm
 
 .PHONY: all demo test check bench valgrind install uninstall clean deps FORCE
 all: $(DMSIM) $(DRIVER_SOS) $(CHECKS)
@@ -95,6 +98,7 @@ $(DEPS_STAMP): $(FLAGS_STAMP)
 	    check) missing="$$missing $(DEB_check)";; \
 	    libuv) missing="$$missing $(DEB_libuv)";; \
 	    sdl2)  missing="$$missing $(DEB_sdl2)";; \
+	    libpng) missing="$$missing $(DEB_libpng)";; \
 	  esac; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -181,11 +185,11 @@ $(BUILD)/tdrivers/%.so: tests/drivers/%.c $(FLAGS_STAMP) | $(DEPS_STAMP)
 
 $(BUILD)/obj/sim/%.o: sim/%.c $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(DM_CFLAGS) $(CFLAGS) $(UV_CFLAGS) $(SDL_CFLAGS) -c $< -o $@
+	$(CC) $(DM_CFLAGS) $(CFLAGS) $(UV_CFLAGS) $(SDL_CFLAGS) $(PNG_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c $(BUILD)/gen/suites.h $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(DM_CFLAGS) $(CFLAGS) $(CK_CFLAGS) -Itests -c $< -o $@
+	$(CC) $(DM_CFLAGS) $(CFLAGS) $(CK_CFLAGS) $(UV_CFLAGS) $(SDL_CFLAGS) $(PNG_CFLAGS) -Itests -c $< -o $@
 
 # One Check runner; every tests/check_*.c that defines `Suite *NAME_suite(void)`
 # is registered here.

@@ -8,14 +8,7 @@
 #   - SIGINT and SIGTERM stop a real-time run with status 130 and 143, and
 #     the trace written so far is a prefix of the full trace, ending on a
 #     whole line.
-set -u
-DMSIM=${1:-build/dmsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. tests/lib.sh
 now() { date +%s.%N; }
 
 for f in docs/examples/*.dms; do
@@ -57,5 +50,4 @@ for sig in INT TERM; do
   else ok; fi
 done
 
-echo "realtime: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish realtime

@@ -2,9 +2,10 @@
 # tests/run.sh - everything `make test` runs: the Check suites (fork mode),
 # the scenario regression tests (golden traces, determinism, expected
 # failures), the command line's conventions (tests/cli.sh), real-time runs
-# (tests/realtime.sh), then drivers written as Mac OS 9 authors wrote theirs
-# (tests/drivers.sh), and make install/uninstall (tests/install.sh). Each prints a closing "N passed, N failed" line;
-# exits non-zero on any failure.
+# (tests/realtime.sh), drivers written as Mac OS 9 authors wrote theirs
+# (tests/drivers.sh), make install/uninstall (tests/install.sh), the SCSI
+# disk (tests/scsi.sh), then the viewer headless (tests/view.sh). Each prints a closing "N passed, N failed"
+# line; exits non-zero on any failure.
 set -u
 DMSIM=${DMSIM:-build/dmsim}
 BUILD=${BUILD:-build}
@@ -22,5 +23,7 @@ drv=$?
 inst=$?
 ./tests/scsi.sh "$DMSIM"
 scsi=$?
+./tests/view.sh "$DMSIM"
+view=$?
 [ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ] &&
-  [ $inst -eq 0 ] && [ $scsi -eq 0 ]
+  [ $inst -eq 0 ] && [ $scsi -eq 0 ] && [ $view -eq 0 ]

@@ -305,6 +305,11 @@ const char *sim_sc_op_name(sim_sc_op op);
 const char *sim_sc_mode_name(sim_sc_mode mode);
 const char *sim_sc_evkind_name(sim_sc_evkind ev);
 
+/* A duration as the language writes one ("1.5ms", "500us", "2s", "100ns"):
+ * returns 0 and sets *ns, or -1 when s is not one (for command-line options
+ * that take a time, like `dmsim view --at`). */
+int sim_sc_parse_duration(const char *s, uint64_t *ns);
+
 #ifdef __cplusplus
 }
 #endif

@@ -503,3 +503,8 @@ const char *sc_fmt_duration(uint64_t ns, char *buf, size_t len)
   snprintf(buf, len, "%lluns", (unsigned long long)ns);
   return buf;
 }
+
+int sim_sc_parse_duration(const char *s, uint64_t *ns)
+{
+  return sc_parse_duration(s, strlen(s), ns) == SC_NUM_OK ? 0 : -1;
+}

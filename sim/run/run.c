@@ -160,12 +160,16 @@ static void life_fire(dm_event *ev)
 
 /* ---- hooks ------------------------------------------------------------------ */
 
-/* Only with --trace: the run's own figures (the summary, `expect count`)
- * come from the machine's counts, so an untraced run installs no hook. */
+/* Only with --trace or a record hook (the viewer's): the run's own figures
+ * (the summary, `expect count`) come from the machine's counts, so an
+ * untraced run installs no hook. */
 static void on_trace(void *ctx, const dm_trace_rec *r)
 {
   run_machine *rm = ctx;
-  sim_trace_record(rm->trace, r);
+  if (rm->trace != NULL)
+    sim_trace_record(rm->trace, r);
+  if (rm->opts->record != NULL)
+    rm->opts->record(rm->opts->record_ctx, r);
 }
 
 /* The counts of driver d (zeros while it is not installed). */
@@ -434,7 +438,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   cfg.platform = sim_world_platform(&rm.w);
   cfg.platform.hw_start = sim_hw_platform_start;
   cfg.check = opts->permissive ? DM_CHECK_PERMISSIVE : DM_CHECK_STRICT;
-  cfg.trace = trace != NULL ? on_trace : NULL;
+  cfg.trace = trace != NULL || opts->record != NULL ? on_trace : NULL;
   cfg.trace_ctx = &rm;
   cfg.count = 1;
   cfg.violation = on_violation;
@@ -467,6 +471,8 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   }
   if (trace != NULL)
     sim_trace_set_machine(trace, m->name, (int)mi);
+  if (opts->machine_start != NULL)
+    opts->machine_start(opts->record_ctx, m->name, (int)mi);
 
   /* Arm everything in file order: equal times keep this order. */
   for (size_t i = 0; i < m->ndrivers; i++) {

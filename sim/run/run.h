@@ -20,6 +20,12 @@ typedef struct sim_run_opts {
   int              quiet;        /* no summary, only failures */
   double           realtime;     /* 0: as fast as possible; else speed factor
                                     (paced on libuv: sim/rt/rt.h) */
+  /* Optional: every trace record of the run, exactly as the trace writer
+   * gets it (the viewer builds its picture from them), and the start of each
+   * machine, before its first record. */
+  dm_trace_fn      record;
+  void            *record_ctx;
+  void           (*machine_start)(void *ctx, const char *name, int index);
   FILE            *out;          /* summary (stdout) */
   FILE            *err;          /* messages (stderr) */
 } sim_run_opts;
