@@ -4,8 +4,10 @@
 # failures), the command line's conventions (tests/cli.sh), real-time runs
 # (tests/realtime.sh), drivers written as Mac OS 9 authors wrote theirs
 # (tests/drivers.sh), make install/uninstall (tests/install.sh), the SCSI
-# disk (tests/scsi.sh), then the viewer headless (tests/view.sh). Each prints a closing "N passed, N failed"
-# line; exits non-zero on any failure.
+# disk (tests/scsi.sh), the viewer headless (tests/view.sh), the table of
+# bad inputs (tests/bad-inputs.sh, from docs/bad-inputs.md) and the ends of
+# runs that go wrong (tests/guard.sh). Each prints a closing "N passed,
+# N failed" line; exits non-zero on any failure.
 set -u
 DMSIM=${DMSIM:-build/dmsim}
 BUILD=${BUILD:-build}
@@ -25,5 +27,9 @@ inst=$?
 scsi=$?
 ./tests/view.sh "$DMSIM"
 view=$?
+./tests/bad-inputs.sh "$DMSIM"
+badin=$?
+./tests/guard.sh "$DMSIM"
+guard=$?
 [ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ] &&
-  [ $inst -eq 0 ] && [ $scsi -eq 0 ] && [ $view -eq 0 ]
+  [ $inst -eq 0 ] && [ $scsi -eq 0 ] && [ $view -eq 0 ] && [ $badin -eq 0 ] && [ $guard -eq 0 ]

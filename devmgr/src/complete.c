@@ -104,8 +104,7 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
       dm_machine *prev = from_driver ? m : dm__enter(m);
       pb->ioParam.ioCompletion(pb);
       dm__current = prev;
-    } else if (mode == DM_MODE_SYNC && !lean &&
-               !(m->in_driver != NULL && m->in_driver->id == id)) {
+    } else if (mode == DM_MODE_SYNC && !lean && !dm__inside_driverio(m, id)) {
       /* (Completed inside its own DoDriverIO: dm__send traces `done` once
        * that has returned.) */
       dm__trace(m, DM_EV_DONE, ref, pb, id, code, mode, posted);
@@ -220,11 +219,35 @@ static __attribute__((noinline, cold)) bool complete_check_slow(dm_machine *m, u
   return true;
 }
 
+/* A driver completing a command of another unit: reported at once, against
+ * the caller, and refused, so that the owner's request stays in flight and
+ * the owner is not blamed later. Exact on a watched machine, where the
+ * driver code running is recorded at every entry (DoDriverIO, secondary
+ * interrupt handlers and timers, attributed to the driver that queued them);
+ * code at hardware-interrupt level and lean machines are not attributed.
+ * Returns true when the call must be refused. */
+static bool complete_not_owner(dm_machine *m, uint32_t si, uint64_t id)
+{
+  const dm_unit *caller = dm__running_unit(m);
+  const dm_slot *s = &m->slots[si];
+  if (DM_LIKELY(caller == NULL || caller->dce.dCtlRefNum == s->ref))
+    return false;
+  char hist[256];
+  dm__history(m, si, hist, sizeof hist);
+  dm__violation(m, DM_RULE_COMPLETE_NOT_OWNER, caller->dce.dCtlRefNum, s->pb, id,
+                "%s (refNum %d) called IOCommandIsComplete for a command of refNum %d; the "
+                "call is refused and the command stays in flight (%s)",
+                caller->name, caller->dce.dCtlRefNum, s->ref, hist);
+  return true;
+}
+
 /* IOCommandIsComplete's common case on a watched machine, out of line so
  * that its calls cost the lean case no saved registers. */
 static __attribute__((noinline)) OSErr complete_full(dm_machine *m, uint32_t si, uint64_t id,
                                                      OSErr result)
 {
+  if (DM_UNLIKELY(complete_not_owner(m, si, id)))
+    return paramErr;
   complete(m, si, id, result, false, true);
   return noErr;
 }
@@ -239,7 +262,7 @@ static __attribute__((noinline, cold)) OSErr complete_checked(dm_machine *m, uin
     report_dead_id(m, id, "IOCommandIsComplete");
     return paramErr;
   }
-  if (!complete_check_slow(m, si, id))
+  if (complete_not_owner(m, si, id) || !complete_check_slow(m, si, id))
     return paramErr;
   dm__complete(m, si, result);
   return noErr;

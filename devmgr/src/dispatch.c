@@ -139,3 +139,33 @@ OSErr dm__simple_command(dm_unit *u, IOCommandCode code)
   dm__trace(m, DM_EV_COMPLETE, ref, pb, id, (uint8_t)code, DM_MODE_IMMEDIATE, result);
   return result;
 }
+
+void dm__check_dce(dm_machine *m, dm_unit *u)
+{
+  int16_t ref = u->dce.dCtlRefNum;
+  bool active = (u->dce.dCtlFlags & drvrActiveMask) != 0;
+  if (active != (bool)u->dm_active) {
+    dm__violation(m, DM_RULE_DRIVER_WROTE_DCE, ref, NULL, 0,
+                  "%s %s drvrActive in dCtlFlags, which the Device Manager sets and clears; "
+                  "it is put back",
+                  u->name, active ? "set" : "cleared");
+    u->dce.dCtlFlags = (short)(u->dm_active ? u->dce.dCtlFlags | drvrActiveMask
+                                            : u->dce.dCtlFlags & ~drvrActiveMask);
+  }
+  QHdr *q = &u->dce.dCtlQHdr;
+  if ((q->qHead == NULL) != (q->qTail == NULL) || (q->qTail != NULL && q->qTail->qLink != NULL)) {
+    dm__violation(m, DM_RULE_DRIVER_WROTE_DCE, ref, NULL, 0,
+                  "%s wrote dCtlQHdr (qHead %s, qTail %s), which only the Device Manager "
+                  "changes; the queue is rebuilt from the Device Manager's records",
+                  u->name, q->qHead != NULL ? "set" : "NULL", q->qTail != NULL ? "set" : "NULL");
+    q->qHead = q->qTail = NULL;
+    for (uint32_t i = 0; i < m->nslots; i++) {
+      dm_slot *s = &m->slots[i];
+      if (s->ref == ref && (s->flags & DM_SLOTF_ONQ) && s->pb != NULL &&
+          (s->state == DM_SLOT_QUEUED || s->state == DM_SLOT_ACTIVE)) {
+        s->pb->ioParam.qLink = NULL;
+        dm__enqueue(q, (QElemPtr)s->pb);
+      }
+    }
+  }
+}

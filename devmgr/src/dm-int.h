@@ -115,6 +115,8 @@ struct dm_unit {
   uint8_t             kicking;  /* dispatch loop running (no recursion) */
   uint8_t             killing;  /* KillIO is emptying the queue */
   uint8_t             finishing; /* Close/Finalize/Superseded under way: no dispatch */
+  uint8_t             dm_active; /* drvrActive as the Device Manager last set it (watched
+                                    machines: dm__set_flags), to catch a driver writing it */
   dm_driver_spec      next;     /* the replacement, while one is pending */
   dm_event            lifecycle; /* continues remove/replace at task level */
   ParamBlockRec       openpb;   /* the DM's own PB for reopening after Replace */
@@ -138,6 +140,7 @@ typedef struct dm_sih {
   struct dm_sih             *next;
   SecondaryInterruptHandler2 fn;
   void                      *p1, *p2;
+  const dm_unit             *owner; /* driver that queued it (watched machines), or NULL */
 } dm_sih;
 
 typedef struct dm_timer {
@@ -145,18 +148,25 @@ typedef struct dm_timer {
   dm_machine                *m;
   SecondaryInterruptHandler2 fn;
   void                      *p1;
+  const dm_unit             *owner; /* driver that armed it (watched machines), or NULL */
   uint32_t                   gen;   /* bumped at every SetInterruptTimer */
   uint8_t                    armed;
 } dm_timer;
 
-/* A DoDriverIO running on a watched machine: its command and its driver;
- * the frames live on the stack of dm__driver_call_watched, innermost first.
+/* Driver code running on a watched machine: a DoDriverIO with its command
+ * and its driver, or a secondary interrupt handler or timer with the driver
+ * that queued or set it; the frames live on the stack of
+ * dm__driver_call_watched (and of the handler and timer runs), innermost
+ * first. Kept only where someone watches: the lean request path never
+ * writes it. A fault, a hang or a completion of another driver's command
+ * is attributed with it.
  * Calls a driver makes there are credited to it, and a sync request it
  * completes there is traced `done` once DoDriverIO has returned. */
 typedef struct dm_in_driver {
-  uint64_t              id;
-  const dm_unit        *u;
+  uint64_t              id;    /* the command, 0 outside DoDriverIO */
+  const dm_unit        *u;     /* NULL: a handler queued from interrupt level */
   struct dm_in_driver *outer;
+  uint8_t               what;  /* dm_entry_kind: DoDriverIO, or a handler or timer of u */
 } dm_in_driver;
 
 /* ---- the machine ------------------------------------------------------------------ */
@@ -186,7 +196,7 @@ struct dm_machine {
   dm_counts  *counts;
 
   const char   *client;
-  dm_in_driver *in_driver; /* the innermost DoDriverIO running (watched only) */
+  dm_in_driver *in_driver; /* the innermost driver code running (watched only) */
   uint32_t    violations;
   uint32_t    rule_counts[DM_RULE_COUNT];
   char        msg[640];
@@ -628,7 +638,7 @@ static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t 
                                             IOCommandContents c, IOCommandCode code,
                                             IOCommandKind kind, bool current)
 {
-  dm_in_driver frame = { id, u, m->in_driver };
+  dm_in_driver frame = { id, u, m->in_driver, DM_ENTRY_DRIVERIO };
   m->in_driver = &frame;
   OSErr st = dm__driver_call(m, u, id, c, code, kind, current);
   m->in_driver = frame.outer;
@@ -637,6 +647,27 @@ static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t 
 void  dm__kick(dm_machine *m, dm_unit *u);
 void  dm__release_held(dm_machine *m, dm_unit *u);
 OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
+/* The driver code running now on a watched machine (for the owner of a
+ * handler or timer it queues), or NULL. */
+static inline const dm_unit *dm__running_unit(const dm_machine *m)
+{
+  return m->in_driver != NULL ? m->in_driver->u : NULL;
+}
+/* Whether the DoDriverIO of command id is running (perhaps under a handler
+ * or timer it started): a sync request it completes is traced `done` once
+ * that DoDriverIO has returned. */
+static inline bool dm__inside_driverio(const dm_machine *m, uint64_t id)
+{
+  for (const dm_in_driver *f = m->in_driver; f != NULL; f = f->outer)
+    if (f->id == id)
+      return true;
+  return false;
+}
+/* Reports a driver that wrote the DCE fields the Device Manager owns
+ * (drvrActive, dCtlQHdr) and puts back the Device Manager's values: the bit
+ * as it last set it, the queue rebuilt from its own records of the requests
+ * on it. Out of line: called only when the inline test saw a difference. */
+void  dm__check_dce(dm_machine *m, dm_unit *u);
 /* Reports a driver that wrote ioResult itself (once per request). */
 void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
 
@@ -670,6 +701,13 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
                 pb->ioParam.ioResult);
   } else if (dm__checking(m)) {
     dm__check_ioresult(m, still, "when DoDriverIO returned");
+  }
+  if (dm__checking(m)) {
+    QHdr *q = &u->dce.dCtlQHdr;
+    if (DM_UNLIKELY(((u->dce.dCtlFlags & drvrActiveMask) != 0) != u->dm_active ||
+                    (q->qHead == NULL) != (q->qTail == NULL) ||
+                    (q->qTail != NULL && q->qTail->qLink != NULL)))
+      dm__check_dce(m, u);
   }
 }
 

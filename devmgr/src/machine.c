@@ -8,6 +8,7 @@
  * nested call: an interrupt delivered while task-level code waits in a sync
  * call runs inside that wait (dm_wait steps the world).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,9 +112,16 @@ void dm__drain_sih(dm_machine *m)
       m->sih_tail = NULL;
     SecondaryInterruptHandler2 fn = h->fn;
     void *p1 = h->p1, *p2 = h->p2;
+    dm_in_driver frame = { 0, h->owner, m->in_driver, DM_ENTRY_SIH };
+    if (!m->lean)
+      m->in_driver = &frame;
     dm__pool_put(&m->sih_pool, h);
     m->level = DM_LVL_SIH;
+    if (m->cfg.sih_step != NULL)
+      m->cfg.sih_step(m->cfg.sih_step_ctx);
     fn(p1, p2);
+    if (!m->lean)
+      m->in_driver = frame.outer;
   }
   m->level = saved;
   m->sih_running = 0;
@@ -153,4 +161,35 @@ uint32_t dm_machine_inflight(const dm_machine *m)
   for (uint32_t i = 0; i < m->nslots; i++)
     n += m->slots[i].state == DM_SLOT_QUEUED || m->slots[i].state == DM_SLOT_ACTIVE;
   return n;
+}
+
+const char *dm_entry_name(dm_entry_kind k)
+{
+  switch (k) {
+  case DM_ENTRY_DRIVERIO: return "DoDriverIO";
+  case DM_ENTRY_SIH: return "a secondary interrupt handler";
+  case DM_ENTRY_TIMER: return "an interrupt timer";
+  default: return "no driver code";
+  }
+}
+
+int dm_machine_where(const dm_machine *m, dm_where *w)
+{
+  memset(w, 0, sizeof *w);
+  w->t = dm__now(m);
+  w->level = m->level;
+  const dm_in_driver *r = m->in_driver;
+  if (r == NULL)
+    return 0;
+  w->entry = (dm_entry_kind)r->what;
+  if (r->u != NULL) {
+    w->ref = r->u->dce.dCtlRefNum;
+    snprintf(w->driver, sizeof w->driver, "%s", r->u->name);
+  }
+  uint32_t si = r->id != 0 ? dm__slot_lookup(m, r->id) : DM_NO_SLOT;
+  if (si != DM_NO_SLOT) {
+    w->pb = m->slots[si].pb;
+    dm__history(m, si, w->command, sizeof w->command);
+  }
+  return 1;
 }

@@ -40,6 +40,7 @@ OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
   h->fn = theHandler;
   h->p1 = p1;
   h->p2 = p2;
+  h->owner = dm__running_unit(m);
   if (m->sih_tail == NULL)
     m->sih_head = h;
   else
@@ -161,9 +162,16 @@ static void timer_run(void *arg)
   SecondaryInterruptHandler2 fn = t->fn;
   void *p1 = t->p1;
   dm_machine *m = t->m;
+  dm_in_driver frame = { 0, t->owner, m->in_driver, DM_ENTRY_TIMER };
+  if (!m->lean)
+    m->in_driver = &frame;
   t->armed = 0;
   dm__pool_put(&m->timer_pool, t);
+  if (m->cfg.sih_step != NULL)
+    m->cfg.sih_step(m->cfg.sih_step_ctx);
   fn(p1, NULL);
+  if (!m->lean)
+    m->in_driver = frame.outer;
 }
 
 static void timer_fire(dm_event *ev)
@@ -208,6 +216,7 @@ OSStatus SetInterruptTimer(const AbsoluteTime *expirationTime, SecondaryInterrup
   t->m = m;
   t->fn = handler;
   t->p1 = p1;
+  t->owner = dm__running_unit(m);
   t->gen++;
   t->armed = 1;
   m->cfg.platform.arm(m->cfg.platform.ctx, &t->ev);

@@ -61,7 +61,7 @@ void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64
   r.id = id;
   r.pb = pb;
   if (ev == DM_EV_CALL) /* a driver's call is its own, not its client's */
-    r.name = m->in_driver != NULL ? m->in_driver->u->name : m->client;
+    r.name = dm__running_unit(m) != NULL ? dm__running_unit(m)->name : m->client;
   m->cfg.trace(m->cfg.trace_ctx, &r);
 }
 

@@ -25,6 +25,7 @@ void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear)
 {
   uint16_t old = (uint16_t)u->dce.dCtlFlags;
   uint16_t now = (uint16_t)((old & ~clear) | set);
+  u->dm_active = (now & drvrActiveMask) != 0;
   if (now == old)
     return;
   u->dce.dCtlFlags = (short)now;
@@ -321,6 +322,12 @@ const char *dm_driver_name(const dm_machine *m, int16_t refNum)
 {
   dm_unit *u = dm__unit(m, refNum);
   return u != NULL ? u->name : NULL;
+}
+
+int dm_driver_pending(const dm_machine *m, int16_t refNum)
+{
+  dm_unit *u = dm__unit(m, refNum);
+  return u != NULL && u->state == DM_UNIT_DRAINING ? u->pending : 0;
 }
 
 DCtlPtr dm_driver_dce(const dm_machine *m, int16_t refNum)

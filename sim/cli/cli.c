@@ -2,12 +2,14 @@
  * cli.c - the dmsim command line's dispatcher: the verb table (generated
  * from the sim/cli/cmd_*.c files), --help and --version, usage messages.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lang/scenario.h"
 #include "version.h"
 
 #define DM_VERB(n) extern const sim_cli_verb sim_cli_verb_##n;
@@ -91,12 +93,21 @@ int sim_cli_bad_usage(const sim_cli_verb *v, const char *fmt, ...)
 
 int sim_cli_parse_u64(const char *s, uint64_t *out)
 {
-  if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+  return s != NULL && sim_scenario_parse_uint(s, UINT64_MAX, out) == 0 ? 0 : -1;
+}
+
+int sim_cli_parse_number(const char *s, double lo, double hi, double *out)
+{
+  if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
     return -1;
+  for (const char *p = s; *p; p++) /* no "inf", "nan", hex floats */
+    if (!isdigit((unsigned char)*p) && *p != '.' && *p != 'e' && *p != 'E' && *p != '-' &&
+        *p != '+')
+      return -1;
   char *end;
   errno = 0;
-  unsigned long long v = strtoull(s, &end, 0);
-  if (errno != 0 || *end != '\0')
+  double v = strtod(s, &end);
+  if (*end != '\0' || errno == ERANGE || !(v >= lo && v <= hi))
     return -1;
   *out = v;
   return 0;

@@ -46,8 +46,13 @@ void sim_cli_help(const sim_cli_verb *v, FILE *f);
 int sim_cli_bad_usage(const sim_cli_verb *v, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 
-/* Parse a decimal, 0x hex or 0 octal unsigned integer. Returns 0 and sets
- * *out, or -1 when s is not one (empty, negative, trailing text, overflow). */
+/* Parse an unsigned 64-bit integer exactly as the scenario language does
+ * (decimal or 0x hex; "010" is ten, not octal eight). Returns 0 and sets
+ * *out, or -1 when s is not one (empty, signed, spaces, trailing text,
+ * overflow). */
 int sim_cli_parse_u64(const char *s, uint64_t *out);
+/* Parse a decimal number (fraction and exponent allowed; no inf, nan or
+ * spaces) between lo and hi inclusive. Returns 0 and sets *out, or -1. */
+int sim_cli_parse_number(const char *s, double lo, double hi, double *out);
 
 #endif /* SIM_CLI_H */

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 
+#include "base/escape.h"
 #include "builtins.h"
 #include "cli/cli.h"
 
@@ -15,7 +16,9 @@ static int drivers_main(const sim_cli_verb *v, int argc, char **argv)
   for (size_t i = 0; i < n; i++) {
     const unsigned char *pn = b[i].desc->driverOSRuntimeInfo.driverName;
     uint32_t rt = b[i].desc->driverOSRuntimeInfo.driverRuntime;
-    printf("%-8s %-14.*s%s%s\n", b[i].name, pn[0], (const char *)pn + 1,
+    char name[4 * 255 + 1]; /* a driver's name may hold control codes: escaped */
+    sim_escape(name, sizeof name, (const char *)pn + 1, pn[0]);
+    printf("%-8s %-14s%s%s\n", b[i].name, name,
            (rt & kDriverIsConcurrent) ? " concurrent" : " serialized",
            (rt & kDriverQueuesIOPB) ? " queues-iopb" : "");
   }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "lang/scenario.h"
@@ -23,11 +25,40 @@ static sim_trace_format format_from_name(const char *path)
   return SIM_TRACE_TEXT;
 }
 
+/* Names a trace must never take: it would replace the user's data. */
+static const char *const precious_ext[] = { ".dms", ".so", ".c", ".h", ".img", ".dsk", ".iso",
+                                            ".dmg", ".hfv", ".image", ".toast", ".cdr", ".hda" };
+
+/* Refuse a trace path that would destroy data: the scenario itself (by
+ * identity, so links count), a directory, a disk image, a source or a
+ * driver. Returns NULL, or the reason. */
+static const char *trace_path_refused(const char *trace, const char *scenario)
+{
+  if (strcmp(trace, "-") == 0)
+    return NULL;
+  struct stat ts, ss;
+  int exists = stat(trace, &ts) == 0;
+  if (exists && S_ISDIR(ts.st_mode))
+    return "is a directory";
+  if (exists && stat(scenario, &ss) == 0 && ts.st_dev == ss.st_dev && ts.st_ino == ss.st_ino)
+    return "is the scenario file itself";
+  const char *dot = strrchr(trace, '.');
+  const char *slash = strrchr(trace, '/');
+  if (dot != NULL && (slash == NULL || dot > slash))
+    for (size_t i = 0; i < sizeof precious_ext / sizeof precious_ext[0]; i++)
+      if (strcasecmp(dot, precious_ext[i]) == 0)
+        return "names a scenario, source, driver or disk image (a trace would replace it)";
+  return NULL;
+}
+
 static int run_main(const sim_cli_verb *v, int argc, char **argv)
 {
   sim_run_opts o = { 0 };
   o.out = stdout;
   o.err = stderr;
+  o.guard = 1;
+  o.max_steps = SIM_RUN_MAX_STEPS_DEFAULT;
+  int have_timeout = 0;
   const char *scenario = NULL;
   int have_format = 0, options = 1;
   for (int i = 0; i < argc; i++) {
@@ -52,17 +83,23 @@ static int run_main(const sim_cli_verb *v, int argc, char **argv)
       have_format = 1;
     } else if (strcmp(a, "--seed") == 0) {
       if (++i >= argc || sim_cli_parse_u64(argv[i], &o.seed) != 0)
-        return sim_cli_bad_usage(v, "run: option --seed needs an unsigned integer");
+        return sim_cli_bad_usage(v, "run: option --seed needs an unsigned 64-bit integer, "
+                                    "decimal or 0x hexadecimal, as the file's seed");
       o.has_seed = 1;
+    } else if (strcmp(a, "--timeout") == 0) {
+      if (++i >= argc || sim_cli_parse_number(argv[i], 0, 1e6, &o.timeout) != 0)
+        return sim_cli_bad_usage(v, "run: option --timeout needs seconds of wall time, "
+                                    "0 to 1000000 (0: no limit)");
+      have_timeout = 1;
+    } else if (strcmp(a, "--max-steps") == 0) {
+      if (++i >= argc || sim_cli_parse_u64(argv[i], &o.max_steps) != 0)
+        return sim_cli_bad_usage(v, "run: option --max-steps needs an unsigned integer "
+                                    "(0: no limit)");
     } else if (strncmp(a, "--realtime", 10) == 0 && (a[10] == '\0' || a[10] == '=')) {
       o.realtime = 1.0;
-      if (a[10] == '=') {
-        char *end;
-        o.realtime = strtod(a + 11, &end);
-        if (a[11] == '\0' || *end != '\0' || !(o.realtime > 0) || o.realtime > 1e12)
-          return sim_cli_bad_usage(v, "run: --realtime=SPEED: '%s' is not a positive number",
-                                   a + 11);
-      }
+      if (a[10] == '=' && sim_cli_parse_number(a + 11, 1e-6, 1e6, &o.realtime) != 0)
+        return sim_cli_bad_usage(v, "run: --realtime=SPEED: '%s' is not a number from "
+                                    "0.000001 to 1000000", a + 11);
     } else if (strcmp(a, "--permissive") == 0) {
       o.permissive = 1;
     } else if (strcmp(a, "--quiet") == 0) {
@@ -75,6 +112,14 @@ static int run_main(const sim_cli_verb *v, int argc, char **argv)
     return sim_cli_bad_usage(v, "run: missing SCENARIO");
   if (o.trace_path != NULL && !have_format)
     o.trace_format = format_from_name(o.trace_path);
+  const char *why = o.trace_path != NULL ? trace_path_refused(o.trace_path, scenario) : NULL;
+  if (why != NULL) {
+    fprintf(stderr, "dmsim: --trace %s: refused: the path %s\n", o.trace_path, why);
+    return 2;
+  }
+  /* A paced run lasts as long as it says; only an explicit limit ends it. */
+  if (!have_timeout && o.realtime == 0)
+    o.timeout = SIM_RUN_TIMEOUT_DEFAULT;
   /* A trace on stdout stays a valid trace: the summary goes to stderr. */
   if (o.trace_path != NULL && strcmp(o.trace_path, "-") == 0)
     o.out = stderr;
@@ -92,7 +137,8 @@ static int run_main(const sim_cli_verb *v, int argc, char **argv)
 const sim_cli_verb sim_cli_verb_run = {
   "run",
   "SCENARIO [--trace FILE|-] [--trace-format text|jsonl|chrome|vcd]\n"
-  "    [--seed N] [--realtime[=SPEED]] [--permissive] [--quiet]",
+  "    [--seed N] [--realtime[=SPEED]] [--timeout SECONDS] [--max-steps N]\n"
+  "    [--permissive] [--quiet]",
   "run a scenario file deterministically and check it",
   "Runs every machine of SCENARIO (a .dms file, see docs/scenario.md) from time 0\n"
   "until no event is left, checks its expectations and the Device Manager's rules,\n"
@@ -106,11 +152,21 @@ const sim_cli_verb sim_cli_verb_run = {
   "  --trace-format FMT    text, jsonl, chrome (Trace Event Format, for\n"
   "                        ui.perfetto.dev) or vcd (for GTKWave). Default: from\n"
   "                        FILE's extension (.jsonl, .json, .vcd; otherwise text).\n"
-  "  --seed N              seed of the random numbers, instead of the file's.\n"
+  "                        Refused: the scenario itself, a directory, a name\n"
+  "                        ending .dms .so .c .h or a disk image's extension.\n"
+  "  --seed N              seed of the random numbers, instead of the file's;\n"
+  "                        written as in the file (decimal or 0x hex).\n"
   "  --realtime[=SPEED]    pace events against the wall clock (SPEED times real\n"
-  "                        time, default 1) on libuv; the trace is the same as\n"
-  "                        without (docs/realtime.md). SIGINT or SIGTERM stop it\n"
-  "                        with the trace flushed.\n"
+  "                        time, 0.000001 to 1000000, default 1) on libuv; the\n"
+  "                        trace is the same as without (docs/realtime.md).\n"
+  "                        SIGINT or SIGTERM stop it with the trace flushed.\n"
+  "  --timeout SECONDS     stop a run that takes longer in wall time (a driver\n"
+  "                        call that never returns); default 10, none with\n"
+  "                        --realtime; 0: no limit.\n"
+  "  --max-steps N         stop when N events, interrupt handlers or client\n"
+  "                        statements run at one simulated instant (a handler\n"
+  "                        that requeues itself, a loop that never waits);\n"
+  "                        default 1000000; 0: no limit.\n"
   "  --permissive          report broken rules as warnings, not failures.\n"
   "  --quiet               print only failures, no summary.\n"
   "  -h, --help            print this help.\n"
@@ -119,9 +175,13 @@ const sim_cli_verb sim_cli_verb_run = {
   "  0  every expectation held and no rule was broken that the file did not expect\n"
   "  1  an expectation failed or a rule was broken (the message names it, with file,\n"
   "     line and column)\n"
-  "  2  bad usage, a malformed file, or a scenario that cannot run (unknown driver,\n"
-  "     unloadable shared object, unwritable trace)\n"
-  "  130, 143  a --realtime run stopped by SIGINT, SIGTERM (expectations not checked;\n"
-  "     the trace holds every event up to the stop)\n",
+  "  2  bad usage, a malformed file, a limit of the input, or a scenario that cannot\n"
+  "     run (unknown driver, unloadable shared object, unwritable trace)\n"
+  "  3  driver code faulted (SIGSEGV, SIGBUS, SIGFPE, SIGILL, abort, stack\n"
+  "     overflow) or called exit(): the report names the driver, the command and\n"
+  "     its history, the level, the scenario line and the simulated time\n"
+  "  4  the watchdog stopped a hang (--timeout, --max-steps), naming the culprit\n"
+  "  128+N  interrupted by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129); the trace\n"
+  "     holds every event up to the stop; expectations are not checked\n",
   run_main,
 };

@@ -40,6 +40,8 @@ extern "C" {
  * executor picks the first free unit from SIM_SC_FIRST_AUTO_UNIT up. */
 #define SIM_SC_UNIT_MAX 1023
 #define SIM_SC_FIRST_AUTO_UNIT 48
+/* Largest scenario file sim_scenario_load reads, in bytes. */
+#define SIM_SC_MAX_FILE (16 << 20)
 /* Deepest nesting of repeat blocks inside a client. */
 #define SIM_SC_MAX_NESTING 64
 /* Largest `channels` of a hardware declaration. */
@@ -226,7 +228,8 @@ typedef enum sim_sc_expect_kind {
   SIM_SC_EX_VIOLATION,    /* the run reported rule `rule` */
   SIM_SC_EX_NO_VIOLATION, /* no violation of `rule` (DM_RULE_COUNT: none at all) */
   SIM_SC_EX_DATA,         /* bytes read by calls[call] == bytes written by calls[call2] */
-  SIM_SC_EX_TIME          /* calls[call] completed at time <= or >= ns */
+  SIM_SC_EX_TIME,         /* calls[call] completed at time <= or >= ns */
+  SIM_SC_EX_UNFINISHED    /* requests in flight or a remove/replace pending at the end */
 } sim_sc_expect_kind;
 
 /* The trace events `expect count` can count; names as in the trace's `ev`. */
@@ -295,6 +298,12 @@ int sim_scenario_parse(const char *path, const char *text, size_t len,
 /* Read the file at path and parse it as above. An unreadable file gives -1
  * and "PATH: error: cannot read: <strerror>". */
 int sim_scenario_load(const char *path, sim_scenario **out, char *err, size_t errlen);
+
+/* Parse s as the language's unsigned integer (decimal, or 0x hexadecimal;
+ * no sign, no spaces, no octal: "010" is ten), at most max: what `seed`
+ * accepts in a file, so that `dmsim run --seed` means the same. Returns 0
+ * and sets *out, -1 when s is not such a number, -2 when it exceeds max. */
+int sim_scenario_parse_uint(const char *s, uint64_t max, uint64_t *out);
 
 /* Release a tree from parse or load; NULL is a no-op. */
 void sim_scenario_free(sim_scenario *sc);

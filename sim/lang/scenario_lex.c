@@ -167,7 +167,7 @@ static int lex_string(sc_lexer *lx, sc_line *l, size_t line_start, int col)
   char *buf = NULL;
   size_t n = 0, cap = 0;
   for (;;) {
-    if (i >= lx->len || lx->text[i] == '\n') {
+    if (i >= lx->len || lx->text[i] == '\n' || lx->text[i] == '\r') {
       sc_error(lx->err, lx->line, col,
                "unterminated string; expected '\"' before end of line");
       goto fail;
@@ -241,8 +241,9 @@ int sc_lex_line(sc_lexer *lx, sc_line *out)
   size_t start = lx->pos;
   /* Columns are ints: refuse a line longer than that up front, so that no
    * position computed below can overflow. */
+  /* A line ends at LF, CR LF or CR alone (classic Mac OS text files). */
   size_t end = start;
-  while (end < lx->len && s[end] != '\n')
+  while (end < lx->len && s[end] != '\n' && s[end] != '\r')
     end++;
   if (end - start >= (size_t)INT_MAX) {
     sc_error(lx->err, lx->line, 1, "line too long (more than %d bytes)", INT_MAX - 1);
@@ -256,7 +257,7 @@ int sc_lex_line(sc_lexer *lx, sc_line *out)
     size_t i = lx->pos;
     unsigned char c = (unsigned char)s[i];
     int col = (int)(i - start) + 1;
-    if (c == ' ' || c == '\t' || c == '\r') {
+    if (c == ' ' || c == '\t') {
       lx->pos++;
     } else if (c == '#') {
       /* A comment may hold any text but NUL, which would hide the rest of
@@ -296,6 +297,8 @@ int sc_lex_line(sc_lexer *lx, sc_line *out)
   if (!line_add(lx, out, SC_TOK_EOL, end, 0, (int)(end - start) + 1))
     return -1;
   lx->pos = end < lx->len ? end + 1 : end;
+  if (end + 1 < lx->len && s[end] == '\r' && s[end + 1] == '\n')
+    lx->pos++;
   lx->line++;
   return 1;
 }
@@ -380,6 +383,12 @@ int sc_parse_uint(const char *p, size_t len, uint64_t max, uint64_t *out)
   }
   *out = v;
   return SC_NUM_OK;
+}
+
+int sim_scenario_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+  int r = sc_parse_uint(s, strlen(s), max, out);
+  return r == SC_NUM_OK ? 0 : r == SC_NUM_RANGE ? -2 : -1;
 }
 
 int sc_parse_int(const char *p, size_t len, int64_t min, int64_t max, int64_t *out)

@@ -798,6 +798,14 @@ int sim_scenario_load(const char *path, sim_scenario **out, char *err, size_t er
   char *buf = NULL;
   size_t n = 0, cap = 0;
   for (;;) {
+    if (n > SIM_SC_MAX_FILE) {
+      /* /dev/zero, a pipe that never ends, a file that is not a scenario. */
+      free(buf);
+      fclose(f);
+      sc_error_file(&e, "file too large: a scenario is at most %d MiB",
+                    SIM_SC_MAX_FILE >> 20);
+      return -1;
+    }
     if (n == cap) {
       size_t ncap = cap ? cap * 2 : 64 * 1024;
       char *b = ncap < cap ? NULL : realloc(buf, ncap);

@@ -518,6 +518,10 @@ int sc_parse_expect(sc_parser *p, const sc_tok *kw)
       const sc_tok *et = sc_next(p);
       r = sc_tok_is(et, "equals") ? call_ref(p, &x->call2) : sc_fail_expected(p, et, "'equals'");
     }
+  } else if (sc_tok_is(t, "unfinished")) {
+    sc_next(p);
+    x->kind = SIM_SC_EX_UNFINISHED;
+    r = 0;
   } else if (sc_tok_is(t, "time")) {
     sc_next(p);
     x->kind = SIM_SC_EX_TIME;
@@ -535,13 +539,13 @@ int sc_parse_expect(sc_parser *p, const sc_tok *kw)
   } else if (t->kind == SC_TOK_WORD) {
     sc_error(p->e, t->line, t->col,
              "unknown expectation '%.*s'; expected CALL result ERR, order, count, violation, "
-             "no violation, data or time",
+             "no violation, data, time or unfinished",
              t->len > 40 ? 40 : (int)t->len, t->p);
     return -1;
   } else {
     return sc_fail_expected(p, t,
                             "an expectation (CALL result ERR, order, count, violation, "
-                            "no violation, data or time)");
+                            "no violation, data, time or unfinished)");
   }
   return r < 0 ? -1 : sc_want_eol(p);
 }

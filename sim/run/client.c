@@ -13,6 +13,7 @@
  *   recycled only after they complete, so the executor never sends a block
  *   that is in flight unless the scenario shares one on purpose.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,17 +137,29 @@ static int issue(run_client *c, size_t ci)
   run_machine *rm = c->rm;
   const sim_sc_call *sc = &rm->sc->calls[ci];
   run_pb *p = block_for(rm, ci);
-  if (p == NULL)
+  if (p == NULL) {
+    c->block = RUN_DONE; /* a limit: reported once, the run stops */
     return 0;
+  }
   ParamBlockRec *pb = &p->pb;
   run_driver *d = &rm->drivers[sc->driver];
   size_t need = (size_t)sc->size;
   if (need > p->bufsize) {
-    uint8_t *nb = realloc(p->buf, need);
-    if (nb == NULL) {
-      run_fail(rm, sc->line, sc->col, "out of memory for a %zu-byte buffer", need);
+    if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
+      run_limit(rm, sc->line, sc->col,
+                "the data buffers of the requests in flight would exceed %llu MiB, a limit of "
+                "dmsim",
+                (unsigned long long)(RUN_MAX_BUFFER_BYTES >> 20));
+      c->block = RUN_DONE;
       return 0;
     }
+    uint8_t *nb = realloc(p->buf, need);
+    if (nb == NULL) {
+      run_limit(rm, sc->line, sc->col, "out of memory for a %zu-byte buffer", need);
+      c->block = RUN_DONE;
+      return 0;
+    }
+    rm->buffered = rm->buffered - p->bufsize + need;
     p->buf = nb;
     p->bufsize = need;
   }
@@ -207,11 +220,19 @@ static int issue(run_client *c, size_t ci)
   rm->calls[ci].done = 0;
   if (sc->mode == SIM_SC_ASYNC)
     c->outstanding++;
+  run_place_set(&rm->place, sc->line, sc->col, sim_sc_op_name(sc->op), "client", c->sc->name);
   dm_machine_set_client(rm->m, c->sc->name);
+  const dm_counts *all = dm_machine_counts(rm->m, 0);
+  uint64_t rejects = all != NULL ? all->ev[DM_EV_REJECT] : 0;
   OSErr ret = dm_call(rm->m, pb, trap);
   dm_machine_set_client(rm->m, NULL);
 
-  if (rm->calls[ci].done || (p->busy && p->call == ci && ret >= 0 && pb->ioParam.ioResult > 0)) {
+  /* A call was refused when the Device Manager counted a rejection during
+   * it and it returned an error, never because of ioResult: a driver may
+   * have written that. A completion is known from the pb_done hook
+   * (run_pb_done). */
+  bool refused = ret < 0 && all != NULL && all->ev[DM_EV_REJECT] > rejects;
+  if (rm->calls[ci].done || !refused) {
     /* completed already, or accepted and pending */
     if (!rm->calls[ci].done && sc->mode == SIM_SC_SYNC) {
       c->block = RUN_SYNC;
@@ -265,6 +286,7 @@ static void client_go(run_client *c)
       continue;
     }
     const sim_sc_stmt *st = &f->stmts[f->i++];
+    run_step(rm, RUN_STEP_CLIENT, c);
     switch (st->kind) {
     case SIM_SC_ST_CALL:
       if (issue(c, st->call))
@@ -285,6 +307,13 @@ static void client_go(run_client *c)
       break;
     case SIM_SC_ST_SLEEP:
     case SIM_SC_ST_AT: {
+      if (st->kind == SIM_SC_ST_SLEEP && st->ns > UINT64_MAX - now) {
+        run_limit(rm, st->line, st->col,
+                  "simulated time overflows: a sleep at %llu ns goes past 2^64-1 ns",
+                  (unsigned long long)now);
+        c->block = RUN_DONE;
+        return;
+      }
       uint64_t t = st->kind == SIM_SC_ST_SLEEP ? now + st->ns : st->ns;
       if (t > now) {
         c->block = RUN_TIME;

@@ -25,19 +25,32 @@
 #include <signal.h>
 
 #include "base/outfile.h"
+#include "base/escape.h"
+#include "MacErrors.h"
 #include "builtins.h"
 #include "rt/rt.h"
 #include "run/run_int.h"
 
 #define RUN_MAX_EVENTS 200000000ull /* a runaway scenario stops here */
+#define RUN_VIOLATIONS_SHOWN 20      /* reports printed per rule and machine */
+#define RUN_MAX_BLOCKS 100000u       /* parameter blocks: requests in flight at once */
+
+/* "FILE:LINE:COL: PREFIXmessage" on the error stream. */
+static void say_at(run_machine *rm, int line, int col, const char *prefix, const char *fmt,
+                   va_list ap) __attribute__((format(printf, 5, 0)));
+static void say_at(run_machine *rm, int line, int col, const char *prefix, const char *fmt,
+                   va_list ap)
+{
+  fprintf(rm->opts->err, "%s:%d:%d: %s", rm->path, line, col, prefix);
+  vfprintf(rm->opts->err, fmt, ap);
+  fputc('\n', rm->opts->err);
+}
 
 void run_fail(run_machine *rm, int line, int col, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  fprintf(rm->opts->err, "%s:%d:%d: ", rm->path, line, col);
-  vfprintf(rm->opts->err, fmt, ap);
-  fputc('\n', rm->opts->err);
+  say_at(rm, line, col, "", fmt, ap);
   va_end(ap);
   rm->failed = 1;
 }
@@ -50,9 +63,27 @@ run_pb *run_pb_find(run_machine *rm, const void *pb)
   return rm->owned[v - 1];
 }
 
+void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
+{
+  if (rm->limit) /* one message: the run stops at the first limit */
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  say_at(rm, line, col, "error: ", fmt, ap);
+  va_end(ap);
+  rm->limit = 1;
+}
+
 run_pb *run_pb_new(run_machine *rm, size_t call)
 {
   const sim_sc_call *sc = &rm->sc->calls[call];
+  if (rm->nowned >= RUN_MAX_BLOCKS) {
+    run_limit(rm, sc->line, sc->col,
+              "more than %u requests in flight, a limit of dmsim; wait for some before "
+              "sending more",
+              (unsigned)RUN_MAX_BLOCKS);
+    return NULL;
+  }
   if (rm->nowned == rm->capowned) {
     size_t n = rm->capowned ? rm->capowned * 2 : 64;
     run_pb **o = realloc(rm->owned, n * sizeof *o);
@@ -73,7 +104,7 @@ run_pb *run_pb_new(run_machine *rm, size_t call)
   rm->owned[rm->nowned++] = p;
   return p;
 oom:
-  run_fail(rm, sc->line, sc->col, "error: out of memory for a parameter block");
+  run_limit(rm, sc->line, sc->col, "out of memory for a parameter block");
   return NULL;
 }
 
@@ -121,8 +152,14 @@ static void install_task(void *arg)
   run_driver *d = arg;
   run_machine *rm = d->rm;
   const sim_sc_driver *sd = &rm->sc->drivers[d->index];
+  run_place_set(&rm->place, sd->line, sd->col, "install", "driver", sd->alias);
   OSErr err = dm_driver_install(rm->m, &d->spec, &d->ref);
-  if (err != noErr) {
+  if (err == unitTblFullErr || err == memFullErr) {
+    d->ref = 0;
+    run_limit(rm, sd->line, sd->col, "driver %s could not be installed: %s (%d)%s", sd->alias,
+              dm_err_name(err), err,
+              err == unitTblFullErr ? ": the unit table is full (1024 entries)" : "");
+  } else if (err != noErr) {
     d->ref = 0;
     const char *name = dm_err_name(err);
     run_fail(rm, sd->line, sd->col, "error: driver %s could not be installed: %s (%d)",
@@ -142,6 +179,8 @@ static void life_task(void *arg)
   run_machine *rm = l->rm;
   const sim_sc_event *se = &rm->sc->events[l->index];
   run_driver *d = &rm->drivers[se->driver];
+  run_place_set(&rm->place, se->line, se->col, se->kind == SIM_SC_REMOVE ? "remove" : "replace",
+                "driver", rm->sc->drivers[se->driver].alias);
   OSErr err = se->kind == SIM_SC_REMOVE ? dm_driver_remove(rm->m, d->ref, se->immediate)
                                         : dm_driver_replace(rm->m, d->ref, &l->spec);
   if (err < 0) {
@@ -184,11 +223,20 @@ static void on_violation(void *ctx, const dm_violation *v)
 {
   run_machine *rm = ctx;
   rm->violations++;
-  char t[40];
+  /* A driver that breaks a rule in a loop is told about a few times, then
+   * counted: the summary and the exit status still say how often. */
+  uint32_t n = dm_machine_rule_count(rm->m, v->rule);
+  if (n > RUN_VIOLATIONS_SHOWN)
+    return;
+  char t[40], detail[1024];
   snprintf(t, sizeof t, "%" PRIu64 ".%06" PRIu64 " ms", v->t / 1000000u, v->t % 1000000u);
+  /* Details carry driver names: bytes a driver chose, shown escaped. */
+  sim_escape(detail, sizeof detail, v->detail, SIZE_MAX);
   fprintf(rm->opts->err, "dmsim: %s %s at %s (%s level, refNum %d): %s\n  %s\n",
           v->warning ? "warning: rule" : "violation:", v->id, t, dm_level_name(v->lvl), v->ref,
-          v->text, v->detail);
+          v->text, detail);
+  if (n == RUN_VIOLATIONS_SHOWN)
+    fprintf(rm->opts->err, "dmsim: further violations of %s are counted, not shown\n", v->id);
 }
 
 /* ---- expectations -------------------------------------------------------------- */
@@ -291,6 +339,11 @@ static int check_expect(run_machine *rm, const sim_sc_expect *x)
     }
     break;
   }
+  case SIM_SC_EX_UNFINISHED:
+    if (!rm->unfinished)
+      snprintf(msg, sizeof msg, "the run was expected to end with work unfinished; "
+                                "everything finished");
+    break;
   case SIM_SC_EX_TIME:
     if (!c->done)
       snprintf(msg, sizeof msg, "%s never completed", call_label(rm, x->call, a, sizeof a));
@@ -304,6 +357,48 @@ static int check_expect(run_machine *rm, const sim_sc_expect *x)
     return 1;
   fprintf(rm->opts->err, "%s:%d:%d: expectation failed: %s\n", rm->path, x->line, x->col, msg);
   return 0;
+}
+
+/* Requests still in flight and removes or replaces still waiting when the
+ * machine ran dry: each reported once. Returns how many. */
+static int report_unfinished(run_machine *rm)
+{
+  int n = 0;
+  for (size_t i = 0; i < rm->nowned; i++) {
+    const run_pb *p = rm->owned[i];
+    if (!p->busy || p->call == SIZE_MAX)
+      continue;
+    const sim_sc_call *c = &rm->sc->calls[p->call];
+    if (n++ < RUN_VIOLATIONS_SHOWN)
+      fprintf(rm->opts->err, "%s:%d:%d: unfinished: the %s %s of client %s is still in flight "
+                             "at the end of the run\n",
+              rm->path, c->line, c->col, sim_sc_mode_name(c->mode), sim_sc_op_name(c->op),
+              rm->sc->clients[c->client].name);
+  }
+  uint32_t all = dm_machine_inflight(rm->m);
+  if (all > (uint32_t)n) {
+    fprintf(rm->opts->err, "%s: unfinished: %u request(s) of drivers' own still in flight at "
+                           "the end of the run\n", rm->path, (unsigned)(all - (uint32_t)n));
+    n += (int)(all - (uint32_t)n);
+  }
+  for (size_t i = 0; i < rm->sc->nevents; i++) {
+    const sim_sc_event *se = &rm->sc->events[i];
+    const run_driver *d = &rm->drivers[se->driver];
+    int pending = d->ref != 0 ? dm_driver_pending(rm->m, d->ref) : 0;
+    if (pending == 0 || rm->life[i].reported)
+      continue;
+    rm->life[i].reported = 1;
+    for (size_t k = 0; k < rm->sc->nevents; k++) /* one line per driver */
+      if (rm->sc->events[k].driver == se->driver)
+        rm->life[k].reported = 1;
+    fprintf(rm->opts->err, "%s:%d:%d: unfinished: the %s of driver %s still waits for the "
+                           "driver to go idle at the end of the run\n",
+            rm->path, se->line, se->col, pending == 1 ? "remove" : "replace",
+            rm->sc->drivers[se->driver].alias);
+    n++;
+  }
+  rm->unfinished = n;
+  return n;
 }
 
 /* Rules broken without an `expect violation` fail the run. */
@@ -337,7 +432,9 @@ static void summary(run_machine *rm, int expects_ok, size_t nexp)
           "mean wait", "max wait", "util");
   for (size_t i = 0; i < rm->sc->ndrivers; i++) {
     const run_driver *d = &rm->drivers[i];
-    const char *name = d->ref ? dm_driver_name(rm->m, d->ref) : NULL;
+    const char *raw = d->ref ? dm_driver_name(rm->m, d->ref) : NULL;
+    char esc[128]; /* a driver's name may hold control codes: escaped */
+    const char *name = raw != NULL ? sim_escape(esc, sizeof esc, raw, SIZE_MAX) : NULL;
     const dm_counts *c = driver_counts(rm, d);
     uint64_t mean = c->requests ? c->wait_sum / c->requests : 0;
     unsigned util = end ? (unsigned)((c->busy_ns * 1000u) / end) : 0;
@@ -382,6 +479,24 @@ static uint64_t mix_seed(uint64_t seed, size_t machine, size_t hw)
   x ^= x >> 31;
   x *= 0x94D049BB133111EBull;
   return x ^ (x >> 29);
+}
+
+/* Run every event, as fast as possible, with the watchdog counting them. */
+static uint64_t run_fast(run_machine *rm)
+{
+  uint64_t ran = 0;
+  while (ran < RUN_MAX_EVENTS && !rm->limit) {
+    run_step(rm, RUN_STEP_EVENT, NULL);
+    if (!sim_world_step(&rm->w))
+      break;
+    ran++;
+  }
+  return ran;
+}
+
+static void on_sih_step(void *ctx)
+{
+  run_step(ctx, RUN_STEP_SIH, NULL);
 }
 
 /* Returns 0 ok, 1 failed, 2 cannot run, SIM_RUN_INTERRUPTED(sig) stopped by a
@@ -445,6 +560,8 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   cfg.violation_ctx = &rm;
   cfg.pb_done = run_pb_done;
   cfg.pb_done_ctx = &rm;
+  cfg.sih_step = on_sih_step;
+  cfg.sih_step_ctx = &rm;
   rm.m = dm_machine_new(&cfg);
   if (rm.m == NULL)
     goto oom;
@@ -488,6 +605,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   for (size_t i = 0; i < m->nclients; i++)
     run_client_start(&rm, i);
 
+  run_guard_machine(&rm);
   uint64_t ran;
   if (opts->realtime > 0) {
     sim_rt rt;
@@ -497,6 +615,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     int sig = sim_rt_stop_signal(&rt);
     sim_rt_close(&rt);
     if (sig != 0) {
+      run_guard_machine(NULL);
       uint64_t t = sim_world_now(&rm.w);
       fprintf(opts->err,
               "dmsim: machine %s stopped by %s at %" PRIu64 ".%06" PRIu64
@@ -506,12 +625,18 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
       goto out;
     }
   } else {
-    ran = sim_world_run(&rm.w, UINT64_MAX, RUN_MAX_EVENTS);
+    ran = run_fast(&rm);
   }
+  run_guard_machine(NULL);
   if (ran >= RUN_MAX_EVENTS)
     run_fail(&rm, m->line, m->col, "error: machine %s stopped after %llu events", m->name,
              (unsigned long long)RUN_MAX_EVENTS);
+  if (rm.limit) {
+    status = 2; /* a limit of the input: nothing after it means anything */
+    goto out;
+  }
   run_clients_check_hung(&rm);
+  int unfinished = report_unfinished(&rm);
 
   int expects_ok = 1;
   for (size_t i = 0; i < m->nexpects; i++)
@@ -519,7 +644,14 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   int rules_ok = check_rules(&rm);
   if (!opts->quiet)
     summary(&rm, expects_ok, m->nexpects);
-  status = expects_ok && rules_ok && !rm.failed ? 0 : 1;
+  int unfinished_ok = !unfinished;
+  for (size_t i = 0; i < m->nexpects; i++)
+    if (m->expects[i].kind == SIM_SC_EX_UNFINISHED)
+      unfinished_ok = 1;
+  if (!unfinished_ok)
+    fprintf(opts->err, "%s: the run ended with work unfinished (above); a scenario that means "
+                       "to leave it says `expect unfinished`\n", sc->path);
+  status = expects_ok && rules_ok && unfinished_ok && !rm.failed ? 0 : 1;
   goto out;
 oom:
   fprintf(opts->err, "%s: error: out of memory setting up machine %s\n", sc->path, m->name);
@@ -547,6 +679,14 @@ int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
       return 2;
     }
   }
+  if (run_guard_begin(opts, trace, opts->trace_path != NULL ? &tf : NULL) != 0) {
+    fprintf(opts->err, "dmsim: cannot install the fault handlers: %s\n", strerror(errno));
+    if (trace != NULL) {
+      sim_trace_close(trace);
+      sim_outfile_abort(&tf);
+    }
+    return 2;
+  }
   uint64_t seed = opts->has_seed ? opts->seed : sc->has_seed ? sc->seed : 1;
   int status = 0;
   for (size_t i = 0; i < sc->nmachines && status < 2; i++) {
@@ -554,14 +694,18 @@ int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
     if (s > status)
       status = s;
   }
+  run_guard_end();
   if (trace == NULL)
     return status;
   int werr = sim_trace_close(trace) != 0;
+  int werrno = errno;
   /* A run refused (status 2) leaves no trace behind. */
   if (status == 2) {
     sim_outfile_abort(&tf);
-  } else if (sim_outfile_commit(&tf) != 0 || werr) {
-    fprintf(opts->err, "dmsim: --trace %s: write failed\n", opts->trace_path);
+  } else if ((errno = 0, sim_outfile_commit(&tf) != 0) || werr) {
+    /* What was written before a write failed (a full disk) is kept. */
+    fprintf(opts->err, "dmsim: --trace %s: write failed: %s\n", opts->trace_path,
+            strerror(werr ? werrno : errno ? errno : EIO));
     status = status ? status : 1;
   }
   return status;

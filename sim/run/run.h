@@ -26,6 +26,9 @@ typedef struct sim_run_opts {
   dm_trace_fn      record;
   void            *record_ctx;
   void           (*machine_start)(void *ctx, const char *name, int index);
+  int              guard;        /* report driver faults, exit(), signals, timeouts */
+  double           timeout;      /* wall seconds the run may take; 0: no limit */
+  uint64_t         max_steps;    /* steps at one simulated instant; 0: no limit */
   FILE            *out;          /* summary (stdout) */
   FILE            *err;          /* messages (stderr) */
 } sim_run_opts;
@@ -33,6 +36,15 @@ typedef struct sim_run_opts {
 /* The exit status of a real-time run stopped by signal sig (SIGINT 130,
  * SIGTERM 143): the trace holds every event up to the stop. */
 #define SIM_RUN_INTERRUPTED(sig) (128 + (sig))
+
+/* Exit statuses of `dmsim run` beyond 0 (passed), 1 (an expectation failed
+ * or a rule was broken) and 2 (bad input or a limit of the input). */
+#define SIM_RUN_EXIT_FAULT 3    /* driver code faulted or called exit() */
+#define SIM_RUN_EXIT_WATCHDOG 4 /* a hang: --timeout or --max-steps */
+
+/* Defaults of the watchdog (dmsim run --timeout, --max-steps). */
+#define SIM_RUN_TIMEOUT_DEFAULT 10.0
+#define SIM_RUN_MAX_STEPS_DEFAULT 1000000u
 
 /* Run sc. Returns the exit status of `dmsim run`: 0 when every expectation
  * held and no unexpected rule was broken, 1 otherwise, 2 when the scenario

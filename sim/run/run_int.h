@@ -18,6 +18,7 @@
 #include "lang/scenario.h"
 #include "world/world.h"
 #include "base/map.h"
+#include "base/outfile.h"
 
 typedef struct run_machine run_machine;
 typedef struct run_client run_client;
@@ -74,7 +75,29 @@ typedef struct run_life {
   run_machine  *rm;
   size_t        index;
   dm_driver_spec spec;       /* replace */
+  int           reported;   /* unfinished at the end: said once */
 } run_life;
+
+/* The scenario statement the executor ran last (fault reports). */
+typedef struct run_place {
+  int         line, col;
+  const char *what; /* "read", "install", ...: a static word */
+  const char *of;   /* "client c", "driver d": kind word, then name */
+  const char *name;
+} run_place;
+
+static inline void run_place_set(run_place *p, int line, int col, const char *what,
+                                 const char *of, const char *name)
+{
+  p->line = line;
+  p->col = col;
+  p->what = what;
+  p->of = of;
+  p->name = name;
+}
+
+/* Steps the watchdog counts at one simulated instant. */
+typedef enum run_step_kind { RUN_STEP_EVENT, RUN_STEP_CLIENT, RUN_STEP_SIH } run_step_kind;
 
 struct run_machine {
   const sim_sc_machine *sc;
@@ -95,6 +118,12 @@ struct run_machine {
   uint64_t              completions;
   uint32_t              violations;
   int                   failed;
+  int                   limit;      /* a limit of the input was hit: the run stops, status 2 */
+  int                   unfinished; /* work left at the end (report_unfinished) */
+  uint64_t              buffered;   /* bytes of data buffers allocated */
+  run_place             place;
+  uint64_t              step_t;   /* the instant steps are counted at */
+  uint64_t              steps;    /* steps run at step_t */
 };
 
 /* client.c */
@@ -102,6 +131,36 @@ void run_client_start(run_machine *rm, size_t index);
 void run_pb_done(void *ctx, void *pb);
 /* After the world ran dry: report clients that can never go on. */
 void run_clients_check_hung(run_machine *rm);
+
+/* guard.c */
+/* Arm the fault, signal, exit() and timeout handlers for a run when
+ * opts->guard says so (trace: the writer to finish when the run ends
+ * abruptly, and out the file it writes, given its name then; or NULL). Returns 0, or -1 when they cannot be installed. */
+int  run_guard_begin(const sim_run_opts *opts, sim_trace *trace, sim_outfile *out);
+/* The machine whose state a report describes (NULL between machines). */
+void run_guard_machine(run_machine *rm);
+/* Put back what run_guard_begin changed. */
+void run_guard_end(void);
+/* End the run with a watchdog report: the message, where the machine is,
+ * the trace finished, exit status SIM_RUN_EXIT_WATCHDOG. */
+void run_watchdog(run_machine *rm, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* Past --max-steps at one instant: report the culprit (kind, and for a
+ * client step the client) and end the run. */
+void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
+    __attribute__((noreturn, cold));
+
+/* Count one step at the current simulated instant. */
+static inline void run_step(run_machine *rm, run_step_kind kind, const void *who)
+{
+  uint64_t now = sim_world_now(&rm->w);
+  if (now != rm->step_t) {
+    rm->step_t = now;
+    rm->steps = 0;
+  }
+  if (++rm->steps > rm->opts->max_steps && rm->opts->max_steps != 0)
+    run_step_overrun(rm, kind, who);
+}
 
 /* run.c */
 /* The executor's record for a parameter block, or NULL for a block that is
@@ -112,5 +171,14 @@ run_pb *run_pb_find(run_machine *rm, const void *pb);
 run_pb *run_pb_new(run_machine *rm, size_t call);
 void run_fail(run_machine *rm, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A limit of the input (memory, requests in flight, the unit table,
+ * simulated time): "FILE:LINE:COL: error: ..." once, and the run stops
+ * with status 2. Later calls print nothing. */
+void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Bytes of data buffers the executor allocates at most, all requests
+ * together. */
+#define RUN_MAX_BUFFER_BYTES (1024ull << 20)
 
 #endif /* SIM_RUN_INT_H */

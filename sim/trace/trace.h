@@ -68,9 +68,17 @@ void sim_trace_name_machines(sim_trace *t);
  * Manager. A failed write is remembered and reported by sim_trace_close. */
 void sim_trace_record(void *ctx, const dm_trace_rec *rec);
 
+/* Write the footer (closes the chrome JSON document, the vcd file) and
+ * flush f, leaving the writer allocated: what a run that ends abruptly
+ * (a driver fault, a watchdog) does so that the file is whole up to that
+ * point. Later records are ignored. Returns 0, or -1 with errno set to the
+ * first failure's when any write failed. */
+int sim_trace_finish(sim_trace *t);
+
 /* Finish the trace: write any footer (closes the chrome JSON document,
  * writes the whole vcd file), flush f and free the writer. Returns 0, or -1
- * if any write or allocation failed along the way. t may be NULL (returns 0). */
+ * if any write or allocation failed along the way, with errno set to the
+ * first failure's (ENOSPC for a full disk, ENOMEM). t may be NULL (returns 0). */
 int sim_trace_close(sim_trace *t);
 
 #ifdef __cplusplus

@@ -17,6 +17,7 @@
  *  - checked writes and JSON string escaping.
  * The writer only reads records; nothing here touches the simulation.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,7 @@ void sim_trace__i64(sim_trace *t, int64_t v)
 void sim_trace__flush(sim_trace *t)
 {
   if (t->nline != 0 && fwrite_unlocked(t->line, 1, t->nline, t->f) != t->nline)
-    t->err = 1;
+    sim_trace__failed(t);
   t->nline = 0;
 }
 
@@ -129,6 +130,13 @@ void sim_trace__fmt_id(uint64_t id, char *buf, size_t len)
     snprintf(buf, len, "#%lu/%lu", slot, gen);
   else
     snprintf(buf, len, "#%lu", slot);
+}
+
+void sim_trace__failed(sim_trace *t)
+{
+  if (!t->err)
+    t->err_no = errno != 0 ? errno : EIO;
+  t->err = 1;
 }
 
 /* Length of the well-formed UTF-8 sequence at s, or 0 if it is not one. */
@@ -460,6 +468,8 @@ void sim_trace_record(void *ctx, const dm_trace_rec *rec)
   sim_trace *t = ctx;
   sim_trace_ev e = {rec, 0, NULL, {NULL, NULL}, 0};
   uint64_t drv_plus1;
+  if (t->finished)
+    return;
   if (!t->begun) {
     t->begun = 1;
     t->ops->begin(t);
@@ -484,19 +494,33 @@ void sim_trace_record(void *ctx, const dm_trace_rec *rec)
   sim_trace__flush(t);
 }
 
-int sim_trace_close(sim_trace *t)
+int sim_trace_finish(sim_trace *t)
 {
   if (!t)
     return 0;
+  if (t->finished)
+    return t->err ? -1 : 0;
+  t->finished = 1;
   if (!t->begun) {
     t->begun = 1;
     t->ops->begin(t);
   }
   t->ops->end(t);
+  errno = 0;
   sim_trace__flush(t);
   if (fflush(t->f) != 0 || ferror(t->f))
-    t->err = 1;
-  int rc = t->err ? -1 : 0;
+    sim_trace__failed(t);
+  if (t->err)
+    errno = t->err_no;
+  return t->err ? -1 : 0;
+}
+
+int sim_trace_close(sim_trace *t)
+{
+  if (!t)
+    return 0;
+  int rc = sim_trace_finish(t);
+  int saved = errno;
   t->ops->destroy(t);
   for (uint32_t i = 0; i < t->ndrvs; i++) {
     free(t->drvs[i]->name);
@@ -511,5 +535,6 @@ int sim_trace_close(sim_trace *t)
   free(t->machine);
   free(t->line);
   free(t);
+  errno = saved;
   return rc;
 }

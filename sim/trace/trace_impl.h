@@ -80,6 +80,8 @@ struct sim_trace {
   const sim_trace_ops *ops;
   void                *fmt_state; /* the format's own data */
   int                  err;       /* a write or allocation failed */
+  int                  err_no;    /* errno of the first failure */
+  int                  finished;  /* the footer is written (sim_trace_finish) */
   int                  begun;     /* ops->begin has run */
   char                *machine;   /* current machine name; owned */
   int                  machine_index;
@@ -124,6 +126,8 @@ void sim_trace__u64(sim_trace *t, uint64_t v);
 void sim_trace__i64(sim_trace *t, int64_t v);
 /* Write what was composed since the last flush. */
 void sim_trace__flush(sim_trace *t);
+/* Remember that a write failed, with errno, once. */
+void sim_trace__failed(sim_trace *t);
 /* Write s as a JSON string literal, quotes included; NULL writes null.
  * Escapes ", \ and control characters (\u00XX); bytes that are not part of
  * well-formed UTF-8 are written as \u00XX (read as Latin-1), so the output

@@ -67,6 +67,9 @@ OSErr dm_driver_replace(dm_machine *m, int16_t refNum, const dm_driver_spec *spe
 
 /* The driver name (".Null") of an installed driver, or NULL. */
 const char *dm_driver_name(const dm_machine *m, int16_t refNum);
+/* A remove (1) or replace (2) of an installed driver that still waits for
+ * the driver to go idle, or 0. */
+int dm_driver_pending(const dm_machine *m, int16_t refNum);
 /* The DCE of an installed driver, or NULL. */
 DCtlPtr dm_driver_dce(const dm_machine *m, int16_t refNum);
 /* The refNum of the installed driver named name (case-insensitive), or 0. */

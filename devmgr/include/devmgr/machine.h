@@ -37,6 +37,12 @@ typedef void (*dm_violation_fn)(void *ctx, const dm_violation *v);
  * routine (if any) has run. Lets an embedder resume a client blocked in a
  * sync call without nesting event loops. */
 typedef void (*dm_pb_done_fn)(void *ctx, void *pb);
+/* Called before each secondary interrupt handler or interrupt timer runs,
+ * so that an embedder can stop a handler that queues itself again forever
+ * at one instant (no event runs meanwhile, so an event count never sees
+ * it). It may end the process; it must not return into devmgr otherwise
+ * than normally. */
+typedef void (*dm_step_fn)(void *ctx);
 
 /* What a machine counts for its embedder when asked to (dm_machine_config.
  * count): the trace records of each kind, and the requests (read, write,
@@ -65,6 +71,8 @@ typedef struct dm_machine_config {
   dm_pb_done_fn   pb_done;     /* optional */
   void           *pb_done_ctx;
   int             count;       /* nonzero: keep dm_counts (dm_machine_counts) */
+  dm_step_fn      sih_step;    /* optional */
+  void           *sih_step_ctx;
 } dm_machine_config;
 
 /* Create a machine. Returns NULL when out of memory or when cfg lacks a
@@ -103,6 +111,33 @@ void dm_machine_set_client(dm_machine *m, const char *client);
  * and handed to the violation hook like any other. */
 void dm_machine_report(dm_machine *m, dm_rule rule, int16_t ref, const void *pb,
                        const char *detail);
+
+/* Which entry of a driver is running. */
+typedef enum dm_entry_kind {
+  DM_ENTRY_NONE = 0,
+  DM_ENTRY_DRIVERIO, /* DoDriverIO, for a request or a lifecycle command */
+  DM_ENTRY_SIH,      /* a secondary interrupt handler the driver queued */
+  DM_ENTRY_TIMER     /* an interrupt timer the driver set */
+} dm_entry_kind;
+
+/* The driver code a machine is running at this moment, for reports of
+ * faults and hangs in it. */
+typedef struct dm_where {
+  uint64_t      t;           /* simulated time, ns */
+  dm_level      level;
+  dm_entry_kind entry;       /* DM_ENTRY_NONE: no driver code is known to run */
+  int16_t       ref;         /* its refNum, or 0 */
+  char          driver[32];  /* its name (bytes as the driver gave them), or "" */
+  const void   *pb;          /* the command's parameter block, or NULL */
+  char          command[256]; /* the command and its history, or "" */
+} dm_where;
+
+/* Fill w with what m runs now. Driver code is known only on a watched
+ * machine (one with a trace, PB or violation hook): the lean request path
+ * keeps no record. Returns 1 when driver code is known to run, else 0. */
+int dm_machine_where(const dm_machine *m, dm_where *w);
+/* The name of an entry kind ("DoDriverIO", ...). */
+const char *dm_entry_name(dm_entry_kind k);
 
 /* Number of violations reported so far, in total and for one rule. */
 uint32_t dm_machine_violations(const dm_machine *m);

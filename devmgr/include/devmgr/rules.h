@@ -41,6 +41,10 @@ extern "C" {
      "a synchronous call waits for a request that nothing can ever complete")              \
   XX(SYNC_AT_INTERRUPT, "sync-at-interrupt",                                               \
      "a synchronous call was made at interrupt level, where waiting can never end")        \
+  XX(COMPLETE_NOT_OWNER, "complete-not-owner",                                             \
+     "IOCommandIsComplete was called by a driver for a command another driver owns")       \
+  XX(DRIVER_WROTE_DCE, "driver-wrote-dce",                                                 \
+     "the driver wrote a DCE field the Device Manager owns (dCtlQHdr, drvrActive)")         \
   XX(SLOT_NOT_OWNED, "slot-not-owned",                                                     \
      "an HBA controller used or returned a task slot it does not own")                    \
   XX(SLOT_DOUBLE_COMPLETE, "slot-double-complete",                                         \

@@ -1,0 +1,53 @@
+#!/bin/sh
+# tests/guard.sh DMSIM - how a run ends when it cannot end well, beyond the
+# rows of docs/bad-inputs.md:
+#   - a driver fault leaves a whole trace in every format (the chrome JSON
+#     closed, the vcd written), holding the records up to the fault;
+#   - SIGINT and SIGTERM during a hang end the run with 128 + N, a report,
+#     and the trace;
+#   - --seed is read as the file's seed is: --seed 010 is ten, as `seed 010`;
+#   - a trace written to a full disk names the errno once.
+. tests/lib.sh
+for fmt in text jsonl chrome vcd; do
+  "$DMSIM" run tests/bad/fault-segv.dms --quiet --trace "$tmp/t.$fmt" --trace-format $fmt \
+    >/dev/null 2>"$tmp/e"
+  st=$?
+  [ "$st" -eq 3 ] && ok || bad "fault with a $fmt trace: exit status $st, expected 3"
+  [ -s "$tmp/t.$fmt" ] && ok || bad "fault: the $fmt trace is empty or missing"
+  grep -q "trace: $tmp/t.$fmt holds every record up to here" "$tmp/e" && ok ||
+    bad "fault: the report does not name the $fmt trace"
+done
+# The last record before the fault is the dispatch of the control.
+grep -q '"ev":"dispatch".*"code":"control"' "$tmp/t.jsonl" && ok || bad "fault: jsonl trace lacks the control's dispatch"
+tail -c 40 "$tmp/t.chrome" | grep -q '"displayTimeUnit":"ns"}' && ok || bad "fault: chrome trace is not closed"
+grep -q '^\$enddefinitions' "$tmp/t.vcd" && ok || bad "fault: vcd trace has no definitions"
+
+for sig in 2:INT 15:TERM; do
+  num=${sig%%:*}; sig=${sig#*:}
+  "$DMSIM" run tests/bad/hang-driverio.dms --quiet --timeout 0 --trace "$tmp/h.jsonl" \
+    >/dev/null 2>"$tmp/e" &
+  pid=$!
+  sleep 0.3
+  kill -$sig $pid
+  wait $pid
+  st=$?
+  want=$((128 + num))
+  [ "$st" -eq "$want" ] && ok || bad "SIG$sig: exit status $st, expected $want"
+  grep -q "dmsim: interrupted by SIG$sig" "$tmp/e" && ok || bad "SIG$sig: no report"
+  grep -q 'driver: .Hostile (refNum -49), in DoDriverIO' "$tmp/e" && ok || bad "SIG$sig: report lacks the driver"
+  [ -s "$tmp/h.jsonl" ] && ok || bad "SIG$sig: trace empty or missing"
+done
+
+"$DMSIM" run tests/bad/seed10.dms --quiet --trace "$tmp/a.jsonl" && ok || bad "seed10.dms failed"
+"$DMSIM" run tests/bad/noseed.dms --quiet --seed 010 --trace "$tmp/b.jsonl" && ok || bad "--seed 010 failed"
+"$DMSIM" run tests/bad/noseed.dms --quiet --seed 0xa --trace "$tmp/c.jsonl" && ok || bad "--seed 0xa failed"
+"$DMSIM" run tests/bad/noseed.dms --quiet --seed 8 --trace "$tmp/d.jsonl" && ok || bad "--seed 8 failed"
+cmp -s "$tmp/a.jsonl" "$tmp/b.jsonl" && ok || bad "--seed 010 differs from the file's seed 10"
+cmp -s "$tmp/a.jsonl" "$tmp/c.jsonl" && ok || bad "--seed 0xa differs from the file's seed 10"
+cmp -s "$tmp/a.jsonl" "$tmp/d.jsonl" && bad "--seed 8 gives the trace of seed 10" || ok
+
+"$DMSIM" run tests/bad/seed10.dms --quiet --trace /dev/full --trace-format vcd 2>"$tmp/e"
+st=$?
+[ "$st" -eq 1 ] && ok || bad "vcd trace on a full disk: exit status $st, expected 1"
+[ "$(grep -c 'No space left on device' "$tmp/e")" -eq 1 ] && ok || bad "full disk: errno not named exactly once"
+finish guard
