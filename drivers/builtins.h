@@ -12,12 +12,23 @@
 #include <stddef.h>
 #include "Devices.h"
 #include "DriverFamilyMatching.h"
+#include "SCSIControllerDriverKit.h"
 
 typedef struct dm_builtin {
   const char              *name;  /* file name: "null", "fixed", ... */
   const DriverDescription *desc;
   DriverEntryPointPtr      entry;
 } dm_builtin;
+
+/* An HBA controller linked into dmsim (drivers/scsi/NAME.c), its
+ * TheSCSIControllerDescription renamed dm_controller_NAME_desc. */
+typedef struct dm_builtin_controller {
+  const char                      *name; /* file name: "hba" */
+  const SCSIControllerDescription *desc;
+} dm_builtin_controller;
+
+/* The built-in controller called name, or NULL. */
+const dm_builtin_controller *dm_builtin_controller_find(const char *name);
 
 /* The built-in driver called name, or NULL. */
 const dm_builtin *dm_builtin_find(const char *name);

@@ -58,12 +58,16 @@ static inline void dm_event_init(dm_event *ev, dm_event_fn fn, void *data, dm_le
   ev->lvl = (uint8_t)lvl;
 }
 
+/* A SCSI command on a simulated bus (DMSim.h: what an HBA controller fills in). */
+struct DMSimSCSIRequest;
+
 /* Called by simulated hardware when an operation finishes (at hardware level). */
 typedef void (*dm_hw_done_fn)(void *refCon, int32_t status);
 
 /*
  * The platform interface. Every function pointer is required except hw_start
- * (a machine without hardware answers paramErr to drivers that ask for it).
+ * and the scsi_* calls (a machine without hardware answers paramErr to
+ * drivers that ask for it).
  */
 typedef struct dm_platform {
   void *ctx;
@@ -94,6 +98,20 @@ typedef struct dm_platform {
    */
   int (*hw_start)(void *ctx, const void *device, uint32_t bytes,
                   dm_hw_done_fn done, void *refCon);
+  /*
+   * Optional: a SCSI bus, named by `bus` (the provider RegEntryID an HBA
+   * controller was created with). scsi_start sends req's command; done
+   * (refCon, 0) runs at hardware-interrupt level once req's results are
+   * filled in, never inside scsi_start. Returns 0, or a negative OSErr
+   * (nothing happened). scsi_abort ends req if it is in flight (done runs
+   * before it returns): 0, or paramErr when it is not. scsi_reset resets a
+   * logical unit (lun >= 0) or a whole target (lun < 0), ending what is in
+   * flight there: the number ended, or a negative OSErr.
+   */
+  int (*scsi_start)(void *ctx, const void *bus, struct DMSimSCSIRequest *req,
+                    dm_hw_done_fn done, void *refCon);
+  int (*scsi_abort)(void *ctx, const void *bus, struct DMSimSCSIRequest *req);
+  int (*scsi_reset)(void *ctx, const void *bus, int target, int lun);
 } dm_platform;
 
 #ifdef __cplusplus

@@ -283,6 +283,9 @@ typedef struct SCSIControllerMethods {
   kern_return_t (*UserLogicalUnitResetRequest)(IOUserSCSIParallelInterfaceController *self, uint64_t theT, uint64_t theL,
                                                uint32_t *response);
   kern_return_t (*UserTargetResetRequest)(IOUserSCSIParallelInterfaceController *self, uint64_t theT, uint32_t *response);
+  /* IOService::Stop, the one method a controller may leave NULL: called
+   * once when the controller goes away, to free what it allocated. */
+  kern_return_t (*Stop)(IOUserSCSIParallelInterfaceController *self);
 } SCSIControllerMethods;
 
 /* What a controller exports as TheSCSIControllerDescription. */

@@ -6,6 +6,7 @@
  * provider, buffer ranges).
  */
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,10 @@ int dm_scsi_check_description(const SCSIControllerDescription *d, char *why, siz
   else if (d->methods == NULL)
     msg = "no method table";
   if (msg == NULL) {
-    /* Every method is pure virtual in Apple's class: all are required. */
+    /* Every method is pure virtual in Apple's class: all are required
+     * (Stop, IOService's, is not). */
     const void *const *p = (const void *const *)d->methods;
-    size_t n = sizeof(SCSIControllerMethods) / sizeof(void *);
+    size_t n = offsetof(SCSIControllerMethods, Stop) / sizeof(void *);
     for (size_t i = 0; i < n; i++)
       if (p[i] == NULL) {
         snprintf(why, len, "method %zu of the table is NULL (every method is required)", i);
@@ -242,6 +244,11 @@ void dm_scsi_ctrl_free(dm_scsi_ctrl *c)
   p->disarm(p->ctx, &c->down_ev);
   p->disarm(p->ctx, &c->up_ev);
   p->disarm(p->ctx, &c->local_ev);
+  if (c->mt->Stop != NULL && c->desc != NULL) {
+    dm_machine *prev = dm__enter(c->m);
+    (void)c->mt->Stop(c);
+    dm__current = prev;
+  }
   while (c->devs != NULL) {
     scsi_dev *d = c->devs;
     c->devs = d->next;
