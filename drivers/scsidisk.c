@@ -359,7 +359,7 @@ static Boolean Hold(Disk *d, ParmBlkPtr pb, UInt64 pos)
  * the mark moved past it. */
 static OSErr Accept(Disk *d, IOCommandID id, ParmBlkPtr pb, DCtlPtr dce)
 {
-  UInt64 pos = (UInt64)(UInt32)dce->dCtlPosition;
+  UInt64 pos = (UInt64)dce->dCtlPosition;
   long count = pb->ioParam.ioReqCount;
   if ((pb->ioParam.ioPosMode & 3) == fsFromLEOF)
     pos = d->bytes + (UInt64)(SInt64)pb->ioParam.ioPosOffset;
@@ -381,7 +381,7 @@ static OSErr Accept(Disk *d, IOCommandID id, ParmBlkPtr pb, DCtlPtr dce)
 /* An immediate Read or Write: done now, one task at a time (task level). */
 static OSErr Immediate(Disk *d, ParmBlkPtr pb, DCtlPtr dce)
 {
-  UInt64 pos = (UInt64)(UInt32)dce->dCtlPosition;
+  UInt64 pos = (UInt64)dce->dCtlPosition;
   UInt32 count = (UInt32)pb->ioParam.ioReqCount;
   Boolean write = (pb->ioParam.ioTrap & 0xFF) == aWrCmd;
   if (CurrentExecutionLevel() != kTaskLevel || d->blockSize > kBlock)

@@ -3,7 +3,8 @@
 # the scenario regression tests (golden traces, determinism, expected
 # failures), the command line's conventions (tests/cli.sh), real-time runs
 # (tests/realtime.sh), drivers written as Mac OS 9 authors wrote theirs
-# (tests/drivers.sh), make install/uninstall (tests/install.sh), the SCSI
+# (tests/drivers.sh), disk read and write through the SCSI stack
+# (tests/disk.sh), make install/uninstall (tests/install.sh), the SCSI
 # disk (tests/scsi.sh), the viewer headless (tests/view.sh), the table of
 # bad inputs (tests/bad-inputs.sh, from docs/bad-inputs.md) and the ends of
 # runs that go wrong (tests/guard.sh). Each prints a closing "N passed,
@@ -21,6 +22,8 @@ cli=$?
 rt=$?
 ./tests/drivers.sh "$DMSIM" "$BUILD"
 drv=$?
+./tests/disk.sh "$DMSIM"
+dsk=$?
 ./tests/install.sh "$DMSIM" "$BUILD"
 inst=$?
 ./tests/scsi.sh "$DMSIM"
@@ -31,5 +34,5 @@ view=$?
 badin=$?
 ./tests/guard.sh "$DMSIM"
 guard=$?
-[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ] &&
+[ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ] && [ $dsk -eq 0 ] &&
   [ $inst -eq 0 ] && [ $scsi -eq 0 ] && [ $view -eq 0 ] && [ $badin -eq 0 ] && [ $guard -eq 0 ]

@@ -36,6 +36,8 @@ static int disk_main(const sim_cli_verb *v, int argc, char **argv)
 const sim_cli_verb sim_cli_verb_disk = {
   "disk",
   "info IMAGE [--json]\n"
+  "read IMAGE --offset BYTES --length BYTES [--path task|bundled] [--depth N]\n"
+  "write IMAGE --offset BYTES [--path task|bundled] [--depth N]\n"
   "SUBCOMMAND ...",
   "disk image tools: what an image holds",
   "Subcommands:\n"
@@ -46,7 +48,21 @@ const sim_cli_verb sim_cli_verb_disk = {
   "                        HFS+ volume, a Disk Copy 4.2 image (its checksum\n"
   "                        checked), an ISO 9660 image, or unknown. --json prints\n"
   "                        one JSON object for scripts.\n"
+  "  read IMAGE --offset BYTES --length BYTES [--path task|bundled] [--depth N]\n"
+  "                        the bytes at OFFSET read through the whole SCSI stack\n"
+  "                        (Device Manager, .SCSIDisk, controller family, DMSimHBA,\n"
+  "                        simulated bus and disk), to stdout. The enclosing\n"
+  "                        512-byte blocks are read; --path chooses the\n"
+  "                        controller's path (task: one task per call, the\n"
+  "                        default; bundled: up to 32 slots per call); --depth\n"
+  "                        sends the range as N requests in flight at once.\n"
+  "  write IMAGE --offset BYTES [--path task|bundled] [--depth N]\n"
+  "                        stdin written at OFFSET through the whole stack;\n"
+  "                        blocks the range covers in part are read, patched\n"
+  "                        and written. Nothing is written on a refused command.\n"
   "\n"
-  "exit status: 0, 2 for bad usage or an image that cannot be read.\n",
+  "exit status: 0, 1 for an I/O error through the stack (named as a Mac\n"
+  "error and a SCSI status and sense key), 2 for bad usage or an image that\n"
+  "cannot be read.\n",
   disk_main,
 };
