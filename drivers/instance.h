@@ -39,6 +39,16 @@ static inline void *InstanceFind(InstanceSlot *table, short refNum)
 static inline void *InstanceCreate(InstanceSlot *table, short refNum, ByteCount size)
 {
   DCtlHandle h = GetDCtlEntry(refNum);
+  /* A record already keyed by this DCE belongs to a unit that is gone
+   * without a Finalize (its machine was destroyed, and this unit's DCE
+   * landed at the same address): it is stale, and would be found first. */
+  for (int i = 0; h != NULL && i < INSTANCE_MAX; i++) {
+    if (table[i].dce == h) {
+      PoolDeallocate(table[i].state);
+      table[i].dce = NULL;
+      table[i].state = NULL;
+    }
+  }
   for (int i = 0; h != NULL && i < INSTANCE_MAX; i++) {
     if (table[i].dce == NULL) {
       void *state = PoolAllocateResident(size, true);

@@ -689,6 +689,39 @@ START_TEST(t_vcd_time_zero_and_names)
 }
 END_TEST
 
+/* Integers are formatted by hand (trace_core.c): at every digit-count edge
+ * they read as printf writes them, and negative results keep their sign. */
+START_TEST(t_jsonl_integers_as_printf)
+{
+  static const uint64_t vals[] = {
+    0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 99999, 100000, 4294967297u,
+    UINT64_C(9999999999999999999), UINT64_C(10000000000000000000), UINT64_MAX,
+  };
+  enum { N = sizeof vals / sizeof vals[0] };
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  ck_assert_ptr_nonnull(f);
+  sim_trace *t = sim_trace_open(f, SIM_TRACE_JSONL);
+  for (unsigned i = 0; i < N; i++)
+    feed(t, (dm_trace_rec){ .t = vals[i], .ev = DM_EV_RETURN, .id = vals[i],
+                            .ref = (int16_t)(-49 - (int)i),
+                            .result = (int16_t)((int)i * 2500 - 20000) });
+  ck_assert_int_eq(sim_trace_close(t), 0);
+  fclose(f);
+  char *want = malloc(N * 128), *w = want;
+  for (unsigned i = 0; i < N; i++)
+    w += sprintf(w,
+                 "{\"t\":%llu,\"ev\":\"return\",\"lvl\":\"task\",\"id\":%llu,\"ref\":%d,"
+                 "\"status\":%d}\n",
+                 (unsigned long long)vals[i], (unsigned long long)vals[i], -49 - (int)i,
+                 (int)(int16_t)((int)i * 2500 - 20000));
+  ck_assert_str_eq(buf, want);
+  free(want);
+  free(buf);
+}
+END_TEST
+
 /* --- failures and the map -------------------------------------------------- */
 
 START_TEST(t_write_failure_reported)
@@ -766,6 +799,7 @@ Suite *trace_suite(void)
   tcase_add_test(tc, t_chrome_edges);
   tcase_add_test(tc, t_vcd_exact);
   tcase_add_test(tc, t_vcd_time_zero_and_names);
+  tcase_add_test(tc, t_jsonl_integers_as_printf);
   tcase_add_test(tc, t_write_failure_reported);
   tcase_add_test(tc, t_map_random);
   suite_add_tcase(s, tc);

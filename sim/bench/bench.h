@@ -1,6 +1,6 @@
 /*
  * sim/bench/bench.h - micro-benchmarks of the simulator's hot paths, reported by
- * `dmsim bench`. They read the host's monotonic clock, so their results are
+ * `dmsim bench`. They read the thread's CPU-time clock, so their results are
  * not deterministic; nothing else in sim/ depends on them.
  */
 #ifndef SIM_BENCH_H
@@ -12,7 +12,8 @@
 extern "C" {
 #endif
 
-/* The host's monotonic clock in nanoseconds (arbitrary origin). */
+/* The calling thread's CPU time in nanoseconds (arbitrary origin): time
+ * the thread spends descheduled on a busy host does not count. */
 double sim_bench_now_ns(void);
 
 /*
@@ -23,6 +24,23 @@ double sim_bench_now_ns(void);
  * timed. Returns a negative value when out of memory or when steps is 0.
  */
 double sim_bench_evq_ns(uint32_t pending, uint64_t steps);
+
+/* Nanoseconds per request of the serialized workload run as `dmsim run`
+ * runs it, in-process and parse excluded: `clients` clients each make
+ * `calls` sync reads of 512 bytes to one non-concurrent driver (.Fixed)
+ * whose device serves one request at a time, exponential 1 ms service.
+ * Negative when it cannot run. */
+double sim_bench_run_serial_ns(unsigned clients, unsigned calls);
+
+/* Nanoseconds per request with `depth` async reads kept in flight on the
+ * concurrent .Concurrent driver (exponential 1 ms device, one channel per
+ * request, so requests finish in random order anywhere in dCtlQHdr), until
+ * `requests` (>= depth) were made. Negative on failure. */
+double sim_bench_depth_ns(uint32_t depth, uint64_t requests);
+
+/* Nanoseconds per record of the jsonl trace writer writing `records`
+ * records of serialized requests to a temporary file. Negative on failure. */
+double sim_bench_trace_jsonl_ns(uint64_t records);
 
 /* `dmsim bench`: run every benchmark and print the figures, as a table or
  * (json != 0) as one JSON object with the keys of DESIGN.md. Returns the

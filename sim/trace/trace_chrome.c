@@ -407,4 +407,4 @@ static void chrome_destroy(sim_trace *t)
 }
 
 const sim_trace_ops sim_trace__chrome_ops = {chrome_init, chrome_begin, chrome_record, chrome_end,
-                                             chrome_destroy};
+                                             chrome_destroy, 0};

@@ -72,6 +72,9 @@ typedef struct sim_trace_ops {
   void (*record)(sim_trace *t, const sim_trace_ev *e);
   void (*end)(sim_trace *t);                         /* at close */
   void (*destroy)(sim_trace *t);                     /* free t->fmt_state */
+  /* The format reads nothing of sim_trace_ev but rec and pb: the core then
+   * keeps no driver table or counters for it (drv and changed stay NULL). */
+  int pb_only;
 } sim_trace_ops;
 
 struct sim_trace {
@@ -95,6 +98,7 @@ struct sim_trace {
   uint32_t             ndrvs, capdrvs;
   char                *line;      /* output not yet written (sim_trace__flush) */
   size_t               nline, capline;
+  int                  each_record; /* f is a terminal: write every record at once */
 };
 
 extern const sim_trace_ops sim_trace__text_ops;
@@ -102,9 +106,9 @@ extern const sim_trace_ops sim_trace__jsonl_ops;
 extern const sim_trace_ops sim_trace__chrome_ops;
 extern const sim_trace_ops sim_trace__vcd_ops;
 
-/* Checked output, composed in t->line and written in one fwrite per begin,
- * record and end (sim_trace__flush, which the core calls): a failure sets
- * t->err, which sim_trace_close reports. */
+/* Checked output, composed in t->line and written in one fwrite per record
+ * to a terminal, per 32 KB elsewhere (sim_trace__flush, which the core
+ * calls): a failure sets t->err, which sim_trace_close reports. */
 void sim_trace__printf(sim_trace *t, const char *fmt, ...) SIM_TRACE_PRINTF(2, 3);
 void sim_trace__puts(sim_trace *t, const char *s);
 /* Room for n more bytes in t->line (the slow path of sim_trace__reserve). */

@@ -24,17 +24,54 @@
  * whichever of ref, pb, id, result, name, msg they carry, so nothing is lost.
  * The output has no header and no footer.
  */
+#include <stdlib.h>
+
 #include "trace/trace_impl.h"
+
+/* devmgr's names of kinds, levels, codes and modes, quoted, with their
+ * lengths: built once per writer so that a record copies them. They are
+ * plain lower-case words (and "?"), which need no escaping. */
+typedef struct jsonl_name {
+  char   q[24];
+  size_t n;
+} jsonl_name;
+
+typedef struct jsonl_names {
+  jsonl_name ev[DM_EV_COUNT + 1], lvl[4], code[SIM_CODE_END_ + 1], mode[8];
+} jsonl_names;
+
+static void name_set(jsonl_name *d, const char *name)
+{
+  int n = snprintf(d->q, sizeof d->q, "\"%s\"", name);
+  d->n = n > 0 && (size_t)n < sizeof d->q ? (size_t)n : 0;
+}
 
 static int jsonl_init(sim_trace *t)
 {
-  (void)t;
+  jsonl_names *nm = calloc(1, sizeof *nm);
+  if (nm == NULL)
+    return -1;
+  for (unsigned i = 0; i <= DM_EV_COUNT; i++)
+    name_set(&nm->ev[i], dm_ev_name(i));
+  for (unsigned i = 0; i < 4; i++)
+    name_set(&nm->lvl[i], dm_level_name(i));
+  for (unsigned i = 0; i <= SIM_CODE_END_; i++)
+    name_set(&nm->code[i], dm_code_name(i));
+  for (unsigned i = 0; i < 8; i++)
+    name_set(&nm->mode[i], dm_mode_name(i));
+  t->fmt_state = nm;
   return 0;
 }
 
 static void jsonl_nop(sim_trace *t)
 {
   (void)t;
+}
+
+static void jsonl_destroy(sim_trace *t)
+{
+  free(t->fmt_state);
+  t->fmt_state = NULL;
 }
 
 /* ,"key": for a string literal key, then the value. Integers are formatted
@@ -46,28 +83,24 @@ static void jsonl_nop(sim_trace *t)
 #define kv_str(t, key, s) (KEY(t, key), sim_trace__json_str((t), (s)))
 #define kv_pb(t, pb) (KEY(t, "pb"), sim_trace__json_num_or_null((t), (pb)))
 
-/* ,"key":"name" for devmgr's names of kinds, levels, codes and modes: plain
- * lower-case words (and "?"), which need no escaping. */
-static void put_name(sim_trace *t, const char *name)
+/* ,"key":"name" from a table of jsonl_names, the index clamped to its
+ * last entry (which names values out of range "?"). */
+static void put_name(sim_trace *t, const jsonl_name *table, unsigned count, unsigned i)
 {
-  size_t n = strlen(name);
-  if (sim_trace__reserve(t, n + 2) != 0)
-    return;
-  char *o = t->line + t->nline;
-  o[0] = '"';
-  memcpy(o + 1, name, n);
-  o[n + 1] = '"';
-  t->nline += n + 2;
+  const jsonl_name *nm = &table[i < count ? i : count - 1];
+  sim_trace__put(t, nm->q, nm->n);
 }
-#define kv_name(t, key, name) (KEY(t, key), put_name((t), (name)))
+#define kv_name(t, key, table, i)                                               \
+  (KEY(t, key), put_name((t), (table), sizeof(table) / sizeof((table)[0]), (i)))
 
 static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
 {
   const dm_trace_rec *r = e->rec;
+  const jsonl_names *nm = t->fmt_state;
   sim_trace__put(t, "{\"t\":", 5);
   sim_trace__u64(t, r->t);
-  kv_name(t, "ev", dm_ev_name(r->ev));
-  kv_name(t, "lvl", dm_level_name(r->lvl));
+  kv_name(t, "ev", nm->ev, r->ev);
+  kv_name(t, "lvl", nm->lvl, r->lvl);
   if (t->name_machines)
     kv_str(t, "machine", t->machine);
   switch (r->ev) {
@@ -83,8 +116,8 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
   case DM_EV_CALL:
     kv_pb(t, e->pb);
     kv_str(t, "client", r->name);
-    kv_name(t, "op", dm_code_name(r->code));
-    kv_name(t, "mode", dm_mode_name(r->mode));
+    kv_name(t, "op", nm->code, r->code);
+    kv_name(t, "mode", nm->mode, r->mode);
     kv_int(t, "ref", r->ref);
     break;
   case DM_EV_REJECT:
@@ -100,8 +133,8 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
     kv_pb(t, e->pb);
     kv_int(t, "ref", r->ref);
     kv_u64(t, "id", r->id);
-    kv_name(t, "code", dm_code_name(r->code));
-    kv_name(t, "kind", dm_mode_name(r->mode));
+    kv_name(t, "code", nm->code, r->code);
+    kv_name(t, "kind", nm->mode, r->mode);
     break;
   case DM_EV_RETURN:
     kv_u64(t, "id", r->id);
@@ -156,4 +189,4 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
 }
 
 const sim_trace_ops sim_trace__jsonl_ops = {jsonl_init, jsonl_nop, jsonl_record, jsonl_nop,
-                                            jsonl_nop};
+                                            jsonl_destroy, 1};

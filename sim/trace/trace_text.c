@@ -232,4 +232,4 @@ static void text_destroy(sim_trace *t)
 }
 
 const sim_trace_ops sim_trace__text_ops = {text_init, text_begin, text_record, text_end,
-                                           text_destroy};
+                                           text_destroy, 0};

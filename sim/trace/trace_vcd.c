@@ -353,4 +353,4 @@ static void vcd_destroy(sim_trace *t)
   t->fmt_state = NULL;
 }
 
-const sim_trace_ops sim_trace__vcd_ops = {vcd_init, vcd_nop, vcd_record, vcd_end, vcd_destroy};
+const sim_trace_ops sim_trace__vcd_ops = {vcd_init, vcd_nop, vcd_record, vcd_end, vcd_destroy, 0};
