@@ -308,6 +308,62 @@ START_TEST(test_full_scenario)
 }
 END_TEST
 
+/* Raw refNums, parameter-block fields, completion routines and the
+ * expectations on what a driver saw, parsed into the tree. */
+START_TEST(test_pb_fields_routines_and_driver_expectations)
+{
+  sim_scenario *sc = parse_ok(
+      "driver d builtin fixed disable write,status\n"
+      "client c\n"
+      "  open d perm fsRdWrPerm as o\n"
+      "  read -60 512 as bad\n"
+      "  read d 4 posmode fsFromMark offset -2 async no-completion as pm\n"
+      "  control d 7 param 1 2 0x33 async as ct then\n"
+      "    read d 8 async as inner then\n"
+      "      killio d\n"
+      "    end\n"
+      "    status d 43\n"
+      "  end\n"
+      "end\n"
+      "expect sent d initialize.immediate open read.async\n"
+      "expect flags d at 1.5ms has dOpened lacks drvrActive,dWritEnable\n"
+      "expect ct level sih\n"
+      "expect ct param 1 2 0x33\n");
+  const sim_sc_machine *m = &sc->machines[0];
+  ck_assert_uint_eq(m->drivers[0].disable, 0x0200 | 0x0800);
+  ck_assert_uint_eq(m->ncalls, 7);
+  const sim_sc_call *c = m->calls;
+  ck_assert(c[0].has_perm && c[0].perm == 3);
+  ck_assert(c[1].has_refnum && c[1].refnum == -60 && c[1].driver == SIM_SC_NONE);
+  ck_assert_int_eq(c[2].posmode, 3);
+  ck_assert_int_eq(c[2].offset, -2);
+  ck_assert(c[2].no_completion && c[2].mode == SIM_SC_ASYNC);
+  ck_assert_uint_eq(c[3].ncsparam, 3);
+  ck_assert_uint_eq(c[3].csparam[2], 0x33);
+  /* ct's routine holds inner and the status; inner's holds the killio. */
+  ck_assert_uint_eq(c[3].nthen, 2);
+  ck_assert_uint_eq(c[3].then[0].call, 4);
+  ck_assert_uint_eq(c[3].then[1].call, 6);
+  ck_assert_uint_eq(c[4].nthen, 1);
+  ck_assert_uint_eq(c[4].then[0].call, 5);
+  ck_assert_int_eq(c[5].op, SIM_SC_OP_KILLIO);
+  ck_assert_uint_eq(m->clients[0].nbody, 4); /* the routines' calls are not the client's */
+  const sim_sc_expect *x = m->expects;
+  ck_assert_int_eq(x[0].kind, SIM_SC_EX_SENT);
+  ck_assert_uint_eq(x[0].nsent, 3);
+  ck_assert(x[0].sent[0].code == 7 && x[0].sent[0].kind == 4);
+  ck_assert(x[0].sent[1].code == 0 && x[0].sent[1].kind == 0);
+  ck_assert(x[0].sent[2].code == 2 && x[0].sent[2].kind == 2);
+  ck_assert_int_eq(x[1].kind, SIM_SC_EX_FLAGS);
+  ck_assert_uint_eq(x[1].ns, 1500000);
+  ck_assert_uint_eq(x[1].has, 0x0020);
+  ck_assert_uint_eq(x[1].lacks, 0x0080 | 0x0200);
+  ck_assert(x[2].kind == SIM_SC_EX_LEVEL && x[2].level == 1 && x[2].call == 3);
+  ck_assert(x[3].kind == SIM_SC_EX_PARAM && x[3].ncsparam == 3);
+  sim_scenario_free(sc);
+}
+END_TEST
+
 START_TEST(test_implicit_machine)
 {
   sim_scenario *sc = parse_ok("driver d builtin null\n"
@@ -436,13 +492,44 @@ static const struct {
   const char *prefix; /* exact start of the message */
   const char *w1, *w2; /* words it must contain (NULL: none) */
 } bad[] = {
+    /* raw refNums, PB fields, completion routines, driver expectations */
+    {"driver d builtin null\nclient c\n  open -49\nend\n",
+     "test.dms:3:8: error:", "open finds its driver by name, not by refNum; name a driver ", NULL},
+    {"driver d builtin null\nclient c\n  read d 512 sync then\n  end\nend\n",
+     "test.dms:3:19: error:", "'then' applies to async calls: only an async call runs a com", NULL},
+    {"driver d builtin null\nclient c\n  read d 512 async then\n    wait all\n  end\nend\n",
+     "test.dms:4:5: error:", "'wait' is not allowed in a completion routine (then, line 3)", NULL},
+    {"driver d builtin null\nclient c\n  read d 512 at 0 posmode fsFromMark\nend\n",
+     "test.dms:3:19: error:", "'posmode' cannot be combined with 'at' (column 14): 'at POS'", NULL},
+    {"driver d builtin null\nclient c\n  read d 512 offset 8 posmode fsAtMark\nend\n",
+     "test.dms:3:14: error:", "'offset' needs posmode fsFromStart or fsFromMark (the other ", NULL},
+    {"driver d builtin null disable open\n",
+     "test.dms:1:31: error:", "expected a call to disable (read, write, control or status),", NULL},
+    {"driver d builtin null\nclient c\n  open d\n  read d 512 as r\nend\nexpect r param 1\n",
+     "test.dms:6:8: error:", "expect param: 'r' is a read call; only control and status ca", NULL},
+    {"driver d builtin null\nclient c\n  open d\n  read d 512 as r\nend\nexpect sent d reed\n",
+     "test.dms:6:15: error:", "expected a command (open, close, read, write, control, statu", NULL},
+    {"driver d builtin null\nclient c\n  open d\n  read d 512 as r\nend\nexpect flags d at 1ms has busy\n",
+     "test.dms:6:27: error:", "expected a dCtlFlags bit (dOpened, drvrActive, dReadEnable, ", NULL},
+    {"driver d builtin null\nclient c\n  control d 1 param 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23\nend\n",
+     "test.dms:3:78: error:", "too many csParam bytes (at most 22)", NULL},
+    {"driver d builtin null\nclient c\n  read d 512 async no-completion then\n  end\nend\n",
+     "test.dms:3:34: error:", "'then' gives the call a completion routine, and 'no-completi", NULL},
+    {"driver d builtin null\nclient c\n  open d perm fsWhatever\nend\n",
+     "test.dms:3:15: error:", "expected a permission (fsCurPerm, fsRdPerm, fsWrPerm, fsRdWr", NULL},
+    {"driver d builtin null\nclient c\n  read d 512 as r\nend\nexpect r level kernel\n",
+     "test.dms:5:16: error:", "expected an execution level (task, sih or hwi), found 'kerne", NULL},
+    {"driver d builtin null\nclient c\n  read d 512 as r\nend\nexpect sent d read.later\n",
+     "test.dms:5:20: error:", "unknown kind 'later'; expected sync, async or immediate", NULL},
+    {"driver d builtin null\nclient c\n  read -40000 512\nend\n",
+     "test.dms:3:8: error:", "refNum '-40000' out of range (-32768..32767)", NULL},
     /* statements and operands */
     {"frobnicate x\n", "test.dms:1:1: error:", "unknown statement 'frobnicate'", NULL},
     {"Driver d builtin null\n", "test.dms:1:1: error:", "unknown statement 'Driver'", NULL},
     {"driver d1 builtin\n", "test.dms:1:18: error:", "expected a builtin driver name",
      "found end of line"},
     {"driver d1 builtin null extra\n", "test.dms:1:24: error:",
-     "expected an option (unit, hardware, runtime, at) or end of line", "found 'extra'"},
+     "expected an option (unit, hardware, runtime, disable, at) or end of line", "found 'extra'"},
     {"driver d1 rom null\n", "test.dms:1:11: error:", "expected 'builtin' or 'so'",
      "found 'rom'"},
     {"driver d1 so null.so\n", "test.dms:1:14: error:", "path in double quotes",
@@ -562,11 +649,11 @@ static const struct {
     {"driver d builtin n\nclient c\n  control d\nend\n", "test.dms:3:12: error:",
      "expected a csCode", NULL},
     {"driver d builtin n\nclient c\n  open d d2\nend\n", "test.dms:3:10: error:",
-     "expected an option (sync, async, immediate, as, pb) or end of line", "'d2'"},
+     "expected an option (sync, async, immediate, perm, no-completion, as, pb, then) or end of line", "'d2'"},
     {"driver d builtin n\nclient c\n  read d 1 async sync\nend\n", "test.dms:3:18: error:",
      "mode given twice", "column 12"},
     {"driver d builtin n\nclient c\n  read d 1 pattern counter\nend\n", "test.dms:3:12: error:",
-     "expected an option (at, sync", "'pattern'"},
+     "expected an option (at, posmode, offset, sync", "'pattern'"},
     {"driver d builtin n\nclient c\n  write d 1 pattern byte 256\nend\n",
      "test.dms:3:26: error:", "byte value '256' out of range (0..255)", NULL},
     {"driver d builtin n\nclient c\n  write d 1 pattern stripes\nend\n",
@@ -847,6 +934,7 @@ Suite *scenario_suite(void)
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_full_scenario);
   tcase_add_test(tc, test_implicit_machine);
+  tcase_add_test(tc, test_pb_fields_routines_and_driver_expectations);
   tcase_add_test(tc, test_names_helpers);
   tcase_add_loop_test(tc, test_durations, 0, (int)(sizeof durations / sizeof durations[0]));
   tcase_add_test(tc, test_sizes_and_integers);

@@ -102,7 +102,16 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
       /* The routine runs with m current; whatever it does to the current
        * machine, the caller gets back the one it had. */
       dm_machine *prev = from_driver ? m : dm__enter(m);
-      pb->ioParam.ioCompletion(pb);
+      if (lean) {
+        pb->ioParam.ioCompletion(pb);
+      } else {
+        /* The routine is its caller's code, not the driver's: calls it
+         * makes are not credited to a DoDriverIO it runs inside. */
+        dm_in_driver *in = m->in_driver;
+        m->in_driver = NULL;
+        pb->ioParam.ioCompletion(pb);
+        m->in_driver = in;
+      }
       dm__current = prev;
     } else if (mode == DM_MODE_SYNC && !lean && !dm__inside_driverio(m, id)) {
       /* (Completed inside its own DoDriverIO: dm__send traces `done` once

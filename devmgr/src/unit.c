@@ -318,6 +318,15 @@ OSErr dm_driver_replace(dm_machine *m, int16_t refNum, const dm_driver_spec *spe
   return begin_lifecycle(u, false);
 }
 
+OSErr dm_driver_disable(dm_machine *m, int16_t refNum, uint16_t mask)
+{
+  dm_unit *u;
+  OSErr err = dm__unit_map(m, refNum, &u);
+  if (err == noErr)
+    dm__set_flags(u, 0, mask & DM_ENABLE_ALL);
+  return err;
+}
+
 const char *dm_driver_name(const dm_machine *m, int16_t refNum)
 {
   dm_unit *u = dm__unit(m, refNum);

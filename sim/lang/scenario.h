@@ -103,6 +103,9 @@ typedef struct sim_sc_driver {
                              has_runtime, these replace the concurrent and
                              queues-IOPB bits of the driver's own driverRuntime */
   uint64_t      at;       /* install time, ns (default 0) */
+  uint16_t      disable;  /* `disable`: dCtlFlags enable bits cleared after the install
+                             (dReadEnableMask 0x0100, dWritEnableMask 0x0200,
+                             dCtlEnableMask 0x0400, dStatEnableMask 0x0800) */
   int           line, col;
 } sim_sc_driver;
 
@@ -154,13 +157,22 @@ typedef struct sim_sc_pattern {
   size_t              text_len; /* PAT_TEXT: >= 1 */
 } sim_sc_pattern;
 
+typedef struct sim_sc_stmt sim_sc_stmt;
+
+/* Largest csParam a call can carry (CntrlParam's csParam[11] shorts). */
+#define SIM_SC_CSPARAM_MAX 22
+
 /* One call statement of a client, named or not; machine.calls lists them in
- * file order. A call inside a repeat runs once per iteration. */
+ * file order. A call inside a repeat runs once per iteration; a call inside
+ * a completion routine (`then`) runs each time the routine runs. */
 typedef struct sim_sc_call {
   sim_sc_op      op;
   sim_sc_mode    mode;      /* killio: always SIM_SC_IMMEDIATE */
   size_t         client;    /* index in machine.clients */
-  size_t         driver;    /* index in machine.drivers */
+  size_t         driver;    /* index in machine.drivers, or SIM_SC_NONE when the
+                               call names a raw refNum (has_refnum) */
+  int            has_refnum; /* the target is a refNum, not a driver (never open) */
+  int16_t        refnum;
   size_t         pb;        /* index in machine.pbs */
   int            in_repeat; /* 1 when inside a repeat block (any depth) */
   char           name[SIM_SC_NAME_MAX + 1]; /* `as CALL`, "" when unnamed; named
@@ -169,8 +181,21 @@ typedef struct sim_sc_call {
   int            has_pos;   /* read, write: 1 when `at POS` was given */
   uint64_t       pos;       /* ioPosOffset from the start (fsFromStart) when has_pos;
                                without it the call uses fsAtMark */
+  int            posmode;   /* read, write: ioPosMode, fsAtMark 0 (default),
+                               fsFromStart 1 (`at POS` or `posmode fsFromStart`),
+                               fsFromMark 3 */
+  int64_t        offset;    /* read, write: ioPosOffset (`at POS` or `offset N`) */
+  int            has_perm;  /* open: `perm` given */
+  int8_t         perm;      /* open: ioPermssn (fsCurPerm 0 .. fsRdWrShPerm 4) */
+  uint8_t        csparam[SIM_SC_CSPARAM_MAX]; /* control, status: `param` bytes */
+  size_t         ncsparam;
+  int            no_completion; /* async: ioCompletion is NULL (`no-completion`) */
   int16_t        code;      /* control, status: csCode */
   sim_sc_pattern pattern;   /* write only (read: SIM_SC_PAT_COUNTER, unused) */
+  sim_sc_stmt   *then;      /* async: the completion routine's calls (`then ... end`),
+                               each a SIM_SC_ST_CALL; run when this call completes,
+                               whatever its result */
+  size_t         nthen;
   int            line, col;
 } sim_sc_call;
 
@@ -197,7 +222,6 @@ typedef enum sim_sc_stmt_kind {
 } sim_sc_stmt_kind;
 
 /* A client statement; the fields a kind does not use are 0. */
-typedef struct sim_sc_stmt sim_sc_stmt;
 struct sim_sc_stmt {
   sim_sc_stmt_kind kind;
   size_t           call;  /* ST_CALL, ST_WAIT: index in machine.calls. For ST_WAIT
@@ -229,8 +253,19 @@ typedef enum sim_sc_expect_kind {
   SIM_SC_EX_NO_VIOLATION, /* no violation of `rule` (DM_RULE_COUNT: none at all) */
   SIM_SC_EX_DATA,         /* bytes read by calls[call] == bytes written by calls[call2] */
   SIM_SC_EX_TIME,         /* calls[call] completed at time <= or >= ns */
-  SIM_SC_EX_UNFINISHED    /* requests in flight or a remove/replace pending at the end */
+  SIM_SC_EX_UNFINISHED,   /* requests in flight or a remove/replace pending at the end */
+  SIM_SC_EX_SENT,         /* `driver` was sent exactly sent[0..nsent), in order */
+  SIM_SC_EX_FLAGS,        /* `driver`'s dCtlFlags at time ns has `has`, lacks `lacks` */
+  SIM_SC_EX_LEVEL,        /* calls[call] completed at execution level `level` */
+  SIM_SC_EX_PARAM         /* calls[call]'s csParam begins with csparam[0..ncsparam) */
 } sim_sc_expect_kind;
+
+/* One command of `expect sent`: an IOCommandCode (0 open .. 10 superseded)
+ * and an IOCommandKind bit (1 sync, 2 async, 4 immediate), or 0 for any. */
+typedef struct sim_sc_sent {
+  uint8_t code;
+  uint8_t kind;
+} sim_sc_sent;
 
 /* The trace events `expect count` can count; names as in the trace's `ev`. */
 typedef enum sim_sc_evkind {
@@ -250,12 +285,20 @@ typedef struct sim_sc_expect {
   size_t            *order;  /* ORDER: >= 2 distinct call indexes */
   size_t             norder;
   sim_sc_evkind      ev;     /* COUNT */
-  size_t             driver; /* COUNT: `on ALIAS`, or SIM_SC_NONE for all drivers */
+  size_t             driver; /* COUNT: `on ALIAS`, or SIM_SC_NONE for all drivers;
+                                SENT, FLAGS: the driver */
   uint64_t           count;  /* COUNT */
   dm_rule            rule;   /* VIOLATION: the rule; NO_VIOLATION: the rule or
                                 DM_RULE_COUNT for "no violation at all" */
   sim_sc_cmp         cmp;    /* TIME */
-  uint64_t           ns;     /* TIME: completion time bound, ns */
+  uint64_t           ns;     /* TIME: completion time bound; FLAGS: the time, ns */
+  sim_sc_sent       *sent;   /* SENT: >= 1 commands */
+  size_t             nsent;
+  uint16_t           has;    /* FLAGS: bits that must be set */
+  uint16_t           lacks;  /* FLAGS: bits that must be clear */
+  int                level;  /* LEVEL: dm_level (0 task, 1 sih, 2 hwi) */
+  uint8_t            csparam[SIM_SC_CSPARAM_MAX]; /* PARAM */
+  size_t             ncsparam;
   int                line, col;
 } sim_sc_expect;
 

@@ -31,12 +31,16 @@ void sc_machine_free(sim_sc_machine *m)
   for (size_t i = 0; i < m->nclients; i++)
     sc_stmts_free(m->clients[i].body, m->clients[i].nbody);
   free(m->clients);
-  for (size_t i = 0; i < m->ncalls; i++)
+  for (size_t i = 0; i < m->ncalls; i++) {
     free(m->calls[i].pattern.text);
+    sc_stmts_free(m->calls[i].then, m->calls[i].nthen);
+  }
   free(m->calls);
   free(m->pbs);
-  for (size_t i = 0; i < m->nexpects; i++)
+  for (size_t i = 0; i < m->nexpects; i++) {
     free(m->expects[i].order);
+    free(m->expects[i].sent);
+  }
   free(m->expects);
 }
 

@@ -204,6 +204,13 @@ static void fix_expect(const check *ck, size_t xi, sim_sc_expect *x)
     }
     ck->stamp[c] = xi + 1;
   }
+  if (x->kind == SIM_SC_EX_PARAM && x->call != SIM_SC_NONE &&
+      ck->m->calls[x->call].op != SIM_SC_OP_CONTROL && ck->m->calls[x->call].op != SIM_SC_OP_STATUS) {
+    const sc_ref *r = &ck->ms->refs[call_ref];
+    sc_error_min(ck->e, r->line, r->col,
+                 "expect param: '%s' is a %s call; only control and status carry csParam",
+                 r->name, sim_sc_op_name(ck->m->calls[x->call].op));
+  }
   if (x->kind != SIM_SC_EX_DATA)
     return;
   /* Data flows from a write to a read; the other pairings compare nothing. */

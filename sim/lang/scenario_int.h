@@ -159,7 +159,10 @@ int sc_check_machine(sim_sc_machine *m, sc_mstate *ms, sc_err *e);
 
 /* ---- the parser (scenario_parse.c, scenario_stmt.c) -------------------- */
 
-typedef enum sc_blk_kind { SC_BLK_MACHINE, SC_BLK_CLIENT, SC_BLK_REPEAT } sc_blk_kind;
+typedef enum sc_blk_kind {
+  SC_BLK_MACHINE, SC_BLK_CLIENT, SC_BLK_REPEAT,
+  SC_BLK_ROUTINE /* `then`: the completion routine of an async call */
+} sc_blk_kind;
 
 /* An open block. Client and repeat blocks collect their statements here;
  * `end` moves them into the client, or into a new repeat statement of the
@@ -170,6 +173,7 @@ typedef struct sc_block {
   sim_sc_stmt *body;
   size_t       nbody;
   uint64_t     count;     /* repeat */
+  size_t       call;      /* routine: the call it belongs to */
 } sc_block;
 
 typedef struct sc_parser {
@@ -205,6 +209,16 @@ int sc_want_name(sc_parser *p, const char *what, char out[SIM_SC_NAME_MAX + 1],
 int sc_want_uint(sc_parser *p, const char *what, const char *noun, uint64_t min, uint64_t max,
                  uint64_t *out);
 int sc_want_duration(sc_parser *p, const char *what, uint64_t *out, const sc_tok **where);
+/* A word and the bits it stands for, for sc_want_bits. */
+typedef struct sc_word_bits {
+  const char *word;
+  uint16_t    bits;
+} sc_word_bits;
+/* A comma-separated list of words of tab (n entries), ORed into *out;
+ * taken holds bits given before (a word whose bits are taken is "given
+ * twice"); what is for "expected WHAT, found". */
+int sc_want_bits(sc_parser *p, const sc_word_bits *tab, size_t n, const char *what,
+                 uint16_t taken, uint16_t *out);
 /* A new reference (see sc_ref); returns its number, or SIM_SC_NONE when out
  * of memory (reported). */
 size_t sc_add_ref(sc_parser *p, sc_ref_kind kind, const char *name, const sc_tok *where);

@@ -436,6 +436,37 @@ static int parse_runtime(sc_parser *p, uint32_t *out)
   return 0;
 }
 
+int sc_want_bits(sc_parser *p, const sc_word_bits *tab, size_t n, const char *what,
+                 uint16_t taken, uint16_t *out)
+{
+  for (;;) {
+    const sc_tok *t = sc_next(p);
+    uint16_t bits = 0;
+    for (size_t i = 0; i < n; i++)
+      if (sc_tok_is(t, tab[i].word))
+        bits = tab[i].bits;
+    if (bits == 0)
+      return sc_fail_expected(p, t, what);
+    if ((taken | *out) & bits) {
+      sc_error(p->e, t->line, t->col, "'%.*s' given twice", (int)t->len, t->p);
+      return -1;
+    }
+    *out |= bits;
+    if (sc_peek(p)->kind != SC_TOK_COMMA)
+      return 0;
+    sc_next(p);
+  }
+}
+
+/* `disable read,write,control,status`: enable bits to clear. */
+static int parse_disable(sc_parser *p, uint16_t *out)
+{
+  static const sc_word_bits calls[] = {
+      {"read", 0x0100}, {"write", 0x0200}, {"control", 0x0400}, {"status", 0x0800}};
+  return sc_want_bits(p, calls, sizeof calls / sizeof calls[0],
+                      "a call to disable (read, write, control or status)", 0, out);
+}
+
 static int parse_driver(sc_parser *p, const sc_tok *kw)
 {
   sim_sc_machine *m = p->m;
@@ -460,7 +491,7 @@ static int parse_driver(sc_parser *p, const sc_tok *kw)
   if (parse_source(p, &d->src) < 0)
     return -1;
 
-  int seen_unit = 0, seen_hw = 0, seen_rt = 0, seen_at = 0;
+  int seen_unit = 0, seen_hw = 0, seen_rt = 0, seen_at = 0, seen_dis = 0;
   for (;;) {
     const sc_tok *t = sc_next(p);
     if (t->kind == SC_TOK_EOL)
@@ -504,8 +535,15 @@ static int parse_driver(sc_parser *p, const sc_tok *kw)
       seen_at = t->col;
       if (sc_want_duration(p, "an install time", &d->at, NULL) < 0)
         return -1;
+    } else if (sc_tok_is(t, "disable")) {
+      if (seen_dis)
+        return sc_dup_option(p, t, seen_dis);
+      seen_dis = t->col;
+      if (parse_disable(p, &d->disable) < 0)
+        return -1;
     } else {
-      return sc_fail_expected(p, t, "an option (unit, hardware, runtime, at) or end of line");
+      return sc_fail_expected(p, t,
+                              "an option (unit, hardware, runtime, disable, at) or end of line");
     }
   }
   return 0;
@@ -626,6 +664,13 @@ static int parse_end(sc_parser *p, const sc_tok *kw)
     p->repeat_depth--;
     return 0;
   }
+  case SC_BLK_ROUTINE: {
+    sim_sc_call *c = &p->m->calls[b->call];
+    c->then = b->body;
+    c->nthen = b->nbody;
+    p->nblk--;
+    return 0;
+  }
   }
   return 0;
 }
@@ -644,11 +689,24 @@ static const char *const client_words[] = {"open",  "close", "read",  "write", "
 static const char *const decl_words[] = {"hardware", "driver", "client", "expect", "machine",
                                          "seed",     NULL};
 
-/* One statement inside a client or repeat block. */
+static const char *const call_words[] = {"open",  "close",  "read",   "write",
+                                         "control", "status", "killio", NULL};
+
+/* One statement inside a client, repeat or completion-routine block. */
 static int client_line(sc_parser *p, const sc_tok *kw)
 {
   if (sc_tok_is(kw, "end"))
     return parse_end(p, kw);
+  const sc_block *in = &p->blk[p->nblk - 1];
+  if (in->kind == SC_BLK_ROUTINE && !is_any(kw, call_words)) {
+    if (kw->kind != SC_TOK_WORD)
+      return sc_fail_expected(p, kw, "a call or 'end'");
+    sc_error(p->e, kw->line, kw->col,
+             "'%.*s' is not allowed in a completion routine (then, line %d): a routine cannot "
+             "wait; it can only make calls (open, close, read, write, control, status, killio)",
+             kw->len > 40 ? 40 : (int)kw->len, kw->p, in->line);
+    return -1;
+  }
   if (is_any(kw, client_words) || sc_tok_is(kw, "at"))
     return sc_parse_client_stmt(p, kw);
   const sim_sc_client *c = &p->m->clients[p->client];
@@ -728,6 +786,9 @@ static int parse_all(sc_parser *p)
       sc_error(p->e, b->line, b->col,
                "client '%s' is not closed; expected 'end' before end of file",
                p->m->clients[p->client].name);
+    else if (b->kind == SC_BLK_ROUTINE)
+      sc_error(p->e, b->line, b->col,
+               "completion routine (then) is not closed; expected 'end' before end of file");
     else
       sc_error(p->e, b->line, b->col,
                "repeat is not closed; expected 'end' before end of file");

@@ -21,8 +21,8 @@
 
 /* A call cannot be named after a word that would make `wait` or `expect`
  * ambiguous. */
-static const char *const reserved_call_names[] = {"all",  "order", "count", "violation",
-                                                  "no",   "data",  "time",  NULL};
+static const char *const reserved_call_names[] = {"all",  "order", "count", "violation", "no",
+                                                  "data", "time",  "sent",  "flags",     NULL};
 
 static int push_stmt(sc_parser *p, const sc_tok *kw, sim_sc_stmt st)
 {
@@ -40,7 +40,11 @@ static int push_stmt(sc_parser *p, const sc_tok *kw, sim_sc_stmt st)
 /* ---- call statements --------------------------------------------------- */
 
 /* Options each operation accepts, for parsing and for messages. */
-enum { OPT_AT = 1, OPT_PATTERN = 2, OPT_MODE = 4, OPT_AS = 8, OPT_PB = 16 };
+enum {
+  OPT_AT = 1, OPT_PATTERN = 2, OPT_MODE = 4, OPT_AS = 8, OPT_PB = 16, OPT_POS = 32,
+  OPT_PERM = 64, OPT_PARAM = 128, OPT_NOCOMP = 256, OPT_THEN = 512
+};
+#define OPTS_ANY (OPT_MODE | OPT_AS | OPT_PB | OPT_NOCOMP | OPT_THEN)
 
 static const struct {
   const char *word;
@@ -48,16 +52,83 @@ static const struct {
   unsigned    opts;
   const char *list; /* the options, for "expected an option (...)" */
 } ops[] = {
-    {"open", SIM_SC_OP_OPEN, OPT_MODE | OPT_AS | OPT_PB, "sync, async, immediate, as, pb"},
-    {"close", SIM_SC_OP_CLOSE, OPT_MODE | OPT_AS | OPT_PB, "sync, async, immediate, as, pb"},
-    {"read", SIM_SC_OP_READ, OPT_AT | OPT_MODE | OPT_AS | OPT_PB,
-     "at, sync, async, immediate, as, pb"},
-    {"write", SIM_SC_OP_WRITE, OPT_AT | OPT_PATTERN | OPT_MODE | OPT_AS | OPT_PB,
-     "at, pattern, sync, async, immediate, as, pb"},
-    {"control", SIM_SC_OP_CONTROL, OPT_MODE | OPT_AS | OPT_PB, "sync, async, immediate, as, pb"},
-    {"status", SIM_SC_OP_STATUS, OPT_MODE | OPT_AS | OPT_PB, "sync, async, immediate, as, pb"},
+    {"open", SIM_SC_OP_OPEN, OPTS_ANY | OPT_PERM,
+     "sync, async, immediate, perm, no-completion, as, pb, then"},
+    {"close", SIM_SC_OP_CLOSE, OPTS_ANY, "sync, async, immediate, no-completion, as, pb, then"},
+    {"read", SIM_SC_OP_READ, OPTS_ANY | OPT_AT | OPT_POS,
+     "at, posmode, offset, sync, async, immediate, no-completion, as, pb, then"},
+    {"write", SIM_SC_OP_WRITE, OPTS_ANY | OPT_AT | OPT_POS | OPT_PATTERN,
+     "at, posmode, offset, pattern, sync, async, immediate, no-completion, as, pb, then"},
+    {"control", SIM_SC_OP_CONTROL, OPTS_ANY | OPT_PARAM,
+     "param, sync, async, immediate, no-completion, as, pb, then"},
+    {"status", SIM_SC_OP_STATUS, OPTS_ANY | OPT_PARAM,
+     "param, sync, async, immediate, no-completion, as, pb, then"},
     {"killio", SIM_SC_OP_KILLIO, OPT_AS | OPT_PB, "as, pb"},
 };
+
+/* Apple's names for ioPosMode and ioPermssn values (Files.h). */
+static const struct {
+  const char *name;
+  int         value;
+} posmodes[] = {{"fsAtMark", 0}, {"fsFromStart", 1}, {"fsFromLEOF", 2}, {"fsFromMark", 3}},
+  perms[] = {{"fsCurPerm", 0}, {"fsRdPerm", 1}, {"fsWrPerm", 2}, {"fsRdWrPerm", 3},
+             {"fsRdWrShPerm", 4}};
+
+static int starts_number(const sc_tok *t)
+{
+  return t->kind == SC_TOK_WORD && (t->p[0] == '-' || (t->p[0] >= '0' && t->p[0] <= '9'));
+}
+
+/* A signed integer in [min, max] at the next token; noun for messages. */
+static int want_int(sc_parser *p, const char *what, const char *noun, int64_t min, int64_t max,
+                    int64_t *out)
+{
+  const sc_tok *t = sc_next(p);
+  int r = t->kind == SC_TOK_WORD ? sc_parse_int(t->p, t->len, min, max, out) : SC_NUM_BAD;
+  if (r == SC_NUM_RANGE) {
+    sc_error(p->e, t->line, t->col, "%s '%.*s' out of range (%lld..%lld)", noun,
+             t->len > 40 ? 40 : (int)t->len, t->p, (long long)min, (long long)max);
+    return -1;
+  }
+  return r == SC_NUM_OK ? 0 : sc_fail_expected(p, t, what);
+}
+
+/* posmode NAME, or perm NAME|INT. */
+static int want_named(sc_parser *p, const char *what, const char *noun, int numbers_too,
+                      const void *table, size_t n, int64_t *out)
+{
+  const struct { const char *name; int value; } *tab = table;
+  const sc_tok *t = sc_peek(p);
+  if (numbers_too && starts_number(t))
+    return want_int(p, what, noun, INT8_MIN, INT8_MAX, out);
+  sc_next(p);
+  for (size_t i = 0; i < n; i++)
+    if (sc_tok_is(t, tab[i].name)) {
+      *out = tab[i].value;
+      return 0;
+    }
+  return sc_fail_expected(p, t, what);
+}
+
+/* `param B1 B2 ...`: 1 to SIM_SC_CSPARAM_MAX byte values (numbers; the first
+ * word that is not one ends the list). */
+static int parse_bytes(sc_parser *p, const sc_tok *kw, uint8_t *bytes, size_t *n)
+{
+  *n = 0;
+  while (*n == 0 || starts_number(sc_peek(p))) {
+    if (*n == SIM_SC_CSPARAM_MAX) {
+      const sc_tok *t = sc_peek(p);
+      sc_error(p->e, t->line, t->col, "too many csParam bytes (at most %d)", SIM_SC_CSPARAM_MAX);
+      return -1;
+    }
+    uint64_t v;
+    if (sc_want_uint(p, "a byte value (0..255, e.g. 0x1F)", "byte value", 0, 255, &v) < 0)
+      return -1;
+    bytes[(*n)++] = (uint8_t)v;
+  }
+  (void)kw;
+  return 0;
+}
 
 static int parse_pattern(sc_parser *p, sim_sc_pattern *pat)
 {
@@ -115,8 +186,8 @@ static int parse_as(sc_parser *p, const sc_tok *kw, sim_sc_call *c, size_t idx)
     return -1;
   if (is_reserved(c->name)) {
     sc_error(p->e, nt->line, nt->col,
-             "'%s' cannot name a call (all, order, count, violation, no, data and time are "
-             "reserved)",
+             "'%s' cannot name a call (all, order, count, violation, no, data, time, sent "
+             "and flags are reserved)",
              c->name);
     return -1;
   }
@@ -179,12 +250,28 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
   c->line = kw->line;
   c->col = kw->col;
 
-  char alias[SIM_SC_NAME_MAX + 1];
-  const sc_tok *at;
-  if (sc_want_name(p, "a driver alias", alias, &at) < 0)
-    return -1;
-  if ((c->driver = sc_add_ref(p, SC_REF_DRIVER, alias, at)) == SIM_SC_NONE)
-    return -1;
+  const sc_tok *tt = sc_peek(p);
+  if (starts_number(tt)) {
+    /* A raw refNum: what a client that got its refNum wrong sends. */
+    if (c->op == SIM_SC_OP_OPEN) {
+      sc_error(p->e, tt->line, tt->col,
+               "open finds its driver by name, not by refNum; name a driver alias");
+      return -1;
+    }
+    int64_t v;
+    if (want_int(p, "a driver alias or a refNum", "refNum", INT16_MIN, INT16_MAX, &v) < 0)
+      return -1;
+    c->has_refnum = 1;
+    c->refnum = (int16_t)v;
+    c->driver = SIM_SC_NONE;
+  } else {
+    char alias[SIM_SC_NAME_MAX + 1];
+    const sc_tok *at;
+    if (sc_want_name(p, "a driver alias or a refNum", alias, &at) < 0)
+      return -1;
+    if ((c->driver = sc_add_ref(p, SC_REF_DRIVER, alias, at)) == SIM_SC_NONE)
+      return -1;
+  }
 
   if (c->op == SIM_SC_OP_READ || c->op == SIM_SC_OP_WRITE) {
     const sc_tok *t = sc_next(p);
@@ -214,6 +301,8 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
 
   /* Options: the column where each was first given, 0 if not yet. */
   int seen_at = 0, seen_pattern = 0, seen_mode = 0, seen_as = 0, seen_pb = 0;
+  int seen_posmode = 0, seen_offset = 0, seen_perm = 0, seen_param = 0, seen_nocomp = 0;
+  const sc_tok *then = NULL;
   char pbname[SIM_SC_NAME_MAX + 1] = "";
   const sc_tok *pbtok = kw;
   unsigned allowed = ops[which].opts;
@@ -225,6 +314,13 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
     if ((allowed & OPT_AT) && sc_tok_is(t, "at")) {
       if (seen_at)
         return sc_dup_option(p, t, seen_at);
+      if (seen_posmode || seen_offset) {
+        sc_error(p->e, t->line, t->col,
+                 "'at' cannot be combined with '%s' (column %d): 'at POS' is posmode "
+                 "fsFromStart offset POS",
+                 seen_posmode ? "posmode" : "offset", seen_posmode ? seen_posmode : seen_offset);
+        return -1;
+      }
       seen_at = t->col;
       const sc_tok *vt = sc_next(p);
       int r = vt->kind == SC_TOK_WORD
@@ -238,6 +334,58 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
       if (r != SC_NUM_OK)
         return sc_fail_expected(p, vt, "a byte position (e.g. 0 or 4k)");
       c->has_pos = 1;
+      c->posmode = 1; /* fsFromStart */
+      c->offset = (int64_t)c->pos;
+    } else if ((allowed & OPT_POS) && (sc_tok_is(t, "posmode") || sc_tok_is(t, "offset"))) {
+      int is_pm = sc_tok_is(t, "posmode");
+      int *seen = is_pm ? &seen_posmode : &seen_offset;
+      if (*seen)
+        return sc_dup_option(p, t, *seen);
+      if (seen_at) {
+        sc_error(p->e, t->line, t->col,
+                 "'%.*s' cannot be combined with 'at' (column %d): 'at POS' is posmode "
+                 "fsFromStart offset POS",
+                 (int)t->len, t->p, seen_at);
+        return -1;
+      }
+      *seen = t->col;
+      int64_t v;
+      if (is_pm ? want_named(p, "a position mode (fsAtMark, fsFromStart, fsFromLEOF or "
+                                "fsFromMark)", "posmode", 0, posmodes,
+                             sizeof posmodes / sizeof posmodes[0], &v) < 0
+                : want_int(p, "an offset (a signed 32-bit integer)", "offset", INT32_MIN,
+                           INT32_MAX, &v) < 0)
+        return -1;
+      if (is_pm)
+        c->posmode = (int)v;
+      else
+        c->offset = v;
+    } else if ((allowed & OPT_PERM) && sc_tok_is(t, "perm")) {
+      if (seen_perm)
+        return sc_dup_option(p, t, seen_perm);
+      seen_perm = t->col;
+      int64_t v;
+      if (want_named(p, "a permission (fsCurPerm, fsRdPerm, fsWrPerm, fsRdWrPerm, "
+                        "fsRdWrShPerm or an integer)", "permission", 1, perms,
+                     sizeof perms / sizeof perms[0], &v) < 0)
+        return -1;
+      c->has_perm = 1;
+      c->perm = (int8_t)v;
+    } else if ((allowed & OPT_PARAM) && sc_tok_is(t, "param")) {
+      if (seen_param)
+        return sc_dup_option(p, t, seen_param);
+      seen_param = t->col;
+      if (parse_bytes(p, t, c->csparam, &c->ncsparam) < 0)
+        return -1;
+    } else if ((allowed & OPT_NOCOMP) && sc_tok_is(t, "no-completion")) {
+      if (seen_nocomp)
+        return sc_dup_option(p, t, seen_nocomp);
+      seen_nocomp = t->col;
+      c->no_completion = 1;
+    } else if ((allowed & OPT_THEN) && sc_tok_is(t, "then")) {
+      then = t;
+      if (sc_want_eol(p) < 0)
+        return -1;
     } else if ((allowed & OPT_PATTERN) && sc_tok_is(t, "pattern")) {
       if (seen_pattern)
         return sc_dup_option(p, t, seen_pattern);
@@ -270,14 +418,44 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
       if (sc_want_name(p, "a parameter block name", pbname, &pbtok) < 0)
         return -1;
     } else {
-      char what[96];
+      char what[192];
       snprintf(what, sizeof what, "an option (%s) or end of line", ops[which].list);
       return sc_fail_expected(p, t, what);
     }
   }
+  if (seen_offset && c->posmode != 1 && c->posmode != 3) {
+    sc_error(p->e, kw->line, seen_offset,
+             "'offset' needs posmode fsFromStart or fsFromMark (the other modes ignore it)");
+    return -1;
+  }
+  if ((seen_nocomp || then) && c->mode != SIM_SC_ASYNC) {
+    sc_error(p->e, kw->line, seen_nocomp ? seen_nocomp : then->col,
+             "'%s' applies to async calls: only an async call runs a completion routine; "
+             "add 'async'",
+             seen_nocomp ? "no-completion" : "then");
+    return -1;
+  }
+  if (seen_nocomp && then) {
+    sc_error(p->e, then->line, then->col,
+             "'then' gives the call a completion routine, and 'no-completion' (column %d) "
+             "says it has none",
+             seen_nocomp);
+    return -1;
+  }
   if (assign_pb(p, c, idx, pbname, pbtok) < 0)
     return -1;
-  return push_stmt(p, kw, (sim_sc_stmt){.kind = SIM_SC_ST_CALL, .call = idx});
+  if (push_stmt(p, kw, (sim_sc_stmt){.kind = SIM_SC_ST_CALL, .call = idx}) < 0)
+    return -1;
+  if (then == NULL)
+    return 0;
+  /* The completion routine's calls follow, up to `end`. */
+  sc_block *b = sc_push(p->blk, p->nblk, sizeof *b);
+  if (!b)
+    return sc_oom(p, then);
+  p->blk = b;
+  b[p->nblk++] =
+      (sc_block){.kind = SC_BLK_ROUTINE, .line = then->line, .col = then->col, .call = idx};
+  return 0;
 }
 
 /* ---- other client statements ------------------------------------------- */
@@ -440,6 +618,17 @@ static int parse_order(sc_parser *p, sim_sc_expect *x)
   }
 }
 
+/* A driver alias at the next token, recorded as a reference in *out. */
+static int driver_ref(sc_parser *p, size_t *out)
+{
+  char alias[SIM_SC_NAME_MAX + 1];
+  const sc_tok *at;
+  if (sc_want_name(p, "a driver alias", alias, &at) < 0)
+    return -1;
+  *out = sc_add_ref(p, SC_REF_DRIVER, alias, at);
+  return *out == SIM_SC_NONE ? -1 : 0;
+}
+
 static int parse_count(sc_parser *p, sim_sc_expect *x)
 {
   const sc_tok *t = sc_next(p);
@@ -455,11 +644,7 @@ static int parse_count(sc_parser *p, sim_sc_expect *x)
                             "done or violation)");
   if (sc_tok_is(sc_peek(p), "on")) {
     sc_next(p);
-    char alias[SIM_SC_NAME_MAX + 1];
-    const sc_tok *at;
-    if (sc_want_name(p, "a driver alias", alias, &at) < 0)
-      return -1;
-    if ((x->driver = sc_add_ref(p, SC_REF_DRIVER, alias, at)) == SIM_SC_NONE)
+    if (driver_ref(p, &x->driver) < 0)
       return -1;
   }
   const sc_tok *nt = sc_peek(p);
@@ -468,8 +653,116 @@ static int parse_count(sc_parser *p, sim_sc_expect *x)
   return sc_want_uint(p, "a count", "count", 0, UINT64_MAX, &x->count);
 }
 
+/* `expect sent ALIAS CODE[.KIND] ...`: the commands a driver was sent. */
+static int parse_sent(sc_parser *p, sim_sc_expect *x)
+{
+  static const char *const codes[] = {"open",   "close",      "read",    "write",
+                                      "control", "status",    "killio",  "initialize",
+                                      "finalize", "replace",  "superseded"};
+  static const struct {
+    const char *word;
+    uint8_t     kind;
+  } kinds[] = {{"sync", 1}, {"async", 2}, {"immediate", 4}};
+  if (driver_ref(p, &x->driver) < 0)
+    return -1;
+  const char *what = "a command (open, close, read, write, control, status, killio, initialize, "
+                     "finalize, replace or superseded), optionally with .sync, .async or "
+                     ".immediate";
+  do {
+    const sc_tok *t = sc_next(p);
+    size_t w = t->kind == SC_TOK_WORD ? strcspn(t->p, ".") : 0;
+    if (w > t->len)
+      w = t->len;
+    sim_sc_sent one = {0xFF, 0};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+      if (w == strlen(codes[i]) && memcmp(t->p, codes[i], w) == 0)
+        one.code = (uint8_t)i;
+    if (one.code == 0xFF)
+      return sc_fail_expected(p, t, what);
+    if (w < t->len) {
+      const char *k = t->p + w + 1;
+      size_t kl = t->len - w - 1;
+      for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kl == strlen(kinds[i].word) && memcmp(k, kinds[i].word, kl) == 0)
+          one.kind = kinds[i].kind;
+      if (one.kind == 0) {
+        sc_error(p->e, t->line, t->col + (int)w + 1,
+                 "unknown kind '%.*s'; expected sync, async or immediate", (int)kl, k);
+        return -1;
+      }
+    }
+    sim_sc_sent *a = sc_push(x->sent, x->nsent, sizeof *a);
+    if (!a)
+      return sc_oom(p, t);
+    x->sent = a;
+    a[x->nsent++] = one;
+  } while (sc_peek(p)->kind != SC_TOK_EOL);
+  return 0;
+}
+
+/* `expect flags ALIAS at TIME has LIST [lacks LIST]` (or lacks first). */
+static int parse_flags(sc_parser *p, sim_sc_expect *x)
+{
+  static const sc_word_bits bits[] = {
+      {"dVMImmune", 0x0001},   {"dOpened", 0x0020},     {"dRAMBased", 0x0040},
+      {"drvrActive", 0x0080},  {"dReadEnable", 0x0100}, {"dWritEnable", 0x0200},
+      {"dCtlEnable", 0x0400},  {"dStatEnable", 0x0800}, {"dNeedGoodBye", 0x1000},
+      {"dNeedTime", 0x2000},   {"dNeedLock", 0x4000}};
+  if (driver_ref(p, &x->driver) < 0)
+    return -1;
+  const sc_tok *t = sc_next(p);
+  if (!sc_tok_is(t, "at"))
+    return sc_fail_expected(p, t, "'at' and a time");
+  if (sc_want_duration(p, "a time", &x->ns, NULL) < 0)
+    return -1;
+  int seen_has = 0, seen_lacks = 0;
+  for (;;) {
+    t = sc_next(p);
+    if (t->kind == SC_TOK_EOL && (seen_has || seen_lacks))
+      return 0;
+    int has = sc_tok_is(t, "has");
+    if (!has && !sc_tok_is(t, "lacks"))
+      return sc_fail_expected(p, t, seen_has || seen_lacks ? "'has', 'lacks' or end of line"
+                                                           : "'has' or 'lacks'");
+    int *seen = has ? &seen_has : &seen_lacks;
+    if (*seen)
+      return sc_dup_option(p, t, *seen);
+    *seen = t->col;
+    if (sc_want_bits(p, bits, sizeof bits / sizeof bits[0],
+                     "a dCtlFlags bit (dOpened, drvrActive, dReadEnable, dWritEnable, "
+                     "dCtlEnable, dStatEnable, ...)",
+                     has ? x->lacks : x->has, has ? &x->has : &x->lacks) < 0)
+      return -1;
+  }
+}
+
+static int parse_violation(sc_parser *p, sim_sc_expect *x)
+{
+  return parse_rule(p, &x->rule);
+}
+
+/* Expectations that start with their keyword and parse the rest alone. */
+typedef struct expect_kw {
+  const char        *word;
+  sim_sc_expect_kind kind;
+  int (*parse)(sc_parser *p, sim_sc_expect *x);
+} expect_kw;
+
+static const expect_kw *leading_keyword(const sc_tok *t)
+{
+  static const expect_kw kws[] = {
+      {"sent", SIM_SC_EX_SENT, parse_sent},   {"flags", SIM_SC_EX_FLAGS, parse_flags},
+      {"order", SIM_SC_EX_ORDER, parse_order}, {"count", SIM_SC_EX_COUNT, parse_count},
+      {"violation", SIM_SC_EX_VIOLATION, parse_violation}};
+  for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
+    if (sc_tok_is(t, kws[i].word))
+      return &kws[i];
+  return NULL;
+}
+
 int sc_parse_expect(sc_parser *p, const sc_tok *kw)
 {
+  const expect_kw *lead;
   sim_sc_machine *m = p->m;
   sim_sc_expect *x = sc_push(m->expects, m->nexpects, sizeof *x);
   if (!x)
@@ -491,18 +784,24 @@ int sc_parse_expect(sc_parser *p, const sc_tok *kw)
       return -1;
     sc_next(p); /* result */
     r = parse_err(p, &x->result);
-  } else if (sc_tok_is(t, "order")) {
+  } else if (sc_tok_is(t2, "level") && t->kind == SC_TOK_WORD) {
+    x->kind = SIM_SC_EX_LEVEL;
+    if (call_ref(p, &x->call) < 0)
+      return -1;
+    sc_next(p); /* level */
+    const sc_tok *lt = sc_next(p);
+    x->level = sc_tok_is(lt, "task") ? 0 : sc_tok_is(lt, "sih") ? 1 : sc_tok_is(lt, "hwi") ? 2 : -1;
+    r = x->level >= 0 ? 0 : sc_fail_expected(p, lt, "an execution level (task, sih or hwi)");
+  } else if (sc_tok_is(t2, "param") && t->kind == SC_TOK_WORD) {
+    x->kind = SIM_SC_EX_PARAM;
+    if (call_ref(p, &x->call) < 0)
+      return -1;
+    const sc_tok *pt = sc_next(p); /* param */
+    r = parse_bytes(p, pt, x->csparam, &x->ncsparam);
+  } else if ((lead = leading_keyword(t)) != NULL) {
     sc_next(p);
-    x->kind = SIM_SC_EX_ORDER;
-    r = parse_order(p, x);
-  } else if (sc_tok_is(t, "count")) {
-    sc_next(p);
-    x->kind = SIM_SC_EX_COUNT;
-    r = parse_count(p, x);
-  } else if (sc_tok_is(t, "violation")) {
-    sc_next(p);
-    x->kind = SIM_SC_EX_VIOLATION;
-    r = parse_rule(p, &x->rule);
+    x->kind = lead->kind;
+    r = lead->parse(p, x);
   } else if (sc_tok_is(t, "no")) {
     sc_next(p);
     const sc_tok *vt = sc_next(p);
@@ -538,14 +837,16 @@ int sc_parse_expect(sc_parser *p, const sc_tok *kw)
     }
   } else if (t->kind == SC_TOK_WORD) {
     sc_error(p->e, t->line, t->col,
-             "unknown expectation '%.*s'; expected CALL result ERR, order, count, violation, "
-             "no violation, data, time or unfinished",
+             "unknown expectation '%.*s'; expected CALL result ERR, CALL level LEVEL, CALL "
+             "param BYTES, order, count, violation, no violation, data, time, sent, flags or "
+             "unfinished",
              t->len > 40 ? 40 : (int)t->len, t->p);
     return -1;
   } else {
     return sc_fail_expected(p, t,
-                            "an expectation (CALL result ERR, order, count, violation, "
-                            "no violation, data, time or unfinished)");
+                            "an expectation (CALL result ERR, CALL level LEVEL, CALL param "
+                            "BYTES, order, count, violation, no violation, data, time, sent, "
+                            "flags or unfinished)");
   }
   return r < 0 ? -1 : sc_want_eol(p);
 }

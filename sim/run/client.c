@@ -44,20 +44,13 @@ void run_client_start(run_machine *rm, size_t index)
   sim_world_arm(&rm->w, &c->ev);
 }
 
-/* Completion routine of every async call the executor sends: it runs where
- * the Device Manager calls it (task or secondary interrupt level); the
- * bookkeeping happens in run_pb_done, called right after it. */
-static pascal void on_completion(ParmBlkPtr pb)
-{
-  (void)pb;
-}
+static int issue(run_client *c, size_t ci, int in_routine);
 
-void run_pb_done(void *ctx, void *pb)
+/* The bookkeeping of a call whose block p completed: its result, time,
+ * level and place in the completion order, the block back to its free
+ * list. Returns the call's index, for wake_for. */
+static size_t finish(run_machine *rm, run_pb *p)
 {
-  run_machine *rm = ctx;
-  run_pb *p = run_pb_find(rm, pb);
-  if (p == NULL || !p->busy)
-    return;
   p->busy = 0;
   size_t ci = p->call;
   const sim_sc_call *sc = &rm->sc->calls[ci];
@@ -65,6 +58,7 @@ void run_pb_done(void *ctx, void *pb)
   call->done = 1;
   call->result = p->pb.ioParam.ioResult;
   call->t_done = sim_world_now(&rm->w);
+  call->level = (int)dm_machine_level(rm->m);
   call->order = ++rm->completions;
   call->pb = p;
   const sim_sc_pb *spb = &rm->sc->pbs[sc->pb];
@@ -75,9 +69,45 @@ void run_pb_done(void *ctx, void *pb)
   run_client *c = &rm->clients[sc->client];
   if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
     c->outstanding--;
+  return ci;
+}
+
+/* Wakes the client of call ci (block p) if it waits for it. */
+static void wake_for(run_machine *rm, run_pb *p, size_t ci)
+{
+  run_client *c = &rm->clients[rm->sc->calls[ci].client];
   if ((c->block == RUN_SYNC && c->wait_pb == p) || (c->block == RUN_WAIT && c->wait_call == ci) ||
       (c->block == RUN_WAIT_ALL && c->outstanding == 0))
     wake(c);
+}
+
+/* Completion routine of every async call the executor sends: it runs where
+ * the Device Manager calls it (task or secondary interrupt level). The call
+ * is finished first, then the calls of its statement's `then` block are
+ * made there, as real code chains I/O (reusing the block is allowed: it is
+ * free once its routine runs). */
+static pascal void on_completion(ParmBlkPtr pb)
+{
+  run_pb *p = (run_pb *)pb; /* the ParamBlockRec is a run_pb's first member */
+  run_machine *rm = p->rm;
+  if (!p->busy)
+    return;
+  const sim_sc_call *sc = &rm->sc->calls[p->call];
+  size_t ci = finish(rm, p);
+  for (size_t i = 0; i < sc->nthen; i++)
+    (void)issue(&rm->clients[sc->client], sc->then[i].call, 1);
+  /* After the routine's calls: `wait all` waits for them too. */
+  wake_for(rm, p, ci);
+}
+
+/* The Device Manager's word that pb's call finished (after any routine):
+ * a block its routine sent again is in progress, and not finished here. */
+void run_pb_done(void *ctx, void *pb)
+{
+  run_machine *rm = ctx;
+  run_pb *p = run_pb_find(rm, pb);
+  if (p != NULL && p->busy && p->pb.ioParam.ioResult <= 0)
+    wake_for(rm, p, finish(rm, p));
 }
 
 static void fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat)
@@ -131,8 +161,11 @@ static run_pb *block_for(run_machine *rm, size_t ci)
   return p;
 }
 
-/* Send call statement ci. Returns 1 when the client must block on it. */
-static int issue(run_client *c, size_t ci)
+/* Send call statement ci for client c, from the client itself or from a
+ * completion routine (in_routine: a sync call then waits where it is, as
+ * the Device Manager lets it, and never blocks the client). Returns 1 when
+ * the client must block on it. */
+static int issue(run_client *c, size_t ci, int in_routine)
 {
   run_machine *rm = c->rm;
   const sim_sc_call *sc = &rm->sc->calls[ci];
@@ -142,7 +175,7 @@ static int issue(run_client *c, size_t ci)
     return 0;
   }
   ParamBlockRec *pb = &p->pb;
-  run_driver *d = &rm->drivers[sc->driver];
+  run_driver *d = sc->driver != SIM_SC_NONE ? &rm->drivers[sc->driver] : NULL;
   size_t need = (size_t)sc->size;
   if (need > p->bufsize) {
     if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
@@ -168,7 +201,7 @@ static int issue(run_client *c, size_t ci)
     /* A block in flight is sent again untouched: that is the scenario's point,
      * and the Device Manager refuses it without writing to it. */
     memset(pb, 0, sizeof *pb);
-    pb->ioParam.ioRefNum = d->ref;
+    pb->ioParam.ioRefNum = d != NULL ? d->ref : sc->refnum;
     switch (sc->op) {
     case SIM_SC_OP_OPEN: {
       /* Open finds the driver by its name; before it is installed, the
@@ -182,15 +215,15 @@ static int issue(run_client *c, size_t ci)
       p->pname[0] = (unsigned char)len;
       memcpy(p->pname + 1, name, len);
       pb->ioParam.ioNamePtr = p->pname;
-      pb->ioParam.ioPermssn = fsCurPerm;
+      pb->ioParam.ioPermssn = sc->has_perm ? sc->perm : fsCurPerm;
       break;
     }
     case SIM_SC_OP_READ:
     case SIM_SC_OP_WRITE:
       pb->ioParam.ioBuffer = (Ptr)p->buf;
       pb->ioParam.ioReqCount = (long)sc->size;
-      pb->ioParam.ioPosMode = sc->has_pos ? fsFromStart : fsAtMark;
-      pb->ioParam.ioPosOffset = (long)sc->pos;
+      pb->ioParam.ioPosMode = (short)sc->posmode;
+      pb->ioParam.ioPosOffset = (long)sc->offset;
       if (sc->op == SIM_SC_OP_WRITE)
         fill_pattern(p->buf, need, &sc->pattern);
       else if (need > 0)
@@ -199,11 +232,12 @@ static int issue(run_client *c, size_t ci)
     case SIM_SC_OP_CONTROL:
     case SIM_SC_OP_STATUS:
       pb->cntrlParam.csCode = sc->code;
+      memcpy(pb->cntrlParam.csParam, sc->csparam, sc->ncsparam);
       break;
     default:
       break;
     }
-    if (sc->mode == SIM_SC_ASYNC)
+    if (sc->mode == SIM_SC_ASYNC && !sc->no_completion)
       pb->ioParam.ioCompletion = on_completion;
   }
   uint16_t trap = op_trap[sc->op];
@@ -224,7 +258,7 @@ static int issue(run_client *c, size_t ci)
   dm_machine_set_client(rm->m, c->sc->name);
   const dm_counts *all = dm_machine_counts(rm->m, 0);
   uint64_t rejects = all != NULL ? all->ev[DM_EV_REJECT] : 0;
-  OSErr ret = dm_call(rm->m, pb, trap);
+  OSErr ret = in_routine ? dm_call_wait(rm->m, pb, trap) : dm_call(rm->m, pb, trap);
   dm_machine_set_client(rm->m, NULL);
 
   /* A call was refused when the Device Manager counted a rejection during
@@ -234,7 +268,7 @@ static int issue(run_client *c, size_t ci)
   bool refused = ret < 0 && all != NULL && all->ev[DM_EV_REJECT] > rejects;
   if (rm->calls[ci].done || !refused) {
     /* completed already, or accepted and pending */
-    if (!rm->calls[ci].done && sc->mode == SIM_SC_SYNC) {
+    if (!rm->calls[ci].done && sc->mode == SIM_SC_SYNC && !in_routine) {
       c->block = RUN_SYNC;
       c->wait_pb = p;
       c->wait_call = ci;
@@ -260,6 +294,7 @@ static int issue(run_client *c, size_t ci)
   call->rejected = 1;
   call->result = ret;
   call->t_done = sim_world_now(&rm->w);
+  call->level = (int)dm_machine_level(rm->m);
   call->order = ++rm->completions;
   call->pb = p;
   return 0;
@@ -289,7 +324,7 @@ static void client_go(run_client *c)
     run_step(rm, RUN_STEP_CLIENT, c);
     switch (st->kind) {
     case SIM_SC_ST_CALL:
-      if (issue(c, st->call))
+      if (issue(c, st->call, 0))
         return;
       break;
     case SIM_SC_ST_WAIT:

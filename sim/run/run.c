@@ -153,7 +153,11 @@ static void install_task(void *arg)
   run_machine *rm = d->rm;
   const sim_sc_driver *sd = &rm->sc->drivers[d->index];
   run_place_set(&rm->place, sd->line, sd->col, "install", "driver", sd->alias);
+  rm->installing = d;
   OSErr err = dm_driver_install(rm->m, &d->spec, &d->ref);
+  rm->installing = NULL;
+  if (err == noErr && sd->disable != 0)
+    (void)dm_driver_disable(rm->m, d->ref, sd->disable);
   if (err == unitTblFullErr || err == memFullErr) {
     d->ref = 0;
     run_limit(rm, sd->line, sd->col, "driver %s could not be installed: %s (%d)%s", sd->alias,
@@ -199,9 +203,52 @@ static void life_fire(dm_event *ev)
 
 /* ---- hooks ------------------------------------------------------------------ */
 
-/* Only with --trace or a record hook (the viewer's): the run's own figures
- * (the summary, `expect count`) come from the machine's counts, so an
- * untraced run installs no hook. */
+/* Appends one element of size el to *arr (n used, cap allocated); returns
+ * it, or NULL when out of memory. */
+static void *grow(void **arr, size_t *n, size_t *cap, size_t el)
+{
+  if (*n == *cap) {
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *a = realloc(*arr, nc * el);
+    if (a == NULL)
+      return NULL;
+    *arr = a;
+    *cap = nc;
+  }
+  return (char *)*arr + (*n)++ * el;
+}
+
+/* The driver a record names: by refNum, or the one being installed. */
+static run_driver *driver_of(run_machine *rm, int16_t ref)
+{
+  for (size_t i = 0; ref != 0 && i < rm->sc->ndrivers; i++)
+    if (rm->drivers[i].ref == ref)
+      return &rm->drivers[i];
+  return rm->installing;
+}
+
+/* Keeps what `expect sent` and `expect flags` look at. */
+static void record(run_machine *rm, const dm_trace_rec *r)
+{
+  if (r->ev != DM_EV_DISPATCH && r->ev != DM_EV_FLAGS)
+    return;
+  run_driver *d = driver_of(rm, r->ref);
+  if (d == NULL)
+    return;
+  if (r->ev == DM_EV_DISPATCH) {
+    sim_sc_sent *one = grow((void **)&d->sent, &d->nsent, &d->capsent, sizeof *one);
+    if (one != NULL)
+      *one = (sim_sc_sent){ r->code, r->mode };
+  } else {
+    run_flags_at *f = grow((void **)&d->flags, &d->nflags, &d->capflags, sizeof *f);
+    if (f != NULL)
+      *f = (run_flags_at){ r->t, r->flags };
+  }
+}
+
+/* Only with --trace, a record hook (the viewer's) or expectations that
+ * need records: the run's own figures (the summary, `expect count`) come
+ * from the machine's counts, so another run installs no hook. */
 static void on_trace(void *ctx, const dm_trace_rec *r)
 {
   run_machine *rm = ctx;
@@ -209,6 +256,8 @@ static void on_trace(void *ctx, const dm_trace_rec *r)
     sim_trace_record(rm->trace, r);
   if (rm->opts->record != NULL)
     rm->opts->record(rm->opts->record_ctx, r);
+  if (rm->records)
+    record(rm, r);
 }
 
 /* The counts of driver d (zeros while it is not installed). */
@@ -270,6 +319,58 @@ static int ev_of(sim_sc_evkind k)
     [SIM_SC_EV_DONE] = DM_EV_DONE,         [SIM_SC_EV_VIOLATION] = DM_EV_VIOLATION,
   };
   return map[k];
+}
+
+/* "read.async" for one command sent. */
+static void sent_name(const sim_sc_sent *one, char *buf, size_t len)
+{
+  if (one->kind != 0)
+    snprintf(buf, len, "%s.%s", dm_code_name(one->code), dm_mode_name(one->kind));
+  else
+    snprintf(buf, len, "%s", dm_code_name(one->code));
+}
+
+/* expect sent / expect flags: msg stays empty when it holds. */
+static void check_driver_expect(run_machine *rm, const sim_sc_expect *x, char *msg, size_t len)
+{
+  const run_driver *d = &rm->drivers[x->driver];
+  const char *alias = rm->sc->drivers[x->driver].alias;
+  char one[40];
+  if (x->kind == SIM_SC_EX_SENT) {
+    size_t i = 0;
+    while (i < x->nsent && i < d->nsent && d->sent[i].code == x->sent[i].code &&
+           (x->sent[i].kind == 0 || d->sent[i].kind == x->sent[i].kind))
+      i++;
+    if (i == x->nsent && i == d->nsent)
+      return;
+    size_t n = (size_t)snprintf(msg, len, "%s was sent", alias);
+    for (size_t k = 0; k < d->nsent && n < len; k++) {
+      sent_name(&d->sent[k], one, sizeof one);
+      n += (size_t)snprintf(msg + n, len - n, " %s", one);
+    }
+    if (d->nsent == 0 && n < len)
+      n += (size_t)snprintf(msg + n, len - n, " nothing");
+    if (n < len) {
+      if (i < x->nsent)
+        sent_name(&x->sent[i], one, sizeof one);
+      snprintf(msg + n, len - n, "; command %zu %s %s", i + 1,
+               i < x->nsent ? "should be" : "was not expected", i < x->nsent ? one : "");
+    }
+    return;
+  }
+  const run_flags_at *at = NULL;
+  for (size_t i = 0; i < d->nflags && d->flags[i].t <= x->ns; i++)
+    at = &d->flags[i];
+  char t[40];
+  snprintf(t, sizeof t, "%" PRIu64 ".%06" PRIu64 " ms", x->ns / 1000000u, x->ns % 1000000u);
+  if (at == NULL) {
+    snprintf(msg, len, "%s was not installed at %s", alias, t);
+    return;
+  }
+  uint16_t missing = (uint16_t)(x->has & ~at->flags), extra = (uint16_t)(x->lacks & at->flags);
+  if (missing | extra)
+    snprintf(msg, len, "%s's dCtlFlags at %s were 0x%04X: %s 0x%04X", alias, t, at->flags,
+             missing ? "missing" : "unexpected", missing ? missing : extra);
 }
 
 /* Check one expectation; prints why when it fails. Returns 1 when it holds. */
@@ -351,6 +452,30 @@ static int check_expect(run_machine *rm, const sim_sc_expect *x)
       snprintf(msg, sizeof msg, "%s completed at %" PRIu64 " ns, expected %s %" PRIu64 " ns",
                call_label(rm, x->call, a, sizeof a), c->t_done, x->cmp == SIM_SC_LE ? "<=" : ">=",
                x->ns);
+    break;
+  case SIM_SC_EX_SENT:
+  case SIM_SC_EX_FLAGS:
+    check_driver_expect(rm, x, msg, sizeof msg);
+    break;
+  case SIM_SC_EX_LEVEL:
+    if (!c->done)
+      snprintf(msg, sizeof msg, "%s never completed", call_label(rm, x->call, a, sizeof a));
+    else if (c->level != x->level)
+      snprintf(msg, sizeof msg, "%s completed at %s level, expected %s",
+               call_label(rm, x->call, a, sizeof a), dm_level_name((unsigned)c->level),
+               dm_level_name((unsigned)x->level));
+    break;
+  case SIM_SC_EX_PARAM:
+    if (!c->done || c->pb == NULL)
+      snprintf(msg, sizeof msg, "%s never completed", call_label(rm, x->call, a, sizeof a));
+    else if (memcmp(c->pb->pb.cntrlParam.csParam, x->csparam, x->ncsparam) != 0) {
+      const uint8_t *got = (const uint8_t *)c->pb->pb.cntrlParam.csParam;
+      size_t k = 0;
+      while (got[k] == x->csparam[k])
+        k++;
+      snprintf(msg, sizeof msg, "%s's csParam byte %zu is 0x%02x, expected 0x%02x",
+               call_label(rm, x->call, a, sizeof a), k, got[k], x->csparam[k]);
+    }
     break;
   }
   if (!msg[0])
@@ -465,6 +590,10 @@ static void machine_free(run_machine *rm)
   free(rm->owned);
   sim_map_free(&rm->pbmap);
   free(rm->hw);
+  for (size_t i = 0; rm->drivers != NULL && i < rm->sc->ndrivers; i++) {
+    free(rm->drivers[i].sent);
+    free(rm->drivers[i].flags);
+  }
   free(rm->drivers);
   free(rm->life);
   free(rm->clients);
@@ -553,7 +682,10 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   cfg.platform = sim_world_platform(&rm.w);
   cfg.platform.hw_start = sim_hw_platform_start;
   cfg.check = opts->permissive ? DM_CHECK_PERMISSIVE : DM_CHECK_STRICT;
-  cfg.trace = trace != NULL || opts->record != NULL ? on_trace : NULL;
+  for (size_t i = 0; i < m->nexpects; i++)
+    if (m->expects[i].kind == SIM_SC_EX_SENT || m->expects[i].kind == SIM_SC_EX_FLAGS)
+      rm.records = 1;
+  cfg.trace = trace != NULL || opts->record != NULL || rm.records ? on_trace : NULL;
   cfg.trace_ctx = &rm;
   cfg.count = 1;
   cfg.violation = on_violation;

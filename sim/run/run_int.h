@@ -38,6 +38,7 @@ typedef struct run_call {
   int      issued, done, rejected;
   int16_t  result;
   uint64_t t_done;
+  int      level;         /* dm_level at which it completed (or was refused) */
   uint64_t order;         /* completion sequence number, 1-based */
   run_pb  *pb;            /* the block of its last issue (data expectations) */
 } run_call;
@@ -62,12 +63,24 @@ struct run_client {
   uint32_t             outstanding; /* async calls not yet complete */
 };
 
+/* A dCtlFlags value from time t on (expect flags). */
+typedef struct run_flags_at {
+  uint64_t t;
+  uint16_t flags;
+} run_flags_at;
+
 typedef struct run_driver {
   int16_t        ref;        /* 0 while not installed */
   dm_driver_spec spec;
   dm_event       ev;         /* install at its time */
   run_machine   *rm;
   size_t         index;
+  /* Kept when the machine records (run_machine.records): the commands the
+   * driver was sent, and its dCtlFlags over time. */
+  sim_sc_sent   *sent;
+  size_t         nsent, capsent;
+  run_flags_at  *flags;
+  size_t         nflags, capflags;
 } run_driver;
 
 typedef struct run_life {
@@ -106,6 +119,8 @@ struct run_machine {
   sim_world             w;
   dm_machine           *m;
   sim_trace            *trace;
+  int                   records;    /* expect sent / flags need the records kept */
+  run_driver           *installing; /* whose Initialize runs (its refNum is not known yet) */
   sim_hw              **hw;
   run_driver           *drivers;
   run_life             *life;

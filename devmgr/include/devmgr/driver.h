@@ -72,6 +72,12 @@ const char *dm_driver_name(const dm_machine *m, int16_t refNum);
 int dm_driver_pending(const dm_machine *m, int16_t refNum);
 /* The DCE of an installed driver, or NULL. */
 DCtlPtr dm_driver_dce(const dm_machine *m, int16_t refNum);
+/* Clear enable bits of refNum's dCtlFlags (any of dReadEnableMask,
+ * dWritEnableMask, dCtlEnableMask, dStatEnableMask; other bits of mask are
+ * ignored), traced as a flags change: calls that need a cleared bit are
+ * then refused with readErr, writErr, controlErr or statusErr. Returns noErr,
+ * or badUnitErr / unitEmptyErr for a refNum that names no driver. */
+OSErr dm_driver_disable(dm_machine *m, int16_t refNum, uint16_t mask);
 /* The refNum of the installed driver named name (case-insensitive), or 0. */
 int16_t dm_driver_find(const dm_machine *m, const char *name);
 
