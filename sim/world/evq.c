@@ -578,11 +578,6 @@ int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
   return 0;
 }
 
-dm_event *sim_evq_peek(const sim_evq *q)
-{
-  return q->n ? q->ev[0] : NULL;
-}
-
 dm_event *sim_evq_pop(sim_evq *q)
 {
   if (q->n == 0)
@@ -627,7 +622,3 @@ void sim_evq_remove(sim_evq *q, dm_event *e)
     refill(q);
 }
 
-uint32_t sim_evq_size(const sim_evq *q)
-{
-  return q->size;
-}
