@@ -4,6 +4,7 @@
 #   make demo      build, then run the default demonstration
 #   make test      build, then run every test (Check suites, scenario goldens)
 #   make bench     build, then print the benchmark figures
+#   make bench-simpy    the serialized workload in dmsim and in SimPy 2, side by side
 #   make ASAN=1 test    the same under AddressSanitizer + UBSan
 #   make valgrind  the Check suites under valgrind
 #   make install   dmsim, its headers, man page and pkg-config file (PREFIX, DESTDIR)
@@ -84,7 +85,7 @@ CHECKS      := $(BUILD)/check_dmsim
 DEPS_STAMP  := $(BUILD)/.deps-ok
 SYS_LIBS     = $(UV_LIBS) $(SDL_LIBS) $(PNG_LIBS) -ldl -lm
 
-.PHONY: all demo test check bench valgrind install uninstall clean deps FORCE
+.PHONY: all demo test check bench bench-simpy valgrind install uninstall clean deps FORCE
 all: $(DMSIM) $(DRIVER_SOS) $(CHECKS)
 
 # --- dependencies ---------------------------------------------------------
@@ -264,6 +265,22 @@ check: test
 
 bench: $(DMSIM)
 	$(DMSIM) bench
+
+# The SimPy comparison needs Debian's python3-simpy (SimPy 2), for this
+# target only.
+bench-simpy: $(DMSIM)
+	@if ! /usr/bin/python3 -c 'import SimPy.Simulation' >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "dmsim: installing python3-simpy for the SimPy comparison"; \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get -o DPkg::Lock::Timeout=600 install -y -qq python3-simpy \
+	      || { echo "dmsim: apt-get install failed"; exit 1; }; \
+	  else \
+	    echo "dmsim: the SimPy comparison needs python3-simpy: sudo apt-get install python3-simpy"; \
+	    exit 1; \
+	  fi; \
+	fi
+	./tests/bench/simpy_compare.sh $(DMSIM)
 
 valgrind: all
 	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full -q $(CHECKS)
