@@ -25,86 +25,11 @@
 #include "DriverServices.h"
 #include "DriverFamilyMatching.h"
 
-#define MS 1000000ull
-#define US 1000ull
-
 /* ---- helpers --------------------------------------------------------------- */
-
-/* What each completion routine saw, in the order they ran. */
-#define MAX_CB 64
-typedef struct cb_rec {
-  ParmBlkPtr pb;
-  OSErr      result;   /* ioResult inside the routine */
-  uint64_t   t;        /* UpTime inside the routine, ns */
-  ExecutionLevel lvl;
-  short      flags;    /* dCtlFlags of the watched driver */
-  int        qlen;     /* length of its dCtlQHdr */
-  int        on_queue; /* was the completed PB still on dCtlQHdr */
-} cb_rec;
-
-static cb_rec cbs[MAX_CB];
-static int    ncb;
-static short  watch_ref; /* the driver whose DCE the routine inspects */
-
-static uint64_t abs_to_ns(AbsoluteTime a)
-{
-  return ((uint64_t)a.hi << 32) | a.lo;
-}
-
-static int queue_len(QHdrPtr q)
-{
-  int n = 0;
-  for (QElemPtr e = q->qHead; e != NULL; e = e->qLink)
-    n++;
-  return n;
-}
-
-static int on_queue(QHdrPtr q, const void *pb)
-{
-  for (QElemPtr e = q->qHead; e != NULL; e = e->qLink)
-    if ((const void *)e == pb)
-      return 1;
-  return 0;
-}
-
-static void record_cb(ParmBlkPtr pb)
-{
-  ck_assert_int_lt(ncb, MAX_CB);
-  cb_rec *r = &cbs[ncb++];
-  r->pb = pb;
-  r->result = pb->ioParam.ioResult;
-  r->t = abs_to_ns(UpTime());
-  r->lvl = CurrentExecutionLevel();
-  DCtlHandle h = GetDCtlEntry(watch_ref);
-  if (h != NULL) {
-    r->flags = (*h)->dCtlFlags;
-    r->qlen = queue_len(&(*h)->dCtlQHdr);
-    r->on_queue = on_queue(&(*h)->dCtlQHdr, pb);
-  }
-}
-
-/* Forget the log and number parameter blocks from 1 again. */
-static void reset_log(tfix *f)
-{
-  (void)tf_log(f);
-  f->npbs = 0;
-}
-
-/* Remove every driver left (drivers keep per-DCE tables of their own, which
- * must be clean when all tests run in one process), then tear down. */
-static void teardown(tfix *f)
-{
-  for (int unit = 0; unit < 1024; unit++)
-    if (dm_driver_name(f->m, (int16_t)~unit) != NULL)
-      dm_driver_remove(f->m, (int16_t)~unit, 1);
-  tf_teardown(f);
-}
 
 static void setup(tfix *f)
 {
   tf_setup(f, DM_CHECK_STRICT);
-  ncb = 0;
-  watch_ref = 0;
 }
 
 /* Install driver `name` (built-in), open it, watch it, and clear the log. */
@@ -112,8 +37,8 @@ static int16_t install_open(tfix *f, const char *name, sim_hw *hw)
 {
   int16_t ref = tf_install_hw(f, name, -1, hw);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  watch_ref = ref;
-  reset_log(f);
+  tf_cb_watch = ref;
+  tf_reset_log(f);
   return ref;
 }
 
@@ -127,7 +52,7 @@ static DCtlPtr dce_of(int16_t ref)
 static void async_read(ParamBlockRec *pb, int16_t ref, void *buf, long n, long pos)
 {
   tf_io(pb, ref, buf, n, pos);
-  pb->ioParam.ioCompletion = record_cb;
+  pb->ioParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBReadAsync(pb), noErr);
 }
 
@@ -162,12 +87,12 @@ START_TEST(test_null_async_read)
   ck_assert_int_eq(pb.ioParam.ioActCount, 32);
   for (size_t i = 0; i < sizeof buf; i++)
     ck_assert_uint_eq(buf[i], 0xAA); /* .Null moves no data */
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_ptr_eq(cbs[0].pb, &pb);
-  ck_assert_int_eq(cbs[0].result, noErr);
-  ck_assert_int_eq(cbs[0].on_queue, 0); /* off dCtlQHdr before the routine runs */
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_ptr_eq(tf_cbs[0].pb, &pb);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
+  ck_assert_int_eq(tf_cbs[0].on_queue, 0); /* off dCtlQHdr before the routine runs */
   ck_assert_int_eq(dm_machine_inflight(f.m), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -179,15 +104,15 @@ START_TEST(test_null_sync_read)
   char buf[8];
   ParamBlockRec pb;
   tf_io(&pb, ref, buf, sizeof buf, 0);
-  pb.ioParam.ioCompletion = record_cb; /* a sync call never runs it */
+  pb.ioParam.ioCompletion = tf_record_cb; /* a sync call never runs it */
   ck_assert_int_eq(PBReadSync(&pb), noErr);
   /* Completed inside DoDriverIO: the caller returns once DoDriverIO has. */
   ck_assert_str_eq(tf_log(&f), "call#1:read/sync enq#1 disp#1:read/sync cpl#1:0 ret:0 sync#1:0");
   ck_assert_ptr_null(pb.ioParam.ioCompletion);
-  ck_assert_int_eq(ncb, 0);
+  ck_assert_int_eq(tf_ncb, 0);
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
   ck_assert_int_eq(pb.ioParam.ioActCount, 8);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -199,14 +124,14 @@ START_TEST(test_null_immediate_read)
   char buf[8];
   ParamBlockRec pb;
   tf_io(&pb, ref, buf, sizeof buf, 0);
-  pb.ioParam.ioCompletion = record_cb; /* immediate calls run no routine */
+  pb.ioParam.ioCompletion = tf_record_cb; /* immediate calls run no routine */
   ck_assert_int_eq(PBReadImmed(&pb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:read/immediate disp#1:read/immediate ret:0 cpl#1:0");
-  ck_assert_int_eq(ncb, 0);
+  ck_assert_int_eq(tf_ncb, 0);
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
   ck_assert_int_eq(pb.ioParam.ioActCount, 8);
   ck_assert_ptr_null(dce_of(ref)->dCtlQHdr.qHead);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -220,7 +145,7 @@ START_TEST(test_open_by_name_and_close)
   int16_t rf = tf_install(&f, "fixed", -1);
   ck_assert_int_eq(rn, -49);
   ck_assert_int_eq(rf, -50);
-  reset_log(&f);
+  tf_reset_log(&f);
   ck_assert_int_eq(dce_of(rf)->dCtlFlags & dOpenedMask, 0);
 
   unsigned char name[40];
@@ -240,7 +165,7 @@ START_TEST(test_open_by_name_and_close)
   ck_assert_int_eq(OpenDriver(name, &r2), noErr);
   ck_assert_int_eq(r2, rn);
   ck_assert_int_ne(dce_of(rn)->dCtlFlags & dOpenedMask, 0);
-  reset_log(&f);
+  tf_reset_log(&f);
 
   ParamBlockRec cpb;
   memset(&cpb, 0, sizeof cpb);
@@ -255,7 +180,7 @@ START_TEST(test_open_by_name_and_close)
   ParamBlockRec rpb;
   tf_io(&rpb, rf, buf, 4, 0);
   ck_assert_int_eq(PBReadSync(&rpb), notOpenErr);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -264,23 +189,23 @@ START_TEST(test_open_unknown_name)
   tfix f;
   setup(&f);
   tf_install(&f, "null", -1);
-  reset_log(&f);
+  tf_reset_log(&f);
   unsigned char name[40];
   pstr(name, ".Nothing");
   ParamBlockRec pb;
   memset(&pb, 0, sizeof pb);
   pb.ioParam.ioNamePtr = name;
-  pb.ioParam.ioCompletion = record_cb;
+  pb.ioParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBOpenAsync(&pb), dInstErr);
   ck_assert_str_eq(tf_log(&f), "call#1:open/async rej#1:-26");
   ck_assert_int_eq(pb.ioParam.ioResult, dInstErr);
-  ck_assert_int_eq(ncb, 0);
+  ck_assert_int_eq(tf_ncb, 0);
   /* A prefix of a real name is not that name. */
   pstr(name, ".Nul");
   memset(&pb, 0, sizeof pb);
   pb.ioParam.ioNamePtr = name;
   ck_assert_int_eq(PBOpenSync(&pb), dInstErr);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -324,23 +249,23 @@ START_TEST(test_rejections)
     ck_assert_int_eq(tf_open(&f, ref), noErr);
   if (rc->clear)
     (*GetDCtlEntry(ref))->dCtlFlags = (short)((*GetDCtlEntry(ref))->dCtlFlags & ~rc->clear);
-  reset_log(&f);
+  tf_reset_log(&f);
 
   char buf[16];
   ParamBlockRec pb;
   tf_io(&pb, rc->ref != 0 ? rc->ref : ref, buf, sizeof buf, 0);
-  pb.ioParam.ioCompletion = record_cb;
+  pb.ioParam.ioCompletion = tf_record_cb;
   pb.cntrlParam.csCode = 5;
   OSErr err = dm_call(f.m, &pb, (uint16_t)(rc->call | 0x0400));
   ck_assert_msg(err == rc->err, "%s: got %d, want %d", rc->what, err, rc->err);
   ck_assert_str_eq(tf_log(&f), rc->log);
   ck_assert_int_eq(pb.ioParam.ioResult, rc->err);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 0);
+  ck_assert_int_eq(tf_ncb, 0);
   ck_assert_str_eq(tf_log(&f), "");
   ck_assert_ptr_null(dce_of(ref)->dCtlQHdr.qHead);
   ck_assert_int_eq(dm_machine_inflight(f.m), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -350,7 +275,7 @@ START_TEST(test_rejection_sync)
   tfix f;
   setup(&f);
   int16_t ref = tf_install(&f, "fixed", -1);
-  reset_log(&f);
+  tf_reset_log(&f);
   char buf[16];
   ParamBlockRec pb;
   tf_io(&pb, ref, buf, sizeof buf, 0);
@@ -359,7 +284,7 @@ START_TEST(test_rejection_sync)
   ck_assert_str_eq(tf_log(&f), "call#1:write/sync rej#1:-28");
   ck_assert_int_eq(pb.ioParam.ioResult, notOpenErr);
   ck_assert_uint_eq(sim_world_now(&f.w), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -385,12 +310,12 @@ START_TEST(test_status_dce_handle)
   memset(&pb, 0, sizeof pb);
   pb.cntrlParam.ioCRefNum = ref;
   pb.cntrlParam.csCode = 1;
-  pb.cntrlParam.ioCompletion = record_cb;
+  pb.cntrlParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBStatusAsync(&pb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:status/async cpl#1:0 cb#1:0");
   memcpy(&h, pb.cntrlParam.csParam, sizeof h);
   ck_assert_ptr_eq(h, GetDCtlEntry(ref));
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
   /* While .Fixed is busy with a read, csCode 1 still answers at once. */
   char buf[4];
   ParamBlockRec rpb;
@@ -400,7 +325,7 @@ START_TEST(test_status_dce_handle)
   pb.cntrlParam.csCode = 1;
   ck_assert_int_eq(PBStatusSync(&pb), noErr);
   ck_assert_uint_eq(sim_world_now(&f.w), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -425,7 +350,7 @@ START_TEST(test_status_dce_handle_ignores_enable)
   DCtlHandle h;
   memcpy(&h, pb.cntrlParam.csParam, sizeof h);
   ck_assert_ptr_eq(h, GetDCtlEntry(ref));
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -444,13 +369,13 @@ START_TEST(test_zero_length_read)
 
   int16_t rf = tf_install(&f, "fixed", -1);
   ck_assert_int_eq(tf_open(&f, rf), noErr);
-  watch_ref = rf;
-  reset_log(&f);
-  ncb = 0;
+  tf_cb_watch = rf;
+  tf_reset_log(&f);
+  tf_ncb = 0;
   async_read(&pb, rf, buf, 0, 0);
   ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 cpl#1:0 cb#1:0");
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cbs[0].result, noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
   ck_assert_int_eq(dce_of(rf)->dCtlFlags & drvrActiveMask, 0);
   ck_assert_uint_eq(sim_world_now(&f.w), 0);
   ck_assert_int_eq(buf[0], 'x');
@@ -460,7 +385,7 @@ START_TEST(test_zero_length_read)
   ck_assert_str_eq(tf_log(&f), "call#1:read/sync enq#1 cpl#1:0 sync#1:0");
   ck_assert_uint_eq(sim_world_now(&f.w), 0);
   ck_assert_int_eq(dm_machine_inflight(f.m), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -486,23 +411,23 @@ START_TEST(test_posmode_moves_position_at_dispatch)
   ck_assert_int_eq(dce->dCtlPosition, 100);           /* set at dispatch */
   tf_io(&p2, ref, b2, sizeof b2, 10);
   p2.ioParam.ioPosMode = fsFromMark;                   /* 10 past the mark */
-  p2.ioParam.ioCompletion = record_cb;
+  p2.ioParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBReadAsync(&p2), noErr);
   tf_io(&p3, ref, b3, sizeof b3, 999);
   p3.ioParam.ioPosMode = fsAtMark;                     /* offset ignored */
-  p3.ioParam.ioCompletion = record_cb;
+  p3.ioParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBReadAsync(&p3), noErr);
   ck_assert_int_eq(dce->dCtlPosition, 100);           /* queued: not moved yet */
 
   sim_world_run(&f.w, t0 + 1 * MS, 0);
   /* p1 done (mark 200), p2 dispatched at 200 + 10. */
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
   ck_assert_int_eq(dce->dCtlPosition, 210);
   sim_world_run(&f.w, t0 + 2 * MS, 0);
-  ck_assert_int_eq(ncb, 2);
+  ck_assert_int_eq(tf_ncb, 2);
   ck_assert_int_eq(dce->dCtlPosition, 260); /* p3 at the mark */
   tf_run(&f);
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   ck_assert_int_eq(dce->dCtlPosition, 270);
   for (int i = 0; i < 100; i++)
     ck_assert_uint_eq(b1[i], (100 + i) % 251);
@@ -510,7 +435,7 @@ START_TEST(test_posmode_moves_position_at_dispatch)
     ck_assert_uint_eq(b2[i], (210 + i) % 251);
   for (int i = 0; i < 10; i++)
     ck_assert_uint_eq(b3[i], (260 + i) % 251);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -524,7 +449,7 @@ START_TEST(test_ioactcount_zeroed_at_call)
   tf_io(&pb, ref, buf, sizeof buf, 0);
   pb.ioParam.ioActCount = 1234;
   pb.ioParam.ioResult = -99;
-  pb.ioParam.ioCompletion = record_cb;
+  pb.ioParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBReadAsync(&pb), noErr);
   ck_assert_int_eq(pb.ioParam.ioActCount, 0);
   ck_assert_int_eq(pb.ioParam.ioResult, ioInProgress);
@@ -533,7 +458,7 @@ START_TEST(test_ioactcount_zeroed_at_call)
   tf_run(&f);
   ck_assert_int_eq(pb.ioParam.ioActCount, 64);
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -553,7 +478,7 @@ START_TEST(test_fixed_fifo_one_at_a_time)
   ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 flags:0x0fa8 disp#1:read/async ret:0 "
                                "call#2:read/async enq#2 call#3:read/async enq#3");
   ck_assert_int_ne(dce->dCtlFlags & drvrActiveMask, 0);
-  ck_assert_int_eq(queue_len(&dce->dCtlQHdr), 3);
+  ck_assert_int_eq(tf_queue_len(&dce->dCtlQHdr), 3);
   ck_assert_ptr_eq(dce->dCtlQHdr.qHead, (QElemPtr)&pb[0]);
   ck_assert_ptr_eq(dce->dCtlQHdr.qHead->qLink, (QElemPtr)&pb[1]);
   ck_assert_ptr_eq(dce->dCtlQHdr.qTail, (QElemPtr)&pb[2]);
@@ -565,23 +490,23 @@ START_TEST(test_fixed_fifo_one_at_a_time)
                    "flags:0x0f28 cpl#1:0 cb#1:0 flags:0x0fa8 disp#2:read/async ret:0 "
                    "flags:0x0f28 cpl#2:0 cb#2:0 flags:0x0fa8 disp#3:read/async ret:0 "
                    "flags:0x0f28 cpl#3:0 cb#3:0");
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   for (int i = 0; i < 3; i++) {
-    ck_assert_ptr_eq(cbs[i].pb, &pb[i]);
-    ck_assert_int_eq(cbs[i].result, noErr);
-    ck_assert_uint_eq(cbs[i].t, (uint64_t)(i + 1) * MS);
-    ck_assert_uint_eq(cbs[i].lvl, kSecondaryInterruptLevel);
+    ck_assert_ptr_eq(tf_cbs[i].pb, &pb[i]);
+    ck_assert_int_eq(tf_cbs[i].result, noErr);
+    ck_assert_uint_eq(tf_cbs[i].t, (uint64_t)(i + 1) * MS);
+    ck_assert_uint_eq(tf_cbs[i].lvl, kSecondaryInterruptLevel);
     /* IODone order: in the routine drvrActive is clear, the block is off the
      * queue and the next one is not yet dispatched. */
-    ck_assert_int_eq(cbs[i].flags & drvrActiveMask, 0);
-    ck_assert_int_eq(cbs[i].on_queue, 0);
-    ck_assert_int_eq(cbs[i].qlen, 2 - i);
+    ck_assert_int_eq(tf_cbs[i].flags & drvrActiveMask, 0);
+    ck_assert_int_eq(tf_cbs[i].on_queue, 0);
+    ck_assert_int_eq(tf_cbs[i].qlen, 2 - i);
   }
   ck_assert_int_eq(dce->dCtlFlags & drvrActiveMask, 0);
   ck_assert_ptr_null(dce->dCtlQHdr.qHead);
   ck_assert_ptr_null(dce->dCtlQHdr.qTail);
   ck_assert_uint_eq(sim_world_now(&f.w), 3 * MS);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -591,8 +516,8 @@ static ParamBlockRec *second_pb;
 static int second_seen_waiting = -1;
 static void check_second_cb(ParmBlkPtr pb)
 {
-  record_cb(pb);
-  DCtlPtr dce = *GetDCtlEntry(watch_ref);
+  tf_record_cb(pb);
+  DCtlPtr dce = *GetDCtlEntry(tf_cb_watch);
   second_seen_waiting = second_pb->ioParam.ioResult == ioInProgress &&
                         dce->dCtlQHdr.qHead == (QElemPtr)second_pb &&
                         !(dce->dCtlFlags & drvrActiveMask);
@@ -612,8 +537,8 @@ START_TEST(test_fixed_routine_runs_before_next_dispatch)
   async_read(&p2, ref, b2, 8, 0);
   tf_run(&f);
   ck_assert_int_eq(second_seen_waiting, 1);
-  ck_assert_int_eq(ncb, 2);
-  teardown(&f);
+  ck_assert_int_eq(tf_ncb, 2);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -649,7 +574,7 @@ START_TEST(test_fixed_write_then_read_back)
   ck_assert_mem_eq(in, out, 300);
   ck_assert_mem_eq(in + 300, out, 20);
   ck_assert_uint_eq(sim_world_now(&f.w), 3 * MS);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -676,7 +601,7 @@ START_TEST(test_immediate_posmode)
   ck_assert_int_eq(pb.ioParam.ioActCount, 100);
   ck_assert_mem_eq(in, out + 100, 100);
   ck_assert_int_eq(dce_of(ref)->dCtlPosition, 1200);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -707,10 +632,10 @@ START_TEST(test_fixed_immediate_during_service)
   ck_assert_int_eq(PBReadImmed(&pi), noErr);
   ck_assert_mem_eq(b, img + 100, 20);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cbs[0].result, noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
   ck_assert_mem_eq(a, img + 100, 10);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -725,7 +650,7 @@ START_TEST(test_immediate_zero_length)
   tf_io(&pb, ref, in, 0, 0);
   ck_assert_int_eq(PBReadImmed(&pb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:read/immediate cpl#1:0");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -741,9 +666,9 @@ START_TEST(test_fixed_sync_takes_1ms)
   ck_assert_str_eq(tf_log(&f), "call#1:read/sync enq#1 disp#1:read/sync ret:0 cpl#1:0 sync#1:0");
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
   ck_assert_uint_eq(sim_world_now(&f.w), 1 * MS);
-  ck_assert_uint_eq(abs_to_ns(UpTime()), 1 * MS);
+  ck_assert_uint_eq(tf_abs_ns(UpTime()), 1 * MS);
   ck_assert_int_eq(dce_of(ref)->dCtlFlags & drvrActiveMask, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -760,12 +685,12 @@ START_TEST(test_fixed_sync_behind_async)
   tf_io(&p[2], ref, b[2], 8, 0);
   ck_assert_int_eq(PBReadSync(&p[2]), noErr);
   ck_assert_uint_eq(sim_world_now(&f.w), 3 * MS);
-  ck_assert_int_eq(ncb, 2);
+  ck_assert_int_eq(tf_ncb, 2);
   ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
                                "call#2:read/async enq#2 call#3:read/sync enq#3 "
                                "cpl#1:0 cb#1:0 disp#2:read/async ret:0 "
                                "cpl#2:0 cb#2:0 disp#3:read/sync ret:0 cpl#3:0 sync#3:0");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -793,8 +718,8 @@ START_TEST(test_concurrent_all_dispatched_out_of_order)
   }
   /* Every request reached the driver at call time, before any completion. */
   ck_assert_str_eq(tf_log(&f), want);
-  ck_assert_int_eq(ncb, 0);
-  ck_assert_int_eq(queue_len(&dce->dCtlQHdr), NCONC);
+  ck_assert_int_eq(tf_ncb, 0);
+  ck_assert_int_eq(tf_queue_len(&dce->dCtlQHdr), NCONC);
   QElemPtr e = dce->dCtlQHdr.qHead;
   for (int i = 0; i < NCONC; i++, e = e->qLink)
     ck_assert_ptr_eq(e, (QElemPtr)&pb[i]);
@@ -804,31 +729,31 @@ START_TEST(test_concurrent_all_dispatched_out_of_order)
   tf_run(&f);
   const char *log = tf_log(&f);
   ck_assert_ptr_null(strstr(log, "flags:")); /* drvrActive never changes */
-  ck_assert_int_eq(ncb, NCONC);
+  ck_assert_int_eq(tf_ncb, NCONC);
   int in_order = 1;
   int seen[NCONC] = { 0 };
   for (int k = 0; k < NCONC; k++) {
-    int i = (int)(cbs[k].pb - pb);
+    int i = (int)(tf_cbs[k].pb - pb);
     ck_assert_int_ge(i, 0);
     ck_assert_int_lt(i, NCONC);
     ck_assert_int_eq(seen[i], 0);
     seen[i] = 1;
     if (i != k)
       in_order = 0;
-    ck_assert_int_eq(cbs[k].result, noErr);
-    ck_assert_int_eq(cbs[k].on_queue, 0);
-    ck_assert_int_eq(cbs[k].qlen, NCONC - 1 - k);
-    ck_assert_int_eq(cbs[k].flags & drvrActiveMask, 0);
+    ck_assert_int_eq(tf_cbs[k].result, noErr);
+    ck_assert_int_eq(tf_cbs[k].on_queue, 0);
+    ck_assert_int_eq(tf_cbs[k].qlen, NCONC - 1 - k);
+    ck_assert_int_eq(tf_cbs[k].flags & drvrActiveMask, 0);
     if (k > 0)
-      ck_assert_uint_ge(cbs[k].t, cbs[k - 1].t);
-    ck_assert_uint_ge(cbs[k].t, 100 * US);
-    ck_assert_uint_le(cbs[k].t, 5 * MS);
+      ck_assert_uint_ge(tf_cbs[k].t, tf_cbs[k - 1].t);
+    ck_assert_uint_ge(tf_cbs[k].t, 100 * US);
+    ck_assert_uint_le(tf_cbs[k].t, 5 * MS);
   }
   ck_assert_msg(!in_order, "the device latencies should finish requests out of order");
   ck_assert_ptr_null(dce->dCtlQHdr.qHead);
   ck_assert_ptr_null(dce->dCtlQHdr.qTail);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
   sim_hw_free(hw);
 }
 END_TEST
@@ -839,8 +764,8 @@ static ParamBlockRec *conc_pbs;
 static int conc_order_ok = 1;
 static void check_rest_in_order(ParmBlkPtr pb)
 {
-  record_cb(pb);
-  DCtlPtr dce = *GetDCtlEntry(watch_ref);
+  tf_record_cb(pb);
+  DCtlPtr dce = *GetDCtlEntry(tf_cb_watch);
   int last = -1;
   for (QElemPtr e = dce->dCtlQHdr.qHead; e != NULL; e = e->qLink) {
     int i = (int)((ParamBlockRec *)e - conc_pbs);
@@ -867,9 +792,9 @@ START_TEST(test_concurrent_dequeue_by_identity)
     ck_assert_int_eq(PBReadAsync(&pb[i]), noErr);
   }
   tf_run(&f);
-  ck_assert_int_eq(ncb, N);
+  ck_assert_int_eq(tf_ncb, N);
   ck_assert_int_eq(conc_order_ok, 1);
-  teardown(&f);
+  tf_teardown_all(&f);
   sim_hw_free(hw);
 }
 END_TEST
@@ -897,17 +822,17 @@ START_TEST(test_ownqueue_no_dce_queue)
   tf_run(&f);
   log = tf_log(&f);
   ck_assert_ptr_null(strstr(log, "enq"));
-  ck_assert_int_eq(ncb, 6);
+  ck_assert_int_eq(tf_ncb, 6);
   for (int k = 0; k < 6; k++) {
-    ck_assert_ptr_eq(cbs[k].pb, &pb[k]);
-    ck_assert_int_eq(cbs[k].result, noErr);
-    ck_assert_int_eq(cbs[k].qlen, 0);
-    ck_assert_uint_eq(cbs[k].t, k < 4 ? 1 * MS : 2 * MS); /* four channels */
-    ck_assert_int_eq(cbs[k].flags & drvrActiveMask, 0);
+    ck_assert_ptr_eq(tf_cbs[k].pb, &pb[k]);
+    ck_assert_int_eq(tf_cbs[k].result, noErr);
+    ck_assert_int_eq(tf_cbs[k].qlen, 0);
+    ck_assert_uint_eq(tf_cbs[k].t, k < 4 ? 1 * MS : 2 * MS); /* four channels */
+    ck_assert_int_eq(tf_cbs[k].flags & drvrActiveMask, 0);
   }
   ck_assert_ptr_null(dce->dCtlQHdr.qHead);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -932,16 +857,16 @@ static void check_after_kill(tfix *f, int16_t ref, uint64_t service)
   ck_assert_str_eq(tf_log(f), "");
   ck_assert_int_eq(f->violations, 0);
   ck_assert_uint_eq(dm_machine_inflight(f->m), 0);
-  int before = ncb;
+  int before = tf_ncb;
   uint64_t t1 = sim_world_now(&f->w);
   char buf[8];
   ParamBlockRec pb;
   async_read(&pb, ref, buf, 8, 0);
   tf_run(f);
-  ck_assert_int_eq(ncb, before + 1);
-  ck_assert_int_eq(cbs[before].result, noErr);
+  ck_assert_int_eq(tf_ncb, before + 1);
+  ck_assert_int_eq(tf_cbs[before].result, noErr);
   if (service)
-    ck_assert_uint_eq(cbs[before].t, t1 + service);
+    ck_assert_uint_eq(tf_cbs[before].t, t1 + service);
   (void)t0;
 }
 
@@ -955,7 +880,7 @@ START_TEST(test_killio_fixed)
   ParamBlockRec pb[3];
   for (int i = 0; i < 3; i++)
     async_read(&pb[i], ref, b[i], 8, 0);
-  reset_log(&f);
+  tf_reset_log(&f);
   (void)tf_pbnum(&f, &pb[0]);
   (void)tf_pbnum(&f, &pb[1]);
   (void)tf_pbnum(&f, &pb[2]);
@@ -964,17 +889,17 @@ START_TEST(test_killio_fixed)
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
   ck_assert_str_eq(tf_log(&f), kill3_log);
   ck_assert_int_eq(kpb.cntrlParam.ioResult, noErr);
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   for (int i = 0; i < 3; i++) {
-    ck_assert_ptr_eq(cbs[i].pb, &pb[i]);
-    ck_assert_int_eq(cbs[i].result, abortErr);
+    ck_assert_ptr_eq(tf_cbs[i].pb, &pb[i]);
+    ck_assert_int_eq(tf_cbs[i].result, abortErr);
     ck_assert_int_eq(pb[i].ioParam.ioResult, abortErr);
-    ck_assert_uint_eq(cbs[i].t, 500 * US);
+    ck_assert_uint_eq(tf_cbs[i].t, 500 * US);
   }
   ck_assert_int_eq(dce->dCtlFlags & drvrActiveMask, 0);
   ck_assert_ptr_null(dce->dCtlQHdr.qHead);
   check_after_kill(&f, ref, 1 * MS);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -987,20 +912,20 @@ START_TEST(test_killio_concurrent)
   ParamBlockRec pb[3];
   for (int i = 0; i < 3; i++)
     async_read(&pb[i], ref, b[i], 8, 0);
-  reset_log(&f);
+  tf_reset_log(&f);
   for (int i = 0; i < 3; i++)
     (void)tf_pbnum(&f, &pb[i]);
   ParamBlockRec kpb;
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
   ck_assert_str_eq(tf_log(&f), kill3_log);
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   for (int i = 0; i < 3; i++) {
-    ck_assert_ptr_eq(cbs[i].pb, &pb[i]);
-    ck_assert_int_eq(cbs[i].result, abortErr);
+    ck_assert_ptr_eq(tf_cbs[i].pb, &pb[i]);
+    ck_assert_int_eq(tf_cbs[i].result, abortErr);
   }
   ck_assert_ptr_null(dce_of(ref)->dCtlQHdr.qHead);
   check_after_kill(&f, ref, 1 * MS);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1016,14 +941,14 @@ START_TEST(test_killio_concurrent_with_device)
   ParamBlockRec pb[3];
   for (int i = 0; i < 3; i++)
     async_read(&pb[i], ref, b[i], 8, 0);
-  reset_log(&f);
+  tf_reset_log(&f);
   for (int i = 0; i < 3; i++)
     (void)tf_pbnum(&f, &pb[i]);
   ParamBlockRec kpb;
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
   ck_assert_str_eq(tf_log(&f), kill3_log);
   check_after_kill(&f, ref, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
   sim_hw_free(hw);
 }
 END_TEST
@@ -1037,7 +962,7 @@ START_TEST(test_killio_ownqueue)
   ParamBlockRec pb[6];
   for (int i = 0; i < 6; i++)
     async_read(&pb[i], ref, b[i], 8, 0);
-  reset_log(&f);
+  tf_reset_log(&f);
   for (int i = 0; i < 6; i++)
     (void)tf_pbnum(&f, &pb[i]);
   ParamBlockRec kpb;
@@ -1047,11 +972,11 @@ START_TEST(test_killio_ownqueue)
                                "cpl#1:-27 cb#1:-27 cpl#2:-27 cb#2:-27 cpl#3:-27 cb#3:-27 "
                                "cpl#4:-27 cb#4:-27 cpl#5:-27 cb#5:-27 cpl#6:-27 cb#6:-27 "
                                "ret:0 cpl#7:0 sync#7:0");
-  ck_assert_int_eq(ncb, 6);
+  ck_assert_int_eq(tf_ncb, 6);
   for (int i = 0; i < 6; i++)
     ck_assert_int_eq(pb[i].ioParam.ioResult, abortErr);
   check_after_kill(&f, ref, 1 * MS);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1065,7 +990,7 @@ START_TEST(test_killio_idle)
   ck_assert_int_eq(kill_sync(ref, &kpb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:killio/sync disp#1:killio/immediate ret:0 cpl#1:0 sync#1:0");
   check_after_kill(&f, ref, 1 * MS);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1091,24 +1016,24 @@ START_TEST(test_slots_grow)
     for (int j = i + 1; j < NF + NC; j++)
       ck_assert_ptr_ne(pb[i].ioParam.ioCmdAddr, pb[j].ioParam.ioCmdAddr);
   tf_run(&f);
-  ck_assert_int_eq(ncb, NF + NC);
+  ck_assert_int_eq(tf_ncb, NF + NC);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
   /* .Fixed served its ten in order, one per ms; .Concurrent all at 1 ms. */
   int nf = 0;
-  for (int k = 0; k < ncb; k++) {
-    ck_assert_int_eq(cbs[k].result, noErr);
-    int i = (int)(cbs[k].pb - pb);
+  for (int k = 0; k < tf_ncb; k++) {
+    ck_assert_int_eq(tf_cbs[k].result, noErr);
+    int i = (int)(tf_cbs[k].pb - pb);
     if (i < NF) {
       ck_assert_int_eq(i, nf);
-      ck_assert_uint_eq(cbs[k].t, (uint64_t)(nf + 1) * MS);
+      ck_assert_uint_eq(tf_cbs[k].t, (uint64_t)(nf + 1) * MS);
       nf++;
     } else {
-      ck_assert_uint_eq(cbs[k].t, 1 * MS);
+      ck_assert_uint_eq(tf_cbs[k].t, 1 * MS);
     }
   }
   ck_assert_int_eq(nf, NF);
   ck_assert_int_eq(f.violations, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1116,7 +1041,7 @@ END_TEST
 static int chain_left;
 static void chain_cb(ParmBlkPtr pb)
 {
-  record_cb(pb);
+  tf_record_cb(pb);
   if (--chain_left > 0)
     ck_assert_int_eq(PBReadAsync(pb), noErr);
 }
@@ -1133,13 +1058,13 @@ START_TEST(test_resend_from_completion_routine)
   chain_left = 5;
   ck_assert_int_eq(PBReadAsync(&pb), noErr);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 5);
+  ck_assert_int_eq(tf_ncb, 5);
   for (int k = 0; k < 5; k++) {
-    ck_assert_int_eq(cbs[k].result, noErr);
-    ck_assert_uint_eq(cbs[k].t, (uint64_t)(k + 1) * MS);
+    ck_assert_int_eq(tf_cbs[k].result, noErr);
+    ck_assert_uint_eq(tf_cbs[k].t, (uint64_t)(k + 1) * MS);
   }
   ck_assert_int_eq(f.violations, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1202,8 +1127,8 @@ static int16_t install_refuse(tfix *f)
   int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(f->m, &spec, &ref), noErr);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  watch_ref = ref;
-  reset_log(f);
+  tf_cb_watch = ref;
+  tf_reset_log(f);
   return ref;
 }
 
@@ -1225,15 +1150,15 @@ START_TEST(test_killio_refused_by_driver)
   ck_assert_int_eq(PBKillIOSync(&kpb), abortErr);
   ck_assert_str_eq(tf_log(&f), "call#3:killio/sync disp#3:killio/immediate ret:-27 cpl#3:-27 "
                              "sync#3:-27");
-  ck_assert_int_eq(ncb, 0);
-  ck_assert_int_eq(queue_len(&dce_of(ref)->dCtlQHdr), 2);
+  ck_assert_int_eq(tf_ncb, 0);
+  ck_assert_int_eq(tf_queue_len(&dce_of(ref)->dCtlQHdr), 2);
   ck_assert_int_ne(dce_of(ref)->dCtlFlags & drvrActiveMask, 0);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 2);
-  ck_assert_int_eq(cbs[0].result, noErr);
-  ck_assert_int_eq(cbs[1].result, noErr);
-  ck_assert_uint_eq(cbs[1].t, 2 * MS);
-  teardown(&f);
+  ck_assert_int_eq(tf_ncb, 2);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
+  ck_assert_int_eq(tf_cbs[1].result, noErr);
+  ck_assert_uint_eq(tf_cbs[1].t, 2 * MS);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1266,7 +1191,7 @@ START_TEST(test_close_refused_by_driver)
   ck_assert_int_eq(PBCloseSync(&cpb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:close/sync cpl#1:0 sync#1:0");
   refuse_close = closErr;
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1283,13 +1208,13 @@ START_TEST(test_control_status_queued)
   memset(&cpb, 0, sizeof cpb);
   cpb.cntrlParam.ioCRefNum = ref;
   cpb.cntrlParam.csCode = 99;
-  cpb.cntrlParam.ioCompletion = record_cb;
+  cpb.cntrlParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBControlAsync(&cpb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
                              "call#2:control/async enq#2");
   tf_run(&f);
   ck_assert_str_eq(tf_log(&f), "cpl#1:0 cb#1:0 disp#2:control/async cpl#2:0 cb#2:0 ret:0");
-  ck_assert_uint_eq(cbs[1].t, 1 * MS);
+  ck_assert_uint_eq(tf_cbs[1].t, 1 * MS);
   short params[11] = { 0 };
   ck_assert_int_eq(Control(ref, 5, params), noErr);
   ck_assert_int_eq(Status(ref, 6, params), noErr);
@@ -1297,7 +1222,7 @@ START_TEST(test_control_status_queued)
   ck_assert_int_eq(KillIO(ref), noErr);
   ck_assert_ptr_null(GetDCtlEntry(-300));
   ck_assert_ptr_null(GetDCtlEntry(4));
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1312,19 +1237,19 @@ START_TEST(test_positive_result_posted_as_noerr)
   memset(&pb, 0, sizeof pb);
   pb.cntrlParam.ioCRefNum = ref;
   pb.cntrlParam.csCode = 7;
-  pb.cntrlParam.ioCompletion = record_cb;
+  pb.cntrlParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBControlAsync(&pb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:control/async enq#1 disp#1:control/async cpl#1:0 cb#1:0 "
                              "ret:0");
   ck_assert_int_eq(pb.cntrlParam.ioResult, noErr);
-  ck_assert_int_eq(cbs[0].result, noErr);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
   memset(&pb, 0, sizeof pb);
   pb.cntrlParam.ioCRefNum = ref;
   ck_assert_int_eq(PBControlImmed(&pb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:control/immediate disp#1:control/immediate ret:3 cpl#1:0");
   ck_assert_int_eq(pb.cntrlParam.ioResult, noErr);
   ck_assert_int_eq(PBControlSync(&pb), noErr);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1345,14 +1270,14 @@ START_TEST(test_async_completed_in_call_returns_result)
   char b[8];
   ParamBlockRec pb;
   tf_io(&pb, ref, b, 8, 0);
-  pb.ioParam.ioCompletion = record_cb;
+  pb.ioParam.ioCompletion = tf_record_cb;
   OSErr err = PBWriteAsync(&pb);
   ck_assert_str_eq(tf_log(&f), "call#1:write/async enq#1 disp#1:write/async cpl#1:-36 cb#1:-36 "
                              "ret:0");
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
   ck_assert_int_eq(pb.ioParam.ioResult, ioErr);
   ck_assert_int_eq(err, ioErr);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -1365,8 +1290,8 @@ static int16_t kill_from_cb_ref;
 static OSErr   kill_from_cb_ret = 1;
 static void kill_in_routine(ParmBlkPtr pb)
 {
-  record_cb(pb);
-  if (ncb == 1)
+  tf_record_cb(pb);
+  if (tf_ncb == 1)
     kill_from_cb_ret = KillIO(kill_from_cb_ref);
 }
 
@@ -1386,10 +1311,10 @@ START_TEST(test_killio_sync_at_interrupt_level)
   tf_run(&f);
   ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
   ck_assert_int_eq(kill_from_cb_ret, noErr);
-  ck_assert_int_eq(ncb, 3);
-  ck_assert_int_eq(cbs[1].result, abortErr);
-  ck_assert_int_eq(cbs[2].result, abortErr);
-  teardown(&f);
+  ck_assert_int_eq(tf_ncb, 3);
+  ck_assert_int_eq(tf_cbs[1].result, abortErr);
+  ck_assert_int_eq(tf_cbs[2].result, abortErr);
+  tf_teardown_all(&f);
 }
 END_TEST
 

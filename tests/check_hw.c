@@ -17,8 +17,6 @@
 #include "hw/hw.h"
 #include "world/world.h"
 
-#define MS UINT64_C(1000000)
-
 enum { MAXDONE = 4096 };
 
 typedef struct hwfix {

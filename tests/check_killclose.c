@@ -14,9 +14,6 @@
 #include "tests.h"
 #include "fixture.h"
 
-#define MS 1000000ull
-#define US 1000ull
-
 static tfix *F;
 static int16_t Ref;
 static ParamBlockRec extra[4];

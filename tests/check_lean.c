@@ -20,7 +20,6 @@
 #include "Devices.h"
 #include "DriverServices.h"
 
-#define MS 1000000ull
 #define NPB 8
 
 /* What one completion routine, or one call's return, showed. */

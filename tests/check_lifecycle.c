@@ -21,40 +21,12 @@
 #include "DriverServices.h"
 #include "builtins.h"
 
-#define MS 1000000ull
-
 /* ---- helpers ------------------------------------------------------------------ */
-
-static void reset_log(tfix *f)
-{
-  (void)tf_log(f);
-  f->npbs = 0;
-}
-
-static uint64_t abs_ns(AbsoluteTime a)
-{
-  return ((uint64_t)a.hi << 32) | a.lo;
-}
-
-#define MAX_CB 64
-static ParmBlkPtr cb_pb[MAX_CB];
-static OSErr      cb_result[MAX_CB];
-static uint64_t   cb_t[MAX_CB];
-static int        ncb;
-
-static void record_cb(ParmBlkPtr pb)
-{
-  ck_assert_int_lt(ncb, MAX_CB);
-  cb_pb[ncb] = pb;
-  cb_result[ncb] = pb->ioParam.ioResult;
-  cb_t[ncb] = abs_ns(UpTime());
-  ncb++;
-}
 
 static void read_async(ParamBlockRec *pb, int16_t ref, void *buf, long n)
 {
   tf_io(pb, ref, buf, n, 0);
-  pb->ioParam.ioCompletion = record_cb;
+  pb->ioParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBReadAsync(pb), noErr);
 }
 
@@ -109,7 +81,7 @@ static OSErr rec_io(int who, IOCommandID id, IOCommandContents c, IOCommandCode 
     return code == kInitializeCommand ? rec_init_err : noErr;
   case kFinalizeCommand:
   case kSupersededCommand:
-    rec_final_t[who] = abs_ns(UpTime());
+    rec_final_t[who] = tf_abs_ns(UpTime());
     if (rec_finalize_completes) {
       for (int i = 0; i < rec_nheld[who]; i++)
         IOCommandIsComplete(rec_held[who][i], abortErr);
@@ -186,18 +158,7 @@ static void setup(tfix *f)
   rec_finalize_completes = 0;
   memset(rec_final_t, 0, sizeof rec_final_t);
   memset(rec_nheld, 0, sizeof rec_nheld);
-  ncb = 0;
   tf_setup(f, DM_CHECK_STRICT);
-}
-
-/* Remove what is left (drivers' own tables must be clean when every test
- * runs in one process), then tear down. */
-static void teardown(tfix *f)
-{
-  for (int unit = 0; unit < 1024; unit++)
-    if (dm_driver_name(f->m, (int16_t)~unit) != NULL)
-      dm_driver_remove(f->m, (int16_t)~unit, 1);
-  tf_teardown(f);
 }
 
 static OSErr read_sync(int16_t ref)
@@ -241,7 +202,7 @@ START_TEST(test_install_sends_initialize)
   /* Install does not open. */
   ck_assert_int_eq((*GetDCtlEntry(r2))->dCtlFlags & dOpenedMask, 0);
   ck_assert_int_eq(read_sync(r2), notOpenErr);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -268,7 +229,7 @@ START_TEST(test_initialize_fails)
   rec_init_err = 3;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), noErr);
   ck_assert_int_eq(ref, -50);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -312,7 +273,7 @@ START_TEST(test_invalid_description)
   int16_t r = tf_install(&f, "null", -1);
   ck_assert_int_eq(dm_driver_replace(f.m, r, &spec), dInstErr);
   ck_assert_str_eq(dm_driver_name(f.m, r), ".Null");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -348,7 +309,7 @@ START_TEST(test_install_without_entry)
   int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), dInstErr);
   ck_assert_ptr_null(dm_driver_name(f.m, -49));
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -376,7 +337,7 @@ START_TEST(test_explicit_units)
   ck_assert_int_eq(tf_install(&f, "null", -1), -49);
   ck_assert_int_eq(tf_install(&f, "null", 49), -50);
   ck_assert_int_eq(tf_install(&f, "null", -1), -51);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -393,7 +354,7 @@ START_TEST(test_first_free_unit_reused)
   ck_assert_int_eq(dm_driver_remove(f.m, 3, 0), badUnitErr);
   ck_assert_int_eq(tf_install(&f, "fixed", -1), -49);
   ck_assert_str_eq(dm_driver_name(f.m, -49), ".Fixed");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -424,7 +385,7 @@ START_TEST(test_unit_table_full)
   spec.unit = -1;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), noErr);
   ck_assert_int_eq(ref, -700);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -438,7 +399,7 @@ START_TEST(test_remove_open_driver)
   int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), noErr);
   ck_assert_int_eq(tf_open(&f, ref), noErr);
-  reset_log(&f);
+  tf_reset_log(&f);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), noErr);
   ck_assert_str_eq(tf_log(&f), "disp#1:close/immediate ret:0 cpl#1:0 "
                              "disp#0:finalize/immediate ret:0 cpl#0:0 remove:.Rec");
@@ -450,11 +411,11 @@ START_TEST(test_remove_open_driver)
   /* Not open: Finalize only. */
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), noErr);
   rec_log[0][0] = '\0';
-  reset_log(&f);
+  tf_reset_log(&f);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), noErr);
   ck_assert_str_eq(tf_log(&f), "disp#0:finalize/immediate ret:0 cpl#0:0 remove:.Rec");
   ck_assert_str_eq(rec_log[0], "finalize");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -467,7 +428,7 @@ START_TEST(test_remove_waits_for_fixed)
   setup(&f);
   int16_t ref = tf_install(&f, "fixed", -1);
   ck_assert_int_eq(tf_open(&f, ref), noErr);
-  reset_log(&f);
+  tf_reset_log(&f);
   char b[4][8];
   ParamBlockRec pb[4];
   for (int i = 0; i < 3; i++)
@@ -485,20 +446,20 @@ START_TEST(test_remove_waits_for_fixed)
                              "disp#5:close/immediate ret:0 cpl#5:0 "
                              "disp#0:finalize/immediate ret:0 cpl#0:0 "
                              "cpl#4:-22 cb#4:-22 remove:.Fixed");
-  ck_assert_int_eq(ncb, 4);
+  ck_assert_int_eq(tf_ncb, 4);
   for (int i = 0; i < 3; i++) {
-    ck_assert_int_eq(cb_result[i], noErr);
-    ck_assert_uint_eq(cb_t[i], (uint64_t)(i + 1) * MS);
+    ck_assert_int_eq(tf_cbs[i].result, noErr);
+    ck_assert_uint_eq(tf_cbs[i].t, (uint64_t)(i + 1) * MS);
   }
-  ck_assert_ptr_eq(cb_pb[3], &pb[3]);
-  ck_assert_int_eq(cb_result[3], unitEmptyErr);
-  ck_assert_uint_eq(cb_t[3], 3 * MS);
+  ck_assert_ptr_eq(tf_cbs[3].pb, &pb[3]);
+  ck_assert_int_eq(tf_cbs[3].result, unitEmptyErr);
+  ck_assert_uint_eq(tf_cbs[3].t, 3 * MS);
   ck_assert_ptr_null(dm_driver_name(f.m, ref));
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
   ck_assert_int_eq(f.violations, 0);
   /* After removal, new calls are refused at once. */
   ck_assert_int_eq(read_sync(ref), unitEmptyErr);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -522,9 +483,9 @@ START_TEST(test_remove_waits_finalize_at_task_level)
   ck_assert_str_eq(rec_log[0], "initialize open read read close finalize");
   ck_assert_int_eq(rec_bad, 0);
   ck_assert_uint_eq(rec_final_t[0], 2 * MS);
-  ck_assert_int_eq(ncb, 3);
-  ck_assert_int_eq(cb_result[2], unitEmptyErr);
-  teardown(&f);
+  ck_assert_int_eq(tf_ncb, 3);
+  ck_assert_int_eq(tf_cbs[2].result, unitEmptyErr);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -538,9 +499,9 @@ static int16_t       resend_ref;
 static OSErr         resend_ret = 1;
 static void resend_cb(ParmBlkPtr pb)
 {
-  record_cb(pb);
+  tf_record_cb(pb);
   tf_io(&resend_pb[1], resend_ref, resend_buf[1], 8, 0);
-  resend_pb[1].ioParam.ioCompletion = record_cb;
+  resend_pb[1].ioParam.ioCompletion = tf_record_cb;
   resend_ret = PBReadAsync(&resend_pb[1]);
 }
 
@@ -563,9 +524,9 @@ START_TEST(test_remove_request_from_routine_during_retire)
   ck_assert_int_eq(resend_pb[0].ioParam.ioResult, unitEmptyErr);
   ck_assert_int_eq(resend_ret, notOpenErr);
   ck_assert_int_eq(resend_pb[1].ioParam.ioResult, notOpenErr);
-  ck_assert_int_eq(ncb, 2); /* the refused one runs no routine */
+  ck_assert_int_eq(tf_ncb, 2); /* the refused one runs no routine */
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -580,7 +541,7 @@ START_TEST(test_remove_immediate_driver_completes)
   int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(f.m, &spec, &ref), noErr);
   ck_assert_int_eq(tf_open(&f, ref), noErr);
-  reset_log(&f);
+  tf_reset_log(&f);
   char b[3][8];
   ParamBlockRec pb[3];
   for (int i = 0; i < 3; i++)
@@ -591,11 +552,11 @@ START_TEST(test_remove_immediate_driver_completes)
                              "cpl#1:-27 cb#1:-27 cpl#2:-27 cb#2:-27 cpl#3:-27 cb#3:-27 "
                              "ret:0 cpl#0:0 remove:.Rec");
   ck_assert_int_eq(f.violations, 0);
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 3);
-  teardown(&f);
+  ck_assert_int_eq(tf_ncb, 3);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -612,14 +573,14 @@ START_TEST(test_remove_immediate_ownqueue)
     read_async(&pb[i], ref, b[i], 8);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 1), noErr);
   ck_assert_int_eq(f.violations, 0);
-  ck_assert_int_eq(ncb, 6);
+  ck_assert_int_eq(tf_ncb, 6);
   for (int i = 0; i < 6; i++)
-    ck_assert_int_eq(cb_result[i], abortErr);
+    ck_assert_int_eq(tf_cbs[i].result, abortErr);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 6);
+  ck_assert_int_eq(tf_ncb, 6);
   ck_assert_int_eq(f.violations, 0);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -642,14 +603,14 @@ START_TEST(test_remove_immediate_concurrent)
   for (int i = 0; i < 3; i++)
     read_async(&pb[i], ref, b[i], 8);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 1), noErr);
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   for (int i = 0; i < 3; i++)
     ck_assert_int_le(pb[i].ioParam.ioResult, 0);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
   ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -662,10 +623,10 @@ static ParamBlockRec fin_pb2;
 static char fin_buf2[8];
 static void send_during_finalize(ParmBlkPtr pb)
 {
-  record_cb(pb);
-  if (ncb == 1) {
+  tf_record_cb(pb);
+  if (tf_ncb == 1) {
     tf_io(&fin_pb2, fin_ref, fin_buf2, 8, 0);
-    fin_pb2.ioParam.ioCompletion = record_cb;
+    fin_pb2.ioParam.ioCompletion = tf_record_cb;
     PBReadAsync(&fin_pb2);
   }
 }
@@ -689,9 +650,9 @@ START_TEST(test_request_during_finalize_refused)
   tf_run(&f);
   ck_assert_str_eq(rec_log[0], "initialize open read close finalize");
   ck_assert_int_eq(fin_pb2.ioParam.ioResult, notOpenErr);
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
   ck_assert_int_eq(f.violations, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -715,14 +676,14 @@ START_TEST(test_remove_immediate_fixed_busy)
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 1), noErr);
   /* Every request ends at once: the one in service aborted, the queued ones
    * failed as the unit empties. */
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   for (int i = 0; i < 3; i++)
     ck_assert_int_lt(pb[i].ioParam.ioResult, 0);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 3);
+  ck_assert_int_eq(tf_ncb, 3);
   ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -757,20 +718,20 @@ START_TEST(test_stale_interrupt_after_reinstall)
   ParamBlockRec pb[2];
   read_async(&pb[0], ref, b[0], 8);
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 1), noErr);
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_lt(cb_result[0], 0);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_lt(tf_cbs[0].result, 0);
 
   int16_t r2 = tf_install_hw(&f, drv, -1, new_dev);
   ck_assert_int_eq(r2, ref); /* the same unit, and the driver's same table slot */
   ck_assert_int_eq(tf_open(&f, r2), noErr);
   read_async(&pb[1], r2, b[1], 8);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 2);
-  ck_assert_ptr_eq(cb_pb[1], &pb[1]);
-  ck_assert_int_eq(cb_result[1], noErr);
-  ck_assert_msg(cb_t[1] == 10 * MS, "%s: the new request completed at %llu ns, not at 10 ms",
-                drv, (unsigned long long)cb_t[1]);
-  teardown(&f);
+  ck_assert_int_eq(tf_ncb, 2);
+  ck_assert_ptr_eq(tf_cbs[1].pb, &pb[1]);
+  ck_assert_int_eq(tf_cbs[1].result, noErr);
+  ck_assert_msg(tf_cbs[1].t == 10 * MS, "%s: the new request completed at %llu ns, not at 10 ms",
+                drv, (unsigned long long)tf_cbs[1].t);
+  tf_teardown_all(&f);
   sim_hw_free(old_dev);
   sim_hw_free(new_dev);
 }
@@ -796,7 +757,7 @@ START_TEST(test_sync_call_during_remove)
   ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
   ck_assert_int_eq(err, unitEmptyErr);
   ck_assert_ptr_null(dm_driver_name(f.m, ref));
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -818,7 +779,7 @@ START_TEST(test_sync_call_during_replace)
   ck_assert_msg(f.violations == 0, "violation %s: %s", f.last_rule, f.last_detail);
   ck_assert_int_eq(err, noErr);
   ck_assert_str_eq(dm_driver_name(f.m, ref), ".Null");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -832,7 +793,7 @@ START_TEST(test_replace_while_busy)
   int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(f.m, &a, &ref), noErr);
   ck_assert_int_eq(tf_open(&f, ref), noErr);
-  reset_log(&f);
+  tf_reset_log(&f);
   char b[3][8];
   ParamBlockRec pb[3];
   read_async(&pb[0], ref, b[0], 8);
@@ -858,14 +819,14 @@ START_TEST(test_replace_while_busy)
   ck_assert_uint_eq(rec_final_t[0], 2 * MS);
   ck_assert_int_eq(rec_init_ref[1], ref);
   ck_assert_mem_eq(&rec_init_dev[1], &bspec.device, sizeof bspec.device);
-  ck_assert_int_eq(ncb, 3);
-  ck_assert_uint_eq(cb_t[2], 3 * MS);
+  ck_assert_int_eq(tf_ncb, 3);
+  ck_assert_uint_eq(tf_cbs[2].t, 3 * MS);
   ck_assert_str_eq(dm_driver_name(f.m, ref), ".RecB");
   ck_assert_int_eq(dm_driver_find(f.m, ".Rec"), 0);
   ck_assert_int_eq(dm_driver_find(f.m, ".recb"), ref);
   ck_assert_int_ne((*GetDCtlEntry(ref))->dCtlFlags & dOpenedMask, 0);
   ck_assert_int_eq(f.violations, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -877,7 +838,7 @@ START_TEST(test_replace_idle_closed)
   dm_driver_spec a = rec_spec(0, -1, 0);
   int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(f.m, &a, &ref), noErr);
-  reset_log(&f);
+  tf_reset_log(&f);
   dm_driver_spec bspec = rec_spec(1, -1, 0);
   ck_assert_int_eq(dm_driver_replace(f.m, ref, &bspec), noErr);
   ck_assert_str_eq(tf_log(&f), "disp#0:superseded/immediate ret:0 cpl#0:0 install:.RecB "
@@ -889,7 +850,7 @@ START_TEST(test_replace_idle_closed)
   ck_assert_int_eq(dm_driver_remove(f.m, ref, 0), noErr);
   ck_assert_str_eq(rec_log[0], "initialize superseded");
   ck_assert_str_eq(rec_log[1], "replace finalize");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -901,7 +862,7 @@ START_TEST(test_replace_fixed_by_null)
   setup(&f);
   int16_t ref = tf_install(&f, "fixed", -1);
   ck_assert_int_eq(tf_open(&f, ref), noErr);
-  reset_log(&f);
+  tf_reset_log(&f);
   unsigned char b[2][8];
   memset(b, 0xEE, sizeof b);
   ParamBlockRec pb[2];
@@ -917,8 +878,8 @@ START_TEST(test_replace_fixed_by_null)
                              "disp#0:replace/immediate ret:0 cpl#0:0 "
                              "disp#3:open/immediate ret:0 cpl#3:0 "
                              "disp#2:read/async cpl#2:0 cb#2:0 ret:0");
-  ck_assert_int_eq(ncb, 2);
-  ck_assert_uint_eq(cb_t[1], 1 * MS);
+  ck_assert_int_eq(tf_ncb, 2);
+  ck_assert_uint_eq(tf_cbs[1].t, 1 * MS);
   /* .Null served it: the whole count, and no data moved (.Fixed would have
    * copied its store). */
   ck_assert_int_eq(pb[1].ioParam.ioActCount, 8);
@@ -928,7 +889,7 @@ START_TEST(test_replace_fixed_by_null)
   ck_assert_int_ne(dce->dCtlFlags & 0x0010, 0);
   ck_assert_int_eq(dce->dCtlFlags & drvrActiveMask, 0);
   ck_assert_int_eq(f.violations, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -940,7 +901,7 @@ START_TEST(test_replace_bad_refnum)
   ck_assert_int_eq(dm_driver_replace(f.m, -49, &n), unitEmptyErr);
   ck_assert_int_eq(dm_driver_replace(f.m, -2000, &n), badUnitErr);
   ck_assert_int_eq(dm_driver_replace(f.m, 7, &n), badUnitErr);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 

@@ -51,22 +51,6 @@ static int16_t install_spec(tfix *f, dm_driver_spec *spec)
   return ref;
 }
 
-/* Remove what is left so that the drivers' own tables are clean. */
-static void teardown(tfix *f)
-{
-  for (int unit = 0; unit < 1024; unit++)
-    if (dm_driver_name(f->m, (int16_t)~unit) != NULL)
-      dm_driver_remove(f->m, (int16_t)~unit, 1);
-  tf_teardown(f);
-}
-
-static int ncb;
-static OSErr cb_result;
-static void record_cb(ParmBlkPtr pb)
-{
-  ncb++;
-  cb_result = pb->ioParam.ioResult;
-}
 
 START_TEST(test_load_null)
 {
@@ -91,17 +75,17 @@ START_TEST(test_load_null)
   memset(buf, 0x77, sizeof buf);
   ParamBlockRec pb;
   tf_io(&pb, ref, buf, sizeof buf, 0);
-  pb.ioParam.ioCompletion = record_cb;
-  ncb = 0;
+  pb.ioParam.ioCompletion = tf_record_cb;
+  tf_ncb = 0;
   ck_assert_int_eq(PBReadAsync(&pb), noErr);
   ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async cpl#1:0 cb#1:0 ret:0");
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cb_result, noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
   ck_assert_int_eq(pb.ioParam.ioActCount, 16);
   for (int i = 0; i < 16; i++)
     ck_assert_uint_eq(buf[i], 0x77); /* .Null moves no data */
   ck_assert_int_eq(f.violations, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -153,7 +137,7 @@ START_TEST(test_load_fixed_two_instances)
     ck_assert_uint_eq(in[i], 0);
   ck_assert_uint_eq(sim_world_now(&f.w), 3000000);
   ck_assert_int_eq(f.violations, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -181,7 +165,7 @@ START_TEST(test_load_bare_name)
   ck_assert_int_eq(PBReadSync(&pb), noErr);
   ck_assert_int_eq(f.violations, 1);
   ck_assert_str_eq(f.last_rule, "complete-twice");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 

@@ -31,9 +31,6 @@
 #include "DriverServices.h"
 #include "world/rng.h"
 
-#define MS 1000000ull
-#define US 1000ull
-
 #define NPB 24
 #define MAXN 512
 #define STORE 65536

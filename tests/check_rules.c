@@ -26,24 +26,7 @@
 #include "DriverServices.h"
 #include "builtins.h"
 
-#define MS 1000000ull
-
 /* ---- completion routines ---------------------------------------------------- */
-
-#define MAX_CB 64
-static ParmBlkPtr     cb_pb[MAX_CB];
-static OSErr          cb_result[MAX_CB];
-static ExecutionLevel cb_level[MAX_CB];
-static int            ncb;
-
-static void record_cb(ParmBlkPtr pb)
-{
-  ck_assert_int_lt(ncb, MAX_CB);
-  cb_pb[ncb] = pb;
-  cb_result[ncb] = pb->ioParam.ioResult;
-  cb_level[ncb] = CurrentExecutionLevel();
-  ncb++;
-}
 
 /* ---- the test driver ".Keep" ------------------------------------------------- *
  * It keeps every sync or async request it is given and completes none of
@@ -172,12 +155,6 @@ static OSErr complete_at(tfix *f, dm_level lvl, IOCommandID id)
 
 /* ---- fixture glue -------------------------------------------------------------- */
 
-static void reset_log(tfix *f)
-{
-  (void)tf_log(f);
-  f->npbs = 0;
-}
-
 /* Our own violation hook (modes 3 and 4), to see the warning flag. */
 static int warnings;
 static void own_violation(void *ctx, const dm_violation *v)
@@ -198,7 +175,7 @@ static void setup_mode(tfix *f, int mode)
                                          DM_CHECK_PERMISSIVE, DM_CHECK_STRICT };
   memset(&kc, 0, sizeof kc);
   memset(&kq, 0, sizeof kq);
-  nkept = ncb = ndriver_ret = warnings = 0;
+  nkept = tf_ncb = ndriver_ret = warnings = 0;
   tf_setup(f, modes[mode]);
   if (mode < 3)
     return;
@@ -217,28 +194,18 @@ static void setup_mode(tfix *f, int mode)
   f->prev = dm_machine_enter(f->m);
 }
 
-/* Remove every driver (so that drivers' own tables are clean when tests run
- * in one process), then tear the fixture down. */
-static void teardown(tfix *f)
-{
-  for (int unit = 0; unit < 1024; unit++)
-    if (dm_driver_name(f->m, (int16_t)~unit) != NULL)
-      dm_driver_remove(f->m, (int16_t)~unit, 1);
-  tf_teardown(f);
-}
-
 static int16_t install_open(tfix *f, const char *builtin)
 {
   int16_t ref = tf_install(f, builtin, -1);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   return ref;
 }
 
 static void read_async(ParamBlockRec *pb, int16_t ref, void *buf, long n)
 {
   tf_io(pb, ref, buf, n, 0);
-  pb->ioParam.ioCompletion = record_cb;
+  pb->ioParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBReadAsync(pb), noErr);
 }
 
@@ -251,11 +218,11 @@ static void sc_twice_builtin(tfix *f)
   char buf[4];
   ParamBlockRec pb;
   read_async(&pb, ref, buf, 4);
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cb_result[0], noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
   ck_assert_int_eq(pb.ioParam.ioResult, noErr);
   tf_run(f);
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
 }
 
 /* A driver completes at 1 ms, and the same ID again at 2 ms. */
@@ -263,13 +230,13 @@ static void sc_twice_later(tfix *f)
 {
   int16_t ref = install_keep(f, kDriverIsConcurrent);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   kc.timer_twice = 1;
   char buf[4];
   ParamBlockRec pb;
   read_async(&pb, ref, buf, 4);
   tf_run(f);
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
   ck_assert_int_eq(ndriver_ret, 2);
   ck_assert_int_eq(driver_ret[0], noErr);
   ck_assert_int_eq(driver_ret[1], paramErr);
@@ -291,9 +258,9 @@ static void sc_twice_reused_slot(tfix *f)
   kc.complete_now = 1;
   for (int i = 0; i < 8; i++)
     read_async(&other, ref, buf, 4);
-  reset_log(f);
+  tf_reset_log(f);
   ck_assert_int_eq(IOCommandIsComplete(old, noErr), paramErr);
-  ck_assert_int_eq(ncb, 9);
+  ck_assert_int_eq(tf_ncb, 9);
 }
 
 /* A driver that takes the ID from the block's ioCmdAddr, as ownq does, and
@@ -306,10 +273,10 @@ static void sc_twice_via_block(tfix *f)
   char buf[4];
   ParamBlockRec pb;
   read_async(&pb, ref, buf, 4);
-  reset_log(f);
+  tf_reset_log(f);
   ck_assert_int_eq(IOCommandIsComplete((IOCommandID)pb.ioParam.ioCmdAddr, noErr), noErr);
   ck_assert_int_eq(IOCommandIsComplete((IOCommandID)pb.ioParam.ioCmdAddr, noErr), paramErr);
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
 }
 
 /* IDs the Device Manager never issued. */
@@ -333,7 +300,7 @@ static void sc_complete_immediate(tfix *f)
 {
   int16_t ref = install_keep(f, kDriverIsConcurrent);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   kc.complete_immediate = 1;
   char buf[4];
   ParamBlockRec pb;
@@ -350,15 +317,15 @@ static void sc_hw_interrupt(tfix *f)
 {
   int16_t ref = install_keep(f, kDriverIsConcurrent);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   char buf[4];
   ParamBlockRec pb;
   read_async(&pb, ref, buf, 4);
   ck_assert_int_eq(nkept, 1);
   ck_assert_int_eq(complete_at(f, DM_LVL_HWI, kept[0]), noErr);
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cb_result[0], noErr);
-  ck_assert_uint_eq(cb_level[0], kHardwareInterruptLevel);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
+  ck_assert_uint_eq(tf_cbs[0].lvl, kHardwareInterruptLevel);
 }
 
 /* kDriverQueuesIOPB driver completes a PB still on its own queue. */
@@ -366,15 +333,15 @@ static void sc_private_queue(tfix *f)
 {
   int16_t ref = install_keep(f, kDriverIsConcurrent | kDriverQueuesIOPB);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   kc.privq = 1;
   char buf[4];
   ParamBlockRec pb;
   read_async(&pb, ref, buf, 4);
   ck_assert_ptr_eq(kq.qHead, (QElemPtr)&pb);
   ck_assert_int_eq(complete_at(f, DM_LVL_SIH, kept[0]), noErr);
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cb_result[0], noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
   /* The Device Manager took it off the driver's queue. */
   ck_assert_ptr_null(kq.qHead);
   ck_assert_ptr_null(kq.qTail);
@@ -390,13 +357,13 @@ static void sc_still_on_dce_queue(tfix *f)
   read_async(&p1, ref, b1, 4);
   read_async(&p2, ref, b2, 4);
   ck_assert_int_eq(complete_at(f, DM_LVL_SIH, (IOCommandID)p2.ioParam.ioCmdAddr), paramErr);
-  ck_assert_int_eq(ncb, 0);
+  ck_assert_int_eq(tf_ncb, 0);
   ck_assert_int_eq(p2.ioParam.ioResult, ioInProgress);
   ck_assert_ptr_eq((*GetDCtlEntry(ref))->dCtlQHdr.qTail, (QElemPtr)&p2);
   tf_run(f);
-  ck_assert_int_eq(ncb, 2);
-  ck_assert_ptr_eq(cb_pb[1], &p2);
-  ck_assert_int_eq(cb_result[1], noErr);
+  ck_assert_int_eq(tf_ncb, 2);
+  ck_assert_ptr_eq(tf_cbs[1].pb, &p2);
+  ck_assert_int_eq(tf_cbs[1].result, noErr);
   ck_assert_uint_eq(sim_world_now(&f->w), 2 * MS);
 }
 
@@ -412,8 +379,8 @@ static void sc_pb_reused(tfix *f)
   ck_assert_ptr_eq((*GetDCtlEntry(ref))->dCtlQHdr.qHead, (QElemPtr)&pb);
   ck_assert_ptr_null(pb.ioParam.qLink);
   tf_run(f);
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cb_result[0], noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
   ck_assert_uint_eq(sim_world_now(&f->w), 1 * MS);
 }
 
@@ -422,13 +389,13 @@ static void sc_wrote_ioresult_at_return(tfix *f)
 {
   int16_t ref = install_keep(f, kDriverIsConcurrent);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   kc.write_ioresult = 1;
   char buf[4];
   ParamBlockRec pb;
   read_async(&pb, ref, buf, 4);
   ck_assert_int_eq(complete_at(f, DM_LVL_SIH, kept[0]), noErr);
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
 }
 
 /* The driver writes ioResult and completes at once. */
@@ -436,14 +403,14 @@ static void sc_wrote_ioresult_at_complete(tfix *f)
 {
   int16_t ref = install_keep(f, kDriverIsConcurrent);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   kc.write_ioresult = 1;
   kc.complete_now = 1;
   char buf[4];
   ParamBlockRec pb;
   read_async(&pb, ref, buf, 4);
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cb_result[0], noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
 }
 
 /* Finalize returns with two requests outstanding: reported, then the
@@ -452,15 +419,15 @@ static void sc_finalize_pending(tfix *f)
 {
   int16_t ref = install_keep(f, kDriverIsConcurrent);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   char b1[4], b2[4];
   ParamBlockRec p1, p2;
   read_async(&p1, ref, b1, 4);
   read_async(&p2, ref, b2, 4);
   ck_assert_int_eq(dm_driver_remove(f->m, ref, 1), noErr);
-  ck_assert_int_eq(ncb, 2);
-  ck_assert_int_eq(cb_result[0], abortErr);
-  ck_assert_int_eq(cb_result[1], abortErr);
+  ck_assert_int_eq(tf_ncb, 2);
+  ck_assert_int_eq(tf_cbs[0].result, abortErr);
+  ck_assert_int_eq(tf_cbs[1].result, abortErr);
   ck_assert_ptr_null(dm_driver_name(f->m, ref));
   ck_assert_uint_eq(dm_machine_inflight(f->m), 0);
 }
@@ -470,15 +437,15 @@ static void sc_iodone_concurrent(tfix *f)
 {
   int16_t ref = install_keep(f, kDriverIsConcurrent);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   kc.iodone = 1;
   char buf[4];
   ParamBlockRec pb;
   read_async(&pb, ref, buf, 4);
-  ck_assert_int_eq(ncb, 0);
+  ck_assert_int_eq(tf_ncb, 0);
   ck_assert_int_eq(pb.ioParam.ioResult, ioInProgress);
   ck_assert_int_eq(complete_at(f, DM_LVL_SIH, kept[0]), noErr);
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
 }
 
 /* A sync call to a driver that never completes. */
@@ -486,7 +453,7 @@ static void sc_sync_deadlock(tfix *f, uint32_t runtime)
 {
   int16_t ref = install_keep(f, runtime);
   ck_assert_int_eq(tf_open(f, ref), noErr);
-  reset_log(f);
+  tf_reset_log(f);
   char buf[4];
   ParamBlockRec pb;
   tf_io(&pb, ref, buf, 4, 0);
@@ -502,7 +469,7 @@ static void sc_sync_deadlock(tfix *f, uint32_t runtime)
   read_async(&p2, ref, buf, 4);
   ck_assert_int_eq(nkept, 2);
   ck_assert_int_eq(complete_at(f, DM_LVL_SIH, kept[1]), noErr);
-  ck_assert_int_eq(ncb, 1);
+  ck_assert_int_eq(tf_ncb, 1);
 }
 
 static void sc_sync_deadlock_concurrent(tfix *f)
@@ -685,7 +652,7 @@ START_TEST(test_rule)
                   rc->name, f.last_detail, rc->detail);
     break;
   }
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -705,7 +672,7 @@ START_TEST(test_history_format)
   ck_assert_msg(strstr(f.last_detail, want) != NULL, "%s", f.last_detail);
   ck_assert_ptr_nonnull(strstr(f.last_detail, "dispatched at 0.000000 ms"));
   ck_assert_ptr_nonnull(strstr(f.last_detail, "completed at 0.000000 ms with noErr"));
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -722,7 +689,7 @@ START_TEST(test_iodone_detail_has_history)
   sc_iodone_concurrent(&f);
   ck_assert_str_eq(f.last_rule, "iodone-from-concurrent");
   ck_assert_msg(strstr(f.last_detail, "called at") != NULL, "detail: %s", f.last_detail);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -734,7 +701,7 @@ START_TEST(test_iodone_from_serial_driver)
   setup_mode(&f, 0);
   int16_t ref = install_keep(&f, 0);
   ck_assert_int_eq(tf_open(&f, ref), noErr);
-  reset_log(&f);
+  tf_reset_log(&f);
   kc.iodone = 1;
   char buf[4];
   ParamBlockRec p1, p2;
@@ -743,11 +710,11 @@ START_TEST(test_iodone_from_serial_driver)
   ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async cpl#1:0 cb#1:0 ret:0 "
                              "call#2:read/async enq#2 disp#2:read/async cpl#2:0 cb#2:0 ret:0");
   ck_assert_int_eq(f.violations, 0);
-  ck_assert_int_eq(ncb, 2);
+  ck_assert_int_eq(tf_ncb, 2);
   /* The IDs the driver kept are dead now: completing them is complete-twice. */
   ck_assert_int_eq(complete_at(&f, DM_LVL_SIH, kept[0]), paramErr);
   ck_assert_str_eq(f.last_rule, "complete-twice");
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -761,7 +728,7 @@ START_TEST(test_get_command_info)
   char buf[4];
   ParamBlockRec pb;
   tf_io(&pb, ref, buf, 4, 0);
-  pb.ioParam.ioCompletion = record_cb;
+  pb.ioParam.ioCompletion = tf_record_cb;
   ck_assert_int_eq(PBWriteAsync(&pb), noErr);
   IOCommandContents c;
   IOCommandCode code = 99;
@@ -774,7 +741,7 @@ START_TEST(test_get_command_info)
   ck_assert_int_eq(complete_at(&f, DM_LVL_SIH, kept[0]), noErr);
   ck_assert_int_eq(GetIOCommandInfo(kept[0], &c, &code, &kind), paramErr);
   ck_assert_int_eq(f.violations, 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 
@@ -797,10 +764,10 @@ START_TEST(test_clean_run_no_violation)
   k.cntrlParam.ioCRefNum = rc;
   ck_assert_int_eq(PBKillIOSync(&k), noErr);
   tf_run(&f);
-  ck_assert_int_eq(ncb, 40);
+  ck_assert_int_eq(tf_ncb, 40);
   ck_assert_int_eq(f.violations, 0);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
-  teardown(&f);
+  tf_teardown_all(&f);
 }
 END_TEST
 

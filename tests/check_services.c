@@ -17,9 +17,6 @@
 #include "fixture.h"
 #include "DriverServices.h"
 
-#define MS 1000000ull
-#define US 1000ull
-
 static uint64_t ns_of(AbsoluteTime a)
 {
   return ((uint64_t)a.hi << 32) | a.lo;

@@ -89,6 +89,9 @@ static void on_violation(void *ctx, const dm_violation *v)
 void tf_setup(tfix *f, dm_check_mode mode)
 {
   memset(f, 0, sizeof *f);
+  memset(tf_cbs, 0, sizeof tf_cbs);
+  tf_ncb = 0;
+  tf_cb_watch = 0;
   ck_assert_int_eq(sim_world_init(&f->w), 0);
   dm_machine_config cfg = { 0 };
   cfg.platform = sim_world_platform(&f->w);
@@ -165,4 +168,59 @@ const char *tf_log(tfix *f)
     return empty;
   f->len = 0;
   return f->log;
+}
+
+void tf_reset_log(tfix *f)
+{
+  (void)tf_log(f);
+  f->npbs = 0;
+}
+
+void tf_teardown_all(tfix *f)
+{
+  for (int unit = 0; unit < 1024; unit++)
+    if (dm_driver_name(f->m, (int16_t)~unit) != NULL)
+      dm_driver_remove(f->m, (int16_t)~unit, 1);
+  tf_teardown(f);
+}
+
+tf_cb_rec tf_cbs[TF_MAX_CB];
+int       tf_ncb;
+short     tf_cb_watch;
+
+uint64_t tf_abs_ns(AbsoluteTime a)
+{
+  return ((uint64_t)a.hi << 32) | a.lo;
+}
+
+int tf_queue_len(QHdrPtr q)
+{
+  int n = 0;
+  for (QElemPtr e = q->qHead; e != NULL; e = e->qLink)
+    n++;
+  return n;
+}
+
+int tf_on_queue(QHdrPtr q, const void *pb)
+{
+  for (QElemPtr e = q->qHead; e != NULL; e = e->qLink)
+    if ((const void *)e == pb)
+      return 1;
+  return 0;
+}
+
+void tf_record_cb(ParmBlkPtr pb)
+{
+  ck_assert_int_lt(tf_ncb, TF_MAX_CB);
+  tf_cb_rec *r = &tf_cbs[tf_ncb++];
+  r->pb = pb;
+  r->result = pb->ioParam.ioResult;
+  r->t = tf_abs_ns(UpTime());
+  r->lvl = CurrentExecutionLevel();
+  DCtlHandle h = tf_cb_watch != 0 ? GetDCtlEntry(tf_cb_watch) : NULL;
+  if (h != NULL) {
+    r->flags = (*h)->dCtlFlags;
+    r->qlen = tf_queue_len(&(*h)->dCtlQHdr);
+    r->on_queue = tf_on_queue(&(*h)->dCtlQHdr, pb);
+  }
 }

@@ -60,5 +60,37 @@ void tf_run(tfix *f);
 const char *tf_log(tfix *f);
 /* The number tf_log gives pb. */
 int tf_pbnum(tfix *f, const void *pb);
+/* Forget the log and number parameter blocks from 1 again. */
+void tf_reset_log(tfix *f);
+/* Remove every driver still installed (drivers keep per-DCE tables of their
+ * own, which must be clean when all tests run in one process, CK_FORK=no),
+ * then tf_teardown. */
+void tf_teardown_all(tfix *f);
+
+/* ---- completion routines ---------------------------------------------------
+ * tf_record_cb is a completion routine that records what it saw, in the
+ * order routines ran, in tf_cbs[0 .. tf_ncb - 1]. tf_setup clears the
+ * record and tf_cb_watch. */
+#define TF_MAX_CB 64
+typedef struct tf_cb_rec {
+  ParmBlkPtr     pb;
+  OSErr          result;   /* ioResult inside the routine */
+  uint64_t       t;        /* UpTime inside the routine, ns */
+  ExecutionLevel lvl;
+  short          flags;    /* dCtlFlags of the watched driver */
+  int            qlen;     /* length of its dCtlQHdr */
+  int            on_queue; /* was the completed PB still on its dCtlQHdr */
+} tf_cb_rec;
+extern tf_cb_rec tf_cbs[TF_MAX_CB];
+extern int       tf_ncb;
+extern short     tf_cb_watch; /* refNum of the driver whose DCE tf_record_cb inspects; 0: none */
+void tf_record_cb(ParmBlkPtr pb);
+
+/* An AbsoluteTime as nanoseconds (the simulated clock's unit). */
+uint64_t tf_abs_ns(AbsoluteTime a);
+/* The number of elements on q. */
+int tf_queue_len(QHdrPtr q);
+/* 1 when pb is on q, 0 otherwise. */
+int tf_on_queue(QHdrPtr q, const void *pb);
 
 #endif

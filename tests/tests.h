@@ -7,6 +7,11 @@
 #define DMSIM_TESTS_H
 
 #include <check.h>
+#include <stdint.h>
+
+/* Simulated durations, in nanoseconds (the simulated clock's unit). */
+#define MS UINT64_C(1000000)
+#define US UINT64_C(1000)
 
 /* Default per-test timeout in seconds (Check's own default is 4). Tests that
  * run long random sequences set their own. */
