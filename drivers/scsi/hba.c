@@ -4,7 +4,8 @@
  * implements both paths (its "path" property chooses: "task", the
  * default, or "bundled"), keeps a task table with one entry per task
  * object, sends each task's command to the simulated bus (DMSim.h), returns
- * autosense data with every CHECK CONDITION, enforces each task's timeout,
+ * autosense data with every CHECK CONDITION, enforces each task's timeout
+ * (with one watchdog timer),
  * and answers the task-management requests.
  *
  * Properties: path (task | bundled), tasks (maximum task count, default
@@ -39,8 +40,8 @@ typedef struct HBATask {
   IOUserSCSIParallelInterfaceController *self;
   uint64_t             tag, target, lun;
   uint32_t             index;   /* slot (bundled) or table index (per task) */
-  TimerID              timer;
-  uint8_t              busy, timedOut, hasTimer;
+  uint64_t             deadline; /* ns of UpTime, 0: none */
+  uint8_t              busy, timedOut;
   uint8_t              sense[kMaxSenseBufferSize - 1]; /* per-task path autosense */
 } HBATask;
 
@@ -57,7 +58,15 @@ typedef struct HBA {
   uint16_t                  npending;
   bool                      flushArmed;
   TimerID                   flushTimer;
+  bool                      watching; /* the watchdog timer is armed */
+  TimerID                   watchdog;
+  uint32_t                  busy;     /* commands on the bus */
 } HBA;
+
+/* Timeouts are enforced by one watchdog per controller, as HBAs do: it
+ * looks at the commands on the bus every kWatchMs while there are any, and
+ * aborts those past their deadline. */
+#define kWatchMs 250
 
 static HBA *Me(IOUserSCSIParallelInterfaceController *self)
 {
@@ -115,9 +124,8 @@ static kern_return_t UserStartController(IOUserSCSIParallelInterfaceController *
 static kern_return_t Stop(IOUserSCSIParallelInterfaceController *self)
 {
   HBA *h = Me(self);
-  for (uint32_t i = 0; h->tasks != NULL && i < h->max; i++)
-    if (h->tasks[i].hasTimer)
-      (void)CancelTimer(h->tasks[i].timer, NULL);
+  if (h->watching)
+    (void)CancelTimer(h->watchdog, NULL);
   if (h->flushArmed)
     (void)CancelTimer(h->flushTimer, NULL);
   PoolDeallocate(h->tasks);
@@ -352,10 +360,7 @@ static OSStatus Complete(void *p1, void *p2)
   HBATask *t = p1;
   HBA *h = Me(t->self);
   t->busy = 0;
-  if (t->hasTimer) {
-    t->hasTimer = 0;
-    (void)CancelTimer(t->timer, NULL);
-  }
+  h->busy--; /* the watchdog stops itself once nothing is on the bus */
   if (h->bundled)
     CompleteBundled(h, t);
   else
@@ -369,14 +374,28 @@ static void BusInterrupt(void *refCon, OSStatus status)
   QueueSecondaryInterruptHandler(Complete, NULL, refCon, NULL);
 }
 
-static OSStatus Timeout(void *p1, void *p2)
+static uint64_t Now(void)
+{
+  AbsoluteTime t = UpTime();
+  return ((uint64_t)t.hi << 32) | t.lo;
+}
+
+static OSStatus Watchdog(void *p1, void *p2)
 {
   (void)p2;
-  HBATask *t = p1;
-  t->hasTimer = 0;
-  if (t->busy) {
-    t->timedOut = 1;
-    (void)DMSimSCSIAbort(IOUserSCSIParallelInterfaceController_GetProvider(t->self), &t->req);
+  HBA *h = p1;
+  uint64_t now = Now();
+  h->watching = false;
+  for (uint32_t i = 0; i < h->max; i++) {
+    HBATask *t = &h->tasks[i];
+    if (t->busy && t->deadline != 0 && t->deadline <= now && !t->timedOut) {
+      t->timedOut = 1;
+      (void)DMSimSCSIAbort(IOUserSCSIParallelInterfaceController_GetProvider(t->self), &t->req);
+    }
+  }
+  if (h->busy > 0) {
+    AbsoluteTime when = AddDurationToAbsolute(kWatchMs * durationMillisecond, UpTime());
+    h->watching = SetInterruptTimer(&when, Watchdog, h, &h->watchdog) == noErr;
   }
   return noErr;
 }
@@ -385,7 +404,6 @@ static OSStatus Timeout(void *p1, void *p2)
 
 static void Start(HBA *h, HBATask *t, const SCSIUserParallelTask *p, uint8_t *sense)
 {
-  (void)h;
   DMSimSCSIRequest *q = &t->req;
   uint8_t n = p->fCommandSize <= 16 ? p->fCommandSize : 16;
   memcpy(q->cdb, p->fCommandDescriptorBlock, n);
@@ -402,9 +420,11 @@ static void Start(HBA *h, HBATask *t, const SCSIUserParallelTask *p, uint8_t *se
   t->lun = p->fLogicalUnitBytes[1];
   t->timedOut = 0;
   t->busy = 1;
-  if (p->fTimeoutInMilliSec != 0) {
-    AbsoluteTime when = AddDurationToAbsolute((Duration)p->fTimeoutInMilliSec, UpTime());
-    t->hasTimer = SetInterruptTimer(&when, Timeout, t, &t->timer) == noErr;
+  h->busy++;
+  t->deadline = p->fTimeoutInMilliSec ? Now() + (uint64_t)p->fTimeoutInMilliSec * 1000000u : 0;
+  if (t->deadline != 0 && !h->watching) {
+    AbsoluteTime when = AddDurationToAbsolute(kWatchMs * durationMillisecond, UpTime());
+    h->watching = SetInterruptTimer(&when, Watchdog, h, &h->watchdog) == noErr;
   }
   if (DMSimSCSIStart(IOUserSCSIParallelInterfaceController_GetProvider(t->self), q, BusInterrupt,
                      t) != noErr) {

@@ -42,6 +42,20 @@ double sim_bench_depth_ns(uint32_t depth, uint64_t requests);
  * records of serialized requests to a temporary file. Negative on failure. */
 double sim_bench_trace_jsonl_ns(uint64_t records);
 
+/* The SCSI figures (bench_scsi.c): 4 KiB reads through the whole stack at
+ * depth 32, memory-backed unit without latency, per-task and bundled path
+ * measured in turns, `rounds` rounds of n reads each, the best round of
+ * each path kept. Host figures are tasks per host second and host ns per
+ * task; simulated IOPS use the default crossing cost. Negative ns when a
+ * path could not run. */
+typedef struct sim_bench_scsi_result {
+  double task_ns, bundled_ns;             /* host ns per task */
+  double task_iops, bundled_iops;         /* tasks per host second */
+  double task_sim_iops, bundled_sim_iops; /* tasks per simulated second */
+  double ratio;                           /* bundled_iops / task_iops */
+} sim_bench_scsi_result;
+void sim_bench_scsi(sim_bench_scsi_result *r, int rounds, uint64_t n);
+
 /* `dmsim bench`: run every benchmark and print the figures, as a table or
  * (json != 0) as one JSON object with the keys of DESIGN.md. Returns the
  * exit status: 0, or 1 when a figure misses its budget. */

@@ -130,11 +130,9 @@ void scsi_violation(dm_scsi_ctrl *c, dm_rule rule, uint32_t k, const char *fmt, 
                 si != DM_NO_SLOT ? c->m->slots[si].pb : NULL, s->dm_id, "%s (%s)", what, hist);
 }
 
-void scsi_trace(dm_scsi_ctrl *c, dm_ev ev, uint32_t k, uint16_t count)
+void scsi_trace_emit(dm_scsi_ctrl *c, dm_ev ev, uint32_t k, uint16_t count)
 {
   dm_machine *m = c->m;
-  if (DM_LIKELY(m->cfg.trace == NULL))
-    return;
   const scsi_slot *s = &c->slots[k];
   dm_trace_rec r = { 0 };
   r.t = dm__now(m);

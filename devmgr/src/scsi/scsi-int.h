@@ -14,8 +14,9 @@
  * Crossing the boundary: calls down (UserProcess*) and completions up each
  * go through a serial channel that is busy crossing_ns per call, as one
  * IPC message would be; the per-task path makes one call per task each
- * way, the bundled path one per batch of up to 32 slots, batched while the
- * channel is busy.
+ * way, the bundled path one per batch of up to 32 slots: what was
+ * submitted at the instant the call leaves and what queued while the
+ * channel was busy.
  */
 #ifndef DM_SCSI_INT_H
 #define DM_SCSI_INT_H
@@ -93,6 +94,8 @@ struct IOUserSCSIParallelInterfaceController {
   SCSIUserParallelTask            *cmd;   /* contiguous, max entries */
   SCSIUserParallelResponse        *rsp;
   IOBufferMemoryDescriptor         cmd_md, rsp_md;
+  SCSIUserParallelTask             msg_task; /* per-task path: the call's message */
+  SCSIUserParallelResponse         msg_rsp;  /* and the completion's */
   scsi_slot                       *slots;
   uint32_t                        *idmap; /* open addressing: hba_id -> slot + 1 */
   uint32_t                         idmask;
@@ -104,6 +107,7 @@ struct IOUserSCSIParallelInterfaceController {
   uint32_t                         up_transit[kMaxBundledParallelTasks];
   uint16_t                         nup_transit;
   bool                             down_busy, up_busy;
+  bool                             down_gathering; /* down_ev ends the instant's gathering */
   dm_event                         down_ev, up_ev, local_ev;
   struct OSAction                  act_task, act_bundle;
 
@@ -164,7 +168,13 @@ void scsi_at_sih(dm_scsi_ctrl *c, void (*fn)(void *), void *arg);
 int  scsi_history(const dm_scsi_ctrl *c, uint32_t k, char *buf, size_t len);
 void scsi_violation(dm_scsi_ctrl *c, dm_rule rule, uint32_t k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void scsi_trace(dm_scsi_ctrl *c, dm_ev ev, uint32_t k, uint16_t count);
+void scsi_trace_emit(dm_scsi_ctrl *c, dm_ev ev, uint32_t k, uint16_t count);
+/* A trace record of slot k, when the machine has a trace hook. */
+static inline void scsi_trace(dm_scsi_ctrl *c, dm_ev ev, uint32_t k, uint16_t count)
+{
+  if (DM_UNLIKELY(c->m->cfg.trace != NULL))
+    scsi_trace_emit(c, ev, k, count);
+}
 /* The slot whose task has UserMapHBAData's id, or SCSI_NO_SLOT. */
 uint32_t scsi_slot_of_id(const dm_scsi_ctrl *c, uint64_t id);
 

@@ -48,40 +48,59 @@ static void arm_after(dm_scsi_ctrl *c, dm_event *ev, uint64_t delay)
 
 /* ---- down: submission and hand-over ---------------------------------------- */
 
-/* Starts a call down when the channel is free and slots wait: the batch is
- * what waits now, one slot on the per-task path, up to 32 on the bundled. */
+/* Starts a call down when the channel is free and slots wait. The
+ * per-task path sends the oldest slot at once. The bundled path first lets
+ * the current instant end (a zero-delay gathering event), so that every
+ * task submitted at this instant travels in the call, up to 32. */
 static void down_start(dm_scsi_ctrl *c)
 {
   if (c->down_busy || c->down.head == SCSI_NO_SLOT)
     return;
-  uint16_t most = c->bundled ? kMaxBundledParallelTasks : 1;
+  c->down_busy = true;
+  if (c->bundled) {
+    c->down_gathering = true;
+    arm_after(c, &c->down_ev, 0);
+    return;
+  }
+  c->down_gathering = false;
+  c->transit[0] = scsi_fifo_pop(c, &c->down);
+  c->slots[c->transit[0]].state = SLOT_CROSSING_DOWN;
+  c->ntransit = 1;
+  arm_after(c, &c->down_ev, c->crossing_ns);
+}
+
+/* The gathering is over: the call leaves with what waits now. */
+static void down_depart(dm_scsi_ctrl *c)
+{
+  uint16_t most = kMaxBundledParallelTasks;
+  c->down_gathering = false;
   c->ntransit = 0;
   while (c->ntransit < most && c->down.head != SCSI_NO_SLOT) {
     uint32_t k = scsi_fifo_pop(c, &c->down);
     c->slots[k].state = SLOT_CROSSING_DOWN;
     c->transit[c->ntransit++] = k;
   }
-  c->down_busy = true;
   arm_after(c, &c->down_ev, c->crossing_ns);
 }
 
 static void fill_command(dm_scsi_ctrl *c, uint32_t k, const scsi_dev *d, SCSIFamilyTask *t)
 {
   SCSIUserParallelTask *p = &c->cmd[k];
-  memset(p, 0, sizeof *p);
-  p->version = kScsiUserParallelTaskCurrentVersion1;
-  p->fTargetID = d->target;
-  p->fControllerTaskIdentifier = c->slots[k].hba_id;
-  p->fRequestedTransferCount = t->transferCount;
-  p->fBufferIOVMAddr = (uint64_t)(uintptr_t)t->buffer;
-  p->fTaskAttribute = kSCSITask_SIMPLE;
-  p->fTaskTagIdentifier = c->slots[k].tag;
-  /* SAM peripheral addressing for LUNs below 256. */
-  p->fLogicalUnitBytes[1] = (uint8_t)d->lun;
+  *p = (SCSIUserParallelTask){
+    .version = kScsiUserParallelTaskCurrentVersion1,
+    .fTargetID = d->target,
+    .fControllerTaskIdentifier = c->slots[k].hba_id,
+    .fRequestedTransferCount = t->transferCount,
+    .fBufferIOVMAddr = (uint64_t)(uintptr_t)t->buffer,
+    .fTaskAttribute = kSCSITask_SIMPLE,
+    .fTaskTagIdentifier = c->slots[k].tag,
+    /* SAM peripheral addressing for LUNs below 256. */
+    .fLogicalUnitBytes = { 0, (uint8_t)d->lun },
+    .fCommandSize = t->cdbLength,
+    .fTransferDirection = t->direction,
+    .fTimeoutInMilliSec = t->timeoutMs,
+  };
   memcpy(p->fCommandDescriptorBlock, t->cdb, t->cdbLength);
-  p->fCommandSize = t->cdbLength;
-  p->fTransferDirection = t->direction;
-  p->fTimeoutInMilliSec = t->timeoutMs;
 }
 
 OSStatus SCSIFamilySubmit(SCSIDeviceRef device, SCSIFamilyTask *task)
@@ -185,8 +204,11 @@ static void down_deliver(void *arg)
     c->st.max_bundle = 1;
   down_start(c);
   uint32_t response = kSCSIServiceResponse_Request_In_Process;
-  c->st.bytes_copied += sizeof(SCSIUserParallelTask);
-  kern_return_t kr = c->mt->UserProcessParallelTask(c, c->cmd[k], &response, &c->act_task);
+  /* The call's IPC: the task is copied into the message, and out of it
+   * into the controller's argument. */
+  memcpy(&c->msg_task, &c->cmd[k], sizeof c->msg_task);
+  c->st.bytes_copied += 2 * sizeof(SCSIUserParallelTask);
+  kern_return_t kr = c->mt->UserProcessParallelTask(c, c->msg_task, &response, &c->act_task);
   if ((kr != kIOReturnSuccess || response != kSCSIServiceResponse_Request_In_Process) &&
       c->slots[k].state == SLOT_DEXT && c->slots[k].tag == c->cmd[k].fTaskTagIdentifier) {
     /* As the kext-era family does: any other answer means the task is over. */
@@ -200,7 +222,11 @@ static void down_deliver(void *arg)
 
 void scsi_down_fire(dm_event *ev)
 {
-  scsi_at_sih(ev->data, down_deliver, ev->data);
+  dm_scsi_ctrl *c = ev->data;
+  if (c->down_gathering)
+    down_depart(c); /* no driver code runs: no level to set */
+  else
+    scsi_at_sih(c, down_deliver, c);
 }
 
 /* ---- up: completions from the controller --------------------------------- */
@@ -315,7 +341,7 @@ void ParallelTaskCompletion(OSAction *action, SCSIUserParallelResponse response)
     return;
   dm_scsi_ctrl *c = action->c;
   c->st.calls_up++;
-  c->st.bytes_copied += sizeof response;
+  c->st.bytes_copied += 2 * sizeof response;
   uint32_t k = scsi_slot_of_id(c, response.fControllerTaskIdentifier);
   if (k == SCSI_NO_SLOT) {
     dm__violation(c->m, DM_RULE_TASK_UNKNOWN_ID, 0, NULL, 0,
@@ -341,7 +367,9 @@ void ParallelTaskCompletion(OSAction *action, SCSIUserParallelResponse response)
                    (unsigned long long)response.version);
     return;
   }
-  c->rsp[k] = response;
+  /* The completion's IPC: into the message, out of it into the slot. */
+  memcpy(&c->msg_rsp, &response, sizeof c->msg_rsp);
+  memcpy(&c->rsp[k], &c->msg_rsp, sizeof c->msg_rsp);
   (void)take_back(c, k, 1, true);
   up_start(c);
 }
@@ -373,9 +401,9 @@ void BundledParallelTaskCompletion(OSAction *action,
                   c->name, n);
     return;
   }
-  /* The last accepted slot ends the batch, so take the valid ones first. */
-  uint32_t ok[kMaxBundledParallelTasks];
-  uint16_t nok = 0;
+  /* A slot listed twice is caught as it comes back the second time: it is
+   * on its way up already (slot-double-complete). */
+  uint32_t last = SCSI_NO_SLOT;
   for (uint16_t i = 0; i < n; i++) {
     uint32_t k = parallelResponseSlotIndices[i];
     if (k >= c->max) {
@@ -384,21 +412,11 @@ void BundledParallelTaskCompletion(OSAction *action,
                     c->max - 1);
       continue;
     }
-    bool dup = false;
-    for (uint16_t j = 0; j < nok; j++)
-      dup |= ok[j] == k;
-    if (dup) {
-      scsi_violation(c, DM_RULE_SLOT_DOUBLE_COMPLETE, k,
-                     "slot %u appears twice in one BundledParallelTaskCompletion", k);
-      continue;
-    }
-    ok[nok++] = k;
+    if (take_back(c, k, n, false))
+      last = k;
   }
-  uint16_t taken = 0;
-  for (uint16_t i = 0; i < nok; i++)
-    taken += take_back(c, ok[i], n, i + 1 == nok);
-  if (taken > 0 && nok > 0 && c->slots[ok[nok - 1]].state != SLOT_CROSSING_UP)
-    c->slots[c->up.tail].batch_end = 1; /* the last one was refused */
+  if (last != SCSI_NO_SLOT)
+    c->slots[last].batch_end = 1; /* the call's last slot ends its batch */
   up_start(c);
 }
 
