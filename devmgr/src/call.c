@@ -14,6 +14,28 @@
  *      too unless kDriverQueuesIOPB).
  * dm_call never waits; dm_wait lets interrupt-level events run until the
  * request is complete, and reports a wait that can never end.
+ *
+ * Map of the request path, top to bottom (an async read to a ready driver):
+ *
+ *   PBReadAsync                 call.c: an alias of dm__call_ReadAsync, the
+ *                               entry made by DM_QUEUED_ENTRY below
+ *     request_path(lean)        call.c: checks, then a command slot
+ *       dm__slot_new            slot-inl.h: the slot allocator
+ *       dm__ctlq_append         queue-inl.h: onto dCtlQHdr, with a back-link
+ *       dm__send                dispatch-inl.h: transfer rules, DoDriverIO
+ *         (serial lanes: dm__kick in dispatch.c takes the head of dCtlQHdr
+ *          when drvrActive is clear, then dm__dispatch in dispatch-inl.h)
+ *   ... the driver, now or later, at any level:
+ *   IOCommandIsComplete         complete.c: the common case in one test
+ *     finish_request(lean)      complete.c: slot released, PB unlinked from
+ *       dm__slot_release        slot-inl.h
+ *       dm__ctlq_remove         queue-inl.h: O(1) with the back-link
+ *       result posted, completion routine called
+ *       unit_after_completion   complete.c: a serial driver's next request
+ *
+ * On a watched machine (a trace hook, a PB hook, rules checked or counts
+ * kept) the same functions run with lean false: trace points and counts
+ * (trace-inl.h), history times, and the checks after DoDriverIO.
  */
 #include <string.h>
 
@@ -163,8 +185,8 @@ static __attribute__((noinline, cold)) OSErr refuse_sync_at_interrupt(dm_machine
 /* The path of a call, compiled twice: lean for a machine nobody watches
  * (m->lean: no trace points, no history), and full. m is the current
  * machine. */
-static inline __attribute__((always_inline)) OSErr call(dm_machine *m, ParmBlkPtr pb,
-                                                        uint16_t trap, bool lean)
+static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, ParmBlkPtr pb,
+                                                                uint16_t trap, bool lean)
 {
   unsigned code = trap & 0xFF;
   if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
@@ -271,43 +293,49 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   /* The path runs with m current (the drivers it calls complete through
    * it). */
   dm_machine *prev = dm__enter(m);
-  OSErr err = m->lean ? call(m, pb, trap, true) : call(m, pb, trap, false);
+  OSErr err = m->lean ? request_path(m, pb, trap, true) : request_path(m, pb, trap, false);
   dm__current = prev;
   return err;
 }
 
-/* The queued commands in their Sync and Async forms, for the PB calls, on
- * the current machine: the path compiled once per trap word, which folds
- * the decoding of the trap away, in both variants; the watched one is out
- * of line so that its calls cost the lean one no saved registers. (The
- * other forms go through dm_call.) */
-#define XX(name, trap)                                                         \
-  static __attribute__((noinline)) OSErr call_full_##name(dm_machine *m,        \
-                                                          ParmBlkPtr pb)        \
+/*
+ * The queued commands in their Sync and Async forms, on the current
+ * machine: the path compiled once per trap word, which folds the decoding
+ * of the trap away, in both variants. The lean variant is inline in the
+ * entry; the watched one is out of line (noinline), so that calling it
+ * costs the lean one no saved registers. (The other forms go through
+ * dm_call.) Each line below defines the watched function and the entry.
+ */
+#define DM_QUEUED_ENTRY(entry, watched, trap)                                   \
+  static __attribute__((noinline)) OSErr watched(dm_machine *m, ParmBlkPtr pb)  \
   {                                                                            \
-    return call(m, pb, trap, false);                                           \
+    return request_path(m, pb, trap, false);                                   \
   }                                                                            \
-  OSErr dm__call_##name(ParmBlkPtr pb)                                         \
+  OSErr entry(ParmBlkPtr pb)                                                   \
   {                                                                            \
     dm_machine *m = dm__current;                                               \
     if (DM_UNLIKELY(m == NULL || pb == NULL))                                  \
       return paramErr;                                                         \
     if (DM_UNLIKELY(!m->lean))                                                 \
-      return call_full_##name(m, pb);                                          \
-    return call(m, pb, trap, true);                                            \
+      return watched(m, pb);                                                   \
+    return request_path(m, pb, trap, true);                                    \
   }
-DM_QUEUED_CALLS(XX)
-#undef XX
+DM_QUEUED_ENTRY(dm__call_ReadSync, watched_ReadSync, _Read)
+DM_QUEUED_ENTRY(dm__call_ReadAsync, watched_ReadAsync, _Read | DM_TRAP_ASYNC)
+DM_QUEUED_ENTRY(dm__call_WriteSync, watched_WriteSync, _Write)
+DM_QUEUED_ENTRY(dm__call_WriteAsync, watched_WriteAsync, _Write | DM_TRAP_ASYNC)
+DM_QUEUED_ENTRY(dm__call_ControlSync, watched_ControlSync, _Control)
+DM_QUEUED_ENTRY(dm__call_ControlAsync, watched_ControlAsync, _Control | DM_TRAP_ASYNC)
+DM_QUEUED_ENTRY(dm__call_StatusSync, watched_StatusSync, _Status)
+DM_QUEUED_ENTRY(dm__call_StatusAsync, watched_StatusAsync, _Status | DM_TRAP_ASYNC)
+#undef DM_QUEUED_ENTRY
 
 /* The Async forms are those entries under Apple's names: the client's call
- * lands on the path itself. */
-#define XX(name, trap)                                                         \
-  OSErr PB##name##Async(ParmBlkPtr pb) __attribute__((alias("dm__call_" #name "Async")));
-XX(Read, _Read)
-XX(Write, _Write)
-XX(Control, _Control)
-XX(Status, _Status)
-#undef XX
+ * lands on the path itself. (The Sync forms wait afterwards: pbcalls.c.) */
+OSErr PBReadAsync(ParmBlkPtr pb) __attribute__((alias("dm__call_ReadAsync")));
+OSErr PBWriteAsync(ParmBlkPtr pb) __attribute__((alias("dm__call_WriteAsync")));
+OSErr PBControlAsync(ParmBlkPtr pb) __attribute__((alias("dm__call_ControlAsync")));
+OSErr PBStatusAsync(ParmBlkPtr pb) __attribute__((alias("dm__call_StatusAsync")));
 
 OSErr dm_wait(dm_machine *m, ParmBlkPtr pb)
 {

@@ -22,7 +22,7 @@
  * routine ran: a non-concurrent driver starts its next request; a unit being
  * removed or replaced goes on once it is idle. Out of line: a concurrent
  * driver in service needs nothing. */
-static __attribute__((noinline)) void after_complete(dm_machine *m, dm_unit *u)
+static __attribute__((noinline)) void unit_after_completion(dm_machine *m, dm_unit *u)
 {
   if (u->state == DM_UNIT_GONE)
     return;
@@ -49,7 +49,7 @@ static __attribute__((noinline)) void after_complete(dm_machine *m, dm_unit *u)
  * The slot is finished first (its fields read once, then released), then
  * the unit's queue, counters and drvrActive; nothing outside can tell the
  * two apart, and little has to live across the calls that follow. */
-static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32_t si,
+static inline __attribute__((always_inline)) void finish_request(dm_machine *m, uint32_t si,
                                                            uint64_t id, OSErr result,
                                                            bool lean, bool from_driver)
 {
@@ -122,12 +122,12 @@ static inline __attribute__((always_inline)) void complete(dm_machine *m, uint32
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
   if (u != NULL && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) /* not ready, or serial */
-    after_complete(m, u);
+    unit_after_completion(m, u);
 }
 
 void dm__complete(dm_machine *m, uint32_t si, OSErr result)
 {
-  complete(m, si, dm__slot_id(m, si), result, false, false);
+  finish_request(m, si, dm__slot_id(m, si), result, false, false);
 }
 
 void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
@@ -187,7 +187,7 @@ static __attribute__((noinline, cold)) void report_dead_id(dm_machine *m, uint64
  * when one is broken. Returns true when the command may still be completed
  * (the broken rule is reported and the completion goes ahead), false when
  * the call must be refused. Out of line: the fast path never needs it. */
-static __attribute__((noinline, cold)) bool complete_check_slow(dm_machine *m, uint32_t si,
+static __attribute__((noinline, cold)) bool iocomplete_rules(dm_machine *m, uint32_t si,
                                                                  uint64_t id)
 {
   dm_slot *s = &m->slots[si];
@@ -252,18 +252,18 @@ static bool complete_not_owner(dm_machine *m, uint32_t si, uint64_t id)
 
 /* IOCommandIsComplete's common case on a watched machine, out of line so
  * that its calls cost the lean case no saved registers. */
-static __attribute__((noinline)) OSErr complete_full(dm_machine *m, uint32_t si, uint64_t id,
+static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint32_t si, uint64_t id,
                                                      OSErr result)
 {
   if (DM_UNLIKELY(complete_not_owner(m, si, id)))
     return paramErr;
-  complete(m, si, id, result, false, true);
+  finish_request(m, si, id, result, false, true);
   return noErr;
 }
 
 /* IOCommandIsComplete when its common case does not hold: a dead ID, or a
  * rule broken (reported here). */
-static __attribute__((noinline, cold)) OSErr complete_checked(dm_machine *m, uint64_t id,
+static __attribute__((noinline, cold)) OSErr iocomplete_checked(dm_machine *m, uint64_t id,
                                                               OSErr result)
 {
   uint32_t si = dm__slot_lookup(m, id);
@@ -271,7 +271,7 @@ static __attribute__((noinline, cold)) OSErr complete_checked(dm_machine *m, uin
     report_dead_id(m, id, "IOCommandIsComplete");
     return paramErr;
   }
-  if (complete_not_owner(m, si, id) || !complete_check_slow(m, si, id))
+  if (complete_not_owner(m, si, id) || !iocomplete_rules(m, si, id))
     return paramErr;
   dm__complete(m, si, result);
   return noErr;
@@ -288,17 +288,17 @@ OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
    * command off any private queue whose ioResult is untouched, completed
    * below hardware-interrupt level. */
   if (DM_UNLIKELY(si >= m->nslots))
-    return complete_checked(m, id, theResult);
+    return iocomplete_checked(m, id, theResult);
   const dm_slot *s = &m->slots[si];
   bool fast = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
               s->kind != kImmediateIOCommandKind && s->privq == NULL &&
               m->level != DM_LVL_HWI && s->pb != NULL &&
               s->pb->ioParam.ioResult == ioInProgress;
   if (DM_UNLIKELY(!fast))
-    return complete_checked(m, id, theResult);
+    return iocomplete_checked(m, id, theResult);
   if (DM_UNLIKELY(!m->lean))
-    return complete_full(m, si, id, theResult);
-  complete(m, si, id, theResult, true, true);
+    return iocomplete_watched(m, si, id, theResult);
+  finish_request(m, si, id, theResult, true, true);
   return noErr;
 }
 

@@ -27,31 +27,32 @@ static inline OSErr pb_call_nowait(ParmBlkPtr pb, uint16_t trap)
 }
 
 /* Open, Close and KillIO always reach the driver at once. */
-#define XX(name, trap)                                                         \
-  OSErr PB##name##Sync(ParmBlkPtr pb) { return pb_call(pb, trap); }             \
-  OSErr PB##name##Async(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_ASYNC); } \
-  OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_IMMED); }
-XX(Open, _Open)
-XX(Close, _Close)
-XX(KillIO, _KillIO)
-#undef XX
+OSErr PBOpenSync(ParmBlkPtr pb) { return pb_call(pb, _Open); }
+OSErr PBOpenAsync(ParmBlkPtr pb) { return pb_call_nowait(pb, _Open | DM_TRAP_ASYNC); }
+OSErr PBOpenImmed(ParmBlkPtr pb) { return pb_call_nowait(pb, _Open | DM_TRAP_IMMED); }
+OSErr PBCloseSync(ParmBlkPtr pb) { return pb_call(pb, _Close); }
+OSErr PBCloseAsync(ParmBlkPtr pb) { return pb_call_nowait(pb, _Close | DM_TRAP_ASYNC); }
+OSErr PBCloseImmed(ParmBlkPtr pb) { return pb_call_nowait(pb, _Close | DM_TRAP_IMMED); }
+OSErr PBKillIOSync(ParmBlkPtr pb) { return pb_call(pb, _KillIO); }
+OSErr PBKillIOAsync(ParmBlkPtr pb) { return pb_call_nowait(pb, _KillIO | DM_TRAP_ASYNC); }
+OSErr PBKillIOImmed(ParmBlkPtr pb) { return pb_call_nowait(pb, _KillIO | DM_TRAP_IMMED); }
 
 /* Read, Write, Control and Status take the queue: their Sync and Async
- * forms have a path of their own (call.c, which also defines the Async
- * forms), Sync then waits. */
-#define XX(name, trap)                                                         \
-  OSErr PB##name##Sync(ParmBlkPtr pb)                                          \
-  {                                                                            \
-    OSErr err = dm__call_##name##Sync(pb);                                     \
-    dm_machine *m = dm__current;                                               \
-    return m == NULL || pb == NULL ? err : dm__sync_finish(m, pb, err);        \
-  }                                                                            \
-  OSErr PB##name##Immed(ParmBlkPtr pb) { return pb_call_nowait(pb, trap | DM_TRAP_IMMED); }
-XX(Read, _Read)
-XX(Write, _Write)
-XX(Control, _Control)
-XX(Status, _Status)
-#undef XX
+ * forms have entries of their own (call.c, which also defines the Async
+ * forms as aliases of them); a Sync form then waits here. */
+static inline OSErr sync_wait(ParmBlkPtr pb, OSErr err)
+{
+  dm_machine *m = dm__current;
+  return m == NULL || pb == NULL ? err : dm__sync_finish(m, pb, err);
+}
+OSErr PBReadSync(ParmBlkPtr pb) { return sync_wait(pb, dm__call_ReadSync(pb)); }
+OSErr PBWriteSync(ParmBlkPtr pb) { return sync_wait(pb, dm__call_WriteSync(pb)); }
+OSErr PBControlSync(ParmBlkPtr pb) { return sync_wait(pb, dm__call_ControlSync(pb)); }
+OSErr PBStatusSync(ParmBlkPtr pb) { return sync_wait(pb, dm__call_StatusSync(pb)); }
+OSErr PBReadImmed(ParmBlkPtr pb) { return pb_call_nowait(pb, _Read | DM_TRAP_IMMED); }
+OSErr PBWriteImmed(ParmBlkPtr pb) { return pb_call_nowait(pb, _Write | DM_TRAP_IMMED); }
+OSErr PBControlImmed(ParmBlkPtr pb) { return pb_call_nowait(pb, _Control | DM_TRAP_IMMED); }
+OSErr PBStatusImmed(ParmBlkPtr pb) { return pb_call_nowait(pb, _Status | DM_TRAP_IMMED); }
 
 OSErr OpenDriver(ConstStr255Param name, short *drvrRefNum)
 {

@@ -1,0 +1,140 @@
+/*
+ * dispatch-inl.h - handing a request to its driver: the transfer rules, the call of
+ * DoDriverIO, the checks after it, and the dispatch of a queued request.
+ *
+ * Inline code of the request path, included by dm-int.h only (it needs the
+ * types and declarations before its #include there); not a header of its own.
+ */
+#ifndef DM_DISPATCH_INL_H
+#define DM_DISPATCH_INL_H
+
+/* Read/Write about to reach the driver: position dCtlPosition from
+ * ioPosMode, or complete an empty transfer at once (returns true then). The
+ * Device Manager finishes empty transfers itself, and positions the mark
+ * when the request reaches the driver, not when it is queued. */
+static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si, ParmBlkPtr pb,
+                                      unsigned code)
+{
+  if (code != kReadCommand && code != kWriteCommand)
+    return false;
+  if (DM_UNLIKELY(pb->ioParam.ioReqCount == 0)) {
+    dm__complete(m, si, noErr);
+    return true;
+  }
+  /* fsFromStart (1) and fsFromMark (3) move the mark; fsAtMark and
+   * fsFromLEOF leave it. One test for the common fsAtMark. */
+  unsigned pm = (unsigned)pb->ioParam.ioPosMode & 3;
+  if (pm & 1)
+    u->dce.dCtlPosition =
+        (pm == fsFromMark ? u->dce.dCtlPosition : 0) + pb->ioParam.ioPosOffset;
+  return false;
+}
+
+/* dispatch.c */
+/* DoDriverIO of u (a unit of m) with m current; returns what DoDriverIO
+ * returned, as an OSErr (its low 16 bits: right for drivers that define
+ * DoDriverIO with either result type). current (a constant where it is inlined) says m is current
+ * already, which saves switching. Whatever the driver does to the current
+ * machine, the caller gets back the one it had. */
+static inline OSErr dm__driver_call(dm_machine *m, dm_unit *u, uint64_t id, IOCommandContents c,
+                                    IOCommandCode code, IOCommandKind kind, bool current)
+{
+  dm_machine *prev = current ? m : dm__enter(m);
+  OSErr st = (OSErr)u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
+  dm__current = prev;
+  return st;
+}
+/* dm__driver_call on a watched machine: the DoDriverIO is known to be
+ * running while it runs (m->in_driver). */
+static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t id,
+                                            IOCommandContents c, IOCommandCode code,
+                                            IOCommandKind kind, bool current)
+{
+  dm_in_driver frame = { id, u, m->in_driver, DM_ENTRY_DRIVERIO };
+  m->in_driver = &frame;
+  OSErr st = dm__driver_call(m, u, id, c, code, kind, current);
+  m->in_driver = frame.outer;
+  return st;
+}
+void  dm__kick(dm_machine *m, dm_unit *u);
+void  dm__release_held(dm_machine *m, dm_unit *u);
+OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
+/* The driver code running now on a watched machine (for the owner of a
+ * handler or timer it queues), or NULL. */
+static inline const dm_unit *dm__running_unit(const dm_machine *m)
+{
+  return m->in_driver != NULL ? m->in_driver->u : NULL;
+}
+/* Whether the DoDriverIO of command id is running (perhaps under a handler
+ * or timer it started): a sync request it completes is traced `done` once
+ * that DoDriverIO has returned. */
+static inline bool dm__inside_driverio(const dm_machine *m, uint64_t id)
+{
+  for (const dm_in_driver *f = m->in_driver; f != NULL; f = f->outer)
+    if (f->id == id)
+      return true;
+  return false;
+}
+/* Reports a driver that wrote the DCE fields the Device Manager owns
+ * (drvrActive, dCtlQHdr) and puts back the Device Manager's values: the bit
+ * as it last set it, the queue rebuilt from its own records of the requests
+ * on it. Out of line: called only when the inline test saw a difference. */
+void  dm__check_dce(dm_machine *m, dm_unit *u);
+/* Reports a driver that wrote ioResult itself (once per request). */
+void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
+
+/* Sends the request in slot si (ID id, already marked ACTIVE) to u's
+ * DoDriverIO: the transfer rules first, then the call, then the ioResult
+ * check. Inline: every request passes here once. lean (a constant where it
+ * is inlined) leaves out the trace points and checks of a watched machine;
+ * current says m is the current machine already. */
+static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_unit *u,
+                                                          uint32_t si, uint64_t id,
+                                                          ParmBlkPtr pb, int16_t ref,
+                                                          unsigned code, unsigned kind,
+                                                          bool lean, bool current)
+{
+  if (dm__begin_transfer(m, u, si, pb, code))
+    return;
+  if (!lean)
+    dm__trace(m, DM_EV_DISPATCH, ref, pb, id, (uint8_t)code, (uint8_t)kind, 0);
+  IOCommandContents c = { .pb = pb };
+  if (lean) {
+    (void)dm__driver_call(m, u, id, c, code, kind, current);
+    return;
+  }
+  OSErr st = dm__driver_call_watched(m, u, id, c, code, kind, current);
+  dm__trace(m, DM_EV_RETURN, ref, NULL, id, (uint8_t)code, (uint8_t)kind, st);
+  uint32_t still = dm__slot_lookup(m, id);
+  if (still == DM_NO_SLOT) {
+    /* Completed inside DoDriverIO: a sync caller returns only now. */
+    if (kind == kSynchronousIOCommandKind)
+      dm__trace(m, DM_EV_DONE, ref, pb, id, (uint8_t)code, DM_MODE_SYNC,
+                pb->ioParam.ioResult);
+  } else if (dm__checking(m)) {
+    dm__check_ioresult(m, still, "when DoDriverIO returned");
+  }
+  if (dm__checking(m)) {
+    QHdr *q = &u->dce.dCtlQHdr;
+    if (DM_UNLIKELY(((u->dce.dCtlFlags & drvrActiveMask) != 0) != u->dm_active ||
+                    (q->qHead == NULL) != (q->qTail == NULL) ||
+                    (q->qTail != NULL && q->qTail->qLink != NULL)))
+      dm__check_dce(m, u);
+  }
+}
+
+/* Hands the queued or held request in slot si to u's DoDriverIO, with the
+ * counters and history of a dispatch. */
+static inline void dm__dispatch(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
+{
+  dm_slot *s = &m->slots[si];
+  if (s->flags & DM_SLOTF_HELD)
+    u->held--;
+  else if (s->state == DM_SLOT_QUEUED)
+    u->queued--;
+  s->flags &= (uint8_t)~DM_SLOTF_HELD;
+  dm__slot_activate(u, s, dm__now(m), true);
+  dm__send(m, u, si, id, s->pb, s->ref, s->code, s->kind, false, false);
+}
+
+#endif /* DM_DISPATCH_INL_H */

@@ -1,0 +1,120 @@
+/*
+ * queue-inl.h - OS queues: append and unlink, and dCtlQHdr with the hidden
+ * back-links that unlink a request in O(1) at any depth.
+ *
+ * Inline code of the request path, included by dm-int.h only (it needs the
+ * types and declarations before its #include there); not a header of its own.
+ */
+#ifndef DM_QUEUE_INL_H
+#define DM_QUEUE_INL_H
+
+/* queue.c: OS queues without the in-flight watch of Enqueue/Dequeue. */
+static inline void dm__enqueue(QHdrPtr q, QElemPtr e)
+{
+  /* Without a branch: an empty queue links e from its head, any other from
+   * its tail element. */
+  QElemPtr tail = q->qTail;
+  QElemPtr volatile *link = tail != NULL ? (QElemPtr volatile *)&tail->qLink : &q->qHead;
+  e->qLink = NULL;
+  *link = e;
+  q->qTail = e;
+}
+
+/* Unlinks e (not NULL) from anywhere in q; qErr when e is not on q.
+ * Requests mostly complete in order, so the head is tried first. Inline,
+ * loop included: the completion path then makes no call before the
+ * completion routine. */
+static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
+{
+  QElemPtr prev = NULL, cur = q->qHead;
+  if (DM_UNLIKELY(cur != e)) {
+    while (cur != NULL && cur != e) {
+      prev = cur;
+      cur = cur->qLink;
+    }
+    if (cur == NULL)
+      return qErr;
+  }
+  QElemPtr next = e->qLink, tail = q->qTail;
+  if (prev == NULL)
+    q->qHead = next;
+  else
+    prev->qLink = next;
+  q->qTail = next == NULL ? prev : tail; /* e was the last element: prev is */
+  e->qLink = NULL;
+  return noErr;
+}
+
+/* dCtlQHdr stays Apple's singly linked queue, which drivers and clients may
+ * walk; beside it each request's slot keeps the slot of its predecessor
+ * (qprev), so that a request completing anywhere in the queue is unlinked
+ * in O(1) at any depth. The hint is checked before use (the predecessor is
+ * live and links to the block), so a queue that someone else changed (an
+ * Enqueue or Dequeue by a driver, an element that is not a request) costs a
+ * walk, never a wrong unlink; nothing dereferences a block that is not in
+ * flight. */
+
+/* Appends request si's block pb to u's dCtlQHdr. */
+static inline void dm__ctlq_append(dm_machine *m, dm_unit *u, uint32_t si, ParmBlkPtr pb)
+{
+  QHdrPtr q = &u->dce.dCtlQHdr;
+  QElemPtr tail = q->qTail;
+  m->slots[si].qprev = tail != NULL ? dm__slot_of_pb(m, tail) : DM_NO_SLOT;
+  dm__enqueue(q, (QElemPtr)pb);
+}
+
+/* The element before e on q found from hint, the slot of the element that
+ * preceded e when it was queued; NULL when e is the head; otherwise a walk
+ * (qErr when e is not on q). *prev_slot is the predecessor's slot. */
+static inline OSErr dm__ctlq_prev(const dm_machine *m, QHdrPtr q, QElemPtr e, uint32_t hint,
+                                  QElemPtr *prev, uint32_t *prev_slot)
+{
+  *prev = NULL;
+  *prev_slot = DM_NO_SLOT;
+  if (DM_LIKELY(q->qHead == e))
+    return noErr;
+  if (DM_LIKELY(hint < m->nslots)) {
+    const dm_slot *h = &m->slots[hint];
+    if ((h->state == DM_SLOT_QUEUED || h->state == DM_SLOT_ACTIVE) && h->pb != NULL &&
+        (QElemPtr)h->pb != e && ((QElemPtr)h->pb)->qLink == e) {
+      *prev = (QElemPtr)h->pb;
+      *prev_slot = hint;
+      return noErr;
+    }
+  }
+  QElemPtr cur = q->qHead;
+  while (cur != NULL && cur->qLink != e)
+    cur = cur->qLink;
+  if (cur == NULL)
+    return qErr;
+  *prev = cur;
+  *prev_slot = dm__slot_of_pb(m, cur);
+  return noErr;
+}
+
+/* Unlinks pb, whose request's qprev hint was hint, from u's dCtlQHdr; qErr
+ * when it is not there. O(1) while the hints hold (see above). */
+static inline OSErr dm__ctlq_remove(dm_machine *m, dm_unit *u, ParmBlkPtr pb, uint32_t hint)
+{
+  QHdrPtr q = &u->dce.dCtlQHdr;
+  QElemPtr e = (QElemPtr)pb, prev;
+  uint32_t prev_slot;
+  if (DM_UNLIKELY(dm__ctlq_prev(m, q, e, hint, &prev, &prev_slot) != noErr))
+    return qErr;
+  QElemPtr next = e->qLink;
+  if (prev == NULL)
+    q->qHead = next;
+  else
+    prev->qLink = next;
+  if (next == NULL)
+    q->qTail = prev;
+  else {
+    uint32_t ns = dm__slot_of_pb(m, next);
+    if (ns != DM_NO_SLOT)
+      m->slots[ns].qprev = prev_slot;
+  }
+  e->qLink = NULL;
+  return noErr;
+}
+
+#endif /* DM_QUEUE_INL_H */

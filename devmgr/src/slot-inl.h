@@ -1,0 +1,128 @@
+/*
+ * slot-inl.h - the command-slot allocator: IDs, reserving, filling, activating,
+ * releasing and finding the slot of a request.
+ *
+ * Inline code of the request path, included by dm-int.h only (it needs the
+ * types and declarations before its #include there); not a header of its own.
+ */
+#ifndef DM_SLOT_INL_H
+#define DM_SLOT_INL_H
+
+/* IDs: generation in the high half, slot index + 1 in the low half, so that
+ * no ID is NULL and a stale ID is recognised by its generation. */
+static inline uint64_t dm__slot_id(const dm_machine *m, uint32_t i)
+{
+  return ((uint64_t)m->slots[i].gen << 32) | (uint64_t)(i + 1);
+}
+/* A completed request's block keeps its ID with this mark in ioCmdAddr: a
+ * late second completion through the block is still recognised as one
+ * (report_dead_id), while the block's next call finds it free with one
+ * compare, since a marked ID is beyond every slot (the table stays below
+ * 2^30 slots). */
+#define DM_ID_DONE 0x80000000u
+/* A finished request's result posted in its block, and its ID there marked
+ * completed. */
+static inline void dm__post(ParmBlkPtr pb, uint64_t id, OSErr result)
+{
+  pb->ioParam.ioResult = result;
+  pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)(id | DM_ID_DONE);
+}
+static inline IOCommandID dm__to_cmdid(uint64_t id)
+{
+  return (IOCommandID)(uintptr_t)id;
+}
+
+/* slot.c. Allocation, release and look-up run several times per request,
+ * so they are inline; only growing the array is out of line. */
+int      dm__slots_init(dm_machine *m, uint32_t n);
+int      dm__slots_grow(dm_machine *m); /* 0, or -1 when out of memory */
+
+/* Makes sure a slot is free, growing the array if none is (which may fail:
+ * dm__slot_new then says so). Callers reserve before they load what must
+ * survive the call, so that the request path keeps little across it. */
+static inline void dm__slots_reserve(dm_machine *m)
+{
+  if (DM_UNLIKELY(m->free_head == DM_NO_SLOT))
+    (void)dm__slots_grow(m);
+}
+
+/* A new slot for a request, filled in, its generation moved on (so that IDs
+ * naming its earlier uses go stale); DM_NO_SLOT when none is free (see
+ * dm__slots_reserve). Its history times are the caller's to set, on a
+ * watched machine: nobody reads them on a lean one. */
+static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, unsigned code,
+                                    unsigned kind, unsigned mode)
+{
+  uint32_t i = m->free_head;
+  if (DM_UNLIKELY(i == DM_NO_SLOT))
+    return DM_NO_SLOT;
+  dm_slot *s = &m->slots[i];
+  m->free_head = s->next;
+  if (s->next == DM_NO_SLOT)
+    m->free_tail = DM_NO_SLOT;
+  /* Field by field: the times and the result keep their old values, which
+   * nobody reads until the DISPATCHED flag or the DONE state says they
+   * belong to this use (dm__history); privq is NULL in every slot that is
+   * not live (dm__slot_release clears it); flags are the caller's to set. The
+   * generation wraps after 2^32 uses of one slot; look-ups check the state
+   * too, so that is harmless. */
+  s->pb = pb;
+  s->gen++;
+  s->next = DM_NO_SLOT;
+  s->ref = ref;
+  s->code = (uint8_t)code;
+  s->kind = (uint8_t)kind;
+  s->mode = (uint8_t)mode;
+  s->state = DM_SLOT_QUEUED;
+  return i;
+}
+
+/* The request in slot s reaches u's driver now: ACTIVE, counted in u's
+ * in-flight requests, its dispatch time kept for its history when history
+ * is kept (a watched machine). */
+static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now, bool history)
+{
+  s->state = DM_SLOT_ACTIVE;
+  s->flags |= DM_SLOTF_DISPATCHED;
+  if (history)
+    s->t_dispatch = now;
+  u->active++;
+}
+
+/* Slot i becomes DONE (its history kept), off any private queue, and goes
+ * to the back of the free FIFO. */
+static inline void dm__slot_release(dm_machine *m, uint32_t i)
+{
+  dm_slot *s = &m->slots[i];
+  s->state = DM_SLOT_DONE;
+  s->privq = NULL;
+  s->next = DM_NO_SLOT;
+  if (m->free_tail == DM_NO_SLOT)
+    m->free_head = i;
+  else
+    m->slots[m->free_tail].next = i;
+  m->free_tail = i;
+}
+
+/* The live (QUEUED or ACTIVE) slot an ID names, or DM_NO_SLOT. */
+static inline uint32_t dm__slot_lookup(const dm_machine *m, uint64_t id)
+{
+  uint32_t i = (uint32_t)id - 1; /* index 0 (no ID) wraps to UINT32_MAX */
+  if (i >= m->nslots)
+    return DM_NO_SLOT;
+  const dm_slot *s = &m->slots[i];
+  if (s->gen != (uint32_t)(id >> 32) ||
+      (s->state != DM_SLOT_QUEUED && s->state != DM_SLOT_ACTIVE))
+    return DM_NO_SLOT;
+  return i;
+}
+
+/* The live slot of a PB whose ioCmdAddr holds its ID, or DM_NO_SLOT. */
+static inline uint32_t dm__slot_of_pb(const dm_machine *m, const void *pb)
+{
+  const ParamBlockRec *p = pb;
+  uint32_t i = dm__slot_lookup(m, (uint64_t)(uintptr_t)p->ioParam.ioCmdAddr);
+  return i != DM_NO_SLOT && m->slots[i].pb == pb ? i : DM_NO_SLOT;
+}
+
+#endif /* DM_SLOT_INL_H */

@@ -1,0 +1,51 @@
+/*
+ * trace-inl.h - trace points and the counts a counting machine keeps at them.
+ *
+ * Inline code of the request path, included by dm-int.h only (it needs the
+ * types and declarations before its #include there); not a header of its own.
+ */
+#ifndef DM_TRACE_INL_H
+#define DM_TRACE_INL_H
+
+/* trace.c. Without a trace hook a trace point costs one branch, inline;
+ * a counting machine (m->counts) counts it there too. */
+void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
+                    uint8_t code, uint8_t mode, int16_t result);
+
+/* The counts of unit ref's number, or NULL (ref names no unit). */
+static inline dm_counts *dm__counts_of(dm_machine *m, int16_t ref)
+{
+  unsigned unit = (unsigned)(uint16_t)~ref; /* ref >= 0 gives unit >= 0x8000 */
+  return unit < DM_UNITS_MAX ? &m->counts[1 + unit] : NULL;
+}
+
+/* Counts one trace record of kind ev about unit ref (m counts). */
+static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
+{
+  m->counts[0].ev[ev]++;
+  dm_counts *c = dm__counts_of(m, ref);
+  if (c != NULL)
+    c->ev[ev]++;
+}
+
+/* Counts request si of unit ref reaching its driver (m counts): its wait
+ * since the call, and the start of a busy spell. */
+void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si);
+/* Counts the end of request si's service (m counts, the slot COUNTED). */
+void dm__count_done(dm_machine *m, int16_t ref);
+
+static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
+                             uint8_t code, uint8_t mode, int16_t result)
+{
+  if (DM_UNLIKELY(m->counts != NULL)) {
+    dm__count(m, ev, ref);
+    if (ev == DM_EV_DISPATCH && code >= kReadCommand && code <= kStatusCommand)
+      dm__count_dispatch(m, ref, (uint32_t)id - 1);
+  }
+  if (DM_UNLIKELY(m->cfg.trace != NULL))
+    dm__trace_emit(m, ev, ref, pb, id, code, mode, result);
+}
+void dm__trace_flags(dm_unit *u);
+void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u);
+
+#endif /* DM_TRACE_INL_H */
