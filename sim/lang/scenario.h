@@ -173,6 +173,7 @@ typedef struct sim_sc_call {
                                call names a raw refNum (has_refnum) */
   int            has_refnum; /* the target is a refNum, not a driver (never open) */
   int16_t        refnum;
+  char          *open_name; /* open "NAME": the driver name sent (driver is SIM_SC_NONE) */
   size_t         pb;        /* index in machine.pbs */
   int            in_repeat; /* 1 when inside a repeat block (any depth) */
   char           name[SIM_SC_NAME_MAX + 1]; /* `as CALL`, "" when unnamed; named
@@ -270,7 +271,8 @@ typedef struct sim_sc_sent {
 /* The trace events `expect count` can count; names as in the trace's `ev`. */
 typedef enum sim_sc_evkind {
   SIM_SC_EV_CALL, SIM_SC_EV_REJECT, SIM_SC_EV_ENQUEUE, SIM_SC_EV_DISPATCH,
-  SIM_SC_EV_COMPLETE, SIM_SC_EV_CALLBACK, SIM_SC_EV_DONE, SIM_SC_EV_VIOLATION
+  SIM_SC_EV_COMPLETE, SIM_SC_EV_CALLBACK, SIM_SC_EV_DONE, SIM_SC_EV_VIOLATION,
+  SIM_SC_EV_WARNING
 } sim_sc_evkind;
 
 typedef enum sim_sc_cmp { SIM_SC_LE, SIM_SC_GE } sim_sc_cmp;

@@ -33,6 +33,7 @@ void sc_machine_free(sim_sc_machine *m)
   free(m->clients);
   for (size_t i = 0; i < m->ncalls; i++) {
     free(m->calls[i].pattern.text);
+    free(m->calls[i].open_name);
     sc_stmts_free(m->calls[i].then, m->calls[i].nthen);
   }
   free(m->calls);
@@ -70,7 +71,7 @@ const char *sim_sc_mode_name(sim_sc_mode mode)
 
 const char *sim_sc_evkind_name(sim_sc_evkind ev)
 {
-  static const char *const names[] = {"call",     "reject",   "enqueue", "dispatch",
-                                      "complete", "callback", "done",    "violation"};
+  static const char *const names[] = {"call",     "reject",   "enqueue",   "dispatch", "complete",
+                                      "callback", "done",     "violation", "warning"};
   return (unsigned)ev < sizeof names / sizeof names[0] ? names[ev] : "?";
 }

@@ -255,7 +255,8 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
     /* A raw refNum: what a client that got its refNum wrong sends. */
     if (c->op == SIM_SC_OP_OPEN) {
       sc_error(p->e, tt->line, tt->col,
-               "open finds its driver by name, not by refNum; name a driver alias");
+               "open finds its driver by name, not by refNum; name a driver alias or give "
+               "the name (open \".Name\")");
       return -1;
     }
     int64_t v;
@@ -264,10 +265,22 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
     c->has_refnum = 1;
     c->refnum = (int16_t)v;
     c->driver = SIM_SC_NONE;
+  } else if (tt->kind == SC_TOK_STRING && c->op == SIM_SC_OP_OPEN) {
+    /* Open by the name a client passes, as PBOpen takes it. */
+    sc_tok *st = sc_next(p);
+    if (st->slen == 0 || st->slen > 255) {
+      sc_error(p->e, st->line, st->col, "a driver name has 1 to 255 characters");
+      return -1;
+    }
+    c->open_name = st->str; /* taken from the line */
+    st->str = NULL;
+    c->driver = SIM_SC_NONE;
   } else {
     char alias[SIM_SC_NAME_MAX + 1];
     const sc_tok *at;
-    if (sc_want_name(p, "a driver alias or a refNum", alias, &at) < 0)
+    if (sc_want_name(p, c->op == SIM_SC_OP_OPEN ? "a driver alias or a driver name in quotes"
+                                                : "a driver alias or a refNum",
+                     alias, &at) < 0)
       return -1;
     if ((c->driver = sc_add_ref(p, SC_REF_DRIVER, alias, at)) == SIM_SC_NONE)
       return -1;
@@ -633,7 +646,7 @@ static int parse_count(sc_parser *p, sim_sc_expect *x)
 {
   const sc_tok *t = sc_next(p);
   int found = 0;
-  for (int k = SIM_SC_EV_CALL; k <= SIM_SC_EV_VIOLATION; k++)
+  for (int k = SIM_SC_EV_CALL; k <= SIM_SC_EV_WARNING; k++)
     if (sc_tok_is(t, sim_sc_evkind_name((sim_sc_evkind)k))) {
       x->ev = (sim_sc_evkind)k;
       found = 1;
@@ -641,7 +654,7 @@ static int parse_count(sc_parser *p, sim_sc_expect *x)
   if (!found)
     return sc_fail_expected(p, t,
                             "an event kind (call, reject, enqueue, dispatch, complete, callback, "
-                            "done or violation)");
+                            "done, violation or warning)");
   if (sc_tok_is(sc_peek(p), "on")) {
     sc_next(p);
     if (driver_ref(p, &x->driver) < 0)

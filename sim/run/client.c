@@ -204,9 +204,12 @@ static int issue(run_client *c, size_t ci, int in_routine)
     pb->ioParam.ioRefNum = d != NULL ? d->ref : sc->refnum;
     switch (sc->op) {
     case SIM_SC_OP_OPEN: {
-      /* Open finds the driver by its name; before it is installed, the
-       * alias stands in, and the call is refused as it should be. */
-      const char *name = d->ref != 0 ? dm_driver_name(rm->m, d->ref) : NULL;
+      /* Open finds the driver by its name: the one given, or the alias's
+       * driver's; before that is installed, the alias stands in, and the
+       * call is refused as it should be. */
+      const char *name = sc->open_name;
+      if (name == NULL && d->ref != 0)
+        name = dm_driver_name(rm->m, d->ref);
       if (name == NULL)
         name = rm->sc->drivers[sc->driver].alias;
       size_t len = strlen(name);
@@ -404,7 +407,7 @@ void run_clients_check_hung(run_machine *rm)
                "client %s waits for %u async call(s) that nothing can ever complete",
                c->sc->name, (unsigned)c->outstanding);
     dm_machine_report(rm->m, DM_RULE_SYNC_DEADLOCK,
-                      sc != NULL ? rm->drivers[sc->driver].ref : 0,
+                      sc != NULL && sc->driver != SIM_SC_NONE ? rm->drivers[sc->driver].ref : 0,
                       c->block == RUN_SYNC ? &c->wait_pb->pb : NULL, msg);
   }
 }

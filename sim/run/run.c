@@ -317,6 +317,7 @@ static int ev_of(sim_sc_evkind k)
     [SIM_SC_EV_ENQUEUE] = DM_EV_ENQUEUE,   [SIM_SC_EV_DISPATCH] = DM_EV_DISPATCH,
     [SIM_SC_EV_COMPLETE] = DM_EV_COMPLETE, [SIM_SC_EV_CALLBACK] = DM_EV_CALLBACK,
     [SIM_SC_EV_DONE] = DM_EV_DONE,         [SIM_SC_EV_VIOLATION] = DM_EV_VIOLATION,
+    [SIM_SC_EV_WARNING] = DM_EV_WARNING,
   };
   return map[k];
 }
