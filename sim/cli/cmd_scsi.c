@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "cli/cli.h"
 #include "disk/disk.h"
 #include "scsi/scsi.h"
@@ -94,15 +95,10 @@ static long read_file(const char *path, uint8_t **buf)
   uint8_t *b = malloc(cap);
   for (size_t k; b != NULL && (k = fread(b + n, 1, cap - n, f)) > 0;) {
     n += k;
-    if (n == cap) {
-      uint8_t *nb = cap < (1u << 30) ? realloc(b, cap * 2) : NULL;
-      if (nb == NULL) {
-        free(b);
-        b = NULL;
-        break;
-      }
-      b = nb;
-      cap *= 2;
+    if (n == cap && (cap >= (1u << 30) || SIM_VEC_RESERVE(b, cap, n + 1, 65536) != 0)) {
+      free(b);
+      b = NULL;
+      break;
     }
   }
   int bad = ferror(f) || b == NULL;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/vec.h"
 #include "cli/cli.h"
 #include "stack/stack.h"
 
@@ -215,11 +216,9 @@ static uint8_t *slurp(uint64_t *len)
     n += got;
     if (got == 0)
       break;
-    if (n == cap) {
-      uint8_t *q = realloc(p, cap *= 2);
-      if (q == NULL)
-        free(p);
-      p = q;
+    if (n == cap && SIM_VEC_RESERVE(p, cap, n + 1, 65536) != 0) {
+      free(p);
+      p = NULL;
     }
   }
   if (p == NULL || ferror(stdin)) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "hw/hw.h"
 #include "MacErrors.h"
 
@@ -34,7 +35,7 @@ struct sim_hw {
   hw_op       *wait_head, *wait_tail;
   uint32_t     waiting;
   hw_op      **chunks;
-  size_t       nchunks, chunk_ops;
+  size_t       nchunks, capchunks, chunk_ops;
   sim_hw_stats stats;
 };
 
@@ -78,10 +79,8 @@ void sim_hw_free(sim_hw *hw)
 static int grow(sim_hw *hw)
 {
   size_t n = (size_t)8 << hw->nchunks;
-  hw_op **chunks = realloc(hw->chunks, (hw->nchunks + 1) * sizeof *chunks);
-  if (chunks == NULL)
+  if (SIM_VEC_RESERVE(hw->chunks, hw->capchunks, hw->nchunks + 1, 4) != 0)
     return -1;
-  hw->chunks = chunks;
   hw_op *ops = calloc(n, sizeof *ops);
   if (ops == NULL)
     return -1;

@@ -14,6 +14,7 @@
  * - Literal conversion is integer-only and exact: "1.5ms" is 1500000 ns,
  *   "0.5ns" and overflowing values are refused, not rounded or wrapped.
  */
+#include "base/vec.h"
 #include "lang/scenario_int.h"
 
 #include <limits.h>
@@ -74,16 +75,14 @@ void sc_error_file(sc_err *e, const char *fmt, ...)
 
 void *sc_push(void *ptr, size_t n, size_t elsize)
 {
-  size_t cap;
-  if (n == 0)
-    cap = 4;
-  else if (n >= 4 && (n & (n - 1)) == 0)
-    cap = n * 2; /* full: n is the implied capacity */
-  else
-    return ptr;
-  if (cap < n || cap > SIZE_MAX / elsize)
+  /* The capacity n implies: 0 for none, 4 up to 4, then the next power of
+   * two (n itself when it is one: the array is full). */
+  size_t cap = n == 0 ? 0 : 4;
+  while (cap < n)
+    cap *= 2;
+  if (sim_vec_reserve(&ptr, &cap, n + 1, elsize, 4, 0) != 0)
     return NULL;
-  return realloc(ptr, cap * elsize);
+  return ptr;
 }
 
 /* ---- the line lexer ---------------------------------------------------- */
@@ -115,15 +114,9 @@ void sc_line_free(sc_line *l)
 static sc_tok *line_add(sc_lexer *lx, sc_line *l, sc_tok_kind kind, size_t start, size_t len,
                         int col)
 {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 16;
-    sc_tok *t = cap > SIZE_MAX / sizeof *t ? NULL : realloc(l->tok, cap * sizeof *t);
-    if (!t) {
-      sc_error(lx->err, lx->line, col, "out of memory");
-      return NULL;
-    }
-    l->tok = t;
-    l->cap = cap;
+  if (SIM_VEC_RESERVE(l->tok, l->cap, l->n + 1, 16) != 0) {
+    sc_error(lx->err, lx->line, col, "out of memory");
+    return NULL;
   }
   sc_tok *t = &l->tok[l->n++];
   t->kind = kind;
@@ -203,15 +196,9 @@ static int lex_string(sc_lexer *lx, sc_line *l, size_t line_start, int col)
     } else {
       i++;
     }
-    if (n + 1 >= cap) {
-      size_t ncap = cap ? cap * 2 : 32;
-      char *b = ncap < cap ? NULL : realloc(buf, ncap);
-      if (!b) {
-        sc_error(lx->err, lx->line, col, "out of memory");
-        goto fail;
-      }
-      buf = b;
-      cap = ncap;
+    if (SIM_VEC_RESERVE(buf, cap, n + 2, 32) != 0) {
+      sc_error(lx->err, lx->line, col, "out of memory");
+      goto fail;
     }
     buf[n++] = (char)c;
   }

@@ -14,6 +14,7 @@
  * - On any error the partial tree is freed and exactly one message is left
  *   in the caller's buffer; nothing is returned half-built.
  */
+#include "base/vec.h"
 #include "lang/scenario_int.h"
 
 #include <errno.h>
@@ -867,17 +868,11 @@ int sim_scenario_load(const char *path, sim_scenario **out, char *err, size_t er
                     SIM_SC_MAX_FILE >> 20);
       return -1;
     }
-    if (n == cap) {
-      size_t ncap = cap ? cap * 2 : 64 * 1024;
-      char *b = ncap < cap ? NULL : realloc(buf, ncap);
-      if (!b) {
-        free(buf);
-        fclose(f);
-        sc_error_file(&e, "cannot read: %s", strerror(ENOMEM));
-        return -1;
-      }
-      buf = b;
-      cap = ncap;
+    if (SIM_VEC_RESERVE(buf, cap, n + 1, 64 * 1024) != 0) {
+      free(buf);
+      fclose(f);
+      sc_error_file(&e, "cannot read: %s", strerror(ENOMEM));
+      return -1;
     }
     size_t got = fread(buf + n, 1, cap - n, f);
     n += got;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <signal.h>
 
+#include "base/vec.h"
 #include "base/outfile.h"
 #include "base/escape.h"
 #include "MacErrors.h"
@@ -84,14 +85,8 @@ run_pb *run_pb_new(run_machine *rm, size_t call)
               (unsigned)RUN_MAX_BLOCKS);
     return NULL;
   }
-  if (rm->nowned == rm->capowned) {
-    size_t n = rm->capowned ? rm->capowned * 2 : 64;
-    run_pb **o = realloc(rm->owned, n * sizeof *o);
-    if (o == NULL)
-      goto oom;
-    rm->owned = o;
-    rm->capowned = n;
-  }
+  if (SIM_VEC_RESERVE(rm->owned, rm->capowned, rm->nowned + 1, 64) != 0)
+    goto oom;
   run_pb *p = calloc(1, sizeof *p);
   if (p == NULL)
     goto oom;
@@ -203,21 +198,6 @@ static void life_fire(dm_event *ev)
 
 /* ---- hooks ------------------------------------------------------------------ */
 
-/* Appends one element of size el to *arr (n used, cap allocated); returns
- * it, or NULL when out of memory. */
-static void *grow(void **arr, size_t *n, size_t *cap, size_t el)
-{
-  if (*n == *cap) {
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *a = realloc(*arr, nc * el);
-    if (a == NULL)
-      return NULL;
-    *arr = a;
-    *cap = nc;
-  }
-  return (char *)*arr + (*n)++ * el;
-}
-
 /* The driver a record names: by refNum, or the one being installed. */
 static run_driver *driver_of(run_machine *rm, int16_t ref)
 {
@@ -236,13 +216,11 @@ static void record(run_machine *rm, const dm_trace_rec *r)
   if (d == NULL)
     return;
   if (r->ev == DM_EV_DISPATCH) {
-    sim_sc_sent *one = grow((void **)&d->sent, &d->nsent, &d->capsent, sizeof *one);
-    if (one != NULL)
-      *one = (sim_sc_sent){ r->code, r->mode };
+    if (SIM_VEC_RESERVE(d->sent, d->capsent, d->nsent + 1, 16) == 0)
+      d->sent[d->nsent++] = (sim_sc_sent){ r->code, r->mode };
   } else {
-    run_flags_at *f = grow((void **)&d->flags, &d->nflags, &d->capflags, sizeof *f);
-    if (f != NULL)
-      *f = (run_flags_at){ r->t, r->flags };
+    if (SIM_VEC_RESERVE(d->flags, d->capflags, d->nflags + 1, 16) == 0)
+      d->flags[d->nflags++] = (run_flags_at){ r->t, r->flags };
   }
 }
 

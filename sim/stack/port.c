@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "stack/port.h"
 #include "DMSim.h"
 
@@ -25,7 +26,7 @@ struct sim_stack_port {
   sim_scsi_bus *bus;
   dm_machine   *m;
   port_rec    **chunks;
-  size_t        nchunks;
+  size_t        nchunks, capchunks;
   port_rec     *free;
 };
 
@@ -69,10 +70,8 @@ static sim_stack_port *port_of(const void *bus)
 static int grow(sim_stack_port *p)
 {
   size_t n = (size_t)16 << p->nchunks;
-  port_rec **chunks = realloc(p->chunks, (p->nchunks + 1) * sizeof *chunks);
-  if (chunks == NULL)
+  if (SIM_VEC_RESERVE(p->chunks, p->capchunks, p->nchunks + 1, 4) != 0)
     return -1;
-  p->chunks = chunks;
   port_rec *recs = calloc(n, sizeof *recs);
   if (recs == NULL)
     return -1;

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "devmgr/err.h"
 #include "trace/trace_impl.h"
 
@@ -57,10 +58,11 @@ typedef struct chrome_state {
   sim_map open;   /* pb number or id key -> slice index + 1 */
   sim_map named;  /* processes and threads already named */
   chrome_slice *slices;
-  uint32_t      nslices, capslices;
+  uint32_t      nslices;
+  size_t        capslices;
   uint32_t      free_head; /* index + 1 of a free slice, 0 for none */
   chrome_ctr   *ctr;       /* by driver index */
-  uint32_t      capctr;
+  size_t        capctr;
 } chrome_state;
 
 static int chrome_init(sim_trace *t)
@@ -155,18 +157,9 @@ static void name_tracks(sim_trace *t, const sim_trace_drv *d, int force)
 static void counter(sim_trace *t, const sim_trace_drv *d, uint64_t ns)
 {
   chrome_state *s = t->fmt_state;
-  if (d->index >= s->capctr) {
-    uint32_t ncap = s->capctr ? s->capctr : 16;
-    while (ncap <= d->index)
-      ncap *= 2;
-    chrome_ctr *nc = realloc(s->ctr, ncap * sizeof *nc);
-    if (!nc) {
-      t->err = 1;
-      return;
-    }
-    memset(nc + s->capctr, 0, (ncap - s->capctr) * sizeof *nc);
-    s->ctr = nc;
-    s->capctr = ncap;
+  if (SIM_VEC_RESERVE_ZEROED(s->ctr, s->capctr, (size_t)d->index + 1, 16) != 0) {
+    t->err = 1;
+    return;
   }
   chrome_ctr now = {d->queued, d->inflight, (d->flags & SIM_DCTL_DRVR_ACTIVE) ? 1 : 0, 1};
   chrome_ctr *last = &s->ctr[d->index];
@@ -219,15 +212,9 @@ static chrome_slice *slice_open(sim_trace *t, uint64_t key, const sim_trace_ev *
     i = s->free_head - 1;
     s->free_head = s->slices[i].next_free;
   } else {
-    if (s->nslices == s->capslices) {
-      uint32_t ncap = s->capslices ? s->capslices * 2 : 64;
-      chrome_slice *ns = realloc(s->slices, ncap * sizeof *ns);
-      if (!ns) {
-        t->err = 1;
-        return NULL;
-      }
-      s->slices = ns;
-      s->capslices = ncap;
+    if (SIM_VEC_RESERVE(s->slices, s->capslices, (size_t)s->nslices + 1, 64) != 0) {
+      t->err = 1;
+      return NULL;
     }
     i = s->nslices++;
   }

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/vec.h"
 #include "trace/trace_impl.h"
 
 /* --- output helpers -------------------------------------------------------- */
@@ -40,16 +41,10 @@ int sim_trace__grow(sim_trace *t, size_t n)
     if (n <= t->capline)
       return 0;
   }
-  size_t cap = t->capline ? t->capline : 512;
-  while (cap < t->nline + n)
-    cap *= 2;
-  char *line = realloc(t->line, cap);
-  if (line == NULL) {
+  if (SIM_VEC_RESERVE(t->line, t->capline, t->nline + n, 512) != 0) {
     t->err = 1;
     return -1;
   }
-  t->line = line;
-  t->capline = cap;
   return 0;
 }
 
@@ -287,15 +282,9 @@ static uint64_t ref_key(int machine, int16_t ref)
  * that refNum. Returns NULL when out of memory. */
 static sim_trace_drv *drv_new(sim_trace *t, int16_t ref, const char *name)
 {
-  if (t->ndrvs == t->capdrvs) {
-    uint32_t ncap = t->capdrvs ? t->capdrvs * 2 : 16;
-    sim_trace_drv **nd = realloc(t->drvs, ncap * sizeof *nd);
-    if (!nd) {
-      t->err = 1;
-      return NULL;
-    }
-    t->drvs = nd;
-    t->capdrvs = ncap;
+  if (SIM_VEC_RESERVE(t->drvs, t->capdrvs, (size_t)t->ndrvs + 1, 16) != 0) {
+    t->err = 1;
+    return NULL;
   }
   sim_trace_drv *d = sim_trace__alloc(t, sizeof *d);
   if (!d)

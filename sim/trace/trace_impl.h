@@ -95,7 +95,8 @@ struct sim_trace {
   sim_map        queued;    /* pb number -> driver index of the queue it is on */
   sim_map        running;   /* (machine, id) key -> driver index it was dispatched to */
   sim_trace_drv      **drvs;
-  uint32_t             ndrvs, capdrvs;
+  uint32_t             ndrvs;
+  size_t               capdrvs;
   char                *line;      /* output not yet written (sim_trace__flush) */
   size_t               nline, capline;
   int                  each_record; /* f is a terminal: write every record at once */

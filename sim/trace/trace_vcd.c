@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "trace/trace_impl.h"
 
 enum { SIG_QUEUE, SIG_ACTIVE, SIG_INFLIGHT, SIG_VIOL, NSIG };
@@ -46,9 +47,10 @@ typedef struct vcd_state {
   vcd_change *ch;
   size_t      nch, capch;
   vcd_drv    *drv;
-  uint32_t    capdrv;
+  size_t      capdrv;
   char      **rules;    /* distinct rule ids seen, interned */
-  uint32_t    nrules, caprules;
+  uint32_t    nrules;
+  size_t      caprules;
 } vcd_state;
 
 static int vcd_init(sim_trace *t)
@@ -68,15 +70,9 @@ static void vcd_nop(sim_trace *t)
 static void push(sim_trace *t, uint64_t ns, uint32_t var, uint32_t val, uint32_t ord)
 {
   vcd_state *s = t->fmt_state;
-  if (s->nch == s->capch) {
-    size_t ncap = s->capch ? s->capch * 2 : 256;
-    vcd_change *nc = realloc(s->ch, ncap * sizeof *nc);
-    if (!nc) {
-      t->err = 1;
-      return;
-    }
-    s->ch = nc;
-    s->capch = ncap;
+  if (SIM_VEC_RESERVE(s->ch, s->capch, s->nch + 1, 256) != 0) {
+    t->err = 1;
+    return;
   }
   s->ch[s->nch++] = (vcd_change){ns, var, val, ord};
 }
@@ -85,18 +81,9 @@ static void push(sim_trace *t, uint64_t ns, uint32_t var, uint32_t val, uint32_t
 static vcd_drv *slot(sim_trace *t, const sim_trace_drv *d)
 {
   vcd_state *s = t->fmt_state;
-  if (d->index >= s->capdrv) {
-    uint32_t ncap = s->capdrv ? s->capdrv : 16;
-    while (ncap <= d->index)
-      ncap *= 2;
-    vcd_drv *nd = realloc(s->drv, ncap * sizeof *nd);
-    if (!nd) {
-      t->err = 1;
-      return NULL;
-    }
-    memset(nd + s->capdrv, 0, (ncap - s->capdrv) * sizeof *nd);
-    s->drv = nd;
-    s->capdrv = ncap;
+  if (SIM_VEC_RESERVE_ZEROED(s->drv, s->capdrv, (size_t)d->index + 1, 16) != 0) {
+    t->err = 1;
+    return NULL;
   }
   return &s->drv[d->index];
 }
@@ -118,16 +105,10 @@ static uint32_t intern_rule(sim_trace *t, const char *rule)
       return i;
     }
   }
-  if (s->nrules == s->caprules) {
-    uint32_t ncap = s->caprules ? s->caprules * 2 : 16;
-    char **nr = realloc(s->rules, ncap * sizeof *nr);
-    if (!nr) {
-      free(copy);
-      t->err = 1;
-      return UINT32_MAX;
-    }
-    s->rules = nr;
-    s->caprules = ncap;
+  if (SIM_VEC_RESERVE(s->rules, s->caprules, (size_t)s->nrules + 1, 16) != 0) {
+    free(copy);
+    t->err = 1;
+    return UINT32_MAX;
   }
   s->rules[s->nrules] = copy;
   return s->nrules++;

@@ -35,7 +35,7 @@ typedef struct sim_view_recs {
   uint32_t     *machine;  /* machine index of each record */
   size_t        n, cap;
   char        **mnames;   /* machine names by index */
-  size_t        nmachines;
+  size_t        nmachines, capmnames;
   char        **arena;    /* every string the records point to */
   size_t        narena, caparena;
   sim_map       pbs;      /* live pb address -> number (loading only) */
@@ -74,9 +74,11 @@ typedef struct sim_view_unit {
   uint16_t      flags;    /* dCtlFlags */
   int           removed;
   sim_view_req *queue;    /* dCtlQHdr, head first */
-  uint32_t      nqueue, capqueue;
+  uint32_t      nqueue;
+  size_t        capqueue;
   sim_view_req *inside;   /* dispatched, not yet complete, oldest first */
-  uint32_t      ninside, capinside;
+  uint32_t      ninside;
+  size_t        capinside;
   uint32_t      nviol;
   char          rule[32]; /* last rule broken here */
   uint64_t      completed;
@@ -86,7 +88,8 @@ enum { SIM_VIEW_LOG = 12, SIM_VIEW_LINE = 120 };
 
 typedef struct sim_view_model {
   sim_view_unit *units;
-  uint32_t       nunits, capunits;
+  uint32_t       nunits;
+  size_t         capunits;
   const char    *machine;
   uint64_t       t;        /* time of the last record applied */
   uint8_t        lvl;      /* its execution level */

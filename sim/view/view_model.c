@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "view/view.h"
 
 void sim_view_model_init(sim_view_model *m)
@@ -54,14 +55,8 @@ static int unit_of(sim_view_model *m, int16_t ref, int fresh)
   for (uint32_t i = m->nunits; !fresh && i > 0; i--)
     if (m->units[i - 1].ref == ref)
       return (int)i - 1;
-  if (m->nunits == m->capunits) {
-    uint32_t n = m->capunits ? m->capunits * 2 : 8;
-    sim_view_unit *u = realloc(m->units, n * sizeof *u);
-    if (u == NULL)
-      return m->oom = 1, -1;
-    m->units = u;
-    m->capunits = n;
-  }
+  if (SIM_VEC_RESERVE(m->units, m->capunits, (size_t)m->nunits + 1, 8) != 0)
+    return m->oom = 1, -1;
   sim_view_unit *u = &m->units[m->nunits];
   memset(u, 0, sizeof *u);
   u->ref = ref;
@@ -69,16 +64,10 @@ static int unit_of(sim_view_model *m, int16_t ref, int fresh)
   return (int)m->nunits++;
 }
 
-static int push(sim_view_model *m, sim_view_req **a, uint32_t *n, uint32_t *cap, sim_view_req q)
+static int push(sim_view_model *m, sim_view_req **a, uint32_t *n, size_t *cap, sim_view_req q)
 {
-  if (*n == *cap) {
-    uint32_t c = *cap ? *cap * 2 : 8;
-    sim_view_req *v = realloc(*a, c * sizeof *v);
-    if (v == NULL)
-      return m->oom = 1, -1;
-    *a = v;
-    *cap = c;
-  }
+  if (sim_vec_reserve(a, cap, (size_t)*n + 1, sizeof **a, 8, 0) != 0)
+    return m->oom = 1, -1;
   (*a)[(*n)++] = q;
   return 0;
 }

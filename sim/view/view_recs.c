@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "lang/scenario.h"
 #include "run/run.h"
 #include "view/view.h"
@@ -28,14 +29,8 @@ static char *intern(sim_view_recs *rs, const char *s)
   for (size_t i = rs->narena, k = 0; i > 0 && k < 8; i--, k++)
     if (strcmp(rs->arena[i - 1], s) == 0)
       return rs->arena[i - 1];
-  if (rs->narena == rs->caparena) {
-    size_t n = rs->caparena ? rs->caparena * 2 : 64;
-    char **a = realloc(rs->arena, n * sizeof *a);
-    if (a == NULL)
-      return NULL;
-    rs->arena = a;
-    rs->caparena = n;
-  }
+  if (SIM_VEC_RESERVE(rs->arena, rs->caparena, rs->narena + 1, 64) != 0)
+    return NULL;
   size_t len = strlen(s) + 1;
   char *c = malloc(len);
   if (c == NULL)
@@ -47,18 +42,13 @@ static char *intern(sim_view_recs *rs, const char *s)
 
 int sim_view_recs_add(sim_view_recs *rs, const dm_trace_rec *r, uint32_t machine)
 {
-  if (rs->n == rs->cap) {
-    size_t n = rs->cap ? rs->cap * 2 : 1024;
-    dm_trace_rec *v = realloc(rs->v, n * sizeof *v);
-    if (v == NULL)
-      return -1;
-    rs->v = v;
-    uint32_t *mi = realloc(rs->machine, n * sizeof *mi);
-    if (mi == NULL)
-      return -1;
-    rs->machine = mi;
-    rs->cap = n;
-  }
+  /* Two arrays of one capacity: each grows from the same cap to the same
+   * size, and cap moves only when both did. */
+  size_t capv = rs->cap, capm = rs->cap;
+  if (SIM_VEC_RESERVE(rs->v, capv, rs->n + 1, 1024) != 0 ||
+      SIM_VEC_RESERVE(rs->machine, capm, rs->n + 1, 1024) != 0)
+    return -1;
+  rs->cap = capm;
   dm_trace_rec c = *r;
   c.name = intern(rs, r->name);
   c.rule = intern(rs, r->rule);
@@ -86,10 +76,9 @@ void sim_view_recs_free(sim_view_recs *rs)
 
 static int add_machine(sim_view_recs *rs, const char *name)
 {
-  char **m = realloc(rs->mnames, (rs->nmachines + 1) * sizeof *m);
-  if (m == NULL)
+  if (SIM_VEC_RESERVE(rs->mnames, rs->capmnames, rs->nmachines + 1, 4) != 0)
     return -1;
-  rs->mnames = m;
+  char **m = rs->mnames;
   size_t len = strlen(name) + 1;
   if ((m[rs->nmachines] = malloc(len)) == NULL)
     return -1;
