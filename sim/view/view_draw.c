@@ -130,9 +130,10 @@ static void draw_unit(SDL_Renderer *r, const sim_view_model *m, uint32_t i)
   }
   for (uint32_t k = 0; k < u->ninside && box(m, i, k, 30, &b); k++) {
     if (u->inside[k].pb)
-      snprintf(s, sizeof s, "%" PRIu64 ":%.5s", u->inside[k].pb, dm_code_name(u->inside[k].code));
+      snprintf(s, sizeof s, "%" PRIu64 ":%s", u->inside[k].pb, dm_code_name(u->inside[k].code));
     else
-      snprintf(s, sizeof s, "%.7s", dm_code_name(u->inside[k].code));
+      snprintf(s, sizeof s, "%s", dm_code_name(u->inside[k].code));
+    s[(BOX_W - 2) / VIEW_CELL_W] = '\0'; /* what fits in the box */
     label_box(r, &b, SIM_VIEW_RGB_INSIDE, s);
   }
   if (u->ninside > BOXES_MAX) {
