@@ -16,6 +16,9 @@
  *   driver, against 16 in flight.
  * - trace_jsonl_ns: the jsonl writer, per record written to a file.
  * - bytes_per_inflight: Device Manager memory per request in flight.
+ * - realtime_*: how closely --realtime follows the wall clock at speeds 1
+ *   and 0.1 (bench_rt.c): wall time over the paced span, and the latest an
+ *   event ran after its wall time.
  * SCSI figures are reported as null until the SCSI stack exists.
  */
 #include <stdio.h>
@@ -202,6 +205,13 @@ int sim_bench_main(int json)
     keep_best(&shallow, sim_bench_depth_ns(DEPTH_SHALLOW, DEPTH_REQUESTS));
     keep_best(&deep, sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS));
   }
+  /* Real time is measured once: it takes wall time, and it is a ratio to
+   * the wall clock itself, not to a reference. */
+  double rt1 = -1, rt1_late = -1, rt01 = -1, rt01_late = -1;
+  if (sim_bench_realtime(1.0, 200000000u, 200, &rt1, &rt1_late) != 0)
+    rt1 = rt1_late = -1;
+  if (sim_bench_realtime(0.1, 20000000u, 200, &rt01, &rt01_late) != 0)
+    rt01 = rt01_late = -1;
   double run_floor = ev1 >= 0 && dispatch_ns >= 0
                          ? SERIAL_EVENTS_PER_REQUEST * ev1 + dispatch_ns : -1;
   double r_dispatch = floor_ns > 0 ? dispatch_ns / floor_ns : -1;
@@ -240,6 +250,10 @@ int sim_bench_main(int json)
     { "scsi_task_sim_iops", "SCSI per-task path, simulated IOPS", sc.task_sim_iops, "/s", 0, "" },
     { "scsi_bundled_sim_iops", "SCSI bundled path, simulated IOPS", sc.bundled_sim_iops, "/s", 0,
       "" },
+    { "realtime_ratio_1", "--realtime=1: wall / simulated (0.2 s)", rt1, "x", 0, "" },
+    { "realtime_late_ms_1", "  latest event after its wall time", rt1_late, "ms", 0, "" },
+    { "realtime_ratio_0.1", "--realtime=0.1: wall / (simulated / 0.1)", rt01, "x", 0, "" },
+    { "realtime_late_ms_0.1", "  latest event after its wall time", rt01_late, "ms", 0, "" },
   };
   enum { NFIGS = sizeof figs / sizeof figs[0] };
   int ok = 1;

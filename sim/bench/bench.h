@@ -56,6 +56,13 @@ typedef struct sim_bench_scsi_result {
 } sim_bench_scsi_result;
 void sim_bench_scsi(sim_bench_scsi_result *r, int rounds, uint64_t n);
 
+/* Real-time mode: `events` events spread over span_ns of simulated time,
+ * run paced at speed. Sets *ratio (wall time taken / span_ns / speed, start-
+ * up included) and *late_ms (the latest an event ran after its wall time).
+ * Returns 0, or -1 when out of memory. Takes span_ns / speed of wall time. */
+int sim_bench_realtime(double speed, uint64_t span_ns, unsigned events, double *ratio,
+                       double *late_ms);
+
 /* `dmsim bench`: run every benchmark and print the figures, as a table or
  * (json != 0) as one JSON object with the keys of DESIGN.md. Returns the
  * exit status: 0, or 1 when a figure misses its budget. */
