@@ -250,10 +250,13 @@ int sim_bench_main(int json)
     { "scsi_task_sim_iops", "SCSI per-task path, simulated IOPS", sc.task_sim_iops, "/s", 0, "" },
     { "scsi_bundled_sim_iops", "SCSI bundled path, simulated IOPS", sc.bundled_sim_iops, "/s", 0,
       "" },
-    { "realtime_ratio_1", "--realtime=1: wall / simulated (0.2 s)", rt1, "x", 0, "" },
-    { "realtime_late_ms_1", "  latest event after its wall time", rt1_late, "ms", 0, "" },
-    { "realtime_ratio_0.1", "--realtime=0.1: wall / (simulated / 0.1)", rt01, "x", 0, "" },
-    { "realtime_late_ms_0.1", "  latest event after its wall time", rt01_late, "ms", 0, "" },
+    { "realtime_ratio_speed1", "--realtime=1: wall / simulated (0.2 s)", rt1, "x", 0, "" },
+    { "realtime_late_ms_speed1", "  latest event after its wall time", rt1_late, "ms", 0,
+      "" },
+    { "realtime_ratio_speed0_1", "--realtime=0.1: wall / (simulated / 0.1)", rt01, "x", 0,
+      "" },
+    { "realtime_late_ms_speed0_1", "  latest event after its wall time", rt01_late, "ms", 0,
+      "" },
   };
   enum { NFIGS = sizeof figs / sizeof figs[0] };
   int ok = 1;
