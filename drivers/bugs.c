@@ -47,6 +47,7 @@ static void CompleteFromInterrupt(void *refCon, OSStatus status)
 
 static OSStatus Misbehave(Bugs *b, IOCommandID id, ParmBlkPtr pb, IOCommandKind kind)
 {
+  QHdr own = { 0, NULL, NULL }; /* bug 4's queue: it must outlive the completion */
   switch (pb->cntrlParam.csCode) {
   case 1:
     IOCommandIsComplete((IOCommandID)(UInt64)0x7fff00001234ull, noErr);
@@ -62,11 +63,9 @@ static OSStatus Misbehave(Bugs *b, IOCommandID id, ParmBlkPtr pb, IOCommandKind 
         DMSimHardwareStart(&b->device, 1, CompleteFromInterrupt, id) == noErr)
       return noErr;
     break;
-  case 4: {
-    QHdr own = { 0, NULL, NULL };
+  case 4:
     Enqueue((QElemPtr)pb, &own); /* and never Dequeue'd */
     break;
-  }
   case 5: {
     DCtlHandle h = GetDCtlEntry(pb->cntrlParam.ioCRefNum);
     if (h != NULL)
