@@ -52,7 +52,7 @@ DriverDescription TheDriverDescription = {
 
 #define kBlock 512u
 #define kRetries 4
-#define kTimeoutMs 30000u
+#define kTimeoutMs 0u /* none: a command nobody answers waits for KillIO or Finalize */
 
 enum { kPhaseDirect = 0, kPhaseBounceRead, kPhaseRMWRead, kPhaseRMWWrite };
 

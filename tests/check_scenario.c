@@ -529,7 +529,7 @@ static const struct {
     {"driver d1 builtin\n", "test.dms:1:18: error:", "expected a builtin driver name",
      "found end of line"},
     {"driver d1 builtin null extra\n", "test.dms:1:24: error:",
-     "expected an option (unit, hardware, runtime, disable, at) or end of line", "found 'extra'"},
+     "expected an option (unit, hardware, disk, runtime, disable, at) or end of line", "found 'extra'"},
     {"driver d1 rom null\n", "test.dms:1:11: error:", "expected 'builtin' or 'so'",
      "found 'rom'"},
     {"driver d1 so null.so\n", "test.dms:1:14: error:", "path in double quotes",

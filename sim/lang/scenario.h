@@ -106,8 +106,65 @@ typedef struct sim_sc_driver {
   uint16_t      disable;  /* `disable`: dCtlFlags enable bits cleared after the install
                              (dReadEnableMask 0x0100, dWritEnableMask 0x0200,
                              dCtlEnableMask 0x0400, dStatEnableMask 0x0800) */
+  size_t        disk;     /* `disk NAME`: index in machine.disks (the driver's
+                             device is that SCSI unit), or SIM_SC_NONE */
   int           line, col;
 } sim_sc_driver;
+
+/* ---- the SCSI stack ----------------------------------------------------- */
+
+/* `controller NAME builtin CTRLNAME | so "PATH" [path task|bundled]
+ *  [tasks N] [crossing DURATION] [bug BUG]`: an HBA controller with a SCSI
+ * bus of its own (docs/scsi.md). */
+typedef struct sim_sc_controller {
+  char          name[SIM_SC_NAME_MAX + 1];
+  sim_sc_source src;         /* builtin: a controller of drivers/scsi (checked by the executor) */
+  int           bundled;     /* `path bundled` */
+  uint32_t      tasks;       /* maximum task count, 0: the controller's own (64 for hba) */
+  int           has_crossing;
+  uint64_t      crossing;    /* ns per crossing (default DM_SCSI_CROSSING_NS_DEFAULT) */
+  char          bug[32];     /* the HBA's deliberate bug, "" for none */
+  int           line, col;
+} sim_sc_controller;
+
+/* What a `fault` option of a disk injects (sim/scsi's faults). */
+typedef enum sim_sc_fault_kind {
+  SIM_SC_FAULT_MEDIUM,    /* fault medium LBA COUNT [writes] */
+  SIM_SC_FAULT_UA,        /* fault unit-attention: pending when attached */
+  SIM_SC_FAULT_SENSE,     /* fault sense KEY ASC ASCQ */
+  SIM_SC_FAULT_TIMEOUT,   /* fault timeout: never completes */
+  SIM_SC_FAULT_TRANSPORT  /* fault transport: not delivered */
+} sim_sc_fault_kind;
+
+typedef struct sim_sc_fault {
+  sim_sc_fault_kind kind;
+  uint64_t          lba, count;       /* MEDIUM */
+  int               writes;           /* MEDIUM: writes fail too */
+  uint8_t           key, asc, ascq;   /* SENSE */
+  uint64_t          every, after, times; /* `every N`, `after N`, `times N`: 0 = unset */
+  int               line, col;
+} sim_sc_fault;
+
+#define SIM_SC_DISK_FAULTS_MAX 8
+
+/* `disk NAME controller CTRL [target T] [lun L] [size SIZE | image "PATH"]
+ *  [block-size N] [read-only] [latency DURATION] [fault ...]...`: a logical
+ * unit on CTRL's bus, backed by memory (default 1m) or an image file. */
+typedef struct sim_sc_disk {
+  char          name[SIM_SC_NAME_MAX + 1];
+  size_t        controller;  /* index in machine.controllers (declared before) */
+  uint8_t       target;      /* 0..15, not 7 (the initiator) */
+  uint16_t      lun;         /* 0..63 */
+  uint64_t      size;        /* memory store bytes (image NULL) */
+  char         *image;       /* an image file, relative to the scenario's directory */
+  int           image_line, image_col;
+  uint32_t      block_size;  /* 512 (default), 1024, 2048 or 4096 */
+  int           read_only;
+  uint64_t      latency;     /* ns per command */
+  sim_sc_fault  faults[SIM_SC_DISK_FAULTS_MAX];
+  size_t        nfaults;
+  int           line, col;
+} sim_sc_disk;
 
 typedef enum sim_sc_event_kind {
   SIM_SC_REMOVE, /* RemoveDriver */
@@ -313,6 +370,8 @@ typedef struct sim_sc_machine {
   int              implicit;  /* 1: the file has no machine blocks */
   sim_sc_hardware *hardware;  size_t nhardware;
   sim_sc_driver   *drivers;   size_t ndrivers;
+  sim_sc_controller *controllers; size_t ncontrollers;
+  sim_sc_disk     *disks;     size_t ndisks;
   sim_sc_event    *events;    size_t nevents;   /* file order */
   sim_sc_client   *clients;   size_t nclients;
   sim_sc_call     *calls;     size_t ncalls;    /* file order, all clients */

@@ -28,6 +28,12 @@ void sc_machine_free(sim_sc_machine *m)
     free(m->events[i].with.name);
   free(m->events);
   free(m->hardware);
+  for (size_t i = 0; i < m->ncontrollers; i++)
+    free(m->controllers[i].src.name);
+  free(m->controllers);
+  for (size_t i = 0; i < m->ndisks; i++)
+    free(m->disks[i].image);
+  free(m->disks);
   for (size_t i = 0; i < m->nclients; i++)
     sc_stmts_free(m->clients[i].body, m->clients[i].nbody);
   free(m->clients);

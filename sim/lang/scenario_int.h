@@ -145,7 +145,7 @@ typedef struct sc_ref {
 } sc_ref;
 
 typedef struct sc_mstate {
-  sc_names hardware, drivers, clients, calls, pbs;
+  sc_names hardware, drivers, clients, calls, pbs, controllers, disks;
   sc_ref  *refs;
   size_t   nrefs;
   /* the driver that claimed each explicit unit, SIM_SC_NONE when free */
@@ -224,6 +224,15 @@ int sc_want_bits(sc_parser *p, const sc_word_bits *tab, size_t n, const char *wh
 size_t sc_add_ref(sc_parser *p, sc_ref_kind kind, const char *name, const sc_tok *where);
 /* Report an option given twice (first: the column of the first) at t. */
 int sc_dup_option(sc_parser *p, const sc_tok *t, int first);
+/* `builtin NAME` or `so "PATH"` (scenario_parse.c). */
+int sc_parse_source(sc_parser *p, sim_sc_source *src);
+/* "duplicate KIND 'NAME' (first declared at line N)"; returns -1. */
+int sc_dup_decl(sc_parser *p, const sc_tok *t, const char *kind, const char *name, int first_line);
+/* scenario_scsi.c: `controller ...`, `disk ...`, and a driver's `disk NAME`. */
+int sc_parse_controller(sc_parser *p, const sc_tok *kw);
+int sc_parse_disk(sc_parser *p, const sc_tok *kw);
+int sc_parse_driver_disk(sc_parser *p, sim_sc_driver *d);
+void *sc_append(sc_parser *p, void *arr, size_t *n, size_t elsize, const sc_tok *t);
 /* Report "out of memory" at t and return -1. */
 int sc_oom(sc_parser *p, const sc_tok *t);
 

@@ -146,7 +146,7 @@ size_t sc_add_ref(sc_parser *p, sc_ref_kind kind, const char *name, const sc_tok
  * place, so that a failure half-way leaves something sim_scenario_free can
  * release. Returns the element or NULL (out of memory, reported at t). */
 #define SC_APPEND(p, arr, n, t) ((arr) = sc_append((p), (arr), &(n), sizeof *(arr), (t)))
-static void *sc_append(sc_parser *p, void *arr, size_t *n, size_t elsize, const sc_tok *t)
+void *sc_append(sc_parser *p, void *arr, size_t *n, size_t elsize, const sc_tok *t)
 {
   void *a = sc_push(arr, *n, elsize);
   if (!a) {
@@ -192,6 +192,8 @@ static void mstate_free(sc_mstate *ms)
   sc_names_free(&ms->clients);
   sc_names_free(&ms->calls);
   sc_names_free(&ms->pbs);
+  sc_names_free(&ms->controllers);
+  sc_names_free(&ms->disks);
   free(ms->refs);
   free(ms);
 }
@@ -288,8 +290,8 @@ static int parse_seed(sc_parser *p, const sc_tok *kw)
 /* ---- declarations ------------------------------------------------------ */
 
 /* Report a second declaration of a name. */
-static int dup_decl(sc_parser *p, const sc_tok *t, const char *kind, const char *name,
-                    int first_line)
+int sc_dup_decl(sc_parser *p, const sc_tok *t, const char *kind, const char *name,
+                int first_line)
 {
   sc_error(p->e, t->line, t->col, "duplicate %s '%s' (first declared at line %d)", kind, name,
            first_line);
@@ -319,7 +321,7 @@ static int parse_hardware(sc_parser *p, const sc_tok *kw)
     return -1;
   size_t dup = sc_names_find(&p->ms->hardware, h->name);
   if (dup != SIM_SC_NONE)
-    return dup_decl(p, nt, "hardware", h->name, m->hardware[dup].line);
+    return sc_dup_decl(p, nt, "hardware", h->name, m->hardware[dup].line);
   if (sc_names_add(&p->ms->hardware, h->name, m->nhardware - 1) < 0)
     return sc_oom(p, nt);
 
@@ -369,7 +371,7 @@ static int parse_hardware(sc_parser *p, const sc_tok *kw)
 }
 
 /* `builtin NAME` or `so "PATH"`. */
-static int parse_source(sc_parser *p, sim_sc_source *src)
+int sc_parse_source(sc_parser *p, sim_sc_source *src)
 {
   const sc_tok *t = sc_next(p);
   if (sc_tok_is(t, "builtin")) {
@@ -481,15 +483,16 @@ static int parse_driver(sc_parser *p, const sc_tok *kw)
   d->col = kw->col;
   d->unit = -1;
   d->hardware = SIM_SC_NONE;
+  d->disk = SIM_SC_NONE;
   const sc_tok *nt;
   if (sc_want_name(p, "a driver alias", d->alias, &nt) < 0)
     return -1;
   size_t dup = sc_names_find(&p->ms->drivers, d->alias);
   if (dup != SIM_SC_NONE)
-    return dup_decl(p, nt, "driver alias", d->alias, m->drivers[dup].line);
+    return sc_dup_decl(p, nt, "driver alias", d->alias, m->drivers[dup].line);
   if (sc_names_add(&p->ms->drivers, d->alias, idx) < 0)
     return sc_oom(p, nt);
-  if (parse_source(p, &d->src) < 0)
+  if (sc_parse_source(p, &d->src) < 0)
     return -1;
 
   int seen_unit = 0, seen_hw = 0, seen_rt = 0, seen_at = 0, seen_dis = 0;
@@ -536,6 +539,11 @@ static int parse_driver(sc_parser *p, const sc_tok *kw)
       seen_at = t->col;
       if (sc_want_duration(p, "an install time", &d->at, NULL) < 0)
         return -1;
+    } else if (sc_tok_is(t, "disk")) {
+      if (d->disk != SIM_SC_NONE || seen_hw)
+        return sc_fail_expected(p, t, "one device (hardware or disk) per driver");
+      if (sc_parse_driver_disk(p, d) < 0)
+        return -1;
     } else if (sc_tok_is(t, "disable")) {
       if (seen_dis)
         return sc_dup_option(p, t, seen_dis);
@@ -544,7 +552,7 @@ static int parse_driver(sc_parser *p, const sc_tok *kw)
         return -1;
     } else {
       return sc_fail_expected(p, t,
-                              "an option (unit, hardware, runtime, disable, at) or end of line");
+                              "an option (unit, hardware, disk, runtime, disable, at) or end of line");
     }
   }
   return 0;
@@ -588,7 +596,7 @@ static int parse_event(sc_parser *p, const sc_tok *kw)
   t = sc_next(p);
   if (!sc_tok_is(t, "with"))
     return sc_fail_expected(p, t, "'with'");
-  if (parse_source(p, &ev->with) < 0)
+  if (sc_parse_source(p, &ev->with) < 0)
     return -1;
   return sc_want_eol(p);
 }
@@ -608,7 +616,7 @@ static int parse_client(sc_parser *p, const sc_tok *kw)
     return -1;
   size_t dup = sc_names_find(&p->ms->clients, c->name);
   if (dup != SIM_SC_NONE)
-    return dup_decl(p, nt, "client", c->name, m->clients[dup].line);
+    return sc_dup_decl(p, nt, "client", c->name, m->clients[dup].line);
   if (sc_names_add(&p->ms->clients, c->name, m->nclients - 1) < 0)
     return sc_oom(p, nt);
   const sc_tok *t = sc_next(p);
@@ -688,7 +696,7 @@ static const char *const client_words[] = {"open",  "close", "read",  "write", "
                                            "status", "killio", "wait", "sleep", "repeat",
                                            NULL};
 static const char *const decl_words[] = {"hardware", "driver", "client", "expect", "machine",
-                                         "seed",     NULL};
+                                         "seed", "controller", "disk", NULL};
 
 static const char *const call_words[] = {"open",  "close",  "read",   "write",
                                          "control", "status", "killio", NULL};
@@ -741,6 +749,10 @@ static int decl_line(sc_parser *p, const sc_tok *kw)
     fn = parse_hardware;
   else if (sc_tok_is(kw, "driver"))
     fn = parse_driver;
+  else if (sc_tok_is(kw, "controller"))
+    fn = sc_parse_controller;
+  else if (sc_tok_is(kw, "disk"))
+    fn = sc_parse_disk;
   else if (sc_tok_is(kw, "at"))
     fn = parse_event;
   else if (sc_tok_is(kw, "client"))
@@ -757,8 +769,8 @@ static int decl_line(sc_parser *p, const sc_tok *kw)
   if (kw->kind != SC_TOK_WORD)
     return sc_fail_expected(p, kw, "a statement");
   sc_error(p->e, kw->line, kw->col,
-           "unknown statement '%.*s'; expected seed, machine, hardware, driver, at, client, "
-           "expect or end",
+           "unknown statement '%.*s'; expected seed, machine, hardware, controller, disk, "
+           "driver, at, client, expect or end",
            kw->len > 40 ? 40 : (int)kw->len, kw->p);
   return -1;
 }

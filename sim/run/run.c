@@ -558,6 +558,7 @@ static void summary(run_machine *rm, int expects_ok, size_t nexp)
 
 static void machine_free(run_machine *rm)
 {
+  run_scsi_free(rm);
   for (size_t i = 0; rm->hw != NULL && i < rm->sc->nhardware; i++)
     sim_hw_free(rm->hw[i]);
   if (rm->m != NULL)
@@ -660,6 +661,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   dm_machine_config cfg = { 0 };
   cfg.platform = sim_world_platform(&rm.w);
   cfg.platform.hw_start = sim_hw_platform_start;
+  sim_stack_platform(&cfg.platform);
   cfg.check = opts->permissive ? DM_CHECK_PERMISSIVE : DM_CHECK_STRICT;
   for (size_t i = 0; i < m->nexpects; i++)
     if (m->expects[i].kind == SIM_SC_EX_SENT || m->expects[i].kind == SIM_SC_EX_FLAGS)
@@ -693,6 +695,9 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     if (hi != SIM_SC_NONE)
       memcpy(&rm.drivers[i].spec.device, &rm.hw[hi], sizeof rm.hw[hi]);
   }
+  if ((status = run_scsi_setup(&rm, seed)) != 0)
+    goto out;
+  status = 2;
   for (size_t i = 0; i < m->nevents; i++) {
     size_t di = m->events[i].driver;
     rm.life[i].spec.device = rm.drivers[di].spec.device;

@@ -17,10 +17,14 @@
 #include "run/run.h"
 #include "lang/scenario.h"
 #include "world/world.h"
+#include "stack/port.h"
+#include "disk/disk.h"
+#include "scsi/scsi.h"
 #include "base/map.h"
 #include "base/outfile.h"
 
 typedef struct run_machine run_machine;
+typedef struct run_scsi run_scsi;
 typedef struct run_client run_client;
 
 typedef struct run_pb {
@@ -122,6 +126,7 @@ struct run_machine {
   int                   records;    /* expect sent / flags need the records kept */
   run_driver           *installing; /* whose Initialize runs (its refNum is not known yet) */
   sim_hw              **hw;
+  run_scsi             *scsi;       /* controllers, buses and disks (run_scsi.c) */
   run_driver           *drivers;
   run_life             *life;
   run_client           *clients;
@@ -140,6 +145,13 @@ struct run_machine {
   uint64_t              step_t;   /* the instant steps are counted at */
   uint64_t              steps;    /* steps run at step_t */
 };
+
+/* run_scsi.c: the machine's SCSI stack, after the machine exists and
+ * before its drivers are installed (their `disk` devices filled in).
+ * Returns 0, or 2 after a message naming file, line and column. Freed
+ * before the machine. */
+int  run_scsi_setup(run_machine *rm, uint64_t seed);
+void run_scsi_free(run_machine *rm);
 
 /* client.c */
 void run_client_start(run_machine *rm, size_t index);

@@ -33,6 +33,7 @@
 #include "base/vec.h"
 #include "devmgr/err.h"
 #include "trace/trace_impl.h"
+#include "devmgr/scsi.h"
 
 typedef struct chrome_slice {
   uint64_t serial;  /* the "0x..." id */
@@ -362,8 +363,29 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     sim_trace__json_str(t, r->msg);
     sim_trace__puts(t, "}}");
     break;
+  case DM_EV_SCSI_SUBMIT:
+  case DM_EV_SCSI_DONE: {
+    /* A task is a slice nested in the request it serves (same id). */
+    const char *op = dm_scsi_op_name(r->opcode);
+    char name[64];
+    snprintf(name, sizeof name, "SCSI %s", op ? op : "task");
+    int begin = r->ev == DM_EV_SCSI_SUBMIT;
+    if (sl)
+      head(t, name, "io", begin ? "b" : "e", sl->serial, sl->pid, sl->tid, r->t);
+    else
+      head(t, name, "scsi", "i", 0, pid_of(e->drv), tid_of(e->drv), r->t);
+    sim_trace__printf(t, ",\"args\":{\"task\":%llu,\"slot\":%lu", (unsigned long long)r->tag,
+                      (unsigned long)r->slot);
+    if (!begin)
+      sim_trace__printf(t, ",\"status\":%u,\"service\":%u,\"sense\":%u", r->status,
+                        r->service, r->sense);
+    sim_trace__puts(t, "}}");
+    break;
+  }
   case DM_EV_RETURN:
   case DM_EV_FLAGS:
+  case DM_EV_SCSI_HANDOFF:
+  case DM_EV_SCSI_RETURN:
     break;
   default:
     instant(t, e, "other", dm_ev_name(r->ev));

@@ -18,6 +18,10 @@
  *   flags     ref, dCtlFlags
  *   violation rule, msg, then ref, pb, id when they are set
  *   warning   msg, ref
+ *   scsi_submit   ref, id, ctrl, task, slot, op, opcode, target, lun
+ *   scsi_handoff  ref, id, ctrl, task, slot, count
+ *   scsi_return   ref, id, ctrl, task, slot, count
+ *   scsi_done     ref, id, ctrl, task, slot, service, status, sense
  * `pb` is the writer's pb number (null when the record has none); strings
  * that may be missing (client, name, rule, msg) print null. Records of kinds
  * this file does not know (added later, e.g. SCSI) print t, ev, lvl and
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 
 #include "trace/trace_impl.h"
+#include "devmgr/scsi.h"
 
 /* devmgr's names of kinds, levels, codes and modes, quoted, with their
  * lengths: built once per writer so that a record copies them. They are
@@ -169,6 +174,29 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
   case DM_EV_WARNING:
     kv_str(t, "msg", r->msg);
     kv_int(t, "ref", r->ref);
+    break;
+  case DM_EV_SCSI_SUBMIT:
+  case DM_EV_SCSI_HANDOFF:
+  case DM_EV_SCSI_RETURN:
+  case DM_EV_SCSI_DONE:
+    kv_int(t, "ref", r->ref);
+    KEY(t, "id");
+    sim_trace__json_num_or_null(t, r->id);
+    kv_str(t, "ctrl", r->name);
+    kv_u64(t, "task", r->tag);
+    kv_u64(t, "slot", r->slot);
+    if (r->ev == DM_EV_SCSI_SUBMIT) {
+      kv_str(t, "op", dm_scsi_op_name(r->opcode));
+      kv_u64(t, "opcode", r->opcode);
+      kv_u64(t, "target", r->target);
+      kv_u64(t, "lun", r->lun);
+    } else if (r->ev == DM_EV_SCSI_DONE) {
+      kv_u64(t, "service", r->service);
+      kv_u64(t, "status", r->status);
+      kv_u64(t, "sense", r->sense);
+    } else {
+      kv_u64(t, "count", r->count);
+    }
     break;
   default:
     if (r->ref != 0)

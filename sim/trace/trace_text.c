@@ -24,6 +24,7 @@
 
 #include "devmgr/err.h"
 #include "trace/trace_impl.h"
+#include "devmgr/scsi.h"
 
 typedef struct text_state {
   int last_machine; /* machine of the previous row, -1 before the first */
@@ -203,6 +204,38 @@ static void text_record(sim_trace *t, const sim_trace_ev *e)
     break;
   case DM_EV_WARNING:
     put_clean(t, r->msg);
+    break;
+  case DM_EV_SCSI_SUBMIT: {
+    const char *op = dm_scsi_op_name(r->opcode);
+    sim_trace__printf(t, "task %llu in slot %lu: ", (unsigned long long)r->tag,
+                      (unsigned long)r->slot);
+    if (op != NULL)
+      sim_trace__puts(t, op);
+    else
+      sim_trace__printf(t, "opcode 0x%02X", r->opcode);
+    sim_trace__printf(t, " to target %u lun %u  ", r->target, r->lun);
+    put_clean(t, r->name);
+    break;
+  }
+  case DM_EV_SCSI_HANDOFF:
+  case DM_EV_SCSI_RETURN:
+    sim_trace__printf(t, "task %llu: slot %lu %s (%u in the call)  ", (unsigned long long)r->tag,
+                      (unsigned long)r->slot,
+                      r->ev == DM_EV_SCSI_HANDOFF ? "handed to the controller"
+                                                  : "returned by the controller",
+                      r->count);
+    put_clean(t, r->name);
+    break;
+  case DM_EV_SCSI_DONE:
+    sim_trace__printf(t, "task %llu done: ", (unsigned long long)r->tag);
+    if (r->service != kSCSIServiceResponse_TASK_COMPLETE)
+      sim_trace__printf(t, "not delivered (service response %u, status 0x%02X)", r->service,
+                        r->status);
+    else if (r->sense != 0)
+      sim_trace__printf(t, "%s, sense key %s", dm_scsi_status_name(r->status),
+                        dm_scsi_sense_key_name(r->sense));
+    else
+      sim_trace__puts(t, dm_scsi_status_name(r->status));
     break;
   default:
     if (r->name)

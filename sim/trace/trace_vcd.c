@@ -19,7 +19,12 @@
  * header ($timescale 1 ns), declarations, $dumpvars with the values at time
  * 0, then a `#t` line only for times at which some value really changes,
  * followed by just the changed signals (several changes of one signal at
- * one time collapse into the last). Installed drivers are always declared;
+ * one time collapse into the last). A driver that sent SCSI tasks (the SCSI
+ * disk driver) has two more signals:
+ *   scsi_tasks   wire 16  its tasks in the controller family (scsi_submit
+ *                         +1, scsi_done -1)
+ *   scsi_owned   wire 16  of those, the slots the HBA controller owns
+ *                         (scsi_handoff +1, scsi_return -1) Installed drivers are always declared;
  * other refNums only if something changed for them.
  */
 #include <stdlib.h>
@@ -28,7 +33,7 @@
 #include "base/vec.h"
 #include "trace/trace_impl.h"
 
-enum { SIG_QUEUE, SIG_ACTIVE, SIG_INFLIGHT, SIG_VIOL, NSIG };
+enum { SIG_QUEUE, SIG_ACTIVE, SIG_INFLIGHT, SIG_VIOL, SIG_STASKS, SIG_SOWNED, NSIG };
 
 typedef struct vcd_change {
   uint64_t t;
@@ -41,6 +46,8 @@ typedef struct vcd_drv {
   uint8_t  used;           /* declare it */
   uint8_t  active;         /* last buffered values, to buffer only changes */
   uint32_t queued, inflight;
+  uint8_t  scsi;           /* SCSI records named it: declare its two SCSI signals */
+  uint32_t stasks, sowned; /* SCSI tasks outstanding, slots the controller owns */
 } vcd_drv;
 
 typedef struct vcd_state {
@@ -139,6 +146,21 @@ static void vcd_record(sim_trace *t, const sim_trace_ev *e)
     c->queued = d->queued;
     c->active = active;
     c->inflight = d->inflight;
+  }
+  if (r->ev >= DM_EV_SCSI_SUBMIT && r->ev <= DM_EV_SCSI_DONE) {
+    v = slot(t, e->drv);
+    if (v) {
+      uint32_t base = e->drv->index * NSIG;
+      v->scsi = v->used = 1;
+      if (r->ev == DM_EV_SCSI_SUBMIT)
+        push(t, r->t, base + SIG_STASKS, ++v->stasks, 0);
+      else if (r->ev == DM_EV_SCSI_DONE && v->stasks > 0)
+        push(t, r->t, base + SIG_STASKS, --v->stasks, 0);
+      else if (r->ev == DM_EV_SCSI_HANDOFF)
+        push(t, r->t, base + SIG_SOWNED, ++v->sowned, 0);
+      else if (r->ev == DM_EV_SCSI_RETURN && v->sowned > 0)
+        push(t, r->t, base + SIG_SOWNED, --v->sowned, 0);
+    }
   }
   if (r->ev == DM_EV_VIOLATION) {
     uint32_t rule = intern_rule(t, r->rule);
@@ -239,9 +261,10 @@ static void vcd_end(sim_trace *t)
 
   sim_trace__puts(t, "$version dmsim trace $end\n$timescale 1 ns $end\n");
   uint32_t nid = 0;
-  static const char *const decl[NSIG] = {"wire 16", "wire 1", "wire 16", "string 0"};
+  static const char *const decl[NSIG] = {"wire 16", "wire 1", "wire 16", "string 0",
+                                         "wire 16", "wire 16"};
   static const char *const sig_name[NSIG] = {"queue_depth", "drvrActive", "inflight",
-                                             "violations"};
+                                             "violations", "scsi_tasks", "scsi_owned"};
   for (uint32_t i = 0; i < nd; i++) {
     if (!s->drv[i].used && !t->drvs[i]->installed)
       continue;
@@ -250,6 +273,8 @@ static void vcd_end(sim_trace *t)
       goto out;
     sim_trace__printf(t, "$scope module %s $end\n", names[i]);
     for (uint32_t g = 0; g < NSIG; g++) {
+      if (g >= SIG_STASKS && !s->drv[i].scsi)
+        continue; /* the SCSI signals only where SCSI records were */
       char id[8];
       vcd_id(nid, id);
       idn[i * NSIG + g] = ++nid;
