@@ -433,6 +433,65 @@ START_TEST(screenshot_png)
 }
 END_TEST
 
+/* SCSI task slots, from scsi_* records: submit gives a slot to the family,
+ * handoff to the controller, return back to the family, done frees it. */
+START_TEST(pixels_scsi_slots)
+{
+  sim_view_recs rs;
+  memset(&rs, 0, sizeof rs);
+  static const struct { uint8_t ev; uint32_t slot; } steps[] = {
+    { DM_EV_SCSI_SUBMIT, 0 },  { DM_EV_SCSI_SUBMIT, 1 }, { DM_EV_SCSI_SUBMIT, 2 },
+    { DM_EV_SCSI_HANDOFF, 0 }, { DM_EV_SCSI_HANDOFF, 1 }, { DM_EV_SCSI_RETURN, 1 },
+    { DM_EV_SCSI_DONE, 1 },
+  };
+  dm_trace_rec in = { 0 };
+  in.ev = DM_EV_INSTALL;
+  in.ref = -60;
+  in.name = ".SCSIDisk";
+  in.runtime = 0x18;
+  ck_assert_int_eq(sim_view_recs_add(&rs, &in, 0), 0);
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    dm_trace_rec r = { 0 };
+    r.t = 1000 * (i + 1);
+    r.ev = steps[i].ev;
+    r.lvl = DM_LVL_SIH;
+    r.ref = -60;
+    r.name = "HBA0";
+    r.slot = steps[i].slot;
+    r.tag = steps[i].slot + 1;
+    r.opcode = 0x28;
+    ck_assert_int_eq(sim_view_recs_add(&rs, &r, 0), 0);
+  }
+  sim_view v;
+  canvas c;
+  SDL_Rect b;
+  sim_view_init(&v, &rs, "scsi", 0);
+  sim_view_seek(&v, 0, 3000); /* three submitted */
+  ck_assert_uint_eq(v.model.nhbas, 1);
+  canvas_open(&c);
+  sim_view_draw(&v, c.r);
+  for (uint32_t k = 0; k < 3; k++) {
+    ck_assert(sim_view_rect_slot(&v.model, 0, k, &b));
+    ck_assert_uint_eq(pixel(&c, b.x + 1, b.y + 1), SIM_VIEW_RGB_SLOT_FAMILY);
+  }
+  ck_assert(!sim_view_rect_slot(&v.model, 0, 3, &b));
+  while (sim_view_step(&v))
+    ;
+  sim_view_draw(&v, c.r);
+  static const uint32_t want[3] = { SIM_VIEW_RGB_SLOT_CTRL, SIM_VIEW_RGB_LAMP_OFF,
+                                    SIM_VIEW_RGB_SLOT_FAMILY };
+  for (uint32_t k = 0; k < 3; k++) {
+    ck_assert(sim_view_rect_slot(&v.model, 0, k, &b));
+    ck_assert_uint_eq(pixel(&c, b.x + 1, b.y + 1), want[k]);
+  }
+  ck_assert_uint_eq(v.model.hbas[0].done, 1);
+  ck_assert_uint_eq(v.model.hbas[0].slots[2].tag, 3);
+  canvas_close(&c);
+  sim_view_free(&v);
+  sim_view_recs_free(&rs);
+}
+END_TEST
+
 Suite *view_suite(void)
 {
   Suite *s = suite_create("view");
@@ -447,6 +506,7 @@ Suite *view_suite(void)
   tcase_add_test(tc, keys_drive_the_player);
   tcase_add_test(tc, playing_follows_speed);
   tcase_add_test(tc, screenshot_png);
+  tcase_add_test(tc, pixels_scsi_slots);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -84,12 +84,32 @@ typedef struct sim_view_unit {
   uint64_t      completed;
 } sim_view_unit;
 
+/* A SCSI controller's task slots (scsi_* records): who owns each. */
+enum { SIM_VIEW_SLOT_FREE, SIM_VIEW_SLOT_FAMILY, SIM_VIEW_SLOT_CONTROLLER };
+
+typedef struct sim_view_slot {
+  uint64_t tag;    /* the task in it (fTaskTagIdentifier), 0 when free */
+  uint8_t  owner;  /* SIM_VIEW_SLOT_* */
+  uint8_t  opcode; /* CDB byte 0 of its task */
+} sim_view_slot;
+
+typedef struct sim_view_hba {
+  char           name[32]; /* the controller's name */
+  sim_view_slot *slots;    /* by slot index, up to the highest seen */
+  uint32_t       nslots;
+  size_t         capslots;
+  uint64_t       submitted, done;
+} sim_view_hba;
+
 enum { SIM_VIEW_LOG = 12, SIM_VIEW_LINE = 120 };
 
 typedef struct sim_view_model {
   sim_view_unit *units;
   uint32_t       nunits;
   size_t         capunits;
+  sim_view_hba  *hbas;     /* SCSI controllers, drawn after the units */
+  uint32_t       nhbas;
+  size_t         caphbas;
   const char    *machine;
   uint64_t       t;        /* time of the last record applied */
   uint8_t        lvl;      /* its execution level */
@@ -174,6 +194,8 @@ void sim_view_pump(sim_view *v);
 #define SIM_VIEW_RGB_LAMP_OFF  0xFF39404Au
 #define SIM_VIEW_RGB_CALLBACK  0xFFC050E0u /* a completion routine running */
 #define SIM_VIEW_RGB_VIOLATION 0xFFE03C3Cu
+#define SIM_VIEW_RGB_SLOT_FAMILY 0xFF7F6CD9u /* a SCSI slot the family owns */
+#define SIM_VIEW_RGB_SLOT_CTRL   0xFFC9832Bu /* a SCSI slot the controller owns */
 
 enum { SIM_VIEW_WIDTH = 1024, SIM_VIEW_HEIGHT = 640 };
 enum { SIM_VIEW_LAMP_OPENED, SIM_VIEW_LAMP_ACTIVE, SIM_VIEW_LAMP_CONCURRENT,
@@ -185,6 +207,9 @@ int sim_view_rect_unit(const sim_view_model *m, uint32_t unit, SDL_Rect *r);
 int sim_view_rect_lamp(const sim_view_model *m, uint32_t unit, int lamp, SDL_Rect *r);
 int sim_view_rect_queue(const sim_view_model *m, uint32_t unit, uint32_t pos, SDL_Rect *r);
 int sim_view_rect_inside(const sim_view_model *m, uint32_t unit, uint32_t pos, SDL_Rect *r);
+/* Controller hba's slot `slot` (controllers are drawn in rows after the
+ * units). */
+int sim_view_rect_slot(const sim_view_model *m, uint32_t hba, uint32_t slot, SDL_Rect *r);
 
 /* Draw the player's state on r, which is SIM_VIEW_WIDTH x SIM_VIEW_HEIGHT. */
 void sim_view_draw(const sim_view *v, SDL_Renderer *r);

@@ -33,6 +33,9 @@ enum {
   BOX_H = 18,
   BOX_STRIDE = 56,
   BOXES_MAX = 10,
+  SLOT_W = 24,
+  SLOT_STRIDE = 28,
+  SLOTS_PER_LINE = 20,
   LOG_Y = SIM_VIEW_HEIGHT - 164,
   VIOL_Y = SIM_VIEW_HEIGHT - 188,
   TIMELINE_Y = SIM_VIEW_HEIGHT - 34,
@@ -42,11 +45,28 @@ static const char *const lamp_names[SIM_VIEW_NLAMPS] = { "dOpened", "drvrActive"
                                                          "queues-IOPB" };
 static const int lamp_x[SIM_VIEW_NLAMPS] = { 16, 96, 186, 276 };
 
+/* Row i of the table: units first, then SCSI controllers. */
+static int row_rect(uint32_t i, SDL_Rect *r)
+{
+  if (i >= ROWS_MAX)
+    return 0;
+  *r = (SDL_Rect){ 8, TABLE_Y + (int)i * (ROW_H + ROW_GAP), SIM_VIEW_WIDTH - 16, ROW_H };
+  return 1;
+}
+
 int sim_view_rect_unit(const sim_view_model *m, uint32_t unit, SDL_Rect *r)
 {
-  if (unit >= m->nunits || unit >= ROWS_MAX)
+  return unit < m->nunits && row_rect(unit, r);
+}
+
+int sim_view_rect_slot(const sim_view_model *m, uint32_t hba, uint32_t slot, SDL_Rect *r)
+{
+  SDL_Rect row;
+  if (hba >= m->nhbas || slot >= m->hbas[hba].nslots || slot >= 2 * SLOTS_PER_LINE ||
+      !row_rect(m->nunits + hba, &row))
     return 0;
-  *r = (SDL_Rect){ 8, TABLE_Y + (int)unit * (ROW_H + ROW_GAP), SIM_VIEW_WIDTH - 16, ROW_H };
+  *r = (SDL_Rect){ BOX_X + (int)(slot % SLOTS_PER_LINE) * SLOT_STRIDE,
+                   row.y + 6 + (int)(slot / SLOTS_PER_LINE) * 24, SLOT_W, BOX_H };
   return 1;
 }
 
@@ -149,6 +169,41 @@ static void draw_unit(SDL_Renderer *r, const sim_view_model *m, uint32_t i)
   sim_view__text(r, row.x + row.w - 8 - sim_view__text_width(s, 1), row.y + 8, 1, RGB_DIM, s);
 }
 
+static void draw_hba(SDL_Renderer *r, const sim_view_model *m, uint32_t h)
+{
+  const sim_view_hba *a = &m->hbas[h];
+  SDL_Rect row, b;
+  char s[96];
+  if (!row_rect(m->nunits + h, &row))
+    return;
+  sim_view__fill(r, &row, RGB_PANEL);
+  sim_view__text(r, 16, row.y + 8, 2, RGB_TEXT, a->name);
+  sim_view__text(r, 16, row.y + 30, 1, RGB_DIM, "SCSI controller: task slots");
+  SDL_Rect key = { 16, row.y + 52, 10, 10 };
+  sim_view__fill(r, &key, SIM_VIEW_RGB_SLOT_FAMILY);
+  sim_view__text(r, 30, row.y + 54, 1, RGB_DIM, "family");
+  key.x = 96;
+  sim_view__fill(r, &key, SIM_VIEW_RGB_SLOT_CTRL);
+  sim_view__text(r, 110, row.y + 54, 1, RGB_DIM, "controller");
+  key.x = 186;
+  sim_view__fill(r, &key, SIM_VIEW_RGB_LAMP_OFF);
+  sim_view__text(r, 200, row.y + 54, 1, RGB_DIM, "free");
+  for (uint32_t k = 0; sim_view_rect_slot(m, h, k, &b); k++) {
+    const sim_view_slot *sl = &a->slots[k];
+    uint32_t c = sl->owner == SIM_VIEW_SLOT_FAMILY       ? SIM_VIEW_RGB_SLOT_FAMILY
+                 : sl->owner == SIM_VIEW_SLOT_CONTROLLER ? SIM_VIEW_RGB_SLOT_CTRL
+                                                         : SIM_VIEW_RGB_LAMP_OFF;
+    snprintf(s, sizeof s, "%u", (unsigned)(sl->tag % 1000));
+    label_box(r, &b, c, sl->owner == SIM_VIEW_SLOT_FREE ? "" : s);
+  }
+  if (a->nslots > 2 * SLOTS_PER_LINE) {
+    snprintf(s, sizeof s, "+%u", (unsigned)(a->nslots - 2 * SLOTS_PER_LINE));
+    sim_view__text(r, BOX_X + SLOTS_PER_LINE * SLOT_STRIDE, row.y + 35, 1, RGB_TEXT, s);
+  }
+  snprintf(s, sizeof s, "tasks %" PRIu64 " done %" PRIu64, a->submitted, a->done);
+  sim_view__text(r, row.x + row.w - 8 - sim_view__text_width(s, 1), row.y + 66, 1, RGB_DIM, s);
+}
+
 static void draw_header(SDL_Renderer *r, const sim_view *v)
 {
   const sim_view_model *m = &v->model;
@@ -247,9 +302,11 @@ void sim_view_draw(const sim_view *v, SDL_Renderer *r)
   draw_header(r, v);
   for (uint32_t i = 0; i < m->nunits && i < ROWS_MAX; i++)
     draw_unit(r, m, i);
-  if (m->nunits > ROWS_MAX) {
+  for (uint32_t i = 0; i < m->nhbas; i++)
+    draw_hba(r, m, i);
+  if (m->nunits + m->nhbas > ROWS_MAX) {
     char s[40];
-    snprintf(s, sizeof s, "+%u more units", (unsigned)(m->nunits - ROWS_MAX));
+    snprintf(s, sizeof s, "+%u more rows", (unsigned)(m->nunits + m->nhbas - ROWS_MAX));
     sim_view__text(r, 12, TABLE_Y + ROWS_MAX * (ROW_H + ROW_GAP), 1, RGB_DIM, s);
   }
   if (m->nunits == 0)

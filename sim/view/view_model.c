@@ -33,6 +33,11 @@ static void units_free(sim_view_model *m)
   free(m->units);
   m->units = NULL;
   m->nunits = m->capunits = 0;
+  for (uint32_t i = 0; i < m->nhbas; i++)
+    free(m->hbas[i].slots);
+  free(m->hbas);
+  m->hbas = NULL;
+  m->nhbas = m->caphbas = 0;
 }
 
 void sim_view_model_free(sim_view_model *m)
@@ -110,8 +115,66 @@ static void log_line(sim_view_model *m, const dm_trace_rec *r, uint64_t pb, int 
     k += (size_t)snprintf(l + k, SIM_VIEW_LINE - k, " result %d", r->result);
   if (r->ev == DM_EV_FLAGS && k < SIM_VIEW_LINE)
     k += (size_t)snprintf(l + k, SIM_VIEW_LINE - k, " dCtlFlags 0x%04x", r->flags);
+  if (r->ev >= DM_EV_SCSI_SUBMIT && r->ev <= DM_EV_SCSI_DONE && k < SIM_VIEW_LINE)
+    k += (size_t)snprintf(l + k, SIM_VIEW_LINE - k, " %s slot %u tag %" PRIu64,
+                          r->name ? r->name : "?", (unsigned)r->slot, r->tag);
   if (r->ev == DM_EV_VIOLATION && k < SIM_VIEW_LINE)
     snprintf(l + k, SIM_VIEW_LINE - k, " %s", r->rule ? r->rule : "?");
+}
+
+/* The slot of a scsi_* record, its controller made if need be; NULL when
+ * out of memory. */
+static sim_view_slot *slot_of(sim_view_model *m, const dm_trace_rec *r, sim_view_hba **out)
+{
+  const char *name = r->name ? r->name : "SCSI";
+  sim_view_hba *h = NULL;
+  for (uint32_t i = 0; i < m->nhbas && h == NULL; i++)
+    if (strcmp(m->hbas[i].name, name) == 0)
+      h = &m->hbas[i];
+  if (h == NULL) {
+    if (SIM_VEC_RESERVE(m->hbas, m->caphbas, (size_t)m->nhbas + 1, 2) != 0)
+      return m->oom = 1, NULL;
+    h = &m->hbas[m->nhbas++];
+    memset(h, 0, sizeof *h);
+    snprintf(h->name, sizeof h->name, "%s", name);
+  }
+  if (SIM_VEC_RESERVE_ZEROED(h->slots, h->capslots, (size_t)r->slot + 1, 8) != 0)
+    return m->oom = 1, NULL;
+  if (r->slot >= h->nslots)
+    h->nslots = r->slot + 1;
+  *out = h;
+  return &h->slots[r->slot];
+}
+
+/* SCSI task records: submit gives a free slot to the family, handoff to the
+ * controller, return gives it back to the family, done frees it. */
+static void apply_scsi(sim_view_model *m, const dm_trace_rec *r)
+{
+  sim_view_hba *h;
+  sim_view_slot *s = slot_of(m, r, &h);
+  if (s == NULL)
+    return;
+  switch (r->ev) {
+  case DM_EV_SCSI_SUBMIT:
+    s->tag = r->tag;
+    s->opcode = r->opcode;
+    s->owner = SIM_VIEW_SLOT_FAMILY;
+    h->submitted++;
+    break;
+  case DM_EV_SCSI_HANDOFF:
+    s->owner = SIM_VIEW_SLOT_CONTROLLER;
+    break;
+  case DM_EV_SCSI_RETURN:
+    s->owner = SIM_VIEW_SLOT_FAMILY;
+    break;
+  case DM_EV_SCSI_DONE:
+    s->owner = SIM_VIEW_SLOT_FREE;
+    s->tag = 0;
+    h->done++;
+    break;
+  default:
+    break;
+  }
 }
 
 void sim_view_model_apply(sim_view_model *m, const dm_trace_rec *r)
@@ -177,6 +240,12 @@ void sim_view_model_apply(sim_view_model *m, const dm_trace_rec *r)
     break;
   case DM_EV_CALLBACK:
     m->callback = 1;
+    break;
+  case DM_EV_SCSI_SUBMIT:
+  case DM_EV_SCSI_HANDOFF:
+  case DM_EV_SCSI_RETURN:
+  case DM_EV_SCSI_DONE:
+    apply_scsi(m, r);
     break;
   case DM_EV_FLAGS:
     if (u != NULL)

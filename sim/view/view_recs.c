@@ -126,6 +126,11 @@ static dm_trace_rec as_in_jsonl(const dm_trace_rec *r)
   default:
     c.ref = r->ref, c.pb = r->pb, c.id = r->id, c.result = r->result, c.name = r->name;
     c.msg = r->msg;
+    /* SCSI task records: what the viewer draws the slots from. The jsonl
+     * reader takes the same keys when a trace carries them. */
+    c.tag = r->tag, c.slot = r->slot, c.count = r->count, c.opcode = r->opcode;
+    c.status = r->status, c.service = r->service, c.sense = r->sense;
+    c.target = r->target, c.lun = r->lun;
     break;
   }
   return c;
@@ -327,6 +332,14 @@ int sim_view_parse_line(sim_view_recs *rs, const char *line, dm_trace_rec *r, in
       r->flags = (uint16_t)num, want_num = "dCtlFlags";
     } else if (strcmp(key, "runtime") == 0) {
       r->runtime = (uint32_t)num, want_num = "runtime";
+    } else if (strcmp(key, "tag") == 0) {
+      r->tag = (uint64_t)num, want_num = is_null ? NULL : "tag";
+    } else if (strcmp(key, "slot") == 0) {
+      r->slot = (uint32_t)num, want_num = is_null ? NULL : "slot";
+    } else if (strcmp(key, "count") == 0) {
+      r->count = (uint16_t)num, want_num = is_null ? NULL : "count";
+    } else if (strcmp(key, "opcode") == 0 && !is_str) {
+      r->opcode = (uint8_t)num;
     } else if (strcmp(key, "id") == 0) {
       r->id = (uint64_t)num, want_num = is_null ? NULL : "id";
     } else if ((strcmp(key, "name") == 0 || strcmp(key, "client") == 0) && is_str) {
