@@ -458,13 +458,20 @@ END_TEST
 /* --- chrome ---------------------------------------------------------------- */
 
 /* Every "b" of an async id is matched by a later "e" of the same id, name and
- * tid, and they nest. Events are one per line. Returns the number of slices. */
+ * tid, and they nest. Ids are process-scoped ("id2":{"local":...}), never
+ * global, and the first event of each id is named like its tid's thread (the
+ * driver's label): Perfetto names an async track after that first event and
+ * groups a process's tracks by name, so requests group by machine and
+ * driver. Events are one per line. Returns the number of slices. */
 static int check_pairs(const char *out)
 {
   struct open_ev {
-    char id[24], name[48], tid[16];
+    char id[24], name[48], tid[16], pid[16];
   } stack[64];
-  int depth = 0, slices = 0;
+  struct { char tid[16], pid[16], name[48]; } threads[16];
+  char seen[128][24];
+  int depth = 0, slices = 0, nthreads = 0, nseen = 0;
+  ck_assert_ptr_null(strstr(out, "\"id\":\"0x"));
   for (const char *p = out; *p;) {
     const char *nl = strchr(p, '\n');
     size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -473,15 +480,39 @@ static int check_pairs(const char *out)
     memcpy(line, p, len);
     line[len] = 0;
     p += len + (nl ? 1 : 0);
+    if (strncmp(line, "{\"name\":\"thread_name\",", 22) == 0) {
+      ck_assert_int_lt(nthreads, 16);
+      ck_assert(sscanf(strstr(line, "\"tid\":"), "\"tid\":%15[0-9]", threads[nthreads].tid) == 1);
+      ck_assert(sscanf(strstr(line, "\"pid\":"), "\"pid\":%15[0-9]", threads[nthreads].pid) == 1);
+      ck_assert(sscanf(strstr(line, "\"args\":{\"name\":\""), "\"args\":{\"name\":\"%47[^\"]",
+                       threads[nthreads].name) == 1);
+      nthreads++;
+      continue;
+    }
     int b = strstr(line, "\"ph\":\"b\"") != NULL, e = strstr(line, "\"ph\":\"e\"") != NULL;
     if (!b && !e)
       continue;
-    struct open_ev ev = {{0}, {0}, {0}};
-    ck_assert(sscanf(strstr(line, "\"id\":\""), "\"id\":\"%23[^\"]", ev.id) == 1);
+    struct open_ev ev = {{0}, {0}, {0}, {0}};
+    ck_assert(sscanf(strstr(line, "\"id2\":{\"local\":\""), "\"id2\":{\"local\":\"%23[^\"]",
+                     ev.id) == 1);
     ck_assert(sscanf(strstr(line, "{\"name\":\""), "{\"name\":\"%47[^\"]", ev.name) == 1);
     ck_assert(sscanf(strstr(line, "\"tid\":"), "\"tid\":%15[0-9]", ev.tid) == 1);
     ck_assert_ptr_nonnull(strstr(line, "\"cat\":\"io\""));
-    ck_assert_ptr_nonnull(strstr(line, "\"pid\":1,"));
+    ck_assert(sscanf(strstr(line, "\"pid\":"), "\"pid\":%15[0-9]", ev.pid) == 1);
+    int first = 1;
+    for (int k = 0; k < nseen; k++)
+      first &= strcmp(seen[k], ev.id) != 0;
+    if (first) {
+      ck_assert_msg(b, "an id starts with an e: %s", line);
+      const char *thread = NULL;
+      for (int k = nthreads - 1; k >= 0 && thread == NULL; k--)
+        if (strcmp(threads[k].tid, ev.tid) == 0 && strcmp(threads[k].pid, ev.pid) == 0)
+          thread = threads[k].name;
+      ck_assert_msg(thread != NULL, "no thread_name before %s", line);
+      ck_assert_str_eq(ev.name, thread);
+      ck_assert_int_lt(nseen, 128);
+      strcpy(seen[nseen++], ev.id);
+    }
     if (b) {
       ck_assert_int_lt(depth, 64);
       stack[depth++] = ev;
@@ -494,6 +525,7 @@ static int check_pairs(const char *out)
       ck_assert_msg(k >= 0, "e without b: %s", line);
       ck_assert_str_eq(stack[k].name, ev.name);
       ck_assert_str_eq(stack[k].tid, ev.tid);
+      ck_assert_str_eq(stack[k].pid, ev.pid);
       memmove(&stack[k], &stack[k + 1], (size_t)(depth - k - 1) * sizeof stack[0]);
       depth--;
     }
@@ -529,8 +561,9 @@ START_TEST(t_chrome_document)
   ck_assert_msg(json_valid(out), "not one JSON document:\n%s", out);
   ck_assert(strncmp(out, "{\"traceEvents\":[", 16) == 0);
   ck_assert_ptr_nonnull(strstr(out, "],\"displayTimeUnit\":\"ns\"}\n"));
-  /* read, status, write (rejected), initialize, read (killed), killio */
-  ck_assert_int_eq(check_pairs(out), 6 + 1 /* nested "queued" of the first read */ +
+  /* read, status, write (rejected), initialize, read (killed), killio: each
+   * a driver slice with a request slice inside */
+  ck_assert_int_eq(check_pairs(out), 2 * 6 + 1 /* nested "queued" of the first read */ +
                                        1 /* and of the killed read */);
   ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
                                     "\"args\":{\"name\":\"mac \\\"one\\\"\"}}"));
@@ -539,7 +572,9 @@ START_TEST(t_chrome_document)
   ck_assert_ptr_nonnull(strstr(out, "\"args\":{\"name\":\".Disk (-60)\"}}"));
   /* ts is exact microseconds */
   ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"read pb1\",\"cat\":\"io\",\"ph\":\"e\","
-                                    "\"id\":\"0x1\",\"pid\":1,\"tid\":1,\"ts\":51.250,"
+                                    "\"id2\":{\"local\":\"0x1\"},\"pid\":1,\"tid\":1,\"ts\":51.250},\n"
+                                    "{\"name\":\".Null (-49)\",\"cat\":\"io\",\"ph\":\"e\","
+                                    "\"id2\":{\"local\":\"0x1\"},\"pid\":1,\"tid\":1,\"ts\":51.250,"
                                     "\"args\":{\"result\":-27,\"err\":\"abortErr\"}}"));
   ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"initialize #3\",\"cat\":\"io\",\"ph\":\"b\""));
   ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"KillIO pb4\",\"cat\":\"killio\",\"ph\":\"i\","
@@ -581,13 +616,15 @@ START_TEST(t_chrome_edges)
   feed(t, (dm_trace_rec){.t = 5, .ev = DM_EV_DONE, .pb = pbs[1]});
   out = mem_close(t, &m);
   ck_assert(json_valid(out));
-  ck_assert_ptr_nonnull(strstr(out, "\"id\":\"0x1\",\"pid\":1,\"tid\":1,\"ts\":0.002,"
+  ck_assert_int_eq(check_pairs(out), 2 * 3);
+  ck_assert_ptr_nonnull(strstr(out, "\"id2\":{\"local\":\"0x1\"},\"pid\":1,\"tid\":1,\"ts\":0.002,"
                                     "\"args\":{\"unfinished\":true}}"));
-  ck_assert_ptr_nonnull(strstr(out, "\"ph\":\"e\",\"id\":\"0x2\",\"pid\":1,\"tid\":1,\"ts\":0.003"));
+  ck_assert_ptr_nonnull(
+    strstr(out, "\"ph\":\"e\",\"id2\":{\"local\":\"0x2\"},\"pid\":1,\"tid\":1,\"ts\":0.003"));
   ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":2,"
                                     "\"args\":{\"name\":\"right\"}}"));
   ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"write pb2\",\"cat\":\"io\",\"ph\":\"e\","
-                                    "\"id\":\"0x3\",\"pid\":2,\"tid\":2,\"ts\":0.005"));
+                                    "\"id2\":{\"local\":\"0x3\"},\"pid\":2,\"tid\":2,\"ts\":0.005"));
   ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,"
                                     "\"args\":{\"name\":\"ref-5\"}}"));
   free(out);

@@ -12,12 +12,19 @@
  *    called "Device Manager".
  *  - One async slice (ph b/e, cat "io") per request, from its call (or its
  *    dispatch, for commands with no call such as initialize) to its
- *    complete, or to its reject or done when no complete came first. The
- *    slice is named "read pb3" ("initialize #2" without a PB) and its id is
- *    "0x" + the hex of a per-slice serial, unique for the whole trace, so a
- *    reused PB starts a fresh slice. Open slices are keyed by pb number, or
- *    by command ID for PB-less commands. A request waiting on dCtlQHdr has
- *    a nested slice "queued" (same id) from its enqueue to its dispatch.
+ *    complete, or to its reject or done when no complete came first. Its id
+ *    is {"id2":{"local":"0x" + the hex of a per-slice serial}}: unique for
+ *    the whole trace (a reused PB starts a fresh slice) and scoped to the
+ *    machine's process. The outer slice is named with the driver's label,
+ *    e.g. ".Null (-49)", and carries the result at its end; inside it, a
+ *    slice named for the request, "read pb3" ("initialize #2" without a PB),
+ *    carries the call's arguments, and a request waiting on dCtlQHdr has a
+ *    slice "queued" inside that, from its enqueue to its dispatch. Perfetto
+ *    names an async track after the first event of its id and groups a
+ *    process's tracks by that name, so this gives one track group per
+ *    machine and driver, its rows as many as requests overlap, instead of
+ *    one top-level track per request. Open slices are keyed by pb number,
+ *    or by command ID for PB-less commands.
  *  - Instants (ph i, s t) for KillIO calls, completion routines, installs
  *    and removals, warnings, and violations (named with the rule id, cat
  *    "violation").
@@ -39,6 +46,8 @@ typedef struct chrome_slice {
   uint64_t serial;  /* the "0x..." id */
   uint64_t pb;      /* pb number, 0 for none */
   uint64_t key;     /* key in chrome_state.open */
+  char     group[48]; /* the driver's label when it opened: the outer slice's
+                         name (a copy: an install may rename the driver) */
   uint32_t tid;
   int      pid;
   uint8_t  code;    /* command code, for the name */
@@ -101,7 +110,7 @@ static void head(sim_trace *t, const char *name, const char *cat, const char *ph
   sim_trace__json_str(t, name);
   sim_trace__printf(t, ",\"cat\":\"%s\",\"ph\":\"%s\",", cat, ph);
   if (serial)
-    sim_trace__printf(t, "\"id\":\"0x%llx\",", (unsigned long long)serial);
+    sim_trace__printf(t, "\"id2\":{\"local\":\"0x%llx\"},", (unsigned long long)serial);
   if (ph[0] == 'i')
     sim_trace__puts(t, "\"s\":\"t\",");
   sim_trace__printf(t, "\"pid\":%d,\"tid\":%lu,", pid, (unsigned long)tid);
@@ -226,10 +235,13 @@ static chrome_slice *slice_open(sim_trace *t, uint64_t key, const sim_trace_ev *
     return NULL;
   }
   chrome_slice *sl = &s->slices[i];
-  *sl = (chrome_slice){++s->serial, e->pb, key, tid_of(e->drv), pid_of(e->drv), e->rec->code,
-                       0, e->rec->id, 0};
+  *sl = (chrome_slice){++s->serial, e->pb, key, {0}, tid_of(e->drv), pid_of(e->drv),
+                       e->rec->code, 0, e->rec->id, 0};
+  snprintf(sl->group, sizeof sl->group, "%s", e->drv->label);
   char name[64];
   slice_name(sl, name, sizeof name);
+  head(t, sl->group, "io", "b", sl->serial, sl->pid, sl->tid, e->rec->t);
+  sim_trace__puts(t, "}");
   head(t, name, "io", "b", sl->serial, sl->pid, sl->tid, e->rec->t);
   return sl;
 }
@@ -243,8 +255,8 @@ static void unwait(sim_trace *t, chrome_slice *sl, uint64_t ns)
   }
 }
 
-/* Write the e half of sl (the caller writes args and the closing brace)
- * and free it. */
+/* End sl's slices, innermost first (the caller writes the outer one's args
+ * and the closing brace) and free it. */
 static void slice_close(sim_trace *t, chrome_slice *sl, uint64_t ns)
 {
   chrome_state *s = t->fmt_state;
@@ -252,6 +264,8 @@ static void slice_close(sim_trace *t, chrome_slice *sl, uint64_t ns)
   unwait(t, sl, ns);
   slice_name(sl, name, sizeof name);
   head(t, name, "io", "e", sl->serial, sl->pid, sl->tid, ns);
+  sim_trace__puts(t, "}");
+  head(t, sl->group, "io", "e", sl->serial, sl->pid, sl->tid, ns);
   sim_map_del(&s->open, sl->key, NULL);
   uint32_t i = (uint32_t)(sl - s->slices);
   sl->next_free = s->free_head;
