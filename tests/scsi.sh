@@ -139,6 +139,60 @@ if have flock; then
 else
   skip "flock(1) is not installed: the lock test cannot run"
 fi
+# Writes are never lost: a real-time run writing one block every 5 ms is
+# stopped by SIGTERM mid-run; every WRITE whose GOOD status reached the
+# trace is in the image file. Another is killed by SIGKILL (no trace then):
+# the blocks written are a prefix of the sequence, each one whole.
+durable() { # SIGNAL
+  dimg="$tmp/durable-$1.img"
+  dd if=/dev/zero of="$dimg" bs=512 count=256 status=none
+  sc="$tmp/durable-$1.dms"
+  { echo "scsi bus b"
+    echo "scsi disk d bus b target 0 image \"durable-$1.img\" writable write-cache on"
+    echo "scsi latency d write fixed 2ms"
+    i=0
+    while [ $i -lt 200 ]; do
+      printf 'scsi command w%d d "2a 00 00 00 00 %02x 00 00 01 00" out 512 pattern byte %d at %dms\n' \
+        $i $i $((i + 1)) $((i * 5))
+      i=$((i + 1))
+    done; } > "$sc"
+  "$D" run "$sc" --quiet --realtime --trace "$tmp/durable-$1.jsonl" > /dev/null 2>&1 &
+  pid=$!
+  sleep 0.5
+  kill -"$1" "$pid"
+  wait "$pid" 2>/dev/null
+  st=$?
+  if [ "$1" = KILL ]; then
+    state=whole; n=0; i=0
+    while [ $i -lt 200 ]; do
+      v=$(dd if="$dimg" bs=512 skip=$i count=1 status=none | od -An -tu1 -v \
+          | tr -s ' ' '\n' | grep -v '^$' | sort -u | tr '\n' ' ')
+      case "$v" in
+        "$((i + 1)) ") [ $state = whole ] && n=$((n + 1)) || state=gap-then-data ;;
+        "0 ") [ $state = whole ] && state=zeros ;;
+        *) state=torn ;;
+      esac
+      i=$((i + 1))
+    done
+    if [ $n -gt 0 ] && [ $n -lt 200 ] && [ $state = zeros ]; then ok
+    else bad "durability (KILL): $n blocks written, state $state (status $st)"; fi
+    return
+  fi
+  good=$(grep '"ev":"scsi-status"' "$tmp/durable-$1.jsonl" | grep -c '"status":"GOOD"')
+  if [ "$good" -gt 0 ] && [ "$good" -lt 200 ]; then ok
+  else bad "durability ($1): $good writes completed, expected a run stopped mid-way (status $st)"; fi
+  lost=0
+  for k in $(grep '"ev":"scsi-status"' "$tmp/durable-$1.jsonl" | grep '"status":"GOOD"' \
+             | sed 's/.*"tag":\([0-9]*\).*/\1/'); do
+    v=$(dd if="$dimg" bs=512 skip=$((k - 1)) count=1 status=none | od -An -tu1 -v \
+        | tr -s ' ' '\n' | grep -v '^$' | sort -u)
+    [ "$v" = "$k" ] || lost=$((lost + 1))
+  done
+  [ $lost -eq 0 ] && ok || bad "durability ($1): of $good completed writes, $lost write(s) missing from the file"
+}
+durable TERM
+durable KILL
+
 # Bad usage.
 "$D" scsi "$img" 12 0g > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bad CDB hex should exit 2"
 "$D" scsi "$tmp/missing.img" 00 > /dev/null 2> "$tmp/e"; [ $? -eq 2 ] && grep -q missing.img "$tmp/e" \

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "devmgr/rules.h"
+#include "scsi/scsi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -361,6 +362,89 @@ typedef struct sim_sc_expect {
   int                line, col;
 } sim_sc_expect;
 
+/* ---- simulated SCSI buses and disks (docs/scenario.md "SCSI") ----------- */
+
+/* `scsi bus NAME [initiator N]`. */
+typedef struct sim_sc_scsi_bus {
+  char    name[SIM_SC_NAME_MAX + 1];
+  uint8_t initiator; /* 0..15, default 7 */
+  int     line, col;
+} sim_sc_scsi_bus;
+
+/* `scsi disk NAME bus BUS target N [lun N] image "PATH" [writable] [raw] |
+ * memory SIZE, [options]`, with the `scsi latency`, `scsi rate` and
+ * `scsi fault` lines that name it folded into cfg. */
+typedef struct sim_sc_scsi_disk {
+  char     name[SIM_SC_NAME_MAX + 1];
+  size_t   bus;      /* index in scsi.buses */
+  uint8_t  target;
+  uint16_t lun;
+  char    *image;    /* path (relative: to the scenario's directory), or NULL */
+  int      writable; /* image: opened for writing (and locked) */
+  int      raw;      /* image: presented as it is, no made-up map */
+  uint64_t memory;   /* no image: bytes of a memory disk */
+  sim_scsi_unit_config cfg;
+  int      line, col;
+} sim_sc_scsi_disk;
+
+/* `scsi command NAME DISK "CDB" [lun N] [in SIZE | out SIZE [pattern P]]
+ * [at TIME]`: one command sent by the bus's initiator at TIME. */
+typedef struct sim_sc_scsi_cmd {
+  char           name[SIM_SC_NAME_MAX + 1];
+  size_t         disk;     /* index in scsi.disks: its bus, target and LUN */
+  int            has_lun;  /* `lun N` sends it to another LUN of that target */
+  uint16_t       lun;
+  uint8_t        cdb[SIM_SCSI_CDB_MAX];
+  uint8_t        cdb_len;
+  uint8_t        dir;      /* sim_scsi_dir */
+  uint64_t       size;     /* data buffer bytes */
+  sim_sc_pattern pattern;  /* out: what is sent */
+  uint64_t       at;
+  int            line, col;
+} sim_sc_scsi_cmd;
+
+typedef enum sim_sc_scsi_act_kind {
+  SIM_SC_SCSI_ABORT,        /* abort command `cmd` */
+  SIM_SC_SCSI_RESET_LUN,    /* LUN reset of disk `disk` */
+  SIM_SC_SCSI_RESET_TARGET, /* target reset of disk `disk`'s target */
+  SIM_SC_SCSI_RESET_BUS     /* bus reset of bus `bus` */
+} sim_sc_scsi_act_kind;
+
+/* `scsi abort CMD at TIME`, `scsi reset DISK [target] at TIME`,
+ * `scsi reset BUS at TIME`. */
+typedef struct sim_sc_scsi_act {
+  sim_sc_scsi_act_kind kind;
+  size_t               cmd, disk, bus; /* as the kind says; others SIM_SC_NONE */
+  uint64_t             at;
+  int                  line, col;
+} sim_sc_scsi_act;
+
+typedef enum sim_sc_scsi_ex_kind {
+  SIM_SC_SCSI_EX_STATUS,    /* the status byte */
+  SIM_SC_SCSI_EX_SENSE,     /* sense key, ASC, ASCQ */
+  SIM_SC_SCSI_EX_INFO,      /* INFORMATION (VALID set) */
+  SIM_SC_SCSI_EX_TRANSPORT, /* xport */
+  SIM_SC_SCSI_EX_RESID      /* residual */
+} sim_sc_scsi_ex_kind;
+
+/* `expect CMD status S | sense KEY ASC ASCQ | info N | transport X |
+ * resid N`. */
+typedef struct sim_sc_scsi_expect {
+  sim_sc_scsi_ex_kind kind;
+  size_t              cmd;
+  uint64_t            value;  /* status, info, transport, resid */
+  uint8_t             key, asc, ascq;
+  int                 line, col;
+} sim_sc_scsi_expect;
+
+typedef struct sim_sc_scsi {
+  sim_sc_scsi_bus    *buses;   size_t nbuses;
+  sim_sc_scsi_disk   *disks;   size_t ndisks;
+  sim_sc_scsi_cmd    *cmds;    size_t ncmds;   /* file order */
+  sim_sc_scsi_act    *acts;    size_t nacts;   /* file order */
+  sim_sc_scsi_expect *expects; size_t nexpects;
+} sim_sc_scsi;
+
 /* ---- the whole file ---------------------------------------------------- */
 
 /* One simulated machine: its own Device Manager, unit table, clock and
@@ -377,6 +461,7 @@ typedef struct sim_sc_machine {
   sim_sc_call     *calls;     size_t ncalls;    /* file order, all clients */
   sim_sc_pb       *pbs;       size_t npbs;
   sim_sc_expect   *expects;   size_t nexpects;  /* file order */
+  sim_sc_scsi     *scsi;      /* SCSI buses, disks, commands; NULL when none */
   int              line, col; /* the `machine` keyword; 1:1 when implicit */
 } sim_sc_machine;
 

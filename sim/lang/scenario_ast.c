@@ -49,6 +49,7 @@ void sc_machine_free(sim_sc_machine *m)
     free(m->expects[i].sent);
   }
   free(m->expects);
+  sc_scsibus_free(m->scsi);
 }
 
 void sim_scenario_free(sim_scenario *sc)

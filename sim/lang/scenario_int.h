@@ -240,6 +240,17 @@ int sc_oom(sc_parser *p, const sc_tok *t);
  * already consumed. Each returns 0 or -1 (error reported). */
 int sc_parse_client_stmt(sc_parser *p, const sc_tok *kw);
 int sc_parse_expect(sc_parser *p, const sc_tok *kw);
+/* `pattern` operands (the word after `pattern`): fills pat. */
+int sc_parse_pattern(sc_parser *p, sim_sc_pattern *pat);
+
+/* SCSI bus declarations (scenario_scsibus.c): `scsi ...` lines, the SCSI
+ * expectations (`expect CMD status|sense|info|transport|resid ...`, kw is
+ * `expect`), the machine-end check that resolves their names, and freeing. */
+int sc_parse_scsibus(sc_parser *p, const sc_tok *kw);
+int sc_is_scsibus_expect(const sc_tok *word);
+int sc_parse_scsibus_expect(sc_parser *p, const sc_tok *kw);
+int sc_check_scsibus(sim_sc_machine *m, sc_err *e);
+void sc_scsibus_free(sim_sc_scsi *s);
 
 /* ---- the tree (scenario_ast.c) ----------------------------------------- */
 

@@ -201,6 +201,8 @@ static void mstate_free(sc_mstate *ms)
 static int machine_end(sc_parser *p)
 {
   int r = sc_check_machine(p->m, p->ms, p->e);
+  if (r == 0)
+    r = sc_check_scsibus(p->m, p->e);
   mstate_free(p->ms);
   p->ms = NULL;
   p->m = NULL;
@@ -696,7 +698,7 @@ static const char *const client_words[] = {"open",  "close", "read",  "write", "
                                            "status", "killio", "wait", "sleep", "repeat",
                                            NULL};
 static const char *const decl_words[] = {"hardware", "driver", "client", "expect", "machine",
-                                         "seed", "controller", "disk", NULL};
+                                         "seed", "controller", "disk", "scsi", NULL};
 
 static const char *const call_words[] = {"open",  "close",  "read",   "write",
                                          "control", "status", "killio", NULL};
@@ -759,6 +761,8 @@ static int decl_line(sc_parser *p, const sc_tok *kw)
     fn = parse_client;
   else if (sc_tok_is(kw, "expect"))
     fn = sc_parse_expect;
+  else if (sc_tok_is(kw, "scsi"))
+    fn = sc_parse_scsibus;
   if (fn)
     return need_machine(p, kw) < 0 ? -1 : fn(p, kw);
   if (is_any(kw, client_words)) {
@@ -770,7 +774,7 @@ static int decl_line(sc_parser *p, const sc_tok *kw)
     return sc_fail_expected(p, kw, "a statement");
   sc_error(p->e, kw->line, kw->col,
            "unknown statement '%.*s'; expected seed, machine, hardware, controller, disk, "
-           "driver, at, client, expect or end",
+           "driver, scsi, at, client, expect or end",
            kw->len > 40 ? 40 : (int)kw->len, kw->p);
   return -1;
 }

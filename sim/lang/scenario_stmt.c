@@ -130,7 +130,7 @@ static int parse_bytes(sc_parser *p, const sc_tok *kw, uint8_t *bytes, size_t *n
   return 0;
 }
 
-static int parse_pattern(sc_parser *p, sim_sc_pattern *pat)
+int sc_parse_pattern(sc_parser *p, sim_sc_pattern *pat)
 {
   const sc_tok *t = sc_next(p);
   if (sc_tok_is(t, "counter")) {
@@ -403,7 +403,7 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
       if (seen_pattern)
         return sc_dup_option(p, t, seen_pattern);
       seen_pattern = t->col;
-      if (parse_pattern(p, &c->pattern) < 0)
+      if (sc_parse_pattern(p, &c->pattern) < 0)
         return -1;
     } else if ((allowed & OPT_MODE) && is_mode) {
       if (seen_mode) {
@@ -775,6 +775,10 @@ static const expect_kw *leading_keyword(const sc_tok *t)
 
 int sc_parse_expect(sc_parser *p, const sc_tok *kw)
 {
+  /* `expect CMD status|sense|info|transport|resid ...`: a SCSI command's. */
+  if (sc_peek(p)->kind == SC_TOK_WORD && !leading_keyword(sc_peek(p)) &&
+      sc_is_scsibus_expect(&p->ln.tok[p->ti + 1]))
+    return sc_parse_scsibus_expect(p, kw);
   const expect_kw *lead;
   sim_sc_machine *m = p->m;
   sim_sc_expect *x = sc_push(m->expects, m->nexpects, sizeof *x);

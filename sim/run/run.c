@@ -559,6 +559,7 @@ static void summary(run_machine *rm, int expects_ok, size_t nexp)
 static void machine_free(run_machine *rm)
 {
   run_scsi_free(rm);
+  run_scsibus_free(rm);
   for (size_t i = 0; rm->hw != NULL && i < rm->sc->nhardware; i++)
     sim_hw_free(rm->hw[i]);
   if (rm->m != NULL)
@@ -718,6 +719,8 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     rm.life[i].ev.t = m->events[i].at;
     sim_world_arm(&rm.w, &rm.life[i].ev);
   }
+  if (run_scsibus_setup(&rm, seed, mi) != 0)
+    goto out;
   for (size_t i = 0; i < m->nclients; i++)
     run_client_start(&rm, i);
 
@@ -757,9 +760,12 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   int expects_ok = 1;
   for (size_t i = 0; i < m->nexpects; i++)
     expects_ok &= check_expect(&rm, &m->expects[i]);
+  expects_ok &= run_scsibus_check(&rm);
   int rules_ok = check_rules(&rm);
-  if (!opts->quiet)
-    summary(&rm, expects_ok, m->nexpects);
+  if (!opts->quiet) {
+    summary(&rm, expects_ok, m->nexpects + (m->scsi ? m->scsi->nexpects : 0));
+    run_scsibus_summary(&rm, opts->out);
+  }
   int unfinished_ok = !unfinished;
   for (size_t i = 0; i < m->nexpects; i++)
     if (m->expects[i].kind == SIM_SC_EX_UNFINISHED)

@@ -14,6 +14,8 @@
 
 #include "devmgr.h"
 #include "hw/hw.h"
+#include "disk/disk.h"
+#include "scsi/scsi.h"
 #include "run/run.h"
 #include "lang/scenario.h"
 #include "world/world.h"
@@ -26,6 +28,7 @@
 typedef struct run_machine run_machine;
 typedef struct run_scsi run_scsi;
 typedef struct run_client run_client;
+typedef struct run_scsibus run_scsibus;
 
 typedef struct run_pb {
   ParamBlockRec pb;       /* first: the completion routine's argument */
@@ -138,6 +141,7 @@ struct run_machine {
   uint64_t              completions;
   uint32_t              violations;
   int                   failed;
+  run_scsibus          *scsibus;       /* SCSI buses and disks (run_scsibus.c), or NULL */
   int                   limit;      /* a limit of the input was hit: the run stops, status 2 */
   int                   unfinished; /* work left at the end (report_unfinished) */
   uint64_t              buffered;   /* bytes of data buffers allocated */
@@ -207,5 +211,18 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
 /* Bytes of data buffers the executor allocates at most, all requests
  * together. */
 #define RUN_MAX_BUFFER_BYTES (1024ull << 20)
+
+/* run_scsibus.c */
+/* Make the machine's SCSI buses and disks and arm its commands, aborts and
+ * resets. Returns 0, or -1 after a message naming file, line and column
+ * (an image that cannot be opened) or saying it ran out of memory. */
+int run_scsibus_setup(run_machine *rm, uint64_t seed, size_t machine);
+/* Free them; the disks are synced and closed. */
+void run_scsibus_free(run_machine *rm);
+/* Check the SCSI expectations, printing each that fails. Returns 1 when all
+ * hold. */
+int run_scsibus_check(run_machine *rm);
+/* One summary line per SCSI disk. */
+void run_scsibus_summary(run_machine *rm, FILE *o);
 
 #endif /* SIM_RUN_INT_H */

@@ -48,6 +48,7 @@ sim_scsi_bus *sim_scsi_bus_new(sim_world *w, const sim_scsi_bus_config *cfg)
     return NULL;
   bus->w = w;
   bus->cfg = *cfg;
+  bus->cur_lvl = 0xFF;
   return bus;
 }
 
@@ -156,8 +157,11 @@ sim_scsi_unit *sim_scsi_unit_at(const sim_scsi_bus *bus, uint8_t target, uint16_
 
 void scsi__trace(sim_scsi_bus *bus, const sim_scsi_trace_rec *rec)
 {
-  if (bus->trace != NULL)
-    bus->trace(bus->trace_ctx, rec);
+  if (bus->trace != NULL) {
+    sim_scsi_trace_rec r = *rec;
+    r.lvl = bus->cur_lvl;
+    bus->trace(bus->trace_ctx, &r);
+  }
 }
 
 void sim_scsi_set_trace(sim_scsi_bus *bus, sim_scsi_trace_fn fn, void *ctx)
@@ -319,9 +323,11 @@ static void fire(dm_event *ev)
   sim_scsi_bus *bus = cmd->bus_;
   sim_scsi_unit *u = cmd->unit_;
   cmd->state_ = CMD_HUNG; /* disarmed already: unlink must not disarm */
+  bus->cur_lvl = bus->cfg.level;
   if (cmd->xport != SIM_SCSI_XPORT_SELECTION_TIMEOUT)
     scsi__execute(bus, u, cmd->target, cmd);
   finish(bus, u, cmd);
+  bus->cur_lvl = 0xFF;
   deliver(bus, cmd);
 }
 

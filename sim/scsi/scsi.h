@@ -383,6 +383,10 @@ typedef struct sim_scsi_trace_rec {
   const uint8_t *sense;    /* status records with sense */
   uint8_t        sense_len;
   uint32_t       resid;
+  uint8_t        lvl;      /* dm_level it happened at: the bus's event level
+                              for what a completion event does; 0xFF for
+                              what happens inside the caller's submit,
+                              execute, abort or reset (the caller knows) */
 } sim_scsi_trace_rec;
 
 typedef void (*sim_scsi_trace_fn)(void *ctx, const sim_scsi_trace_rec *rec);

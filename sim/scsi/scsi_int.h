@@ -51,6 +51,7 @@ struct sim_scsi_bus {
   sim_scsi_cmd       *head, *tail; /* every command in flight, oldest first */
   uint32_t            inflight;
   uint64_t            next_tag;
+  uint8_t             cur_lvl;  /* level of trace records now (scsi_trace_rec.lvl) */
   sim_scsi_trace_fn   trace;
   void               *trace_ctx;
 };

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "devmgr/trace.h"
+#include "scsi/scsi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,6 +68,13 @@ void sim_trace_name_machines(sim_trace *t);
  * (or, for vcd, buffers its effect). Never calls back into the Device
  * Manager. A failed write is remembered and reported by sim_trace_close. */
 void sim_trace_record(void *ctx, const dm_trace_rec *rec);
+
+/* A record of a simulated SCSI bus of the current machine (the
+ * sim_scsi_trace_fn of sim/scsi/scsi.h, with t as ctx). Each logical unit
+ * is a track of its own ("SCSI 0:0" for target 0, LUN 0) with the commands
+ * in flight on it; bus resets go to a "SCSI bus" track. t may be NULL (a
+ * no-op). docs/trace.md lists the fields of each format. */
+void sim_trace_scsi(sim_trace *t, const sim_scsi_trace_rec *rec);
 
 /* Write the footer (closes the chrome JSON document, the vcd file) and
  * flush f, leaving the writer allocated: what a run that ends abruptly

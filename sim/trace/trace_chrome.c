@@ -429,5 +429,60 @@ static void chrome_destroy(sim_trace *t)
   t->fmt_state = NULL;
 }
 
+/* SCSI: one track per logical unit; one async slice (cat "scsi", id "0x5c"
+ * + the hex of the tag, so it never meets a request's id) per command from
+ * its receipt to its status or abort, named with the command; instants for
+ * data phases and resets; the unit's counter shows its commands in flight. */
+static void chrome_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
+{
+  const sim_scsi_trace_rec *r = e->rec;
+  const sim_trace_drv *d = e->unit;
+  char name[64];
+  uint64_t id = (UINT64_C(0x5c) << 56) | r->tag;
+  name_tracks(t, d, 0);
+  switch (r->ev) {
+  case SIM_SCSI_EV_COMMAND: {
+    const char *n = sim_scsi_cdb_name(r->cdb, r->cdb_len);
+    char hex[3 * SIM_SCSI_CDB_MAX + 1];
+    snprintf(name, sizeof name, "%s", n ? n : "unknown opcode");
+    head(t, name, "scsi", "b", id, pid_of(d), tid_of(d), r->t);
+    sim_trace__hex(r->cdb, r->cdb_len, hex, sizeof hex);
+    sim_trace__printf(t, ",\"args\":{\"tag\":%llu,\"cdb\":\"%s\"}}", (unsigned long long)r->tag,
+                      hex);
+    break;
+  }
+  case SIM_SCSI_EV_DATA:
+    snprintf(name, sizeof name, "data-%s", r->dir == SIM_SCSI_DIR_OUT ? "out" : "in");
+    head(t, name, "scsi", "i", 0, pid_of(d), tid_of(d), r->t);
+    sim_trace__printf(t, ",\"args\":{\"tag\":%llu,\"bytes\":%lu}}", (unsigned long long)r->tag,
+                      (unsigned long)r->bytes);
+    break;
+  case SIM_SCSI_EV_STATUS:
+  case SIM_SCSI_EV_ABORT: {
+    const char *sn = sim_scsi_status_name(r->status);
+    head(t, "scsi", "scsi", "e", id, pid_of(d), tid_of(d), r->t);
+    if (r->ev == SIM_SCSI_EV_ABORT)
+      sim_trace__printf(t, ",\"args\":{\"transport\":\"%s\"}}", sim_scsi_xport_name(r->xport));
+    else {
+      sim_scsi_sense_info si;
+      sim_trace__printf(t, ",\"args\":{\"transport\":\"%s\",\"status\":\"%s\"",
+                        sim_scsi_xport_name(r->xport), sn ? sn : "?");
+      if (r->sense_len && sim_scsi_sense_decode(r->sense, r->sense_len, &si) == 0)
+        sim_trace__printf(t, ",\"sense\":\"%s %02x/%02x\"", sim_scsi_key_name(si.key), si.asc,
+                          si.ascq);
+      sim_trace__printf(t, ",\"resid\":%lu}}", (unsigned long)r->resid);
+    }
+    break;
+  }
+  default:
+    head(t, r->target == 0xFF ? "bus reset" : r->lun == 0xFFFF ? "target reset" : "LUN reset",
+         "scsi", "i", 0, pid_of(d), tid_of(d), r->t);
+    sim_trace__puts(t, "}");
+    break;
+  }
+  if (e->changed)
+    counter(t, d, r->t);
+}
+
 const sim_trace_ops sim_trace__chrome_ops = {chrome_init, chrome_begin, chrome_record, chrome_end,
-                                             chrome_destroy, 0};
+  chrome_destroy, 0, chrome_scsi};

@@ -513,6 +513,57 @@ void sim_trace_record(void *ctx, const dm_trace_rec *rec)
   end_record(t);
 }
 
+void sim_trace__hex(const uint8_t *p, size_t n, char *buf, size_t len)
+{
+  size_t k = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n && k + 4 <= len; i++)
+    k += (size_t)snprintf(buf + k, len - k, "%s%02x", i ? " " : "", p[i]);
+}
+
+void sim_trace_scsi(sim_trace *t, const sim_scsi_trace_rec *rec)
+{
+  if (!t || t->finished || !t->ops->scsi)
+    return;
+  if (!t->begun) {
+    t->begun = 1;
+    t->ops->begin(t);
+  }
+  int bus = rec->target == 0xFF;
+  int16_t ref = bus ? SIM_TRACE_SCSI_BUS_REF
+                    : SIM_TRACE_SCSI_REF(rec->target, rec->lun == 0xFFFF ? 63 : rec->lun);
+  if (rec->ev == SIM_SCSI_EV_RESET && !bus && rec->lun == 0xFFFF)
+    ref = SIM_TRACE_SCSI_REF(rec->target, 63); /* a target reset: the target's last LUN track */
+  uint64_t idx;
+  sim_trace_drv *d;
+  if (sim_map_get(&t->drv_by_ref, ref_key(t->machine_index, ref), &idx))
+    d = t->drvs[idx];
+  else {
+    char name[32];
+    if (bus)
+      snprintf(name, sizeof name, "SCSI bus");
+    else if (rec->lun == 0xFFFF)
+      snprintf(name, sizeof name, "SCSI %u", rec->target);
+    else
+      snprintf(name, sizeof name, "SCSI %u:%u", rec->target, rec->lun);
+    d = drv_new(t, ref, name);
+    if (!d)
+      return;
+    snprintf(d->label, strlen(d->name) + 16, "%s", d->name);
+    d->installed = 1;
+  }
+  sim_trace_scsi_ev e = {rec, d, 0};
+  if (rec->ev == SIM_SCSI_EV_COMMAND) {
+    d->inflight++;
+    e.changed = 1;
+  } else if ((rec->ev == SIM_SCSI_EV_STATUS || rec->ev == SIM_SCSI_EV_ABORT) && d->inflight) {
+    d->inflight--;
+    e.changed = 1;
+  }
+  t->ops->scsi(t, &e);
+  sim_trace__flush(t);
+}
+
 int sim_trace_finish(sim_trace *t)
 {
   if (!t)

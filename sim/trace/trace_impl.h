@@ -66,6 +66,15 @@ typedef struct sim_trace_ev {
   uint16_t            prev_flags; /* drv->flags before a flags record */
 } sim_trace_ev;
 
+/* What the core hands a format for one SCSI record: the record and the
+ * track of its unit (or of the bus), whose inflight count the core keeps
+ * (command +1, status or abort -1). */
+typedef struct sim_trace_scsi_ev {
+  const sim_scsi_trace_rec *rec;
+  sim_trace_drv            *unit;
+  int                       changed; /* unit->inflight changed */
+} sim_trace_scsi_ev;
+
 typedef struct sim_trace_ops {
   int (*init)(sim_trace *t);                         /* 0, or -1 out of memory */
   void (*begin)(sim_trace *t);                       /* before the first record */
@@ -75,7 +84,15 @@ typedef struct sim_trace_ops {
   /* The format reads nothing of sim_trace_ev but rec and pb: the core then
    * keeps no driver table or counters for it (drv and changed stay NULL). */
   int pb_only;
+  void (*scsi)(sim_trace *t, const sim_trace_scsi_ev *e); /* a SCSI record */
 } sim_trace_ops;
+
+/* SCSI tracks live in the driver table under refNums no driver has. */
+#define SIM_TRACE_SCSI_REF(target, lun) ((int16_t)(20000 + (target) * 64 + (lun)))
+#define SIM_TRACE_SCSI_BUS_REF ((int16_t)19999)
+/* The bytes as lower-case hex pairs separated by spaces, into buf (cut to
+ * len, always terminated). */
+void sim_trace__hex(const uint8_t *p, size_t n, char *buf, size_t len);
 
 struct sim_trace {
   FILE                *f;

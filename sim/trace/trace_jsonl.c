@@ -216,5 +216,72 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
   sim_trace__put(t, "}\n", 2);
 }
 
+/* SCSI records: t, ev, lvl, (machine), target, lun, then
+ *   scsi-command  tag, op, cdb
+ *   scsi-data     tag, dir, bytes
+ *   scsi-status   tag, transport, scsi_status, status_byte, sense, key, asc,
+ *                 ascq, resid
+ *   scsi-abort    tag, transport
+ *   scsi-reset    (nothing more)
+ * target is null for a bus reset, lun null for a target or bus reset; op
+ * null for an opcode without a name; sense, key, asc and ascq null without
+ * sense data; cdb and sense are hex pairs separated by spaces. */
+static void jsonl_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
+{
+  const sim_scsi_trace_rec *r = e->rec;
+  char hex[3 * SIM_SCSI_SENSE_MAX + 1];
+  sim_trace__put(t, "{\"t\":", 5);
+  sim_trace__u64(t, r->t);
+  kv_str(t, "ev", sim_scsi_ev_name(r->ev));
+  kv_str(t, "lvl", dm_level_name(r->lvl));
+  if (t->name_machines)
+    kv_str(t, "machine", t->machine);
+  KEY(t, "target");
+  if (r->target == 0xFF)
+    sim_trace__put(t, "null", 4);
+  else
+    sim_trace__u64(t, r->target);
+  KEY(t, "lun");
+  if (r->lun == 0xFFFF)
+    sim_trace__put(t, "null", 4);
+  else
+    sim_trace__u64(t, r->lun);
+  if (r->ev != SIM_SCSI_EV_RESET)
+    kv_u64(t, "tag", r->tag);
+  switch (r->ev) {
+  case SIM_SCSI_EV_COMMAND:
+    kv_str(t, "op", sim_scsi_cdb_name(r->cdb, r->cdb_len));
+    sim_trace__hex(r->cdb, r->cdb_len, hex, sizeof hex);
+    kv_str(t, "cdb", hex);
+    break;
+  case SIM_SCSI_EV_DATA:
+    kv_str(t, "dir", r->dir == SIM_SCSI_DIR_OUT ? "out" : "in");
+    kv_u64(t, "bytes", r->bytes);
+    break;
+  case SIM_SCSI_EV_STATUS: {
+    const char *sn = sim_scsi_status_name(r->status);
+    kv_str(t, "transport", sim_scsi_xport_name(r->xport));
+    kv_str(t, "scsi_status", sn ? sn : "?");
+    kv_u64(t, "status_byte", r->status);
+    sim_scsi_sense_info si;
+    if (r->sense_len && sim_scsi_sense_decode(r->sense, r->sense_len, &si) == 0) {
+      sim_trace__hex(r->sense, r->sense_len, hex, sizeof hex);
+      kv_str(t, "sense", hex);
+      kv_u64(t, "key", si.key);
+      kv_u64(t, "asc", si.asc);
+      kv_u64(t, "ascq", si.ascq);
+    } else {
+      static const char nulls[] = ",\"sense\":null,\"key\":null,\"asc\":null,\"ascq\":null";
+      sim_trace__put(t, nulls, sizeof nulls - 1);
+    }
+    kv_u64(t, "resid", r->resid);
+    break;
+  }
+  case SIM_SCSI_EV_ABORT: kv_str(t, "transport", sim_scsi_xport_name(r->xport)); break;
+  default: break;
+  }
+  sim_trace__put(t, "}\n", 2);
+}
+
 const sim_trace_ops sim_trace__jsonl_ops = {jsonl_init, jsonl_nop, jsonl_record, jsonl_nop,
-                                            jsonl_destroy, 1};
+  jsonl_destroy, 1, jsonl_scsi};

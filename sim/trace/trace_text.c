@@ -264,5 +264,74 @@ static void text_destroy(sim_trace *t)
   t->fmt_state = NULL;
 }
 
+/* A SCSI row: the ref column names the unit ("0:0"), id the
+ * command's tag ("t12"); details name the command, the status, the sense
+ * key and the ASC/ASCQ as SPC words them. */
+static void text_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
+{
+  const sim_scsi_trace_rec *r = e->rec;
+  text_state *s = t->fmt_state;
+  if (s->last_machine != t->machine_index) {
+    if (s->last_machine != -1 || t->machine_index != 0) {
+      sim_trace__puts(t, "== machine ");
+      put_clean(t, t->machine);
+      sim_trace__puts(t, " ==\n");
+    }
+    s->last_machine = t->machine_index;
+  }
+  char unit[16] = "bus", tag[24] = "-", hex[3 * SIM_SCSI_SENSE_MAX + 1];
+  if (r->target != 0xFF && r->lun != 0xFFFF)
+    snprintf(unit, sizeof unit, "%u:%u", r->target, r->lun);
+  else if (r->target != 0xFF)
+    snprintf(unit, sizeof unit, "%u", r->target);
+  if (r->ev != SIM_SCSI_EV_RESET)
+    snprintf(tag, sizeof tag, "t%llu", (unsigned long long)r->tag);
+  sim_trace__printf(t, "%6llu.%06llu ms  %-4s  %-12s  %6s  %6s  %6s  ",
+                    (unsigned long long)(r->t / 1000000u), (unsigned long long)(r->t % 1000000u),
+                    dm_level_name(r->lvl), sim_scsi_ev_name(r->ev), unit, "-", tag);
+  switch (r->ev) {
+  case SIM_SCSI_EV_COMMAND: {
+    const char *n = sim_scsi_cdb_name(r->cdb, r->cdb_len);
+    sim_trace__hex(r->cdb, r->cdb_len, hex, sizeof hex);
+    sim_trace__printf(t, "%s  cdb=%s", n ? n : "(unknown opcode)", hex);
+    break;
+  }
+  case SIM_SCSI_EV_DATA:
+    sim_trace__printf(t, "data-%s %lu bytes", r->dir == SIM_SCSI_DIR_OUT ? "out" : "in",
+                      (unsigned long)r->bytes);
+    break;
+  case SIM_SCSI_EV_STATUS: {
+    const char *sn = sim_scsi_status_name(r->status);
+    sim_scsi_sense_info si;
+    if (r->xport != SIM_SCSI_XPORT_OK)
+      sim_trace__printf(t, "no status: %s", sim_scsi_xport_name(r->xport));
+    else if (sn)
+      sim_trace__puts(t, sn);
+    else
+      sim_trace__printf(t, "status 0x%02x", r->status);
+    if (r->sense_len && sim_scsi_sense_decode(r->sense, r->sense_len, &si) == 0) {
+      const char *an = sim_scsi_asc_name(si.asc, si.ascq);
+      sim_trace__printf(t, "  %s %02x/%02x %s", sim_scsi_key_name(si.key), si.asc, si.ascq,
+                        an ? an : "");
+      if (si.valid)
+        sim_trace__printf(t, "  info=%llu", (unsigned long long)si.info);
+      if (si.sksv && si.key == SIM_SCSI_KEY_ILLEGAL_REQUEST)
+        sim_trace__printf(t, "  field=%s byte %u", si.cd ? "cdb" : "param", si.field);
+    }
+    if (r->resid)
+      sim_trace__printf(t, "  resid=%lu", (unsigned long)r->resid);
+    break;
+  }
+  case SIM_SCSI_EV_ABORT:
+    sim_trace__printf(t, "ended: %s", sim_scsi_xport_name(r->xport));
+    break;
+  default:
+    sim_trace__puts(t, r->target == 0xFF ? "bus reset" : r->lun == 0xFFFF ? "target reset"
+                                                                          : "LUN reset");
+    break;
+  }
+  sim_trace__puts(t, "\n");
+}
+
 const sim_trace_ops sim_trace__text_ops = {text_init, text_begin, text_record, text_end,
-                                           text_destroy, 0};
+  text_destroy, 0, text_scsi};

@@ -359,4 +359,19 @@ static void vcd_destroy(sim_trace *t)
   t->fmt_state = NULL;
 }
 
-const sim_trace_ops sim_trace__vcd_ops = {vcd_init, vcd_nop, vcd_record, vcd_end, vcd_destroy, 0};
+/* SCSI: each logical unit is a scope ("SCSI_0_0") whose inflight signal
+ * counts its commands in flight (its other signals stay 0). */
+static void vcd_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
+{
+  vcd_drv *v = slot(t, e->unit);
+  if (!v)
+    return;
+  v->used = 1;
+  if (e->changed && v->inflight != e->unit->inflight) {
+    push(t, e->rec->t, e->unit->index * NSIG + SIG_INFLIGHT, e->unit->inflight, 0);
+    v->inflight = e->unit->inflight;
+  }
+}
+
+const sim_trace_ops sim_trace__vcd_ops = {vcd_init, vcd_nop, vcd_record, vcd_end,
+  vcd_destroy, 0, vcd_scsi};

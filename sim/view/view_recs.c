@@ -419,6 +419,11 @@ int sim_view_load_jsonl(const char *path, sim_view_recs *out, FILE *err)
       status = 2;
       break;
     }
+    /* Records of simulated SCSI buses (scsi-command, ...) are not the
+     * Device Manager's: a live run feeds the viewer only those, so the
+     * picture of a trace leaves them out too. */
+    if (r.ev == DM_EV_COUNT && r.msg != NULL && strncmp(r.msg, "scsi-", 5) == 0)
+      continue;
     /* Machines follow one another, each from time 0: time going back is
      * the next machine (jsonl records do not name it). */
     if (r.t < last_t) {
