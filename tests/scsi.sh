@@ -178,11 +178,11 @@ durable() { # SIGNAL
     else bad "durability (KILL): $n blocks written, state $state (status $st)"; fi
     return
   fi
-  good=$(grep '"ev":"scsi-status"' "$tmp/durable-$1.jsonl" | grep -c '"status":"GOOD"')
+  good=$(grep '"ev":"scsi-status"' "$tmp/durable-$1.jsonl" | grep -c '"scsi_status":"GOOD"')
   if [ "$good" -gt 0 ] && [ "$good" -lt 200 ]; then ok
   else bad "durability ($1): $good writes completed, expected a run stopped mid-way (status $st)"; fi
   lost=0
-  for k in $(grep '"ev":"scsi-status"' "$tmp/durable-$1.jsonl" | grep '"status":"GOOD"' \
+  for k in $(grep '"ev":"scsi-status"' "$tmp/durable-$1.jsonl" | grep '"scsi_status":"GOOD"' \
              | sed 's/.*"tag":\([0-9]*\).*/\1/'); do
     v=$(dd if="$dimg" bs=512 skip=$((k - 1)) count=1 status=none | od -An -tu1 -v \
         | tr -s ' ' '\n' | grep -v '^$' | sort -u)
