@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lang/scenario.h"
+#include "run/run.h"
 #include "tests.h"
 #include "view/view.h"
 
@@ -213,6 +215,34 @@ START_TEST(step_back_is_a_rerun)
 }
 END_TEST
 
+/* Every field of two records is the same (strings by value). */
+static void same_rec(const dm_trace_rec *x, const dm_trace_rec *y)
+{
+  ck_assert_uint_eq(x->t, y->t);
+  ck_assert_uint_eq(x->ev, y->ev);
+  ck_assert_uint_eq(x->lvl, y->lvl);
+  ck_assert_uint_eq(x->code, y->code);
+  ck_assert_uint_eq(x->mode, y->mode);
+  ck_assert_int_eq(x->ref, y->ref);
+  ck_assert_int_eq(x->result, y->result);
+  ck_assert_uint_eq(x->flags, y->flags);
+  ck_assert_uint_eq(x->runtime, y->runtime);
+  ck_assert_uint_eq(x->id, y->id);
+  ck_assert_ptr_eq(x->pb, y->pb);
+  ck_assert_str_eq(x->name ? x->name : "-", y->name ? y->name : "-");
+  ck_assert_str_eq(x->rule ? x->rule : "-", y->rule ? y->rule : "-");
+  ck_assert_str_eq(x->msg ? x->msg : "-", y->msg ? y->msg : "-");
+  ck_assert_uint_eq(x->tag, y->tag);
+  ck_assert_uint_eq(x->slot, y->slot);
+  ck_assert_uint_eq(x->count, y->count);
+  ck_assert_uint_eq(x->opcode, y->opcode);
+  ck_assert_uint_eq(x->status, y->status);
+  ck_assert_uint_eq(x->service, y->service);
+  ck_assert_uint_eq(x->sense, y->sense);
+  ck_assert_uint_eq(x->target, y->target);
+  ck_assert_uint_eq(x->lun, y->lun);
+}
+
 /* The recorded jsonl trace of a scenario gives the records of running it,
  * and the same pictures. */
 START_TEST(jsonl_equals_scenario)
@@ -229,23 +259,8 @@ START_TEST(jsonl_equals_scenario)
     load(&a, dms);
     ck_assert_int_eq(sim_view_load_jsonl(jl, &b, stderr), 0);
     ck_assert_uint_eq(a.n, b.n);
-    for (size_t i = 0; i < a.n; i++) {
-      const dm_trace_rec *x = &a.v[i], *y = &b.v[i];
-      ck_assert_uint_eq(x->t, y->t);
-      ck_assert_uint_eq(x->ev, y->ev);
-      ck_assert_uint_eq(x->lvl, y->lvl);
-      ck_assert_uint_eq(x->code, y->code);
-      ck_assert_uint_eq(x->mode, y->mode);
-      ck_assert_int_eq(x->ref, y->ref);
-      ck_assert_int_eq(x->result, y->result);
-      ck_assert_uint_eq(x->flags, y->flags);
-      ck_assert_uint_eq(x->runtime, y->runtime);
-      ck_assert_uint_eq(x->id, y->id);
-      ck_assert_ptr_eq(x->pb, y->pb);
-      ck_assert_str_eq(x->name ? x->name : "-", y->name ? y->name : "-");
-      ck_assert_str_eq(x->rule ? x->rule : "-", y->rule ? y->rule : "-");
-      ck_assert_str_eq(x->msg ? x->msg : "-", y->msg ? y->msg : "-");
-    }
+    for (size_t i = 0; i < a.n; i++)
+      same_rec(&a.v[i], &b.v[i]);
     sim_view va, vb;
     sim_view_init(&va, &a, "x", 0);
     sim_view_init(&vb, &b, "x", 0);
@@ -492,6 +507,62 @@ START_TEST(pixels_scsi_slots)
 }
 END_TEST
 
+/* A scenario with the SCSI stack: its jsonl trace gives the viewer the same
+ * records, and the controller's slots show who owns them. */
+START_TEST(scsi_scenario)
+{
+  const char *dms = "tests/scenarios/scsi-slots.dms";
+  char jl[64];
+  snprintf(jl, sizeof jl, "/tmp/dmsim-view-scsi-%d.jsonl", (int)getpid());
+  sim_scenario *sc;
+  char err[512];
+  ck_assert_int_eq(sim_scenario_load(dms, &sc, err, sizeof err), 0);
+  FILE *devnull = fopen("/dev/null", "w");
+  sim_run_opts o = { 0 };
+  o.trace_path = jl;
+  o.trace_format = SIM_TRACE_JSONL;
+  o.quiet = 1;
+  o.out = devnull;
+  o.err = devnull;
+  ck_assert_int_eq(sim_run(sc, &o), 0);
+  sim_scenario_free(sc);
+  fclose(devnull);
+  sim_view_recs a, b;
+  load(&a, dms);
+  ck_assert_int_eq(sim_view_load_jsonl(jl, &b, stderr), 0);
+  unlink(jl);
+  ck_assert_uint_eq(a.n, b.n);
+  for (size_t i = 0; i < a.n; i++)
+    same_rec(&a.v[i], &b.v[i]);
+  sim_view v;
+  canvas c;
+  SDL_Rect r;
+  sim_view_init(&v, &a, "scsi", 0);
+  sim_view_seek(&v, 0, 4045000);
+  ck_assert_uint_eq(v.model.nhbas, 1);
+  ck_assert_uint_eq(v.model.units[0].ninside, 4);
+  canvas_open(&c);
+  sim_view_draw(&v, c.r);
+  for (uint32_t k = 0; k < 8; k++) {
+    ck_assert(sim_view_rect_slot(&v.model, 0, k, &r));
+    ck_assert_uint_eq(pixel(&c, r.x + 1, r.y + 1),
+                      k < 4 ? SIM_VIEW_RGB_LAMP_OFF : SIM_VIEW_RGB_SLOT_CTRL);
+  }
+  while (sim_view_step(&v))
+    ;
+  sim_view_draw(&v, c.r);
+  for (uint32_t k = 0; k < 8; k++) {
+    ck_assert(sim_view_rect_slot(&v.model, 0, k, &r));
+    ck_assert_uint_eq(pixel(&c, r.x + 1, r.y + 1), SIM_VIEW_RGB_LAMP_OFF);
+  }
+  ck_assert_uint_eq(v.model.hbas[0].done, 8);
+  canvas_close(&c);
+  sim_view_free(&v);
+  sim_view_recs_free(&a);
+  sim_view_recs_free(&b);
+}
+END_TEST
+
 Suite *view_suite(void)
 {
   Suite *s = suite_create("view");
@@ -507,6 +578,7 @@ Suite *view_suite(void)
   tcase_add_test(tc, playing_follows_speed);
   tcase_add_test(tc, screenshot_png);
   tcase_add_test(tc, pixels_scsi_slots);
+  tcase_add_test(tc, scsi_scenario);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -123,14 +123,21 @@ static dm_trace_rec as_in_jsonl(const dm_trace_rec *r)
   case DM_EV_VIOLATION: c.rule = r->rule, c.msg = r->msg, c.ref = r->ref, c.pb = r->pb, c.id = r->id;
     break;
   case DM_EV_WARNING: c.msg = r->msg, c.ref = r->ref; break;
+  case DM_EV_SCSI_SUBMIT:
+  case DM_EV_SCSI_HANDOFF:
+  case DM_EV_SCSI_RETURN:
+  case DM_EV_SCSI_DONE:
+    c.ref = r->ref, c.id = r->id, c.name = r->name, c.tag = r->tag, c.slot = r->slot;
+    if (r->ev == DM_EV_SCSI_SUBMIT)
+      c.opcode = r->opcode, c.target = r->target, c.lun = r->lun;
+    else if (r->ev == DM_EV_SCSI_DONE)
+      c.service = r->service, c.status = r->status, c.sense = r->sense;
+    else
+      c.count = r->count;
+    break;
   default:
     c.ref = r->ref, c.pb = r->pb, c.id = r->id, c.result = r->result, c.name = r->name;
     c.msg = r->msg;
-    /* SCSI task records: what the viewer draws the slots from. The jsonl
-     * reader takes the same keys when a trace carries them. */
-    c.tag = r->tag, c.slot = r->slot, c.count = r->count, c.opcode = r->opcode;
-    c.status = r->status, c.service = r->service, c.sense = r->sense;
-    c.target = r->target, c.lun = r->lun;
     break;
   }
   return c;
@@ -250,6 +257,24 @@ static int lookup(const char *name, const char *(*f)(unsigned), unsigned count)
   return -1;
 }
 
+/* The byte field of a SCSI task record that jsonl key names, or NULL. */
+static uint8_t *scsi_byte(dm_trace_rec *r, const char *key)
+{
+  if (strcmp(key, "opcode") == 0)
+    return &r->opcode;
+  if (strcmp(key, "target") == 0)
+    return &r->target;
+  if (strcmp(key, "lun") == 0)
+    return &r->lun;
+  if (strcmp(key, "service") == 0)
+    return &r->service;
+  if (strcmp(key, "status") == 0)
+    return &r->status;
+  if (strcmp(key, "sense") == 0)
+    return &r->sense;
+  return NULL;
+}
+
 int sim_view_parse_line(sim_view_recs *rs, const char *line, dm_trace_rec *r, int *col,
                         const char **msg)
 {
@@ -297,6 +322,7 @@ int sim_view_parse_line(sim_view_recs *rs, const char *line, dm_trace_rec *r, in
       j.p = end;
     }
     const char *want_num = NULL;
+    int scsi = have_ev && r->ev >= DM_EV_SCSI_SUBMIT && r->ev <= DM_EV_SCSI_DONE;
     if (strcmp(key, "t") == 0) {
       r->t = (uint64_t)num, have_t = 1, want_num = "t";
     } else if (strcmp(key, "ev") == 0 && is_str) {
@@ -317,7 +343,7 @@ int sim_view_parse_line(sim_view_recs *rs, const char *line, dm_trace_rec *r, in
     } else if (strcmp(key, "pb") == 0) {
       r->pb = is_null ? NULL : (const void *)(uintptr_t)num;
       want_num = is_null ? NULL : "pb";
-    } else if ((strcmp(key, "op") == 0 || strcmp(key, "code") == 0) && is_str) {
+    } else if (!scsi && (strcmp(key, "op") == 0 || strcmp(key, "code") == 0) && is_str) {
       int c = lookup(sval, dm_code_name, 16);
       r->code = c < 0 ? 0xFF : (uint8_t)c;
     } else if ((strcmp(key, "mode") == 0 || strcmp(key, "kind") == 0) && is_str) {
@@ -326,20 +352,26 @@ int sim_view_parse_line(sim_view_recs *rs, const char *line, dm_trace_rec *r, in
               : strcmp(sval, "immediate") == 0 ? DM_MODE_IMMEDIATE : 0;
     } else if (strcmp(key, "ref") == 0) {
       r->ref = (int16_t)num, want_num = "ref";
-    } else if (strcmp(key, "result") == 0 || strcmp(key, "status") == 0) {
+    } else if (strcmp(key, "result") == 0 || (!scsi && strcmp(key, "status") == 0)) {
       r->result = (int16_t)num, want_num = "result";
     } else if (strcmp(key, "dCtlFlags") == 0) {
       r->flags = (uint16_t)num, want_num = "dCtlFlags";
     } else if (strcmp(key, "runtime") == 0) {
       r->runtime = (uint32_t)num, want_num = "runtime";
-    } else if (strcmp(key, "tag") == 0) {
-      r->tag = (uint64_t)num, want_num = is_null ? NULL : "tag";
-    } else if (strcmp(key, "slot") == 0) {
-      r->slot = (uint32_t)num, want_num = is_null ? NULL : "slot";
-    } else if (strcmp(key, "count") == 0) {
-      r->count = (uint16_t)num, want_num = is_null ? NULL : "count";
-    } else if (strcmp(key, "opcode") == 0 && !is_str) {
-      r->opcode = (uint8_t)num;
+    } else if (scsi && scsi_byte(r, key) != NULL) {
+      /* The SCSI task records' own keys (sim/trace/trace_jsonl.c). */
+      *scsi_byte(r, key) = (uint8_t)num, want_num = key;
+    } else if (scsi && strcmp(key, "count") == 0) {
+      r->count = (uint16_t)num, want_num = "count";
+    } else if (scsi && strcmp(key, "task") == 0) {
+      r->tag = (uint64_t)num, want_num = "task";
+    } else if (scsi && strcmp(key, "slot") == 0) {
+      r->slot = (uint32_t)num, want_num = "slot";
+    } else if (scsi && strcmp(key, "ctrl") == 0 && is_str) {
+      if ((r->name = intern(rs, sval)) == NULL)
+        goto oom;
+    } else if (scsi && strcmp(key, "op") == 0) {
+      /* the opcode's name: the number follows as "opcode" */
     } else if (strcmp(key, "id") == 0) {
       r->id = (uint64_t)num, want_num = is_null ? NULL : "id";
     } else if ((strcmp(key, "name") == 0 || strcmp(key, "client") == 0) && is_str) {
