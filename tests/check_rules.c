@@ -677,8 +677,8 @@ START_TEST(test_history_format)
 END_TEST
 
 /*
- * Regression test (a devmgr gap this test found, now fixed): DESIGN.md promises every
- * violation "the request's history"; iodone-from-concurrent names only the
+ * Regression test (a devmgr gap this test found, now fixed): docs/rules.md
+ * promises every violation "the request's history"; iodone-from-concurrent names only the
  * driver (devmgr/src/complete.c IODone), although IODone implicitly names
  * the request at the head of dCtlQHdr, whose history is at hand.
  */

@@ -2,7 +2,7 @@
  * call.c - the path of a parameter-block call: refNum to DCE, the checks
  * that may refuse it, then immediate dispatch or the queue.
  *
- * Steps (DESIGN.md, "The path of one request"):
+ * Steps (docs/rules.md, "The path of a request"):
  *   1. refNum -> DCE through the unit table; Open finds the driver by name.
  *   2. Read/Write: ioActCount = 0. ioResult = 1, ioTrap, qType = ioQType.
  *   3. Enable bit and dOpened checks. A refused call posts its error and

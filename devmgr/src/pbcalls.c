@@ -1,11 +1,14 @@
 /*
- * pbcalls.c - Apple's parameter-block calls (PBReadSync, PBReadAsync,
- * PBReadImmed, ...) and the high-level calls built on them (OpenDriver,
- * CloseDriver, Control, Status, KillIO), acting on the current machine.
+ * pbcalls.c - Apple's parameter-block calls other than the queued Async
+ * forms (PBReadAsync and the like are aliases in call.c): the Sync forms,
+ * the Immed forms, Open, Close and KillIO, and the high-level calls built on
+ * them (OpenDriver, CloseDriver, Control, Status, KillIO), acting on the
+ * current machine.
  *
- * Each is dm_call() with the trap word Apple's glue would have used; the
- * Sync forms then wait with dm_wait(). Without a current machine every call
- * answers paramErr.
+ * Open, Close, KillIO and the Immed forms are dm_call() with the trap word
+ * Apple's glue would have used; the queued Sync forms call call.c's entry
+ * for their trap word. Sync forms then wait with dm_wait(). Without a
+ * current machine every call answers paramErr.
  */
 #include <string.h>
 

@@ -64,7 +64,7 @@ int sim_bench_realtime(double speed, uint64_t span_ns, unsigned events, double *
                        double *late_ms);
 
 /* `dmsim bench`: run every benchmark and print the figures, as a table or
- * (json != 0) as one JSON object with the keys of DESIGN.md. Returns the
+ * (json != 0) as one JSON object with the keys the README lists. Returns the
  * exit status: 0, or 1 when a figure misses its budget. */
 int sim_bench_main(int json);
 

@@ -1,8 +1,9 @@
 /*
  * sim/lang/scenario_int.h - what the scenario parser's files share: the error
- * sink, the line lexer and its literal converters (scenario_lex.c), the name
- * tables and the parser state (scenario_parse.c, scenario_check.c).
- * Not a public header: only sim/scenario_*.c include it.
+ * sink, the line lexer, its literal converters and sc_push (scenario_lex.c),
+ * the name tables (scenario_check.c), and the per-machine parser state that
+ * scenario_parse.c, scenario_stmt.c and scenario_check.c work on.
+ * Not a public header: only sim/lang/scenario_*.c include it.
  */
 #ifndef SIM_SCENARIO_INT_H
 #define SIM_SCENARIO_INT_H

@@ -4,12 +4,13 @@
  *
  * The run command opens one writer on a FILE*, installs sim_trace_record as
  * the machine's dm_trace_fn hook (ctx = the writer), and closes the writer
- * when the run ends. Four formats (DESIGN.md "Trace records"):
+ * when the run ends. Four formats (docs/trace.md):
  *
  *   text    a fixed-width table, one row per record, names decoded
  *   jsonl   one JSON object per line; the schema is a contract
- *   chrome  Chrome trace JSON for ui.perfetto.dev: one async slice per
- *           request, one track per driver, counters for queue depth
+ *   chrome  Chrome trace JSON for ui.perfetto.dev: a process per machine,
+ *           a track group per driver holding its requests' async slices,
+ *           counters for queue depth
  *   vcd     a VCD file for GTKWave: per-driver queue depth, drvrActive,
  *           in-flight count and violations. VCD declares every signal
  *           before the first value, so this format buffers the changes and

@@ -1,6 +1,6 @@
 /*
  * sim/trace/trace_impl.h - what the trace writer's files share (private to
- * sim/trace_*.c; users include sim/trace/trace.h).
+ * sim/trace/trace_*.c; users include sim/trace/trace.h).
  *
  * trace_core.c owns everything every format needs: pb numbering, the driver
  * table (names from install records, queue depth, in-flight count,
@@ -24,7 +24,7 @@
 #define SIM_TRACE_PRINTF(a, b)
 #endif
 
-/* dCtlFlags bits the writers decode (shared/reference/device-manager.md 1.4). */
+/* dCtlFlags bits the writers decode (drvrActiveMask of devmgr/include/mac/Devices.h). */
 #define SIM_DCTL_DRVR_ACTIVE 0x0080u
 
 /* IOCommandCode values by name, from devmgr's table (SIM_CODE_KILLIO...). */

@@ -1,10 +1,15 @@
 /*
  * devmgr/call.h - parameter-block calls with an explicit machine.
  *
- * Apple's PBReadAsync() and friends are thin wrappers around dm_call() on
- * the current machine. Embedders that drive clients as state machines call
- * dm_call() with a sync trap word and wait for the pb_done hook instead of
- * blocking, so that no event loop is ever nested.
+ * Apple's calls act on the current machine and take the same path as
+ * dm_call(): the queued Async forms (PBReadAsync, PBWriteAsync,
+ * PBControlAsync, PBStatusAsync) are aliases of per-call entries in
+ * devmgr/src/call.c, one per trap word, with no wrapper in between; their
+ * Sync forms call those entries and then wait (dm_wait); Open, Close, KillIO
+ * and the Immed forms go through dm_call (devmgr/src/pbcalls.c). Embedders
+ * that drive clients as state machines call dm_call() with a sync trap word
+ * and wait for the pb_done hook instead of blocking, so that no event loop
+ * is ever nested.
  */
 #ifndef DEVMGR_CALL_H
 #define DEVMGR_CALL_H
