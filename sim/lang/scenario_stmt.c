@@ -683,9 +683,9 @@ static int parse_sent(sc_parser *p, sim_sc_expect *x)
                      ".immediate";
   do {
     const sc_tok *t = sc_next(p);
-    size_t w = t->kind == SC_TOK_WORD ? strcspn(t->p, ".") : 0;
-    if (w > t->len)
-      w = t->len;
+    /* The token is not NUL-terminated: look for the dot within it. */
+    const char *dot = t->kind == SC_TOK_WORD ? memchr(t->p, '.', t->len) : NULL;
+    size_t w = t->kind != SC_TOK_WORD ? 0 : dot != NULL ? (size_t)(dot - t->p) : t->len;
     sim_sc_sent one = {0xFF, 0};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
       if (w == strlen(codes[i]) && memcmp(t->p, codes[i], w) == 0)
