@@ -110,7 +110,7 @@ void run_pb_done(void *ctx, void *pb)
     wake_for(rm, p, finish(rm, p));
 }
 
-static void fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat)
+void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat)
 {
   switch (pat->kind) {
   case SIM_SC_PAT_BYTE: memset(buf, pat->byte, n); break;
@@ -228,7 +228,7 @@ static int issue(run_client *c, size_t ci, int in_routine)
       pb->ioParam.ioPosMode = (short)sc->posmode;
       pb->ioParam.ioPosOffset = (long)sc->offset;
       if (sc->op == SIM_SC_OP_WRITE)
-        fill_pattern(p->buf, need, &sc->pattern);
+        run_fill_pattern(p->buf, need, &sc->pattern);
       else if (need > 0)
         memset(p->buf, 0, need);
       break;

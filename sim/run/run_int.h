@@ -158,6 +158,8 @@ int  run_scsi_setup(run_machine *rm, uint64_t seed);
 void run_scsi_free(run_machine *rm);
 
 /* client.c */
+/* Fill buf[0..n) as a write with pattern pat sends it (docs/scenario.md). */
+void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat);
 void run_client_start(run_machine *rm, size_t index);
 void run_pb_done(void *ctx, void *pb);
 /* After the world ran dry: report clients that can never go on. */

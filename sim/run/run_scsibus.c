@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "run/run_int.h"
-#include "world/rng.h"
 
 typedef struct run_scsi_cmd {
   sim_scsi_cmd  cmd;  /* first: the done routine finds the record from it */
@@ -39,29 +38,6 @@ struct run_scsibus {
   run_scsi_act  *acts;
   size_t         nbuses, ndisks;
 };
-
-static void fill_pattern(const sim_sc_pattern *pat, uint8_t *buf, size_t n)
-{
-  sim_rng r;
-  switch (pat->kind) {
-  case SIM_SC_PAT_BYTE: memset(buf, pat->byte, n); break;
-  case SIM_SC_PAT_RANDOM:
-    sim_rng_seed(&r, pat->seed);
-    for (size_t i = 0; i < n; i += 8) {
-      uint64_t v = sim_rng_next(&r);
-      for (size_t k = 0; k < 8 && i + k < n; k++)
-        buf[i + k] = (uint8_t)(v >> (8 * k));
-    }
-    break;
-  case SIM_SC_PAT_TEXT:
-    for (size_t i = 0; i < n; i++)
-      buf[i] = (uint8_t)pat->text[i % pat->text_len];
-    break;
-  default:
-    for (size_t i = 0; i < n; i++)
-      buf[i] = (uint8_t)i;
-  }
-}
 
 /* The scenario's commands, aborts and resets are task-level events: what
  * the bus does inside them happens at task level. */
@@ -192,7 +168,7 @@ int run_scsibus_setup(run_machine *rm, uint64_t seed, size_t machine)
     if (c->size > 0 && (rc->buf = calloc(1, (size_t)c->size)) == NULL)
       goto oom;
     if (c->dir == SIM_SCSI_DIR_OUT)
-      fill_pattern(&c->pattern, rc->buf, (size_t)c->size);
+      run_fill_pattern(rc->buf, (size_t)c->size, &c->pattern);
     memcpy(rc->cmd.cdb, c->cdb, c->cdb_len);
     rc->cmd.cdb_len = c->cdb_len;
     rc->cmd.target = d->target;

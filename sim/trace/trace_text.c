@@ -130,10 +130,11 @@ static void put_runtime(sim_trace *t, uint32_t rt)
     sim_trace__puts(t, " (serialized)");
 }
 
-static void text_record(sim_trace *t, const sim_trace_ev *e)
+/* "== machine NAME ==" before the first row of a machine other than the
+ * first one's. */
+static void machine_line(sim_trace *t)
 {
   text_state *s = t->fmt_state;
-  const dm_trace_rec *r = e->rec;
   if (s->last_machine != t->machine_index) {
     if (s->last_machine != -1 || t->machine_index != 0) {
       sim_trace__puts(t, "== machine ");
@@ -142,6 +143,12 @@ static void text_record(sim_trace *t, const sim_trace_ev *e)
     }
     s->last_machine = t->machine_index;
   }
+}
+
+static void text_record(sim_trace *t, const sim_trace_ev *e)
+{
+  const dm_trace_rec *r = e->rec;
+  machine_line(t);
 
   char ref[16] = "-", pb[24] = "-", id[24] = "-";
   if (r->ref != 0)
@@ -270,15 +277,7 @@ static void text_destroy(sim_trace *t)
 static void text_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
 {
   const sim_scsi_trace_rec *r = e->rec;
-  text_state *s = t->fmt_state;
-  if (s->last_machine != t->machine_index) {
-    if (s->last_machine != -1 || t->machine_index != 0) {
-      sim_trace__puts(t, "== machine ");
-      put_clean(t, t->machine);
-      sim_trace__puts(t, " ==\n");
-    }
-    s->last_machine = t->machine_index;
-  }
+  machine_line(t);
   char unit[16] = "bus", tag[24] = "-", hex[3 * SIM_SCSI_SENSE_MAX + 1];
   if (r->target != 0xFF && r->lun != 0xFFFF)
     snprintf(unit, sizeof unit, "%u:%u", r->target, r->lun);
