@@ -254,6 +254,70 @@ START_TEST(test_close_waiting_when_removed)
 }
 END_TEST
 
+/* A KillIO sent from the routine of a request the first KillIO aborts:
+ * the inner one empties the same queue, the outer finds it empty, and
+ * drvrActive is cleared once, after the last abort. */
+static ParamBlockRec inner_kill;
+static OSErr inner_kill_result = 1;
+static void kill_again(ParmBlkPtr pb)
+{
+  (void)pb;
+  memset(&inner_kill, 0, sizeof inner_kill);
+  inner_kill.cntrlParam.ioCRefNum = Ref;
+  inner_kill_result = PBKillIOSync(&inner_kill);
+}
+
+START_TEST(test_killio_from_routine_of_aborted_request)
+{
+  tfix f;
+  setup(&f, "fixed");
+  ParamBlockRec pb[3], kpb;
+  char b[3][8];
+  send_reads(pb, b, 3);
+  pb[0].ioParam.ioCompletion = kill_again;
+  sim_world_run(&f.w, 500 * US, 0);
+  (void)tf_log(&f);
+  ck_assert_int_eq(kill_sync(&kpb), noErr);
+  ck_assert_int_eq(inner_kill_result, noErr);
+  ck_assert_str_eq(tf_log(&f),
+                   "call#5:killio/sync disp#5:killio/immediate ret:0 cpl#2:-27 cb#2:-27 "
+                   "call#6:killio/sync disp#6:killio/immediate ret:0 cpl#3:-27 cb#3:-27 "
+                   "cpl#4:-27 cb#4:-27 cpl#6:0 sync#6:0 flags:0x0f28 cpl#5:0 sync#5:0");
+  ck_assert_int_eq(f.violations, 0);
+  tf_run(&f);
+  ck_assert_str_eq(tf_log(&f), "");
+  tf_teardown(&f);
+}
+END_TEST
+
+/* A Close waiting behind requests that a KillIO then aborts reaches the
+ * driver once the queue is empty, at task level. */
+START_TEST(test_close_waiting_then_killio)
+{
+  tfix f;
+  setup(&f, "fixed");
+  ParamBlockRec pb[2], cpb, kpb;
+  char b[2][8];
+  send_reads(pb, b, 2);
+  memset(&cpb, 0, sizeof cpb);
+  cpb.ioParam.ioRefNum = Ref;
+  cpb.ioParam.ioCompletion = close_done;
+  close_level = -1;
+  ck_assert_int_eq(PBCloseAsync(&cpb), noErr);
+  (void)tf_log(&f);
+  ck_assert_int_eq(kill_sync(&kpb), noErr);
+  ck_assert_int_eq(cpb.ioParam.ioResult, ioInProgress);
+  tf_run(&f);
+  ck_assert_int_eq(cpb.ioParam.ioResult, noErr);
+  ck_assert_int_eq(close_level, DM_LVL_TASK);
+  ck_assert_str_eq(tf_log(&f), "call#5:killio/sync disp#5:killio/immediate ret:0 cpl#2:-27 "
+                               "cb#2:-27 cpl#3:-27 cb#3:-27 flags:0x0f28 cpl#5:0 sync#5:0 "
+                               "disp#4:close/immediate ret:0 flags:0x0f08 cpl#4:0 cb#4:0");
+  ck_assert_uint_eq(sim_world_now(&f.w), 0);
+  tf_teardown(&f);
+}
+END_TEST
+
 Suite *killclose_suite(void)
 {
   Suite *s = suite_create("killclose");
@@ -261,6 +325,7 @@ Suite *killclose_suite(void)
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_killio_aborts_until_empty);
   tcase_add_test(tc, test_killio_concurrent_holds_new_requests);
+  tcase_add_test(tc, test_killio_from_routine_of_aborted_request);
   suite_add_tcase(s, tc);
   tc = tcase_create("close");
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
@@ -268,6 +333,7 @@ Suite *killclose_suite(void)
   tcase_add_test(tc, test_close_sync_waits_and_idle_close_does_not);
   tcase_add_test(tc, test_close_concurrent_not_delayed);
   tcase_add_test(tc, test_close_waiting_when_removed);
+  tcase_add_test(tc, test_close_waiting_then_killio);
   suite_add_tcase(s, tc);
   return s;
 }
