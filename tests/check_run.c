@@ -272,6 +272,41 @@ START_TEST(test_jsonl_machine_field)
 }
 END_TEST
 
+/* The SCSI records: a disk driver's requests through the controller family
+ * (tests/scenarios/scsi-slots.dms), and commands a scenario sends a
+ * simulated bus itself, with a medium error, an abort and a reset. */
+START_TEST(test_jsonl_scsi_records_follow_schema)
+{
+  char *text = slurp("tests/scenarios/scsi-slots.dms");
+  ran r = run_text(text, 1);
+  free(text);
+  ck_assert_int_eq(r.status, 0);
+  ck_assert_ptr_nonnull(strstr(r.trace, "\"ev\":\"scsi_handoff\""));
+  ck_assert_int_gt(check_schema(r.trace, "scsi-slots.dms", 0), 20);
+  ran_free(&r);
+  r = run_text("scsi bus b0\n"
+               "scsi disk d0 bus b0 target 0 memory 1m\n"
+               "scsi latency d0 all fixed 1ms\n"
+               "scsi fault d0 medium 100 10\n"
+               "scsi command r d0 \"28 00 00 00 00 60 00 00 08 00\" in 4k at 1ms\n"
+               "scsi command w d0 \"2a 00 00 00 00 08 00 00 01 00\" out 512 at 2ms\n"
+               "scsi command slow d0 \"28 00 00 00 00 08 00 00 01 00\" in 512 at 10ms\n"
+               "scsi abort slow at 10500us\n"
+               "scsi reset d0 at 20ms\n",
+               1);
+  ck_assert_msg(r.status == 0, "%s", r.err);
+  for (const char *const *ev = (const char *const[]){"scsi-command", "scsi-data", "scsi-status",
+                                                     "scsi-abort", "scsi-reset", NULL};
+       *ev != NULL; ev++) {
+    char want[48];
+    snprintf(want, sizeof want, "\"ev\":\"%s\"", *ev);
+    ck_assert_msg(strstr(r.trace, want) != NULL, "no %s record in:\n%s", *ev, r.trace);
+  }
+  ck_assert_int_gt(check_schema(r.trace, "scsi bus", 0), 5);
+  ran_free(&r);
+}
+END_TEST
+
 /* ---- a driver as a client of another --------------------------------------- */
 
 /* ".Relay" reads from .Null inside its own DoDriverIO (sync, at task level),
@@ -364,6 +399,7 @@ Suite *run_suite(void)
   tcase_add_test(tc, test_util_with_immediate_call);
   tcase_add_test(tc, test_jsonl_goldens_follow_schema);
   tcase_add_test(tc, test_jsonl_machine_field);
+  tcase_add_test(tc, test_jsonl_scsi_records_follow_schema);
   tcase_add_test(tc, test_driver_calls_credited_to_driver);
   suite_add_tcase(s, tc);
   return s;
