@@ -8,7 +8,9 @@
  *   - a concurrent driver gets every request dispatched at the time it was
  *     called (unless a removal holds it, and then never);
  *   - a KillIO that succeeds completes every request pending on its driver
- *     with abortErr, at the time of the KillIO;
+ *     with abortErr, at the time of the KillIO; a driver with
+ *     kDriverQueuesIOPB completes the ones it held with abortErr itself;
+ *   - nothing of a kDriverQueuesIOPB driver goes on dCtlQHdr;
  *   - a completion routine runs once per async call, after the result is
  *     posted (the callback record follows the complete record).
  * Runs from the repository root, as `make test` does.
@@ -66,6 +68,7 @@ typedef struct pbstate {
   int  async;
   int  completes, callbacks, completed_before_callback;
   long ref, t_call;
+  int  killio;    /* the call is a KillIO */
   int  queued;    /* enqueued, not yet dispatched */
   long enq_order;
 } pbstate;
@@ -73,6 +76,8 @@ typedef struct pbstate {
 typedef struct refstate {
   long ref;
   int  concurrent;
+  int  queues;    /* kDriverQueuesIOPB: nothing of it goes on dCtlQHdr */
+  long kill_t;    /* its last KillIO, -1 before any */
   int  active;    /* non-immediate dispatched, not complete */
   long next_order, served_order;
 } refstate;
@@ -115,7 +120,10 @@ static const char *check_file(const char *path)
     RULE(p < MAX_PB, "%s:%d: pb number too large", path, lineno);
     pbstate *s = p > 0 ? &pb[p] : NULL;
     if (is(line, "ev", "install")) {
-      ref_of(refs, &nrefs, ref)->concurrent = (num(line, "runtime") & 0x8) != 0;
+      refstate *r = ref_of(refs, &nrefs, ref);
+      r->concurrent = (num(line, "runtime") & 0x8) != 0;
+      r->queues = r->concurrent && (num(line, "runtime") & 0x10) != 0;
+      r->kill_t = -1;
     } else if (is(line, "ev", "call")) {
       RULE(!s->open, "%s:%d: pb%ld sent while in flight without a violation", path,
                     lineno, p);
@@ -124,15 +132,19 @@ static const char *check_file(const char *path)
       s->ref = ref;
       s->t_call = t;
       s->completes = s->callbacks = 0;
-      if (is(line, "op", "killio")) {
+      s->killio = is(line, "op", "killio");
+      if (s->killio) {
         kill_t = t;
         kill_ref = ref;
+        ref_of(refs, &nrefs, ref)->kill_t = t;
       }
     } else if (is(line, "ev", "reject")) {
       RULE(s->open, "%s:%d: reject without a call", path, lineno);
       s->open = 0;
     } else if (is(line, "ev", "enqueue")) {
       refstate *r = ref_of(refs, &nrefs, ref);
+      RULE(!r->queues, "%s:%d: pb%ld put on dCtlQHdr of a kDriverQueuesIOPB driver", path,
+           lineno, p);
       s->queued = 1;
       s->enq_order = ++r->next_order;
     } else if (is(line, "ev", "dispatch") && s != NULL && !s->open) {
@@ -165,6 +177,12 @@ static const char *check_file(const char *path)
       if (kill_t >= 0 && t == kill_t && ref == kill_ref && s->t_call < kill_t)
         RULE(num(line, "result") == -27, "%s:%d: KillIO completed pb%ld with %ld",
                       path, lineno, p, num(line, "result"));
+      /* A driver that queues its own requests completes those it held at a
+       * KillIO itself, possibly later (its device must let go first), but
+       * with abortErr. */
+      if (r->queues && r->kill_t >= 0 && s->t_call < r->kill_t && !s->killio)
+        RULE(num(line, "result") == -27, "%s:%d: pb%ld outlived a KillIO with %ld", path,
+             lineno, p, num(line, "result"));
     } else if (is(line, "ev", "callback")) {
       RULE(s->async && s->completes == 1 && s->callbacks == 0,
                     "%s:%d: callback of pb%ld not once after its completion", path, lineno, p);

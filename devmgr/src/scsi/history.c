@@ -82,6 +82,8 @@ int scsi_history(const dm_scsi_ctrl *c, uint32_t k, char *buf, size_t len)
   dm__fmt_time(s->t_handed, th, sizeof th);
   dm__fmt_time(s->t_returned, tr, sizeof tr);
   dm__fmt_time(s->t_done, td, sizeof td);
+  if (s->tag == 0)
+    return snprintf(buf, len, "slot %u of controller %s has held no task yet", k, c->name);
   const char *op = dm_scsi_op_name(s->opcode);
   char opbuf[16];
   if (op == NULL) {
