@@ -244,7 +244,8 @@ START_TEST(test_jsonl_goldens_follow_schema)
   ck_assert_uint_gt(g.gl_pathc, 5);
   for (size_t i = 0; i < g.gl_pathc; i++) {
     char *t = slurp(g.gl_pathv[i]);
-    ck_assert_int_gt(check_schema(t, g.gl_pathv[i], 0), 0);
+    /* A file with several machines names them in every record. */
+    ck_assert_int_gt(check_schema(t, g.gl_pathv[i], strstr(t, "\"machine\":") != NULL), 0);
     free(t);
   }
   globfree(&g);

@@ -399,6 +399,15 @@ void sim_trace_set_machine(sim_trace *t, const char *machine_name, int machine_i
   t->machine_index = machine_index < 0 ? 0 : machine_index;
 }
 
+/* A block's key: its address within its machine. Machines run one after
+ * the other, and a later machine's block may sit where an earlier one's
+ * did; it is another block all the same (user-space addresses fit in 56
+ * bits). */
+static uint64_t pb_key(const sim_trace *t, const void *p)
+{
+  return (uint64_t)(uintptr_t)p ^ ((uint64_t)(unsigned)t->machine_index << 56);
+}
+
 /* The pb number of p (0 for NULL), handing out the next one on first sight. */
 static uint64_t pb_number(sim_trace *t, const void *p, uint64_t *drv_plus1)
 {
@@ -406,12 +415,12 @@ static uint64_t pb_number(sim_trace *t, const void *p, uint64_t *drv_plus1)
   *drv_plus1 = 0;
   if (!p)
     return 0;
-  if (sim_map_get(&t->pbs, (uint64_t)(uintptr_t)p, &v)) {
+  if (sim_map_get(&t->pbs, pb_key(t, p), &v)) {
     *drv_plus1 = v >> 32;
     return v & 0xFFFFFFFFu;
   }
   uint64_t n = ++t->npb;
-  if (sim_map_put(&t->pbs, (uint64_t)(uintptr_t)p, n) != 0)
+  if (sim_map_put(&t->pbs, pb_key(t, p), n) != 0)
     t->err = 1;
   return n;
 }
@@ -505,8 +514,7 @@ void sim_trace_record(void *ctx, const dm_trace_rec *rec)
   /* Remember which driver a PB last went to, for records that carry only
    * the PB. The number stays in the low 32 bits. */
   if (e.pb && rec->ref != 0 && drv_plus1 != (uint64_t)e.drv->index + 1 &&
-      sim_map_put(&t->pbs, (uint64_t)(uintptr_t)rec->pb,
-                         e.pb | ((uint64_t)e.drv->index + 1) << 32) != 0)
+      sim_map_put(&t->pbs, pb_key(t, rec->pb), e.pb | ((uint64_t)e.drv->index + 1) << 32) != 0)
     t->err = 1;
   count(t, &e);
   t->ops->record(t, &e);

@@ -74,6 +74,22 @@ void sim_view_recs_free(sim_view_recs *rs)
   memset(rs, 0, sizeof *rs);
 }
 
+/* The first record of a trace that names machines renames the "main"
+ * machine every trace starts with; true when it did. */
+static int rename_first_machine(sim_view_recs *rs, const char *name)
+{
+  if (rs->nmachines != 1 || rs->n != 0 || strcmp(rs->mnames[0], "main") != 0)
+    return 0;
+  size_t len = strlen(name) + 1;
+  char *m = malloc(len);
+  if (m == NULL)
+    return 0;
+  memcpy(m, name, len);
+  free(rs->mnames[0]);
+  rs->mnames[0] = m;
+  return 1;
+}
+
 static int add_machine(sim_view_recs *rs, const char *name)
 {
   if (SIM_VEC_RESERVE(rs->mnames, rs->capmnames, rs->nmachines + 1, 4) != 0)
@@ -456,9 +472,24 @@ int sim_view_load_jsonl(const char *path, sim_view_recs *out, FILE *err)
      * picture of a trace leaves them out too. */
     if (r.ev == DM_EV_COUNT && r.msg != NULL && strncmp(r.msg, "scsi-", 5) == 0)
       continue;
-    /* Machines follow one another, each from time 0: time going back is
-     * the next machine (jsonl records do not name it). */
-    if (r.t < last_t) {
+    /* Machines follow one another, each from time 0. A trace of several
+     * machines names each record's ("machine":"NAME", right after lvl);
+     * otherwise time going back is the next machine. */
+    const char *mk = strstr(line, "\"lvl\":");
+    mk = mk != NULL ? strstr(mk, ",\"machine\":\"") : NULL;
+    if (mk != NULL) {
+      mk += strlen(",\"machine\":\"");
+      size_t mlen = strcspn(mk, "\"");
+      char name[64];
+      snprintf(name, sizeof name, "%.*s", (int)(mlen < 63 ? mlen : 63), mk);
+      if (rename_first_machine(out, name)) {
+        /* the first record names the first machine */
+      } else if (strcmp(out->mnames[out->nmachines - 1], name) != 0) {
+        if (add_machine(out, name) != 0)
+          goto oom;
+        machine++;
+      }
+    } else if (r.t < last_t) {
       char name[32];
       snprintf(name, sizeof name, "machine %u", (unsigned)++machine + 1);
       if (add_machine(out, name) != 0)
