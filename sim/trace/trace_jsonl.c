@@ -18,10 +18,10 @@
  *   flags     ref, dCtlFlags
  *   violation rule, msg, then ref, pb, id when they are set
  *   warning   msg, ref
- *   scsi_submit   ref, id, name, tag, slot, op, opcode, target, lun
- *   scsi_handoff  ref, id, name, tag, slot, count
- *   scsi_return   ref, id, name, tag, slot, count
- *   scsi_done     ref, id, name, tag, slot, service, status, sense
+ *   scsi_submit   ref, id, ctrl, task, slot, op, opcode, target, lun
+ *   scsi_handoff  ref, id, ctrl, task, slot, count
+ *   scsi_return   ref, id, ctrl, task, slot, count
+ *   scsi_done     ref, id, ctrl, task, slot, service, status, sense
  * `pb` is the writer's pb number (null when the record has none); strings
  * that may be missing (client, name, rule, msg) print null. Records of kinds
  * this file does not know (added later, e.g. SCSI) print t, ev, lvl and
@@ -182,8 +182,8 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
     kv_int(t, "ref", r->ref);
     KEY(t, "id");
     sim_trace__json_num_or_null(t, r->id);
-    kv_str(t, "name", r->name);
-    kv_u64(t, "tag", r->tag);
+    kv_str(t, "ctrl", r->name);
+    kv_u64(t, "task", r->tag);
     kv_u64(t, "slot", r->slot);
     if (r->ev == DM_EV_SCSI_SUBMIT) {
       kv_str(t, "op", dm_scsi_op_name(r->opcode));
