@@ -224,3 +224,40 @@ void tf_record_cb(ParmBlkPtr pb)
     r->on_queue = tf_on_queue(&(*h)->dCtlQHdr, pb);
   }
 }
+
+int16_t tf_install_open(tfix *f, const char *name, sim_hw *hw)
+{
+  int16_t ref = tf_install_hw(f, name, -1, hw);
+  ck_assert_int_eq(tf_open(f, ref), noErr);
+  tf_cb_watch = ref;
+  tf_reset_log(f);
+  return ref;
+}
+
+DCtlPtr tf_dce(int16_t ref)
+{
+  DCtlHandle h = GetDCtlEntry(ref);
+  ck_assert_ptr_nonnull(h);
+  return *h;
+}
+
+void tf_async_read(ParamBlockRec *pb, int16_t ref, void *buf, long n, long pos)
+{
+  tf_io(pb, ref, buf, n, pos);
+  pb->ioParam.ioCompletion = tf_record_cb;
+  ck_assert_int_eq(PBReadAsync(pb), noErr);
+}
+
+void tf_pstr(unsigned char *p, const char *s)
+{
+  p[0] = (unsigned char)strlen(s);
+  memcpy(p + 1, s, p[0]);
+}
+
+sim_hw *tf_uniform_hw(tfix *f, uint64_t lo, uint64_t hi, uint64_t seed)
+{
+  sim_hw_model model = { SIM_HW_UNIFORM, lo, hi };
+  sim_hw *hw = sim_hw_new(&f->w, f->m, "disk", &model, 64, seed);
+  ck_assert_ptr_nonnull(hw);
+  return hw;
+}

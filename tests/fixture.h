@@ -67,6 +67,19 @@ void tf_reset_log(tfix *f);
  * then tf_teardown. */
 void tf_teardown_all(tfix *f);
 
+/* Install built-in driver name (with device hw, may be NULL), open it, make
+ * it tf_cb_watch and clear the log; returns its refNum. */
+int16_t tf_install_open(tfix *f, const char *name, sim_hw *hw);
+/* The DCE of ref, failing the test when there is none. */
+DCtlPtr tf_dce(int16_t ref);
+/* Send an async Read of n bytes into buf at fsFromStart pos, with
+ * tf_record_cb as its completion routine; the call must answer noErr. */
+void tf_async_read(ParamBlockRec *pb, int16_t ref, void *buf, long n, long pos);
+/* Set the Pascal string p to s. */
+void tf_pstr(unsigned char *p, const char *s);
+/* A 64-channel device whose latency is uniform in [lo, hi] ns. */
+sim_hw *tf_uniform_hw(tfix *f, uint64_t lo, uint64_t hi, uint64_t seed);
+
 /* ---- completion routines ---------------------------------------------------
  * tf_record_cb is a completion routine that records what it saw, in the
  * order routines ran, in tf_cbs[0 .. tf_ncb - 1]. tf_setup clears the
