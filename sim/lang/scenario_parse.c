@@ -80,15 +80,18 @@ int sc_want_uint(sc_parser *p, const char *what, const char *noun, uint64_t min,
 {
   const sc_tok *t = sc_next(p);
   int r = t->kind == SC_TOK_WORD ? sc_parse_uint(t->p, t->len, max, out) : SC_NUM_BAD;
-  if (r == SC_NUM_OK && *out < min)
+  /* *out is defined only when the number parsed: a number above max leaves
+   * it unspecified, so "too small" is decided here, once. */
+  int too_small = r == SC_NUM_OK && *out < min;
+  if (too_small)
     r = SC_NUM_RANGE;
   if (r != SC_NUM_RANGE)
     return r == SC_NUM_OK ? 0 : sc_fail_expected(p, t, what);
   int n = t->len > 40 ? 40 : (int)t->len;
-  if (max == UINT64_MAX) /* the bound that matters is the low one */
+  if (max == UINT64_MAX) /* one bound can be broken: name that one */
     sc_error(p->e, t->line, t->col, "%s '%.*s' out of range (%s %llu)", noun, n, t->p,
-             *out < min ? "at least" : "at most",
-             (unsigned long long)(*out < min ? min : max));
+             too_small ? "at least" : "at most",
+             (unsigned long long)(too_small ? min : max));
   else
     sc_error(p->e, t->line, t->col, "%s '%.*s' out of range (%llu..%llu)", noun, n, t->p,
              (unsigned long long)min, (unsigned long long)max);
