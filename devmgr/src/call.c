@@ -23,8 +23,9 @@
  *       dm__slot_new            slot-inl.h: the slot allocator
  *       dm__ctlq_append         queue-inl.h: onto dCtlQHdr, with a back-link
  *       dm__send                dispatch-inl.h: transfer rules, DoDriverIO
- *         (serial lanes: dm__kick in dispatch.c takes the head of dCtlQHdr
- *          when drvrActive is clear, then dm__dispatch in dispatch-inl.h)
+ *         (serial lane: dm__start_queued in dispatch.c takes the head of
+ *          dCtlQHdr when drvrActive is clear, then dm__dispatch in
+ *          dispatch-inl.h)
  *   ... the driver, now or later, at any level:
  *   IOCommandIsComplete         complete.c: the common case in one test
  *     finish_request(lean)      complete.c: slot released, PB unlinked from
@@ -275,7 +276,7 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     return noErr;
   } else {
     u->queued++;
-    dm__kick(m, u);
+    dm__start_queued(m, u);
   }
   /* A request completed before we got here returns its posted result (as the
    * classic trap returns D0). An async block may already be freed by its

@@ -32,11 +32,11 @@ static __attribute__((noinline)) void unit_after_completion(dm_machine *m, dm_un
       m->cfg.platform.arm(m->cfg.platform.ctx, &u->lifecycle);
     }
     if (u->active != 0 || u->queued != 0)
-      dm__kick(m, u);
+      dm__start_queued(m, u);
     return;
   }
   if (!(u->runtime & kDriverIsConcurrent))
-    dm__kick(m, u);
+    dm__start_queued(m, u);
 }
 
 /* The one completion body: dm__complete for every caller, and inlined into
@@ -154,7 +154,7 @@ void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
   dm__unit_relane(u);
   dm__set_flags(u, 0, drvrActiveMask);
   if (!(u->runtime & kDriverIsConcurrent))
-    dm__kick(m, u);
+    dm__start_queued(m, u);
 }
 
 /* Why an ID is not live: it named a command that completed already, or it

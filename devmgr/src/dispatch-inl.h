@@ -56,7 +56,9 @@ static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t 
   m->in_driver = frame.outer;
   return st;
 }
-void  dm__kick(dm_machine *m, dm_unit *u);
+/* A serialized unit's queued requests, started one after the other from the
+ * head of dCtlQHdr while drvrActive is clear (dispatch.c). */
+void  dm__start_queued(dm_machine *m, dm_unit *u);
 void  dm__release_held(dm_machine *m, dm_unit *u);
 OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
 /* The driver code running now on a watched machine (for the owner of a

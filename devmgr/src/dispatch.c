@@ -3,10 +3,10 @@
  *
  * Non-concurrent drivers get one request at a time: the head of dCtlQHdr is
  * dispatched when drvrActive is clear, drvrActive is set while it runs, and
- * completion starts the next (dm__kick). A driver that completes inside
- * DoDriverIO re-enters dm__kick through IOCommandIsComplete; the `kicking`
- * flag turns that recursion into the loop below, so a long queue of requests
- * that complete at once costs no stack.
+ * completion starts the next (dm__start_queued). A driver that completes
+ * inside DoDriverIO re-enters dm__start_queued through IOCommandIsComplete;
+ * the `starting` flag turns that recursion into the loop below, so a long
+ * queue of requests that complete at once costs no stack.
  *
  * Concurrent drivers get every request at once and never see drvrActive.
  *
@@ -32,11 +32,11 @@ void dm__check_ioresult(dm_machine *m, uint32_t si, const char *when)
                 "ioResult was %d %s (%s)", s->pb->ioParam.ioResult, when, hist);
 }
 
-void dm__kick(dm_machine *m, dm_unit *u)
+void dm__start_queued(dm_machine *m, dm_unit *u)
 {
-  if (u->kicking || u->killing || u->finishing)
+  if (u->starting || u->killing || u->finishing)
     return;
-  u->kicking = 1;
+  u->starting = 1;
   while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {
     QElemPtr head = u->dce.dCtlQHdr.qHead;
     if (head == NULL)
@@ -48,7 +48,7 @@ void dm__kick(dm_machine *m, dm_unit *u)
     dm__set_flags(u, drvrActiveMask, 0);
     dm__dispatch(m, u, si, dm__slot_id(m, si));
   }
-  u->kicking = 0;
+  u->starting = 0;
   if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))
     dm__close_wake(m, u);
 }
@@ -64,7 +64,7 @@ void dm__release_held(dm_machine *m, dm_unit *u)
         u->queued++;
       }
     }
-    dm__kick(m, u);
+    dm__start_queued(m, u);
     return;
   }
   /* Concurrent: dispatch each held request in queue order. Dispatching can

@@ -112,7 +112,7 @@ struct dm_unit {
   uint8_t             state;    /* dm_unit_state */
   uint8_t             lane;     /* dm_lane, from state and runtime */
   uint8_t             pending;  /* dm_pending_op */
-  uint8_t             kicking;  /* dispatch loop running (no recursion) */
+  uint8_t             starting; /* dm__start_queued's loop running (no recursion) */
   uint8_t             killing;  /* KillIO is emptying the queue */
   uint8_t             finishing; /* Close/Finalize/Superseded under way: no dispatch */
   uint8_t             dm_active; /* drvrActive as the Device Manager last set it (watched
