@@ -9,6 +9,7 @@
  *      returns it; no driver code and no completion routine runs.
  *   4. Open, Close and KillIO always reach a native driver as immediate
  *      commands, as do Immed calls. Their result is DoDriverIO's return.
+ *      A Close to a busy serialized driver waits first (close.c).
  *   5. Everything else is queued: non-concurrent drivers take it from
  *      dCtlQHdr one at a time; concurrent ones get it at once (on dCtlQHdr
  *      too unless kDriverQueuesIOPB).

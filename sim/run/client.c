@@ -3,10 +3,12 @@
  * step per event, and blocks on sync calls, waits, sleeps and `at`.
  *
  * Contracts:
- * - Client code runs only from its own task-level event, never from inside
- *   a completion: a completion that unblocks a client arms the client's
- *   event at the current time, so the client goes on after the interrupt
- *   (or completion routine) that finished its call has returned.
+ * - A client's statements run only from its own task-level event, never
+ *   from inside a completion: a completion that unblocks a client arms the
+ *   client's event at the current time, so the client goes on after the
+ *   interrupt (or completion routine) that finished its call has returned.
+ *   The one exception is by design: the calls of a `then` block are the
+ *   completion routine, and run where the Device Manager runs it.
  * - Each call statement uses its parameter block: a shared `pb NAME` block,
  *   the statement's own block, or, inside a repeat, a block taken from the
  *   statement's free list (a fresh one when all are in flight). Blocks are
