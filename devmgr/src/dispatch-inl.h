@@ -113,7 +113,8 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
     if (kind == kSynchronousIOCommandKind)
       dm__trace(m, DM_EV_DONE, ref, pb, id, (uint8_t)code, DM_MODE_SYNC,
                 pb->ioParam.ioResult);
-  } else if (dm__checking(m)) {
+  } else if (dm__checking(m) && DM_UNLIKELY(pb->ioParam.ioResult != ioInProgress)) {
+    /* (the common case, ioResult untouched, tested here, inline) */
     dm__check_ioresult(m, still, "when DoDriverIO returned");
   }
   if (dm__checking(m)) {

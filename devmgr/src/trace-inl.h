@@ -29,8 +29,23 @@ static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
 }
 
 /* Counts request si of unit ref reaching its driver (m counts): its wait
- * since the call, and the start of a busy spell. */
-void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si);
+ * since the call, and the start of a busy spell. Inline: once per request. */
+static inline void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si)
+{
+  dm_counts *c = dm__counts_of(m, ref);
+  if (c == NULL || si >= m->nslots)
+    return;
+  dm_slot *s = &m->slots[si];
+  uint64_t now = dm__now(m), wait = now - s->t_call;
+  c->requests++;
+  c->wait_sum += wait;
+  if (wait > c->wait_max)
+    c->wait_max = wait;
+  if (c->in_service++ == 0)
+    c->busy_since = now;
+  s->flags |= DM_SLOTF_COUNTED;
+}
+
 /* Counts the end of request si's service (m counts, the slot COUNTED). */
 void dm__count_done(dm_machine *m, int16_t ref);
 

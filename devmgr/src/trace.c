@@ -97,22 +97,6 @@ void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u)
   m->cfg.trace(m->cfg.trace_ctx, &r);
 }
 
-void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si)
-{
-  dm_counts *c = dm__counts_of(m, ref);
-  if (c == NULL || si >= m->nslots)
-    return;
-  dm_slot *s = &m->slots[si];
-  uint64_t now = dm__now(m), wait = now - s->t_call;
-  c->requests++;
-  c->wait_sum += wait;
-  if (wait > c->wait_max)
-    c->wait_max = wait;
-  if (c->in_service++ == 0)
-    c->busy_since = now;
-  s->flags |= DM_SLOTF_COUNTED;
-}
-
 void dm__count_done(dm_machine *m, int16_t ref)
 {
   dm_counts *c = dm__counts_of(m, ref);
