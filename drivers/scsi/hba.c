@@ -64,8 +64,8 @@ typedef struct HBA {
 } HBA;
 
 /* Timeouts are enforced by one watchdog per controller, as HBAs do: it
- * looks at the commands on the bus every kWatchMs while there are any, and
- * aborts those past their deadline. */
+ * looks at the commands on the bus every kWatchMs while any of them has a
+ * deadline to come, and aborts those past theirs. */
 #define kWatchMs 250
 
 static HBA *Me(IOUserSCSIParallelInterfaceController *self)
@@ -385,15 +385,22 @@ static OSStatus Watchdog(void *p1, void *p2)
   (void)p2;
   HBA *h = p1;
   uint64_t now = Now();
+  uint32_t waiting = 0; /* commands with a deadline still to come */
   h->watching = false;
   for (uint32_t i = 0; i < h->max; i++) {
     HBATask *t = &h->tasks[i];
-    if (t->busy && t->deadline != 0 && t->deadline <= now && !t->timedOut) {
+    if (!t->busy || t->deadline == 0 || t->timedOut)
+      continue;
+    if (t->deadline <= now) {
       t->timedOut = 1;
       (void)DMSimSCSIAbort(IOUserSCSIParallelInterfaceController_GetProvider(t->self), &t->req);
+    } else {
+      waiting++;
     }
   }
-  if (h->busy > 0) {
+  /* Only deadlines keep it going: a command without one never ends the
+   * watch by itself, and must not keep the world busy forever. */
+  if (waiting > 0) {
     AbsoluteTime when = AddDurationToAbsolute(kWatchMs * durationMillisecond, UpTime());
     h->watching = SetInterruptTimer(&when, Watchdog, h, &h->watchdog) == noErr;
   }
