@@ -7,6 +7,8 @@
 #   make bench-simpy    the serialized workload in dmsim and in SimPy 2, side by side
 #   make ASAN=1 test    the same under AddressSanitizer + UBSan
 #   make valgrind  the Check suites under valgrind
+#   make fuzz-short  each libFuzzer target (tests/fuzz) for a few seconds, fixed seed
+#   make fuzz      each libFuzzer target for FUZZ_TIME seconds (default 60)
 #   make install   dmsim, its headers, man page and pkg-config file (PREFIX, DESTDIR)
 #   make uninstall remove them again
 #
@@ -85,7 +87,8 @@ CHECKS      := $(BUILD)/check_dmsim
 DEPS_STAMP  := $(BUILD)/.deps-ok
 SYS_LIBS     = $(UV_LIBS) $(SDL_LIBS) $(PNG_LIBS) -ldl -lm
 
-.PHONY: all demo test check bench bench-simpy valgrind install uninstall clean deps FORCE
+.PHONY: all demo test check bench bench-simpy valgrind install uninstall clean deps FORCE \
+        fuzz fuzz-short fuzz-build fuzz-bins fuzz-deps
 all: $(DMSIM) $(DRIVER_SOS) $(CHECKS)
 
 # --- dependencies ---------------------------------------------------------
@@ -151,6 +154,11 @@ $(BUILD)/obj/drivers/scsi/%.o: drivers/scsi/%.c $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(DM_CFLAGS) $(CFLAGS) -DTheSCSIControllerDescription=dm_controller_$*_desc \
 	  -c $< -o $@
+
+# .Hostile breaks the rules of C on purpose (a NULL load, a division by
+# zero) to test how dmsim reports a driver that faults: UBSan would report
+# those first, so it is built without UBSan; ASan still applies.
+$(BUILD)/obj/drivers/hostile.o: CFLAGS += -fno-sanitize=undefined
 
 $(BUILD)/obj/drivers/builtins.o: drivers/builtins.c $(BUILD)/gen/builtin_list.h $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -284,6 +292,45 @@ bench-simpy: $(DMSIM)
 
 valgrind: all
 	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full -q $(CHECKS)
+
+# --- fuzzing ----------------------------------------------------------------
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang under ASan and
+# UBSan in their own directory; the corpus of each is tests/fuzz/corpus/NAME
+# (tests/fuzz.sh). clang and its runtime (libFuzzer is in libclang-rt-dev on
+# Debian) are installed when missing, as the other dependencies are.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_TIME    ?= 60
+
+fuzz-deps:
+	@if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' \
+	    | clang -x c -fsanitize=fuzzer - -o /dev/null >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "dmsim: installing clang and libclang-rt-dev (libFuzzer)"; \
+	    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get -o DPkg::Lock::Timeout=600 install -y -qq clang libclang-rt-dev \
+	      || { echo "dmsim: apt-get install failed"; exit 1; }; \
+	  else \
+	    echo "dmsim: fuzzing needs clang and libFuzzer: sudo apt-get install clang libclang-rt-dev"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+fuzz-build: fuzz-deps
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang ASAN=1 CFLAGS=-fsanitize=fuzzer-no-link fuzz-bins
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBSIM) $(LIBDRIVERS) $(LIBDEVMGR)
+	@mkdir -p $(dir $@)
+	$(CC) $(DM_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(UV_CFLAGS) $< $(LIBSIM) $(LIBDRIVERS) \
+	  $(LIBDEVMGR) $(LDFLAGS) -rdynamic $(SYS_LIBS) -o $@
+
+fuzz-short: fuzz-build
+	./tests/fuzz.sh $(FUZZ_BUILD)/fuzz short
+
+fuzz: fuzz-build
+	FUZZ_TIME=$(FUZZ_TIME) ./tests/fuzz.sh $(FUZZ_BUILD)/fuzz long
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the program, the Apple-named
 # headers (PREFIX/include/dmsim/mac), the manual page and a pkg-config file

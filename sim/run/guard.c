@@ -39,6 +39,24 @@
 
 #define GUARD_ALT_STACK (256 * 1024)
 
+/* In a sanitizer build (make ASAN=1), a report of ASan or UBSan is a fault
+ * too: it ends the run with the fault status, never with 1, the status of
+ * a broken rule. The options given in the environment still apply. */
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+const char *__asan_default_options(void)
+{
+  return "exitcode=3";
+}
+const char *__ubsan_default_options(void)
+{
+  return "exitcode=3:print_stacktrace=1";
+}
+
+/* Present in sanitizer builds only: called when a sanitizer ends the
+ * process, so that the report and the trace come out there too. */
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
 static const int fault_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS };
 static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
 #define NFAULT (sizeof fault_sigs / sizeof fault_sigs[0])
@@ -261,6 +279,31 @@ void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
                n, t, n);
 }
 
+/* A sanitizer found an error and is about to end the process (with status
+ * 3, __asan_default_options): say where the machine was and keep the trace.
+ * Returns: the sanitizer exits. */
+static void on_sanitizer_death(void)
+{
+  if (!g.armed || g.reporting)
+    return;
+  g.reporting = 1;
+  size_t n = 0;
+  run_machine *rm = g.rm;
+  dm_where w;
+  int in_driver = rm != NULL && rm->m != NULL && dm_machine_where(rm->m, &w);
+  add(&n, "dmsim: %s: a sanitizer found the error above\n",
+      in_driver ? "driver fault" : "fault outside driver code");
+  add_where(&n, rm);
+  if (g.trace != NULL && g.opts->trace_path != NULL)
+    add(&n, "  trace: %s holds every record up to here\n", g.opts->trace_path);
+  add(&n, "  exit status %d\n", SIM_RUN_EXIT_FAULT);
+  put_all(g.report, n);
+  if (g.trace != NULL)
+    sim_trace_finish(g.trace);
+  if (g.out != NULL && g.out->tmp != NULL && g.out->target != NULL)
+    rename(g.out->tmp, g.out->target);
+}
+
 int run_guard_begin(const sim_run_opts *opts, sim_trace *trace, sim_outfile *out)
 {
   g.opts = opts;
@@ -291,6 +334,8 @@ int run_guard_begin(const sim_run_opts *opts, sim_trace *trace, sim_outfile *out
   sigaction(SIGPIPE, &ign, &g.old_pipe);
   if (!g.atexit_set && atexit(on_exit_call) == 0)
     g.atexit_set = 1;
+  if (__sanitizer_set_death_callback != NULL)
+    __sanitizer_set_death_callback(on_sanitizer_death);
   if (opts->timeout > 0) {
     struct itimerval it = { { 0, 0 }, { 0, 0 } };
     it.it_value.tv_sec = (time_t)opts->timeout;
