@@ -17,7 +17,6 @@
 #include "builtins.h"
 #include "DriverServices.h"
 
-#define MS 1000000ull
 
 static int      ncb;
 static OSErr    cb_result;
