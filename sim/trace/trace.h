@@ -13,8 +13,9 @@
  *           counters for queue depth
  *   vcd     a VCD file for GTKWave: per-driver queue depth, drvrActive,
  *           in-flight count and violations. VCD declares every signal
- *           before the first value, so this format buffers the changes and
- *           writes the whole file at sim_trace_close.
+ *           before the first value, so this format streams the changes to
+ *           a temporary file and writes the whole file at sim_trace_close
+ *           (memory stays bounded however long the run).
  *
  * Parameter blocks are numbered 1, 2, 3... in the order each distinct pointer
  * first appears in the record stream; that number is the `pb` of every

@@ -14,8 +14,11 @@
  *                         display is written "rule#N", N counting the
  *                         driver's violations, so every violation is a change
  * Drivers appear during the run but VCD declares every $var before
- * $enddefinitions, so the writer buffers value changes in memory (24 bytes
- * each, off the request path) and writes the whole file at sim_trace_close:
+ * $enddefinitions, so the writer streams value changes (24 bytes each, off
+ * the request path) to an unnamed temporary file (tmpfile) and writes the
+ * whole file at sim_trace_close, reading them back in order: memory stays
+ * bounded by the drivers and by the changes of one instant, whatever the
+ * length of the run. The file holds:
  * header ($timescale 1 ns), declarations, $dumpvars with the values at time
  * 0, then a `#t` line only for times at which some value really changes,
  * followed by just the changed signals (several changes of one signal at
@@ -51,8 +54,10 @@ typedef struct vcd_drv {
 } vcd_drv;
 
 typedef struct vcd_state {
-  vcd_change *ch;
-  size_t      nch, capch;
+  FILE       *spill;    /* the changes, in order (tmpfile), or NULL before the first */
+  size_t      nch;
+  vcd_change *win;      /* vcd_end: the changes of one instant */
+  size_t      capwin;
   vcd_drv    *drv;
   size_t      capdrv;
   char      **rules;    /* distinct rule ids seen, interned */
@@ -77,11 +82,36 @@ static void vcd_nop(sim_trace *t)
 static void push(sim_trace *t, uint64_t ns, uint32_t var, uint32_t val, uint32_t ord)
 {
   vcd_state *s = t->fmt_state;
-  if (SIM_VEC_RESERVE(s->ch, s->capch, s->nch + 1, 256) != 0) {
-    t->err = 1;
+  if (s->spill == NULL && (s->spill = tmpfile()) == NULL) {
+    sim_trace__failed(t);
     return;
   }
-  s->ch[s->nch++] = (vcd_change){ns, var, val, ord};
+  vcd_change c = {ns, var, val, ord};
+  if (fwrite(&c, sizeof c, 1, s->spill) != 1) {
+    sim_trace__failed(t);
+    return;
+  }
+  s->nch++;
+}
+
+/* Read the changes due at the time of the next one (at 0 for the dump:
+ * none when the first is later) into s->win. Returns how many, with *now
+ * set; 0 at the end or on an error (t->err set). *next holds the change
+ * read ahead, *have whether there is one. */
+static size_t read_instant(sim_trace *t, vcd_state *s, int dump, uint64_t *now, vcd_change *next,
+                           int *have)
+{
+  *now = dump ? 0 : next->t;
+  size_t n = 0;
+  while (*have && next->t == *now) {
+    if (SIM_VEC_RESERVE(s->win, s->capwin, n + 1, 256) != 0) {
+      t->err = 1;
+      return 0;
+    }
+    s->win[n++] = *next;
+    *have = fread(next, sizeof *next, 1, s->spill) == 1;
+  }
+  return n;
 }
 
 /* The per-driver slot for d, growing the array; NULL when out of memory. */
@@ -291,18 +321,27 @@ static void vcd_end(sim_trace *t)
   /* Changes at time 0 are the initial values. Later ones are applied one
    * time step at a time; a step writes #t and then the signals whose value
    * at the end of the step differs from what was last written. */
-  size_t k = 0;
-  for (int dump = 1; dump || k < s->nch; dump = 0) {
-    uint64_t now = dump ? 0 : s->ch[k].t;
-    size_t end = k;
-    while (end < s->nch && s->ch[end].t == now)
-      end++;
-    for (size_t j = k; j < end; j++) {
-      uint32_t v = s->ch[j].var;
+  vcd_change next;
+  int have = 0;
+  if (s->spill != NULL) {
+    if (fflush(s->spill) != 0 || fseek(s->spill, 0, SEEK_SET) != 0) {
+      sim_trace__failed(t);
+      goto out;
+    }
+    have = fread(&next, sizeof next, 1, s->spill) == 1;
+  }
+  uint64_t base = 0; /* changes before this instant: stamps stay unique */
+  for (int dump = 1; dump || have; dump = 0) {
+    uint64_t now;
+    size_t end = read_instant(t, s, dump, &now, &next, &have);
+    if (t->err)
+      goto out;
+    for (size_t j = 0; j < end; j++) {
+      uint32_t v = s->win[j].var;
       if (v < nvars) {
-        cur[v] = s->ch[j].val;
-        ord[v] = s->ch[j].ord;
-        stamp[v] = j + 1;
+        cur[v] = s->win[j].val;
+        ord[v] = s->win[j].ord;
+        stamp[v] = base + j + 1;
       }
     }
     if (dump) {
@@ -315,9 +354,9 @@ static void vcd_end(sim_trace *t)
       memcpy(shord, ord, nvars * sizeof *ord);
     } else {
       int stamped = 0;
-      for (size_t j = k; j < end; j++) {
-        uint32_t v = s->ch[j].var;
-        if (v >= nvars || !idn[v] || stamp[v] != j + 1)
+      for (size_t j = 0; j < end; j++) {
+        uint32_t v = s->win[j].var;
+        if (v >= nvars || !idn[v] || stamp[v] != base + j + 1)
           continue; /* undeclared, or not the last change of v in this step */
         if (cur[v] == shown[v] && ord[v] == shord[v])
           continue;
@@ -330,7 +369,7 @@ static void vcd_end(sim_trace *t)
         shord[v] = ord[v];
       }
     }
-    k = end;
+    base += end;
   }
 
 out:
@@ -353,7 +392,9 @@ static void vcd_destroy(sim_trace *t)
   for (uint32_t i = 0; i < s->nrules; i++)
     free(s->rules[i]);
   free(s->rules);
-  free(s->ch);
+  if (s->spill != NULL)
+    fclose(s->spill);
+  free(s->win);
   free(s->drv);
   free(s);
   t->fmt_state = NULL;
