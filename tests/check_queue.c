@@ -354,6 +354,62 @@ START_TEST(test_concurrent_dequeue_by_identity)
 }
 END_TEST
 
+/* The back-links that make the unlink O(1) are hints: when a client moves
+ * blocks on dCtlQHdr with Enqueue and Dequeue, or puts an element there that
+ * is not a request, each completion still takes out exactly its own block. */
+static int moved_ok = 1;
+static void check_own_block_gone(ParmBlkPtr pb)
+{
+  tf_record_cb(pb);
+  DCtlPtr dce = *GetDCtlEntry(tf_cb_watch);
+  for (QElemPtr e = dce->dCtlQHdr.qHead; e != NULL; e = e->qLink) {
+    if (e == (QElemPtr)pb)
+      moved_ok = 0; /* the completed block is still linked */
+    if (e->qLink == NULL && e != dce->dCtlQHdr.qTail)
+      moved_ok = 0; /* the tail does not end the list */
+  }
+}
+
+START_TEST(test_concurrent_unlink_after_queue_moved)
+{
+  tfix f;
+  tf_setup(&f, DM_CHECK_STRICT);
+  sim_hw *hw = tf_uniform_hw(&f, 10 * US, 3 * MS, 5);
+  int16_t ref = tf_install_open(&f, "conc", hw);
+  DCtlPtr dce = tf_dce(ref);
+  tf_cb_watch = ref;
+  enum { N = 8 };
+  static char b[N][8];
+  static ParamBlockRec pb[N], foreign;
+  moved_ok = 1;
+  for (int i = 0; i < N; i++) {
+    tf_io(&pb[i], ref, b[i], 8, 0);
+    pb[i].ioParam.ioCompletion = check_own_block_gone;
+    ck_assert_int_eq(PBReadAsync(&pb[i]), noErr);
+  }
+  /* 0 1 2 4 5 6 7 foreign 3: block 4's hint names 3, block 3's names 2. */
+  memset(&foreign, 0, sizeof foreign);
+  ck_assert_int_eq(Dequeue((QElemPtr)&pb[3], &dce->dCtlQHdr), noErr);
+  Enqueue((QElemPtr)&foreign, &dce->dCtlQHdr);
+  Enqueue((QElemPtr)&pb[3], &dce->dCtlQHdr);
+  ck_assert_int_eq(tf_queue_len(&dce->dCtlQHdr), N + 1);
+  tf_run(&f);
+  ck_assert_int_eq(tf_ncb, N);
+  ck_assert_int_eq(moved_ok, 1);
+  for (int k = 0; k < N; k++)
+    ck_assert_int_eq(tf_cbs[k].result, noErr);
+  /* Only the foreign element is left, and the queue ends with it. */
+  ck_assert_ptr_eq(dce->dCtlQHdr.qHead, (QElemPtr)&foreign);
+  ck_assert_ptr_eq(dce->dCtlQHdr.qTail, (QElemPtr)&foreign);
+  ck_assert_ptr_null(foreign.ioParam.qLink);
+  ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
+  ck_assert_int_eq(Dequeue((QElemPtr)&foreign, &dce->dCtlQHdr), noErr);
+  tf_cb_watch = 0;
+  tf_teardown_all(&f);
+  sim_hw_free(hw);
+}
+END_TEST
+
 /* ---- .OwnQueue (kDriverQueuesIOPB) ----------------------------------------------------------- */
 
 START_TEST(test_ownqueue_no_dce_queue)
@@ -482,6 +538,7 @@ Suite *queue_suite(void)
   tcase_add_test(tq, test_fixed_sync_behind_async);
   tcase_add_test(tq, test_concurrent_all_dispatched_out_of_order);
   tcase_add_test(tq, test_concurrent_dequeue_by_identity);
+  tcase_add_test(tq, test_concurrent_unlink_after_queue_moved);
   tcase_add_test(tq, test_ownqueue_no_dce_queue);
   tcase_add_test(tq, test_slots_grow);
   tcase_add_test(tq, test_resend_from_completion_routine);
