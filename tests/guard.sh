@@ -6,7 +6,8 @@
 #   - SIGINT and SIGTERM during a hang end the run with 128 + N, a report,
 #     and the trace;
 #   - --seed is read as the file's seed is: --seed 010 is ten, as `seed 010`;
-#   - a trace written to a full disk names the errno once.
+#   - a trace written to a full disk names the errno once;
+#   - a run stopped by --trace-limit keeps its trace up to there.
 . tests/lib.sh
 for fmt in text jsonl chrome vcd; do
   "$DMSIM" run tests/bad/fault-segv.dms --quiet --trace "$tmp/t.$fmt" --trace-format $fmt \
@@ -50,4 +51,11 @@ cmp -s "$tmp/a.jsonl" "$tmp/d.jsonl" && bad "--seed 8 gives the trace of seed 10
 st=$?
 [ "$st" -eq 1 ] && ok || bad "vcd trace on a full disk: exit status $st, expected 1"
 [ "$(grep -c 'No space left on device' "$tmp/e")" -eq 1 ] && ok || bad "full disk: errno not named exactly once"
+# A run stopped by a limit of its input keeps the trace written up to there.
+"$DMSIM" run tests/bad/trace-big.dms --quiet --trace "$tmp/big.jsonl" --trace-limit 1 2>/dev/null
+st=$?
+[ "$st" -eq 2 ] && ok || bad "--trace-limit: exit status $st, expected 2"
+size=$(wc -c < "$tmp/big.jsonl" 2>/dev/null || echo 0)
+[ "$size" -gt 1048576 ] && ok || bad "--trace-limit: the trace ($size bytes) was not kept"
+tail -c 1 "$tmp/big.jsonl" | od -c | grep -q '\\n' && ok || bad "--trace-limit: the trace ends mid-line"
 finish guard

@@ -58,6 +58,7 @@ static int run_main(const sim_cli_verb *v, int argc, char **argv)
   o.err = stderr;
   o.guard = 1;
   o.max_steps = SIM_RUN_MAX_STEPS_DEFAULT;
+  o.trace_limit = (uint64_t)SIM_RUN_TRACE_LIMIT_DEFAULT_MIB << 20;
   int have_timeout = 0;
   const char *scenario = NULL;
   int have_format = 0, options = 1;
@@ -91,6 +92,12 @@ static int run_main(const sim_cli_verb *v, int argc, char **argv)
         return sim_cli_bad_usage(v, "run: option --timeout needs seconds of wall time, "
                                     "0 to 1000000 (0: no limit)");
       have_timeout = 1;
+    } else if (strcmp(a, "--trace-limit") == 0) {
+      uint64_t mib;
+      if (++i >= argc || sim_cli_parse_u64(argv[i], &mib) != 0 || mib > (UINT64_MAX >> 20))
+        return sim_cli_bad_usage(v, "run: option --trace-limit needs a size in MiB "
+                                    "(0: no limit)");
+      o.trace_limit = mib << 20;
     } else if (strcmp(a, "--max-steps") == 0) {
       if (++i >= argc || sim_cli_parse_u64(argv[i], &o.max_steps) != 0)
         return sim_cli_bad_usage(v, "run: option --max-steps needs an unsigned integer "
@@ -138,6 +145,7 @@ const sim_cli_verb sim_cli_verb_run = {
   "run",
   "SCENARIO [--trace FILE|-] [--trace-format text|jsonl|chrome|vcd]\n"
   "    [--seed N] [--realtime[=SPEED]] [--timeout SECONDS] [--max-steps N]\n"
+  "    [--trace-limit MIB]\n"
   "    [--permissive] [--quiet]",
   "run a scenario file deterministically and check it",
   "Runs every machine of SCENARIO (a .dms file, see docs/scenario.md) from time 0\n"
@@ -167,6 +175,8 @@ const sim_cli_verb sim_cli_verb_run = {
   "                        statements run at one simulated instant (a handler\n"
   "                        that requeues itself, a loop that never waits);\n"
   "                        default 1000000; 0: no limit.\n"
+  "  --trace-limit MIB     stop the run (exit status 2) when the trace file grows\n"
+  "                        past MIB mebibytes; default 4096; 0: no limit.\n"
   "  --permissive          report broken rules as warnings, not failures.\n"
   "  --quiet               print only failures, no summary.\n"
   "  -h, --help            print this help.\n"

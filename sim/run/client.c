@@ -327,6 +327,7 @@ static void client_go(run_client *c)
     }
     const sim_sc_stmt *st = &f->stmts[f->i++];
     run_step(rm, RUN_STEP_CLIENT, c);
+    run_place_set(&rm->place, st->line, st->col, "statement", "client", c->sc->name);
     switch (st->kind) {
     case SIM_SC_ST_CALL:
       if (issue(c, st->call, 0))

@@ -35,6 +35,7 @@
 #define RUN_MAX_EVENTS 200000000ull /* a runaway scenario stops here */
 #define RUN_VIOLATIONS_SHOWN 20      /* reports printed per rule and machine */
 #define RUN_MAX_BLOCKS 100000u       /* parameter blocks: requests in flight at once */
+#define RUN_LIMITED 10               /* run_machine_once: stopped by a limit (status 2) */
 
 /* "FILE:LINE:COL: PREFIXmessage" on the error stream. */
 static void say_at(run_machine *rm, int line, int col, const char *prefix, const char *fmt,
@@ -600,6 +601,14 @@ static uint64_t run_fast(run_machine *rm)
     if (!sim_world_step(&rm->w))
       break;
     ran++;
+    if ((ran & 4095) == 0 && rm->tracef != NULL && rm->opts->trace_limit != 0) {
+      off_t at = ftello(rm->tracef);
+      if (at >= 0 && (uint64_t)at > rm->opts->trace_limit)
+        run_limit(rm, rm->sc->line, rm->sc->col,
+                  "the trace %s is larger than %llu MiB (--trace-limit); the run stops here",
+                  rm->opts->trace_path,
+                  (unsigned long long)(rm->opts->trace_limit >> 20));
+    }
   }
   return ran;
 }
@@ -609,9 +618,11 @@ static void on_sih_step(void *ctx)
   run_step(ctx, RUN_STEP_SIH, NULL);
 }
 
-/* Returns 0 ok, 1 failed, 2 cannot run, SIM_RUN_INTERRUPTED(sig) stopped by a
+/* Returns 0 ok, 1 failed, 2 cannot run, RUN_LIMITED stopped by a limit of the
+ * input, SIM_RUN_INTERRUPTED(sig) stopped by a
  * signal in real-time mode. */
 static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opts *opts,
+                            FILE *tracef,
                             sim_trace *trace, uint64_t seed)
 {
   const sim_sc_machine *m = &sc->machines[mi];
@@ -621,6 +632,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   rm.opts = opts;
   rm.path = sc->path;
   rm.trace = trace;
+  rm.tracef = tracef;
   int status = 2;
   if (sim_world_init(&rm.w) != 0)
     goto oom;
@@ -748,10 +760,10 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   }
   run_guard_machine(NULL);
   if (ran >= RUN_MAX_EVENTS)
-    run_fail(&rm, m->line, m->col, "error: machine %s stopped after %llu events", m->name,
-             (unsigned long long)RUN_MAX_EVENTS);
+    run_limit(&rm, m->line, m->col, "machine %s stopped after %llu events, a limit of dmsim",
+              m->name, (unsigned long long)RUN_MAX_EVENTS);
   if (rm.limit) {
-    status = 2; /* a limit of the input: nothing after it means anything */
+    status = RUN_LIMITED; /* a limit of the input: nothing after it means anything */
     goto out;
   }
   run_clients_check_hung(&rm);
@@ -810,9 +822,13 @@ int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
     return 2;
   }
   uint64_t seed = opts->has_seed ? opts->seed : sc->has_seed ? sc->seed : 1;
-  int status = 0;
+  int status = 0, limited = 0;
   for (size_t i = 0; i < sc->nmachines && status < 2; i++) {
-    int s = run_machine_once(sc, i, opts, trace, seed);
+    int s = run_machine_once(sc, i, opts, trace != NULL ? tf.f : NULL, trace, seed);
+    if (s == RUN_LIMITED) {
+      limited = 1;
+      s = 2;
+    }
     if (s > status)
       status = s;
   }
@@ -821,8 +837,9 @@ int sim_run(const sim_scenario *sc, const sim_run_opts *opts)
     return status;
   int werr = sim_trace_close(trace) != 0;
   int werrno = errno;
-  /* A run refused (status 2) leaves no trace behind. */
-  if (status == 2) {
+  /* A run refused (status 2) leaves no trace behind; one stopped by a limit
+   * of its input keeps what it wrote up to there. */
+  if (status == 2 && !limited) {
     sim_outfile_abort(&tf);
   } else if ((errno = 0, sim_outfile_commit(&tf) != 0) || werr) {
     /* What was written before a write failed (a full disk) is kept. */

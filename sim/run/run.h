@@ -29,6 +29,7 @@ typedef struct sim_run_opts {
   int              guard;        /* report driver faults, exit(), signals, timeouts */
   double           timeout;      /* wall seconds the run may take; 0: no limit */
   uint64_t         max_steps;    /* steps at one simulated instant; 0: no limit */
+  uint64_t         trace_limit;  /* bytes the trace file may reach; 0: no limit */
   FILE            *out;          /* summary (stdout) */
   FILE            *err;          /* messages (stderr) */
 } sim_run_opts;
@@ -45,6 +46,8 @@ typedef struct sim_run_opts {
 /* Defaults of the watchdog (dmsim run --timeout, --max-steps). */
 #define SIM_RUN_TIMEOUT_DEFAULT 10.0
 #define SIM_RUN_MAX_STEPS_DEFAULT 1000000u
+/* Default of --trace-limit, in MiB. */
+#define SIM_RUN_TRACE_LIMIT_DEFAULT_MIB 4096u
 
 /* Run sc. Returns the exit status of `dmsim run`: 0 when every expectation
  * held and no unexpected rule was broken, 1 otherwise, 2 when the scenario

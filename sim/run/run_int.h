@@ -143,6 +143,7 @@ struct run_machine {
   int                   failed;
   run_scsibus          *scsibus;       /* SCSI buses and disks (run_scsibus.c), or NULL */
   int                   limit;      /* a limit of the input was hit: the run stops, status 2 */
+  FILE                 *tracef;     /* the trace file (its size: --trace-limit), or NULL */
   int                   unfinished; /* work left at the end (report_unfinished) */
   uint64_t              buffered;   /* bytes of data buffers allocated */
   run_place             place;
