@@ -32,6 +32,7 @@ struct sim_disk {
   uint64_t       pres;     /* made-up bytes at the front */
   uint8_t       *pres_buf; /* those bytes */
   sim_disk_image info;
+  sim_disk_io    io;       /* how file bytes move (pread / pwrite by default) */
 };
 
 static void put16(uint8_t *p, uint32_t v)
@@ -111,6 +112,7 @@ sim_disk *sim_disk_open(const char *path, unsigned flags, char *err, size_t errl
   }
   d->fd = fd;
   d->writable = wr;
+  sim_disk_set_io(d, NULL);
   if (sim_disk_sniff_fd(fd, &d->info) != 0) {
     seterr(err, errlen, path, strerror(errno));
     sim_disk_close(d);
@@ -169,6 +171,26 @@ int sim_disk_writable(const sim_disk *d) { return d->writable; }
 const sim_disk_image *sim_disk_info(const sim_disk *d) { return &d->info; }
 uint64_t sim_disk_presented_bytes(const sim_disk *d) { return d->pres; }
 
+static long plain_read(void *ctx, int fd, void *buf, size_t len, uint64_t off)
+{
+  (void)ctx;
+  ssize_t k = pread(fd, buf, len, (off_t)off);
+  return k < 0 ? -errno : (long)k;
+}
+
+static long plain_write(void *ctx, int fd, const void *buf, size_t len, uint64_t off)
+{
+  (void)ctx;
+  ssize_t k = pwrite(fd, buf, len, (off_t)off);
+  return k < 0 ? -errno : (long)k;
+}
+
+void sim_disk_set_io(sim_disk *d, const sim_disk_io *io)
+{
+  static const sim_disk_io plain = { plain_read, plain_write, NULL };
+  d->io = io != NULL ? *io : plain;
+}
+
 int sim_disk_read(sim_disk *d, uint64_t off, void *buf, size_t len)
 {
   if (off > d->size || len > d->size - off)
@@ -189,8 +211,8 @@ int sim_disk_read(sim_disk *d, uint64_t off, void *buf, size_t len)
   }
   uint64_t foff = d->info.data_offset + (off - d->pres);
   while (len > 0) {
-    ssize_t k = pread(d->fd, p, len, (off_t)foff);
-    if (k < 0 && errno == EINTR)
+    long k = d->io.read(d->io.ctx, d->fd, p, len, foff);
+    if (k == -EINTR)
       continue;
     if (k <= 0)
       return SIM_DISK_EIO; /* the file shrank under us, or the device failed */
@@ -216,8 +238,8 @@ int sim_disk_write(sim_disk *d, uint64_t off, const void *buf, size_t len)
   if (d->info.format == SIM_DISK_FMT_DC42 && len > 0)
     d->dc_dirty = 1;
   while (len > 0) {
-    ssize_t k = pwrite(d->fd, p, len, (off_t)foff);
-    if (k < 0 && errno == EINTR)
+    long k = d->io.write(d->io.ctx, d->fd, p, len, foff);
+    if (k == -EINTR)
       continue;
     if (k <= 0)
       return SIM_DISK_EIO;

@@ -142,6 +142,23 @@ int sim_disk_write(sim_disk *d, uint64_t off, const void *buf, size_t len);
  * SIM_DISK_EIO. */
 int sim_disk_sync(sim_disk *d);
 
+/*
+ * How an image store moves its file's bytes: pread and pwrite by default;
+ * real-time mode (sim/rt/rt_file.h) gives one that runs them on libuv's
+ * thread pool. Each function moves at most len bytes at file offset off
+ * and returns the count moved, or a negative errno value (-EINTR is
+ * retried). The call returns when the bytes moved: sim_disk_read and
+ * sim_disk_write keep their contract whichever way runs them.
+ */
+typedef struct sim_disk_io {
+  long (*read)(void *ctx, int fd, void *buf, size_t len, uint64_t off);
+  long (*write)(void *ctx, int fd, const void *buf, size_t len, uint64_t off);
+  void *ctx;
+} sim_disk_io;
+/* Use io (copied) for d's image reads and writes from now on; NULL goes
+ * back to pread and pwrite. No effect on a memory store. */
+void sim_disk_set_io(sim_disk *d, const sim_disk_io *io);
+
 #ifdef __cplusplus
 }
 #endif

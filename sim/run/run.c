@@ -30,6 +30,7 @@
 #include "MacErrors.h"
 #include "builtins.h"
 #include "rt/rt.h"
+#include "rt/rt_file.h"
 #include "run/run_int.h"
 
 #define RUN_MAX_EVENTS 200000000ull /* a runaway scenario stops here */
@@ -742,8 +743,14 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     sim_rt rt;
     if (sim_rt_init(&rt, &rm.w) != 0)
       goto oom;
+    /* Image bytes move on libuv's thread pool while the run is paced. */
+    sim_disk_io io = sim_rt_file_io(&rt);
+    run_scsi_set_io(&rm, &io);
+    run_scsibus_set_io(&rm, &io);
     ran = sim_rt_run(&rt, opts->realtime, RUN_MAX_EVENTS);
     int sig = sim_rt_stop_signal(&rt);
+    run_scsi_set_io(&rm, NULL);
+    run_scsibus_set_io(&rm, NULL);
     sim_rt_close(&rt);
     if (sig != 0) {
       run_guard_machine(NULL);

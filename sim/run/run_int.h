@@ -157,6 +157,9 @@ struct run_machine {
  * before the machine. */
 int  run_scsi_setup(run_machine *rm, uint64_t seed);
 void run_scsi_free(run_machine *rm);
+/* Move every image disk's bytes through io (NULL: pread and pwrite again):
+ * real-time mode's thread pool (sim/rt/rt_file.h). */
+void run_scsi_set_io(run_machine *rm, const sim_disk_io *io);
 
 /* client.c */
 /* Fill buf[0..n) as a write with pattern pat sends it (docs/scenario.md). */
@@ -222,6 +225,8 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
 int run_scsibus_setup(run_machine *rm, uint64_t seed, size_t machine);
 /* Free them; the disks are synced and closed. */
 void run_scsibus_free(run_machine *rm);
+/* As run_scsi_set_io, for these disks. */
+void run_scsibus_set_io(run_machine *rm, const sim_disk_io *io);
 /* Check the SCSI expectations, printing each that fails. Returns 1 when all
  * hold. */
 int run_scsibus_check(run_machine *rm);

@@ -185,6 +185,13 @@ int run_scsi_setup(run_machine *rm, uint64_t seed)
   return 0;
 }
 
+void run_scsi_set_io(run_machine *rm, const sim_disk_io *io)
+{
+  for (size_t i = 0; rm->scsi != NULL && i < rm->scsi->ndisk; i++)
+    if (rm->scsi->disk[i] != NULL)
+      sim_disk_set_io(rm->scsi->disk[i], io);
+}
+
 void run_scsi_free(run_machine *rm)
 {
   run_scsi *s = rm->scsi;

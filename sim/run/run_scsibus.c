@@ -198,6 +198,13 @@ oom:
   return -1;
 }
 
+void run_scsibus_set_io(run_machine *rm, const sim_disk_io *io)
+{
+  for (size_t i = 0; rm->scsibus != NULL && i < rm->scsibus->ndisks; i++)
+    if (rm->scsibus->disks[i] != NULL)
+      sim_disk_set_io(rm->scsibus->disks[i], io);
+}
+
 void run_scsibus_free(run_machine *rm)
 {
   run_scsibus *r = rm->scsibus;
