@@ -19,9 +19,13 @@
 
 static const int rt_signals[2] = { SIGINT, SIGTERM };
 
+/* The pacing timer only wakes the loop up. uv_run runs due timers before
+ * it computes how long to poll: a timer that came due in between (a busy
+ * host) would otherwise fire there and leave the poll waiting forever on
+ * the signal handles. uv_stop makes that poll return at once. */
 static void on_timer(uv_timer_t *t)
 {
-  (void)t; /* it only wakes uv_run up */
+  uv_stop(t->loop);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
