@@ -366,6 +366,56 @@ START_TEST(test_hostile)
 }
 END_TEST
 
+/* Random images with the signatures planted where the recogniser looks:
+ * it never crashes, never reads past the file, and what it reports stays
+ * within bounds. */
+START_TEST(test_random_images)
+{
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  uint8_t *img = malloc(64 * 1024);
+  for (int round = 0; round < 300; round++) {
+    size_t n = 0;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    n = (size_t)(x % (64 * 1024));
+    for (size_t i = 0; i < n; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      img[i] = (uint8_t)x;
+    }
+    static const size_t spots[] = {0, 512, 1024, 1536, 2048, 0x52, 32768};
+    for (size_t k = 0; k < sizeof spots / sizeof spots[0]; k++) {
+      if (spots[k] + 2 > n || (x >> (k * 3)) % 3 != 0)
+        continue;
+      static const char *const sig[] = {"ER", "PM", "BD", "H+"};
+      memcpy(img + spots[k], sig[(x >> (k * 5)) % 4], 2);
+    }
+    if (n > 0x54 && round % 5 == 0)
+      put16(img + 0x52, 0x0100);
+    write_image(img, n);
+    sim_disk_image im = sniff();
+    ck_assert_uint_eq(im.file_size, n);
+    ck_assert_uint_le(im.nparts, SIM_DISK_MAX_PARTS);
+    ck_assert_uint_le(im.data_offset + im.data_size, n);
+    ck_assert_uint_lt(strlen(im.notes), sizeof im.notes);
+    for (uint32_t i = 0; i < im.nparts; i++) {
+      ck_assert_uint_le(strlen(im.parts[i].name), 32);
+      ck_assert_uint_le(strlen(im.parts[i].type), 32);
+    }
+    char err[256];
+    sim_disk *d = sim_disk_open(path, 0, err, sizeof err);
+    ck_assert_ptr_nonnull(d);
+    uint8_t b[512];
+    uint64_t sz = sim_disk_size(d);
+    if (sz >= 512)
+      ck_assert_int_eq(sim_disk_read(d, sz - 512, b, 512), 0);
+    ck_assert_int_eq(sim_disk_read(d, sz, b, 1), SIM_DISK_ERANGE);
+    sim_disk_close(d);
+    unlink(path);
+    path[0] = '\0';
+  }
+  free(img);
+}
+END_TEST
+
 Suite *disk_suite(void)
 {
   Suite *s = suite_create("disk");
@@ -377,6 +427,7 @@ Suite *disk_suite(void)
   tcase_add_test(tc, test_dc42);
   tcase_add_test(tc, test_iso_empty_unknown);
   tcase_add_test(tc, test_hostile);
+  tcase_add_test(tc, test_random_images);
   suite_add_tcase(s, tc);
   return s;
 }
