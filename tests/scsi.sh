@@ -158,7 +158,13 @@ durable() { # SIGNAL
     done; } > "$sc"
   "$D" run "$sc" --quiet --realtime --trace "$tmp/durable-$1.jsonl" > /dev/null 2>&1 &
   pid=$!
-  sleep 0.5
+  # Stop it once its first write is in the file (however slow the start
+  # is on a loaded machine), 0.3 s into its one second of writes.
+  n=0
+  while [ $n -lt 100 ] && [ "$(od -An -tu1 -N1 "$dimg" | tr -d ' ')" != 1 ]; do
+    sleep 0.05; n=$((n + 1))
+  done
+  sleep 0.3
   kill -"$1" "$pid"
   wait "$pid" 2>/dev/null
   st=$?
