@@ -400,6 +400,29 @@ START_TEST(disk_store_on_pool)
 }
 END_TEST
 
+/* The handlers of SIGINT and SIGTERM from before a run are there after it
+ * (libuv would leave the default action). */
+static void mark_signal(int sig)
+{
+  (void)sig;
+}
+
+START_TEST(signal_handlers_put_back)
+{
+  struct sigaction sa, got;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = mark_signal;
+  ck_assert_int_eq(sigaction(SIGINT, &sa, NULL), 0);
+  ck_assert_int_eq(sigaction(SIGTERM, &sa, NULL), 0);
+  chain c;
+  paced(&c, 1000000u, 1.0);
+  ck_assert_int_eq(sigaction(SIGINT, NULL, &got), 0);
+  ck_assert_ptr_eq((void *)got.sa_handler, (void *)mark_signal);
+  ck_assert_int_eq(sigaction(SIGTERM, NULL, &got), 0);
+  ck_assert_ptr_eq((void *)got.sa_handler, (void *)mark_signal);
+}
+END_TEST
+
 Suite *rt_suite(void)
 {
   Suite *s = suite_create("rt");
@@ -416,6 +439,7 @@ Suite *rt_suite(void)
   tcase_add_test(tc, sigint_keeps_completed_writes);
   tcase_add_test(tc, request_stop);
   tcase_add_test(tc, disk_store_on_pool);
+  tcase_add_test(tc, signal_handlers_put_back);
   suite_add_tcase(s, tc);
   return s;
 }

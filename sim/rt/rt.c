@@ -94,8 +94,10 @@ uint64_t sim_rt_run(sim_rt *rt, double speed, uint64_t max_events)
 {
   rt->stop = 0;
   rt->stop_signal = 0;
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 2; i++) {
+    sigaction(rt_signals[i], NULL, &rt->saved[i]);
     uv_signal_start(&rt->sig[i], on_signal, rt_signals[i]);
+  }
   const uint64_t start = uv_hrtime();
   uint64_t ran = 0, batch = 0;
   uint64_t due;
@@ -118,11 +120,14 @@ uint64_t sim_rt_run(sim_rt *rt, double speed, uint64_t max_events)
     ran++;
   }
   uv_timer_stop(&rt->timer);
-  for (int i = 0; i < 2; i++)
-    uv_signal_stop(&rt->sig[i]);
   /* A signal that arrived during the last batch is still in the loop's
    * pipe: collect it, so that a stop is never lost. */
   uv_run(&rt->loop, UV_RUN_NOWAIT);
+  /* libuv leaves the default action behind; put back what was there. */
+  for (int i = 0; i < 2; i++) {
+    uv_signal_stop(&rt->sig[i]);
+    sigaction(rt_signals[i], &rt->saved[i], NULL);
+  }
   return ran;
 }
 

@@ -28,6 +28,7 @@
 #ifndef SIM_RT_H
 #define SIM_RT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -38,6 +39,7 @@ typedef struct sim_rt {
   uv_loop_t   loop;
   uv_timer_t  timer;    /* the one pacing timer */
   uv_signal_t sig[2];   /* SIGINT, SIGTERM while sim_rt_run runs */
+  struct sigaction saved[2]; /* their handlers before it (put back after) */
   sim_world  *w;
   uint64_t    inflight; /* file operations started and not yet collected */
   int         stop_signal; /* the signal that stopped the run, 0 if none */
@@ -57,8 +59,9 @@ int sim_rt_close(sim_rt *rt);
  * the run is stopped (SIGINT, SIGTERM, sim_rt_request_stop). speed > 0
  * paces the run against the wall clock from the moment of the call; 0 runs
  * as fast as possible. While it runs, SIGINT and SIGTERM stop the run after
- * the event in progress instead of killing the process. Returns the number
- * of events run.
+ * the event in progress instead of killing the process; their handlers of
+ * before the call (dmsim run's guard, for instance) are put back when it
+ * returns. Returns the number of events run.
  */
 uint64_t sim_rt_run(sim_rt *rt, double speed, uint64_t max_events);
 /* The signal that stopped the last sim_rt_run (SIGINT or SIGTERM), or 0. */
