@@ -392,6 +392,7 @@ START_TEST(hba_timeout_autosense_and_task_management)
   sim_scsi_unit_config u;
   unit_defaults(&u);
   fault(&u, SIM_SCSI_FAULT_TIMEOUT, 5, 2); /* the first two commands after start-up hang */
+  hba_done = 0;
   sim_stack s;
   open_stack(&s, 1, NULL, 0, &u);
   dm_machine *prev = dm_machine_enter(s.m);
