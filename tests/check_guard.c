@@ -18,14 +18,6 @@
 #include "DriverServices.h"
 
 
-static int      ncb;
-static OSErr    cb_result;
-static void record_cb(ParmBlkPtr pb)
-{
-  ncb++;
-  cb_result = pb->ioParam.ioResult;
-}
-
 static OSErr control(int16_t ref, short cs, CntrlParam *p)
 {
   memset(p, 0, sizeof *p);
@@ -45,8 +37,8 @@ START_TEST(test_complete_not_owner_refused_owner_not_blamed)
   char buf[512];
   ParamBlockRec rd;
   tf_io(&rd, c, buf, sizeof buf, 0);
-  rd.ioParam.ioCompletion = record_cb;
-  ncb = 0;
+  rd.ioParam.ioCompletion = tf_record_cb;
+  tf_ncb = 0;
   ck_assert_int_eq(PBReadAsync(&rd), noErr);
   CntrlParam p;
   ck_assert_int_eq(control(h, 109, &p), noErr);
@@ -56,12 +48,12 @@ START_TEST(test_complete_not_owner_refused_owner_not_blamed)
   ck_assert_ptr_nonnull(strstr(f.last_detail, ".Hostile (refNum -49) called IOCommandIsComplete "
                                               "for a command of refNum -50"));
   ck_assert_ptr_nonnull(strstr(f.last_detail, "read async refNum -50"));
-  ck_assert_int_eq(ncb, 0);
+  ck_assert_int_eq(tf_ncb, 0);
   ck_assert_int_eq(rd.ioParam.ioResult, 1);
   /* The owner completes it later, once, and is not blamed. */
   tf_run(&f);
-  ck_assert_int_eq(ncb, 1);
-  ck_assert_int_eq(cb_result, noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_eq(tf_cbs[0].result, noErr);
   ck_assert_int_eq(f.violations, 1);
   ck_assert_uint_eq(dm_machine_rule_count(f.m, DM_RULE_COMPLETE_NOT_OWNER), 1);
   tf_teardown(&f);

@@ -16,8 +16,6 @@
 #include "scsi/scsi.h"
 #include "world/world.h"
 
-#define MS UINT64_C(1000000)
-
 typedef struct fix {
   sim_world     w;
   sim_scsi_bus *bus;
