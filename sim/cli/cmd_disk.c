@@ -2,10 +2,11 @@
  * cmd_disk.c - `dmsim disk SUBCOMMAND ...`: the disk image tools. Each
  * subcommand is a file of its own, sim/cli/disk_NAME.c, defining
  *
- *   const sim_cli_verb sim_cli_disk_NAME = { ... };
+ *   const sim_cli_verb sim_cli_disk_NAME = { "disk NAME", ... };
  *
  * at the start of a line; the Makefile collects them into
- * build/gen/disk_subs.h, so adding one is adding a file.
+ * build/gen/disk_subs.h, so adding one is adding a file. The name is the
+ * whole command, so that bad usage says `dmsim disk NAME`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static int disk_main(const sim_cli_verb *v, int argc, char **argv)
   if (argc < 1)
     return sim_cli_bad_usage(v, "disk: missing subcommand");
   for (int i = 0; i < NSUBS; i++)
-    if (strcmp(subs[i]->name, argv[0]) == 0)
+    if (strcmp(subs[i]->name + strlen("disk "), argv[0]) == 0)
       return subs[i]->main(subs[i], argc - 1, argv + 1);
   return sim_cli_bad_usage(v, "disk: unknown subcommand '%s'", argv[0]);
 }
@@ -39,7 +40,7 @@ const sim_cli_verb sim_cli_verb_disk = {
   "read IMAGE --offset BYTES --length BYTES [--path task|bundled] [--depth N]\n"
   "write IMAGE --offset BYTES [--path task|bundled] [--depth N]\n"
   "SUBCOMMAND ...",
-  "disk image tools: what an image holds",
+  "disk image tools: what an image holds; its bytes read and written via SCSI",
   "Subcommands:\n"
   "  info IMAGE [--json]   recognise the image from its bytes (never its name):\n"
   "                        an Apple Partition Map (driver descriptor map, each\n"

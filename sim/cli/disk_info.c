@@ -236,7 +236,7 @@ static int info_main(const sim_cli_verb *v, int argc, char **argv)
 }
 
 const sim_cli_verb sim_cli_disk_info = {
-  "info",
+  "disk info",
   "IMAGE [--json]",
   "what a disk image holds, recognised from its bytes",
   "See `dmsim disk --help`.\n",

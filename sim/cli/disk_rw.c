@@ -60,42 +60,45 @@ static int parse(const sim_cli_verb *v, int argc, char **argv, rw_opts *o, int w
     if (strcmp(a, "--offset") == 0 || strcmp(a, "--length") == 0 ||
         strcmp(a, "--path") == 0 || strcmp(a, "--depth") == 0) {
       if (val == NULL)
-        return sim_cli_bad_usage(v, "%s needs a value", a);
+        return sim_cli_bad_usage(v, "%s: %s needs a value", v->name, a);
       i++;
       uint64_t n = 0;
       if (strcmp(a, "--path") == 0) {
         if (strcmp(val, "task") != 0 && strcmp(val, "bundled") != 0)
-          return sim_cli_bad_usage(v, "--path: expected task or bundled, got '%s'", val);
+          return sim_cli_bad_usage(v, "%s: --path: expected task or bundled, got '%s'", v->name,
+                                   val);
         o->bundled = strcmp(val, "bundled") == 0;
       } else if (sim_cli_parse_u64(val, &n) != 0) {
-        return sim_cli_bad_usage(v, "%s: expected a non-negative integer, got '%s'", a, val);
+        return sim_cli_bad_usage(v, "%s: %s: expected a non-negative integer, got '%s'", v->name,
+                                 a, val);
       } else if (strcmp(a, "--offset") == 0) {
         o->offset = n;
         o->has_offset = 1;
       } else if (strcmp(a, "--length") == 0) {
         if (!want_length)
-          return sim_cli_bad_usage(v, "--length: the data's length is what stdin holds");
+          return sim_cli_bad_usage(v, "%s: --length: the data's length is what stdin holds",
+                                   v->name);
         o->length = n;
         o->has_length = 1;
       } else {
         if (n == 0 || n > 1024)
-          return sim_cli_bad_usage(v, "--depth: expected 1 to 1024, got '%s'", val);
+          return sim_cli_bad_usage(v, "%s: --depth: expected 1 to 1024, got '%s'", v->name, val);
         o->depth = (uint32_t)n;
       }
     } else if (a[0] == '-' && a[1] != '\0') {
-      return sim_cli_bad_usage(v, "unknown option '%s'", a);
+      return sim_cli_bad_usage(v, "%s: unknown option '%s'", v->name, a);
     } else if (o->image == NULL) {
       o->image = a;
     } else {
-      return sim_cli_bad_usage(v, "one IMAGE only ('%s' is extra)", a);
+      return sim_cli_bad_usage(v, "%s: one IMAGE only ('%s' is extra)", v->name, a);
     }
   }
   if (o->image == NULL)
-    return sim_cli_bad_usage(v, "missing IMAGE");
+    return sim_cli_bad_usage(v, "%s: missing IMAGE", v->name);
   if (!o->has_offset)
-    return sim_cli_bad_usage(v, "--offset is required");
+    return sim_cli_bad_usage(v, "%s: --offset is required", v->name);
   if (want_length && !o->has_length)
-    return sim_cli_bad_usage(v, "--length is required");
+    return sim_cli_bad_usage(v, "%s: --length is required", v->name);
   return 0;
 }
 
@@ -114,8 +117,8 @@ static int check_range(const sim_cli_verb *v, const rw_opts *o, uint64_t length)
     return 2;
   }
   if (o->offset > usable || length > usable - o->offset)
-    return sim_cli_bad_usage(v, "--offset %llu with %llu bytes goes beyond the %llu bytes of "
-                             "whole blocks in %s",
+    return sim_cli_bad_usage(v, "%s: --offset %llu with %llu bytes goes beyond the %llu bytes "
+                             "of whole blocks in %s", v->name,
                              (unsigned long long)o->offset, (unsigned long long)length,
                              (unsigned long long)usable, o->image);
   return 0;
@@ -284,7 +287,7 @@ static int write_main(const sim_cli_verb *v, int argc, char **argv)
 }
 
 const sim_cli_verb sim_cli_disk_read = {
-  "read",
+  "disk read",
   "IMAGE --offset BYTES --length BYTES [--path task|bundled] [--depth N]",
   "bytes of an image read through the whole SCSI stack, to stdout",
   "See `dmsim disk --help`.\n",
@@ -292,7 +295,7 @@ const sim_cli_verb sim_cli_disk_read = {
 };
 
 const sim_cli_verb sim_cli_disk_write = {
-  "write",
+  "disk write",
   "IMAGE --offset BYTES [--path task|bundled] [--depth N]   (data on stdin)",
   "stdin written into an image through the whole SCSI stack",
   "See `dmsim disk --help`.\n",
