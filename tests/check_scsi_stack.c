@@ -121,6 +121,50 @@ START_TEST(random_ranges_match_the_image)
 }
 END_TEST
 
+/* ---- positions --------------------------------------------------------------------- */
+
+/* A sync Read of 512 bytes with this ioPosMode and ioPosOffset; its first
+ * byte (the disk holds byte i of block b as b). */
+static int read_at(sim_stack *s, short mode, long offset, OSErr *err)
+{
+  static uint8_t b[512];
+  ParamBlockRec pb;
+  memset(&pb, 0, sizeof pb);
+  pb.ioParam.ioRefNum = s->ref;
+  pb.ioParam.ioBuffer = (Ptr)b;
+  pb.ioParam.ioReqCount = 512;
+  pb.ioParam.ioPosMode = mode;
+  pb.ioParam.ioPosOffset = offset;
+  *err = PBReadSync(&pb);
+  return b[0];
+}
+
+START_TEST(positions_follow_ioposmode)
+{
+  sim_stack s;
+  open_stack(&s, 1, NULL, 0, NULL);
+  static uint8_t all[DISK];
+  for (size_t i = 0; i < DISK; i++)
+    all[i] = (uint8_t)(i / 512);
+  ck_assert_int_eq(io(&s, 1, 0, all, DISK), noErr);
+  dm_machine *prev = dm_machine_enter(s.m);
+  OSErr err;
+  ck_assert_int_eq(read_at(&s, fsFromStart, 10 * 512, &err), 10);
+  ck_assert_int_eq(err, noErr);
+  ck_assert_int_eq(read_at(&s, fsAtMark, 0, &err), 11); /* the mark moved past block 10 */
+  ck_assert_int_eq(read_at(&s, fsFromMark, -3 * 512, &err), 9);
+  ck_assert_int_eq(read_at(&s, fsFromLEOF, -512, &err), (DISK / 512 - 1) & 0xFF);
+  ck_assert_int_eq(err, noErr);
+  (void)read_at(&s, fsFromStart, 100, &err); /* not on a block boundary */
+  ck_assert_int_eq(err, paramErr);
+  (void)read_at(&s, fsFromLEOF, 0, &err); /* beyond the end */
+  ck_assert_int_eq(err, paramErr);
+  dm_machine_leave(prev);
+  ck_assert_int_eq(seen.violations, 0);
+  sim_stack_close(&s);
+}
+END_TEST
+
 /* ---- block sizes and splitting ------------------------------------------------ */
 
 START_TEST(large_blocks_bounce_and_read_modify_write)
@@ -484,6 +528,7 @@ Suite *scsi_stack_suite(void)
   TCase *tc = tcase_create("stack");
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, random_ranges_match_the_image);
+  tcase_add_test(tc, positions_follow_ioposmode);
   tcase_add_test(tc, large_blocks_bounce_and_read_modify_write);
   tcase_add_test(tc, large_transfers_are_split);
   tcase_add_test(tc, requests_wait_for_openings);
