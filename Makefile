@@ -85,11 +85,19 @@ LIBSIM      := $(BUILD)/libdmsim.a
 DMSIM       := $(BUILD)/dmsim
 CHECKS      := $(BUILD)/check_dmsim
 DEPS_STAMP  := $(BUILD)/.deps-ok
+# dmsim itself links neither SDL2 nor libpng: the viewer is a module,
+# dmsim-view.so (sim/view), loaded by `dmsim view` only, so that every other
+# run starts without loading their libraries. The Check runner and the fuzz
+# targets link the viewer's objects directly.
+DMSIM_LIBS   = $(UV_LIBS) -ldl -lm
 SYS_LIBS     = $(UV_LIBS) $(SDL_LIBS) $(PNG_LIBS) -ldl -lm
+VIEW_SRCS   := $(wildcard sim/view/*.c)
+VIEW_PICS   := $(VIEW_SRCS:%.c=$(BUILD)/pic/%.o)
+VIEW_SO     := $(BUILD)/dmsim-view.so
 
 .PHONY: all demo test check bench bench-simpy valgrind install uninstall clean deps FORCE \
         fuzz fuzz-short fuzz-build fuzz-bins fuzz-deps
-all: $(DMSIM) $(DRIVER_SOS) $(CHECKS)
+all: $(DMSIM) $(VIEW_SO) $(DRIVER_SOS) $(CHECKS)
 
 # --- dependencies ---------------------------------------------------------
 deps: $(DEPS_STAMP)
@@ -257,13 +265,22 @@ $(LIBSIM): $(SIM_OBJS)
 
 # -rdynamic: shared-object drivers resolve Apple's calls against dmsim itself.
 $(DMSIM): $(BUILD)/obj/sim/cli/main.o $(LIBSIM) $(LIBDRIVERS) $(LIBDEVMGR)
-	$(CC) $(LDFLAGS) -rdynamic $^ $(SYS_LIBS) -o $@
+	$(CC) $(LDFLAGS) -rdynamic $^ $(DMSIM_LIBS) -o $@
+
+# The viewer module: position-independent copies of sim/view's objects; what
+# they call in the simulator resolves against dmsim (-rdynamic) when loaded.
+$(BUILD)/pic/sim/view/%.o: sim/view/%.c $(FLAGS_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(DM_CFLAGS) $(CFLAGS) -fPIC $(SDL_CFLAGS) $(PNG_CFLAGS) -c $< -o $@
+
+$(VIEW_SO): $(VIEW_PICS)
+	$(CC) $(LDFLAGS) -shared $^ $(SDL_LIBS) $(PNG_LIBS) -lm -o $@
 
 $(CHECKS): $(TEST_OBJS) $(LIBSIM) $(LIBDRIVERS) $(LIBDEVMGR)
 	$(CC) $(LDFLAGS) -rdynamic $^ $(CK_LIBS) $(SYS_LIBS) -o $@
 
 # --- user targets ---------------------------------------------------------
-demo: $(DMSIM) $(DRIVER_SOS)
+demo: $(DMSIM) $(VIEW_SO) $(DRIVER_SOS)
 	./tests/demo.sh $(DMSIM)
 
 test: all $(TDRIVER_SOS)
@@ -339,6 +356,7 @@ BINDIR     := $(PREFIX)/bin
 INCDIR     := $(PREFIX)/include/dmsim
 MAN1DIR    := $(PREFIX)/share/man/man1
 PCDIR      := $(PREFIX)/share/pkgconfig
+VIEWDIR    := $(PREFIX)/lib/dmsim
 MAC_HDRS   := $(notdir $(wildcard devmgr/include/mac/*.h))
 
 $(BUILD)/dmsim.1: docs/dmsim.1 Makefile
@@ -359,6 +377,8 @@ $(BUILD)/dmsim.pc: FORCE
 install: all $(BUILD)/dmsim.1 $(BUILD)/dmsim.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/mac $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(PCDIR)
 	install -m 755 $(DMSIM) $(DESTDIR)$(BINDIR)/dmsim
+	install -d $(DESTDIR)$(VIEWDIR)
+	install -m 755 $(VIEW_SO) $(DESTDIR)$(VIEWDIR)/dmsim-view.so
 	install -m 644 $(addprefix devmgr/include/mac/,$(MAC_HDRS)) $(DESTDIR)$(INCDIR)/mac
 	install -m 644 $(BUILD)/dmsim.1 $(DESTDIR)$(MAN1DIR)/dmsim.1
 	install -m 644 $(BUILD)/dmsim.pc $(DESTDIR)$(PCDIR)/dmsim.pc
@@ -367,6 +387,8 @@ install: all $(BUILD)/dmsim.1 $(BUILD)/dmsim.pc
 # they are empty.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dmsim $(DESTDIR)$(MAN1DIR)/dmsim.1 $(DESTDIR)$(PCDIR)/dmsim.pc
+	rm -f $(DESTDIR)$(VIEWDIR)/dmsim-view.so
+	-rmdir $(DESTDIR)$(VIEWDIR) 2>/dev/null || true
 	rm -f $(addprefix $(DESTDIR)$(INCDIR)/mac/,$(MAC_HDRS))
 	-rmdir $(DESTDIR)$(INCDIR)/mac $(DESTDIR)$(INCDIR) 2>/dev/null || true
 
@@ -376,4 +398,5 @@ clean:
 FORCE:
 
 -include $(DEVMGR_OBJS:.o=.d) $(DRIVER_OBJS:.o=.d) $(SIM_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
+         $(VIEW_PICS:.o=.d) \
          $(BUILD)/obj/sim/cli/main.d

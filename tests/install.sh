@@ -44,6 +44,15 @@ else bad "cc \$(pkg-config --cflags dmsim) -shared -fPIC ramdisk9.c failed"; sed
 if "$root$prefix/bin/dmsim" run "$tmp/drv/ramdisk9.dms" --quiet 2>"$tmp/err"; then ok
 else bad "the installed dmsim did not run ramdisk9.dms"; sed 's/^/  /' "$tmp/err" | head; fi
 
+# The installed dmsim finds its viewer module (PREFIX/lib/dmsim), and links
+# no SDL2 itself: only `dmsim view` loads the viewer's libraries.
+if (unset DISPLAY WAYLAND_DISPLAY; "$root$prefix/bin/dmsim" view docs/examples/killio.dms \
+      --screenshot "$tmp/inst.png" --at 1ms) 2>"$tmp/err" && [ -s "$tmp/inst.png" ]; then ok
+else bad "the installed dmsim view wrote no PNG"; sed 's/^/  /' "$tmp/err" | head -3; fi
+if command -v ldd >/dev/null 2>&1; then
+  ldd "$root$prefix/bin/dmsim" | grep -q 'libSDL2' && bad "dmsim links SDL2 (the viewer's module should)" || ok
+fi
+
 # The manual page describes every verb and option the program knows.
 man="$root$prefix/share/man/man1/dmsim.1"
 grep -q "dmsim $ver" "$man" && ok || bad "dmsim.1 does not carry version $ver"

@@ -2,17 +2,64 @@
  * cmd_view.c - `dmsim view`: watch a scenario or a recorded jsonl trace in
  * an SDL2 window, or draw one moment of it into a PNG file with no display.
  */
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lang/scenario.h"
-#include "view/view.h"
+#include "view/view_main.h"
 
-static int ends_with(const char *s, const char *tail)
+/* The viewer is a module (sim/view/view_main.h says why): dmsim-view.so
+ * next to the program (the build directory), else PREFIX/lib/dmsim/ for
+ * an installed PREFIX/bin/dmsim. Returns the handle, or NULL after saying
+ * on stderr where it looked. */
+static void *open_module(void)
 {
-  size_t n = strlen(s), k = strlen(tail);
-  return n >= k && strcmp(s + n - k, tail) == 0;
+  static const char *const where[] = {"/dmsim-view.so", "/../lib/dmsim/dmsim-view.so"};
+  char exe[PATH_MAX], path[PATH_MAX + 64];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) {
+    fprintf(stderr, "dmsim: view: cannot find the program's directory\n");
+    return NULL;
+  }
+  exe[n] = '\0';
+  char *slash = strrchr(exe, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+    snprintf(path, sizeof path, "%s%s", exe, where[i]);
+    if (access(path, F_OK) != 0)
+      continue;
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (h != NULL)
+      return h;
+    fprintf(stderr, "dmsim: view: cannot load %s: %s\n", path, dlerror());
+    return NULL;
+  }
+  fprintf(stderr, "dmsim: view: the viewer module dmsim-view.so is neither in %s nor in "
+                  "%s/../lib/dmsim\n", exe, exe);
+  return NULL;
+}
+
+/* Returns the exit status of `dmsim view` for checked options. */
+static int run_module(const sim_view_args *a)
+{
+  void *h = open_module();
+  if (h == NULL)
+    return 1;
+  sim_view_main_fn *entry = (sim_view_main_fn *)dlsym(h, SIM_VIEW_MAIN_SYMBOL);
+  if (entry == NULL) {
+    fprintf(stderr, "dmsim: view: %s has no %s\n", "dmsim-view.so", SIM_VIEW_MAIN_SYMBOL);
+    dlclose(h);
+    return 1;
+  }
+  int rc = entry(a);
+  dlclose(h);
+  return rc;
 }
 
 static int view_main(const sim_cli_verb *v, int argc, char **argv)
@@ -55,39 +102,8 @@ static int view_main(const sim_cli_verb *v, int argc, char **argv)
   if (shot != NULL && strcmp(shot, input) == 0)
     return sim_cli_bad_usage(v, "view: --screenshot %s would overwrite the input", shot);
 
-  sim_view_recs recs;
-  int status = ends_with(input, ".jsonl") ? sim_view_load_jsonl(input, &recs, stderr)
-                                          : sim_view_load_scenario(input, &recs, stderr);
-  if (status == 2) {
-    sim_view_recs_free(&recs);
-    return 2;
-  }
-  /* The title is the file's name without directory and extension, so that
-   * a scenario and its recorded trace give the same picture. */
-  char title[128];
-  const char *base = strrchr(input, '/') ? strrchr(input, '/') + 1 : input;
-  snprintf(title, sizeof title, "%s", base);
-  char *dot = strrchr(title, '.');
-  if (dot != NULL && dot != title)
-    *dot = '\0';
-  sim_view player;
-  sim_view_init(&player, &recs, title, speed);
-  if (have_at)
-    sim_view_seek(&player, 0, at);
-  else if (shot != NULL)
-    while (sim_view_step(&player))
-      ;
-  int rc = 0;
-  if (shot != NULL) {
-    rc = sim_view_screenshot(&player, shot, stderr) == 0 ? 0 : 1;
-  } else {
-    if (SDL_Init(SDL_INIT_EVENTS) != 0 || sim_view_window(&player, stderr) != 0)
-      rc = 1;
-    SDL_Quit();
-  }
-  sim_view_free(&player);
-  sim_view_recs_free(&recs);
-  return rc;
+  sim_view_args args = {input, shot, speed, at, have_at};
+  return run_module(&args);
 }
 
 const sim_cli_verb sim_cli_verb_view = {
