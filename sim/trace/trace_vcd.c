@@ -27,7 +27,11 @@
  *   scsi_tasks   wire 16  its tasks in the controller family (scsi_submit
  *                         +1, scsi_done -1)
  *   scsi_owned   wire 16  of those, the slots the HBA controller owns
- *                         (scsi_handoff +1, scsi_return -1) Installed drivers are always declared;
+ *                         (scsi_handoff +1, scsi_return -1)
+ * and each SCSI controller a scope of its own (`scsi_NAME`, NAME its name
+ * from the records; controllers of one name on one machine share it):
+ *   tasks        wire 16  tasks in the family for it, of every driver
+ *   slots_owned  wire 16  the slots it holds (handed over, not returned) Installed drivers are always declared;
  * other refNums only if something changed for them.
  */
 #include <stdlib.h>
@@ -53,6 +57,18 @@ typedef struct vcd_drv {
   uint32_t stasks, sowned; /* SCSI tasks outstanding, slots the controller owns */
 } vcd_drv;
 
+/* A SCSI controller's scope: its tasks outstanding and the slots it owns,
+ * over every driver that sends it tasks. */
+typedef struct vcd_ctrl {
+  char    *name; /* the controller's name, owned */
+  int      machine;
+  uint32_t tasks, owned;
+} vcd_ctrl;
+
+/* Changes of controller signals carry this flag; vcd_end puts controllers
+ * after the drivers, NSIG signal numbers each (two of them used). */
+#define VCD_CTRL 0x80000000u
+
 typedef struct vcd_state {
   FILE       *spill;    /* the changes, in order (tmpfile), or NULL before the first */
   size_t      nch;
@@ -60,6 +76,9 @@ typedef struct vcd_state {
   size_t      capwin;
   vcd_drv    *drv;
   size_t      capdrv;
+  vcd_ctrl   *ctrl;     /* SCSI controllers seen, by machine and name */
+  uint32_t    nctrl;
+  size_t      capctrl;
   char      **rules;    /* distinct rule ids seen, interned */
   uint32_t    nrules;
   size_t      caprules;
@@ -151,6 +170,29 @@ static uint32_t intern_rule(sim_trace *t, const char *rule)
   return s->nrules++;
 }
 
+/* The controller called name on the current machine, added on first
+ * sight; NULL when out of memory (t->err set) or name is NULL. */
+static vcd_ctrl *ctrl_of(sim_trace *t, const char *name)
+{
+  vcd_state *s = t->fmt_state;
+  if (name == NULL)
+    return NULL;
+  for (uint32_t i = 0; i < s->nctrl; i++)
+    if (s->ctrl[i].machine == t->machine_index && strcmp(s->ctrl[i].name, name) == 0)
+      return &s->ctrl[i];
+  char *copy = strdup(name);
+  if (copy == NULL || SIM_VEC_RESERVE(s->ctrl, s->capctrl, (size_t)s->nctrl + 1, 4) != 0) {
+    free(copy);
+    t->err = 1;
+    return NULL;
+  }
+  vcd_ctrl *c = &s->ctrl[s->nctrl++];
+  memset(c, 0, sizeof *c);
+  c->name = copy;
+  c->machine = t->machine_index;
+  return c;
+}
+
 static void vcd_record(sim_trace *t, const sim_trace_ev *e)
 {
   const dm_trace_rec *r = e->rec;
@@ -190,6 +232,19 @@ static void vcd_record(sim_trace *t, const sim_trace_ev *e)
         push(t, r->t, base + SIG_SOWNED, ++v->sowned, 0);
       else if (r->ev == DM_EV_SCSI_RETURN && v->sowned > 0)
         push(t, r->t, base + SIG_SOWNED, --v->sowned, 0);
+    }
+    vcd_ctrl *c = ctrl_of(t, r->name);
+    if (c) {
+      vcd_state *s = t->fmt_state;
+      uint32_t cbase = VCD_CTRL | (uint32_t)(c - s->ctrl) * NSIG;
+      if (r->ev == DM_EV_SCSI_SUBMIT)
+        push(t, r->t, cbase + SIG_STASKS, ++c->tasks, 0);
+      else if (r->ev == DM_EV_SCSI_DONE && c->tasks > 0)
+        push(t, r->t, cbase + SIG_STASKS, --c->tasks, 0);
+      else if (r->ev == DM_EV_SCSI_HANDOFF)
+        push(t, r->t, cbase + SIG_SOWNED, ++c->owned, 0);
+      else if (r->ev == DM_EV_SCSI_RETURN && c->owned > 0)
+        push(t, r->t, cbase + SIG_SOWNED, --c->owned, 0);
     }
   }
   if (r->ev == DM_EV_VIOLATION) {
@@ -272,12 +327,20 @@ static char *scope_name(sim_trace *t, const sim_trace_drv *d, char **taken, uint
   }
 }
 
+/* A change's signal number: controllers come after the ndvars of the
+ * drivers. */
+static uint32_t var_of(uint32_t var, uint32_t ndvars)
+{
+  return (var & VCD_CTRL) ? ndvars + (var & ~VCD_CTRL) : var;
+}
+
 static void vcd_end(sim_trace *t)
 {
   vcd_state *s = t->fmt_state;
   uint32_t nd = t->ndrvs < s->capdrv ? t->ndrvs : s->capdrv;
-  uint32_t nvars = nd * NSIG;
-  char **names = calloc(nd ? nd : 1, sizeof *names);
+  uint32_t ndvars = nd * NSIG; /* then the controllers' */
+  uint32_t nvars = (nd + s->nctrl) * NSIG;
+  char **names = calloc(nd + s->nctrl + 1, sizeof *names);
   uint32_t *cur = calloc(nvars ? nvars : 1, sizeof *cur);  /* values as of now */
   uint32_t *ord = calloc(nvars ? nvars : 1, sizeof *ord);  /* violation ordinal of cur */
   uint32_t *idn = calloc(nvars ? nvars : 1, sizeof *idn);  /* VCD id number + 1; 0 undeclared */
@@ -312,6 +375,30 @@ static void vcd_end(sim_trace *t)
     }
     sim_trace__puts(t, "$upscope $end\n");
   }
+  for (uint32_t c = 0; c < s->nctrl; c++) {
+    const vcd_ctrl *k = &s->ctrl[c];
+    size_t len = strlen(k->name) + 48;
+    char *nm = sim_trace__alloc(t, len);
+    if (!nm)
+      goto out;
+    if (k->machine != 0)
+      snprintf(nm, len, "m%d_scsi_%s", k->machine, k->name);
+    else
+      snprintf(nm, len, "scsi_%s", k->name);
+    for (char *p = nm; *p; p++)
+      if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+        *p = '_';
+    names[nd + c] = nm;
+    sim_trace__printf(t, "$scope module %s $end\n", nm);
+    for (uint32_t g = SIG_STASKS; g <= SIG_SOWNED; g++) {
+      char id[8];
+      vcd_id(nid, id);
+      idn[ndvars + c * NSIG + g] = ++nid;
+      sim_trace__printf(t, "$var %s %s %s $end\n", decl[g], id,
+                        g == SIG_STASKS ? "tasks" : "slots_owned");
+    }
+    sim_trace__puts(t, "$upscope $end\n");
+  }
   sim_trace__puts(t, "$enddefinitions $end\n");
 
   for (uint32_t v = 0; v < nvars; v++)
@@ -337,7 +424,7 @@ static void vcd_end(sim_trace *t)
     if (t->err)
       goto out;
     for (size_t j = 0; j < end; j++) {
-      uint32_t v = s->win[j].var;
+      uint32_t v = var_of(s->win[j].var, ndvars);
       if (v < nvars) {
         cur[v] = s->win[j].val;
         ord[v] = s->win[j].ord;
@@ -355,7 +442,7 @@ static void vcd_end(sim_trace *t)
     } else {
       int stamped = 0;
       for (size_t j = 0; j < end; j++) {
-        uint32_t v = s->win[j].var;
+        uint32_t v = var_of(s->win[j].var, ndvars);
         if (v >= nvars || !idn[v] || stamp[v] != base + j + 1)
           continue; /* undeclared, or not the last change of v in this step */
         if (cur[v] == shown[v] && ord[v] == shord[v])
@@ -373,7 +460,7 @@ static void vcd_end(sim_trace *t)
   }
 
 out:
-  for (uint32_t i = 0; names && i < nd; i++)
+  for (uint32_t i = 0; names && i < nd + s->nctrl; i++)
     free(names[i]);
   free(names);
   free(cur);
@@ -392,6 +479,9 @@ static void vcd_destroy(sim_trace *t)
   for (uint32_t i = 0; i < s->nrules; i++)
     free(s->rules[i]);
   free(s->rules);
+  for (uint32_t i = 0; i < s->nctrl; i++)
+    free(s->ctrl[i].name);
+  free(s->ctrl);
   if (s->spill != NULL)
     fclose(s->spill);
   free(s->win);
