@@ -37,8 +37,10 @@ static int runnable(const sim_scenario *sc)
     const sim_sc_machine *m = &sc->machines[mi];
     for (size_t i = 0; i < m->ncalls; i++) {
       const sim_sc_call *c = &m->calls[i];
-      int hostile = m->drivers[c->driver].src.kind == SIM_SC_SRC_BUILTIN &&
-                    strcmp(m->drivers[c->driver].src.name, "hostile") == 0;
+      /* A call to a raw refNum may reach .Hostile: counted as one. */
+      int hostile = c->driver == SIM_SC_NONE ||
+                    (m->drivers[c->driver].src.kind == SIM_SC_SRC_BUILTIN &&
+                     strcmp(m->drivers[c->driver].src.name, "hostile") == 0);
       for (size_t e = 0; e < m->nevents && !hostile; e++)
         hostile = m->events[e].kind == SIM_SC_REPLACE && m->events[e].driver == c->driver;
       if ((c->op == SIM_SC_OP_CONTROL || c->op == SIM_SC_OP_STATUS) && hostile &&
