@@ -7,7 +7,10 @@
 #     and the trace;
 #   - --seed is read as the file's seed is: --seed 010 is ten, as `seed 010`;
 #   - a trace written to a full disk names the errno once;
-#   - a run stopped by --trace-limit keeps its trace up to there.
+#   - a run stopped by --trace-limit keeps its trace up to there;
+#   - the limit of 100,000 requests in flight counts blocks in flight: a
+#     flat file of more sync calls than that runs, 100,001 async reads kept
+#     in flight are refused at the one over.
 . tests/lib.sh
 for fmt in text jsonl chrome vcd; do
   "$DMSIM" run tests/bad/fault-segv.dms --quiet --trace "$tmp/t.$fmt" --trace-format $fmt \
@@ -58,4 +61,18 @@ st=$?
 size=$(wc -c < "$tmp/big.jsonl" 2>/dev/null || echo 0)
 [ "$size" -gt 1048576 ] && ok || bad "--trace-limit: the trace ($size bytes) was not kept"
 tail -c 1 "$tmp/big.jsonl" | od -c | grep -q '\\n' && ok || bad "--trace-limit: the trace ends mid-line"
+printf 'driver d builtin null\nclient c\n  open d\n' > "$tmp/flat.dms"
+i=0; while [ $i -lt 1001 ]; do echo "  read d 1"; i=$((i + 1)); done > "$tmp/hundred"
+for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do cat "$tmp/hundred"; done > "$tmp/twenty"
+for k in 1 2 3 4 5; do cat "$tmp/twenty"; done >> "$tmp/flat.dms"
+echo end >> "$tmp/flat.dms"
+"$DMSIM" run "$tmp/flat.dms" --quiet 2>"$tmp/e" && ok \
+  || bad "100,100 sync calls, one in flight at a time: refused: $(head -1 "$tmp/e")"
+printf 'hardware h fixed 1ms\ndriver d builtin fixed hardware h\nclient c\n  open d\n  repeat 100001\n    read d 1 async\n  end\nend\n' \
+  > "$tmp/deep.dms"
+"$DMSIM" run "$tmp/deep.dms" --quiet 2>"$tmp/e"
+st=$?
+[ "$st" -eq 2 ] && grep -qF "deep.dms:6:5: error: more than 100000 requests in flight" "$tmp/e" && ok \
+  || bad "100,001 async reads in flight: status $st, $(head -1 "$tmp/e")"
+
 finish guard

@@ -53,7 +53,7 @@ static int issue(run_client *c, size_t ci, int in_routine);
  * list. Returns the call's index, for wake_for. */
 static size_t finish(run_machine *rm, run_pb *p)
 {
-  p->busy = 0;
+  run_pb_set_busy(rm, p, 0);
   size_t ci = p->call;
   const sim_sc_call *sc = &rm->sc->calls[ci];
   run_call *call = &rm->calls[ci];
@@ -254,7 +254,7 @@ static int issue(run_client *c, size_t ci, int in_routine)
   size_t prev_call = p->call;
   int prev_busy = p->busy;
   p->call = ci;
-  p->busy = 1;
+  run_pb_set_busy(rm, p, 1);
   rm->calls[ci].issued = 1;
   rm->calls[ci].done = 0;
   if (sc->mode == SIM_SC_ASYNC)
@@ -286,9 +286,9 @@ static int issue(run_client *c, size_t ci, int in_routine)
     c->outstanding--;
   if (in_flight) {
     p->call = prev_call; /* the block still belongs to its first call */
-    p->busy = prev_busy;
+    run_pb_set_busy(rm, p, prev_busy);
   } else {
-    p->busy = 0;
+    run_pb_set_busy(rm, p, 0);
     if (rm->sc->pbs[sc->pb].per_iteration) {
       p->next = rm->pbs[sc->pb];
       rm->pbs[sc->pb] = p;

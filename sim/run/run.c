@@ -80,7 +80,9 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
 run_pb *run_pb_new(run_machine *rm, size_t call)
 {
   const sim_sc_call *sc = &rm->sc->calls[call];
-  if (rm->nowned >= RUN_MAX_BLOCKS) {
+  /* Blocks in flight, not blocks ever made: a flat file of many sync calls
+   * makes a block per call statement but has one in flight at a time. */
+  if (rm->nbusy >= RUN_MAX_BLOCKS) {
     run_limit(rm, sc->line, sc->col,
               "more than %u requests in flight, a limit of dmsim; wait for some before "
               "sending more",

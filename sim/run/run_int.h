@@ -137,6 +137,7 @@ struct run_machine {
   run_pb              **pbs;      /* per sim_sc_pb: the shared block, or the free list head */
   run_pb              **owned;    /* every block the executor allocated */
   size_t                nowned, capowned;
+  size_t                nbusy;    /* blocks sent and not yet complete (the in-flight limit) */
   sim_map               pbmap;    /* block address -> index in owned + 1 */
   uint64_t              completions;
   uint32_t              violations;
@@ -206,6 +207,13 @@ run_pb *run_pb_find(run_machine *rm, const void *pb);
 /* A new block for call statement `call` (buffer of its size); NULL when out
  * of memory, which is reported. */
 run_pb *run_pb_new(run_machine *rm, size_t call);
+/* Marks p sent (busy 1) or complete (busy 0), keeping rm->nbusy, the count
+ * of blocks in flight that the in-flight limit reads. */
+static inline void run_pb_set_busy(run_machine *rm, run_pb *p, int busy)
+{
+  rm->nbusy = rm->nbusy - (p->busy != 0) + (busy != 0);
+  p->busy = busy;
+}
 void run_fail(run_machine *rm, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A limit of the input (memory, requests in flight, the unit table,
