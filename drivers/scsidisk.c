@@ -76,6 +76,7 @@ typedef struct Held {
 } Held;
 
 struct Disk {
+  DCtlPtr        dce;            /* its own, found once at Initialize */
   SCSIDeviceRef  dev;
   SCSIDeviceInfo info;
   UInt32         blockSize;      /* the target's */
@@ -509,6 +510,7 @@ static OSErr Initialize(short ref, const RegEntryID *device)
   Disk *d = InstanceCreate(instances, ref, sizeof *d);
   if (d == NULL)
     return memFullErr;
+  d->dce = *GetDCtlEntry(ref);
   OSErr err = (OSErr)SCSIFamilyOpenDevice(device, ref, &d->dev, &d->info);
   if (err == noErr)
     err = Probe(d);
@@ -573,13 +575,12 @@ OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents
     return noErr;
   case kReadCommand:
   case kWriteCommand: {
-    DCtlPtr dce = *GetDCtlEntry(ref);
     if (d == NULL)
       err = nsDrvErr;
     else if (immediate)
-      return Immediate(d, contents.pb, dce);
+      return Immediate(d, contents.pb, d->dce);
     else
-      return Accept(d, cmdID, contents.pb, dce);
+      return Accept(d, cmdID, contents.pb, d->dce);
     break;
   }
   case kControlCommand:

@@ -412,9 +412,8 @@ static OSStatus Watchdog(void *p1, void *p2)
 static void Start(HBA *h, HBATask *t, const SCSIUserParallelTask *p, uint8_t *sense)
 {
   DMSimSCSIRequest *q = &t->req;
-  uint8_t n = p->fCommandSize <= 16 ? p->fCommandSize : 16;
-  memcpy(q->cdb, p->fCommandDescriptorBlock, n);
-  q->cdbLength = n;
+  memcpy(q->cdb, p->fCommandDescriptorBlock, sizeof q->cdb); /* fixed size: cheaper */
+  q->cdbLength = p->fCommandSize <= 16 ? p->fCommandSize : 16;
   q->direction = p->fTransferDirection;
   q->targetID = (UInt8)p->fTargetID;
   q->lun = p->fLogicalUnitBytes[1];

@@ -138,7 +138,7 @@ int sim_stack_scsi_start(void *ctx, const void *bus, struct DMSimSCSIRequest *re
     return memFullErr;
   port_rec *r = p->free;
   sim_scsi_cmd *c = &r->cmd;
-  memcpy(c->cdb, req->cdb, req->cdbLength);
+  memcpy(c->cdb, req->cdb, sizeof c->cdb); /* fixed size: cheaper than cdbLength bytes */
   c->cdb_len = req->cdbLength;
   c->target = req->targetID;
   c->lun = req->lun;

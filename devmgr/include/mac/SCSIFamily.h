@@ -43,7 +43,7 @@ typedef void (*SCSIFamilyCompletionProc)(SCSIFamilyTask *task);
 
 struct SCSIFamilyTask {
   /* Set by the caller before SCSIFamilySubmit. */
-  UInt8                    cdb[16];
+  UInt8                    cdb[16];       /* bytes beyond cdbLength zero */
   UInt8                    cdbLength;     /* 6, 10, 12 or 16 */
   UInt8                    direction;     /* kSCSIDataTransfer_* */
   UInt32                   timeoutMs;     /* 0: none */

@@ -100,7 +100,9 @@ static void fill_command(dm_scsi_ctrl *c, uint32_t k, const scsi_dev *d, SCSIFam
     .fTransferDirection = t->direction,
     .fTimeoutInMilliSec = t->timeoutMs,
   };
-  memcpy(p->fCommandDescriptorBlock, t->cdb, t->cdbLength);
+  /* All 16 bytes, a fixed-size copy (a variable one costs more than the
+   * bytes): those beyond cdbLength are the caller's zeros. */
+  memcpy(p->fCommandDescriptorBlock, t->cdb, sizeof p->fCommandDescriptorBlock);
 }
 
 OSStatus SCSIFamilySubmit(SCSIDeviceRef device, SCSIFamilyTask *task)
