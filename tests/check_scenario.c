@@ -675,7 +675,9 @@ static const struct {
     {"driver d builtin n\nclient c\n  wait\nend\n", "test.dms:3:7: error:",
      "expected a call name or 'all'", "end of line"},
     /* expectations */
-    {"expect bogus thing\n", "test.dms:1:8: error:", "unknown expectation 'bogus'", NULL},
+    {"expect bogus thing\n", "test.dms:1:8: error:", "unknown expectation 'bogus thing'", NULL},
+    {"expect r reslt noErr\n", "test.dms:1:8: error:", "unknown expectation 'r reslt'", NULL},
+    {"expect bogus\n", "test.dms:1:8: error:", "unknown expectation 'bogus';", NULL},
     {"expect\n", "test.dms:1:7: error:", "expected an expectation", "end of line"},
     {"driver d builtin n\nclient c\n open d as o\nend\nexpect order o\n",
      "test.dms:5:15: error:", "order needs at least two", NULL},

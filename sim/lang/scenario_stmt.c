@@ -853,11 +853,14 @@ int sc_parse_expect(sc_parser *p, const sc_tok *kw)
       r = sc_want_duration(p, "a time", &x->ns, NULL);
     }
   } else if (t->kind == SC_TOK_WORD) {
+    /* Both words are shown: in "expect r reslt noErr" the typo is the second. */
+    int two = t2->kind == SC_TOK_WORD;
     sc_error(p->e, t->line, t->col,
-             "unknown expectation '%.*s'; expected CALL result ERR, CALL level LEVEL, CALL "
-             "param BYTES, order, count, violation, no violation, data, time, sent, flags or "
-             "unfinished",
-             t->len > 40 ? 40 : (int)t->len, t->p);
+             "unknown expectation '%.*s%s%.*s'; expected CALL result ERR, CALL level LEVEL, "
+             "CALL param BYTES, order, count, violation, no violation, data, time, sent, flags "
+             "or unfinished",
+             t->len > 40 ? 40 : (int)t->len, t->p, two ? " " : "",
+             two ? (t2->len > 40 ? 40 : (int)t2->len) : 0, two ? t2->p : "");
     return -1;
   } else {
     return sc_fail_expected(p, t,
