@@ -96,7 +96,8 @@ typedef struct sim_disk_image {
 } sim_disk_image;
 
 /* Recognise the image in the open file fd (read with pread only).
- * Returns 0 and fills *out, or -1 when the file cannot be read (errno set).
+ * Returns 0 and fills *out, or -1 when the file cannot be read or is a
+ * directory (errno set).
  * Never trusts a field of the image to stay within the file. */
 int sim_disk_sniff_fd(int fd, sim_disk_image *out);
 

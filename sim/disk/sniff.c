@@ -242,6 +242,10 @@ int sim_disk_sniff_fd(int fd, sim_disk_image *im)
   memset(im, 0, sizeof *im);
   if (fstat(fd, &st) != 0)
     return -1;
+  if (S_ISDIR(st.st_mode)) { /* its size is the directory's, not a disk's */
+    errno = EISDIR;
+    return -1;
+  }
   im->file_size = (uint64_t)st.st_size;
   im->data_size = im->file_size;
   if (im->file_size == 0) {
