@@ -9,7 +9,7 @@
 #   make valgrind  the Check suites under valgrind
 #   make fuzz-short  each libFuzzer target (tests/fuzz) for a few seconds, fixed seed
 #   make fuzz      each libFuzzer target for FUZZ_TIME seconds (default 60)
-#   make install   dmsim, its headers, man page and pkg-config file (PREFIX, DESTDIR)
+#   make install   dmsim, its viewer module, headers, man page and pkg-config file (PREFIX, DESTDIR)
 #   make uninstall remove them again
 #
 # Dependencies (SDL2, libuv, libpng, Check) come from pkg-config. When one is missing
