@@ -411,9 +411,13 @@ static int check_expect(run_machine *rm, const sim_sc_expect *x)
       snprintf(msg, sizeof msg, "%s or %s never completed", call_label(rm, x->call, a, sizeof a),
                call_label(rm, x->call2, b, sizeof b));
     else if (c->pb->pb.ioParam.ioActCount != (long)ws->size || rs->size != ws->size)
-      snprintf(msg, sizeof msg, "%s read %ld byte(s), %s wrote %" PRIu64,
-               call_label(rm, x->call, a, sizeof a), c->pb->pb.ioParam.ioActCount,
-               call_label(rm, x->call2, b, sizeof b), ws->size);
+      /* Each call's own count and result: a refused write moved nothing. */
+      snprintf(msg, sizeof msg,
+               "%s read %ld of %" PRIu64 " byte(s) (%s), %s wrote %ld of %" PRIu64 " (%s)",
+               call_label(rm, x->call, a, sizeof a), c->pb->pb.ioParam.ioActCount, rs->size,
+               errname(c->pb->pb.ioParam.ioResult, e1, sizeof e1),
+               call_label(rm, x->call2, b, sizeof b), w->pb->pb.ioParam.ioActCount, ws->size,
+               errname(w->pb->pb.ioParam.ioResult, e2, sizeof e2));
     else if (ws->size > 0 && memcmp(c->pb->buf, w->pb->buf, (size_t)ws->size) != 0) {
       size_t k = 0;
       while (c->pb->buf[k] == w->pb->buf[k])
