@@ -179,7 +179,10 @@ static int issue(run_client *c, size_t ci, int in_routine)
   ParamBlockRec *pb = &p->pb;
   run_driver *d = sc->driver != SIM_SC_NONE ? &rm->drivers[sc->driver] : NULL;
   size_t need = (size_t)sc->size;
-  if (need > p->bufsize) {
+  /* A block in flight keeps its buffer: the driver may still be moving
+   * data into it (growing it here once let a driver write to freed memory;
+   * found by fuzz_run). */
+  if (need > p->bufsize && !p->busy) {
     if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
       run_limit(rm, sc->line, sc->col,
                 "the data buffers of the requests in flight would exceed %llu MiB, a limit of "
