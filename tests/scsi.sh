@@ -121,7 +121,9 @@ grep -q '^# sense key: DATA PROTECT' "$tmp/p.hex" && ok || bad "read-only WRITE:
 if have sg_decode_sense; then
   sg_decode_sense --file="$tmp/p.hex" | grep -q "Data Protect" && ok || bad "sg_decode_sense (DATA PROTECT)"
 fi
-"$D" scsi "$img" 2a 00 00 00 00 10 00 00 02 00 --data-out "$tmp/blk" > /dev/null
+"$D" scsi "$img" 2a 00 00 00 00 10 00 00 02 00 --data-out "$tmp/blk" > "$tmp/short.out"
+grep -q "^# the command moves 1024 bytes out; --data-out $tmp/blk holds 512\$" "$tmp/short.out" && ok \
+  || bad "a short --data-out is not named: $(cat "$tmp/short.out")"
 [ "$(cksum < "$img")" = "$sum" ] && ok || bad "a refused WRITE changed the file"
 # A missing LUN: INQUIRY with peripheral qualifier 3, TUR 25/00.
 "$D" scsi "$img" 12 00 00 00 24 00 --lun 3 | grep -q '^7f ' && ok || bad "missing LUN INQUIRY"

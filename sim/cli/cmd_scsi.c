@@ -231,6 +231,10 @@ static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
   printf("# command: %s, LUN %llu\n", cn ? cn : "(unknown opcode)", (unsigned long long)lun);
   if (cmd.xport != SIM_SCSI_XPORT_OK) {
     printf("# transport: %s\n", sim_scsi_xport_name(cmd.xport));
+    /* The one transport failure a command line makes: too few data-out bytes. */
+    if (out != NULL && want > (uint64_t)out_len)
+      printf("# the command moves %llu bytes out; --data-out %s holds %ld\n",
+             (unsigned long long)want, data_out, out_len);
     status = 1;
     goto done;
   }
