@@ -125,6 +125,12 @@ fi
 grep -q "^# the command moves 1024 bytes out; --data-out $tmp/blk holds 512\$" "$tmp/short.out" && ok \
   || bad "a short --data-out is not named: $(cat "$tmp/short.out")"
 [ "$(cksum < "$img")" = "$sum" ] && ok || bad "a refused WRITE changed the file"
+# A WRITE without --data-out: the image is opened read-only, and the output says so.
+"$D" scsi "$img" 2a 00 00 00 00 10 00 00 01 00 > "$tmp/nodata.out"
+grep -q '^# sense key: DATA PROTECT' "$tmp/nodata.out" \
+  && grep -q '^# no --data-out: the image was opened read-only' "$tmp/nodata.out" && ok \
+  || bad "WRITE without --data-out: $(cat "$tmp/nodata.out")"
+[ "$(cksum < "$img")" = "$sum" ] && ok || bad "a WRITE without --data-out changed the file"
 # A missing LUN: INQUIRY with peripheral qualifier 3, TUR 25/00.
 "$D" scsi "$img" 12 00 00 00 24 00 --lun 3 | grep -q '^7f ' && ok || bad "missing LUN INQUIRY"
 "$D" scsi "$img" 00 00 00 00 00 00 --lun 3 | grep -q '0x25/0x00' && ok || bad "missing LUN TUR"

@@ -248,6 +248,11 @@ static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
     printf("# data-out: %u bytes\n", moved);
   if (cmd.sense_len)
     print_sense(&cmd);
+  /* Without --data-out the image is opened read-only: say why a WRITE got
+   * DATA PROTECT when the user never asked for a write-protected disk. */
+  if (out == NULL && !read_only && want > 0 && cmd.status != SIM_SCSI_GOOD &&
+      sim_scsi_cdb_dir(cdb, cdb_len) == SIM_SCSI_DIR_OUT)
+    printf("# no --data-out: the image was opened read-only, so writes are refused\n");
   status = cmd.status == SIM_SCSI_GOOD ? 0 : 1;
 done:
   sim_scsi_bus_free(bus);
