@@ -58,13 +58,13 @@ START_TEST(test_jsonl)
   char *s = run_format(SIM_TRACE_JSONL);
   ck_assert_str_eq(
     s,
-    "{\"t\":1000,\"ev\":\"scsi-command\",\"lvl\":\"task\",\"target\":2,\"lun\":1,\"tag\":7,"
+    "{\"t\":1000,\"ev\":\"scsi-command\",\"lvl\":\"task\",\"bus\":0,\"target\":2,\"lun\":1,\"tag\":7,"
     "\"op\":\"READ(10)\",\"cdb\":\"28 00 00 00 00 60 00 00 08 00\"}\n"
-    "{\"t\":3000,\"ev\":\"scsi-status\",\"lvl\":\"hwi\",\"target\":2,\"lun\":1,\"tag\":7,"
+    "{\"t\":3000,\"ev\":\"scsi-status\",\"lvl\":\"hwi\",\"bus\":0,\"target\":2,\"lun\":1,\"tag\":7,"
     "\"transport\":\"ok\",\"scsi_status\":\"CHECK CONDITION\",\"status_byte\":2,"
     "\"sense\":\"f0 00 03 00 00 00 64 0a 00 00 00 00 11 00 00 00 00 00\",\"key\":3,\"asc\":17,"
     "\"ascq\":0,\"resid\":4096}\n"
-    "{\"t\":5000,\"ev\":\"scsi-reset\",\"lvl\":\"task\",\"target\":2,\"lun\":1}\n");
+    "{\"t\":5000,\"ev\":\"scsi-reset\",\"lvl\":\"task\",\"bus\":0,\"target\":2,\"lun\":1}\n");
   free(s);
 }
 END_TEST

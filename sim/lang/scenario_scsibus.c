@@ -179,6 +179,11 @@ static int parse_bus(sc_parser *p, sim_sc_scsi *s, const sc_tok *kw)
       dup_name(p, nt, "bus", name, s->buses ? s->buses[0].name : "", s->nbuses,
                sizeof s->buses[0], s->buses ? &s->buses[0].line : NULL) < 0)
     return -1;
+  if (s->nbuses > SIM_SCSI_MAX_BUS_ID) {
+    sc_error(p->e, kw->line, kw->col, "too many SCSI buses (at most %u per machine)",
+             SIM_SCSI_MAX_BUS_ID + 1);
+    return -1;
+  }
   sim_sc_scsi_bus *b = append(p, kw, (void **)&s->buses, &s->nbuses, sizeof *b);
   if (b == NULL)
     return -1;

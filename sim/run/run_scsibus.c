@@ -122,6 +122,7 @@ int run_scsibus_setup(run_machine *rm, uint64_t seed, size_t machine)
     sim_scsi_bus_config_default(&bc);
     bc.initiator_id = s->buses[i].initiator;
     bc.seed = bus_seed(seed, machine, i);
+    bc.id = (uint8_t)i; /* at most SIM_SCSI_MAX_BUS_ID + 1 buses (the parser says so) */
     if ((r->buses[i] = sim_scsi_bus_new(&rm->w, &bc)) == NULL)
       goto oom;
     r->nbuses++;

@@ -41,7 +41,8 @@ sim_scsi_bus *sim_scsi_bus_new(sim_world *w, const sim_scsi_bus_config *cfg)
     sim_scsi_bus_config_default(&def);
     cfg = &def;
   }
-  if (cfg->initiator_id >= SIM_SCSI_MAX_TARGETS || cfg->level > DM_LVL_HWI)
+  if (cfg->initiator_id >= SIM_SCSI_MAX_TARGETS || cfg->level > DM_LVL_HWI ||
+      cfg->id > SIM_SCSI_MAX_BUS_ID)
     return NULL;
   sim_scsi_bus *bus = calloc(1, sizeof *bus);
   if (bus == NULL)
@@ -160,6 +161,7 @@ void scsi__trace(sim_scsi_bus *bus, const sim_scsi_trace_rec *rec)
   if (bus->trace != NULL) {
     sim_scsi_trace_rec r = *rec;
     r.lvl = bus->cur_lvl;
+    r.bus = bus->cfg.id;
     bus->trace(bus->trace_ctx, &r);
   }
 }

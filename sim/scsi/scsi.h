@@ -78,6 +78,7 @@ struct sim_disk; /* sim/disk/disk.h: the block store behind a disk unit */
 #define SIM_SCSI_MAX_TARGETS 16u  /* IDs 0..15 (wide bus) */
 #define SIM_SCSI_MAX_LUNS    64u  /* LUNs 0..63 per target */
 #define SIM_SCSI_MAX_FAULTS  8u   /* fault rules per unit */
+#define SIM_SCSI_MAX_BUS_ID  7u   /* sim_scsi_bus_config.id */
 
 /* SAM status byte values. */
 #define SIM_SCSI_GOOD                 0x00u
@@ -271,6 +272,7 @@ typedef struct sim_scsi_bus_config {
   uint64_t seed;              /* faults and random latencies */
   uint64_t selection_timeout; /* ns before a command to an empty ID ends
                                  with SELECTION_TIMEOUT (default 250 ms) */
+  uint8_t  id;                /* names the bus in trace records (0..7, default 0) */
 } sim_scsi_bus_config;
 
 /* Defaults as in the comments above, seed 0. */
@@ -278,7 +280,7 @@ void sim_scsi_bus_config_default(sim_scsi_bus_config *cfg);
 
 /* A bus whose completions run as events of world w (w may be NULL for a
  * bus used only through sim_scsi_execute). Returns NULL when out of memory
- * or when cfg is invalid (initiator_id out of range). */
+ * or when cfg is invalid (initiator_id, level or id out of range). */
 sim_scsi_bus *sim_scsi_bus_new(sim_world *w, const sim_scsi_bus_config *cfg);
 /* Free the bus and its units (not their disks). Commands still in flight
  * are dropped without a callback: their events are disarmed. NULL is a
@@ -372,6 +374,7 @@ typedef enum sim_scsi_ev {
 typedef struct sim_scsi_trace_rec {
   uint64_t       t;
   uint8_t        ev;       /* sim_scsi_ev */
+  uint8_t        bus;      /* the bus's id (sim_scsi_bus_config.id) */
   uint8_t        target;   /* 0xFF: the whole bus (bus reset) */
   uint16_t       lun;      /* 0xFFFF: the whole target */
   uint64_t       tag;

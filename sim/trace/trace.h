@@ -73,8 +73,9 @@ void sim_trace_record(void *ctx, const dm_trace_rec *rec);
 
 /* A record of a simulated SCSI bus of the current machine (the
  * sim_scsi_trace_fn of sim/scsi/scsi.h, with t as ctx). Each logical unit
- * is a track of its own ("SCSI 0:0" for target 0, LUN 0) with the commands
- * in flight on it; bus resets go to a "SCSI bus" track. t may be NULL (a
+ * is a track of its own ("SCSI 0:0" for target 0, LUN 0 of bus 0, "SCSI
+ * 1/0:0" on bus 1) with the commands in flight on it; bus resets go to a
+ * "SCSI bus N" track. t may be NULL (a
  * no-op). docs/trace.md lists the fields of each format. */
 void sim_trace_scsi(sim_trace *t, const sim_scsi_trace_rec *rec);
 

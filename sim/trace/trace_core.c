@@ -538,22 +538,24 @@ void sim_trace_scsi(sim_trace *t, const sim_scsi_trace_rec *rec)
     t->ops->begin(t);
   }
   int bus = rec->target == 0xFF;
-  int16_t ref = bus ? SIM_TRACE_SCSI_BUS_REF
-                    : SIM_TRACE_SCSI_REF(rec->target, rec->lun == 0xFFFF ? 63 : rec->lun);
-  if (rec->ev == SIM_SCSI_EV_RESET && !bus && rec->lun == 0xFFFF)
-    ref = SIM_TRACE_SCSI_REF(rec->target, 63); /* a target reset: the target's last LUN track */
+  unsigned b = rec->bus & 7u;
+  /* A target reset is shown on the track of the target's LUN 63. */
+  int16_t ref = bus ? SIM_TRACE_SCSI_BUS_REF(b)
+                    : SIM_TRACE_SCSI_REF(b, rec->target & 15u, rec->lun == 0xFFFF ? 63 : rec->lun & 63u);
   uint64_t idx;
   sim_trace_drv *d;
   if (sim_map_get(&t->drv_by_ref, ref_key(t->machine_index, ref), &idx))
     d = t->drvs[idx];
   else {
-    char name[32];
+    char name[32], pre[8] = "";
+    if (b != 0)
+      snprintf(pre, sizeof pre, "%u/", b);
     if (bus)
-      snprintf(name, sizeof name, "SCSI bus");
+      snprintf(name, sizeof name, "SCSI bus %u", b);
     else if (rec->lun == 0xFFFF)
-      snprintf(name, sizeof name, "SCSI %u", rec->target);
+      snprintf(name, sizeof name, "SCSI %s%u", pre, rec->target);
     else
-      snprintf(name, sizeof name, "SCSI %u:%u", rec->target, rec->lun);
+      snprintf(name, sizeof name, "SCSI %s%u:%u", pre, rec->target, rec->lun);
     d = drv_new(t, ref, name);
     if (!d)
       return;

@@ -88,8 +88,9 @@ typedef struct sim_trace_ops {
 } sim_trace_ops;
 
 /* SCSI tracks live in the driver table under refNums no driver has. */
-#define SIM_TRACE_SCSI_REF(target, lun) ((int16_t)(20000 + (target) * 64 + (lun)))
-#define SIM_TRACE_SCSI_BUS_REF ((int16_t)19999)
+#define SIM_TRACE_SCSI_REF(bus, target, lun) \
+  ((int16_t)(20000 + (bus) * 1024 + (target) * 64 + (lun)))
+#define SIM_TRACE_SCSI_BUS_REF(bus) ((int16_t)(19999 - (bus)))
 /* The bytes as lower-case hex pairs separated by spaces, into buf (cut to
  * len, always terminated). */
 void sim_trace__hex(const uint8_t *p, size_t n, char *buf, size_t len);

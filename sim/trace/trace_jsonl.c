@@ -216,14 +216,15 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
   sim_trace__put(t, "}\n", 2);
 }
 
-/* SCSI records: t, ev, lvl, (machine), target, lun, then
+/* SCSI records: t, ev, lvl, (machine), bus, target, lun, then
  *   scsi-command  tag, op, cdb
  *   scsi-data     tag, dir, bytes
  *   scsi-status   tag, transport, scsi_status, status_byte, sense, key, asc,
  *                 ascq, resid
  *   scsi-abort    tag, transport
  *   scsi-reset    (nothing more)
- * target is null for a bus reset, lun null for a target or bus reset; op
+ * bus is the bus's number (the scenario's order of `scsi bus` lines from
+ * 0); target is null for a bus reset, lun null for a target or bus reset; op
  * null for an opcode without a name; sense, key, asc and ascq null without
  * sense data; cdb and sense are hex pairs separated by spaces. */
 static void jsonl_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
@@ -236,6 +237,7 @@ static void jsonl_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
   kv_str(t, "lvl", dm_level_name(r->lvl));
   if (t->name_machines)
     kv_str(t, "machine", t->machine);
+  kv_u64(t, "bus", r->bus);
   KEY(t, "target");
   if (r->target == 0xFF)
     sim_trace__put(t, "null", 4);

@@ -278,11 +278,16 @@ static void text_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
 {
   const sim_scsi_trace_rec *r = e->rec;
   machine_line(t);
-  char unit[16] = "bus", tag[24] = "-", hex[3 * SIM_SCSI_SENSE_MAX + 1];
+  /* The unit: "2:0" on bus 0, "1/2:0" on bus 1; "bus", "bus1". */
+  char unit[16] = "bus", pre[8] = "", tag[24] = "-", hex[3 * SIM_SCSI_SENSE_MAX + 1];
+  if (r->bus != 0)
+    snprintf(pre, sizeof pre, "%u/", r->bus);
   if (r->target != 0xFF && r->lun != 0xFFFF)
-    snprintf(unit, sizeof unit, "%u:%u", r->target, r->lun);
+    snprintf(unit, sizeof unit, "%s%u:%u", pre, r->target, r->lun);
   else if (r->target != 0xFF)
-    snprintf(unit, sizeof unit, "%u", r->target);
+    snprintf(unit, sizeof unit, "%s%u", pre, r->target);
+  else if (r->bus != 0)
+    snprintf(unit, sizeof unit, "bus%u", r->bus);
   if (r->ev != SIM_SCSI_EV_RESET)
     snprintf(tag, sizeof tag, "t%llu", (unsigned long long)r->tag);
   sim_trace__printf(t, "%6llu.%06llu ms  %-4s  %-12s  %6s  %6s  %6s  ",
