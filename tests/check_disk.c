@@ -14,20 +14,10 @@
 #include <unistd.h>
 
 #include "tests.h"
+#include "base/bytes.h"
 #include "disk/disk.h"
 
 static char path[64];
-
-static void put16(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-  put16(p, v >> 16);
-  put16(p + 2, v & 0xFFFF);
-}
 
 /* Write n bytes of img to a new temporary file (its name in path). */
 static void write_image(const uint8_t *img, size_t n)
@@ -60,10 +50,10 @@ static sim_disk_image sniff(void)
 static void mdb(uint8_t *vol, const char *name, uint32_t alblk, uint16_t nblocks)
 {
   uint8_t *m = vol + 1024;
-  put16(m, 0x4244);
-  put16(m + 18, nblocks);
-  put32(m + 20, alblk);
-  put16(m + 34, nblocks / 2);
+  sim_put_be16(m, 0x4244);
+  sim_put_be16(m + 18, nblocks);
+  sim_put_be32(m + 20, alblk);
+  sim_put_be16(m + 34, nblocks / 2);
   m[36] = (uint8_t)strlen(name);
   memcpy(m + 37, name, strlen(name));
 }
@@ -71,14 +61,14 @@ static void mdb(uint8_t *vol, const char *name, uint32_t alblk, uint16_t nblocks
 static void pm(uint8_t *e, uint32_t count, uint32_t start, uint32_t blocks, const char *name,
                const char *type)
 {
-  put16(e, 0x504D);
-  put32(e + 4, count);
-  put32(e + 8, start);
-  put32(e + 12, blocks);
+  sim_put_be16(e, 0x504D);
+  sim_put_be32(e + 4, count);
+  sim_put_be32(e + 8, start);
+  sim_put_be32(e + 12, blocks);
   strcpy((char *)e + 16, name);
   strcpy((char *)e + 48, type);
-  put32(e + 84, blocks);
-  put32(e + 88, 0x37F);
+  sim_put_be32(e + 84, blocks);
+  sim_put_be32(e + 88, 0x37F);
 }
 
 /* A 256 KiB device: DDM, map, a driver partition and an HFS one. */
@@ -86,10 +76,10 @@ static uint8_t *apm_image(size_t *n)
 {
   *n = 512 * 512;
   uint8_t *img = calloc(1, *n);
-  put16(img, 0x4552);
-  put16(img + 2, 512);
-  put32(img + 4, 512);
-  put16(img + 16, 1);
+  sim_put_be16(img, 0x4552);
+  sim_put_be16(img + 2, 512);
+  sim_put_be32(img + 4, 512);
+  sim_put_be16(img + 16, 1);
   pm(img + 512, 3, 1, 63, "Apple", "Apple_partition_map");
   pm(img + 1024, 3, 64, 32, "Macintosh", "Apple_Driver43");
   pm(img + 1536, 3, 96, 416, "MacOS", "Apple_HFS");
@@ -198,11 +188,11 @@ START_TEST(test_hfsplus)
 {
   size_t n = 64 * 1024;
   uint8_t *img = calloc(1, n);
-  put16(img + 1024, 0x482B);
-  put16(img + 1026, 4);
-  put32(img + 1024 + 40, 4096);
-  put32(img + 1024 + 44, 16);
-  put32(img + 1024 + 48, 3);
+  sim_put_be16(img + 1024, 0x482B);
+  sim_put_be16(img + 1026, 4);
+  sim_put_be32(img + 1024 + 40, 4096);
+  sim_put_be32(img + 1024 + 44, 16);
+  sim_put_be32(img + 1024 + 48, 3);
   write_image(img, n);
   free(img);
   sim_disk_image im = sniff();
@@ -229,12 +219,12 @@ START_TEST(test_dc42)
   uint8_t *img = calloc(1, n);
   img[0] = 5;
   memcpy(img + 1, "Floppy", 6); /* name length says 5: "Flopp" */
-  put32(img + 0x40, (uint32_t)data);
-  put16(img + 0x52, 0x0100);
+  sim_put_be32(img + 0x40, (uint32_t)data);
+  sim_put_be16(img + 0x52, 0x0100);
   img[0x51] = 0x02;
   mdb(img + 84, "Disk", 512, 780);
   img[84 + 3000] = 7;
-  put32(img + 0x48, dc_sum(img + 84, data));
+  sim_put_be32(img + 0x48, dc_sum(img + 84, data));
   write_image(img, n);
   sim_disk_image im = sniff();
   ck_assert_int_eq(im.format, SIM_DISK_FMT_DC42);
@@ -322,8 +312,8 @@ START_TEST(test_hostile)
   /* The map claims 4 billion entries, a partition runs past the end, names
    * fill all 32 bytes with no NUL, and the volume's block size is 0. */
   for (int i = 1; i <= 3; i++)
-    put32(img + 512 * i + 4, 0xFFFFFFFFu);
-  put32(img + 1536 + 12, 0x7FFFFFFF);
+    sim_put_be32(img + 512 * i + 4, 0xFFFFFFFFu);
+  sim_put_be32(img + 1536 + 12, 0x7FFFFFFF);
   memset(img + 1024 + 16, 'N', 32);
   memset(img + 1024 + 48, 0xFF, 32);
   write_image(img, n);
@@ -355,8 +345,8 @@ START_TEST(test_hostile)
   unlink(path);
   /* An 'ER' block with nothing after it: still called a map, and said so. */
   memset(img, 0, n);
-  put16(img, 0x4552);
-  put16(img + 2, 2048);
+  sim_put_be16(img, 0x4552);
+  sim_put_be16(img + 2, 2048);
   write_image(img, 4096);
   im = sniff();
   ck_assert_int_eq(im.format, SIM_DISK_FMT_APM);
@@ -389,7 +379,7 @@ START_TEST(test_random_images)
       memcpy(img + spots[k], sig[(x >> (k * 5)) % 4], 2);
     }
     if (n > 0x54 && round % 5 == 0)
-      put16(img + 0x52, 0x0100);
+      sim_put_be16(img + 0x52, 0x0100);
     write_image(img, n);
     sim_disk_image im = sniff();
     ck_assert_uint_eq(im.file_size, n);

@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "disk/disk.h"
 
 /* The presented map: block 0 driver descriptor map, block 1 the map's own
@@ -35,29 +36,18 @@ struct sim_disk {
   sim_disk_io    io;       /* how file bytes move (pread / pwrite by default) */
 };
 
-static void put16(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-  put16(p, v >> 16);
-  put16(p + 2, v & 0xFFFF);
-}
-
 static void pm_entry(uint8_t *e, uint32_t start, uint32_t blocks, const char *name,
                      const char *type, uint32_t status)
 {
-  put16(e, 0x504D);
-  put32(e + 4, 2);
-  put32(e + 8, start);
-  put32(e + 12, blocks);
+  sim_put_be16(e, 0x504D);
+  sim_put_be32(e + 4, 2);
+  sim_put_be32(e + 8, start);
+  sim_put_be32(e + 12, blocks);
   size_t nl = strlen(name), tl = strlen(type);
   memcpy(e + 16, name, nl < 31 ? nl : 31);
   memcpy(e + 48, type, tl < 31 ? tl : 31);
-  put32(e + 84, blocks); /* pmDataCnt: the whole partition */
-  put32(e + 88, status);
+  sim_put_be32(e + 84, blocks); /* pmDataCnt: the whole partition */
+  sim_put_be32(e + 88, status);
 }
 
 /* Make up the map in front of data_blocks blocks of volume. */
@@ -70,9 +60,9 @@ static int present_map(sim_disk *d, uint64_t data_blocks)
   if (d->pres_buf == NULL)
     return -1;
   uint8_t *b = d->pres_buf;
-  put16(b, 0x4552);
-  put16(b + 2, 512);
-  put32(b + 4, (uint32_t)(data_blocks + PRES_BLOCKS));
+  sim_put_be16(b, 0x4552);
+  sim_put_be16(b + 2, 512);
+  sim_put_be32(b + 4, (uint32_t)(data_blocks + PRES_BLOCKS));
   pm_entry(b + 512, 1, PRES_BLOCKS - 1, "Apple", "Apple_partition_map", 0x3);
   const char *name = d->info.vol.name[0] ? d->info.vol.name : "Volume";
   pm_entry(b + 1024, PRES_BLOCKS, (uint32_t)data_blocks, name, "Apple_HFS", 0x4000037Fu);
@@ -266,7 +256,7 @@ static int dc42_update(sim_disk *d)
     }
   }
   uint8_t h[4];
-  put32(h, sum);
+  sim_put_be32(h, sum);
   if (pwrite(d->fd, h, 4, 0x48) != 4)
     return -1;
   d->info.dc_checksum = d->info.dc_checksum_computed = sum;

@@ -15,17 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "disk/disk.h"
-
-static uint32_t be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
-static uint32_t be32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
 
 /* Read n bytes at off; returns the bytes read (short at the end of the
  * file, or on error: the rest is zeroed). */
@@ -77,9 +68,9 @@ static void sniff_vol(int fd, uint64_t off, uint64_t file_size, sim_disk_vol *v,
   memset(v, 0, sizeof *v);
   if (rd(fd, off + 1024, b, sizeof b) < 64)
     return;
-  uint32_t sig = be16(b);
+  uint32_t sig = sim_be16(b);
   if (sig == 0x4244) { /* HFS master directory block */
-    uint32_t bs = be32(b + 20);
+    uint32_t bs = sim_be32(b + 20);
     if (bs == 0 || bs % 512 != 0)
       return;
     v->kind = SIM_DISK_VOL_HFS;
@@ -87,19 +78,19 @@ static void sniff_vol(int fd, uint64_t off, uint64_t file_size, sim_disk_vol *v,
     memcpy(v->name, b + 37, nl);
     v->name[nl] = '\0';
     v->block_size = bs;
-    v->total_blocks = be16(b + 18);
-    v->free_blocks = be16(b + 34);
+    v->total_blocks = sim_be16(b + 18);
+    v->free_blocks = sim_be16(b + 34);
     v->bytes = (uint64_t)bs * v->total_blocks;
-    if (be16(b + 124) == 0x482B)
+    if (sim_be16(b + 124) == 0x482B)
       note(im, "the HFS volume wraps an HFS+ volume");
   } else if (sig == 0x482B || sig == 0x4858) { /* HFS+ / HFSX volume header */
-    uint32_t bs = be32(b + 40);
+    uint32_t bs = sim_be32(b + 40);
     if (bs == 0 || bs % 512 != 0)
       return;
     v->kind = SIM_DISK_VOL_HFSPLUS;
     v->block_size = bs;
-    v->total_blocks = be32(b + 44);
-    v->free_blocks = be32(b + 48);
+    v->total_blocks = sim_be32(b + 44);
+    v->free_blocks = sim_be32(b + 48);
     v->bytes = (uint64_t)bs * v->total_blocks;
   } else
     return;
@@ -115,9 +106,9 @@ static int sniff_dc42(int fd, sim_disk_image *im)
   uint8_t h[84];
   if (im->file_size < 84 || rd(fd, 0, h, sizeof h) < 84)
     return 0;
-  if (be16(h + 0x52) != 0x0100 || h[0] > 63)
+  if (sim_be16(h + 0x52) != 0x0100 || h[0] > 63)
     return 0;
-  uint32_t data = be32(h + 0x40), tag = be32(h + 0x44);
+  uint32_t data = sim_be32(h + 0x40), tag = sim_be32(h + 0x44);
   if (data == 0 || data % 512 != 0 || (uint64_t)84 + data + tag != im->file_size)
     return 0;
   im->format = SIM_DISK_FMT_DC42;
@@ -125,7 +116,7 @@ static int sniff_dc42(int fd, sim_disk_image *im)
   im->dc_name[h[0]] = '\0';
   im->dc_data_size = data;
   im->dc_tag_size = tag;
-  im->dc_checksum = be32(h + 0x48);
+  im->dc_checksum = sim_be32(h + 0x48);
   im->dc_encoding = h[0x50];
   im->dc_format = h[0x51];
   uint32_t sum = 0;
@@ -134,7 +125,7 @@ static int sniff_dc42(int fd, sim_disk_image *im)
     size_t n = data - off < sizeof buf ? (size_t)(data - off) : sizeof buf;
     rd(fd, 84 + off, buf, n);
     for (size_t i = 0; i + 1 < n; i += 2) {
-      sum += be16(buf + i);
+      sum += sim_be16(buf + i);
       sum = sum >> 1 | sum << 31;
     }
   }
@@ -159,9 +150,9 @@ static uint32_t read_map(int fd, sim_disk_image *im, uint32_t unit)
 {
   uint8_t e[512];
   im->nparts = 0;
-  if (rd(fd, unit, e, sizeof e) < 136 || be16(e) != 0x504D)
+  if (rd(fd, unit, e, sizeof e) < 136 || sim_be16(e) != 0x504D)
     return 0;
-  uint32_t count = be32(e + 4);
+  uint32_t count = sim_be32(e + 4);
   im->map_entries = count;
   if (count > SIM_DISK_MAX_PARTS) {
     note(im, "the map says %llu entries; only the first %llu are read",
@@ -175,20 +166,20 @@ static uint32_t read_map(int fd, sim_disk_image *im, uint32_t unit)
            (unsigned long long)i + 1, (unsigned long long)im->map_entries);
       break;
     }
-    if (be16(e) != 0x504D) {
+    if (sim_be16(e) != 0x504D) {
       note(im, "map entry %llu has no 'PM' signature; the map ends at %llu entries",
            (unsigned long long)i + 1, (unsigned long long)i);
       break;
     }
     sim_disk_part *p = &im->parts[im->nparts++];
     memset(p, 0, sizeof *p);
-    p->start = be32(e + 8);
-    p->blocks = be32(e + 12);
+    p->start = sim_be32(e + 8);
+    p->blocks = sim_be32(e + 12);
     cstr(p->name, e + 16, 32);
     cstr(p->type, e + 48, 32);
-    p->data_start = be32(e + 80);
-    p->data_count = be32(e + 84);
-    p->status = be32(e + 88);
+    p->data_start = sim_be32(e + 80);
+    p->data_count = sim_be32(e + 84);
+    p->status = sim_be32(e + 88);
     p->is_driver = (uint8_t)is_driver_type(p->type);
     uint64_t end = ((uint64_t)p->start + p->blocks) * unit;
     p->beyond_end = end > im->file_size;
@@ -202,11 +193,11 @@ static int sniff_apm(int fd, sim_disk_image *im)
 {
   uint8_t b[512];
   rd(fd, 0, b, sizeof b);
-  if (be16(b) == 0x4552) {
+  if (sim_be16(b) == 0x4552) {
     im->has_ddm = 1;
-    im->ddm_block_size = (uint16_t)be16(b + 2);
-    im->ddm_block_count = be32(b + 4);
-    im->ddm_drivers = (uint16_t)be16(b + 16);
+    im->ddm_block_size = (uint16_t)sim_be16(b + 2);
+    im->ddm_block_count = sim_be32(b + 4);
+    im->ddm_drivers = (uint16_t)sim_be16(b + 16);
   }
   uint32_t n = read_map(fd, im, 512);
   uint32_t bs = im->ddm_block_size;
@@ -230,7 +221,7 @@ static void sniff_iso(int fd, sim_disk_image *im)
   im->iso_volume_id[n] = '\0';
   while (n > 0 && im->iso_volume_id[n - 1] == ' ')
     im->iso_volume_id[--n] = '\0';
-  im->iso_blocks = le32(b + 80);
+  im->iso_blocks = sim_le32(b + 80);
   im->iso_block_size = (uint16_t)(b[128] | b[129] << 8);
   if (im->format == SIM_DISK_FMT_UNKNOWN)
     im->format = SIM_DISK_FMT_ISO9660;

@@ -33,9 +33,9 @@ static size_t page(const sim_scsi_unit *u, uint8_t code, int pc, uint8_t *b)
     memset(b, 0, n);
     b[0] = 0x03;
     b[1] = 0x16;
-    scsi__put16(b + 10, GEO_SPT);
-    scsi__put16(b + 12, u->cfg.block_size);
-    scsi__put16(b + 14, 1); /* interleave */
+    sim_put_be16(b + 10, GEO_SPT);
+    sim_put_be16(b + 12, u->cfg.block_size);
+    sim_put_be16(b + 14, 1); /* interleave */
     b[20] = (uint8_t)(0x40 | (u->cfg.removable ? 0x20 : 0)); /* HSEC, RMB */
     break;
   case 0x04: {
@@ -47,9 +47,9 @@ static size_t page(const sim_scsi_unit *u, uint8_t code, int pc, uint8_t *b)
     if (cyl > 0xFFFFFF)
       cyl = 0xFFFFFF;
     b[2] = (uint8_t)(cyl >> 16);
-    scsi__put16(b + 3, (uint32_t)cyl);
+    sim_put_be16(b + 3, (uint32_t)cyl);
     b[5] = GEO_HEADS;
-    scsi__put16(b + 20, 5400); /* medium rotation rate */
+    sim_put_be16(b + 20, 5400); /* medium rotation rate */
     break;
   }
   case 0x08: {
@@ -101,13 +101,13 @@ size_t scsi__mode_sense(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, uint8_t *b
   if (!dbd) {
     uint8_t *d = buf + n;
     if (llbaa) {
-      scsi__put64(d, u->blocks);
-      scsi__put32(d + 12, u->cfg.block_size);
+      sim_put_be64(d, u->blocks);
+      sim_put_be32(d + 12, u->cfg.block_size);
       n += 16;
     } else {
-      scsi__put32(d, u->blocks > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)u->blocks);
+      sim_put_be32(d, u->blocks > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)u->blocks);
       d[5] = (uint8_t)(u->cfg.block_size >> 16);
-      scsi__put16(d + 6, u->cfg.block_size);
+      sim_put_be16(d + 6, u->cfg.block_size);
       n += 8;
     }
   }
@@ -126,10 +126,10 @@ size_t scsi__mode_sense(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, uint8_t *b
   (void)cap; /* every page set fits: 16 + 92 bytes at most */
   uint8_t devspec = (uint8_t)(0x10 | (u->read_only ? 0x80 : 0)); /* DPOFUA, WP */
   if (ten) {
-    scsi__put16(buf, (uint32_t)(n - 2));
+    sim_put_be16(buf, (uint32_t)(n - 2));
     buf[3] = devspec;
     buf[4] = llbaa && !dbd ? 0x01 : 0;
-    scsi__put16(buf + 6, (uint32_t)bdl);
+    sim_put_be16(buf + 6, (uint32_t)bdl);
   } else {
     buf[0] = (uint8_t)(n - 1);
     buf[2] = devspec;
@@ -147,7 +147,7 @@ void scsi__mode_select(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, const uint8
     scsi__check(cmd, SIM_SCSI_KEY_ILLEGAL_REQUEST, 0x1A, 0x00);
     return;
   }
-  size_t bdl = ten ? scsi__be16(p + 6) : p[3];
+  size_t bdl = ten ? sim_be16(p + 6) : p[3];
   if (hdr + bdl > len) {
     scsi__check(cmd, SIM_SCSI_KEY_ILLEGAL_REQUEST, 0x1A, 0x00);
     return;
@@ -158,7 +158,7 @@ void scsi__mode_select(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, const uint8
   }
   if (bdl == 8) {
     const uint8_t *d = p + hdr;
-    uint32_t bl = (uint32_t)d[5] << 16 | scsi__be16(d + 6);
+    uint32_t bl = (uint32_t)d[5] << 16 | sim_be16(d + 6);
     if (bl != u->cfg.block_size) {
       scsi__bad_param(cmd, (uint16_t)(hdr + 5));
       return;

@@ -10,6 +10,7 @@
 #ifndef SIM_SCSI_INT_H
 #define SIM_SCSI_INT_H
 
+#include "base/bytes.h"
 #include "disk/disk.h"
 #include "scsi/scsi.h"
 #include "world/rng.h"
@@ -92,33 +93,5 @@ void scsi__mode_select(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, const uint8
 /* Make the unit's writes durable; 0 or -1 (the store failed). */
 int scsi__sync(sim_scsi_unit *u);
 void scsi__trace(sim_scsi_bus *bus, const sim_scsi_trace_rec *rec);
-
-/* Big-endian helpers. */
-static inline uint32_t scsi__be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
-static inline uint32_t scsi__be32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline uint64_t scsi__be64(const uint8_t *p)
-{
-  return (uint64_t)scsi__be32(p) << 32 | scsi__be32(p + 4);
-}
-static inline void scsi__put16(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-static inline void scsi__put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-static inline void scsi__put64(uint8_t *p, uint64_t v)
-{
-  scsi__put32(p, (uint32_t)(v >> 32));
-  scsi__put32(p + 4, (uint32_t)v);
-}
 
 #endif /* SIM_SCSI_INT_H */

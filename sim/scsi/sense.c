@@ -34,14 +34,14 @@ void scsi__check_info(sim_scsi_cmd *cmd, uint8_t key, uint8_t asc, uint8_t ascq,
   if (info > UINT32_MAX)
     cmd->sense[0] &= 0x7F;
   else
-    scsi__put32(cmd->sense + 3, (uint32_t)info);
+    sim_put_be32(cmd->sense + 3, (uint32_t)info);
 }
 
 /* Sense-key-specific field pointer: SKSV, C/D, BPV and bit, byte. */
 static void field_pointer(sim_scsi_cmd *cmd, int cd, uint16_t byte, int bit)
 {
   cmd->sense[15] = (uint8_t)(0x80 | (cd ? 0x40 : 0) | (bit >= 0 ? 0x08 | (bit & 7) : 0));
-  scsi__put16(cmd->sense + 16, byte);
+  sim_put_be16(cmd->sense + 16, byte);
 }
 
 void scsi__bad_field(sim_scsi_cmd *cmd, uint16_t byte, int bit)
@@ -70,13 +70,13 @@ int sim_scsi_sense_decode(const uint8_t *s, size_t len, sim_scsi_sense_info *out
     out->asc = s[12];
     out->ascq = s[13];
     out->valid = (s[0] & 0x80) != 0;
-    out->info = scsi__be32(s + 3);
+    out->info = sim_be32(s + 3);
     if (len >= 18 && (s[15] & 0x80)) {
       out->sksv = 1;
       out->cd = (s[15] & 0x40) != 0;
       out->bpv = (s[15] & 0x08) != 0;
       out->bit = s[15] & 7;
-      out->field = (uint16_t)scsi__be16(s + 16);
+      out->field = (uint16_t)sim_be16(s + 16);
     }
     return 0;
   }
@@ -96,13 +96,13 @@ int sim_scsi_sense_decode(const uint8_t *s, size_t len, sim_scsi_sense_info *out
         break;
       if (s[p] == 0x00 && dl >= 12) {
         out->valid = (s[p + 2] & 0x80) != 0;
-        out->info = scsi__be64(s + p + 4);
+        out->info = sim_be64(s + p + 4);
       } else if (s[p] == 0x02 && dl >= 8 && (s[p + 4] & 0x80)) {
         out->sksv = 1;
         out->cd = (s[p + 4] & 0x40) != 0;
         out->bpv = (s[p + 4] & 0x08) != 0;
         out->bit = s[p + 4] & 7;
-        out->field = (uint16_t)scsi__be16(s + p + 5);
+        out->field = (uint16_t)sim_be16(s + p + 5);
       }
       p += dl;
     }

@@ -61,7 +61,7 @@ int scsi__media_range(const uint8_t *c, size_t len, uint64_t *lba, uint64_t *n, 
   case 0x08:
     if (len < 6)
       return 0;
-    *lba = (uint64_t)(c[1] & 0x1F) << 16 | scsi__be16(c + 2);
+    *lba = (uint64_t)(c[1] & 0x1F) << 16 | sim_be16(c + 2);
     *n = c[4] ? c[4] : 256;
     return 1;
   case 0x2A: *is_write = 1; /* fall through */
@@ -70,15 +70,15 @@ int scsi__media_range(const uint8_t *c, size_t len, uint64_t *lba, uint64_t *n, 
   case 0x35:
     if (len < 10)
       return 0;
-    *lba = scsi__be32(c + 2);
-    *n = scsi__be16(c + 7);
+    *lba = sim_be32(c + 2);
+    *n = sim_be16(c + 7);
     return 1;
   case 0x8A: *is_write = 1; /* fall through */
   case 0x88:
     if (len < 16)
       return 0;
-    *lba = scsi__be64(c + 2);
-    *n = scsi__be32(c + 10);
+    *lba = sim_be64(c + 2);
+    *n = sim_be32(c + 10);
     return 1;
   default: return 0;
   }
@@ -99,12 +99,12 @@ uint64_t sim_scsi_cdb_bytes(const uint8_t *c, size_t len, uint32_t block_size)
   case 0x03:
   case 0x15:
   case 0x1A: return c[4];
-  case 0x12: return scsi__be16(c + 3);
+  case 0x12: return sim_be16(c + 3);
   case 0x25: return 8;
   case 0x55:
-  case 0x5A: return scsi__be16(c + 7);
-  case 0x9E: return scsi__be32(c + 10);
-  case 0xA0: return scsi__be32(c + 6);
+  case 0x5A: return sim_be16(c + 7);
+  case 0x9E: return sim_be32(c + 10);
+  case 0xA0: return sim_be32(c + 6);
   default: return 0;
   }
 }
@@ -196,7 +196,7 @@ static void op_inquiry(sim_scsi_unit *u, sim_scsi_cmd *cmd)
     scsi__bad_field(cmd, 1, 1);
     return;
   }
-  size_t alloc = scsi__be16(c + 3);
+  size_t alloc = sim_be16(c + 3);
   if (!(c[1] & 0x01)) {
     if (c[2] != 0) {
       scsi__bad_field(cmd, 2, 7);
@@ -234,7 +234,7 @@ static void op_inquiry(sim_scsi_unit *u, sim_scsi_cmd *cmd)
       pad_copy(d + 12, u->cfg.product, 16);
       memcpy(d + 28, u->cfg.serial, sl);
       n = 4 + 4 + d[3];
-      scsi__put16(b + 2, (uint32_t)(n - 4));
+      sim_put_be16(b + 2, (uint32_t)(n - 4));
       break;
     }
     default: scsi__bad_field(cmd, 2, -1); return;
@@ -250,7 +250,7 @@ static void op_mode_sense(sim_scsi_unit *u, sim_scsi_cmd *cmd)
   size_t n = scsi__mode_sense(u, cmd, ten, b, sizeof b);
   if (n == 0)
     return;
-  data_in(cmd, b, n, ten ? scsi__be16(cmd->cdb + 7) : cmd->cdb[4]);
+  data_in(cmd, b, n, ten ? sim_be16(cmd->cdb + 7) : cmd->cdb[4]);
 }
 
 /* A data-out phase of need bytes: 1 when the initiator supplies them;
@@ -280,7 +280,7 @@ static void op_mode_select(sim_scsi_unit *u, sim_scsi_cmd *cmd)
     scsi__bad_field(cmd, 1, 0);
     return;
   }
-  size_t plen = ten ? scsi__be16(c + 7) : c[4];
+  size_t plen = ten ? sim_be16(c + 7) : c[4];
   if (!data_out_ok(cmd, plen))
     return;
   scsi__mode_select(u, cmd, ten, cmd->data, plen);
@@ -316,14 +316,14 @@ static void op_prevent_allow(sim_scsi_unit *u, sim_scsi_cmd *cmd)
 static void op_read_capacity10(sim_scsi_unit *u, sim_scsi_cmd *cmd)
 {
   const uint8_t *c = cmd->cdb;
-  if (!(c[8] & 0x01) && scsi__be32(c + 2) != 0) { /* LBA without PMI */
+  if (!(c[8] & 0x01) && sim_be32(c + 2) != 0) { /* LBA without PMI */
     scsi__bad_field(cmd, 2, -1);
     return;
   }
   uint8_t b[8];
   uint64_t last = u->blocks - 1;
-  scsi__put32(b, last > 0xFFFFFFFEu ? 0xFFFFFFFFu : (uint32_t)last);
-  scsi__put32(b + 4, u->cfg.block_size);
+  sim_put_be32(b, last > 0xFFFFFFFEu ? 0xFFFFFFFFu : (uint32_t)last);
+  sim_put_be32(b + 4, u->cfg.block_size);
   data_in(cmd, b, sizeof b, sizeof b);
 }
 
@@ -336,9 +336,9 @@ static void op_service_action_in(sim_scsi_unit *u, sim_scsi_cmd *cmd)
   }
   uint8_t b[32];
   memset(b, 0, sizeof b);
-  scsi__put64(b, u->blocks - 1);
-  scsi__put32(b + 8, u->cfg.block_size);
-  data_in(cmd, b, sizeof b, scsi__be32(c + 10));
+  sim_put_be64(b, u->blocks - 1);
+  sim_put_be32(b + 8, u->cfg.block_size);
+  data_in(cmd, b, sizeof b, sim_be32(c + 10));
 }
 
 /* Check the LBA range of a media command; 1 when in range. */
@@ -456,7 +456,7 @@ static void op_rw(sim_scsi_unit *u, sim_scsi_cmd *cmd)
 static void op_verify(sim_scsi_unit *u, sim_scsi_cmd *cmd)
 {
   const uint8_t *c = cmd->cdb;
-  uint64_t lba = scsi__be32(c + 2), n = scsi__be16(c + 7);
+  uint64_t lba = sim_be32(c + 2), n = sim_be16(c + 7);
   uint8_t bytchk = (c[1] >> 1) & 0x03;
   if (bytchk > 1) {
     scsi__bad_field(cmd, 1, 2);
@@ -491,7 +491,7 @@ static void op_verify(sim_scsi_unit *u, sim_scsi_cmd *cmd)
 
 static void op_sync_cache(sim_scsi_unit *u, sim_scsi_cmd *cmd)
 {
-  uint64_t lba = scsi__be32(cmd->cdb + 2), n = scsi__be16(cmd->cdb + 7);
+  uint64_t lba = sim_be32(cmd->cdb + 2), n = sim_be16(cmd->cdb + 7);
   if (!range_ok(u, cmd, lba, n))
     return;
   if (scsi__sync(u) != 0)
@@ -502,7 +502,7 @@ static void op_sync_cache(sim_scsi_unit *u, sim_scsi_cmd *cmd)
 static void report_luns(sim_scsi_bus *bus, uint8_t target, sim_scsi_cmd *cmd)
 {
   const uint8_t *c = cmd->cdb;
-  uint32_t alloc = scsi__be32(c + 6);
+  uint32_t alloc = sim_be32(c + 6);
   if (c[2] > 2) {
     scsi__bad_field(cmd, 2, -1);
     return;
@@ -518,7 +518,7 @@ static void report_luns(sim_scsi_bus *bus, uint8_t target, sim_scsi_cmd *cmd)
     for (uint16_t l = 0; l < SIM_SCSI_MAX_LUNS; l++)
       if (bus->units[target][l] != NULL)
         b[8 + 8 * k++ + 1] = (uint8_t)l;
-  scsi__put32(b, 8 * k);
+  sim_put_be32(b, 8 * k);
   data_in(cmd, b, 8 + 8 * k, alloc);
 }
 
@@ -622,7 +622,7 @@ void scsi__execute(sim_scsi_bus *bus, sim_scsi_unit *u, uint8_t target, sim_scsi
       b[2] = 0x05;
       b[3] = 0x12;
       b[4] = 31;
-      data_in(cmd, b, sizeof b, scsi__be16(cmd->cdb + 3));
+      data_in(cmd, b, sizeof b, sim_be16(cmd->cdb + 3));
     } else if (cmd->cdb[0] == 0x03 && oi != NULL) {
       uint8_t b[SIM_SCSI_SENSE_LEN];
       size_t n = scsi__fixed_sense(b, SIM_SCSI_KEY_ILLEGAL_REQUEST, 0x25, 0x00);
