@@ -29,6 +29,7 @@ expect2() {
 expect2 "no input" "missing SCENARIO" view
 expect2 "bad --at" "--at needs a simulated time" view docs/examples/killio.dms --screenshot "$tmp/x.png" --at soon
 expect2 "bad --speed" "--speed" view docs/examples/killio.dms --speed -1
+expect2 "hex --speed" "'0x2' is not a number in (0, 1000]" view docs/examples/killio.dms --speed 0x2
 expect2 "unknown option" "unknown option '--colour'" view docs/examples/killio.dms --colour
 expect2 "overwrite" "would overwrite the input" view "$tmp/x.png" --screenshot "$tmp/x.png"
 printf '{"t":0,"ev":"call","lvl":"task"}\n{"t":1,"ev":"call" "lvl":"task"}\n' > "$tmp/bad.jsonl"

@@ -3,6 +3,7 @@
  * an SDL2 window, or draw one moment of it into a PNG file with no display.
  */
 #include <dlfcn.h>
+#include <float.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,11 +78,10 @@ static int view_main(const sim_cli_verb *v, int argc, char **argv)
     } else if (strcmp(a, "--") == 0) {
       options = 0;
     } else if (strcmp(a, "--speed") == 0) {
-      char *end;
       if (++i >= argc)
         return sim_cli_bad_usage(v, "view: option --speed needs a positive number");
-      speed = strtod(argv[i], &end);
-      if (argv[i][0] == '\0' || *end != '\0' || !(speed > 0) || speed > 1e3)
+      /* DBL_MIN: the open interval (0, 1000] in the parser's closed terms. */
+      if (sim_cli_parse_number(argv[i], DBL_MIN, 1e3, &speed) != 0)
         return sim_cli_bad_usage(v, "view: --speed: '%s' is not a number in (0, 1000]",
                                  argv[i]);
     } else if (strcmp(a, "--screenshot") == 0) {
