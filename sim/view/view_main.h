@@ -6,6 +6,9 @@
  * starts without loading SDL2's and libpng's libraries (several dozen of
  * them, some milliseconds of dynamic linking in each process). This header
  * includes no SDL header so that the command line can name the entry.
+ * What the module calls in the simulator resolves against the program
+ * itself (linked -rdynamic), so it must be code dmsim links for another
+ * reason; when it is not, dlopen names the symbol and tests/view.sh fails.
  */
 #ifndef SIM_VIEW_MAIN_H
 #define SIM_VIEW_MAIN_H
