@@ -131,7 +131,11 @@ typedef struct sim_view_model {
   int            oom;
 } sim_view_model;
 
+/* An empty model of machine "main" with no unit current; it owns nothing
+ * until records are applied. */
 void sim_view_model_init(sim_view_model *m);
+/* Release what applying records allocated (units, the pb numbering); m is
+ * then only fit for sim_view_model_init. */
 void sim_view_model_free(sim_view_model *m);
 /* Forget everything (a new machine, or a re-run from the start). */
 void sim_view_model_reset(sim_view_model *m, const char *machine);

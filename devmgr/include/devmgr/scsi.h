@@ -77,6 +77,8 @@ typedef struct dm_scsi_stats {
   uint32_t max_bundle;     /* largest bundle handed over */
 } dm_scsi_stats;
 
+/* The controller's counters since dm_scsi_ctrl_new, by value (they never
+ * reset; a caller measuring an interval subtracts two snapshots). */
 dm_scsi_stats dm_scsi_get_stats(const dm_scsi_ctrl *c);
 /* Whether the controller took the bundled path. */
 int dm_scsi_bundled(const dm_scsi_ctrl *c);
