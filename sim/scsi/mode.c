@@ -97,6 +97,8 @@ size_t scsi__mode_sense(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, uint8_t *b
     return 0;
   }
   size_t hdr = ten ? 8 : 4, n = hdr;
+  /* No bounds check below: header, descriptor and every page together
+   * take at most 8 + 16 + 92 bytes, and callers give cap >= 128. */
   memset(buf, 0, cap);
   if (!dbd) {
     uint8_t *d = buf + n;
@@ -123,7 +125,6 @@ size_t scsi__mode_sense(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, uint8_t *b
     }
     n += k;
   }
-  (void)cap; /* every page set fits: 16 + 92 bytes at most */
   uint8_t devspec = (uint8_t)(0x10 | (u->read_only ? 0x80 : 0)); /* DPOFUA, WP */
   if (ten) {
     sim_put_be16(buf, (uint32_t)(n - 2));

@@ -83,8 +83,9 @@ int scsi__media_range(const uint8_t *cdb, size_t len, uint64_t *lba, uint64_t *n
 void scsi__execute(sim_scsi_bus *bus, sim_scsi_unit *u, uint8_t target, sim_scsi_cmd *cmd);
 
 /* --- mode.c --- */
-/* Build MODE SENSE(6) (ten = 0) or (10) data for cdb into buf (size cap);
- * returns its length, or 0 after setting CHECK CONDITION in cmd. */
+/* Build MODE SENSE(6) (ten = 0) or (10) data for cdb into buf (size cap,
+ * at least 128: every page set fits); returns its length, or 0 after
+ * setting CHECK CONDITION in cmd. */
 size_t scsi__mode_sense(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, uint8_t *buf, size_t cap);
 /* Apply MODE SELECT(6)/(10) parameter data; sets status/sense in cmd. */
 void scsi__mode_select(sim_scsi_unit *u, sim_scsi_cmd *cmd, int ten, const uint8_t *p, size_t len);
