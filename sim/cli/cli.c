@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "lang/scenario.h"
@@ -89,6 +91,37 @@ int sim_cli_bad_usage(const sim_cli_verb *v, const char *fmt, ...)
     fprintf(stderr, "Try 'dmsim help'.\n");
   }
   return 2;
+}
+
+/* Names an output file must never take: it would replace the user's data. */
+static const char *const precious_ext[] = { ".dms", ".so", ".c", ".h", ".img", ".dsk", ".iso",
+                                            ".dmg", ".hfv", ".image", ".toast", ".cdr", ".hda" };
+
+const char *sim_cli_output_refused(const char *path, const char *input, const char *input_noun,
+                                   const char *output_noun)
+{
+  static char why[160];
+  if (strcmp(path, "-") == 0)
+    return NULL;
+  struct stat ps, is;
+  int exists = stat(path, &ps) == 0;
+  if (exists && S_ISDIR(ps.st_mode))
+    return "is a directory";
+  if (exists && stat(input, &is) == 0 && ps.st_dev == is.st_dev && ps.st_ino == is.st_ino) {
+    snprintf(why, sizeof why, "is %s itself", input_noun);
+    return why;
+  }
+  const char *dot = strrchr(path, '.');
+  const char *slash = strrchr(path, '/');
+  if (dot != NULL && (slash == NULL || dot > slash))
+    for (size_t i = 0; i < sizeof precious_ext / sizeof precious_ext[0]; i++)
+      if (strcasecmp(dot, precious_ext[i]) == 0) {
+        snprintf(why, sizeof why,
+                 "names a scenario, source, driver or disk image (%s would replace it)",
+                 output_noun);
+        return why;
+      }
+  return NULL;
 }
 
 int sim_cli_parse_u64(const char *s, uint64_t *out)

@@ -46,6 +46,15 @@ void sim_cli_help(const sim_cli_verb *v, FILE *f);
 int sim_cli_bad_usage(const sim_cli_verb *v, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 
+/* Why writing an output file at path would destroy data, or NULL when it
+ * may be written ("-", stdout, always may): path is a directory, is the
+ * input file itself (by identity, so links count; named input_noun, "the
+ * scenario file"), or ends as a scenario, source, driver or disk image does
+ * (output_noun, "a trace", would replace it). The reason lives in a static
+ * buffer until the next call. */
+const char *sim_cli_output_refused(const char *path, const char *input, const char *input_noun,
+                                   const char *output_noun);
+
 /* Parse an unsigned 64-bit integer exactly as the scenario language does
  * (decimal or 0x hex; "010" is ten, not octal eight). Returns 0 and sets
  * *out, or -1 when s is not one (empty, signed, spaces, trailing text,

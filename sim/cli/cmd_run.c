@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "lang/scenario.h"
@@ -23,32 +21,6 @@ static sim_trace_format format_from_name(const char *path)
   if (dot != NULL && strcmp(dot, ".vcd") == 0)
     return SIM_TRACE_VCD;
   return SIM_TRACE_TEXT;
-}
-
-/* Names a trace must never take: it would replace the user's data. */
-static const char *const precious_ext[] = { ".dms", ".so", ".c", ".h", ".img", ".dsk", ".iso",
-                                            ".dmg", ".hfv", ".image", ".toast", ".cdr", ".hda" };
-
-/* Refuse a trace path that would destroy data: the scenario itself (by
- * identity, so links count), a directory, a disk image, a source or a
- * driver. Returns NULL, or the reason. */
-static const char *trace_path_refused(const char *trace, const char *scenario)
-{
-  if (strcmp(trace, "-") == 0)
-    return NULL;
-  struct stat ts, ss;
-  int exists = stat(trace, &ts) == 0;
-  if (exists && S_ISDIR(ts.st_mode))
-    return "is a directory";
-  if (exists && stat(scenario, &ss) == 0 && ts.st_dev == ss.st_dev && ts.st_ino == ss.st_ino)
-    return "is the scenario file itself";
-  const char *dot = strrchr(trace, '.');
-  const char *slash = strrchr(trace, '/');
-  if (dot != NULL && (slash == NULL || dot > slash))
-    for (size_t i = 0; i < sizeof precious_ext / sizeof precious_ext[0]; i++)
-      if (strcasecmp(dot, precious_ext[i]) == 0)
-        return "names a scenario, source, driver or disk image (a trace would replace it)";
-  return NULL;
 }
 
 static int run_main(const sim_cli_verb *v, int argc, char **argv)
@@ -119,7 +91,7 @@ static int run_main(const sim_cli_verb *v, int argc, char **argv)
     return sim_cli_bad_usage(v, "run: missing SCENARIO");
   if (o.trace_path != NULL && !have_format)
     o.trace_format = format_from_name(o.trace_path);
-  const char *why = o.trace_path != NULL ? trace_path_refused(o.trace_path, scenario) : NULL;
+  const char *why = o.trace_path != NULL ? sim_cli_output_refused(o.trace_path, scenario, "the scenario file", "a trace") : NULL;
   if (why != NULL) {
     fprintf(stderr, "dmsim: --trace %s: refused: the path %s\n", o.trace_path, why);
     return 2;

@@ -101,6 +101,13 @@ static int view_main(const sim_cli_verb *v, int argc, char **argv)
     return sim_cli_bad_usage(v, "view: missing SCENARIO or TRACE.jsonl");
   if (shot != NULL && strcmp(shot, input) == 0)
     return sim_cli_bad_usage(v, "view: --screenshot %s would overwrite the input", shot);
+  const char *why = shot != NULL ? sim_cli_output_refused(shot, input, "the input file",
+                                                          "a picture")
+                                 : NULL;
+  if (why != NULL) {
+    fprintf(stderr, "dmsim: view: --screenshot %s: refused: the path %s\n", shot, why);
+    return 2;
+  }
 
   sim_view_args args = {input, shot, speed, at, have_at};
   return run_module(&args);
@@ -126,6 +133,8 @@ const sim_cli_verb sim_cli_verb_view = {
   "                       (default: the whole run in about ten seconds).\n"
   "  --screenshot FILE    draw one moment into FILE (PNG) with the software\n"
   "                       renderer and no display, instead of opening a window.\n"
+  "                       Refused: the input itself, a directory, a name ending\n"
+  "                       .dms .so .c .h or a disk image's extension.\n"
   "  --at TIME            the moment: every record at or before TIME (1.5ms,\n"
   "                       500us, 2s) of the first machine. Default: the end.\n"
   "  -h, --help           print this help.\n"
