@@ -344,6 +344,34 @@ static SCSIUserParallelResponse per_task_response(int seen, uint32_t version, ui
   return r;
 }
 
+/* The trace names the sense key where the sense format puts it: byte 2 of
+ * fixed sense, byte 1 of descriptor sense (whose byte 2 is the ASC). */
+START_TEST(trace_sense_key_both_formats)
+{
+  setup_ctrl(DM_CHECK_STRICT, 4, 0);
+  F.log_sense = 1;
+  submit(0);
+  submit(1);
+  tf_run(&F);
+  ck_assert_int_eq(tc.nseen, 2);
+  tf_reset_log(&F);
+  SCSIUserParallelResponse fixed = per_task_response(0, 1, kSCSITaskStatus_CHECK_CONDITION);
+  SCSIUserParallelResponse desc = per_task_response(1, 1, kSCSITaskStatus_CHECK_CONDITION);
+  memset(desc.fSenseBuffer, 0, sizeof desc.fSenseBuffer);
+  desc.fSenseLength = 8;
+  desc.fSenseBuffer[0] = 0x72;
+  desc.fSenseBuffer[1] = kSENSE_KEY_ILLEGAL_REQUEST;
+  desc.fSenseBuffer[2] = 0x24; /* invalid field in CDB: its low bits are not the key */
+  dm_machine *prev = dm_machine_enter(F.m);
+  ParallelTaskCompletion(tc.task_action, fixed);
+  ParallelTaskCompletion(tc.task_action, desc);
+  dm_machine_leave(prev);
+  tf_run(&F);
+  ck_assert_str_eq(tf_log(&F), "back:0/1 back:1/1 sdone:0:2:3 sdone:1:2:5");
+  teardown_ctrl();
+}
+END_TEST
+
 /* ---- start-up --------------------------------------------------------------------- */
 
 START_TEST(startup_order)
@@ -785,6 +813,7 @@ Suite *scsi_family_suite(void)
   tcase_add_test(tcase, task_count_zero);
   tcase_add_test(tcase, bad_description);
   tcase_add_test(tcase, per_task_copies_and_crossings);
+  tcase_add_test(tcase, trace_sense_key_both_formats);
   tcase_add_test(tcase, bundled_any_grouping);
   tcase_add_test(tcase, slots_reused_in_free_order);
   tcase_add_test(tcase, openings_limit);

@@ -73,7 +73,12 @@ static void on_trace(void *ctx, const dm_trace_rec *r)
   case DM_EV_SCSI_SUBMIT: append(f, "sub:%u", r->slot); break;
   case DM_EV_SCSI_HANDOFF: append(f, "give:%u/%u", r->slot, r->count); break;
   case DM_EV_SCSI_RETURN: append(f, "back:%u/%u", r->slot, r->count); break;
-  case DM_EV_SCSI_DONE: append(f, "sdone:%u:%u", r->slot, r->status); break;
+  case DM_EV_SCSI_DONE:
+    if (f->log_sense)
+      append(f, "sdone:%u:%u:%u", r->slot, r->status, r->sense);
+    else
+      append(f, "sdone:%u:%u", r->slot, r->status);
+    break;
   default: break;
   }
 }

@@ -34,6 +34,7 @@ typedef struct tfix {
   char       *log;
   size_t      len, cap;
   int         log_flags;
+  int         log_sense; /* scsi_done as sdone:SLOT:STATUS:SENSEKEY */
   const void *pbs[TF_MAX_PBS];
   int         npbs;
   int         violations;

@@ -132,6 +132,18 @@ void scsi_violation(dm_scsi_ctrl *c, dm_rule rule, uint32_t k, const char *fmt, 
                 si != DM_NO_SLOT ? c->m->slots[si].pb : NULL, s->dm_id, "%s (%s)", what, hist);
 }
 
+/* The sense key of fixed (0x70/0x71: byte 2) or descriptor (0x72/0x73:
+ * byte 1) sense data of len bytes; 0 when there is none or it is too short. */
+static uint8_t sense_key(const uint8_t *s, size_t len)
+{
+  uint8_t code = len > 0 ? (uint8_t)(s[0] & 0x7F) : 0;
+  if ((code == 0x70 || code == 0x71) && len >= 3)
+    return (uint8_t)(s[2] & 0x0F);
+  if ((code == 0x72 || code == 0x73) && len >= 2)
+    return (uint8_t)(s[1] & 0x0F);
+  return 0;
+}
+
 void scsi_trace_emit(dm_scsi_ctrl *c, dm_ev ev, uint32_t k, uint16_t count)
 {
   dm_machine *m = c->m;
@@ -153,7 +165,7 @@ void scsi_trace_emit(dm_scsi_ctrl *c, dm_ev ev, uint32_t k, uint16_t count)
     const SCSIUserParallelResponse *p = &c->rsp[k];
     r.status = (uint8_t)p->fCompletionStatus;
     r.service = (uint8_t)p->fServiceResponse;
-    r.sense = p->fSenseLength >= 3 ? (uint8_t)(p->fSenseBuffer[2] & 0x0F) : 0;
+    r.sense = sense_key(p->fSenseBuffer, p->fSenseLength);
   }
   m->cfg.trace(m->cfg.trace_ctx, &r);
 }
