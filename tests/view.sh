@@ -36,4 +36,11 @@ printf '{"t":0,"ev":"call","lvl":"task"}\n{"t":1,"ev":"call" "lvl":"task"}\n' > 
 expect2 "malformed trace" "$tmp/bad.jsonl:2:20: error: expected ',' or '}'" view "$tmp/bad.jsonl" --screenshot "$tmp/x.png"
 expect2 "missing scenario" "nonexistent.dms" view "$tmp/nonexistent.dms" --screenshot "$tmp/x.png"
 
+# With no display SDL offers only a driver that draws nowhere: the window
+# would never be seen nor closed, so view must refuse it (status 1) at once.
+timeout -k 2 20 env -u SDL_VIDEODRIVER "$DMSIM" view docs/examples/killio.dms 2>"$tmp/nodisp.err"
+st=$?
+if [ "$st" -eq 1 ] && grep -q "cannot open a window: no display" "$tmp/nodisp.err"; then ok
+else bad "view with no display: status $st (want 1 and 'no display')"; sed 's/^/  /' "$tmp/nodisp.err" | head -3; fi
+
 finish view

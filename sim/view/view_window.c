@@ -7,11 +7,26 @@
  */
 #include "view/view.h"
 
+#include <string.h>
+
 int sim_view_window(sim_view *v, FILE *err)
 {
   if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
     fprintf(err, "dmsim: view: cannot open a window (%s); --screenshot FILE.png --at TIME "
                  "draws without a display\n", SDL_GetError());
+    return -1;
+  }
+  /* With no display SDL falls back to a driver that draws nowhere
+   * ("offscreen" or "dummy"): a window there can never be seen or closed,
+   * so the loop below would run forever. Refuse it unless the user chose
+   * that driver by name. */
+  const char *drv = SDL_GetCurrentVideoDriver();
+  const char *asked = SDL_getenv("SDL_VIDEODRIVER");
+  if (drv != NULL && (strcmp(drv, "offscreen") == 0 || strcmp(drv, "dummy") == 0) &&
+      (asked == NULL || strcmp(asked, drv) != 0)) {
+    fprintf(err, "dmsim: view: cannot open a window: no display (SDL found only its '%s' "
+                 "driver); set DISPLAY, or use --screenshot FILE.png --at TIME\n", drv);
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
     return -1;
   }
   char title[256];
