@@ -278,8 +278,10 @@ static void text_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
 {
   const sim_scsi_trace_rec *r = e->rec;
   machine_line(t);
-  /* The unit: "2:0" on bus 0, "1/2:0" on bus 1; "bus", "bus1". */
-  char unit[16] = "bus", pre[8] = "", tag[24] = "-", hex[3 * SIM_SCSI_SENSE_MAX + 1];
+  /* The unit: "2:0" on bus 0, "1/2:0" on bus 1; "bus", "bus1". The longest
+   * is "255/255:65535", 14 bytes; gcc at -O0 counts pre at its full 7, so
+   * unit has room for 17 and more. */
+  char unit[24] = "bus", pre[8] = "", tag[24] = "-", hex[3 * SIM_SCSI_SENSE_MAX + 1];
   if (r->bus != 0)
     snprintf(pre, sizeof pre, "%u/", r->bus);
   if (r->target != 0xFF && r->lun != 0xFFFF)
