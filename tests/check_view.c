@@ -82,6 +82,7 @@ START_TEST(pixels_queue_and_lamps)
   load(&rs, "docs/examples/killio.dms");
   sim_view_init(&v, &rs, "killio", 0);
   sim_view_seek(&v, 0, 400000);
+  ck_assert_uint_eq(v.model.t, 400000); /* the header shows the time asked */
   ck_assert_uint_eq(v.model.nunits, 1);
   ck_assert_uint_eq(v.model.units[0].nqueue, 3);
   ck_assert_uint_eq(v.model.units[0].ninside, 1);

@@ -111,7 +111,7 @@ typedef struct sim_view_model {
   uint32_t       nhbas;
   size_t         caphbas;
   const char    *machine;
-  uint64_t       t;        /* time of the last record applied */
+  uint64_t       t;        /* time of the last record applied, or the time seeked to */
   uint8_t        lvl;      /* its execution level */
   size_t         applied;  /* records applied */
   /* What the last record was, for highlighting. */
@@ -176,7 +176,8 @@ void sim_view_restart(sim_view *v);
  * (then the position is the end). */
 int sim_view_next_violation(sim_view *v);
 /* Show the state at simulated time t of machine `machine`: every record of
- * earlier machines and every one of this machine at or before t. */
+ * earlier machines and every one of this machine at or before t; the
+ * model's time is then t. */
 void sim_view_seek(sim_view *v, uint32_t machine, uint64_t t);
 /* Playing: advance by wall_s seconds of wall time at the current speed. */
 void sim_view_tick(sim_view *v, double wall_s);

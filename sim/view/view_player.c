@@ -122,6 +122,12 @@ void sim_view_seek(sim_view *v, uint32_t machine, uint64_t t)
       break;
     sim_view_step(v);
   }
+  /* The picture is the state at t, not at its last record before t: the
+   * header and the timeline say t (play resumes from there too). */
+  if (v->model.t < t) {
+    v->model.t = t;
+    v->play_t = (double)t;
+  }
 }
 
 void sim_view_tick(sim_view *v, double wall_s)
