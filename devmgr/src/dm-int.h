@@ -249,7 +249,8 @@ static inline OSErr dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out
     return unitEmptyErr;
   return noErr;
 }
-void     dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
+/* trace-inl.h: dm__set_flags, dCtlFlags changed with its trace point. */
+static inline void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
 /* Recomputes u->lane; called whenever u->state, u->runtime or u->killing
  * changes. While KillIO empties dCtlQHdr, new requests are held on it (and
  * aborted with the rest). */

@@ -60,7 +60,31 @@ static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *p
   if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_emit(m, ev, ref, pb, id, code, mode, result);
 }
-void dm__trace_flags(dm_unit *u);
+/* trace.c: the record of u's dCtlFlags, to the trace hook. */
+void dm__trace_flags_emit(dm_unit *u);
+/* The trace point of a change of u's dCtlFlags (counted, and traced when a
+ * hook is installed). Inline: a serialized request changes drvrActive
+ * twice. */
+static inline void dm__trace_flags(dm_unit *u)
+{
+  dm_machine *m = u->m;
+  if (DM_UNLIKELY(m->counts != NULL))
+    dm__count(m, DM_EV_FLAGS, u->dce.dCtlRefNum);
+  if (DM_UNLIKELY(m->cfg.trace != NULL))
+    dm__trace_flags_emit(u);
+}
+/* Sets and clears bits of u's dCtlFlags, with the trace point when they
+ * change; u->dm_active keeps drvrActive as the Device Manager set it. */
+static inline void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear)
+{
+  uint16_t old = (uint16_t)u->dce.dCtlFlags;
+  uint16_t now = (uint16_t)((old & ~clear) | set);
+  u->dm_active = (now & drvrActiveMask) != 0;
+  if (now == old)
+    return;
+  u->dce.dCtlFlags = (short)now;
+  dm__trace_flags(u);
+}
 void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u);
 
 #endif /* DM_TRACE_INL_H */

@@ -65,13 +65,9 @@ void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64
   m->cfg.trace(m->cfg.trace_ctx, &r);
 }
 
-void dm__trace_flags(dm_unit *u)
+void dm__trace_flags_emit(dm_unit *u)
 {
   dm_machine *m = u->m;
-  if (m->counts != NULL)
-    dm__count(m, DM_EV_FLAGS, u->dce.dCtlRefNum);
-  if (m->cfg.trace == NULL)
-    return;
   dm_trace_rec r = { 0 };
   r.t = dm__now(m);
   r.ev = DM_EV_FLAGS;

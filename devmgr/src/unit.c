@@ -21,17 +21,6 @@
 
 #include "dm-int.h"
 
-void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear)
-{
-  uint16_t old = (uint16_t)u->dce.dCtlFlags;
-  uint16_t now = (uint16_t)((old & ~clear) | set);
-  u->dm_active = (now & drvrActiveMask) != 0;
-  if (now == old)
-    return;
-  u->dce.dCtlFlags = (short)now;
-  dm__trace_flags(u);
-}
-
 static int ensure_units(dm_machine *m, unsigned want)
 {
   if (want <= m->nunits)

@@ -264,7 +264,7 @@ static int issue(run_client *c, size_t ci, int in_routine)
     c->outstanding++;
   run_place_set(&rm->place, sc->line, sc->col, sim_sc_op_name(sc->op), "client", c->sc->name);
   dm_machine_set_client(rm->m, c->sc->name);
-  const dm_counts *all = dm_machine_counts(rm->m, 0);
+  const dm_counts *all = rm->counts;
   uint64_t rejects = all != NULL ? all->ev[DM_EV_REJECT] : 0;
   OSErr ret = in_routine ? dm_call_wait(rm->m, pb, trap) : dm_call(rm->m, pb, trap);
   dm_machine_set_client(rm->m, NULL);

@@ -58,12 +58,12 @@ void run_fail(run_machine *rm, int line, int col, const char *fmt, ...)
   rm->failed = 1;
 }
 
-run_pb *run_pb_find(run_machine *rm, const void *pb)
+run_pb *run_pb_lookup(run_machine *rm, const void *pb)
 {
   uint64_t v;
   if (!sim_map_get(&rm->pbmap, (uint64_t)(uintptr_t)pb, &v))
     return NULL;
-  return rm->owned[v - 1];
+  return rm->pbhint[run_pb_hint(pb)] = rm->owned[v - 1];
 }
 
 void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
@@ -101,6 +101,7 @@ run_pb *run_pb_new(run_machine *rm, size_t call)
     goto oom;
   }
   rm->owned[rm->nowned++] = p;
+  rm->pbhint[run_pb_hint(&p->pb)] = p;
   return p;
 oom:
   run_limit(rm, sc->line, sc->col, "out of memory for a parameter block");
@@ -698,6 +699,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   rm.m = dm_machine_new(&cfg);
   if (rm.m == NULL)
     goto oom;
+  rm.counts = dm_machine_counts(rm.m, 0);
   for (size_t i = 0; i < m->nhardware; i++) {
     const sim_sc_hardware *h = &m->hardware[i];
     sim_hw_model model = { 0 };

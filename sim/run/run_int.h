@@ -26,6 +26,8 @@
 #include "base/outfile.h"
 
 typedef struct run_machine run_machine;
+/* run_machine.pbhint has 2^RUN_PB_HINT_BITS entries. */
+#define RUN_PB_HINT_BITS 8
 typedef struct run_scsi run_scsi;
 typedef struct run_client run_client;
 typedef struct run_scsibus run_scsibus;
@@ -139,6 +141,9 @@ struct run_machine {
   size_t                nowned, capowned;
   size_t                nbusy;    /* blocks sent and not yet complete (the in-flight limit) */
   sim_map               pbmap;    /* block address -> index in owned + 1 */
+  run_pb               *pbhint[1u << RUN_PB_HINT_BITS]; /* blocks by a hash of their address: most
+                                        completions find theirs here (run_pb_find) */
+  const dm_counts      *counts;   /* the machine's counts of all units (refusals) */
   uint64_t              completions;
   uint32_t              violations;
   int                   failed;
@@ -201,9 +206,23 @@ static inline void run_step(run_machine *rm, run_step_kind kind, const void *who
 }
 
 /* run.c */
+/* run_pb_find when the hint missed: the address map. */
+run_pb *run_pb_lookup(run_machine *rm, const void *pb);
+/* Where block pb's hint is kept in rm->pbhint. */
+static inline size_t run_pb_hint(const void *pb)
+{
+  return (size_t)(((uint64_t)(uintptr_t)pb * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - RUN_PB_HINT_BITS));
+}
 /* The executor's record for a parameter block, or NULL for a block that is
- * not the executor's (a driver's own, for instance). */
-run_pb *run_pb_find(run_machine *rm, const void *pb);
+ * not the executor's (a driver's own, for instance). Blocks live as long as
+ * the run, so a hint that names pb is that block's record. */
+static inline run_pb *run_pb_find(run_machine *rm, const void *pb)
+{
+  run_pb *p = rm->pbhint[run_pb_hint(pb)];
+  if (p != NULL && &p->pb == pb)
+    return p;
+  return run_pb_lookup(rm, pb);
+}
 /* A new block for call statement `call` (buffer of its size); NULL when out
  * of memory, which is reported. */
 run_pb *run_pb_new(run_machine *rm, size_t call);
