@@ -42,7 +42,7 @@ extern "C" {
 #define SIM_SC_UNIT_MAX 1023
 #define SIM_SC_FIRST_AUTO_UNIT 48
 /* Largest scenario file sim_scenario_load reads, in bytes. */
-#define SIM_SC_MAX_FILE (16 << 20)
+#define SIM_SC_MAX_FILE (256 << 20)
 /* Deepest nesting of repeat blocks inside a client. */
 #define SIM_SC_MAX_NESTING 64
 /* Largest `channels` of a hardware declaration. */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- token helpers ----------------------------------------------------- */
 
@@ -876,8 +877,22 @@ int sim_scenario_load(const char *path, sim_scenario **out, char *err, size_t er
     sc_error_file(&e, "cannot read: %s", strerror(path ? errno : EINVAL));
     return -1;
   }
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
+  /* A regular file is read into a buffer of its size: the text is the
+   * largest thing alive while a big generated file parses, so it must not
+   * sit in a buffer twice its size. Anything else (a pipe, a device) grows
+   * its buffer as it reads. */
+  struct stat st;
+  size_t cap = 0;
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+    if (st.st_size > (off_t)SIM_SC_MAX_FILE)
+      cap = SIM_SC_MAX_FILE + 2; /* read no more than it takes to say it is too large */
+    else
+      cap = (size_t)st.st_size + 1; /* + 1: the read that sees the end */
+  }
+  char *buf = cap ? malloc(cap) : NULL;
+  size_t n = 0;
+  if (cap && !buf)
+    cap = 0;
   for (;;) {
     if (n > SIM_SC_MAX_FILE) {
       /* /dev/zero, a pipe that never ends, a file that is not a scenario. */
@@ -887,7 +902,7 @@ int sim_scenario_load(const char *path, sim_scenario **out, char *err, size_t er
                     SIM_SC_MAX_FILE >> 20);
       return -1;
     }
-    if (SIM_VEC_RESERVE(buf, cap, n + 1, 64 * 1024) != 0) {
+    if (n == cap && SIM_VEC_RESERVE(buf, cap, n + 1, 64 * 1024) != 0) {
       free(buf);
       fclose(f);
       sc_error_file(&e, "cannot read: %s", strerror(ENOMEM));
