@@ -277,7 +277,9 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     return noErr;
   } else {
     u->queued++;
-    dm__start_queued(m, u);
+    /* Behind a request in service, it starts when that one completes. */
+    if (!(u->dce.dCtlFlags & drvrActiveMask))
+      dm__start_queued(m, u);
   }
   /* A request completed before we got here returns its posted result (as the
    * classic trap returns D0). An async block may already be freed by its

@@ -235,12 +235,11 @@ static __attribute__((noinline, cold)) bool iocomplete_rules(dm_machine *m, uint
  * interrupt handlers and timers, attributed to the driver that queued them);
  * code at hardware-interrupt level and lean machines are not attributed.
  * Returns true when the call must be refused. */
-static bool complete_not_owner(dm_machine *m, uint32_t si, uint64_t id)
+static __attribute__((noinline, cold)) bool refuse_not_owner(dm_machine *m, uint32_t si,
+                                                             uint64_t id)
 {
   const dm_unit *caller = dm__running_unit(m);
   const dm_slot *s = &m->slots[si];
-  if (DM_LIKELY(caller == NULL || caller->dce.dCtlRefNum == s->ref))
-    return false;
   char hist[256];
   dm__history(m, si, hist, sizeof hist);
   dm__violation(m, DM_RULE_COMPLETE_NOT_OWNER, caller->dce.dCtlRefNum, s->pb, id,
@@ -248,6 +247,13 @@ static bool complete_not_owner(dm_machine *m, uint32_t si, uint64_t id)
                 "call is refused and the command stays in flight (%s)",
                 caller->name, caller->dce.dCtlRefNum, s->ref, hist);
   return true;
+}
+static inline bool complete_not_owner(dm_machine *m, uint32_t si, uint64_t id)
+{
+  const dm_unit *caller = dm__running_unit(m);
+  if (DM_LIKELY(caller == NULL || caller->dce.dCtlRefNum == m->slots[si].ref))
+    return false;
+  return refuse_not_owner(m, si, id);
 }
 
 /* IOCommandIsComplete's common case on a watched machine, out of line so

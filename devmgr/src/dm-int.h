@@ -337,8 +337,24 @@ OSErr dm__call_StatusAsync(ParmBlkPtr pb);
 
 /* pool.c */
 void  dm__pool_init(dm_pool *p, size_t size);
-void *dm__pool_get(dm_pool *p);
-void  dm__pool_put(dm_pool *p, void *rec);
+/* Adds a chunk of records to p's free list: 0, or -1 when out of memory. */
+int   dm__pool_grow(dm_pool *p);
+/* A record from p (its contents are stale), or NULL when out of memory.
+ * Inline: a device's interrupt queues a handler per request. */
+static inline void *dm__pool_get(dm_pool *p)
+{
+  if (DM_UNLIKELY(p->free == NULL) && dm__pool_grow(p) != 0)
+    return NULL;
+  void *rec = p->free;
+  p->free = *(void **)rec;
+  return rec;
+}
+/* Gives rec back to p, to be reused first. */
+static inline void dm__pool_put(dm_pool *p, void *rec)
+{
+  *(void **)rec = p->free;
+  p->free = rec;
+}
 void  dm__pool_free(dm_pool *p);
 
 /* loader.c: dlopen(path) with a bare name taken as ./name; NULL with a

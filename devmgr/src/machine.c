@@ -134,7 +134,7 @@ void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void 
   m->level = lvl;
   fn(arg);
   m->level = saved;
-  if (saved < DM_LVL_SIH)
+  if (saved < DM_LVL_SIH && m->sih_head != NULL)
     dm__drain_sih(m);
   dm_machine_leave(prev);
 }

@@ -9,8 +9,6 @@
 
 #include "dm-int.h"
 
-
-
 void dm__pool_init(dm_pool *p, size_t size)
 {
   p->chunks = NULL;
@@ -19,7 +17,7 @@ void dm__pool_init(dm_pool *p, size_t size)
   p->free = NULL;
 }
 
-static int pool_grow(dm_pool *p)
+int dm__pool_grow(dm_pool *p)
 {
   void **chunks = realloc(p->chunks, (p->nchunks + 1) * sizeof *chunks);
   if (chunks == NULL)
@@ -35,21 +33,6 @@ static int pool_grow(dm_pool *p)
     p->free = rec;
   }
   return 0;
-}
-
-void *dm__pool_get(dm_pool *p)
-{
-  if (p->free == NULL && pool_grow(p) != 0)
-    return NULL;
-  void *rec = p->free;
-  p->free = *(void **)rec;
-  return rec;
-}
-
-void dm__pool_put(dm_pool *p, void *rec)
-{
-  *(void **)rec = p->free;
-  p->free = rec;
 }
 
 void dm__pool_free(dm_pool *p)

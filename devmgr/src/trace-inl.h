@@ -46,8 +46,14 @@ static inline void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si)
   s->flags |= DM_SLOTF_COUNTED;
 }
 
-/* Counts the end of request si's service (m counts, the slot COUNTED). */
-void dm__count_done(dm_machine *m, int16_t ref);
+/* Counts the end of the service of a request of unit ref (m counts, its
+ * slot COUNTED): its unit's busy spell ends with its last request. */
+static inline void dm__count_done(dm_machine *m, int16_t ref)
+{
+  dm_counts *c = dm__counts_of(m, ref);
+  if (c != NULL && c->in_service > 0 && --c->in_service == 0)
+    c->busy_ns += dm__now(m) - c->busy_since;
+}
 
 static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
                              uint8_t code, uint8_t mode, int16_t result)

@@ -93,13 +93,6 @@ void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u)
   m->cfg.trace(m->cfg.trace_ctx, &r);
 }
 
-void dm__count_done(dm_machine *m, int16_t ref)
-{
-  dm_counts *c = dm__counts_of(m, ref);
-  if (c != NULL && c->in_service > 0 && --c->in_service == 0)
-    c->busy_ns += dm__now(m) - c->busy_since;
-}
-
 const dm_counts *dm_machine_counts(const dm_machine *m, int16_t ref)
 {
   if (m == NULL || m->counts == NULL)

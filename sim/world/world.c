@@ -39,11 +39,6 @@ static sim_evq *queue_for(sim_world *w, const dm_event *ev)
   return ev->lvl == DM_LVL_TASK ? &w->task : &w->irq;
 }
 
-uint64_t sim_world_now(const sim_world *w)
-{
-  return w->now;
-}
-
 int sim_world_arm(sim_world *w, dm_event *ev)
 {
   if (ev->t < w->now)
