@@ -93,7 +93,7 @@ static InstanceSlot instances[INSTANCE_MAX];
 
 /* ---- building tasks ----------------------------------------------------------- */
 
-static void PutBE(UInt8 *p, UInt64 v, int n)
+static inline void PutBE(UInt8 *p, UInt64 v, int n)
 {
   for (int i = n - 1; i >= 0; i--, v >>= 8)
     p[i] = (UInt8)v;
@@ -124,26 +124,29 @@ static void Command(SCSIFamilyTask *t, const UInt8 *cdb, UInt8 len, UInt8 dir, v
 }
 
 /* READ or WRITE of n target blocks at lba: the 10-byte form where it
- * reaches, the 16-byte one beyond. */
+ * reaches, the 16-byte one beyond. Written straight into the task (the
+ * path of every request: no CDB built aside and copied). */
 static void ReadWrite(SCSIFamilyTask *t, Boolean write, UInt64 lba, UInt32 n, void *buf,
                       UInt32 bytes)
 {
-  UInt8 cdb[16] = { 0 };
-  UInt8 len;
+  UInt8 *c = t->cdb;
+  memset(c, 0, sizeof t->cdb);
   if (lba + n <= 0xFFFFFFFFull && n <= 0xFFFF) {
-    cdb[0] = write ? 0x2A : 0x28;
-    PutBE(cdb + 2, lba, 4);
-    PutBE(cdb + 7, n, 2);
-    len = 10;
+    c[0] = write ? 0x2A : 0x28;
+    PutBE(c + 2, lba, 4);
+    PutBE(c + 7, n, 2);
+    t->cdbLength = 10;
   } else {
-    cdb[0] = write ? 0x8A : 0x88;
-    PutBE(cdb + 2, lba, 8);
-    PutBE(cdb + 10, n, 4);
-    len = 16;
+    c[0] = write ? 0x8A : 0x88;
+    PutBE(c + 2, lba, 8);
+    PutBE(c + 10, n, 4);
+    t->cdbLength = 16;
   }
-  Command(t, cdb, len,
-          write ? kSCSIDataTransfer_FromInitiatorToTarget : kSCSIDataTransfer_FromTargetToInitiator,
-          buf, bytes);
+  t->direction =
+      write ? kSCSIDataTransfer_FromInitiatorToTarget : kSCSIDataTransfer_FromTargetToInitiator;
+  t->buffer = buf;
+  t->transferCount = bytes;
+  t->timeoutMs = kTimeoutMs;
 }
 
 /* Send one task and wait for it (task level), retrying as SCSI allows:

@@ -136,6 +136,10 @@ int sim_scsi_attach(sim_scsi_bus *bus, uint8_t target, uint16_t lun, sim_disk *d
   u->blocks = blocks;
   u->wce = cfg->write_cache != 0;
   u->read_only = cfg->read_only || !sim_disk_writable(disk);
+  u->no_latency = cfg->latency.rate == 0;
+  for (int c = 0; c < SIM_SCSI_CLASS_COUNT; c++)
+    if (cfg->latency.lat[c].kind != SIM_SCSI_LAT_FIXED || cfg->latency.lat[c].a != 0)
+      u->no_latency = 0;
   uint64_t addr = (uint64_t)target << 16 | lun;
   sim_rng_seed(&u->rng_lat, bus->cfg.seed ^ (0x5C51A7E0ull << 20) ^ addr);
   sim_rng_seed(&u->rng_fault, bus->cfg.seed ^ (0xFA017ull << 32) ^ addr);
@@ -259,6 +263,8 @@ static uint64_t draw(sim_rng *r, const sim_scsi_lat *l)
 
 static uint64_t latency(sim_scsi_unit *u, const sim_scsi_cmd *cmd)
 {
+  if (u->no_latency)
+    return 0; /* what the rest would compute, without decoding the CDB */
   uint64_t bytes;
   sim_scsi_class cls = scsi__class_of(cmd, u, &bytes);
   uint64_t t = draw(&u->rng_lat, &u->cfg.latency.lat[cls]);

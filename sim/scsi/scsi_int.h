@@ -37,6 +37,7 @@ struct sim_scsi_unit {
   uint8_t              prevent;
   uint8_t              read_only;
   uint8_t              dirty;    /* writes since the last sync */
+  uint8_t              no_latency; /* every class fixed at 0, no transfer rate */
   uint32_t             ua;       /* UA_* bits pending */
   uint32_t             inflight;
   sim_rng              rng_lat, rng_fault;

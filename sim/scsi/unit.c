@@ -23,7 +23,7 @@ enum {
 typedef void (*handler_fn)(sim_scsi_unit *u, sim_scsi_cmd *cmd);
 
 typedef struct op_info {
-  uint8_t    op;
+  uint8_t    known; /* 1 for the opcodes of the table */
   uint8_t    flags;
   uint8_t    cls; /* sim_scsi_class */
   handler_fn fn;
@@ -522,35 +522,34 @@ static void report_luns(sim_scsi_bus *bus, uint8_t target, sim_scsi_cmd *cmd)
   data_in(cmd, b, 8 + 8 * k, alloc);
 }
 
-static const op_info ops[] = {
-  {0x00, 0, SIM_SCSI_CLASS_OTHER, op_tur},
-  {0x03, F_SKIP_UA, SIM_SCSI_CLASS_OTHER, op_request_sense},
-  {0x08, F_MEDIA, SIM_SCSI_CLASS_READ, op_rw},
-  {0x0A, F_MEDIA | F_WRITE, SIM_SCSI_CLASS_WRITE, op_rw},
-  {0x12, F_SKIP_UA, SIM_SCSI_CLASS_OTHER, op_inquiry},
-  {0x15, 0, SIM_SCSI_CLASS_OTHER, op_mode_select},
-  {0x1A, 0, SIM_SCSI_CLASS_OTHER, op_mode_sense},
-  {0x1B, 0, SIM_SCSI_CLASS_SYNC, op_start_stop},
-  {0x1E, 0, SIM_SCSI_CLASS_OTHER, op_prevent_allow},
-  {0x25, F_MEDIA, SIM_SCSI_CLASS_OTHER, op_read_capacity10},
-  {0x28, F_MEDIA, SIM_SCSI_CLASS_READ, op_rw},
-  {0x2A, F_MEDIA | F_WRITE, SIM_SCSI_CLASS_WRITE, op_rw},
-  {0x2F, F_MEDIA, SIM_SCSI_CLASS_READ, op_verify},
-  {0x35, F_MEDIA, SIM_SCSI_CLASS_SYNC, op_sync_cache},
-  {0x55, 0, SIM_SCSI_CLASS_OTHER, op_mode_select},
-  {0x5A, 0, SIM_SCSI_CLASS_OTHER, op_mode_sense},
-  {0x88, F_MEDIA, SIM_SCSI_CLASS_READ, op_rw},
-  {0x8A, F_MEDIA | F_WRITE, SIM_SCSI_CLASS_WRITE, op_rw},
-  {0x9E, F_MEDIA, SIM_SCSI_CLASS_OTHER, op_service_action_in},
-  {0xA0, F_SKIP_UA, SIM_SCSI_CLASS_OTHER, NULL}, /* REPORT LUNS: the target's */
+/* Indexed by opcode, so that finding a command costs one load: an entry
+ * whose `known` is 0 is a command this unit does not know. */
+static const op_info ops[256] = {
+  [0x00] = {1, 0, SIM_SCSI_CLASS_OTHER, op_tur},
+  [0x03] = {1, F_SKIP_UA, SIM_SCSI_CLASS_OTHER, op_request_sense},
+  [0x08] = {1, F_MEDIA, SIM_SCSI_CLASS_READ, op_rw},
+  [0x0A] = {1, F_MEDIA | F_WRITE, SIM_SCSI_CLASS_WRITE, op_rw},
+  [0x12] = {1, F_SKIP_UA, SIM_SCSI_CLASS_OTHER, op_inquiry},
+  [0x15] = {1, 0, SIM_SCSI_CLASS_OTHER, op_mode_select},
+  [0x1A] = {1, 0, SIM_SCSI_CLASS_OTHER, op_mode_sense},
+  [0x1B] = {1, 0, SIM_SCSI_CLASS_SYNC, op_start_stop},
+  [0x1E] = {1, 0, SIM_SCSI_CLASS_OTHER, op_prevent_allow},
+  [0x25] = {1, F_MEDIA, SIM_SCSI_CLASS_OTHER, op_read_capacity10},
+  [0x28] = {1, F_MEDIA, SIM_SCSI_CLASS_READ, op_rw},
+  [0x2A] = {1, F_MEDIA | F_WRITE, SIM_SCSI_CLASS_WRITE, op_rw},
+  [0x2F] = {1, F_MEDIA, SIM_SCSI_CLASS_READ, op_verify},
+  [0x35] = {1, F_MEDIA, SIM_SCSI_CLASS_SYNC, op_sync_cache},
+  [0x55] = {1, 0, SIM_SCSI_CLASS_OTHER, op_mode_select},
+  [0x5A] = {1, 0, SIM_SCSI_CLASS_OTHER, op_mode_sense},
+  [0x88] = {1, F_MEDIA, SIM_SCSI_CLASS_READ, op_rw},
+  [0x8A] = {1, F_MEDIA | F_WRITE, SIM_SCSI_CLASS_WRITE, op_rw},
+  [0x9E] = {1, F_MEDIA, SIM_SCSI_CLASS_OTHER, op_service_action_in},
+  [0xA0] = {1, F_SKIP_UA, SIM_SCSI_CLASS_OTHER, NULL}, /* REPORT LUNS: the target's */
 };
 
 static const op_info *find_op(uint8_t op)
 {
-  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-    if (ops[i].op == op)
-      return &ops[i];
-  return NULL;
+  return ops[op].known ? &ops[op] : NULL;
 }
 
 sim_scsi_class scsi__class_of(const sim_scsi_cmd *cmd, const sim_scsi_unit *u, uint64_t *bytes)
