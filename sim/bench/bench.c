@@ -220,7 +220,7 @@ int sim_bench_main(int json)
   double r_depth = shallow > 0 && deep >= 0 ? deep / shallow : -1;
   double bytes = (double)dm_machine_slot_bytes();
   sim_bench_scsi_result sc;
-  sim_bench_scsi(&sc, 3, 100000);
+  sim_bench_scsi(&sc, 10, 20000);
   double r_scsi = sc.task_ns > 0 && sc.bundled_ns >= 0 ? sc.bundled_ns / sc.task_ns : -1;
   const bench_fig figs[] = {
     { "floor_ns", "floor: bare queue + callback", floor_ns, "ns", 0, "" },

@@ -44,8 +44,9 @@ double sim_bench_trace_jsonl_ns(uint64_t records);
 
 /* The SCSI figures (bench_scsi.c): 4 KiB reads through the whole stack at
  * depth 32, memory-backed unit without latency, per-task and bundled path
- * measured in turns, `rounds` rounds of n reads each, the best round of
- * each path kept. Host figures are tasks per host second and host ns per
+ * each built once and warmed up, then measured in alternating rounds,
+ * `rounds` rounds of n reads each per path, the best round of each path
+ * kept. Host figures are tasks per host second and host ns per
  * task; simulated IOPS use the default crossing cost. Negative ns when a
  * path could not run. */
 typedef struct sim_bench_scsi_result {
