@@ -227,6 +227,12 @@ static inline uint64_t dm__now(const dm_machine *m)
 
 #define DM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define DM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* A hint that p will be written soon; never faults, whatever p is. */
+#if defined(__GNUC__)
+#define DM_PREFETCH_W(p) __builtin_prefetch((p), 1)
+#else
+#define DM_PREFETCH_W(p) ((void)(p))
+#endif
 
 #include "slot-inl.h"
 

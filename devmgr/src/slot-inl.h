@@ -60,6 +60,8 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
   m->free_head = s->next;
   if (s->next == DM_NO_SLOT)
     m->free_tail = DM_NO_SLOT;
+  else /* the next request's slot, least recently used: start fetching it */
+    DM_PREFETCH_W(&m->slots[s->next]);
   /* Field by field: the times and the result keep their old values, which
    * nobody reads until the DISPATCHED flag or the DONE state says they
    * belong to this use (dm__history); privq is NULL in every slot that is

@@ -2,9 +2,11 @@
  * slot.c - command slots: the Device Manager's record of each request in
  * flight, and the IOCommandIDs that name them.
  *
- * A slot is 64 bytes and lives in one array that doubles when every slot is
- * busy (so it grows only while a workload reaches its high-water mark, never
- * per request). Free slots are reused in FIFO order: a completed command's
+ * A slot is 64 bytes and lives in one array, aligned so that each slot is
+ * exactly one cache line (with many requests in flight every slot a request
+ * touches is a likely cache miss: one line, not two), that doubles when
+ * every slot is busy (so it grows only while a workload reaches its
+ * high-water mark, never per request). Free slots are reused in FIFO order: a completed command's
  * history stays readable for as long as possible, which lets a late second
  * IOCommandIsComplete be explained as complete-twice with its history.
  * An ID is (generation << 32 | index + 1); the generation changes each time
@@ -15,9 +17,20 @@
 
 #include "dm-int.h"
 
+_Static_assert(sizeof(dm_slot) == 64, "a slot is one cache line");
+
+/* n zeroed slots on a cache-line boundary, or NULL. */
+static dm_slot *slots_alloc(uint32_t n)
+{
+  dm_slot *s = aligned_alloc(64, (size_t)n * sizeof *s);
+  if (s != NULL)
+    memset(s, 0, (size_t)n * sizeof *s);
+  return s;
+}
+
 int dm__slots_init(dm_machine *m, uint32_t n)
 {
-  m->slots = calloc(n, sizeof *m->slots);
+  m->slots = slots_alloc(n);
   if (m->slots == NULL)
     return -1;
   m->nslots = n;
@@ -34,10 +47,11 @@ int dm__slots_grow(dm_machine *m)
   if (old >= (1u << 29)) /* at most 2^30 slots: see DM_ID_DONE */
     return -1;
   uint32_t n = old * 2;
-  dm_slot *s = realloc(m->slots, (size_t)n * sizeof *s);
+  dm_slot *s = slots_alloc(n);
   if (s == NULL)
     return -1;
-  memset(s + old, 0, (size_t)(n - old) * sizeof *s);
+  memcpy(s, m->slots, (size_t)old * sizeof *s);
+  free(m->slots);
   for (uint32_t i = old; i < n; i++)
     s[i].next = i + 1 < n ? i + 1 : DM_NO_SLOT;
   m->slots = s;

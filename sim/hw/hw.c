@@ -15,14 +15,23 @@
 #include "hw/hw.h"
 #include "MacErrors.h"
 
+/* One cache line, on a line boundary (see grow): with many operations in
+ * service, the completion of each is likely a cache miss, so it should cost
+ * one line. Hence the event's data is the device (the op is the event's
+ * container), and start and next share a word: an op is in service (start)
+ * or waiting or free (next), never both. */
 typedef struct hw_op {
-  dm_event      ev;   /* completion; ev.data = the op */
-  sim_hw       *hw;
+  dm_event      ev; /* first: completion; ev.data = the device */
   dm_hw_done_fn done;
   void         *refCon;
-  uint64_t      start;
-  struct hw_op *next; /* waiting FIFO or free list */
+  union {
+    uint64_t      start; /* in service */
+    struct hw_op *next;  /* waiting FIFO or free list */
+  } u;
 } hw_op;
+
+#define OP_ALIGN 64u
+_Static_assert(sizeof(hw_op) == OP_ALIGN, "an operation record is one cache line");
 
 struct sim_hw {
   sim_world   *w;
@@ -81,14 +90,14 @@ static int grow(sim_hw *hw)
   size_t n = (size_t)8 << hw->nchunks;
   if (SIM_VEC_RESERVE(hw->chunks, hw->capchunks, hw->nchunks + 1, 4) != 0)
     return -1;
-  hw_op *ops = calloc(n, sizeof *ops);
+  hw_op *ops = aligned_alloc(OP_ALIGN, n * OP_ALIGN);
   if (ops == NULL)
     return -1;
+  memset(ops, 0, n * OP_ALIGN);
   hw->chunks[hw->nchunks++] = ops;
   for (size_t i = 0; i < n; i++) {
-    dm_event_init(&ops[i].ev, op_fire, &ops[i], DM_LVL_HWI);
-    ops[i].hw = hw;
-    ops[i].next = hw->free;
+    dm_event_init(&ops[i].ev, op_fire, hw, DM_LVL_HWI);
+    ops[i].u.next = hw->free;
     hw->free = &ops[i];
   }
   return 0;
@@ -107,8 +116,8 @@ static uint64_t service_time(sim_hw *hw)
  * could not be armed (out of memory; op is then not in service). */
 static int begin(sim_hw *hw, hw_op *op)
 {
-  op->start = sim_world_now(hw->w);
-  op->ev.t = op->start + service_time(hw);
+  op->u.start = sim_world_now(hw->w);
+  op->ev.t = op->u.start + service_time(hw);
   if (sim_world_arm(hw->w, &op->ev) != 0)
     return -1;
   hw->busy++;
@@ -128,17 +137,17 @@ static void deliver(void *arg)
 
 static void op_fire(dm_event *ev)
 {
-  hw_op *op = ev->data;
-  sim_hw *hw = op->hw;
+  hw_op *op = (hw_op *)ev;
+  sim_hw *hw = ev->data;
   hw_irq irq = { op->done, op->refCon };
   hw->busy--;
   hw->stats.completed++;
-  hw->stats.busy_ns += sim_world_now(hw->w) - op->start;
-  op->next = hw->free;
+  hw->stats.busy_ns += sim_world_now(hw->w) - op->u.start;
+  op->u.next = hw->free;
   hw->free = op;
   if (hw->wait_head != NULL) {
     hw_op *next = hw->wait_head;
-    hw->wait_head = next->next;
+    hw->wait_head = next->u.next;
     if (hw->wait_head == NULL)
       hw->wait_tail = NULL;
     hw->waiting--;
@@ -156,13 +165,13 @@ int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon)
   if (hw->free == NULL && grow(hw) != 0)
     return memFullErr;
   hw_op *op = hw->free;
-  hw->free = op->next;
-  op->next = NULL;
+  hw->free = op->u.next;
+  op->u.next = NULL;
   op->done = done;
   op->refCon = refCon;
   if (hw->busy < hw->channels) {
     if (begin(hw, op) != 0) {
-      op->next = hw->free;
+      op->u.next = hw->free;
       hw->free = op;
       return memFullErr;
     }
@@ -173,7 +182,7 @@ int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon)
   if (hw->wait_tail == NULL)
     hw->wait_head = op;
   else
-    hw->wait_tail->next = op;
+    hw->wait_tail->u.next = op;
   hw->wait_tail = op;
   if (++hw->waiting > hw->stats.max_waiting)
     hw->stats.max_waiting = hw->waiting;
