@@ -121,8 +121,12 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
-  if (u != NULL && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) /* not ready, or serial */
-    unit_after_completion(m, u);
+  if (u != NULL && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) { /* not ready, or serial */
+    if (u->lane == DM_LANE_SERIAL)
+      dm__start_queued(m, u); /* a ready serialized driver: its next request */
+    else
+      unit_after_completion(m, u);
+  }
 }
 
 void dm__complete(dm_machine *m, uint32_t si, OSErr result)
