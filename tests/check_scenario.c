@@ -128,7 +128,7 @@ START_TEST(test_full_scenario)
   ck_assert_uint_eq(m->nevents, 2);
   ck_assert_uint_eq(m->nclients, 2);
   ck_assert_uint_eq(m->ncalls, 10);
-  ck_assert_uint_eq(m->npbs, 9);
+  ck_assert_uint_eq(m->npbs, 2); /* `pb shared`, and the write's in the inner repeat */
   ck_assert_uint_eq(m->nexpects, 12);
 
   /* hardware: exact ns */
@@ -228,11 +228,14 @@ START_TEST(test_full_scenario)
   ck_assert_uint_eq(shared->first_call, 1);
   ck_assert_int_eq(shared->per_iteration, 0);
   ck_assert_int_eq(m->pbs[c[6].pb].per_iteration, 1);
-  ck_assert_int_eq(m->pbs[c[0].pb].per_iteration, 0);
+  ck_assert_uint_ne(c[6].pb, c[1].pb);
+  /* the others are plain: a block of the executor's pool per statement */
   for (size_t i = 0; i < m->ncalls; i++)
-    for (size_t j = i + 1; j < m->ncalls; j++)
-      if (!(i == 1 && j == 5))
-        ck_assert_uint_ne(c[i].pb, c[j].pb);
+    if (i != 1 && i != 5 && i != 6)
+      ck_assert_uint_eq(c[i].pb, SIM_SC_NONE);
+  /* `expect data r1 equals w1` reads both blocks after the run */
+  for (size_t i = 0; i < m->ncalls; i++)
+    ck_assert_int_eq(c[i].keeps_pb, i == 1 || i == 2);
 
   /* client statements */
   const sim_sc_client *c1 = &m->clients[0];
@@ -247,18 +250,22 @@ START_TEST(test_full_scenario)
   ck_assert_int_eq(s[4].kind, SIM_SC_ST_WAIT);
   ck_assert_uint_eq(s[4].call, 2);
   ck_assert_int_eq(s[7].kind, SIM_SC_ST_REPEAT);
-  ck_assert_uint_eq(s[7].count, 3);
+  ck_assert_uint_eq(m->nrepeats, 2);
+  const sim_sc_repeat *outer = &m->repeats[s[7].repeat];
+  ck_assert_uint_eq(outer->count, 3);
   ck_assert_int_eq(s[7].line, 21);
-  ck_assert_uint_eq(s[7].nbody, 2);
-  ck_assert_uint_eq(s[7].body[0].call, 5);
-  ck_assert_int_eq(s[7].body[1].kind, SIM_SC_ST_REPEAT);
-  ck_assert_uint_eq(s[7].body[1].count, 2);
-  ck_assert_uint_eq(s[7].body[1].nbody, 2);
-  ck_assert_int_eq(s[7].body[1].body[1].kind, SIM_SC_ST_SLEEP);
-  ck_assert_uint_eq(s[7].body[1].body[1].ns, 1500000);
+  ck_assert_uint_eq(outer->nbody, 2);
+  ck_assert_uint_eq(outer->body[0].call, 5);
+  ck_assert_int_eq(outer->body[1].kind, SIM_SC_ST_REPEAT);
+  const sim_sc_repeat *inner = &m->repeats[outer->body[1].repeat];
+  ck_assert_uint_eq(inner->count, 2);
+  ck_assert_uint_eq(inner->nbody, 2);
+  ck_assert_int_eq(inner->body[1].kind, SIM_SC_ST_SLEEP);
+  ck_assert_uint_eq(m->times[inner->body[1].time], 1500000);
   ck_assert_int_eq(s[8].kind, SIM_SC_ST_WAIT_ALL);
   ck_assert_int_eq(s[9].kind, SIM_SC_ST_AT);
-  ck_assert_uint_eq(s[9].ns, 2000000000u);
+  ck_assert_uint_eq(m->times[s[9].time], 2000000000u);
+  ck_assert_uint_eq(m->ntimes, 2);
   ck_assert_uint_eq(s[10].call, 7);
   ck_assert_uint_eq(m->clients[1].at, 0);
 
@@ -360,6 +367,81 @@ START_TEST(test_pb_fields_routines_and_driver_expectations)
   ck_assert_uint_eq(x[1].lacks, 0x0080 | 0x0200);
   ck_assert(x[2].kind == SIM_SC_EX_LEVEL && x[2].level == 1 && x[2].call == 3);
   ck_assert(x[3].kind == SIM_SC_EX_PARAM && x[3].ncsparam == 3);
+  sim_scenario_free(sc);
+}
+END_TEST
+
+/* Unnamed plain calls that are the same share one entry of machine.calls;
+ * each statement keeps its own position. Anything that tells two calls
+ * apart (client, driver, size, mode, pattern, a name, a routine, a pb, a
+ * repeat) keeps them apart. */
+START_TEST(test_plain_calls_shared)
+{
+  sim_scenario *sc = parse_ok("driver d builtin fixed\n"
+                              "driver e builtin fixed\n"
+                              "client c\n"
+                              "  read d 512 at 0\n"
+                              "  read d 512 at 0\n"
+                              "    read  d 512 at 0 sync\n"  /* sync is the default */
+                              "  read d 512 at 0 async\n"
+                              "  read e 512 at 0\n"
+                              "  read d 1k at 0\n"
+                              "  read d 512 at 0 as named\n"
+                              "  write d 512 at 0 pattern byte 1\n"
+                              "  write d 512 at 0 pattern byte 2\n"
+                              "  write d 512 at 0 pattern byte 1\n"
+                              "  write d 512 at 0 pattern text \"ab\"\n"
+                              "  write d 512 at 0 pattern text \"ab\"\n"
+                              "  control d 5 param 1 2\n"
+                              "  control d 5 param 1 3\n"
+                              "  control d 5 param 1 2\n"
+                              "  repeat 2\n"
+                              "    read d 512 at 0\n"
+                              "  end\n"
+                              "  read d 512 at 0 pb p\n"
+                              "  wait all\n"
+                              "end\n"
+                              "client k\n"
+                              "  read d 512 at 0\n"
+                              "end\n"
+                              "expect named result noErr\n");
+  const sim_sc_machine *m = &sc->machines[0];
+  const sim_sc_stmt *s = m->clients[0].body;
+  ck_assert_uint_eq(m->clients[0].nbody, 18);
+  /* the first three statements are one call, at three positions */
+  ck_assert_uint_eq(s[0].call, 0);
+  ck_assert_uint_eq(s[1].call, 0);
+  ck_assert_uint_eq(s[2].call, 0);
+  ck_assert(s[1].line == 5 && s[1].col == 3 && s[2].line == 6 && s[2].col == 5);
+  ck_assert_int_eq(m->calls[0].line, 4);
+  ck_assert_uint_eq(m->calls[0].pb, SIM_SC_NONE);
+  /* async, another driver, another size, a name: calls of their own */
+  ck_assert_uint_eq(s[3].call, 1);
+  ck_assert_uint_eq(s[4].call, 2);
+  ck_assert_uint_eq(s[5].call, 3);
+  ck_assert_uint_eq(s[6].call, 4);
+  ck_assert_str_eq(m->calls[4].name, "named");
+  ck_assert_uint_eq(m->calls[4].pb, SIM_SC_NONE);
+  /* patterns: byte 1 twice is one call; texts are never shared */
+  ck_assert_uint_eq(s[7].call, 5);
+  ck_assert_uint_eq(s[8].call, 6);
+  ck_assert_uint_eq(s[9].call, 5);
+  ck_assert_uint_eq(s[10].call, 7);
+  ck_assert_uint_eq(s[11].call, 8);
+  /* csParam bytes */
+  ck_assert_uint_eq(s[12].call, 9);
+  ck_assert_uint_eq(s[13].call, 10);
+  ck_assert_uint_eq(s[14].call, 9);
+  /* in a repeat, or with a pb: not plain, not shared */
+  const sim_sc_repeat *r = &m->repeats[s[15].repeat];
+  ck_assert_uint_eq(r->body[0].call, 11);
+  ck_assert_uint_ne(m->calls[11].pb, SIM_SC_NONE);
+  ck_assert_uint_eq(s[16].call, 12);
+  ck_assert_uint_ne(m->calls[12].pb, SIM_SC_NONE);
+  /* another client's same call is another call */
+  ck_assert_uint_eq(m->clients[1].body[0].call, 13);
+  ck_assert_uint_eq(m->calls[13].client, 1);
+  ck_assert_uint_eq(m->ncalls, 14);
   sim_scenario_free(sc);
 }
 END_TEST
@@ -936,6 +1018,7 @@ Suite *scenario_suite(void)
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_full_scenario);
   tcase_add_test(tc, test_implicit_machine);
+  tcase_add_test(tc, test_plain_calls_shared);
   tcase_add_test(tc, test_pb_fields_routines_and_driver_expectations);
   tcase_add_test(tc, test_names_helpers);
   tcase_add_loop_test(tc, test_durations, 0, (int)(sizeof durations / sizeof durations[0]));

@@ -220,9 +220,16 @@ typedef struct sim_sc_stmt sim_sc_stmt;
 /* Largest csParam a call can carry (CntrlParam's csParam[11] shorts). */
 #define SIM_SC_CSPARAM_MAX 22
 
-/* One call statement of a client, named or not; machine.calls lists them in
- * file order. A call inside a repeat runs once per iteration; a call inside
- * a completion routine (`then`) runs each time the routine runs. */
+/* A call of a client, named or not; machine.calls lists them in file order.
+ * A call inside a repeat runs once per iteration; a call inside a completion
+ * routine (`then`) runs each time the routine runs.
+ * Plain calls (pb SIM_SC_NONE: no `pb NAME`, outside repeats and routines)
+ * run once per statement that names them, each time with a parameter block
+ * of the executor's pool; unnamed plain calls that are the same in every
+ * field but their position share one entry, so that a generated file of a
+ * million identical calls holds one entry and a million statements. The
+ * line and column of a run are its statement's; the entry's are those of
+ * its first statement. Every other call has one statement. */
 typedef struct sim_sc_call {
   sim_sc_op      op;
   sim_sc_mode    mode;      /* killio: always SIM_SC_IMMEDIATE */
@@ -232,7 +239,9 @@ typedef struct sim_sc_call {
   int            has_refnum; /* the target is a refNum, not a driver (never open) */
   int16_t        refnum;
   char          *open_name; /* open "NAME": the driver name sent (driver is SIM_SC_NONE) */
-  size_t         pb;        /* index in machine.pbs */
+  size_t         pb;        /* index in machine.pbs, or SIM_SC_NONE: a plain call (above) */
+  int            keeps_pb;  /* an `expect data` or `expect param` reads its block after the
+                               run: the executor keeps it */
   int            in_repeat; /* 1 when inside a repeat block (any depth) */
   char           name[SIM_SC_NAME_MAX + 1]; /* `as CALL`, "" when unnamed; named
                                                calls are never in a repeat */
@@ -275,23 +284,32 @@ typedef enum sim_sc_stmt_kind {
   SIM_SC_ST_CALL,     /* issue machine.calls[call] */
   SIM_SC_ST_WAIT,     /* block until async call `call` has completed */
   SIM_SC_ST_WAIT_ALL, /* block until all async calls of this client completed */
-  SIM_SC_ST_SLEEP,    /* let `ns` of simulated time pass */
-  SIM_SC_ST_AT,       /* block until absolute time `ns` (no-op if past) */
-  SIM_SC_ST_REPEAT    /* run body `count` times */
+  SIM_SC_ST_SLEEP,    /* let a duration of simulated time pass */
+  SIM_SC_ST_AT,       /* block until an absolute time (no-op if past) */
+  SIM_SC_ST_REPEAT    /* run a body a count of times */
 } sim_sc_stmt_kind;
 
-/* A client statement; the fields a kind does not use are 0. */
+/* A client statement: 16 bytes, since a generated file may hold millions.
+ * The operands of the rarer kinds are in side tables of the machine. */
 struct sim_sc_stmt {
   sim_sc_stmt_kind kind;
-  size_t           call;  /* ST_CALL, ST_WAIT: index in machine.calls. For ST_WAIT
-                             the call is async, of the same client, and earlier
-                             in the file than the wait */
-  uint64_t         ns;    /* ST_SLEEP: duration; ST_AT: absolute time */
-  uint64_t         count; /* ST_REPEAT: iterations, >= 1 */
-  sim_sc_stmt     *body;  /* ST_REPEAT: the statements repeated */
-  size_t           nbody;
   int              line, col;
+  union {
+    uint32_t call;   /* ST_CALL, ST_WAIT: index in machine.calls. For ST_WAIT
+                        the call is async, of the same client, and earlier in
+                        the file than the wait */
+    uint32_t time;   /* ST_SLEEP, ST_AT: index in machine.times (the duration;
+                        the absolute time) */
+    uint32_t repeat; /* ST_REPEAT: index in machine.repeats */
+  };
 };
+
+/* `repeat N ... end`: its body, run `count` times. */
+typedef struct sim_sc_repeat {
+  uint64_t     count; /* iterations, >= 1 */
+  sim_sc_stmt *body;
+  size_t       nbody;
+} sim_sc_repeat;
 
 /* `client NAME [at TIME] ... end`: a sequence of statements started at `at`. */
 typedef struct sim_sc_client {
@@ -460,6 +478,8 @@ typedef struct sim_sc_machine {
   sim_sc_client   *clients;   size_t nclients;
   sim_sc_call     *calls;     size_t ncalls;    /* file order, all clients */
   sim_sc_pb       *pbs;       size_t npbs;
+  uint64_t        *times;     size_t ntimes;    /* of sleep and at statements */
+  sim_sc_repeat   *repeats;   size_t nrepeats;  /* of repeat statements */
   sim_sc_expect   *expects;   size_t nexpects;  /* file order */
   sim_sc_scsi     *scsi;      /* SCSI buses, disks, commands; NULL when none */
   int              line, col; /* the `machine` keyword; 1:1 when implicit */

@@ -10,15 +10,6 @@
 
 #include <stdlib.h>
 
-void sc_stmts_free(sim_sc_stmt *s, size_t n)
-{
-  /* Recursion depth is bounded by SIM_SC_MAX_NESTING. */
-  for (size_t i = 0; i < n; i++)
-    if (s[i].kind == SIM_SC_ST_REPEAT)
-      sc_stmts_free(s[i].body, s[i].nbody);
-  free(s);
-}
-
 void sc_machine_free(sim_sc_machine *m)
 {
   for (size_t i = 0; i < m->ndrivers; i++)
@@ -35,15 +26,19 @@ void sc_machine_free(sim_sc_machine *m)
     free(m->disks[i].image);
   free(m->disks);
   for (size_t i = 0; i < m->nclients; i++)
-    sc_stmts_free(m->clients[i].body, m->clients[i].nbody);
+    free(m->clients[i].body);
   free(m->clients);
   for (size_t i = 0; i < m->ncalls; i++) {
     free(m->calls[i].pattern.text);
     free(m->calls[i].open_name);
-    sc_stmts_free(m->calls[i].then, m->calls[i].nthen);
+    free(m->calls[i].then);
   }
   free(m->calls);
   free(m->pbs);
+  free(m->times);
+  for (size_t i = 0; i < m->nrepeats; i++)
+    free(m->repeats[i].body);
+  free(m->repeats);
   for (size_t i = 0; i < m->nexpects; i++) {
     free(m->expects[i].order);
     free(m->expects[i].sent);

@@ -124,10 +124,11 @@ static size_t resolve(const sim_sc_machine *m, const sc_mstate *ms, const sc_ref
   const sc_names *t = r->kind == SC_REF_DRIVER     ? &ms->drivers
                       : r->kind == SC_REF_HARDWARE ? &ms->hardware
                                                    : &ms->calls;
-  size_t idx = sc_names_find(t, r->name);
+  char name[SIM_SC_NAME_MAX + 1];
+  size_t idx = sc_names_find(t, sc_ref_name(r, name));
   if (idx == SIM_SC_NONE) {
     char list[512];
-    sc_error_min(e, r->line, r->col, "unknown %s '%s'; %s", what[r->kind], r->name,
+    sc_error_min(e, r->line, r->col, "unknown %s '%s'; %s", what[r->kind], name,
                  declared(m, r->kind, list, sizeof list));
   }
   return idx;
@@ -154,22 +155,22 @@ static size_t fix(const check *ck, size_t ref)
  * client; anything else could never end or would mean nothing. */
 static void check_wait(const check *ck, size_t client, const sim_sc_stmt *s, size_t ref)
 {
-  if (s->call == SIM_SC_NONE)
+  if (s->call == UINT32_MAX)
     return;
   const sc_ref *r = &ck->ms->refs[ref];
   const sim_sc_call *c = &ck->m->calls[s->call];
   if (c->client != client)
     sc_error_min(ck->e, r->line, r->col,
-                 "cannot wait for '%s': it is a call of client '%s', not of '%s'", r->name,
+                 "cannot wait for '%.*s': it is a call of client '%s', not of '%s'", (int)r->len, r->name,
                  ck->m->clients[c->client].name, ck->m->clients[client].name);
   else if (c->mode != SIM_SC_ASYNC)
     sc_error_min(ck->e, r->line, r->col,
-                 "cannot wait for '%s': it is %s call (line %d); only async calls can be "
+                 "cannot wait for '%.*s': it is %s call (line %d); only async calls can be "
                  "waited for",
-                 r->name, c->mode == SIM_SC_SYNC ? "a sync" : "an immediate", c->line);
+                 (int)r->len, r->name, c->mode == SIM_SC_SYNC ? "a sync" : "an immediate", c->line);
   else if (c->line >= s->line)
     sc_error_min(ck->e, r->line, r->col,
-                 "cannot wait for '%s' before it is issued (line %d)", r->name, c->line);
+                 "cannot wait for '%.*s' before it is issued (line %d)", (int)r->len, r->name, c->line);
 }
 
 static void fix_stmts(const check *ck, size_t client, sim_sc_stmt *s, size_t n)
@@ -177,11 +178,12 @@ static void fix_stmts(const check *ck, size_t client, sim_sc_stmt *s, size_t n)
   /* Recursion depth is bounded by SIM_SC_MAX_NESTING. */
   for (size_t i = 0; i < n; i++) {
     if (s[i].kind == SIM_SC_ST_WAIT) {
-      size_t ref = s[i].call;
-      s[i].call = fix(ck, ref);
+      size_t ref = s[i].call, c = fix(ck, ref);
+      s[i].call = c == SIM_SC_NONE ? UINT32_MAX : (uint32_t)c; /* UINT32_MAX: reported */
       check_wait(ck, client, &s[i], ref);
     } else if (s[i].kind == SIM_SC_ST_REPEAT) {
-      fix_stmts(ck, client, s[i].body, s[i].nbody);
+      const sim_sc_repeat *r = &ck->m->repeats[s[i].repeat];
+      fix_stmts(ck, client, r->body, r->nbody);
     }
   }
 }
@@ -200,7 +202,8 @@ static void fix_expect(const check *ck, size_t xi, sim_sc_expect *x)
     /* A call completes once, so naming it twice in an order is a mistake. */
     if (ck->stamp[c] == xi + 1) {
       const sc_ref *r = &ck->ms->refs[ref];
-      sc_error_min(ck->e, r->line, r->col, "call '%s' appears twice in the order", r->name);
+      sc_error_min(ck->e, r->line, r->col, "call '%.*s' appears twice in the order", (int)r->len,
+                   r->name);
     }
     ck->stamp[c] = xi + 1;
   }
@@ -208,22 +211,27 @@ static void fix_expect(const check *ck, size_t xi, sim_sc_expect *x)
       ck->m->calls[x->call].op != SIM_SC_OP_CONTROL && ck->m->calls[x->call].op != SIM_SC_OP_STATUS) {
     const sc_ref *r = &ck->ms->refs[call_ref];
     sc_error_min(ck->e, r->line, r->col,
-                 "expect param: '%s' is a %s call; only control and status carry csParam",
-                 r->name, sim_sc_op_name(ck->m->calls[x->call].op));
+                 "expect param: '%.*s' is a %s call; only control and status carry csParam",
+                 (int)r->len, r->name, sim_sc_op_name(ck->m->calls[x->call].op));
   }
+  /* These read the call's block after the run. */
+  if ((x->kind == SIM_SC_EX_PARAM || x->kind == SIM_SC_EX_DATA) && x->call != SIM_SC_NONE)
+    ck->m->calls[x->call].keeps_pb = 1;
+  if (x->kind == SIM_SC_EX_DATA && x->call2 != SIM_SC_NONE)
+    ck->m->calls[x->call2].keeps_pb = 1;
   if (x->kind != SIM_SC_EX_DATA)
     return;
   /* Data flows from a write to a read; the other pairings compare nothing. */
   if (x->call != SIM_SC_NONE && ck->m->calls[x->call].op != SIM_SC_OP_READ) {
     const sc_ref *r = &ck->ms->refs[call_ref];
     sc_error_min(ck->e, r->line, r->col,
-                 "expect data: '%s' is a %s call; the first call must be a read", r->name,
+                 "expect data: '%.*s' is a %s call; the first call must be a read", (int)r->len, r->name,
                  sim_sc_op_name(ck->m->calls[x->call].op));
   }
   if (x->call2 != SIM_SC_NONE && ck->m->calls[x->call2].op != SIM_SC_OP_WRITE) {
     const sc_ref *r = &ck->ms->refs[call2_ref];
     sc_error_min(ck->e, r->line, r->col,
-                 "expect data: '%s' is a %s call; the second call must be a write", r->name,
+                 "expect data: '%.*s' is a %s call; the second call must be a write", (int)r->len, r->name,
                  sim_sc_op_name(ck->m->calls[x->call2].op));
   }
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/map.h"
 #include "lang/scenario.h"
 
 #if defined(__GNUC__)
@@ -138,10 +139,16 @@ typedef enum sc_ref_kind { SC_REF_DRIVER, SC_REF_HARDWARE, SC_REF_CALL } sc_ref_
 
 /* A name used before it can be resolved: while a machine is being parsed,
  * every index field that refers to a driver, hardware or call holds the
- * number of its sc_ref; sc_check_machine replaces it with the real index. */
+ * number of its sc_ref; sc_check_machine replaces it with the real index.
+ * The name is the token's text in the input, which outlives the parse.
+ * Drivers and hardware have one ref per name (its first use), so that the
+ * same driver named by a million calls is one ref and those calls can be
+ * told identical; each use of a call name has its own (a wait's checks
+ * are reported where that wait names the call). */
 typedef struct sc_ref {
-  sc_ref_kind kind;
-  char        name[SIM_SC_NAME_MAX + 1];
+  const char *name;  /* not NUL-terminated */
+  uint8_t     len;   /* 1..SIM_SC_NAME_MAX */
+  uint8_t     kind;  /* sc_ref_kind */
   int         line, col;
 } sc_ref;
 
@@ -149,6 +156,8 @@ typedef struct sc_mstate {
   sc_names hardware, drivers, clients, calls, pbs, controllers, disks;
   sc_ref  *refs;
   size_t   nrefs;
+  sc_names driver_refs, hardware_refs; /* name -> its ref number */
+  sim_map  plain;  /* hash of an unnamed plain call -> its index in calls + 1 */
   /* the driver that claimed each explicit unit, SIM_SC_NONE when free */
   size_t   unit_owner[SIM_SC_UNIT_MAX + 1];
 } sc_mstate;
@@ -257,7 +266,7 @@ void sc_scsibus_free(sim_sc_scsi *s);
 
 /* Free the contents of a machine (not the struct itself). */
 void sc_machine_free(sim_sc_machine *m);
-/* Free an array of statements and everything below it. */
-void sc_stmts_free(sim_sc_stmt *s, size_t n);
+/* The name of ref r, NUL-terminated, in buf. */
+const char *sc_ref_name(const sc_ref *r, char buf[SIM_SC_NAME_MAX + 1]);
 
 #endif /* SIM_SCENARIO_INT_H */

@@ -132,18 +132,37 @@ int sc_want_duration(sc_parser *p, const char *what, uint64_t *out, const sc_tok
 size_t sc_add_ref(sc_parser *p, sc_ref_kind kind, const char *name, const sc_tok *where)
 {
   sc_mstate *ms = p->ms;
+  sc_names *once = kind == SC_REF_DRIVER     ? &ms->driver_refs
+                   : kind == SC_REF_HARDWARE ? &ms->hardware_refs
+                                             : NULL;
+  if (once != NULL) {
+    size_t first = sc_names_find(once, name);
+    if (first != SIM_SC_NONE)
+      return first;
+  }
   sc_ref *r = sc_push(ms->refs, ms->nrefs, sizeof *r);
-  if (!r) {
+  if (!r || (once != NULL && sc_names_add(once, name, ms->nrefs) < 0)) {
+    if (r)
+      ms->refs = r;
     sc_oom(p, where);
     return SIM_SC_NONE;
   }
   ms->refs = r;
   r += ms->nrefs;
-  r->kind = kind;
-  snprintf(r->name, sizeof r->name, "%s", name);
+  r->kind = (uint8_t)kind;
+  /* where is the name's token (sc_want_name): its text is the name. */
+  r->name = where->p;
+  r->len = (uint8_t)where->len;
   r->line = where->line;
   r->col = where->col;
   return ms->nrefs++;
+}
+
+const char *sc_ref_name(const sc_ref *r, char buf[SIM_SC_NAME_MAX + 1])
+{
+  memcpy(buf, r->name, r->len);
+  buf[r->len] = '\0';
+  return buf;
 }
 
 /* Append a zeroed element to an array of the tree; the parser fills it in
@@ -198,6 +217,9 @@ static void mstate_free(sc_mstate *ms)
   sc_names_free(&ms->pbs);
   sc_names_free(&ms->controllers);
   sc_names_free(&ms->disks);
+  sc_names_free(&ms->driver_refs);
+  sc_names_free(&ms->hardware_refs);
+  sim_map_free(&ms->plain);
   free(ms->refs);
   free(ms);
 }
@@ -665,14 +687,20 @@ static int parse_end(sc_parser *p, const sc_tok *kw)
   }
   case SC_BLK_REPEAT: {
     sc_block *parent = &p->blk[p->nblk - 2]; /* a repeat is always inside a client */
+    sim_sc_machine *m = p->m;
     sim_sc_stmt *s = sc_push(parent->body, parent->nbody, sizeof *s);
-    if (!s)
+    if (s)
+      parent->body = s;
+    sim_sc_repeat *r = sc_push(m->repeats, m->nrepeats, sizeof *r);
+    if (r)
+      m->repeats = r;
+    if (!s || !r || m->nrepeats >= UINT32_MAX)
       return sc_oom(p, kw);
-    parent->body = s;
+    /* The machine owns the body from here (and frees it on error too). */
+    m->repeats[m->nrepeats] = (sim_sc_repeat){.count = b->count, .body = b->body,
+                                              .nbody = b->nbody};
     s[parent->nbody++] = (sim_sc_stmt){.kind = SIM_SC_ST_REPEAT,
-                                       .count = b->count,
-                                       .body = b->body,
-                                       .nbody = b->nbody,
+                                       .repeat = (uint32_t)m->nrepeats++,
                                        .line = b->line,
                                        .col = b->col};
     p->nblk--;
@@ -854,7 +882,7 @@ int sim_scenario_parse(const char *path, const char *text, size_t len, sim_scena
   int r = parse_all(&p);
   /* Blocks still open on error own their statements. */
   for (size_t i = 0; i < p.nblk; i++)
-    sc_stmts_free(p.blk[i].body, p.blk[i].nbody);
+    free(p.blk[i].body);
   free(p.blk);
   mstate_free(p.ms);
   sc_names_free(&p.machine_names);

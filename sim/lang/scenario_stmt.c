@@ -4,9 +4,10 @@
  * and expectations (expect ...).
  *
  * Contracts:
- * - Every call statement becomes one entry of machine.calls (named or not)
- *   and gets its parameter block in machine.pbs: its own, or the one shared
- *   by every statement with the same `pb NAME`.
+ * - Every call statement becomes one entry of machine.calls (named or not),
+ *   except that unnamed plain calls that are the same share one (scenario.h).
+ *   A call that is not plain gets its parameter block in machine.pbs: its
+ *   own, or the one shared by every statement with the same `pb NAME`.
  * - Options after the fixed operands come in any order, each at most once.
  * - Names of drivers and calls are recorded as sc_refs; sc_check_machine
  *   resolves them and checks what needs the whole machine (wait targets,
@@ -229,6 +230,53 @@ static int assign_pb(sc_parser *p, sim_sc_call *c, size_t idx, const char *pbnam
   if (pbname[0] && sc_names_add(&p->ms->pbs, pbname, c->pb) < 0)
     return sc_oom(p, where);
   return 0;
+}
+
+/* The fields that make two unnamed plain calls the same (all but the
+ * position; the pattern's text and an open's name are left out: calls
+ * that have them are not shared). */
+#define PLAIN_FIELDS(X)                                                                   \
+  X(op) X(mode) X(client) X(driver) X(has_refnum) X(refnum) X(size) X(has_pos) X(pos)   \
+  X(posmode) X(offset) X(has_perm) X(perm) X(ncsparam) X(no_completion) X(code)         \
+  X(pattern.kind) X(pattern.byte) X(pattern.seed)
+
+static uint64_t plain_hash(const sim_sc_call *c)
+{
+  uint64_t h = 0xcbf29ce484222325u;
+#define HASH(f) h = (h ^ (uint64_t)c->f) * 0x100000001b3u;
+  PLAIN_FIELDS(HASH)
+#undef HASH
+  for (size_t i = 0; i < c->ncsparam; i++)
+    h = (h ^ c->csparam[i]) * 0x100000001b3u;
+  return h ? h : 1; /* a map key is never 0 */
+}
+
+static int plain_same(const sim_sc_call *a, const sim_sc_call *b)
+{
+#define SAME(f) if (a->f != b->f) return 0;
+  PLAIN_FIELDS(SAME)
+#undef SAME
+  return memcmp(a->csparam, b->csparam, a->ncsparam) == 0;
+}
+
+/* Call idx, the last of machine.calls, unnamed and plain: when an earlier
+ * call is the same, drop idx and return that one's index; otherwise keep
+ * it (and remember it). Returns SIM_SC_NONE when out of memory. */
+static size_t intern(sc_parser *p, size_t idx)
+{
+  sim_sc_machine *m = p->m;
+  const sim_sc_call *c = &m->calls[idx];
+  if (c->open_name != NULL || c->pattern.kind == SIM_SC_PAT_TEXT)
+    return idx;
+  uint64_t key = plain_hash(c), v;
+  if (sim_map_get(&p->ms->plain, key, &v)) {
+    if (plain_same(&m->calls[v - 1], c)) {
+      m->ncalls--; /* nothing of it is allocated */
+      return (size_t)v - 1;
+    }
+    return idx; /* another call has this hash: this one is not shared */
+  }
+  return sim_map_put(&p->ms->plain, key, idx + 1) == 0 ? idx : SIM_SC_NONE;
 }
 
 static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
@@ -455,9 +503,18 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
              seen_nocomp);
     return -1;
   }
-  if (assign_pb(p, c, idx, pbname, pbtok) < 0)
+  /* A plain call runs once per statement, with a block of the executor's
+   * pool (scenario.h); the others get their block here. */
+  if (!pbname[0] && p->repeat_depth == 0 && p->blk[p->nblk - 1].kind != SC_BLK_ROUTINE) {
+    c->pb = SIM_SC_NONE;
+    if (!c->name[0] && then == NULL && (idx = intern(p, idx)) == SIM_SC_NONE)
+      return sc_oom(p, kw);
+  } else if (assign_pb(p, c, idx, pbname, pbtok) < 0) {
     return -1;
-  if (push_stmt(p, kw, (sim_sc_stmt){.kind = SIM_SC_ST_CALL, .call = idx}) < 0)
+  }
+  if (idx >= UINT32_MAX)
+    return sc_oom(p, kw);
+  if (push_stmt(p, kw, (sim_sc_stmt){.kind = SIM_SC_ST_CALL, .call = (uint32_t)idx}) < 0)
     return -1;
   if (then == NULL)
     return 0;
@@ -489,7 +546,7 @@ static int parse_wait(sc_parser *p, const sc_tok *kw)
   size_t ref = sc_add_ref(p, SC_REF_CALL, name, nt);
   if (ref == SIM_SC_NONE)
     return -1;
-  return push_stmt(p, kw, (sim_sc_stmt){.kind = SIM_SC_ST_WAIT, .call = ref});
+  return push_stmt(p, kw, (sim_sc_stmt){.kind = SIM_SC_ST_WAIT, .call = (uint32_t)ref});
 }
 
 static int parse_repeat(sc_parser *p, const sc_tok *kw)
@@ -526,8 +583,15 @@ int sc_parse_client_stmt(sc_parser *p, const sc_tok *kw)
   uint64_t ns;
   if (sc_want_duration(p, sleep ? "a duration" : "a time", &ns, NULL) < 0 || sc_want_eol(p) < 0)
     return -1;
-  return push_stmt(p, kw,
-                   (sim_sc_stmt){.kind = sleep ? SIM_SC_ST_SLEEP : SIM_SC_ST_AT, .ns = ns});
+  sim_sc_machine *m = p->m;
+  uint64_t *times = sc_push(m->times, m->ntimes, sizeof *times);
+  if (times)
+    m->times = times;
+  if (!times || m->ntimes >= UINT32_MAX)
+    return sc_oom(p, kw);
+  times[m->ntimes] = ns;
+  return push_stmt(p, kw, (sim_sc_stmt){.kind = sleep ? SIM_SC_ST_SLEEP : SIM_SC_ST_AT,
+                                        .time = (uint32_t)m->ntimes++});
 }
 
 /* ---- expectations ------------------------------------------------------ */

@@ -10,10 +10,13 @@
  *   The one exception is by design: the calls of a `then` block are the
  *   completion routine, and run where the Device Manager runs it.
  * - Each call statement uses its parameter block: a shared `pb NAME` block,
- *   the statement's own block, or, inside a repeat, a block taken from the
- *   statement's free list (a fresh one when all are in flight). Blocks are
- *   recycled only after they complete, so the executor never sends a block
- *   that is in flight unless the scenario shares one on purpose.
+ *   the statement's own block, inside a repeat a block taken from the
+ *   statement's free list (a fresh one when all are in flight), and for a
+ *   plain call (scenario.h) a block of the machine's pool (run_int.h).
+ *   Blocks are recycled only after they complete, so the executor never
+ *   sends a block that is in flight unless the scenario shares one on
+ *   purpose. A block taken from the pool is retired first (run_pb_retire):
+ *   trace numbers stay one per statement, as if each had its own block.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,7 +49,49 @@ void run_client_start(run_machine *rm, size_t index)
   sim_world_arm(&rm->w, &c->ev);
 }
 
-static int issue(run_client *c, size_t ci, int in_routine);
+static int issue(run_client *c, const sim_sc_stmt *st, int in_routine);
+
+/* A plain call's block back to the pool's tail (run_int.h). */
+static void pool_put(run_machine *rm, run_pb *p)
+{
+  p->next = NULL;
+  if (rm->pool_tail != NULL)
+    rm->pool_tail->next = p;
+  else
+    rm->pool = p;
+  rm->pool_tail = p;
+  rm->npool++;
+}
+
+/* A block for plain call statement st: the pool's head when enough blocks
+ * wait behind it, else a new one (NULL: a limit, reported). */
+static run_pb *pool_take(run_machine *rm, const sim_sc_stmt *st)
+{
+  if (rm->npool <= RUN_POOL_QUARANTINE || rm->nbusy >= RUN_MAX_BLOCKS)
+    return run_pb_new(rm, st->line, st->col); /* which reports the limit */
+  run_pb *p = rm->pool;
+  rm->pool = p->next;
+  if (rm->pool == NULL)
+    rm->pool_tail = NULL;
+  rm->npool--;
+  p->next = NULL;
+  run_pb_retire(rm, p);
+  return p;
+}
+
+/* Where a finished block goes: a per-iteration block to its statement's
+ * free list, a plain call's to the pool unless an expectation reads it
+ * after the run; a shared or kept block stays where it is. */
+static void put_back(run_machine *rm, run_pb *p, const sim_sc_call *sc)
+{
+  if (sc->pb == SIM_SC_NONE) {
+    if (!sc->keeps_pb)
+      pool_put(rm, p);
+  } else if (rm->sc->pbs[sc->pb].per_iteration) {
+    p->next = rm->pbs[sc->pb];
+    rm->pbs[sc->pb] = p;
+  }
+}
 
 /* The bookkeeping of a call whose block p completed: its result, time,
  * level and place in the completion order, the block back to its free
@@ -63,11 +108,9 @@ static size_t finish(run_machine *rm, run_pb *p)
   call->level = (int)dm_machine_level(rm->m);
   call->order = ++rm->completions;
   call->pb = p;
-  const sim_sc_pb *spb = &rm->sc->pbs[sc->pb];
-  if (spb->per_iteration) {
-    p->next = rm->pbs[sc->pb];
-    rm->pbs[sc->pb] = p;
-  }
+  if (p == rm->issuing)
+    rm->issuing_done = 1;
+  put_back(rm, p, sc);
   run_client *c = &rm->clients[sc->client];
   if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
     c->outstanding--;
@@ -97,7 +140,7 @@ static pascal void on_completion(ParmBlkPtr pb)
   const sim_sc_call *sc = &rm->sc->calls[p->call];
   size_t ci = finish(rm, p);
   for (size_t i = 0; i < sc->nthen; i++)
-    (void)issue(&rm->clients[sc->client], sc->then[i].call, 1);
+    (void)issue(&rm->clients[sc->client], &sc->then[i], 1);
   /* After the routine's calls: `wait all` waits for them too. */
   wake_for(rm, p, ci);
 }
@@ -143,10 +186,12 @@ static const uint16_t op_trap[] = {
   [SIM_SC_OP_KILLIO] = _KillIO,
 };
 
-/* The block call statement ci uses for this issue. */
-static run_pb *block_for(run_machine *rm, size_t ci)
+/* The block call statement st uses for this issue. */
+static run_pb *block_for(run_machine *rm, const sim_sc_stmt *st)
 {
-  const sim_sc_call *sc = &rm->sc->calls[ci];
+  const sim_sc_call *sc = &rm->sc->calls[st->call];
+  if (sc->pb == SIM_SC_NONE)
+    return pool_take(rm, st);
   const sim_sc_pb *spb = &rm->sc->pbs[sc->pb];
   run_pb *p = rm->pbs[sc->pb];
   if (spb->per_iteration) {
@@ -156,22 +201,23 @@ static run_pb *block_for(run_machine *rm, size_t ci)
     }
   }
   if (p == NULL) {
-    p = run_pb_new(rm, ci);
+    p = run_pb_new(rm, st->line, st->col);
     if (p != NULL && !spb->per_iteration)
       rm->pbs[sc->pb] = p;
   }
   return p;
 }
 
-/* Send call statement ci for client c, from the client itself or from a
+/* Send call statement st for client c, from the client itself or from a
  * completion routine (in_routine: a sync call then waits where it is, as
  * the Device Manager lets it, and never blocks the client). Returns 1 when
  * the client must block on it. */
-static int issue(run_client *c, size_t ci, int in_routine)
+static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
 {
   run_machine *rm = c->rm;
+  size_t ci = st->call;
   const sim_sc_call *sc = &rm->sc->calls[ci];
-  run_pb *p = block_for(rm, ci);
+  run_pb *p = block_for(rm, st);
   if (p == NULL) {
     c->block = RUN_DONE; /* a limit: reported once, the run stops */
     return 0;
@@ -184,7 +230,7 @@ static int issue(run_client *c, size_t ci, int in_routine)
    * found by fuzz_run). */
   if (need > p->bufsize && !p->busy) {
     if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
-      run_limit(rm, sc->line, sc->col,
+      run_limit(rm, st->line, st->col,
                 "the data buffers of the requests in flight would exceed %llu MiB, a limit of "
                 "dmsim",
                 (unsigned long long)(RUN_MAX_BUFFER_BYTES >> 20));
@@ -193,7 +239,7 @@ static int issue(run_client *c, size_t ci, int in_routine)
     }
     uint8_t *nb = realloc(p->buf, need);
     if (nb == NULL) {
-      run_limit(rm, sc->line, sc->col, "out of memory for a %zu-byte buffer", need);
+      run_limit(rm, st->line, st->col, "out of memory for a %zu-byte buffer", need);
       c->block = RUN_DONE;
       return 0;
     }
@@ -255,18 +301,31 @@ static int issue(run_client *c, size_t ci, int in_routine)
     trap |= 1u << noQueueBit;
 
   size_t prev_call = p->call;
-  int prev_busy = p->busy;
+  int prev_busy = p->busy, prev_line = p->line, prev_col = p->col;
   p->call = ci;
+  p->line = st->line;
+  p->col = st->col;
   run_pb_set_busy(rm, p, 1);
   rm->calls[ci].issued = 1;
   rm->calls[ci].done = 0;
   if (sc->mode == SIM_SC_ASYNC)
     c->outstanding++;
-  run_place_set(&rm->place, sc->line, sc->col, sim_sc_op_name(sc->op), "client", c->sc->name);
+  run_place_set(&rm->place, st->line, st->col, sim_sc_op_name(sc->op), "client", c->sc->name);
   dm_machine_set_client(rm->m, c->sc->name);
   const dm_counts *all = rm->counts;
   uint64_t rejects = all != NULL ? all->ev[DM_EV_REJECT] : 0;
+  /* Whether p finished during the send: finish() says so for the block
+   * being sent (a call's record may be shared by plain statements, so its
+   * done flag cannot tell). Nested sends, from completion routines, keep
+   * their own. */
+  run_pb *outer = rm->issuing;
+  int outer_done = rm->issuing_done;
+  rm->issuing = p;
+  rm->issuing_done = 0;
   OSErr ret = in_routine ? dm_call_wait(rm->m, pb, trap) : dm_call(rm->m, pb, trap);
+  int done = rm->issuing_done;
+  rm->issuing = outer;
+  rm->issuing_done = outer_done;
   dm_machine_set_client(rm->m, NULL);
 
   /* A call was refused when the Device Manager counted a rejection during
@@ -274,9 +333,9 @@ static int issue(run_client *c, size_t ci, int in_routine)
    * have written that. A completion is known from the pb_done hook
    * (run_pb_done). */
   bool refused = ret < 0 && all != NULL && all->ev[DM_EV_REJECT] > rejects;
-  if (rm->calls[ci].done || !refused) {
+  if (done || !refused) {
     /* completed already, or accepted and pending */
-    if (!rm->calls[ci].done && sc->mode == SIM_SC_SYNC && !in_routine) {
+    if (!done && sc->mode == SIM_SC_SYNC && !in_routine) {
       c->block = RUN_SYNC;
       c->wait_pb = p;
       c->wait_call = ci;
@@ -289,13 +348,12 @@ static int issue(run_client *c, size_t ci, int in_routine)
     c->outstanding--;
   if (in_flight) {
     p->call = prev_call; /* the block still belongs to its first call */
+    p->line = prev_line;
+    p->col = prev_col;
     run_pb_set_busy(rm, p, prev_busy);
   } else {
     run_pb_set_busy(rm, p, 0);
-    if (rm->sc->pbs[sc->pb].per_iteration) {
-      p->next = rm->pbs[sc->pb];
-      rm->pbs[sc->pb] = p;
-    }
+    put_back(rm, p, sc);
   }
   run_call *call = &rm->calls[ci];
   call->done = 1;
@@ -333,7 +391,7 @@ static void client_go(run_client *c)
     run_place_set(&rm->place, st->line, st->col, "statement", "client", c->sc->name);
     switch (st->kind) {
     case SIM_SC_ST_CALL:
-      if (issue(c, st->call, 0))
+      if (issue(c, st, 0))
         return;
       break;
     case SIM_SC_ST_WAIT:
@@ -351,14 +409,15 @@ static void client_go(run_client *c)
       break;
     case SIM_SC_ST_SLEEP:
     case SIM_SC_ST_AT: {
-      if (st->kind == SIM_SC_ST_SLEEP && st->ns > UINT64_MAX - now) {
+      uint64_t ns = rm->sc->times[st->time];
+      if (st->kind == SIM_SC_ST_SLEEP && ns > UINT64_MAX - now) {
         run_limit(rm, st->line, st->col,
                   "simulated time overflows: a sleep at %llu ns goes past 2^64-1 ns",
                   (unsigned long long)now);
         c->block = RUN_DONE;
         return;
       }
-      uint64_t t = st->kind == SIM_SC_ST_SLEEP ? now + st->ns : st->ns;
+      uint64_t t = st->kind == SIM_SC_ST_SLEEP ? now + ns : ns;
       if (t > now) {
         c->block = RUN_TIME;
         c->ev.t = t;
@@ -367,11 +426,12 @@ static void client_go(run_client *c)
       }
       break;
     }
-    case SIM_SC_ST_REPEAT:
-      if (st->nbody > 0 && c->depth < SIM_SC_MAX_NESTING) {
-        c->stack[++c->depth] = (run_frame){ st->body, st->nbody, 0, st->count };
-      }
+    case SIM_SC_ST_REPEAT: {
+      const sim_sc_repeat *r = &rm->sc->repeats[st->repeat];
+      if (r->nbody > 0 && c->depth < SIM_SC_MAX_NESTING)
+        c->stack[++c->depth] = (run_frame){ r->body, r->nbody, 0, r->count };
       break;
+    }
     }
   }
 }
@@ -402,7 +462,7 @@ void run_clients_check_hung(run_machine *rm)
     if (c->block == RUN_SYNC)
       snprintf(msg, sizeof msg,
                "client %s is blocked in a sync %s (%s:%d:%d) that nothing can ever complete",
-               c->sc->name, sim_sc_op_name(sc->op), rm->path, sc->line, sc->col);
+               c->sc->name, sim_sc_op_name(sc->op), rm->path, c->wait_pb->line, c->wait_pb->col);
     else if (c->block == RUN_WAIT)
       snprintf(msg, sizeof msg,
                "client %s waits for %s %s (%s:%d:%d), which nothing can ever complete",

@@ -129,7 +129,7 @@ static void add_place(size_t *n, run_machine *rm, const dm_where *w)
   if (p != NULL && p->call != SIZE_MAX) {
     const sim_sc_call *c = &rm->sc->calls[p->call];
     add(n, "  scenario: %s:%d:%d, the %s of client %s that sent this request\n", rm->path,
-        c->line, c->col, sim_sc_op_name(c->op), rm->sc->clients[c->client].name);
+        p->line, p->col, sim_sc_op_name(c->op), rm->sc->clients[c->client].name);
   } else if (rm->place.line > 0) {
     add(n, "  scenario: %s:%d:%d, the %s of %s %s (the last statement run)\n", rm->path,
         rm->place.line, rm->place.col, rm->place.what, rm->place.of, rm->place.name);

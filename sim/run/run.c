@@ -35,7 +35,6 @@
 
 #define RUN_MAX_EVENTS 200000000ull /* a runaway scenario stops here */
 #define RUN_VIOLATIONS_SHOWN 20      /* reports printed per rule and machine */
-#define RUN_MAX_BLOCKS 100000u       /* parameter blocks: requests in flight at once */
 #define RUN_LIMITED 10               /* run_machine_once: stopped by a limit (status 2) */
 
 /* "FILE:LINE:COL: PREFIXmessage" on the error stream. */
@@ -66,6 +65,14 @@ run_pb *run_pb_lookup(run_machine *rm, const void *pb)
   return rm->pbhint[run_pb_hint(pb)] = rm->owned[v - 1];
 }
 
+void run_pb_retire(run_machine *rm, run_pb *p)
+{
+  if (rm->trace != NULL)
+    sim_trace_forget_pb(rm->trace, &p->pb);
+  if (rm->opts->record != NULL && rm->opts->pb_retired != NULL)
+    rm->opts->pb_retired(rm->opts->record_ctx, &p->pb);
+}
+
 void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
 {
   if (rm->limit) /* one message: the run stops at the first limit */
@@ -77,13 +84,12 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
   rm->limit = 1;
 }
 
-run_pb *run_pb_new(run_machine *rm, size_t call)
+run_pb *run_pb_new(run_machine *rm, int line, int col)
 {
-  const sim_sc_call *sc = &rm->sc->calls[call];
   /* Blocks in flight, not blocks ever made: a flat file of many sync calls
    * makes a block per call statement but has one in flight at a time. */
   if (rm->nbusy >= RUN_MAX_BLOCKS) {
-    run_limit(rm, sc->line, sc->col,
+    run_limit(rm, line, col,
               "more than %u requests in flight, a limit of dmsim; wait for some before "
               "sending more",
               (unsigned)RUN_MAX_BLOCKS);
@@ -104,7 +110,7 @@ run_pb *run_pb_new(run_machine *rm, size_t call)
   rm->pbhint[run_pb_hint(&p->pb)] = p;
   return p;
 oom:
-  run_limit(rm, sc->line, sc->col, "out of memory for a parameter block");
+  run_limit(rm, line, col, "out of memory for a parameter block");
   return NULL;
 }
 
@@ -485,7 +491,7 @@ static int report_unfinished(run_machine *rm)
     if (n++ < RUN_VIOLATIONS_SHOWN)
       fprintf(rm->opts->err, "%s:%d:%d: unfinished: the %s %s of client %s is still in flight "
                              "at the end of the run\n",
-              rm->path, c->line, c->col, sim_sc_mode_name(c->mode), sim_sc_op_name(c->op),
+              rm->path, p->line, p->col, sim_sc_mode_name(c->mode), sim_sc_op_name(c->op),
               rm->sc->clients[c->client].name);
   }
   uint32_t all = dm_machine_inflight(rm->m);

@@ -26,6 +26,11 @@ typedef struct sim_run_opts {
   dm_trace_fn      record;
   void            *record_ctx;
   void           (*machine_start)(void *ctx, const char *name, int index);
+  /* Optional, with record: block pb, whose records so far were of one
+   * statement, is about to serve another (the executor recycles blocks); a
+   * consumer that numbers blocks by address gives it a new number from its
+   * next record on, as the trace writer does. */
+  void           (*pb_retired)(void *ctx, const void *pb);
   int              guard;        /* report driver faults, exit(), signals, timeouts */
   double           timeout;      /* wall seconds the run may take; 0: no limit */
   uint64_t         max_steps;    /* steps at one simulated instant; 0: no limit */

@@ -35,12 +35,13 @@ typedef struct run_scsibus run_scsibus;
 typedef struct run_pb {
   ParamBlockRec pb;       /* first: the completion routine's argument */
   run_machine  *rm;
-  size_t        call;     /* call statement using it now, or SIZE_MAX */
+  size_t        call;     /* call using it now, or SIZE_MAX */
+  int           line, col; /* the statement that sent it last */
   size_t        bufsize;
   uint8_t      *buf;
   int           busy;     /* sent and not yet complete */
   unsigned char pname[64]; /* Open: the driver name, a Pascal string */
-  struct run_pb *next;    /* free list of per-iteration blocks */
+  struct run_pb *next;    /* free list of per-iteration blocks, or the pool */
 } run_pb;
 
 typedef struct run_call {
@@ -137,6 +138,16 @@ struct run_machine {
   run_client           *clients;
   run_call             *calls;
   run_pb              **pbs;      /* per sim_sc_pb: the shared block, or the free list head */
+  /* The pool of plain calls' blocks (sim_sc_call.pb SIM_SC_NONE): a block
+   * goes back when its call finished, to the tail, and is sent again from
+   * the head only once RUN_POOL_QUARANTINE blocks wait behind it, so that
+   * what a broken driver does to a block late (a second completion) does
+   * not land on the next statement's request at once. Memory is then the
+   * requests in flight plus the quarantine, not one block per statement. */
+  run_pb               *pool, *pool_tail;
+  size_t                npool;
+  run_pb               *issuing;       /* the block issue() is sending now */
+  int                   issuing_done;  /* it finished during the send */
   run_pb              **owned;    /* every block the executor allocated */
   size_t                nowned, capowned;
   size_t                nbusy;    /* blocks sent and not yet complete (the in-flight limit) */
@@ -223,9 +234,16 @@ static inline run_pb *run_pb_find(run_machine *rm, const void *pb)
     return p;
   return run_pb_lookup(rm, pb);
 }
-/* A new block for call statement `call` (buffer of its size); NULL when out
- * of memory, which is reported. */
-run_pb *run_pb_new(run_machine *rm, size_t call);
+/* A new block for the statement at line:col (messages); NULL when out of
+ * memory or past the in-flight limit, which is reported. */
+run_pb *run_pb_new(run_machine *rm, int line, int col);
+/* Block p is about to be sent for another statement than the one it
+ * served: the trace writer and the record hook's owner (opts->pb_retired)
+ * forget its number, so that its next record gets a new one, as a block of
+ * its own would have. */
+void run_pb_retire(run_machine *rm, run_pb *p);
+/* Blocks the pool holds back before sending one again. */
+#define RUN_POOL_QUARANTINE 16u
 /* Marks p sent (busy 1) or complete (busy 0), keeping rm->nbusy, the count
  * of blocks in flight that the in-flight limit reads. */
 static inline void run_pb_set_busy(run_machine *rm, run_pb *p, int busy)
@@ -241,6 +259,8 @@ void run_fail(run_machine *rm, int line, int col, const char *fmt, ...)
 void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Parameter blocks: requests in flight at once. */
+#define RUN_MAX_BLOCKS 100000u
 /* Bytes of data buffers the executor allocates at most, all requests
  * together. */
 #define RUN_MAX_BUFFER_BYTES (1024ull << 20)

@@ -70,6 +70,9 @@ void sim_trace_name_machines(sim_trace *t);
  * (or, for vcd, buffers its effect). Never calls back into the Device
  * Manager. A failed write is remembered and reported by sim_trace_close. */
 void sim_trace_record(void *ctx, const dm_trace_rec *rec);
+/* Forget block pb's number: its next record gets a new one (the executor
+ * sends the block again for another statement). */
+void sim_trace_forget_pb(sim_trace *t, const void *pb);
 
 /* A record of a simulated SCSI bus of the current machine (the
  * sim_scsi_trace_fn of sim/scsi/scsi.h, with t as ctx). Each logical unit

@@ -425,6 +425,11 @@ static uint64_t pb_number(sim_trace *t, const void *p, uint64_t *drv_plus1)
   return n;
 }
 
+void sim_trace_forget_pb(sim_trace *t, const void *pb)
+{
+  sim_map_del(&t->pbs, pb_key(t, pb), NULL);
+}
+
 /* Update the queue and in-flight counters for rec; note changed drivers. */
 static void count(sim_trace *t, sim_trace_ev *e)
 {

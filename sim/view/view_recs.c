@@ -177,6 +177,13 @@ static void on_record(void *ctx, const dm_trace_rec *r)
     rs->oom = 1;
 }
 
+/* The executor sends pb for another statement: it gets a new number. */
+static void on_pb_retired(void *ctx, const void *pb)
+{
+  sim_view_recs *rs = ctx;
+  sim_map_del(&rs->pbs, (uint64_t)(uintptr_t)pb, NULL);
+}
+
 int sim_view_load_scenario(const char *path, sim_view_recs *out, FILE *err)
 {
   memset(out, 0, sizeof *out);
@@ -193,6 +200,7 @@ int sim_view_load_scenario(const char *path, sim_view_recs *out, FILE *err)
   o.err = err;
   o.record = on_record;
   o.record_ctx = out;
+  o.pb_retired = on_pb_retired;
   o.machine_start = on_machine;
   int status = sim_run(sc, &o);
   sim_scenario_free(sc);

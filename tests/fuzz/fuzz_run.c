@@ -17,14 +17,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint64_t work(const sim_sc_stmt *st, size_t n, int depth)
+static uint64_t work(const sim_sc_machine *m, const sim_sc_stmt *st, size_t n, int depth)
 {
   uint64_t total = 0;
   for (size_t i = 0; i < n && total <= 10000; i++) {
     uint64_t one = 1;
     if (st[i].kind == SIM_SC_ST_REPEAT) {
-      uint64_t inner = work(st[i].body, st[i].nbody, depth + 1);
-      one = st[i].count > 10000 ? 10001 : st[i].count * (inner ? inner : 1);
+      const sim_sc_repeat *r = &m->repeats[st[i].repeat];
+      uint64_t inner = work(m, r->body, r->nbody, depth + 1);
+      one = r->count > 10000 ? 10001 : r->count * (inner ? inner : 1);
     }
     total += one;
   }
@@ -54,7 +55,7 @@ static int runnable(const sim_scenario *sc)
       if (m->events[i].kind == SIM_SC_REPLACE && m->events[i].with.kind != SIM_SC_SRC_BUILTIN)
         return 0;
     for (size_t i = 0; i < m->nclients; i++)
-      if (work(m->clients[i].body, m->clients[i].nbody, 0) > 10000)
+      if (work(m, m->clients[i].body, m->clients[i].nbody, 0) > 10000)
         return 0;
     for (size_t i = 0; i < m->ncalls; i++)
       if (m->calls[i].size > (1u << 20))
