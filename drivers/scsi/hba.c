@@ -54,6 +54,7 @@ typedef struct HBA {
   SCSIUserParallelResponse *rsp;
   HBATask                  *tasks;
   OSAction                 *taskAction, *bundleAction;
+  const RegEntryID         *provider; /* the bus, for DMSim.h; the same for the controller's life */
   uint16_t                  pending[kMaxBundledParallelTasks];
   uint16_t                  npending;
   bool                      flushArmed;
@@ -96,6 +97,7 @@ static kern_return_t UserInitializeController(IOUserSCSIParallelInterfaceControl
   h->bundled = strcmp(v, "bundled") == 0;
   h->max = (uint32_t)Property(self, "tasks", 64);
   h->maxTransfer = Property(self, "max-transfer", 65536);
+  h->provider = IOUserSCSIParallelInterfaceController_GetProvider(self);
   v[0] = '\0';
   (void)IOUserSCSIParallelInterfaceController_CopyProperty(self, "bug", v, sizeof v);
   static const char *const bugs[] = { "", "zero-tasks", "double-complete", "wrong-version",
@@ -296,11 +298,10 @@ static OSStatus FlushTimer(void *p1, void *p2)
   return noErr;
 }
 
-static void CompleteBundled(HBA *h, HBATask *t)
+/* The deliberate mistakes of the bundled path, made once (h->bug). */
+static void BundledBug(HBA *h, uint16_t k)
 {
-  uint16_t k = (uint16_t)t->index;
   SCSIUserParallelResponse *r = &h->rsp[k];
-  FillResponse(t, r, h->cmd[k].fControllerTaskIdentifier);
   if (h->bug == kBugVersion && !h->bugDone) {
     h->bugDone = 1;
     r->version = 0;
@@ -314,6 +315,15 @@ static void CompleteBundled(HBA *h, HBATask *t)
     if (!h->tasks[other[0]].busy)
       BundledParallelTaskCompletion(h->bundleAction, other, 1);
   }
+}
+
+static void CompleteBundled(HBA *h, HBATask *t)
+{
+  uint16_t k = (uint16_t)t->index;
+  SCSIUserParallelResponse *r = &h->rsp[k];
+  FillResponse(t, r, h->cmd[k].fControllerTaskIdentifier);
+  if (h->bug != kBugNone && !h->bugDone)
+    BundledBug(h, k);
   h->pending[h->npending++] = k;
   if (h->npending == kMaxBundledParallelTasks) {
     Flush(h);
@@ -432,8 +442,7 @@ static void Start(HBA *h, HBATask *t, const SCSIUserParallelTask *p, uint8_t *se
     AbsoluteTime when = AddDurationToAbsolute(kWatchMs * durationMillisecond, UpTime());
     h->watching = SetInterruptTimer(&when, Watchdog, h, &h->watchdog) == noErr;
   }
-  if (DMSimSCSIStart(IOUserSCSIParallelInterfaceController_GetProvider(t->self), q, BusInterrupt,
-                     t) != noErr) {
+  if (DMSimSCSIStart(h->provider, q, BusInterrupt, t) != noErr) {
     /* Refused at once: complete it later, as a transport failure. */
     q->delivery = kDMSimSCSITransportFailure;
     QueueSecondaryInterruptHandler(Complete, NULL, t, NULL);

@@ -279,7 +279,7 @@ static uint64_t latency(sim_scsi_unit *u, const sim_scsi_cmd *cmd)
 /* Receive cmd: number it, put it on the list, decide what depends on
  * arrival. Returns the unit (NULL for a missing LUN or target); sets
  * *present when the target exists. */
-static sim_scsi_unit *receive(sim_scsi_bus *bus, sim_scsi_cmd *cmd, int *present)
+static inline sim_scsi_unit *receive(sim_scsi_bus *bus, sim_scsi_cmd *cmd, int *present)
 {
   cmd->tag = ++bus->next_tag;
   cmd->t_submit = now(bus);
@@ -300,12 +300,12 @@ static sim_scsi_unit *receive(sim_scsi_bus *bus, sim_scsi_cmd *cmd, int *present
   if (u->inflight >= u->cfg.queue_depth) {
     cmd->forced_ = FORCED_TSF;
     u->stats.task_set_full++;
-  } else
+  } else if (u->cfg.nfaults != 0)
     cmd->forced_ = decide_fault(u, cmd, u->stats.commands);
   return u;
 }
 
-static void finish(sim_scsi_bus *bus, sim_scsi_unit *u, sim_scsi_cmd *cmd)
+static inline void finish(sim_scsi_bus *bus, sim_scsi_unit *u, sim_scsi_cmd *cmd)
 {
   cmd->t_done = now(bus);
   if (u != NULL) {
@@ -319,7 +319,7 @@ static void finish(sim_scsi_bus *bus, sim_scsi_unit *u, sim_scsi_cmd *cmd)
 }
 
 /* Take cmd off the bus and tell the initiator. */
-static void deliver(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
+static inline void deliver(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
 {
   unlink_cmd(bus, cmd);
   cmd->done(cmd);

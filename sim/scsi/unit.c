@@ -53,7 +53,9 @@ static void pad_copy(uint8_t *dst, const char *s, size_t n)
 
 /* --- media range ------------------------------------------------------------ */
 
-int scsi__media_range(const uint8_t *c, size_t len, uint64_t *lba, uint64_t *n, int *is_write)
+/* scsi__media_range, inline for the READ and WRITE of every request. */
+static inline int media_range(const uint8_t *c, size_t len, uint64_t *lba, uint64_t *n,
+                              int *is_write)
 {
   *is_write = 0;
   switch (c[0]) {
@@ -82,6 +84,11 @@ int scsi__media_range(const uint8_t *c, size_t len, uint64_t *lba, uint64_t *n, 
     return 1;
   default: return 0;
   }
+}
+
+int scsi__media_range(const uint8_t *c, size_t len, uint64_t *lba, uint64_t *n, int *is_write)
+{
+  return media_range(c, len, lba, n, is_write);
 }
 
 uint64_t sim_scsi_cdb_bytes(const uint8_t *c, size_t len, uint32_t block_size)
@@ -374,10 +381,8 @@ static int medium_error(sim_scsi_unit *u, sim_scsi_cmd *cmd, uint64_t lba, int i
   return 1;
 }
 
-static void trace_data(sim_scsi_unit *u, sim_scsi_cmd *cmd, uint8_t dir, uint64_t bytes)
+static void trace_data_emit(sim_scsi_unit *u, sim_scsi_cmd *cmd, uint8_t dir, uint64_t bytes)
 {
-  if (u->bus->trace == NULL || bytes == 0)
-    return;
   sim_scsi_trace_rec r;
   memset(&r, 0, sizeof r);
   r.t = u->bus->w ? sim_world_now(u->bus->w) : 0;
@@ -390,12 +395,19 @@ static void trace_data(sim_scsi_unit *u, sim_scsi_cmd *cmd, uint8_t dir, uint64_
   scsi__trace(u->bus, &r);
 }
 
+/* A data record when the bus is traced (bytes > 0). */
+static inline void trace_data(sim_scsi_unit *u, sim_scsi_cmd *cmd, uint8_t dir, uint64_t bytes)
+{
+  if (u->bus->trace != NULL && bytes != 0)
+    trace_data_emit(u, cmd, dir, bytes);
+}
+
 static void op_rw(sim_scsi_unit *u, sim_scsi_cmd *cmd)
 {
   const uint8_t *c = cmd->cdb;
   uint64_t lba, n;
   int is_write;
-  scsi__media_range(c, cmd->cdb_len, &lba, &n, &is_write);
+  media_range(c, cmd->cdb_len, &lba, &n, &is_write);
   if (c[0] != 0x08 && c[0] != 0x0A && (c[1] & 0xE0)) { /* RDPROTECT / WRPROTECT */
     scsi__bad_field(cmd, 1, 7);
     return;

@@ -291,7 +291,8 @@ void scsi_finish(dm_scsi_ctrl *c, uint32_t k)
       r->fBytesTransferred > t->transferCount ? t->transferCount : (UInt32)r->fBytesTransferred;
   uint8_t sl = r->fSenseLength; /* at most 255: sense has room for all */
   t->senseLength = sl;
-  memcpy(t->sense, r->fSenseBuffer, sl);
+  if (sl != 0)
+    memcpy(t->sense, r->fSenseBuffer, sl);
   scsi_trace(c, DM_EV_SCSI_DONE, k, s->bundle_out);
   /* Consumed: a version left here later was written by someone else. */
   c->rsp[k].version = 0;
