@@ -106,10 +106,10 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
   bool first_open = code == kOpenCommand && u->opens == 0;
   if (first_open)
     dm__set_flags(u, dOpenedMask, 0);
-  dm__trace(m, DM_EV_DISPATCH, ref, pb, id, code, DM_MODE_IMMEDIATE, 0);
+  dm__trace_u(m, u, DM_EV_DISPATCH, pb, id, code, DM_MODE_IMMEDIATE, 0);
   IOCommandContents c = { .pb = pb };
   OSErr st = dm__driver_call_watched(m, u, id, c, code, kImmediateIOCommandKind, true);
-  dm__trace(m, DM_EV_RETURN, ref, NULL, id, code, DM_MODE_IMMEDIATE, st);
+  dm__trace_u(m, u, DM_EV_RETURN, NULL, id, code, DM_MODE_IMMEDIATE, st);
   OSErr result = st > 0 ? noErr : st;
 
   switch (code) {
@@ -262,14 +262,14 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   if (onq) {
     dm__ctlq_append(m, u, si, pb);
     if (!lean)
-      dm__trace(m, DM_EV_ENQUEUE, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
+      dm__trace_u(m, u, DM_EV_ENQUEUE, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
   }
   s->flags = onq ? DM_SLOTF_ONQ : 0;
   if (DM_LIKELY(lane <= DM_LANE_CONC_OWNQ)) {
     /* Concurrent: straight to the driver, dispatched the moment it was
      * called. */
     dm__slot_activate(u, s, now, !lean);
-    dm__send(m, u, si, id, pb, ref, code, kind, lean, true);
+    dm__send(m, u, si, id, pb, code, kind, lean, true);
   } else if (DM_UNLIKELY(lane == DM_LANE_HOLD)) {
     /* A remove or replace is waiting for the driver to go idle. */
     s->flags |= DM_SLOTF_HELD;

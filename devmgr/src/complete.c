@@ -39,6 +39,18 @@ static __attribute__((noinline)) void unit_after_completion(dm_machine *m, dm_un
     dm__start_queued(m, u);
 }
 
+/* A trace point of a finishing request of refNum ref, whose unit u is NULL
+ * once the driver is gone. */
+static inline __attribute__((always_inline)) void
+trace_request(dm_machine *m, dm_unit *u, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
+              uint8_t code, uint8_t mode, int16_t result)
+{
+  if (DM_LIKELY(u != NULL))
+    dm__trace_u(m, u, ev, pb, id, code, mode, result);
+  else
+    dm__trace(m, ev, ref, pb, id, code, mode, result);
+}
+
 /* The one completion body: dm__complete for every caller, and inlined into
  * IOCommandIsComplete, the path every driver-completed request takes. Its
  * constant flags prune it where it is inlined: lean (m->lean: no trace
@@ -66,11 +78,11 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   if (!lean)
     s->t_done = dm__now(m);
   dm__slot_release(m, si);
-  if (!lean && DM_UNLIKELY(flags & DM_SLOTF_COUNTED))
-    dm__count_done(m, ref);
 
   bool has_pb = from_driver || pb != NULL;
   dm_unit *u = dm__unit(m, ref);
+  if (!lean && DM_UNLIKELY(flags & DM_SLOTF_COUNTED))
+    dm__count_done(m, u != NULL ? u->counts : dm__counts_of(m, ref));
   if (DM_LIKELY(u != NULL)) {
     if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ)))
       dm__ctlq_remove(m, u, pb, qprev);
@@ -95,10 +107,10 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   if (has_pb) {
     dm__post(pb, id, posted);
     if (!lean)
-      dm__trace(m, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
+      trace_request(m, u, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
       if (!lean)
-        dm__trace(m, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
+        trace_request(m, u, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
       /* The routine runs with m current; whatever it does to the current
        * machine, the caller gets back the one it had. */
       dm_machine *prev = from_driver ? m : dm__enter(m);
@@ -116,7 +128,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     } else if (mode == DM_MODE_SYNC && !lean && !dm__inside_driverio(m, id)) {
       /* (Completed inside its own DoDriverIO: dm__send traces `done` once
        * that has returned.) */
-      dm__trace(m, DM_EV_DONE, ref, pb, id, code, mode, posted);
+      trace_request(m, u, DM_EV_DONE, ref, pb, id, code, mode, posted);
     }
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
@@ -260,15 +272,21 @@ static inline bool complete_not_owner(dm_machine *m, uint32_t si, uint64_t id)
   return refuse_not_owner(m, si, id);
 }
 
-/* IOCommandIsComplete's common case on a watched machine, out of line so
- * that its calls cost the lean case no saved registers. */
-static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint32_t si, uint64_t id,
-                                                     OSErr result)
+/* IOCommandIsComplete's common case in one test: id names an active,
+ * non-immediate command off any private queue whose ioResult is untouched,
+ * completed below hardware-interrupt level. Its slot, or DM_NO_SLOT. */
+static inline __attribute__((always_inline)) uint32_t iocomplete_fast(const dm_machine *m,
+                                                                      uint64_t id)
 {
-  if (DM_UNLIKELY(complete_not_owner(m, si, id)))
-    return paramErr;
-  finish_request(m, si, id, result, false, true);
-  return noErr;
+  uint32_t si = (uint32_t)id - 1;
+  if (DM_UNLIKELY(si >= m->nslots))
+    return DM_NO_SLOT;
+  const dm_slot *s = &m->slots[si];
+  bool fast = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
+              s->kind != kImmediateIOCommandKind && s->privq == NULL &&
+              m->level != DM_LVL_HWI && s->pb != NULL &&
+              s->pb->ioParam.ioResult == ioInProgress;
+  return fast ? si : DM_NO_SLOT;
 }
 
 /* IOCommandIsComplete when its common case does not hold: a dead ID, or a
@@ -287,27 +305,31 @@ static __attribute__((noinline, cold)) OSErr iocomplete_checked(dm_machine *m, u
   return noErr;
 }
 
+/* IOCommandIsComplete on a watched machine, out of line so that its calls
+ * cost the lean case no saved registers, and the lean case's cost it none. */
+static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_t id,
+                                                          OSErr result)
+{
+  uint32_t si = iocomplete_fast(m, id);
+  if (DM_UNLIKELY(si == DM_NO_SLOT))
+    return iocomplete_checked(m, id, result);
+  if (DM_UNLIKELY(complete_not_owner(m, si, id)))
+    return paramErr;
+  finish_request(m, si, id, result, false, true);
+  return noErr;
+}
+
 OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
 {
   dm_machine *m = dm__current;
   if (DM_UNLIKELY(m == NULL))
     return paramErr;
   uint64_t id = (uint64_t)(uintptr_t)theID;
-  uint32_t si = (uint32_t)id - 1;
-  /* The common case in one test: the ID names an active, non-immediate
-   * command off any private queue whose ioResult is untouched, completed
-   * below hardware-interrupt level. */
-  if (DM_UNLIKELY(si >= m->nslots))
-    return iocomplete_checked(m, id, theResult);
-  const dm_slot *s = &m->slots[si];
-  bool fast = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
-              s->kind != kImmediateIOCommandKind && s->privq == NULL &&
-              m->level != DM_LVL_HWI && s->pb != NULL &&
-              s->pb->ioParam.ioResult == ioInProgress;
-  if (DM_UNLIKELY(!fast))
-    return iocomplete_checked(m, id, theResult);
   if (DM_UNLIKELY(!m->lean))
-    return iocomplete_watched(m, si, id, theResult);
+    return iocomplete_watched(m, id, theResult);
+  uint32_t si = iocomplete_fast(m, id);
+  if (DM_UNLIKELY(si == DM_NO_SLOT))
+    return iocomplete_checked(m, id, theResult);
   finish_request(m, si, id, theResult, true, true);
   return noErr;
 }

@@ -92,26 +92,26 @@ void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
  * current says m is the current machine already. */
 static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_unit *u,
                                                           uint32_t si, uint64_t id,
-                                                          ParmBlkPtr pb, int16_t ref,
-                                                          unsigned code, unsigned kind,
+                                                          ParmBlkPtr pb, unsigned code,
+                                                          unsigned kind,
                                                           bool lean, bool current)
 {
   if (dm__begin_transfer(m, u, si, pb, code))
     return;
   if (!lean)
-    dm__trace(m, DM_EV_DISPATCH, ref, pb, id, (uint8_t)code, (uint8_t)kind, 0);
+    dm__trace_u(m, u, DM_EV_DISPATCH, pb, id, (uint8_t)code, (uint8_t)kind, 0);
   IOCommandContents c = { .pb = pb };
   if (lean) {
     (void)dm__driver_call(m, u, id, c, code, kind, current);
     return;
   }
   OSErr st = dm__driver_call_watched(m, u, id, c, code, kind, current);
-  dm__trace(m, DM_EV_RETURN, ref, NULL, id, (uint8_t)code, (uint8_t)kind, st);
+  dm__trace_u(m, u, DM_EV_RETURN, NULL, id, (uint8_t)code, (uint8_t)kind, st);
   uint32_t still = dm__slot_lookup(m, id);
   if (still == DM_NO_SLOT) {
     /* Completed inside DoDriverIO: a sync caller returns only now. */
     if (kind == kSynchronousIOCommandKind)
-      dm__trace(m, DM_EV_DONE, ref, pb, id, (uint8_t)code, DM_MODE_SYNC,
+      dm__trace_u(m, u, DM_EV_DONE, pb, id, (uint8_t)code, DM_MODE_SYNC,
                 pb->ioParam.ioResult);
   } else if (dm__checking(m) && DM_UNLIKELY(pb->ioParam.ioResult != ioInProgress)) {
     /* (the common case, ioResult untouched, tested here, inline) */
@@ -139,7 +139,7 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
     u->queued--;
   s->flags &= (uint8_t)~DM_SLOTF_HELD;
   dm__slot_activate(u, s, dm__now(m), true);
-  dm__send(m, u, si, id, s->pb, s->ref, s->code, s->kind, false, false);
+  dm__send(m, u, si, id, s->pb, s->code, s->kind, false, false);
 }
 
 #endif /* DM_DISPATCH_INL_H */

@@ -123,6 +123,9 @@ struct dm_unit {
   QHdr                closeq;   /* Closes waiting for a serialized driver to go idle */
   dm_event            closer;   /* runs them at task level once it is (close.c) */
   dm_unit            *gone;     /* list of removed units */
+  dm_counts          *counts;   /* its unit number's row of m->counts, or NULL when the
+                                   machine does not count: its trace points count there
+                                   without finding the row from the refNum */
 };
 
 /* ---- small pools for SIH records and timers ------------------------------------ */

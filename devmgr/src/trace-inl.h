@@ -28,11 +28,11 @@ static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
     c->ev[ev]++;
 }
 
-/* Counts request si of unit ref reaching its driver (m counts): its wait
- * since the call, and the start of a busy spell. Inline: once per request. */
-static inline void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si)
+/* Counts request si reaching its driver in its unit's row c (m counts):
+ * its wait since the call, and the start of a busy spell. Inline: once per
+ * request. */
+static inline void dm__count_dispatch(dm_machine *m, dm_counts *c, uint32_t si)
 {
-  dm_counts *c = dm__counts_of(m, ref);
   if (c == NULL || si >= m->nslots)
     return;
   dm_slot *s = &m->slots[si];
@@ -46,25 +46,46 @@ static inline void dm__count_dispatch(dm_machine *m, int16_t ref, uint32_t si)
   s->flags |= DM_SLOTF_COUNTED;
 }
 
-/* Counts the end of the service of a request of unit ref (m counts, its
- * slot COUNTED): its unit's busy spell ends with its last request. */
-static inline void dm__count_done(dm_machine *m, int16_t ref)
+/* Counts the end of the service of a request in its unit's row c (m
+ * counts, its slot COUNTED): the busy spell ends with its last request. */
+static inline void dm__count_done(dm_machine *m, dm_counts *c)
 {
-  dm_counts *c = dm__counts_of(m, ref);
   if (c != NULL && c->in_service > 0 && --c->in_service == 0)
     c->busy_ns += dm__now(m) - c->busy_since;
 }
 
+/* Counts a trace record of kind ev in the machine's total and in row c (a
+ * unit's, or NULL), the dispatch of a request si also in c's statistics. */
+static inline void dm__count_in(dm_machine *m, dm_counts *c, dm_ev ev, uint8_t code,
+                                uint32_t si)
+{
+  m->counts[0].ev[ev]++;
+  if (c != NULL)
+    c->ev[ev]++;
+  if (ev == DM_EV_DISPATCH && code >= kReadCommand && code <= kStatusCommand)
+    dm__count_dispatch(m, c, si);
+}
+
+/* A trace point about a request (or call) of refNum ref: counted when the
+ * machine counts, a record when it has a trace hook. */
 static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
                              uint8_t code, uint8_t mode, int16_t result)
 {
-  if (DM_UNLIKELY(m->counts != NULL)) {
-    dm__count(m, ev, ref);
-    if (ev == DM_EV_DISPATCH && code >= kReadCommand && code <= kStatusCommand)
-      dm__count_dispatch(m, ref, (uint32_t)id - 1);
-  }
+  if (DM_UNLIKELY(m->counts != NULL))
+    dm__count_in(m, dm__counts_of(m, ref), ev, code, (uint32_t)id - 1);
   if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_emit(m, ev, ref, pb, id, code, mode, result);
+}
+
+/* dm__trace for a request of unit u, whose row of counts it has at hand:
+ * the request path's points. */
+static inline void dm__trace_u(dm_machine *m, dm_unit *u, dm_ev ev, const void *pb, uint64_t id,
+                               uint8_t code, uint8_t mode, int16_t result)
+{
+  if (DM_UNLIKELY(u->counts != NULL))
+    dm__count_in(m, u->counts, ev, code, (uint32_t)id - 1);
+  if (DM_UNLIKELY(m->cfg.trace != NULL))
+    dm__trace_emit(m, ev, u->dce.dCtlRefNum, pb, id, code, mode, result);
 }
 /* trace.c: the record of u's dCtlFlags, to the trace hook. */
 void dm__trace_flags_emit(dm_unit *u);
@@ -74,8 +95,10 @@ void dm__trace_flags_emit(dm_unit *u);
 static inline void dm__trace_flags(dm_unit *u)
 {
   dm_machine *m = u->m;
-  if (DM_UNLIKELY(m->counts != NULL))
-    dm__count(m, DM_EV_FLAGS, u->dce.dCtlRefNum);
+  if (DM_UNLIKELY(u->counts != NULL)) {
+    m->counts[0].ev[DM_EV_FLAGS]++;
+    u->counts->ev[DM_EV_FLAGS]++;
+  }
   if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_flags_emit(u);
 }

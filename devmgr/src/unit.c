@@ -128,6 +128,7 @@ OSErr dm_driver_install(dm_machine *m, const dm_driver_spec *spec, int16_t *refN
   u->m = m;
   u->dcep = (DCtlPtr)&u->dce;
   u->dce.dCtlRefNum = (short)~unit;
+  u->counts = m->counts != NULL ? &m->counts[1 + unit] : NULL;
   u->dce.dCtlFlags = (short)(DM_ENABLE_ALL | DM_FLAG_NATIVE);
   /* Queued as interrupt-level work so that it also runs while a sync call
    * waits (that call may be what it must finish); lifecycle_fn itself runs
