@@ -334,6 +334,21 @@ DM_QUEUED_ENTRY(dm__call_StatusSync, watched_StatusSync, _Status)
 DM_QUEUED_ENTRY(dm__call_StatusAsync, watched_StatusAsync, _Status | DM_TRAP_ASYNC)
 #undef DM_QUEUED_ENTRY
 
+dm_call_fn dm_call_entry(uint16_t trap)
+{
+  switch (trap) {
+  case _Read: return dm__call_ReadSync;
+  case _Read | DM_TRAP_ASYNC: return dm__call_ReadAsync;
+  case _Write: return dm__call_WriteSync;
+  case _Write | DM_TRAP_ASYNC: return dm__call_WriteAsync;
+  case _Control: return dm__call_ControlSync;
+  case _Control | DM_TRAP_ASYNC: return dm__call_ControlAsync;
+  case _Status: return dm__call_StatusSync;
+  case _Status | DM_TRAP_ASYNC: return dm__call_StatusAsync;
+  default: return NULL;
+  }
+}
+
 /* The Async forms are those entries under Apple's names: the client's call
  * lands on the path itself. (The Sync forms wait afterwards: pbcalls.c.) */
 OSErr PBReadAsync(ParmBlkPtr pb) __attribute__((alias("dm__call_ReadAsync")));

@@ -180,11 +180,29 @@ void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat)
   }
 }
 
-static const uint16_t op_trap[] = {
-  [SIM_SC_OP_OPEN] = _Open,       [SIM_SC_OP_CLOSE] = _Close,   [SIM_SC_OP_READ] = _Read,
-  [SIM_SC_OP_WRITE] = _Write,     [SIM_SC_OP_CONTROL] = _Control, [SIM_SC_OP_STATUS] = _Status,
-  [SIM_SC_OP_KILLIO] = _KillIO,
-};
+/* The trap word of a call of kind op sent in mode mode. */
+static uint16_t trap_of(sim_sc_op op, sim_sc_mode mode)
+{
+  static const uint16_t op_trap[] = {
+    [SIM_SC_OP_OPEN] = _Open,       [SIM_SC_OP_CLOSE] = _Close,
+    [SIM_SC_OP_READ] = _Read,       [SIM_SC_OP_WRITE] = _Write,
+    [SIM_SC_OP_CONTROL] = _Control, [SIM_SC_OP_STATUS] = _Status,
+    [SIM_SC_OP_KILLIO] = _KillIO,
+  };
+  uint16_t trap = op_trap[op];
+  if (mode == SIM_SC_ASYNC)
+    trap |= 1u << asyncTrpBit;
+  else if (mode == SIM_SC_IMMEDIATE)
+    trap |= 1u << noQueueBit;
+  return trap;
+}
+
+void run_client_entries(run_machine *rm)
+{
+  for (int op = 0; op <= SIM_SC_OP_KILLIO; op++)
+    for (int mode = 0; mode <= SIM_SC_IMMEDIATE; mode++)
+      rm->entry[op][mode] = dm_call_entry(trap_of((sim_sc_op)op, (sim_sc_mode)mode));
+}
 
 /* The block call statement st uses for this issue. */
 static run_pb *block_for(run_machine *rm, const sim_sc_stmt *st)
@@ -294,11 +312,7 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
     if (sc->mode == SIM_SC_ASYNC && !sc->no_completion)
       pb->ioParam.ioCompletion = on_completion;
   }
-  uint16_t trap = op_trap[sc->op];
-  if (sc->mode == SIM_SC_ASYNC)
-    trap |= 1u << asyncTrpBit;
-  else if (sc->mode == SIM_SC_IMMEDIATE)
-    trap |= 1u << noQueueBit;
+  uint16_t trap = trap_of(sc->op, sc->mode);
 
   size_t prev_call = p->call;
   int prev_busy = p->busy, prev_line = p->line, prev_col = p->col;
@@ -322,7 +336,12 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   int outer_done = rm->issuing_done;
   rm->issuing = p;
   rm->issuing_done = 0;
-  OSErr ret = in_routine ? dm_call_wait(rm->m, pb, trap) : dm_call(rm->m, pb, trap);
+  /* A client's own step runs with its machine current (client_step), where
+   * a queued call's entry does what dm_call does. */
+  dm_call_fn entry = rm->entry[sc->op][sc->mode];
+  OSErr ret = in_routine      ? dm_call_wait(rm->m, pb, trap)
+              : entry != NULL ? entry(pb)
+                              : dm_call(rm->m, pb, trap);
   int done = rm->issuing_done;
   rm->issuing = outer;
   rm->issuing_done = outer_done;

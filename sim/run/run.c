@@ -748,6 +748,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   }
   if (run_scsibus_setup(&rm, seed, mi) != 0)
     goto out;
+  run_client_entries(&rm);
   for (size_t i = 0; i < m->nclients; i++)
     run_client_start(&rm, i);
 

@@ -155,6 +155,9 @@ struct run_machine {
   run_pb               *pbhint[1u << RUN_PB_HINT_BITS]; /* blocks by a hash of their address: most
                                         completions find theirs here (run_pb_find) */
   const dm_counts      *counts;   /* the machine's counts of all units (refusals) */
+  /* The Device Manager's own entry per call kind and mode (dm_call_entry),
+   * or NULL where the call goes through dm_call (run_client_entries). */
+  dm_call_fn            entry[SIM_SC_OP_KILLIO + 1][SIM_SC_IMMEDIATE + 1];
   uint64_t              completions;
   uint32_t              violations;
   int                   failed;
@@ -181,6 +184,8 @@ void run_scsi_set_io(run_machine *rm, const sim_disk_io *io);
 /* client.c */
 /* Fill buf[0..n) as a write with pattern pat sends it (docs/scenario.md). */
 void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat);
+/* Fills rm->entry, before any client starts. */
+void run_client_entries(run_machine *rm);
 void run_client_start(run_machine *rm, size_t index);
 void run_pb_done(void *ctx, void *pb);
 /* After the world ran dry: report clients that can never go on. */

@@ -46,6 +46,17 @@ OSErr dm_wait(dm_machine *m, ParmBlkPtr pb);
 /* dm_call() then, for a sync trap word, dm_wait(): what PBReadSync() does. */
 OSErr dm_call_wait(dm_machine *m, ParmBlkPtr pb, uint16_t trap);
 
+/*
+ * A queued call's own entry: for the trap word of a Read, Write, Control or
+ * Status, Sync or Async (not Immed), the function that does what dm_call()
+ * does with that trap word on the current machine (dm_machine_enter), the
+ * trap word decoded where it was compiled rather than at every call; it
+ * never waits either. NULL for any other trap word. An embedder that sends
+ * the same kinds of call many times looks the entry up once.
+ */
+typedef OSErr (*dm_call_fn)(ParmBlkPtr pb);
+dm_call_fn dm_call_entry(uint16_t trap);
+
 #ifdef __cplusplus
 }
 #endif
