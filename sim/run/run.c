@@ -706,6 +706,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   if (rm.m == NULL)
     goto oom;
   rm.counts = dm_machine_counts(rm.m, 0);
+  rm.step_limit = opts->max_steps != 0 ? opts->max_steps : UINT64_MAX;
   for (size_t i = 0; i < m->nhardware; i++) {
     const sim_sc_hardware *h = &m->hardware[i];
     sim_hw_model model = { 0 };

@@ -169,6 +169,7 @@ struct run_machine {
   run_place             place;
   uint64_t              step_t;   /* the instant steps are counted at */
   uint64_t              steps;    /* steps run at step_t */
+  uint64_t              step_limit; /* opts->max_steps, or UINT64_MAX for none */
 };
 
 /* run_scsi.c: the machine's SCSI stack, after the machine exists and
@@ -217,7 +218,7 @@ static inline void run_step(run_machine *rm, run_step_kind kind, const void *who
     rm->step_t = now;
     rm->steps = 0;
   }
-  if (++rm->steps > rm->opts->max_steps && rm->opts->max_steps != 0)
+  if (++rm->steps > rm->step_limit)
     run_step_overrun(rm, kind, who);
 }
 
