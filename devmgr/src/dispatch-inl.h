@@ -57,8 +57,15 @@ static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t 
   return st;
 }
 /* A serialized unit's queued requests, started one after the other from the
- * head of dCtlQHdr while drvrActive is clear (dispatch.c). */
-void  dm__start_queued(dm_machine *m, dm_unit *u);
+ * head of dCtlQHdr while drvrActive is clear: dm__start_queued, unless its
+ * loop runs already (further up the stack), KillIO empties the queue, or
+ * Close, Finalize or Superseded is under way. */
+void  dm__start_queued_loop(dm_machine *m, dm_unit *u); /* dispatch.c */
+static inline void dm__start_queued(dm_machine *m, dm_unit *u)
+{
+  if (!u->starting && !u->killing && !u->finishing)
+    dm__start_queued_loop(m, u);
+}
 void  dm__release_held(dm_machine *m, dm_unit *u);
 OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
 /* The driver code running now on a watched machine (for the owner of a

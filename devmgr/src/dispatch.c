@@ -32,10 +32,8 @@ void dm__check_ioresult(dm_machine *m, uint32_t si, const char *when)
                 "ioResult was %d %s (%s)", s->pb->ioParam.ioResult, when, hist);
 }
 
-void dm__start_queued(dm_machine *m, dm_unit *u)
+void dm__start_queued_loop(dm_machine *m, dm_unit *u)
 {
-  if (u->starting || u->killing || u->finishing)
-    return;
   u->starting = 1;
   while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {
     QElemPtr head = u->dce.dCtlQHdr.qHead;

@@ -371,7 +371,14 @@ void  dm__pool_free(dm_pool *p);
 void *dm__dlopen(const char *path, const char *what, char *err, size_t errlen);
 
 /* machine.c */
-void dm__drain_sih(dm_machine *m);
+/* Runs the queued secondary interrupt handlers one after the other, in the
+ * order they were queued, unless they run already (further up the stack). */
+void dm__run_sih(dm_machine *m);
+static inline void dm__drain_sih(dm_machine *m)
+{
+  if (m->sih_head != NULL && !m->sih_running)
+    dm__run_sih(m);
+}
 
 /* time formatting for messages: "1.250000 ms" style, deterministic */
 void dm__fmt_time(uint64_t ns, char *buf, size_t len);

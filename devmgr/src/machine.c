@@ -99,10 +99,8 @@ void dm_machine_free(dm_machine *m)
   free(m);
 }
 
-void dm__drain_sih(dm_machine *m)
+void dm__run_sih(dm_machine *m)
 {
-  if (m->sih_running)
-    return;
   m->sih_running = 1;
   dm_level saved = m->level;
   while (m->sih_head != NULL) {
@@ -134,7 +132,7 @@ void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void 
   m->level = lvl;
   fn(arg);
   m->level = saved;
-  if (saved < DM_LVL_SIH && m->sih_head != NULL)
+  if (saved < DM_LVL_SIH)
     dm__drain_sih(m);
   dm_machine_leave(prev);
 }
