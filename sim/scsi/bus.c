@@ -53,6 +53,29 @@ sim_scsi_bus *sim_scsi_bus_new(sim_world *w, const sim_scsi_bus_config *cfg)
   return bus;
 }
 
+/* Take grouped cmd out of its group; a group left empty before its event
+ * ran is disarmed and free again. */
+static void leave_group(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
+{
+  scsi_group *g = cmd->grp_;
+  sim_scsi_cmd **pp = &g->head, *prev = NULL;
+  while (*pp != cmd) {
+    prev = *pp;
+    pp = &(*pp)->grp_next_;
+  }
+  *pp = cmd->grp_next_;
+  if (g->tail == cmd)
+    g->tail = prev;
+  cmd->grp_next_ = NULL;
+  cmd->grp_ = NULL;
+  if (g->head == NULL && !g->firing) {
+    sim_world_disarm(bus->w, &g->ev);
+    g->used = 0;
+    if (bus->open == g)
+      bus->open = NULL;
+  }
+}
+
 static void unlink_cmd(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
 {
   if (cmd->prev_)
@@ -70,6 +93,10 @@ static void unlink_cmd(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
     u->inflight--;
   if (cmd->state_ == CMD_ARMED && bus->w != NULL)
     sim_world_disarm(bus->w, &cmd->ev_);
+  else if (cmd->state_ == CMD_GROUPED)
+    leave_group(bus, cmd);
+  if (bus->last == cmd)
+    bus->last = NULL;
   cmd->state_ = CMD_IDLE;
 }
 
@@ -325,18 +352,96 @@ static inline void deliver(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
   cmd->done(cmd);
 }
 
-static void fire(dm_event *ev)
+/* cmd's completion time came: execute it and tell the initiator. */
+static void complete(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
 {
-  sim_scsi_cmd *cmd = ev->data;
-  sim_scsi_bus *bus = cmd->bus_;
   sim_scsi_unit *u = cmd->unit_;
-  cmd->state_ = CMD_HUNG; /* disarmed already: unlink must not disarm */
+  cmd->state_ = CMD_HUNG; /* its event ran: unlink must not disarm */
   bus->cur_lvl = bus->cfg.level;
   if (cmd->xport != SIM_SCSI_XPORT_SELECTION_TIMEOUT)
     scsi__execute(bus, u, cmd->target, cmd);
   finish(bus, u, cmd);
   bus->cur_lvl = 0xFF;
   deliver(bus, cmd);
+}
+
+static void fire(dm_event *ev)
+{
+  sim_scsi_cmd *cmd = ev->data;
+  complete(cmd->bus_, cmd);
+}
+
+/* A group's event: its commands complete in submission order. One that a
+ * done routine aborts meanwhile has left the group; commands submitted
+ * meanwhile have events (or groups) of their own. */
+static void fire_group(dm_event *ev)
+{
+  scsi_group *g = ev->data;
+  sim_scsi_bus *bus = g->bus;
+  sim_scsi_cmd *cmd;
+  if (bus->open == g)
+    bus->open = NULL;
+  g->firing = 1;
+  while ((cmd = g->head) != NULL) {
+    g->head = cmd->grp_next_;
+    if (g->head == NULL)
+      g->tail = NULL;
+    cmd->grp_next_ = NULL;
+    cmd->grp_ = NULL;
+    complete(bus, cmd);
+  }
+  g->firing = 0;
+  g->used = 0;
+}
+
+/*
+ * cmd, due at t, joins the completion armed last when nothing else has
+ * been armed in the world since and it is due at t too: its own event
+ * would have come right after that one, with nothing between them, so it
+ * completes from the same event, after it. The first join moves the
+ * command armed alone into a group record, whose event takes its place
+ * (disarmed, then armed at once: nothing else comes between). Returns 1
+ * when cmd joined (it has no event of its own), 0 when it needs one.
+ */
+static int join(sim_scsi_bus *bus, sim_scsi_cmd *cmd, uint64_t t)
+{
+  if (bus->w->seq != bus->last_seq)
+    return 0;
+  scsi_group *g = bus->open;
+  if (g == NULL) {
+    sim_scsi_cmd *prev = bus->last;
+    if (prev == NULL || prev->state_ != CMD_ARMED || prev->ev_.t != t)
+      return 0;
+    for (g = bus->groups; g < bus->groups + SCSI_GROUPS && g->used; g++)
+      ;
+    if (g == bus->groups + SCSI_GROUPS)
+      return 0;
+    sim_world_disarm(bus->w, &prev->ev_);
+    dm_event_init(&g->ev, fire_group, g, (dm_level)bus->cfg.level);
+    g->ev.t = t;
+    if (sim_world_arm(bus->w, &g->ev) != 0) {
+      /* Cannot happen (a disarm made room); put prev back as it was. */
+      (void)sim_world_arm(bus->w, &prev->ev_);
+      bus->last = NULL;
+      return 0;
+    }
+    g->used = 1;
+    g->bus = bus;
+    g->head = g->tail = prev;
+    prev->state_ = CMD_GROUPED;
+    prev->grp_ = g;
+    prev->grp_next_ = NULL;
+    bus->last = NULL;
+    bus->open = g;
+    bus->last_seq = bus->w->seq;
+  } else if (g->ev.t != t) {
+    return 0;
+  }
+  cmd->grp_ = g;
+  cmd->grp_next_ = NULL;
+  g->tail->grp_next_ = cmd;
+  g->tail = cmd;
+  return 1;
 }
 
 int sim_scsi_submit(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
@@ -356,13 +461,24 @@ int sim_scsi_submit(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
     t += latency(u, cmd);
   int hung = u != NULL && cmd->forced_ >= FORCED_FAULT &&
              u->cfg.faults[cmd->forced_ - FORCED_FAULT].kind == SIM_SCSI_FAULT_TIMEOUT;
-  dm_event_init(&cmd->ev_, fire, cmd, (dm_level)bus->cfg.level);
-  cmd->ev_.t = t;
-  if (!hung && sim_world_arm(bus->w, &cmd->ev_) != 0) {
-    bus->next_tag = next_tag;
-    return SIM_SCSI_ENOMEM;
+  cmd->grp_ = NULL;
+  cmd->grp_next_ = NULL;
+  if (hung) {
+    cmd->state_ = CMD_HUNG;
+  } else if (join(bus, cmd, t)) {
+    cmd->state_ = CMD_GROUPED;
+  } else {
+    dm_event_init(&cmd->ev_, fire, cmd, (dm_level)bus->cfg.level);
+    cmd->ev_.t = t;
+    if (sim_world_arm(bus->w, &cmd->ev_) != 0) {
+      bus->next_tag = next_tag;
+      return SIM_SCSI_ENOMEM;
+    }
+    cmd->state_ = CMD_ARMED;
+    bus->last = cmd;
+    bus->open = NULL;
+    bus->last_seq = bus->w->seq;
   }
-  cmd->state_ = hung ? CMD_HUNG : CMD_ARMED;
   cmd->bus_ = bus;
   cmd->unit_ = u;
   cmd->prev_ = bus->tail;

@@ -25,6 +25,14 @@
  *    the reset calls for the commands they end. When done runs, the bus has
  *    let go of the command: done may resubmit it at once.
  *
+ *  - Commands submitted one after the other with nothing else armed in the
+ *    world between them, and due at the same instant, complete from one
+ *    world event, one after the other in submission order (an HBA starting
+ *    a batch of commands does this): what runs, and in which order, is what
+ *    an event each would give, since nothing could come between those
+ *    events; only a caller that steps the world one event at a time sees
+ *    the batch as one step.
+ *
  *  - A command executes (reads or writes its data, builds its sense) at its
  *    completion time, not at submit: an aborted or reset command has moved
  *    no data and has never changed the backing image. Commands in flight on
@@ -157,10 +165,12 @@ struct sim_scsi_cmd {
   uint64_t         t_done;   /* simulated ns, set at completion */
   /* --- private to the bus ------------------------------------------------ */
   dm_event         ev_;      /* the completion event */
+  sim_scsi_cmd    *grp_next_; /* the next command completing from the same event */
+  void            *grp_;     /* the shared completion event's group, or NULL */
   sim_scsi_cmd    *next_, *prev_; /* the unit's (or bus's) in-flight list */
   void            *unit_;    /* unit it is in flight on, or NULL */
   void            *bus_;     /* bus it is in flight on */
-  uint8_t          state_;   /* idle / in flight / hung (never completes) */
+  uint8_t          state_;   /* idle / armed / grouped / hung (never completes) */
   uint8_t          forced_;  /* outcome decided at submit (fault, TSF) */
 };
 

@@ -15,8 +15,21 @@
 #include "scsi/scsi.h"
 #include "world/rng.h"
 
-/* cmd->state_ */
-enum { CMD_IDLE = 0, CMD_ARMED, CMD_HUNG };
+/* cmd->state_: CMD_ARMED has its own event armed; CMD_GROUPED completes
+ * from a group's event (bus.c). */
+enum { CMD_IDLE = 0, CMD_ARMED, CMD_HUNG, CMD_GROUPED };
+
+/* Group records per bus: commands due at one instant, submitted back to
+ * back, share one world event (scsi.h). With none free, each command has
+ * its own event, as ever. */
+#define SCSI_GROUPS 8
+
+typedef struct scsi_group {
+  dm_event      ev;
+  sim_scsi_cmd *head, *tail; /* linked by grp_next_, in submission order */
+  sim_scsi_bus *bus;
+  uint8_t       used, firing;
+} scsi_group;
 
 /* cmd->forced_: an outcome decided when the command was received. Fault
  * rules fire as FORCED_FAULT + their index. */
@@ -54,6 +67,13 @@ struct sim_scsi_bus {
   uint32_t            inflight;
   uint64_t            next_tag;
   uint8_t             cur_lvl;  /* level of trace records now (scsi_trace_rec.lvl) */
+  /* The completion most recently armed, and the world's next seq just
+   * after: a command due at the same instant joins it while nothing else
+   * has been armed since (bus.c, join). */
+  sim_scsi_cmd       *last;     /* armed alone, or NULL */
+  scsi_group         *open;     /* or the group armed last, or NULL */
+  uint64_t            last_seq;
+  scsi_group          groups[SCSI_GROUPS];
   sim_scsi_trace_fn   trace;
   void               *trace_ctx;
 };
