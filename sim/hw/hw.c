@@ -103,7 +103,7 @@ static int grow(sim_hw *hw)
   return 0;
 }
 
-static uint64_t service_time(sim_hw *hw)
+static inline __attribute__((always_inline)) uint64_t service_time(sim_hw *hw)
 {
   switch (hw->model.kind) {
   case SIM_HW_UNIFORM: return sim_rng_range(&hw->rng, hw->model.a, hw->model.b);
