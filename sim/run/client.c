@@ -199,9 +199,11 @@ static uint16_t trap_of(sim_sc_op op, sim_sc_mode mode)
 
 void run_client_entries(run_machine *rm)
 {
-  for (int op = 0; op <= SIM_SC_OP_KILLIO; op++)
+  for (int op = 0; op <= SIM_SC_OP_KILLIO; op++) {
+    rm->op_name[op] = sim_sc_op_name((sim_sc_op)op);
     for (int mode = 0; mode <= SIM_SC_IMMEDIATE; mode++)
       rm->entry[op][mode] = dm_call_entry(trap_of((sim_sc_op)op, (sim_sc_mode)mode));
+  }
 }
 
 /* The block call statement st uses for this issue. */
@@ -312,10 +314,10 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
     if (sc->mode == SIM_SC_ASYNC && !sc->no_completion)
       pb->ioParam.ioCompletion = on_completion;
   }
-  uint16_t trap = trap_of(sc->op, sc->mode);
-
-  size_t prev_call = p->call;
-  int prev_busy = p->busy, prev_line = p->line, prev_col = p->col;
+  /* A block in flight still belongs to its first call, which a refusal
+   * gives it back to. */
+  size_t prev_call = in_flight ? p->call : SIZE_MAX;
+  int prev_line = in_flight ? p->line : 0, prev_col = in_flight ? p->col : 0;
   p->call = ci;
   p->line = st->line;
   p->col = st->col;
@@ -324,7 +326,7 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   rm->calls[ci].done = 0;
   if (sc->mode == SIM_SC_ASYNC)
     c->outstanding++;
-  run_place_set(&rm->place, st->line, st->col, sim_sc_op_name(sc->op), "client", c->sc->name);
+  run_place_set(&rm->place, st->line, st->col, rm->op_name[sc->op], "client", c->sc->name);
   dm_machine_set_client(rm->m, c->sc->name);
   const dm_counts *all = rm->counts;
   uint64_t rejects = all != NULL ? all->ev[DM_EV_REJECT] : 0;
@@ -339,9 +341,9 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   /* A client's own step runs with its machine current (client_step), where
    * a queued call's entry does what dm_call does. */
   dm_call_fn entry = rm->entry[sc->op][sc->mode];
-  OSErr ret = in_routine      ? dm_call_wait(rm->m, pb, trap)
+  OSErr ret = in_routine      ? dm_call_wait(rm->m, pb, trap_of(sc->op, sc->mode))
               : entry != NULL ? entry(pb)
-                              : dm_call(rm->m, pb, trap);
+                              : dm_call(rm->m, pb, trap_of(sc->op, sc->mode));
   int done = rm->issuing_done;
   rm->issuing = outer;
   rm->issuing_done = outer_done;
@@ -368,8 +370,7 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   if (in_flight) {
     p->call = prev_call; /* the block still belongs to its first call */
     p->line = prev_line;
-    p->col = prev_col;
-    run_pb_set_busy(rm, p, prev_busy);
+    p->col = prev_col; /* and it stays busy */
   } else {
     run_pb_set_busy(rm, p, 0);
     put_back(rm, p, sc);
@@ -407,7 +408,8 @@ static void client_go(run_client *c)
     }
     const sim_sc_stmt *st = &f->stmts[f->i++];
     run_step(rm, RUN_STEP_CLIENT, c);
-    run_place_set(&rm->place, st->line, st->col, "statement", "client", c->sc->name);
+    if (st->kind != SIM_SC_ST_CALL) /* a call names its own place (issue) */
+      run_place_set(&rm->place, st->line, st->col, "statement", "client", c->sc->name);
     switch (st->kind) {
     case SIM_SC_ST_CALL:
       if (issue(c, st, 0))

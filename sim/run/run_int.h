@@ -158,6 +158,7 @@ struct run_machine {
   /* The Device Manager's own entry per call kind and mode (dm_call_entry),
    * or NULL where the call goes through dm_call (run_client_entries). */
   dm_call_fn            entry[SIM_SC_OP_KILLIO + 1][SIM_SC_IMMEDIATE + 1];
+  const char           *op_name[SIM_SC_OP_KILLIO + 1]; /* sim_sc_op_name, for run_place */
   uint64_t              completions;
   uint32_t              violations;
   int                   failed;
@@ -185,7 +186,7 @@ void run_scsi_set_io(run_machine *rm, const sim_disk_io *io);
 /* client.c */
 /* Fill buf[0..n) as a write with pattern pat sends it (docs/scenario.md). */
 void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat);
-/* Fills rm->entry, before any client starts. */
+/* Fills rm->entry and rm->op_name, before any client starts. */
 void run_client_entries(run_machine *rm);
 void run_client_start(run_machine *rm, size_t index);
 void run_pb_done(void *ctx, void *pb);
