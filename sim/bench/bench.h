@@ -44,16 +44,17 @@ double sim_bench_trace_jsonl_ns(uint64_t records);
 
 /* The SCSI figures (bench_scsi.c): 4 KiB reads through the whole stack at
  * depth 32, memory-backed unit without latency, per-task and bundled path
- * each built once and warmed up, then measured in alternating rounds,
- * `rounds` rounds of n reads each per path, the best round of each path
- * kept. Host figures are tasks per host second and host ns per
+ * each built once and warmed up, then measured back to back in `rounds`
+ * rounds (at most 64) of n reads each per path; each path's best round is
+ * kept, and the median of the rounds' ratios. Host figures are tasks per host second and host ns per
  * task; simulated IOPS use the default crossing cost. Negative ns when a
  * path could not run. */
 typedef struct sim_bench_scsi_result {
   double task_ns, bundled_ns;             /* host ns per task */
   double task_iops, bundled_iops;         /* tasks per host second */
   double task_sim_iops, bundled_sim_iops; /* tasks per simulated second */
-  double ratio;                           /* bundled_iops / task_iops */
+  double cost_ratio; /* bundled ns / per-task ns: the median of the rounds' ratios */
+  double ratio;      /* tasks per host second, bundled / per-task: 1 / cost_ratio */
 } sim_bench_scsi_result;
 void sim_bench_scsi(sim_bench_scsi_result *r, int rounds, uint64_t n);
 

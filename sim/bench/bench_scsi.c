@@ -8,12 +8,13 @@
  *
  * Both stacks are built once, their stores filled, and warmed up (one
  * untimed pass over the whole disk, so that no timed round pays a page
- * fault or a cold cache the other does not); then short rounds of the two
- * paths alternate,
- * each round starting with the path the previous one ended with, and
- * each path keeps its best round. A slow spell of the host then spoils a
- * round or two of each path, not a figure.
+ * fault or a cold cache the other does not); then short rounds measure the
+ * two paths back to back, each round starting with the path the previous
+ * one ended with. Each path's host figure is its best round; the cost
+ * ratio is the median of the rounds' own ratios. A slow spell of the host
+ * then spoils a round or two, not a figure.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench/bench.h"
@@ -129,30 +130,50 @@ static void keep(double ns, double iops, double *best_ns, double *best_iops)
   }
 }
 
+#define MAX_ROUNDS 64
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 void sim_bench_scsi(sim_bench_scsi_result *r, int rounds, uint64_t n)
 {
   static scsi_path paths[2];
-  double ns, iops;
-  r->task_ns = r->bundled_ns = -1;
+  double ns[2], iops[2], ratios[MAX_ROUNDS];
+  int nratios = 0;
+  r->task_ns = r->bundled_ns = r->cost_ratio = -1;
   r->task_sim_iops = r->bundled_sim_iops = 0;
+  if (rounds > MAX_ROUNDS)
+    rounds = MAX_ROUNDS;
   for (int b = 0; b < 2; b++)
     if (path_open(&paths[b], b) == 0)
-      path_round(&paths[b], SCSI_DISK / SCSI_IO, &ns, &iops); /* warm-up */
-  for (int i = 0; i < rounds; i++)
+      path_round(&paths[b], SCSI_DISK / SCSI_IO, &ns[b], &iops[b]); /* warm-up */
+  for (int i = 0; i < rounds; i++) {
     for (int j = 0; j < 2; j++) {
       int b = (i + j) % 2; /* task, bundled; bundled, task; ... */
-      path_round(&paths[b], n, &ns, &iops);
-      if (b == 0)
-        keep(ns, iops, &r->task_ns, &r->task_sim_iops);
-      else
-        keep(ns, iops, &r->bundled_ns, &r->bundled_sim_iops);
+      path_round(&paths[b], n, &ns[b], &iops[b]);
     }
+    keep(ns[0], iops[0], &r->task_ns, &r->task_sim_iops);
+    keep(ns[1], iops[1], &r->bundled_ns, &r->bundled_sim_iops);
+    if (ns[0] > 0 && ns[1] >= 0)
+      ratios[nratios++] = ns[1] / ns[0];
+  }
   for (int b = 0; b < 2; b++) {
     if (paths[b].s.m != NULL)
       (void)sim_stack_close(&paths[b].s);
     memset(&paths[b], 0, sizeof paths[b]);
   }
+  /* The two measurements of a round are next to each other in time, so
+   * their ratio sees the same host; the median of the rounds' ratios
+   * ignores the rounds a slow spell of the host split. */
+  if (nratios > 0) {
+    qsort(ratios, (size_t)nratios, sizeof ratios[0], cmp_double);
+    r->cost_ratio = nratios % 2 ? ratios[nratios / 2]
+                                : (ratios[nratios / 2 - 1] + ratios[nratios / 2]) / 2;
+  }
   r->task_iops = r->task_ns > 0 ? 1e9 / r->task_ns : 0;
   r->bundled_iops = r->bundled_ns > 0 ? 1e9 / r->bundled_ns : 0;
-  r->ratio = r->task_iops > 0 ? r->bundled_iops / r->task_iops : 0;
+  r->ratio = r->cost_ratio > 0 ? 1 / r->cost_ratio : 0;
 }
