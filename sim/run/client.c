@@ -327,7 +327,8 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   if (sc->mode == SIM_SC_ASYNC)
     c->outstanding++;
   run_place_set(&rm->place, st->line, st->col, rm->op_name[sc->op], "client", c->sc->name);
-  dm_machine_set_client(rm->m, c->sc->name);
+  if (rm->traced) /* the name is only in the call's trace record */
+    dm_machine_set_client(rm->m, c->sc->name);
   const dm_counts *all = rm->counts;
   uint64_t rejects = all != NULL ? all->ev[DM_EV_REJECT] : 0;
   /* Whether p finished during the send: finish() says so for the block
@@ -347,7 +348,8 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   int done = rm->issuing_done;
   rm->issuing = outer;
   rm->issuing_done = outer_done;
-  dm_machine_set_client(rm->m, NULL);
+  if (rm->traced)
+    dm_machine_set_client(rm->m, NULL);
 
   /* A call was refused when the Device Manager counted a rejection during
    * it and it returned an error, never because of ioResult: a driver may

@@ -694,6 +694,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     if (m->expects[i].kind == SIM_SC_EX_SENT || m->expects[i].kind == SIM_SC_EX_FLAGS)
       rm.records = 1;
   cfg.trace = trace != NULL || opts->record != NULL || rm.records ? on_trace : NULL;
+  rm.traced = cfg.trace != NULL;
   cfg.trace_ctx = &rm;
   cfg.count = 1;
   cfg.violation = on_violation;

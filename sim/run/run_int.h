@@ -155,6 +155,7 @@ struct run_machine {
   run_pb               *pbhint[1u << RUN_PB_HINT_BITS]; /* blocks by a hash of their address: most
                                         completions find theirs here (run_pb_find) */
   const dm_counts      *counts;   /* the machine's counts of all units (refusals) */
+  int                   traced;   /* the machine has a trace hook (cfg.trace) */
   /* The Device Manager's own entry per call kind and mode (dm_call_entry),
    * or NULL where the call goes through dm_call (run_client_entries). */
   dm_call_fn            entry[SIM_SC_OP_KILLIO + 1][SIM_SC_IMMEDIATE + 1];
