@@ -1,14 +1,18 @@
 /*
  * check_run.c - what `dmsim run` reports beyond the Device Manager's own
  * behaviour: the summary's figures, the jsonl trace against its documented
- * schema (docs/trace.md) in a file with one machine and with several, and
- * who a call is credited to when a driver is the caller.
+ * schema (docs/trace.md) in a file with one machine and with several, who a
+ * call is credited to when a driver is the caller, and what a large flat
+ * file costs: blocks reused from the executor's pool (numbered in the trace
+ * as blocks of their own) and a peak memory bound for a million calls.
  * Runs from the repository root, as `make test` does.
  */
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests.h"
@@ -392,6 +396,134 @@ START_TEST(test_driver_calls_credited_to_driver)
 }
 END_TEST
 
+/* ---- large flat files ------------------------------------------------------ */
+
+/* Plain calls take their blocks from the executor's pool and give them back
+ * when they complete; after the pool's quarantine blocks are sent again.
+ * The trace must still show one block per statement (numbers 1, 2, 3... in
+ * call order, never one again), and the blocks that `expect data` reads
+ * after the run must never go back to the pool: 40 writes of 9s between w
+ * (7s) and r would otherwise overwrite w's buffer. */
+START_TEST(test_pool_blocks_numbered_per_statement)
+{
+  char *text = NULL;
+  size_t len;
+  FILE *f = open_memstream(&text, &len);
+  fputs("hardware h fixed 10us channels 2\n"
+        "driver d builtin fixed hardware h\n"
+        "client c\n"
+        "  open d\n"
+        "  write d 16 at 0 pattern byte 7 as w\n",
+        f);
+  for (int i = 0; i < 40; i++)
+    fputs("  write d 16 at 512 pattern byte 9\n", f);
+  for (int i = 0; i < 40; i++)
+    fputs(i % 8 == 7 ? "  read d 16 at 512 async\n  wait all\n" : "  read d 16 at 512 async\n", f);
+  fputs("  wait all\n"
+        "  read d 16 at 0 as r\n"
+        "end\n"
+        "expect data r equals w\n"
+        "expect r result noErr\n",
+        f);
+  fclose(f);
+  ran r = run_text(text, 1);
+  free(text);
+  ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+  uint64_t calls = 0;
+  for (const char *line = r.trace; line != NULL && *line; line = strchr(line, '\n') + 1) {
+    const char *end = strchr(line, '\n');
+    ck_assert_ptr_nonnull(end);
+    const char *pb = strstr(line, "\"pb\":");
+    /* (Initialize, at the install, is a call without a block: pb null.) */
+    const char *ev = strstr(line, "\"ev\":\"call\"");
+    if (ev != NULL && ev < end && pb != NULL && pb < end && pb[5] != 'n') {
+      unsigned long long n = strtoull(pb + 5, NULL, 10);
+      ck_assert_uint_eq(n, ++calls); /* each call statement's block is a new one */
+    }
+  }
+  ck_assert_uint_eq(calls, 1 + 1 + 40 + 40 + 1);
+  ran_free(&r);
+}
+END_TEST
+
+/* Write a flat scenario of `clients` clients, each `per` times `line`,
+ * with `every` lines then `wait all` when every is not 0. */
+static void write_flat(const char *path, int clients, int per, const char *line, int every)
+{
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("hardware h fixed 1us channels 4\ndriver d builtin fixed hardware h\n", f);
+  for (int c = 0; c < clients; c++) {
+    fprintf(f, "client c%d\n  open d\n", c);
+    for (int i = 0; i < per; i++) {
+      fputs(line, f);
+      if (every != 0 && i % every == every - 1)
+        fputs("  wait all\n", f);
+    }
+    fputs("  wait all\nend\n", f);
+  }
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Load and run path in a child process; returns its exit status. */
+static int run_child(const char *path)
+{
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    sim_scenario *sc = NULL;
+    char msg[512];
+    if (sim_scenario_load(path, &sc, msg, sizeof msg) != 0)
+      _exit(90);
+    FILE *null = fopen("/dev/null", "w");
+    sim_run_opts o = { 0 };
+    o.quiet = 1;
+    o.out = null;
+    o.err = null;
+    int st = sim_run(sc, &o);
+    sim_scenario_free(sc);
+    _exit(st);
+  }
+  int st;
+  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A flat file of a million calls runs in well under 100 MB: 16 clients of
+ * 62,500 sync reads, and one client of a million async reads with `wait
+ * all` after every 8 (measured 35 MB and 44 MB; the text alone is 18 and
+ * 26 MB while it parses). Peak resident memory of the children, from
+ * getrusage: a bound on memory, not a timing. */
+START_TEST(test_million_calls_memory)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  return; /* AddressSanitizer's shadow memory and redzones are not the program's */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return;
+#endif
+#endif
+  /* make valgrind runs the suites unforked (CK_FORK=no): a million calls
+   * under valgrind take minutes, and its memory is not the program's. */
+  const char *fork_mode = getenv("CK_FORK");
+  if (fork_mode != NULL && strcmp(fork_mode, "no") == 0)
+    return;
+  char path[] = "/tmp/dmsim-check-million-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_flat(path, 16, 62500, "  read d 512 at 0\n", 0);
+  ck_assert_int_eq(run_child(path), 0);
+  write_flat(path, 1, 1000000, "  read d 512 at 0 async\n", 8);
+  ck_assert_int_eq(run_child(path), 0);
+  unlink(path);
+  struct rusage ru;
+  ck_assert_int_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+  /* ru_maxrss is in kilobytes on Linux; the larger child counts. */
+  ck_assert_msg(ru.ru_maxrss < 60 * 1024, "peak %ld kB for a million calls", ru.ru_maxrss);
+}
+END_TEST
+
 Suite *run_suite(void)
 {
   Suite *s = suite_create("run");
@@ -402,6 +534,11 @@ Suite *run_suite(void)
   tcase_add_test(tc, test_jsonl_machine_field);
   tcase_add_test(tc, test_jsonl_scsi_records_follow_schema);
   tcase_add_test(tc, test_driver_calls_credited_to_driver);
+  tcase_add_test(tc, test_pool_blocks_numbered_per_statement);
   suite_add_tcase(s, tc);
+  TCase *big = tcase_create("million");
+  tcase_set_timeout(big, 120); /* about 3 s optimized; -O0 builds are slower */
+  tcase_add_test(big, test_million_calls_memory);
+  suite_add_tcase(s, big);
   return s;
 }

@@ -913,6 +913,20 @@ START_TEST(test_load)
 
   ck_assert_int_eq(sim_scenario_load("/tmp", &sc, err, sizeof err), -1);
   assert_msg(err, "/tmp: error: cannot read:", NULL, NULL);
+
+  /* A regular file one byte over SIM_SC_MAX_FILE is refused by its size,
+   * unread (a sparse file: nothing is written). */
+  char big[] = "/tmp/dmsim-scenario-big-XXXXXX";
+  fd = mkstemp(big);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(ftruncate(fd, SIM_SC_MAX_FILE + 1), 0);
+  ck_assert_int_eq(sim_scenario_load(big, &sc, err, sizeof err), -1);
+  snprintf(prefix, sizeof prefix, "%s: error: file too large: a scenario is at most 256 MiB",
+           big);
+  ck_assert_str_eq(err, prefix);
+  ck_assert_ptr_null(sc);
+  close(fd);
+  unlink(big);
 }
 END_TEST
 

@@ -278,6 +278,33 @@ START_TEST(jsonl_equals_scenario)
 }
 END_TEST
 
+/* The executor sends plain calls' blocks again once they completed (after a
+ * quarantine of 16); the viewer numbers blocks as the trace does, one per
+ * call statement, never one again. */
+START_TEST(pool_blocks_numbered_per_statement)
+{
+  char path[] = "/tmp/dmsim-view-pool-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  FILE *f = fdopen(fd, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("driver d builtin fixed\nclient c\n  open d\n", f);
+  for (int i = 0; i < 40; i++)
+    fputs("  read d 16 at 0\n", f);
+  fputs("end\n", f);
+  ck_assert_int_eq(fclose(f), 0);
+  sim_view_recs rs;
+  load(&rs, path);
+  unlink(path);
+  uintptr_t calls = 0;
+  for (size_t i = 0; i < rs.n; i++)
+    if (rs.v[i].ev == DM_EV_CALL && rs.v[i].pb != NULL)
+      ck_assert_uint_eq((uintptr_t)rs.v[i].pb, ++calls);
+  ck_assert_uint_eq(calls, 41);
+  sim_view_recs_free(&rs);
+}
+END_TEST
+
 static int bad_jsonl(const char *text, char *msg, size_t len)
 {
   char path[] = "/tmp/dmsim-view-XXXXXX";
@@ -574,6 +601,7 @@ Suite *view_suite(void)
   tcase_add_test(tc, pixels_violation_and_callback);
   tcase_add_test(tc, step_back_is_a_rerun);
   tcase_add_test(tc, jsonl_equals_scenario);
+  tcase_add_test(tc, pool_blocks_numbered_per_statement);
   tcase_add_test(tc, jsonl_errors_name_line_and_column);
   tcase_add_test(tc, keys_drive_the_player);
   tcase_add_test(tc, playing_follows_speed);

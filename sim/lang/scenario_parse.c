@@ -910,19 +910,16 @@ int sim_scenario_load(const char *path, sim_scenario **out, char *err, size_t er
    * sit in a buffer twice its size. Anything else (a pipe, a device) grows
    * its buffer as it reads. */
   struct stat st;
-  size_t cap = 0;
-  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
-    if (st.st_size > (off_t)SIM_SC_MAX_FILE)
-      cap = SIM_SC_MAX_FILE + 2; /* read no more than it takes to say it is too large */
-    else
-      cap = (size_t)st.st_size + 1; /* + 1: the read that sees the end */
-  }
+  size_t cap = 0, n = 0;
+  int regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+  if (regular)
+    /* + 1: the read that sees the end; a file too large is said so unread. */
+    cap = st.st_size > (off_t)SIM_SC_MAX_FILE ? 0 : (size_t)st.st_size + 1;
   char *buf = cap ? malloc(cap) : NULL;
-  size_t n = 0;
-  if (cap && !buf)
+  if (!buf)
     cap = 0;
   for (;;) {
-    if (n > SIM_SC_MAX_FILE) {
+    if (n > SIM_SC_MAX_FILE || (regular && st.st_size > (off_t)SIM_SC_MAX_FILE)) {
       /* /dev/zero, a pipe that never ends, a file that is not a scenario. */
       free(buf);
       fclose(f);
