@@ -274,23 +274,32 @@ static void random_ops(uint64_t seed, int ops, int shapes)
 START_TEST(test_random_near)  { random_ops(1 + (uint64_t)_i, 12000, 1); } END_TEST
 START_TEST(test_random_mixed) { random_ops(100 + (uint64_t)_i, 12000, 5); } END_TEST
 
+/* n events pushed into a new queue q at times drawn from [0, span] by g,
+ * seeded with seed; *seq counts the pushes. Returns the events (malloc). */
+static dm_event *prefill(sim_evq *q, sim_rng *g, uint64_t seed, int n, uint64_t span,
+                         uint64_t *seq)
+{
+  dm_event *ev = malloc((size_t)n * sizeof *ev);
+  ck_assert_ptr_nonnull(ev);
+  sim_rng_seed(g, seed);
+  ck_assert_int_eq(sim_evq_init(q, 0), 0);
+  for (int i = 0; i < n; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = sim_rng_range(g, 0, span);
+    ck_assert_int_eq(sim_evq_push(q, &ev[i], (*seq)++), 0);
+  }
+  return ev;
+}
+
 /* The hold model: every pop is followed by a push a little later, so events
  * keep moving from the buckets and the overflow into the heap. */
 START_TEST(test_hold_model_order)
 {
   enum { N = 5000, STEPS = 200000 };
-  dm_event *ev = malloc(N * sizeof *ev);
-  ck_assert_ptr_nonnull(ev);
   sim_rng g;
-  sim_rng_seed(&g, 42);
   sim_evq q;
-  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
   uint64_t seq = 0;
-  for (int i = 0; i < N; i++) {
-    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
-    ev[i].t = sim_rng_range(&g, 0, 100000);
-    ck_assert_int_eq(sim_evq_push(&q, &ev[i], seq++), 0);
-  }
+  dm_event *ev = prefill(&q, &g, 42, N, 100000, &seq);
   /* Checked without ck_assert in the loop: in fork mode every passing
    * assertion is a message to the runner. */
   dm_event last = { 0 };
@@ -309,6 +318,73 @@ START_TEST(test_hold_model_order)
   ck_assert_msg(bad < 0, "out of order or failed at step %d", bad);
   ck_assert_uint_eq(sim_evq_size(&q), N);
   sim_evq_free(&q);
+  free(ev);
+}
+END_TEST
+
+/* Buckets big enough to be radix-sorted into the run (tens of events in
+ * each, several times per bucket), with removals from the run, from the
+ * buckets and from the heap, and pushes into the drained range and beyond.
+ * Every pop must be the peeked event and come in (t, seq) order; every
+ * event queued must come out once, and no removed one. */
+START_TEST(test_big_buckets_with_removals)
+{
+  enum { N = 20000, STEPS = 60000 };
+  sim_rng g;
+  sim_evq q;
+  uint64_t seq = 0;
+  dm_event *ev = prefill(&q, &g, 9, N, 1u << 14, &seq);
+  char *queued = malloc(N);
+  ck_assert_ptr_nonnull(queued);
+  memset(queued, 1, N);
+  uint32_t n = N;
+  dm_event last = { 0 };
+  int bad = -1;
+  for (int s = 0; bad < 0 && (s < STEPS || n > 0); s++) {
+    /* Few removals: one moves a bucket's last entry, which spoils the
+     * bucket's seq order, and such a bucket goes into the heap instead. */
+    int what = s < STEPS ? (int)sim_rng_range(&g, 0, 99) : 0;
+    int i = (int)sim_rng_range(&g, 0, N - 1);
+    if (what < 60) {
+      dm_event *want = sim_evq_peek(&q), *got = sim_evq_pop(&q);
+      if (got != want || (got == NULL) != (n == 0) ||
+          (got != NULL && (key_less(got, &last) || !queued[got - ev] ||
+                           got->idx != DM_EVENT_IDLE)))
+        bad = s;
+      if (got != NULL) {
+        queued[got - ev] = 0;
+        last = *got;
+        n--;
+      }
+    } else if (what < 64) {
+      /* Mostly an event due very soon: it is likely in the run. */
+      for (int k = 0; what < 63 && k < N; k++) {
+        int j = (i + k) % N;
+        if (queued[j] && ev[j].t <= last.t + 40) {
+          i = j;
+          break;
+        }
+      }
+      sim_evq_remove(&q, &ev[i]);
+      if (ev[i].idx != DM_EVENT_IDLE)
+        bad = s;
+      n -= queued[i];
+      queued[i] = 0;
+    } else if (!queued[i]) {
+      /* Into the drained range (the heap) or anywhere ahead. */
+      ev[i].t = last.t + sim_rng_range(&g, 0, what < 70 ? 100 : 1u << 14);
+      if (sim_evq_push(&q, &ev[i], seq++) != 0)
+        bad = s;
+      queued[i] = 1;
+      n++;
+    }
+    if (sim_evq_size(&q) != n)
+      bad = s;
+  }
+  ck_assert_msg(bad < 0, "wrong at step %d", bad);
+  ck_assert_ptr_null(sim_evq_peek(&q));
+  sim_evq_free(&q);
+  free(queued);
   free(ev);
 }
 END_TEST
@@ -441,6 +517,7 @@ Suite *evq_suite(void)
   tcase_add_loop_test(tc, test_random_mixed, 0, 3);
   tcase_add_test(tc, test_hold_model_order);
   tcase_add_test(tc, test_million_pending);
+  tcase_add_test(tc, test_big_buckets_with_removals);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,37 +1,54 @@
 /*
- * sim/world/evq.c - the event queue: a 4-ary heap for the near future, time
- * buckets for the rest.
+ * sim/world/evq.c - the event queue: a sorted run and a 4-ary heap for the
+ * near future, time buckets for the rest.
  *
  * Contracts (see evq.h): pop order is exactly (t, seq) ascending; peek is
- * O(1); push is O(1) for an event beyond the heap's horizon and O(log n)
- * otherwise; pop and remove are O(log n) plus, amortised, the O(1) cost of
- * each event's moves between the parts (the pop that starts a new year
- * sorts the overflow: O(n) once per year). All storage grows by doubling in
- * push, which is the only place that allocates: pop and remove never do,
- * and push fails only when the queue is full and cannot double, so a push
- * that follows a pop or a remove cannot fail.
+ * O(1); push is O(1) for an event beyond the near future and O(log n)
+ * otherwise; pop is O(1) from the run and O(log n) from the heap, remove
+ * O(log n), plus, amortised, the O(1) cost of each event's moves between
+ * the parts (the pop that starts a new year sorts the overflow: O(n) once
+ * per year). All storage grows by doubling in push, which is the only place
+ * that allocates: pop and remove never do, and push fails only when the
+ * queue is full and cannot double, so a push that follows a pop or a
+ * remove cannot fail.
  *
  * Why not just a heap: with a million pending events a heap's arrays no
  * longer fit in the caches, and every pop walks to a leaf, through several
  * cache misses in a row (about 220 ns per event on the 2-core reference
- * machine, against a budget of 150). So only the near future is a heap:
+ * machine, against a budget of 150). So only the near future is sorted:
  *
- *   heap    every event whose day (t >> shift) is before base + cur;
+ *   near    every event whose day (t >> shift) is before base + cur, in the
+ *           run or in the heap;
  *   bucket  b in [cur, SIM_EVQ_BUCKETS): every event of day base + b, unsorted;
  *   over    every later event, unsorted.
  *
- * Everything in the heap is due before everything in a bucket, and bucket b
- * before bucket b + 1 before the overflow, so the heap's root is the
- * earliest event as long as the heap is not empty while the rest is; each
- * operation restores that by draining the next non-empty bucket into the
- * heap ("refill"). When the year's buckets are all drained, a new year
- * starts at the earliest overflow event, with a bucket width chosen so that
- * the overflow's span covers a quarter of the year, and the overflow is
- * counting-sorted into the buckets ("rollover"). The heap stays small and
- * cache-resident; each event is written a constant number of times on its
- * way to it. (When times are very uneven, say one event an hour away among
- * thousands a microsecond apart, the buckets come out coarse, most events
- * land in the heap, and the queue performs as the plain heap would.)
+ * Everything in the near future is due before everything in a bucket, and
+ * bucket b before bucket b + 1 before the overflow, so the earlier of the
+ * run's first event and the heap's root is the earliest event (kept in
+ * q->top) as long as the near future is not empty while the rest is; each
+ * operation restores that by draining the next non-empty bucket ("refill").
+ * When the year's buckets are all drained, a new year starts at the
+ * earliest overflow event, with a bucket width chosen so that the
+ * overflow's span covers a quarter of the year, and the overflow is
+ * counting-sorted into the buckets ("rollover"). Each event is moved a
+ * constant number of times. (When times are very uneven, say one event an
+ * hour away among thousands a microsecond apart, the buckets come out
+ * coarse, most events land in the heap, and the queue performs as the plain
+ * heap would.)
+ *
+ * The run: a drained bucket of RUN_MIN events or more. Its entries come out
+ * of the bucket in push order, which is seq order, so a stable radix sort
+ * by t (an 8-bit pass per 8 bits of bucket width) sorts them by (t, seq) in
+ * linear time; pop then takes them in order, fetching each event a few
+ * places ahead, so that with many events pending (each one a likely cache
+ * miss) the misses overlap. The entries carry the keys, so the run's events
+ * are not touched before they are popped, and their idx keeps its bucket's
+ * tag: an event tagged with a bucket already drained is in the run, where
+ * removal finds it by binary search and leaves a hole (ev NULL) that pop
+ * skips. A smaller bucket, one whose order a removal disturbed (removal
+ * from a bucket moves its last entry), or one too wide to sort in four
+ * passes goes into the heap instead, which also takes every event pushed
+ * into the near future; the heap stays small and cache-resident.
  *
  * ev->idx holds a 2-bit tag saying where the event is and a 30-bit position
  * there, so removal finds it directly (the bucket is recomputed from t).
@@ -66,6 +83,14 @@
 /* How far ahead drain and rollover prefetch the events they will touch. */
 #define AHEAD 8u
 
+/* A drained bucket with at least this many events is sorted into the run;
+ * one with fewer goes into the heap, as cheap for so few. */
+#define RUN_MIN 32u
+/* Radix digits: 8 bits, and at most four passes (a bucket width up to 2^32
+ * ns); a wider bucket goes into the heap. */
+#define DIGIT_BITS 8u
+#define MAX_RUN_SHIFT 32u
+
 /* Where an event is: the top two bits of ev->idx. */
 enum { IN_HEAP = 0, IN_SORTED = 1, IN_MORE = 2, IN_OVER = 3 };
 #define TAG_SHIFT 30
@@ -89,16 +114,22 @@ static inline uint32_t tagged(unsigned tag, uint32_t pos)
 
 /* --- the heap -------------------------------------------------------------- */
 
-static inline bool key_less(const sim_evq_key *a, const sim_evq_key *b)
+/* (ta, sa) < (tb, sb). */
+static inline bool before(uint64_t ta, uint64_t sa, uint64_t tb, uint64_t sb)
 {
 #ifdef __SIZEOF_INT128__
   /* One 128-bit compare is a cmp/sbb pair, with no branch. */
-  unsigned __int128 ka = ((unsigned __int128)a->t << 64) | a->seq;
-  unsigned __int128 kb = ((unsigned __int128)b->t << 64) | b->seq;
+  unsigned __int128 ka = ((unsigned __int128)ta << 64) | sa;
+  unsigned __int128 kb = ((unsigned __int128)tb << 64) | sb;
   return ka < kb;
 #else
-  return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
+  return (ta < tb) | ((ta == tb) & (sa < sb));
 #endif
+}
+
+static inline bool key_less(const sim_evq_key *a, const sim_evq_key *b)
+{
+  return before(a->t, a->seq, b->t, b->seq);
 }
 
 /* a if !take_b, else b; arithmetic so that it does not become a branch. */
@@ -219,11 +250,89 @@ static dm_event *heap_pop(sim_evq *q)
       i = m; /* now a leaf: its children would start past n */
     }
     sift_up(q, i, key[n], ev[n]);
-    /* Whoever popped top is about to run it; the next pop will return the
+    /* Whoever popped top is about to run it; the next pop may return the
      * new root, so start bringing it in. */
     prefetch(ev[0]);
   }
   return top;
+}
+
+/* --- the run --------------------------------------------------------------- */
+
+/* Step past the run's first entry and the holes after it. */
+static inline void run_advance(sim_evq *q)
+{
+  const sim_evq_far *run = q->run;
+  uint32_t i = q->rpos + 1, end = q->rlen;
+  while (i < end && run[i].ev == NULL)
+    i++;
+  q->rpos = i;
+  /* Pop runs the events in this order: start bringing in one a few places
+   * ahead, so that its cache miss overlaps the work of those before it. */
+  if (i + AHEAD < end)
+    prefetch(run[i + AHEAD].ev);
+}
+
+/* Remove e, which is in the run, leaving a hole. Its position is found by
+ * binary search on its key, since the run's events keep their bucket's idx. */
+static void run_remove(sim_evq *q, const dm_event *e)
+{
+  const sim_evq_far *run = q->run;
+  uint32_t lo = q->rpos, hi = q->rlen; /* the first entry >= e's key */
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (before(run[mid].t, run[mid].seq, e->t, e->seq))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  q->run[lo].ev = NULL;
+  if (lo == q->rpos)
+    run_advance(q);
+}
+
+/*
+ * Sort the n entries of q->spare, in seq order and all due in [lo, lo +
+ * 2^shift), into the run by (t, seq): a stable LSD radix sort by t - lo,
+ * ping-ponging between the two buffers, so the stable passes keep seq
+ * order among equal times. Needs no memory.
+ */
+static void run_sort(sim_evq *q, uint32_t n, uint64_t lo)
+{
+  sim_evq_far *src = q->spare, *dst = q->run;
+  for (unsigned at = 0; at < q->shift; at += DIGIT_BITS) {
+    uint32_t count[1u << DIGIT_BITS] = { 0 };
+    for (uint32_t j = 0; j < n; j++)
+      count[((src[j].t - lo) >> at) & ((1u << DIGIT_BITS) - 1u)]++;
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d < (1u << DIGIT_BITS); d++) {
+      uint32_t c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (uint32_t j = 0; j < n; j++)
+      dst[count[((src[j].t - lo) >> at) & ((1u << DIGIT_BITS) - 1u)]++] = src[j];
+    sim_evq_far *t = src;
+    src = dst;
+    dst = t;
+  }
+  q->run = src; /* where the last pass wrote (spare itself after none) */
+  q->spare = dst;
+  q->rpos = 0;
+  q->rlen = n;
+}
+
+/* Copy a[0..na) then b[0..nb) to dst; false when their seqs are not
+ * increasing (a removal moved an entry), which the radix sort needs. */
+static bool collect(sim_evq_far *dst, const sim_evq_far *a, uint32_t na, const sim_evq_far *b,
+                    uint32_t nb)
+{
+  memcpy(dst, a, (size_t)na * sizeof *a);
+  memcpy(dst + na, b, (size_t)nb * sizeof *b);
+  for (uint32_t j = 1; j < na + nb; j++)
+    if (dst[j].seq <= dst[j - 1].seq)
+      return false;
+  return true;
 }
 
 static void heap_remove(sim_evq *q, uint32_t i)
@@ -366,7 +475,7 @@ static void gather(sim_evq *q, const sim_evq_far *a, uint32_t n)
       prefetch(a[j + AHEAD].ev);
     dm_event *e = a[j].ev;
     q->key[k].t = a[j].t;
-    q->key[k].seq = e->seq;
+    q->key[k].seq = a[j].seq;
     q->ev[k] = e;
     e->idx = k;
     k++;
@@ -375,10 +484,11 @@ static void gather(sim_evq *q, const sim_evq_far *a, uint32_t n)
 }
 
 /*
- * Restore "the heap is empty only if the queue is": called when the heap
- * is empty and the queue is not. Moves the next non-empty bucket into the
- * heap (starting a new year first if none is left). No allocation: the
- * heap's arrays hold q->cap >= q->size entries.
+ * Restore "the near future is empty only if the queue is": called when the
+ * run and the heap are empty and the queue is not. Moves the next non-empty
+ * bucket into the run or the heap (starting a new year first if none is
+ * left). No allocation: every per-event array holds q->cap >= q->size
+ * entries.
  */
 static void refill(sim_evq *q)
 {
@@ -388,12 +498,22 @@ static void refill(sim_evq *q)
     rollover(q);
     b = next_bucket(y, 0);
   }
-  gather(q, q->sorted + y->start[b], y->len[b]);
-  gather(q, y->more[b].e, y->more[b].n);
+  const sim_evq_far *old = q->sorted + y->start[b];
+  uint32_t nold = y->len[b], nmore = y->more[b].n, n = nold + nmore;
   y->len[b] = 0;
   y->more[b].n = 0;
   unmark_if_empty(y, b);
   q->cur = b + 1;
+  if (n >= RUN_MIN && q->shift <= MAX_RUN_SHIFT &&
+      collect(q->spare, old, nold, y->more[b].e, nmore)) {
+    run_sort(q, n, (q->base + b) << q->shift);
+    /* The run's first events are popped next: start bringing them in. */
+    for (uint32_t j = 0; j < AHEAD && j < n; j++)
+      prefetch(q->run[j].ev);
+    return;
+  }
+  gather(q, old, nold);
+  gather(q, y->more[b].e, nmore);
   /* Floyd's heap construction; entries arrive mostly in seq order, which
    * is already a heap when their times are equal. */
   for (uint32_t i = q->n / ARITY + 1; i-- > 0;)
@@ -455,11 +575,15 @@ static int resize(sim_evq *q, uint32_t cap)
   dm_event **ev = alloc_padded(cap, sizeof *ev);
   sim_evq_far *sorted = alloc_far(cap);
   sim_evq_far *over = alloc_far(cap);
-  if (!key || !ev || !sorted || !over) {
+  sim_evq_far *run = alloc_far(cap);
+  sim_evq_far *spare = alloc_far(cap);
+  if (!key || !ev || !sorted || !over || !run || !spare) {
     free_padded(key, sizeof *key);
     free_padded(ev, sizeof *ev);
     free(sorted);
     free(over);
+    free(run);
+    free(spare);
     return -1;
   }
   if (q->cap) {
@@ -468,15 +592,23 @@ static int resize(sim_evq *q, uint32_t cap)
     /* Runs in sorted[] lie anywhere below the old capacity. */
     memcpy(sorted, q->sorted, (size_t)q->cap * sizeof *sorted);
     memcpy(over, q->over, (size_t)q->over_n * sizeof *over);
+    /* The run's positions are nowhere else: it moves to the front. */
+    memcpy(run, q->run + q->rpos, (size_t)(q->rlen - q->rpos) * sizeof *run);
   }
+  q->rlen -= q->rpos;
+  q->rpos = 0;
   free_padded(q->key, sizeof *q->key);
   free_padded(q->ev, sizeof *q->ev);
   free(q->sorted);
   free(q->over);
+  free(q->run);
+  free(q->spare);
   q->key = key;
   q->ev = ev;
   q->sorted = sorted;
   q->over = over;
+  q->run = run;
+  q->spare = spare;
   q->cap = cap;
   return 0;
 }
@@ -525,10 +657,32 @@ void sim_evq_free(sim_evq *q)
   free_padded(q->ev, sizeof *q->ev);
   free(q->sorted);
   free(q->over);
+  free(q->run);
+  free(q->spare);
   memset(q, 0, sizeof *q);
 }
 
 /* --- operations ------------------------------------------------------------ */
+
+/* After every operation: refill the near future if it emptied while the
+ * rest did not, and set q->top to its earliest event. */
+static inline void settle(sim_evq *q)
+{
+  if (q->n == 0 && q->rpos == q->rlen) {
+    if (q->size == 0) {
+      q->top = NULL;
+      return;
+    }
+    refill(q);
+  }
+  if (q->rpos == q->rlen) {
+    q->top = q->ev[0];
+    return;
+  }
+  const sim_evq_far *f = &q->run[q->rpos];
+  bool run_first = q->n == 0 || before(f->t, f->seq, q->key[0].t, q->key[0].seq);
+  q->top = run_first ? f->ev : q->ev[0];
+}
 
 int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
 {
@@ -550,6 +704,7 @@ int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
     e->seq = seq;
     heap_push(q, e);
     q->size = 1;
+    q->top = e;
     return 0;
   }
   uint32_t r = route(q, e->t);
@@ -564,28 +719,38 @@ int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
   if (r == TO_HEAP) {
     heap_push(q, e);
   } else if (r == TO_OVER) {
-    q->over[q->over_n] = (sim_evq_far){ e->t, e };
+    q->over[q->over_n] = (sim_evq_far){ e->t, seq, e };
     e->idx = tagged(IN_OVER, q->over_n++);
   } else {
     sim_evq_list *l = &q->year->more[r];
-    l->e[l->n] = (sim_evq_far){ e->t, e };
+    l->e[l->n] = (sim_evq_far){ e->t, seq, e };
     e->idx = tagged(IN_MORE, l->n++);
     mark(q->year, r);
   }
   q->size++;
-  if (q->n == 0)
-    refill(q);
+  if (r == TO_HEAP || q->top == NULL)
+    settle(q);
   return 0;
 }
 
 dm_event *sim_evq_pop(sim_evq *q)
 {
-  if (q->n == 0)
+  dm_event *e = q->top;
+  if (e == NULL)
     return NULL;
-  dm_event *e = heap_pop(q);
   e->idx = DM_EVENT_IDLE;
-  if (--q->size > 0 && q->n == 0)
-    refill(q);
+  if (--q->size == 0) {
+    /* It was the only event (where a serialized workload lives). */
+    q->n = 0;
+    q->rpos = q->rlen;
+    q->top = NULL;
+    return e;
+  }
+  if (q->rpos < q->rlen && q->run[q->rpos].ev == e)
+    run_advance(q);
+  else
+    heap_pop(q);
+  settle(q);
   return e;
 }
 
@@ -602,6 +767,10 @@ void sim_evq_remove(sim_evq *q, dm_event *e)
     break;
   case IN_SORTED: {
     uint32_t b = bucket_of(q, e);
+    if (b < q->cur) { /* drained: in the run */
+      run_remove(q, e);
+      break;
+    }
     uint32_t start = y->start[b];
     cut(q->sorted + start, &y->len[b], pos - start, IN_SORTED, start);
     unmark_if_empty(y, b);
@@ -609,6 +778,10 @@ void sim_evq_remove(sim_evq *q, dm_event *e)
   }
   case IN_MORE: {
     uint32_t b = bucket_of(q, e);
+    if (b < q->cur) { /* drained: in the run */
+      run_remove(q, e);
+      break;
+    }
     cut(y->more[b].e, &y->more[b].n, pos, IN_MORE, 0);
     unmark_if_empty(y, b);
     break;
@@ -618,7 +791,7 @@ void sim_evq_remove(sim_evq *q, dm_event *e)
     break;
   }
   e->idx = DM_EVENT_IDLE;
-  if (--q->size > 0 && q->n == 0)
-    refill(q);
+  q->size--;
+  settle(q);
 }
 

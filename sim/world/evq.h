@@ -7,15 +7,17 @@
  * armed and a run is reproducible bit for bit. The order is exact whatever
  * the times are; the layout below only affects speed.
  *
- * Layout (see evq.c for why): the near future is a 4-ary min-heap in flat
- * arrays; the rest waits unsorted in time buckets (a "year" of
- * SIM_EVQ_BUCKETS buckets of 2^shift ns each) or, beyond the year, in an
- * overflow array, and moves into the heap one bucket at a time.
+ * Layout (see evq.c for why): the near future is a sorted run (a bucket
+ * radix-sorted when it was drained) and a 4-ary min-heap in flat arrays;
+ * the rest waits unsorted in time buckets (a "year" of SIM_EVQ_BUCKETS
+ * buckets of 2^shift ns each) or, beyond the year, in an overflow array, and
+ * moves to the near future one bucket at a time.
  *
  * The queue never owns events. While an event is queued, ev->seq and ev->idx
- * belong to the queue (ev->idx says where the event is, so that removal is
- * O(log n)); ev->idx is DM_EVENT_IDLE whenever it is not queued. The event's
- * t must not change while it is queued.
+ * belong to the queue (ev->idx says where the event is, or was when it was
+ * last written, so that removal is O(log n)); ev->idx is DM_EVENT_IDLE
+ * whenever it is not queued. The event's t must not change while it is
+ * queued.
  */
 #ifndef SIM_EVQ_H
 #define SIM_EVQ_H
@@ -40,10 +42,12 @@ typedef struct sim_evq_key {
   uint64_t seq;
 } sim_evq_key;
 
-/* A waiting event and its due time (so that scans need not touch it). */
+/* A waiting event and its key (so that moving and sorting it need not touch
+ * it: with many events pending, each event is a likely cache miss). */
 typedef struct sim_evq_far {
   uint64_t  t;
-  dm_event *ev;
+  uint64_t  seq;
+  dm_event *ev; /* NULL in the run: removed */
 } sim_evq_far;
 
 /* A growable array of waiting events. */
@@ -62,12 +66,17 @@ typedef struct sim_evq_year {
 } sim_evq_year;
 
 typedef struct sim_evq {
-  /* Near future: a 4-ary heap by position (root at 0). */
+  dm_event     *top;    /* the earliest event, NULL when empty */
+  /* Near future: a 4-ary heap by position (root at 0)... */
   sim_evq_key  *key;
   dm_event    **ev;
   uint32_t      n;      /* events in the heap */
   uint32_t      size;   /* events in the whole queue */
-  uint32_t      cap;    /* capacity of key, ev, sorted and over */
+  uint32_t      cap;    /* capacity of key, ev, sorted, over, run, spare */
+  /* ...and the run: run[rpos, rlen) sorted by (t, seq); run[rpos] is live. */
+  sim_evq_far  *run;
+  uint32_t      rpos, rlen;
+  sim_evq_far  *spare;  /* the radix sort's other buffer */
   /* The year: bucket b holds days base + b, for b >= cur (earlier buckets
    * are drained into the heap); a day is t >> shift. */
   uint64_t      base;
@@ -97,7 +106,7 @@ int sim_evq_push(sim_evq *q, dm_event *ev, uint64_t seq);
  * the world's loop asks twice per event. */
 static inline dm_event *sim_evq_peek(const sim_evq *q)
 {
-  return q->n ? q->ev[0] : NULL;
+  return q->top;
 }
 /* Remove and return the earliest event (its idx becomes DM_EVENT_IDLE), or
  * NULL when the queue is empty. */
