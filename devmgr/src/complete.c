@@ -68,7 +68,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
   QHdrPtr privq = s->privq;
-  uint32_t qprev = s->qprev;
+  uint32_t qprev = s->qprev, qnext = s->qnext; /* (qnext: before the release) */
   int16_t ref = s->ref, posted = result > 0 ? noErr : result;
   uint8_t code = s->code, mode = s->mode, flags = s->flags;
   bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
@@ -85,7 +85,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     dm__count_done(m, u != NULL ? u->counts : dm__counts_of(m, ref));
   if (DM_LIKELY(u != NULL)) {
     if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ)))
-      dm__ctlq_remove(m, u, pb, qprev);
+      dm__ctlq_remove(m, u, pb, qprev, qnext);
     if (was_active)
       u->active--;
     else if (flags & DM_SLOTF_HELD)

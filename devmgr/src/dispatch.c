@@ -80,7 +80,7 @@ void dm__release_held(dm_machine *m, dm_unit *u)
     if (si == DM_NO_SLOT || u->state != DM_UNIT_READY)
       return;
     if (u->runtime & kDriverQueuesIOPB) {
-      dm__ctlq_remove(m, u, m->slots[si].pb, m->slots[si].qprev);
+      dm__ctlq_remove(m, u, m->slots[si].pb, m->slots[si].qprev, m->slots[si].qnext);
       m->slots[si].flags &= (uint8_t)~DM_SLOTF_ONQ;
     }
     dm__dispatch(m, u, si, dm__slot_id(m, si));

@@ -62,8 +62,12 @@ typedef struct dm_slot {
   uint64_t   t_dispatch;
   uint64_t   t_done;
   uint32_t   gen;        /* generation: half of the IOCommandID */
-  uint32_t   next;       /* FIFO free list */
-  uint32_t   qprev;      /* while on dCtlQHdr: the slot of the element before
+  union {
+    uint32_t next;       /* free (DONE): the FIFO free list */
+    uint32_t qnext;      /* live, on dCtlQHdr: the slot of the element after
+                            it, a hint checked before use (dm__ctlq_remove) */
+  };
+  uint32_t   qprev;      /* live, on dCtlQHdr: the slot of the element before
                             it, a hint checked before use (dm__ctlq_remove) */
   int16_t    ref;
   int16_t    result;     /* posted result, once DONE */

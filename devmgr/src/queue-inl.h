@@ -46,21 +46,40 @@ static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
 }
 
 /* dCtlQHdr stays Apple's singly linked queue, which drivers and clients may
- * walk; beside it each request's slot keeps the slot of its predecessor
- * (qprev), so that a request completing anywhere in the queue is unlinked
- * in O(1) at any depth. The hint is checked before use (the predecessor is
- * live and links to the block), so a queue that someone else changed (an
- * Enqueue or Dequeue by a driver, an element that is not a request) costs a
- * walk, never a wrong unlink; nothing dereferences a block that is not in
- * flight. */
+ * walk; beside it each request's slot keeps the slots of its predecessor
+ * (qprev) and successor (qnext), so that a request completing anywhere in
+ * the queue is unlinked in O(1) at any depth, touching the neighbours'
+ * slots and the predecessor's block but not the successor's block (with
+ * many requests in flight each is a likely cache miss). The hints are
+ * checked before use (the predecessor is live and links to the block; the
+ * successor's slot is live and holds the block that follows), so a queue
+ * that someone else changed (an Enqueue or Dequeue by a driver, an element
+ * that is not a request) costs a walk or a look-up, never a wrong unlink;
+ * nothing dereferences a block that is not in flight. */
 
 /* Appends request si's block pb to u's dCtlQHdr. */
 static inline void dm__ctlq_append(dm_machine *m, dm_unit *u, uint32_t si, ParmBlkPtr pb)
 {
   QHdrPtr q = &u->dce.dCtlQHdr;
   QElemPtr tail = q->qTail;
-  m->slots[si].qprev = tail != NULL ? dm__slot_of_pb(m, tail) : DM_NO_SLOT;
+  uint32_t ts = tail != NULL ? dm__slot_of_pb(m, tail) : DM_NO_SLOT;
+  m->slots[si].qprev = ts;
+  m->slots[si].qnext = DM_NO_SLOT;
+  if (ts != DM_NO_SLOT)
+    m->slots[ts].qnext = si;
   dm__enqueue(q, (QElemPtr)pb);
+}
+
+/* The slot of e, the element after a request on dCtlQHdr, from hint, that
+ * request's qnext; a look-up through e when the hint is stale. */
+static inline uint32_t dm__ctlq_next_slot(const dm_machine *m, QElemPtr e, uint32_t hint)
+{
+  if (DM_LIKELY(hint < m->nslots)) {
+    const dm_slot *h = &m->slots[hint];
+    if ((h->state == DM_SLOT_QUEUED || h->state == DM_SLOT_ACTIVE) && (QElemPtr)h->pb == e)
+      return hint;
+  }
+  return dm__slot_of_pb(m, e);
 }
 
 /* The element before e on q found from hint, the slot of the element that
@@ -92,14 +111,16 @@ static inline OSErr dm__ctlq_prev(const dm_machine *m, QHdrPtr q, QElemPtr e, ui
   return noErr;
 }
 
-/* Unlinks pb, whose request's qprev hint was hint, from u's dCtlQHdr; qErr
- * when it is not there. O(1) while the hints hold (see above). */
-static inline OSErr dm__ctlq_remove(dm_machine *m, dm_unit *u, ParmBlkPtr pb, uint32_t hint)
+/* Unlinks pb, whose request's hints were qprev and qnext, from u's
+ * dCtlQHdr; qErr when it is not there. O(1) while the hints hold (see
+ * above). */
+static inline OSErr dm__ctlq_remove(dm_machine *m, dm_unit *u, ParmBlkPtr pb, uint32_t qprev,
+                                    uint32_t qnext)
 {
   QHdrPtr q = &u->dce.dCtlQHdr;
   QElemPtr e = (QElemPtr)pb, prev;
-  uint32_t prev_slot;
-  if (DM_UNLIKELY(dm__ctlq_prev(m, q, e, hint, &prev, &prev_slot) != noErr))
+  uint32_t prev_slot, next_slot = DM_NO_SLOT;
+  if (DM_UNLIKELY(dm__ctlq_prev(m, q, e, qprev, &prev, &prev_slot) != noErr))
     return qErr;
   QElemPtr next = e->qLink;
   if (prev == NULL)
@@ -109,10 +130,12 @@ static inline OSErr dm__ctlq_remove(dm_machine *m, dm_unit *u, ParmBlkPtr pb, ui
   if (next == NULL)
     q->qTail = prev;
   else {
-    uint32_t ns = dm__slot_of_pb(m, next);
-    if (ns != DM_NO_SLOT)
-      m->slots[ns].qprev = prev_slot;
+    next_slot = dm__ctlq_next_slot(m, next, qnext);
+    if (next_slot != DM_NO_SLOT)
+      m->slots[next_slot].qprev = prev_slot;
   }
+  if (prev_slot != DM_NO_SLOT)
+    m->slots[prev_slot].qnext = next_slot;
   e->qLink = NULL;
   return noErr;
 }
