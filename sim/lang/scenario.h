@@ -236,35 +236,36 @@ typedef struct sim_sc_call {
   size_t         client;    /* index in machine.clients */
   size_t         driver;    /* index in machine.drivers, or SIM_SC_NONE when the
                                call names a raw refNum (has_refnum) */
-  int            has_refnum; /* the target is a refNum, not a driver (never open) */
-  int16_t        refnum;
   char          *open_name; /* open "NAME": the driver name sent (driver is SIM_SC_NONE) */
   size_t         pb;        /* index in machine.pbs, or SIM_SC_NONE: a plain call (above) */
-  int            keeps_pb;  /* an `expect data` or `expect param` reads its block after the
-                               run: the executor keeps it */
-  int            in_repeat; /* 1 when inside a repeat block (any depth) */
-  char           name[SIM_SC_NAME_MAX + 1]; /* `as CALL`, "" when unnamed; named
-                                               calls are never in a repeat */
+  const char    *name;      /* `as CALL`, "" when unnamed (never NULL); named calls
+                               are never in a repeat */
   uint64_t       size;      /* read, write: ioReqCount, 0..SIM_SC_SIZE_MAX */
-  int            has_pos;   /* read, write: 1 when `at POS` was given */
   uint64_t       pos;       /* ioPosOffset from the start (fsFromStart) when has_pos;
                                without it the call uses fsAtMark */
-  int            posmode;   /* read, write: ioPosMode, fsAtMark 0 (default),
-                               fsFromStart 1 (`at POS` or `posmode fsFromStart`),
-                               fsFromMark 3 */
   int64_t        offset;    /* read, write: ioPosOffset (`at POS` or `offset N`) */
-  int            has_perm;  /* open: `perm` given */
-  int8_t         perm;      /* open: ioPermssn (fsCurPerm 0 .. fsRdWrShPerm 4) */
-  uint8_t        csparam[SIM_SC_CSPARAM_MAX]; /* control, status: `param` bytes */
-  size_t         ncsparam;
-  int            no_completion; /* async: ioCompletion is NULL (`no-completion`) */
-  int16_t        code;      /* control, status: csCode */
   sim_sc_pattern pattern;   /* write only (read: SIM_SC_PAT_COUNTER, unused) */
   sim_sc_stmt   *then;      /* async: the completion routine's calls (`then ... end`),
                                each a SIM_SC_ST_CALL; run when this call completes,
                                whatever its result */
   size_t         nthen;
+  size_t         ncsparam;
   int            line, col;
+  int16_t        refnum;
+  int16_t        code;      /* control, status: csCode */
+  int8_t         perm;      /* open: ioPermssn (fsCurPerm 0 .. fsRdWrShPerm 4) */
+  uint8_t        posmode;   /* read, write: ioPosMode, fsAtMark 0 (default),
+                               fsFromStart 1 (`at POS` or `posmode fsFromStart`),
+                               fsFromMark 3 */
+  /* Flags, 0 or 1 (bytes: a generated file may hold half a million calls). */
+  uint8_t        has_refnum;    /* the target is a refNum, not a driver (never open) */
+  uint8_t        in_repeat;     /* inside a repeat block (any depth) */
+  uint8_t        has_pos;       /* read, write: `at POS` was given */
+  uint8_t        has_perm;      /* open: `perm` given */
+  uint8_t        no_completion; /* async: ioCompletion is NULL (`no-completion`) */
+  uint8_t        keeps_pb;      /* an `expect data` or `expect param` reads its block
+                                   after the run: the executor keeps it */
+  uint8_t        csparam[SIM_SC_CSPARAM_MAX]; /* control, status: `param` bytes */
 } sim_sc_call;
 
 /* One parameter block. Each call statement without `pb NAME` has its own

@@ -29,6 +29,8 @@ void sc_machine_free(sim_sc_machine *m)
     free(m->clients[i].body);
   free(m->clients);
   for (size_t i = 0; i < m->ncalls; i++) {
+    if (m->calls[i].name != NULL && m->calls[i].name[0])
+      free((char *)m->calls[i].name); /* a name is the tree's; "" is not allocated */
     free(m->calls[i].pattern.text);
     free(m->calls[i].open_name);
     free(m->calls[i].then);

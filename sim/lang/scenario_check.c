@@ -35,7 +35,7 @@ size_t sc_names_find(const sc_names *t, const char *name)
   if (t->cap == 0)
     return SIM_SC_NONE;
   for (size_t i = (size_t)name_hash(name) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-    if (!t->slot[i].name[0])
+    if (!t->slot[i].name)
       return SIM_SC_NONE; /* the load factor stays below 1, so an empty slot exists */
     if (strcmp(t->slot[i].name, name) == 0)
       return t->slot[i].idx;
@@ -45,10 +45,30 @@ size_t sc_names_find(const sc_names *t, const char *name)
 static void slot_put(struct sc_name_slot *slot, size_t cap, const char *name, size_t idx)
 {
   size_t i = (size_t)name_hash(name) & (cap - 1);
-  while (slot[i].name[0])
+  while (slot[i].name)
     i = (i + 1) & (cap - 1);
-  snprintf(slot[i].name, sizeof slot[i].name, "%s", name);
+  slot[i].name = name;
   slot[i].idx = idx;
+}
+
+/* A copy of name in t's chunks, or NULL when out of memory. */
+static const char *names_copy(sc_names *t, const char *name)
+{
+  enum { CHUNK = 64 * 1024 }; /* room for well over 1,000 names of 63 characters */
+  size_t len = strlen(name) + 1;
+  if (t->chunk == NULL || t->room - t->used < len) {
+    char *c = malloc(CHUNK);
+    if (!c)
+      return NULL;
+    memcpy(c, &t->chunk, sizeof t->chunk);
+    t->chunk = c;
+    t->used = sizeof(char *);
+    t->room = CHUNK;
+  }
+  char *copy = t->chunk + t->used;
+  memcpy(copy, name, len);
+  t->used += len;
+  return copy;
 }
 
 int sc_names_add(sc_names *t, const char *name, size_t idx)
@@ -61,22 +81,32 @@ int sc_names_add(sc_names *t, const char *name, size_t idx)
     if (!slot)
       return -1;
     for (size_t i = 0; i < t->cap; i++)
-      if (t->slot[i].name[0])
+      if (t->slot[i].name)
         slot_put(slot, cap, t->slot[i].name, t->slot[i].idx);
     free(t->slot);
     t->slot = slot;
     t->cap = cap;
   }
-  slot_put(t->slot, t->cap, name, idx);
+  const char *copy = names_copy(t, name);
+  if (!copy)
+    return -1;
+  slot_put(t->slot, t->cap, copy, idx);
   t->n++;
   return 0;
 }
 
 void sc_names_free(sc_names *t)
 {
+  while (t->chunk != NULL) {
+    char *prev;
+    memcpy(&prev, t->chunk, sizeof prev);
+    free(t->chunk);
+    t->chunk = prev;
+  }
   free(t->slot);
   t->slot = NULL;
   t->cap = t->n = 0;
+  t->used = t->room = 0;
 }
 
 /* ---- resolution -------------------------------------------------------- */

@@ -117,13 +117,18 @@ void *sc_push(void *ptr, size_t n, size_t elsize);
 /* ---- name tables (scenario_check.c) ------------------------------------ */
 
 /* An open-addressing map from a name to an index, so that duplicates and
- * references cost O(1) however many calls a generated scenario holds. */
+ * references cost O(1) however many calls a generated scenario holds. A
+ * slot is 16 bytes; the names are copied into chunks the table owns (a
+ * generated file may name half a million calls). */
 typedef struct sc_names {
   struct sc_name_slot {
-    char   name[SIM_SC_NAME_MAX + 1]; /* "" for an empty slot */
-    size_t idx;
+    const char *name; /* NULL for an empty slot */
+    size_t      idx;
   } *slot;
   size_t cap, n;
+  char  *chunk;       /* the chunk names are copied into now; each chunk
+                         begins with a pointer to the previous one */
+  size_t used, room;  /* bytes of it used, and its size */
 } sc_names;
 
 /* Index of name, or SIM_SC_NONE. */

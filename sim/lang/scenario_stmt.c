@@ -178,27 +178,32 @@ static int is_reserved(const char *name)
 static int parse_as(sc_parser *p, const sc_tok *kw, sim_sc_call *c, size_t idx)
 {
   const sc_tok *nt;
+  char name[SIM_SC_NAME_MAX + 1];
   if (p->repeat_depth > 0) {
     sc_error(p->e, kw->line, kw->col,
              "'as' is not allowed inside repeat: a named call must run exactly once");
     return -1;
   }
-  if (sc_want_name(p, "a call name", c->name, &nt) < 0)
+  if (sc_want_name(p, "a call name", name, &nt) < 0)
     return -1;
-  if (is_reserved(c->name)) {
+  if (is_reserved(name)) {
     sc_error(p->e, nt->line, nt->col,
              "'%s' cannot name a call (all, order, count, violation, no, data, time, sent "
              "and flags are reserved)",
-             c->name);
+             name);
     return -1;
   }
-  size_t dup = sc_names_find(&p->ms->calls, c->name);
+  size_t dup = sc_names_find(&p->ms->calls, name);
   if (dup != SIM_SC_NONE) {
     sc_error(p->e, nt->line, nt->col, "duplicate call name '%s' (first declared at line %d)",
-             c->name, p->m->calls[dup].line);
+             name, p->m->calls[dup].line);
     return -1;
   }
-  return sc_names_add(&p->ms->calls, c->name, idx) < 0 ? sc_oom(p, nt) : 0;
+  char *copy = strdup(name);
+  if (!copy)
+    return sc_oom(p, nt);
+  c->name = copy; /* the tree frees it */
+  return sc_names_add(&p->ms->calls, name, idx) < 0 ? sc_oom(p, nt) : 0;
 }
 
 /* Give call idx its parameter block: a fresh one, or the shared `pb NAME`. */
@@ -289,6 +294,7 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
   size_t idx = m->ncalls++;
   c = &m->calls[idx];
   memset(c, 0, sizeof *c);
+  c->name = "";
   c->op = ops[which].op;
   c->mode = c->op == SIM_SC_OP_KILLIO ? SIM_SC_IMMEDIATE : SIM_SC_SYNC;
   c->client = p->client;
