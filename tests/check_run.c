@@ -446,6 +446,45 @@ START_TEST(test_pool_blocks_numbered_per_statement)
 }
 END_TEST
 
+/* The 1 GiB of data buffers counts the buffers alive, not every buffer
+ * ever made: nine sync 128 MiB reads one after the other (1,152 MiB in
+ * all) run, since a block given back to the pool drops a large buffer; the
+ * same reads sent async all at once are refused at the ninth, with the
+ * statement's line and column. */
+START_TEST(test_buffer_limit_counts_buffers_alive)
+{
+  char *text = NULL;
+  size_t len;
+  FILE *f = open_memstream(&text, &len);
+  fputs("driver n builtin null\nclient c\n  open n\n", f);
+  for (int i = 0; i < 9; i++)
+    fputs("  read n 128m\n", f);
+  fputs("end\n", f);
+  fclose(f);
+  ran r = run_text(text, 0);
+  ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+  ran_free(&r);
+  free(text);
+
+  f = open_memstream(&text, &len);
+  fputs("hardware h fixed 1ms channels 16\n"
+        "driver d builtin conc hardware h runtime concurrent\n"
+        "client c\n  open d\n",
+        f);
+  for (int i = 0; i < 9; i++)
+    fputs("  read d 128m async\n", f);
+  fputs("  wait all\nend\n", f);
+  fclose(f);
+  r = run_text(text, 0);
+  free(text);
+  ck_assert_int_eq(r.status, 2);
+  ck_assert_msg(strstr(r.err, "t.dms:13:3: error: the data buffers of the requests in flight "
+                              "would exceed 1024 MiB") != NULL,
+                "%s", r.err);
+  ran_free(&r);
+}
+END_TEST
+
 /* Write a flat scenario of `clients` clients, each `per` times `line`,
  * with `every` lines then `wait all` when every is not 0. */
 static void write_flat(const char *path, int clients, int per, const char *line, int every)
@@ -535,6 +574,7 @@ Suite *run_suite(void)
   tcase_add_test(tc, test_jsonl_scsi_records_follow_schema);
   tcase_add_test(tc, test_driver_calls_credited_to_driver);
   tcase_add_test(tc, test_pool_blocks_numbered_per_statement);
+  tcase_add_test(tc, test_buffer_limit_counts_buffers_alive);
   suite_add_tcase(s, tc);
   TCase *big = tcase_create("million");
   tcase_set_timeout(big, 120); /* about 3 s optimized; -O0 builds are slower */

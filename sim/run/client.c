@@ -54,6 +54,14 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine);
 /* A plain call's block back to the pool's tail (run_int.h). */
 static void pool_put(run_machine *rm, run_pb *p)
 {
+  /* A large buffer is not kept for a later statement: the quarantine would
+   * hold 16 of them, counted against RUN_MAX_BUFFER_BYTES. */
+  if (p->bufsize > RUN_POOL_BUFFER_KEPT) {
+    rm->buffered -= p->bufsize;
+    free(p->buf);
+    p->buf = NULL;
+    p->bufsize = 0;
+  }
   p->next = NULL;
   if (rm->pool_tail != NULL)
     rm->pool_tail->next = p;
@@ -93,6 +101,18 @@ static void put_back(run_machine *rm, run_pb *p, const sim_sc_call *sc)
   }
 }
 
+/* Call ci ended now with result, its last block p: what expectations read. */
+static void record_end(run_machine *rm, size_t ci, run_pb *p, int16_t result)
+{
+  run_call *call = &rm->calls[ci];
+  call->done = 1;
+  call->result = result;
+  call->t_done = sim_world_now(&rm->w);
+  call->level = (uint8_t)dm_machine_level(rm->m);
+  call->order = ++rm->completions;
+  call->pb = p;
+}
+
 /* The bookkeeping of a call whose block p completed: its result, time,
  * level and place in the completion order, the block back to its free
  * list. Returns the call's index, for wake_for. */
@@ -101,13 +121,7 @@ static size_t finish(run_machine *rm, run_pb *p)
   run_pb_set_busy(rm, p, 0);
   size_t ci = p->call;
   const sim_sc_call *sc = &rm->sc->calls[ci];
-  run_call *call = &rm->calls[ci];
-  call->done = 1;
-  call->result = p->pb.ioParam.ioResult;
-  call->t_done = sim_world_now(&rm->w);
-  call->level = (int)dm_machine_level(rm->m);
-  call->order = ++rm->completions;
-  call->pb = p;
+  record_end(rm, ci, p, p->pb.ioParam.ioResult);
   if (p == rm->issuing)
     rm->issuing_done = 1;
   put_back(rm, p, sc);
@@ -322,7 +336,6 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   p->line = st->line;
   p->col = st->col;
   run_pb_set_busy(rm, p, 1);
-  rm->calls[ci].issued = 1;
   rm->calls[ci].done = 0;
   if (sc->mode == SIM_SC_ASYNC)
     c->outstanding++;
@@ -377,14 +390,7 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
     run_pb_set_busy(rm, p, 0);
     put_back(rm, p, sc);
   }
-  run_call *call = &rm->calls[ci];
-  call->done = 1;
-  call->rejected = 1;
-  call->result = ret;
-  call->t_done = sim_world_now(&rm->w);
-  call->level = (int)dm_machine_level(rm->m);
-  call->order = ++rm->completions;
-  call->pb = p;
+  record_end(rm, ci, p, ret);
   return 0;
 }
 

@@ -44,13 +44,15 @@ typedef struct run_pb {
   struct run_pb *next;    /* free list of per-iteration blocks, or the pool */
 } run_pb;
 
+/* What expectations read of a call after the run (32 bytes: one per entry
+ * of machine.calls, so one per named call). */
 typedef struct run_call {
-  int      issued, done, rejected;
-  int16_t  result;
   uint64_t t_done;
-  int      level;         /* dm_level at which it completed (or was refused) */
+  run_pb  *pb;            /* the block of its last issue (data and param expectations) */
   uint64_t order;         /* completion sequence number, 1-based */
-  run_pb  *pb;            /* the block of its last issue (data expectations) */
+  int16_t  result;
+  uint8_t  level;         /* dm_level at which it completed (or was refused) */
+  uint8_t  done;
 } run_call;
 
 typedef struct run_frame {
@@ -252,6 +254,9 @@ run_pb *run_pb_new(run_machine *rm, int line, int col);
 void run_pb_retire(run_machine *rm, run_pb *p);
 /* Blocks the pool holds back before sending one again. */
 #define RUN_POOL_QUARANTINE 16u
+/* The largest buffer a block keeps when it goes back to the pool; a larger
+ * one is freed then (and made again when a statement needs it). */
+#define RUN_POOL_BUFFER_KEPT (64u << 10)
 /* Marks p sent (busy 1) or complete (busy 0), keeping rm->nbusy, the count
  * of blocks in flight that the in-flight limit reads. */
 static inline void run_pb_set_busy(run_machine *rm, run_pb *p, int busy)
