@@ -125,10 +125,13 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
     dm__check_ioresult(m, still, "when DoDriverIO returned");
   }
   if (dm__checking(m)) {
+    /* drvrActive as the Device Manager last set it, and dCtlQHdr's head,
+     * tail and last link consistent; the first two tests without a branch. */
     QHdr *q = &u->dce.dCtlQHdr;
-    if (DM_UNLIKELY(((u->dce.dCtlFlags & drvrActiveMask) != 0) != u->dm_active ||
-                    (q->qHead == NULL) != (q->qTail == NULL) ||
-                    (q->qTail != NULL && q->qTail->qLink != NULL)))
+    QElemPtr tail = q->qTail;
+    bool active = (u->dce.dCtlFlags & drvrActiveMask) != 0;
+    bool wrote = (active != (bool)u->dm_active) | ((q->qHead == NULL) != (tail == NULL));
+    if (DM_UNLIKELY(wrote || (tail != NULL && tail->qLink != NULL)))
       dm__check_dce(m, u);
   }
 }

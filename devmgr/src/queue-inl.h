@@ -113,9 +113,10 @@ static inline OSErr dm__ctlq_prev(const dm_machine *m, QHdrPtr q, QElemPtr e, ui
 
 /* Unlinks pb, whose request's hints were qprev and qnext, from u's
  * dCtlQHdr; qErr when it is not there. O(1) while the hints hold (see
- * above). */
-static inline OSErr dm__ctlq_remove(dm_machine *m, dm_unit *u, ParmBlkPtr pb, uint32_t qprev,
-                                    uint32_t qnext)
+ * above). Inline in the completion: every request on dCtlQHdr leaves it
+ * here. */
+static inline __attribute__((always_inline)) OSErr
+dm__ctlq_remove(dm_machine *m, dm_unit *u, ParmBlkPtr pb, uint32_t qprev, uint32_t qnext)
 {
   QHdrPtr q = &u->dce.dCtlQHdr;
   QElemPtr e = (QElemPtr)pb, prev;
