@@ -127,15 +127,3 @@ const char *sim_scsi_ev_name(unsigned ev)
                                                        "scsi-abort", "scsi-reset"};
   return ev < SIM_SCSI_EV_COUNT ? names[ev] : "?";
 }
-
-unsigned sim_scsi_cdb_len_for(uint8_t opcode)
-{
-  switch (opcode >> 5) {
-  case 0: return 6;
-  case 1:
-  case 2: return 10;
-  case 4: return 16;
-  case 5: return 12;
-  default: return 0; /* group 3 (variable length), 6 and 7 (vendor) */
-  }
-}

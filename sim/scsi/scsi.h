@@ -424,7 +424,17 @@ const char *sim_scsi_xport_name(uint8_t xport);
 const char *sim_scsi_ev_name(unsigned ev);
 /* The CDB length an opcode's group implies (6, 10, 12, 16), 0 for groups
  * without a fixed length. */
-unsigned sim_scsi_cdb_len_for(uint8_t opcode);
+static inline unsigned sim_scsi_cdb_len_for(uint8_t opcode)
+{
+  switch (opcode >> 5) {
+  case 0: return 6;
+  case 1:
+  case 2: return 10;
+  case 4: return 16;
+  case 5: return 12;
+  default: return 0; /* group 3 (variable length), 6 and 7 (vendor) */
+  }
+}
 
 /* The bytes a CDB's data phase asks to move: blocks * block_size for
  * READ, WRITE, VERIFY with BYTCHK; the allocation length or parameter list
