@@ -244,6 +244,68 @@ START_TEST(test_lean_ownqueue)
 }
 END_TEST
 
+/* dm_machine_driverio_id names the command whose DoDriverIO is running
+ * (what a device operation started there serves, for dm_machine_prefetch),
+ * lean or watched, and is 0 outside any DoDriverIO. */
+static dm_machine *id_m;
+static int id_calls, id_wrong;
+
+static OSStatus id_entry(AddressSpaceID space, IOCommandID id, IOCommandContents c,
+                         IOCommandCode code, IOCommandKind kind)
+{
+  (void)space;
+  (void)c;
+  id_calls++;
+  if (dm_machine_driverio_id(id_m) != (uint64_t)(uintptr_t)id)
+    id_wrong++;
+  if (code == kReadCommand && !(kind & kImmediateIOCommandKind))
+    return IOCommandIsComplete(id, noErr);
+  return noErr;
+}
+
+static void driverio_id_case(bool lean)
+{
+  sim_world w;
+  ck_assert_int_eq(sim_world_init(&w), 0);
+  dm_machine_config cfg = { 0 };
+  cfg.platform = sim_world_platform(&w);
+  cfg.check = lean ? DM_CHECK_OFF : DM_CHECK_STRICT;
+  id_m = dm_machine_new(&cfg);
+  ck_assert_ptr_nonnull(id_m);
+  id_calls = id_wrong = 0;
+  dm_machine *prev = dm_machine_enter(id_m);
+  const dm_builtin *b = dm_builtin_find("null");
+  ck_assert_ptr_nonnull(b);
+  dm_driver_spec spec = { .desc = b->desc, .entry = id_entry, .unit = -1 };
+  int16_t ref = 0;
+  ck_assert_int_eq(dm_driver_install(id_m, &spec, &ref), noErr);
+  short opened = 0;
+  ck_assert_int_eq(OpenDriver((ConstStr255Param)b->desc->driverOSRuntimeInfo.driverName,
+                              &opened),
+                   noErr);
+  ck_assert_uint_eq(dm_machine_driverio_id(id_m), 0);
+  char buf[8];
+  ParamBlockRec pb;
+  for (int i = 0; i < 3; i++) {
+    memset(&pb, 0, sizeof pb);
+    pb.ioParam.ioRefNum = ref;
+    pb.ioParam.ioBuffer = buf;
+    pb.ioParam.ioReqCount = sizeof buf;
+    ck_assert_int_eq(PBReadAsync(&pb), noErr);
+    sim_world_run(&w, UINT64_MAX, 0);
+    ck_assert_int_eq(pb.ioParam.ioResult, noErr);
+    ck_assert_uint_eq(dm_machine_driverio_id(id_m), 0);
+  }
+  ck_assert_int_ge(id_calls, 5); /* initialize, open, then the three reads */
+  ck_assert_int_eq(id_wrong, 0);
+  dm_machine_leave(prev);
+  dm_machine_free(id_m);
+  sim_world_free(&w);
+}
+
+START_TEST(test_driverio_id_lean)    { driverio_id_case(true); } END_TEST
+START_TEST(test_driverio_id_watched) { driverio_id_case(false); } END_TEST
+
 Suite *lean_suite(void)
 {
   Suite *s = suite_create("lean");
@@ -252,6 +314,8 @@ Suite *lean_suite(void)
   tcase_add_test(tc, test_lean_fixed);
   tcase_add_test(tc, test_lean_concurrent);
   tcase_add_test(tc, test_lean_ownqueue);
+  tcase_add_test(tc, test_driverio_id_lean);
+  tcase_add_test(tc, test_driverio_id_watched);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -404,6 +404,69 @@ START_TEST(test_rng_pinned_values)
 }
 END_TEST
 
+/* The warm hook: an event of the hooked fn gets its three stages, farthest
+ * first, each while the event SIM_WORLD_WARM_AHEAD + 1 - 2 * stage places
+ * before it runs, and only when the queue can see that far (here a bucket
+ * of 60 events due at once, which the queue sorts into its run); other
+ * events get none, and the order of the run does not change. */
+enum { WARM_N = 60 };
+static struct {
+  int ran;                     /* events run so far */
+  int stage_at[WARM_N + 1][3]; /* events run when ev got each stage, -1 none */
+} warmv;
+
+static void warm_rec(dm_event *ev, unsigned stage)
+{
+  tev *e = ev->data;
+  ck_assert_uint_lt(stage, 3);
+  ck_assert_int_eq(warmv.stage_at[e->id][stage], -1); /* once per stage */
+  warmv.stage_at[e->id][stage] = warmv.ran;
+}
+
+static void on_event_counted(dm_event *ev)
+{
+  warmv.ran++;
+  on_event(ev);
+}
+
+START_TEST(test_warm_ahead)
+{
+  sim_world w;
+  setup(&w);
+  static tev ev[WARM_N + 1], other;
+  memset(warmv.stage_at, 0xff, sizeof warmv.stage_at);
+  warmv.ran = 0;
+  /* Event 0 starts the queue's year at 0; the rest wait in a bucket. */
+  for (int i = 0; i <= WARM_N; i++) {
+    tev_init(&ev[i], &w, i, DM_LVL_HWI);
+    ev[i].ev.fn = on_event_counted;
+    arm_at(&w, &ev[i], i == 0 ? 0 : 500);
+  }
+  tev_init(&other, &w, 99, DM_LVL_HWI); /* another fn: never warmed */
+  arm_at(&w, &other, 500);
+  sim_world_set_warm(&w, on_event_counted, warm_rec);
+  sim_world_run(&w, UINT64_MAX, 0);
+  ck_assert_int_eq(logv.n, WARM_N + 2);
+  for (int i = 0; i <= WARM_N; i++)
+    ck_assert_int_eq(logv.id[i], i);
+  ck_assert_int_eq(logv.id[WARM_N + 1], 99);
+  /* Event k runs when k events have run; stage s came SIM_WORLD_WARM_AHEAD
+   * + 1 - 2s events earlier, for every event the run can see that far. */
+  int warmed = 0;
+  for (int k = 1; k <= WARM_N; k++)
+    for (int st = 0; st < 3; st++) {
+      int at = warmv.stage_at[k][st], ahead = (int)SIM_WORLD_WARM_AHEAD + 1 - 2 * st;
+      if (at >= 0) {
+        ck_assert_int_eq(at, k - ahead);
+        warmed++;
+      }
+    }
+  /* All but the first few of the bucket, which run before any is ahead. */
+  ck_assert_int_ge(warmed, 3 * (WARM_N - (int)SIM_WORLD_WARM_AHEAD));
+  sim_world_free(&w);
+}
+END_TEST
+
 Suite *world_suite(void)
 {
   Suite *s = suite_create("world");
@@ -417,6 +480,7 @@ Suite *world_suite(void)
   tcase_add_test(tc, test_rearm_and_disarm_from_handlers);
   tcase_add_test(tc, test_platform_interface);
   tcase_add_test(tc, test_deterministic);
+  tcase_add_test(tc, test_warm_ahead);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("rng");

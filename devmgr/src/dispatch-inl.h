@@ -40,7 +40,10 @@ static inline OSErr dm__driver_call(dm_machine *m, dm_unit *u, uint64_t id, IOCo
                                     IOCommandCode code, IOCommandKind kind, bool current)
 {
   dm_machine *prev = current ? m : dm__enter(m);
+  uint64_t outer = m->driverio_id;
+  m->driverio_id = id;
   OSErr st = (OSErr)u->entry(kCurrentAddressSpaceID, dm__to_cmdid(id), c, code, kind);
+  m->driverio_id = outer;
   dm__current = prev;
   return st;
 }

@@ -180,6 +180,7 @@ typedef struct dm_in_driver {
 
 struct dm_machine {
   dm_machine_config cfg;
+  uint64_t          driverio_id; /* dm_machine_driverio_id (dm__driver_call) */
   dm_unit         **units;
   uint16_t          nunits;
   dm_unit          *gone;

@@ -18,15 +18,16 @@
 /* One cache line, on a line boundary (see grow): with many operations in
  * service, the completion of each is likely a cache miss, so it should cost
  * one line. Hence the event's data is the device (the op is the event's
- * container), and start and next share a word: an op is in service (start)
- * or waiting or free (next), never both. */
+ * container), and id and next share a word: an op is in service (id) or
+ * waiting or free (next), never both. */
 typedef struct hw_op {
   dm_event      ev; /* first: completion; ev.data = the device */
   dm_hw_done_fn done;
   void         *refCon;
   union {
-    uint64_t      start; /* in service */
-    struct hw_op *next;  /* waiting FIFO or free list */
+    uint64_t      id;   /* in service: the request it serves, 0 if unknown
+                           (see op_warm) */
+    struct hw_op *next; /* waiting FIFO or free list */
   } u;
 } hw_op;
 
@@ -49,6 +50,7 @@ struct sim_hw {
 };
 
 static void op_fire(dm_event *ev);
+static void op_warm(dm_event *ev, unsigned stage);
 
 sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_model *model,
                    uint32_t channels, uint64_t seed)
@@ -67,6 +69,7 @@ sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_m
   hw->channels = channels;
   sim_rng_seed(&hw->rng, seed);
   hw->chunk_ops = 8;
+  sim_world_set_warm(w, op_fire, op_warm);
   return hw;
 }
 
@@ -112,15 +115,18 @@ static inline __attribute__((always_inline)) uint64_t service_time(sim_hw *hw)
   }
 }
 
-/* Put op in service on a free channel. Returns 0, or -1 when its completion
+/* Put op, serving request id (0: unknown), in service on a free channel.
+ * Its busy time counts now, whole. Returns 0, or -1 when its completion
  * could not be armed (out of memory; op is then not in service). */
-static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op)
+static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op, uint64_t id)
 {
-  op->u.start = sim_world_now(hw->w);
-  op->ev.t = op->u.start + service_time(hw);
+  uint64_t service = service_time(hw);
+  op->ev.t = sim_world_now(hw->w) + service;
   if (sim_world_arm(hw->w, &op->ev) != 0)
     return -1;
+  op->u.id = id;
   hw->busy++;
+  hw->stats.busy_ns += service;
   return 0;
 }
 
@@ -142,7 +148,6 @@ static void op_fire(dm_event *ev)
   hw_irq irq = { op->done, op->refCon };
   hw->busy--;
   hw->stats.completed++;
-  hw->stats.busy_ns += sim_world_now(hw->w) - op->u.start;
   op->u.next = hw->free;
   hw->free = op;
   if (hw->wait_head != NULL) {
@@ -152,11 +157,23 @@ static void op_fire(dm_event *ev)
       hw->wait_tail = NULL;
     hw->waiting--;
     /* Cannot fail: this op's own event has just left the queue, and a push
-     * that follows a pop never needs memory (sim_evq_push). */
-    if (begin(hw, next) != 0)
+     * that follows a pop never needs memory (sim_evq_push). Its request
+     * is not known any more (next held the word). */
+    if (begin(hw, next, 0) != 0)
       abort();
   }
   dm_machine_run_at(hw->m, DM_LVL_HWI, deliver, &irq);
+}
+
+/* The world's warm hook for operations (sim_world_set_warm): the request
+ * an operation serves will complete when it fires, so the Device Manager is
+ * told to fetch what that completion touches, stage by stage. */
+static void op_warm(dm_event *ev, unsigned stage)
+{
+  const hw_op *op = (const hw_op *)ev;
+  const sim_hw *hw = ev->data;
+  if (hw->m != NULL)
+    dm_machine_prefetch(hw->m, op->u.id, stage);
 }
 
 /* sim_hw_start, inline in the platform's entry as well: a device that
@@ -172,7 +189,7 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
   op->done = done;
   op->refCon = refCon;
   if (hw->busy < hw->channels) {
-    if (begin(hw, op) != 0) {
+    if (begin(hw, op, hw->m != NULL ? dm_machine_driverio_id(hw->m) : 0) != 0) {
       op->u.next = hw->free;
       hw->free = op;
       return memFullErr;

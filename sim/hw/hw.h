@@ -33,7 +33,10 @@ typedef struct sim_hw_model {
 typedef struct sim_hw sim_hw;
 
 /* A device interrupting machine m in world w. Returns NULL when out of
- * memory or when channels is 0. name is copied (up to 31 characters). */
+ * memory or when channels is 0. name is copied (up to 31 characters).
+ * Sets w's warm hook (sim_world_set_warm): an operation about to finish has
+ * m prefetch what the completion of the request it serves will touch (the
+ * request whose DoDriverIO started it, dm_machine_driverio_id). */
 sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_model *model,
                    uint32_t channels, uint64_t seed);
 /* Free a device; operations still pending are dropped (their events
@@ -51,7 +54,8 @@ int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_d
 /* Operations in service or waiting. */
 uint32_t sim_hw_inflight(const sim_hw *hw);
 /* Counters: operations started and completed, the most that ever waited
- * for a channel, and the summed busy time of all channels (ns). */
+ * for a channel, and the summed busy time of all channels (ns; each
+ * operation's whole service time counts when it enters service). */
 typedef struct sim_hw_stats {
   uint64_t started, completed, busy_ns;
   uint32_t max_waiting;

@@ -108,6 +108,14 @@ static inline dm_event *sim_evq_peek(const sim_evq *q)
 {
   return q->top;
 }
+/* For prefetching only: the event d places after the earliest in the
+ * sorted run, which is what pop returns d pops from now unless events are
+ * pushed before it or the heap holds earlier ones; NULL when the run is
+ * shorter (or holds a removed event there). */
+static inline dm_event *sim_evq_ahead(const sim_evq *q, uint32_t d)
+{
+  return d < q->rlen - q->rpos ? q->run[q->rpos + d].ev : NULL;
+}
 /* Remove and return the earliest event (its idx becomes DM_EVENT_IDLE), or
  * NULL when the queue is empty. */
 dm_event *sim_evq_pop(sim_evq *q);

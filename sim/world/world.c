@@ -19,6 +19,8 @@ int sim_world_init(sim_world *w)
 {
   w->now = 0;
   w->seq = 0;
+  w->warm_of = NULL;
+  w->warm = NULL;
   if (sim_evq_init(&w->irq, WORLD_QUEUE_CAPACITY) != 0)
     return -1;
   if (sim_evq_init(&w->task, WORLD_QUEUE_CAPACITY) != 0) {
@@ -83,9 +85,29 @@ static sim_evq *earliest_queue(sim_world *w)
   return &w->irq;
 }
 
-static void run_one(sim_world *w, sim_evq *q)
+void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm)
+{
+  w->warm_of = warm != NULL ? of : NULL;
+  w->warm = warm;
+}
+
+/* The warm calls for the events due after the next one of q (see world.h).
+ * Out of line: only runs with many events pending get here. */
+static __attribute__((noinline)) void warm_ahead(const sim_world *w, const sim_evq *q)
+{
+  for (unsigned stage = 0; stage < 3; stage++) {
+    dm_event *soon = sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 2 * stage);
+    if (soon != NULL && soon->fn == w->warm_of)
+      w->warm(soon, stage);
+  }
+}
+
+static inline void run_one(sim_world *w, sim_evq *q)
 {
   dm_event *ev = sim_evq_pop(q);
+  /* (A queue too short to have the nearest stage's event has none.) */
+  if (w->warm_of != NULL && sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 4) != NULL)
+    warm_ahead(w, q);
   /* A task-level event held back while step_interrupts ran later ones is
    * overdue: it runs now, and the clock stays. */
   if (ev->t > w->now)

@@ -24,11 +24,17 @@
 extern "C" {
 #endif
 
+/* Prefetches for ev, due a few events from now: stage 0 the farthest ahead
+ * (see sim_world_set_warm). */
+typedef void (*sim_world_warm_fn)(dm_event *ev, unsigned stage);
+
 typedef struct sim_world {
-  uint64_t now;  /* simulated ns; never decreases */
-  uint64_t seq;  /* next tie-break number, shared by both queues */
-  sim_evq  irq;  /* events with lvl != DM_LVL_TASK */
-  sim_evq  task; /* events with lvl == DM_LVL_TASK */
+  uint64_t          now;     /* simulated ns; never decreases */
+  uint64_t          seq;     /* next tie-break number, shared by both queues */
+  sim_evq           irq;     /* events with lvl != DM_LVL_TASK */
+  sim_evq           task;    /* events with lvl == DM_LVL_TASK */
+  dm_event_fn       warm_of; /* events with this fn get warm calls, or NULL */
+  sim_world_warm_fn warm;
 } sim_world;
 
 /* A world at time 0 with no events. Returns 0, or -1 when out of memory. */
@@ -58,6 +64,19 @@ uint32_t sim_world_pending(const sim_world *w);
 /* The due time of the event sim_world_step would run next: returns 1 and
  * sets *t, or returns 0 when no event is armed. */
 int sim_world_next_due(const sim_world *w, uint64_t *t);
+
+/*
+ * Software pipelining for runs with many events pending, where what an
+ * event's fn touches is likely not cached: before an event runs, the event
+ * that will run SIM_WORLD_WARM_AHEAD + 1 - 2 * stage events after it (as
+ * far as the queue can tell: sim_evq_ahead), if its fn is `of`, gets
+ * warm(ev, stage), for stages 0, 1 and 2, so that each stage can read what
+ * the stage before prefetched and issue the next prefetches. warm must not
+ * change anything. One hook per world (a later call replaces it); NULL
+ * removes it.
+ */
+#define SIM_WORLD_WARM_AHEAD 6u
+void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm);
 
 /* Run the earliest event of either queue: now advances to its time (a
  * task-level event held back while step_interrupts ran later ones runs

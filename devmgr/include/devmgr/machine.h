@@ -152,6 +152,20 @@ uint32_t dm_machine_inflight(const dm_machine *m);
 /* Bytes of devmgr-owned state per command slot (for the memory budget). */
 size_t dm_machine_slot_bytes(void);
 
+/* The command whose DoDriverIO is running on m (the innermost), as a
+ * number, or 0 when none is: what a platform's hw_start may keep to name
+ * the request a device operation serves, for dm_machine_prefetch. */
+uint64_t dm_machine_driverio_id(const dm_machine *m);
+/* A hint that command id (from dm_machine_driverio_id) will complete soon:
+ * starts bringing into the cache what its completion touches, in stages a
+ * caller issues a few events apart, stage 0 first: 0 its slot; 1 (the slot
+ * cached) its block and the slots of its neighbours on dCtlQHdr; 2 (those
+ * cached) its buffer and its predecessor's block. With many requests in
+ * flight each of these is a likely cache miss, and a completion would meet
+ * them one after the other. Changes nothing; a stale or unknown id, or an
+ * unknown stage, does nothing. */
+void dm_machine_prefetch(const dm_machine *m, uint64_t id, unsigned stage);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,50 @@
+/*
+ * prefetch.c - hints that a request will complete soon (dm_machine_prefetch)
+ * and the request a device operation serves (dm_machine_driverio_id).
+ *
+ * With many requests in flight, what one completion touches (its slot, its
+ * block, the neighbours' slots and the predecessor's block on dCtlQHdr) is
+ * spread over memory far larger than the caches, and each step needs the
+ * one before it. A platform that knows which completions come next (the
+ * simulated world does) calls dm_machine_prefetch a few events ahead, stage
+ * by stage, so that each stage finds the data it reads already cached and
+ * the misses overlap the work of earlier events. Nothing here writes; the
+ * only block read is that of a live request (it is in flight), and
+ * prefetching an address never faults, whatever it holds.
+ */
+#include "dm-int.h"
+
+uint64_t dm_machine_driverio_id(const dm_machine *m)
+{
+  return m->driverio_id;
+}
+
+void dm_machine_prefetch(const dm_machine *m, uint64_t id, unsigned stage)
+{
+  uint32_t i = (uint32_t)id - 1; /* as dm__slot_lookup: no ID wraps */
+  if (i >= m->nslots)
+    return;
+  const dm_slot *s = &m->slots[i];
+  if (stage == 0) {
+    DM_PREFETCH_W(s);
+    return;
+  }
+  if (dm__slot_lookup(m, id) == DM_NO_SLOT)
+    return;
+  const ParamBlockRec *pb = s->pb;
+  if (stage == 1) {
+    if (pb != NULL)
+      DM_PREFETCH_W(pb);
+    if (s->qprev < m->nslots)
+      DM_PREFETCH_W(&m->slots[s->qprev]);
+    if (s->qnext < m->nslots)
+      DM_PREFETCH_W(&m->slots[s->qnext]);
+  } else if (stage == 2) {
+    if (pb != NULL) {
+      DM_PREFETCH_W((const char *)pb + sizeof *pb - 1); /* a block may span two lines */
+      DM_PREFETCH_W(pb->ioParam.ioBuffer);
+    }
+    if (s->qprev < m->nslots)
+      DM_PREFETCH_W(m->slots[s->qprev].pb);
+  }
+}
