@@ -115,8 +115,8 @@ static void record_end(run_machine *rm, size_t ci, run_pb *p, int16_t result)
 
 /* The bookkeeping of a call whose block p completed: its result, time,
  * level and place in the completion order, the block back to its free
- * list. Returns the call's index, for wake_for. */
-static size_t finish(run_machine *rm, run_pb *p)
+ * list. Returns the call's client, for wake_for. */
+static run_client *finish(run_machine *rm, run_pb *p)
 {
   run_pb_set_busy(rm, p, 0);
   size_t ci = p->call;
@@ -128,13 +128,12 @@ static size_t finish(run_machine *rm, run_pb *p)
   run_client *c = &rm->clients[sc->client];
   if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
     c->outstanding--;
-  return ci;
+  return c;
 }
 
-/* Wakes the client of call ci (block p) if it waits for it. */
-static void wake_for(run_machine *rm, run_pb *p, size_t ci)
+/* Wakes client c, whose call ci (block p) finished, if it waits for it. */
+static void wake_for(run_client *c, run_pb *p, size_t ci)
 {
-  run_client *c = &rm->clients[rm->sc->calls[ci].client];
   if ((c->block == RUN_SYNC && c->wait_pb == p) || (c->block == RUN_WAIT && c->wait_call == ci) ||
       (c->block == RUN_WAIT_ALL && c->outstanding == 0))
     wake(c);
@@ -151,12 +150,13 @@ static pascal void on_completion(ParmBlkPtr pb)
   run_machine *rm = p->rm;
   if (!p->busy)
     return;
-  const sim_sc_call *sc = &rm->sc->calls[p->call];
-  size_t ci = finish(rm, p);
+  size_t ci = p->call;
+  const sim_sc_call *sc = &rm->sc->calls[ci];
+  run_client *c = finish(rm, p);
   for (size_t i = 0; i < sc->nthen; i++)
-    (void)issue(&rm->clients[sc->client], &sc->then[i], 1);
+    (void)issue(c, &sc->then[i], 1);
   /* After the routine's calls: `wait all` waits for them too. */
-  wake_for(rm, p, ci);
+  wake_for(c, p, ci);
 }
 
 /* The Device Manager's word that pb's call finished (after any routine):
@@ -165,8 +165,10 @@ void run_pb_done(void *ctx, void *pb)
 {
   run_machine *rm = ctx;
   run_pb *p = run_pb_find(rm, pb);
-  if (p != NULL && p->busy && p->pb.ioParam.ioResult <= 0)
-    wake_for(rm, p, finish(rm, p));
+  if (p != NULL && p->busy && p->pb.ioParam.ioResult <= 0) {
+    size_t ci = p->call;
+    wake_for(finish(rm, p), p, ci);
+  }
 }
 
 void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat)
