@@ -26,6 +26,8 @@
 typedef struct counts {
   int submits, handoffs, calls, violations;
   uint32_t max_bundle;
+  int returns, returns_not_sih; /* scsi_return records, and those not at SIH level */
+  uint32_t max_returned;        /* the most slots one completion call returned */
 } counts;
 
 static counts seen;
@@ -39,6 +41,13 @@ static void on_trace(void *ctx, const dm_trace_rec *r)
     seen.handoffs++;
     if (r->count > seen.max_bundle)
       seen.max_bundle = r->count;
+  }
+  if (r->ev == DM_EV_SCSI_RETURN) {
+    seen.returns++;
+    if (r->lvl != DM_LVL_SIH)
+      seen.returns_not_sih++;
+    if (r->count > seen.max_returned)
+      seen.max_returned = r->count;
   }
   if (r->ev == DM_EV_VIOLATION)
     seen.violations++;
@@ -522,6 +531,26 @@ START_TEST(controller_from_a_shared_object)
 }
 END_TEST
 
+/* 32 reads due at one instant: the per-task path returns each in a call
+ * of its own, the bundled path all 32 in one call; both at secondary
+ * interrupt level, whatever level DMSimHBA took each completion at. */
+START_TEST(completions_return_at_sih_in_one_call_per_instant)
+{
+  static uint8_t buf[32 * 4096];
+  for (int bundled = 0; bundled < 2; bundled++) {
+    sim_stack s;
+    open_stack(&s, bundled, NULL, 0, NULL);
+    memset(&seen, 0, sizeof seen); /* Initialize's commands are not counted */
+    ck_assert_int_eq(sim_stack_transfer(&s, 0, 0, buf, sizeof buf, 32, 4096, NULL), noErr);
+    ck_assert_int_eq(seen.returns, 32);
+    ck_assert_int_eq(seen.returns_not_sih, 0);
+    ck_assert_uint_eq(seen.max_returned, bundled ? 32 : 1);
+    ck_assert_int_eq(seen.violations, 0);
+    sim_stack_close(&s);
+  }
+}
+END_TEST
+
 Suite *scsi_stack_suite(void)
 {
   Suite *s = suite_create("scsi_stack");
@@ -539,6 +568,7 @@ Suite *scsi_stack_suite(void)
   tcase_add_test(tc, control_and_status_codes);
   tcase_add_test(tc, hba_timeout_autosense_and_task_management);
   tcase_add_test(tc, controller_from_a_shared_object);
+  tcase_add_test(tc, completions_return_at_sih_in_one_call_per_instant);
   suite_add_tcase(s, tc);
   return s;
 }

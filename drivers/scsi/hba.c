@@ -298,6 +298,24 @@ static OSStatus FlushTimer(void *p1, void *p2)
   return noErr;
 }
 
+static OSStatus FlushNow(void *p1, void *p2)
+{
+  (void)p2;
+  HBA *h = p1;
+  if (h->npending > 0)
+    Flush(h);
+  return noErr;
+}
+
+/* The call that returns the slots runs at secondary interrupt level: now,
+ * or when the hardware interrupt returns. */
+static void FlushAtSIH(HBA *h)
+{
+  if (CurrentExecutionLevel() != kHardwareInterruptLevel ||
+      QueueSecondaryInterruptHandler(FlushNow, NULL, h, NULL) != noErr)
+    Flush(h);
+}
+
 /* The deliberate mistakes of the bundled path, made once (h->bug). */
 static void BundledBug(HBA *h, uint16_t k)
 {
@@ -326,7 +344,7 @@ static void CompleteBundled(HBA *h, HBATask *t)
     BundledBug(h, k);
   h->pending[h->npending++] = k;
   if (h->npending == kMaxBundledParallelTasks) {
-    Flush(h);
+    FlushAtSIH(h);
     return;
   }
   if (!h->flushArmed) {
@@ -334,7 +352,7 @@ static void CompleteBundled(HBA *h, HBATask *t)
     AbsoluteTime now = UpTime();
     h->flushArmed = SetInterruptTimer(&now, FlushTimer, h, &h->flushTimer) == noErr;
     if (!h->flushArmed)
-      Flush(h);
+      FlushAtSIH(h);
   }
 }
 
@@ -363,14 +381,20 @@ static void CompletePerTask(HBA *h, HBATask *t)
   }
 }
 
+/* t's command is off the bus. */
+static void OffBus(HBA *h, HBATask *t)
+{
+  t->busy = 0;
+  h->busy--; /* the watchdog stops itself once nothing is on the bus */
+}
+
 /* Secondary interrupt level: the bus finished t's command. */
 static OSStatus Complete(void *p1, void *p2)
 {
   (void)p2;
   HBATask *t = p1;
   HBA *h = Me(t->self);
-  t->busy = 0;
-  h->busy--; /* the watchdog stops itself once nothing is on the bus */
+  OffBus(h, t);
   if (h->bundled)
     CompleteBundled(h, t);
   else
@@ -378,9 +402,30 @@ static OSStatus Complete(void *p1, void *p2)
   return noErr;
 }
 
+/*
+ * Hardware interrupt level: the bus finished t's command. The per-task
+ * path calls ParallelTaskCompletion for each command, from a secondary
+ * interrupt handler of its own. The bundled path only writes the response
+ * in its slot and keeps the index, which needs no deferred context per
+ * command (the call returning the slots runs at secondary interrupt
+ * level: FlushTimer, FlushNow), so it does that here, when the command
+ * completed from its bus event: the handler would have run as soon as
+ * this interrupt returned, with nothing between. A command the bus ended
+ * early (abort, reset) may be reported inside another handler, whose own
+ * work must come first; it and the deliberate bugs, which report at
+ * secondary interrupt level, go the way of the per-task path.
+ */
 static void BusInterrupt(void *refCon, OSStatus status)
 {
   (void)status;
+  HBATask *t = refCon;
+  HBA *h = Me(t->self);
+  UInt8 d = t->req.delivery;
+  if (h->bundled && h->bug == kBugNone && d != kDMSimSCSIAborted && d != kDMSimSCSIReset) {
+    OffBus(h, t);
+    CompleteBundled(h, t);
+    return;
+  }
   QueueSecondaryInterruptHandler(Complete, NULL, refCon, NULL);
 }
 
