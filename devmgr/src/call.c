@@ -233,13 +233,13 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   unsigned kind = mode == DM_MODE_IMMEDIATE || ci->immediate || dce_query
                       ? kImmediateIOCommandKind
                       : mode;
-  uint32_t si = dm__slot_new(m, pb, ref, code, kind, mode);
+  uint32_t si = dm__slot_new(m, pb, u, ref, code, kind, mode);
   if (DM_UNLIKELY(si == DM_NO_SLOT)) {
     /* Reserved above, unless the array could not grow, or a hook of a
      * watched machine took the slot meanwhile (nothing runs in between on a
      * lean one). */
     if (!lean && dm__slots_grow(m) == 0)
-      si = dm__slot_new(m, pb, ref, code, kind, mode);
+      si = dm__slot_new(m, pb, u, ref, code, kind, mode);
     if (si == DM_NO_SLOT)
       return reject(m, pb, ref, memFullErr, true);
   }

@@ -33,8 +33,6 @@ int dm__history(const dm_machine *m, uint32_t si, char *buf, size_t len)
   char tc[32], td[32], tf[32], res[24];
   dm__fmt_time(s->t_call, tc, sizeof tc);
   dm__fmt_time(s->t_dispatch, td, sizeof td);
-  dm__fmt_time(s->t_done, tf, sizeof tf);
-  fmt_result(s->result, res, sizeof res);
   int n = snprintf(buf, len, "%s %s refNum %d id %#" PRIx64 ": called at %s",
                    dm_code_name(s->code), dm_mode_name(s->mode), s->ref, dm__slot_id(m, si), tc);
   if (n < 0 || (size_t)n >= len)
@@ -43,8 +41,11 @@ int dm__history(const dm_machine *m, uint32_t si, char *buf, size_t len)
     n += snprintf(buf + n, len - (size_t)n, ", dispatched at %s", td);
   else if (s->state == DM_SLOT_QUEUED)
     n += snprintf(buf + n, len - (size_t)n, ", still queued");
-  if (n >= 0 && (size_t)n < len && s->state == DM_SLOT_DONE)
+  if (n >= 0 && (size_t)n < len && s->state == DM_SLOT_DONE) {
+    dm__fmt_time(s->t_done, tf, sizeof tf); /* (the word holds the unit until DONE) */
+    fmt_result(s->result, res, sizeof res);
     n += snprintf(buf + n, len - (size_t)n, ", completed at %s with %s", tf, res);
+  }
   return n;
 }
 

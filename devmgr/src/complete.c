@@ -73,6 +73,11 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   uint8_t code = s->code, mode = s->mode, flags = s->flags;
   bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
   bool immediate = !from_driver && s->kind == kImmediateIOCommandKind;
+  /* A request in service has its unit in the unit table (a unit leaves it
+   * only once none is), so the slot's pointer serves; any other one may
+   * outlive its driver: its unit is NULL then. (Before t_done takes the
+   * word.) */
+  dm_unit *u = from_driver ? s->unit : dm__unit(m, ref);
   s->flags = flags & (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD | DM_SLOTF_COUNTED);
   s->result = posted;
   if (!lean)
@@ -80,7 +85,6 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   dm__slot_release(m, si);
 
   bool has_pb = from_driver || pb != NULL;
-  dm_unit *u = dm__unit(m, ref);
   if (!lean && DM_UNLIKELY(flags & DM_SLOTF_COUNTED))
     dm__count_done(m, u != NULL ? u->counts : dm__counts_of(m, ref));
   if (DM_LIKELY(u != NULL)) {
@@ -274,7 +278,8 @@ static inline bool complete_not_owner(dm_machine *m, uint32_t si, uint64_t id)
 
 /* IOCommandIsComplete's common case in one test: id names an active,
  * non-immediate command off any private queue whose ioResult is untouched,
- * completed below hardware-interrupt level. Its slot, or DM_NO_SLOT. */
+ * completed below hardware-interrupt level. Its slot, or DM_NO_SLOT. (Only
+ * immediate commands come without a parameter block.) */
 static inline __attribute__((always_inline)) uint32_t iocomplete_fast(const dm_machine *m,
                                                                       uint64_t id)
 {
@@ -284,8 +289,7 @@ static inline __attribute__((always_inline)) uint32_t iocomplete_fast(const dm_m
   const dm_slot *s = &m->slots[si];
   bool fast = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
               s->kind != kImmediateIOCommandKind && s->privq == NULL &&
-              m->level != DM_LVL_HWI && s->pb != NULL &&
-              s->pb->ioParam.ioResult == ioInProgress;
+              m->level != DM_LVL_HWI && s->pb->ioParam.ioResult == ioInProgress;
   return fast ? si : DM_NO_SLOT;
 }
 

@@ -111,7 +111,7 @@ OSErr dm__simple_command(dm_unit *u, IOCommandCode code)
   }
   uint64_t now = dm__now(m);
   dm__slots_reserve(m);
-  uint32_t si = dm__slot_new(m, pb, ref, code, kImmediateIOCommandKind, DM_MODE_IMMEDIATE);
+  uint32_t si = dm__slot_new(m, pb, u, ref, code, kImmediateIOCommandKind, DM_MODE_IMMEDIATE);
   if (si == DM_NO_SLOT)
     return memFullErr;
   dm_slot *s = &m->slots[si];

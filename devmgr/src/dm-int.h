@@ -60,7 +60,11 @@ typedef struct dm_slot {
   QHdrPtr    privq;      /* driver-private queue the PB sits on, or NULL */
   uint64_t   t_call;     /* history, in simulated ns */
   uint64_t   t_dispatch;
-  uint64_t   t_done;
+  union {
+    struct dm_unit *unit; /* live: the unit it was sent to (a dispatched request's
+                             unit stays in the unit table: finish_request) */
+    uint64_t   t_done;   /* DONE on a watched machine: history, in simulated ns */
+  };
   uint32_t   gen;        /* generation: half of the IOCommandID */
   union {
     uint32_t next;       /* free (DONE): the FIFO free list */
@@ -245,19 +249,21 @@ static inline uint64_t dm__now(const dm_machine *m)
 #include "slot-inl.h"
 
 /* unit.c */
-/* The unit a refNum names (NULL when none): inline, it is on every path. */
+/* The unit a refNum names (NULL when none): inline, it is on every path.
+ * A refNum >= 0 gives a unit number of 0x8000 or more, past any table. */
+_Static_assert(DM_UNITS_MAX <= 0x8000, "unit numbers of refNums >= 0 are out of the table");
 static inline dm_unit *dm__unit(const dm_machine *m, int16_t ref)
 {
-  unsigned unit = (unsigned)(uint16_t)~ref; /* ref >= 0 gives unit >= 0x8000 */
+  unsigned unit = (unsigned)(uint16_t)~ref;
   return unit < m->nunits ? m->units[unit] : NULL;
 }
 /* The unit a client's refNum names: badUnitErr outside the table,
  * unitEmptyErr for an empty entry. */
 static inline OSErr dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out)
 {
-  unsigned unit = (unsigned)(uint16_t)~ref;
+  unsigned unit = (unsigned)(uint16_t)~ref; /* as in dm__unit: one test */
   *out = NULL;
-  if (ref >= 0 || unit >= m->nunits)
+  if (unit >= m->nunits)
     return badUnitErr;
   if ((*out = m->units[unit]) == NULL)
     return unitEmptyErr;

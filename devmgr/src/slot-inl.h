@@ -46,12 +46,12 @@ static inline void dm__slots_reserve(dm_machine *m)
     (void)dm__slots_grow(m);
 }
 
-/* A new slot for a request, filled in, its generation moved on (so that IDs
- * naming its earlier uses go stale); DM_NO_SLOT when none is free (see
- * dm__slots_reserve). Its history times are the caller's to set, on a
- * watched machine: nobody reads them on a lean one. */
-static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, unsigned code,
-                                    unsigned kind, unsigned mode)
+/* A new slot for a request to unit u, filled in, its generation moved on
+ * (so that IDs naming its earlier uses go stale); DM_NO_SLOT when none is
+ * free (see dm__slots_reserve). Its history times are the caller's to set,
+ * on a watched machine: nobody reads them on a lean one. */
+static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, dm_unit *u, int16_t ref,
+                                    unsigned code, unsigned kind, unsigned mode)
 {
   uint32_t i = m->free_head;
   if (DM_UNLIKELY(i == DM_NO_SLOT))
@@ -69,6 +69,7 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, int16_t ref, u
    * generation wraps after 2^32 uses of one slot; look-ups check the state
    * too, so that is harmless. */
   s->pb = pb;
+  s->unit = u;
   s->gen++;
   s->next = DM_NO_SLOT;
   s->ref = ref;
