@@ -191,7 +191,9 @@ struct dm_machine {
 
   dm_slot *slots;
   uint32_t nslots;
-  uint32_t free_head, free_tail; /* FIFO of reusable slots */
+  uint32_t free_head;  /* FIFO of reusable slots: the first, or DM_NO_SLOT */
+  uint32_t *free_link; /* where a freed slot is linked: the last free slot's
+                          next, or &free_head when none is free */
 
   dm_level level;
   dm_sih  *sih_head, *sih_tail;

@@ -57,17 +57,27 @@ static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
  * that is not a request) costs a walk or a look-up, never a wrong unlink;
  * nothing dereferences a block that is not in flight. */
 
-/* Appends request si's block pb to u's dCtlQHdr. */
+/* Appends request si's block pb to u's dCtlQHdr. The tail is read once: an
+ * empty queue (a concurrent driver that completes at once) costs no
+ * look-up. */
 static inline void dm__ctlq_append(dm_machine *m, dm_unit *u, uint32_t si, ParmBlkPtr pb)
 {
   QHdrPtr q = &u->dce.dCtlQHdr;
-  QElemPtr tail = q->qTail;
-  uint32_t ts = tail != NULL ? dm__slot_of_pb(m, tail) : DM_NO_SLOT;
-  m->slots[si].qprev = ts;
-  m->slots[si].qnext = DM_NO_SLOT;
-  if (ts != DM_NO_SLOT)
-    m->slots[ts].qnext = si;
-  dm__enqueue(q, (QElemPtr)pb);
+  QElemPtr tail = q->qTail, e = (QElemPtr)pb;
+  dm_slot *s = &m->slots[si];
+  s->qnext = DM_NO_SLOT;
+  e->qLink = NULL;
+  if (tail == NULL) {
+    s->qprev = DM_NO_SLOT;
+    q->qHead = e;
+  } else {
+    uint32_t ts = dm__slot_of_pb(m, tail);
+    s->qprev = ts;
+    if (ts != DM_NO_SLOT)
+      m->slots[ts].qnext = si;
+    tail->qLink = e;
+  }
+  q->qTail = e;
 }
 
 /* The slot of e, the element after a request on dCtlQHdr, from hint, that

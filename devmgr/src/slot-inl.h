@@ -59,19 +59,19 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, dm_unit *u, in
   dm_slot *s = &m->slots[i];
   m->free_head = s->next;
   if (s->next == DM_NO_SLOT)
-    m->free_tail = DM_NO_SLOT;
+    m->free_link = &m->free_head;
   else /* the next request's slot, least recently used: start fetching it */
     DM_PREFETCH_W(&m->slots[s->next]);
   /* Field by field: the times and the result keep their old values, which
    * nobody reads until the DISPATCHED flag or the DONE state says they
    * belong to this use (dm__history); privq is NULL in every slot that is
-   * not live (dm__slot_release clears it); flags are the caller's to set. The
+   * not live (dm__slot_release clears it); flags, and qnext and qprev for a
+   * request on dCtlQHdr (dm__ctlq_append), are the caller's to set. The
    * generation wraps after 2^32 uses of one slot; look-ups check the state
    * too, so that is harmless. */
   s->pb = pb;
   s->unit = u;
   s->gen++;
-  s->next = DM_NO_SLOT;
   s->ref = ref;
   s->code = (uint8_t)code;
   s->kind = (uint8_t)kind;
@@ -100,11 +100,8 @@ static inline void dm__slot_release(dm_machine *m, uint32_t i)
   s->state = DM_SLOT_DONE;
   s->privq = NULL;
   s->next = DM_NO_SLOT;
-  if (m->free_tail == DM_NO_SLOT)
-    m->free_head = i;
-  else
-    m->slots[m->free_tail].next = i;
-  m->free_tail = i;
+  *m->free_link = i;
+  m->free_link = &s->next;
 }
 
 /* The live (QUEUED or ACTIVE) slot an ID names, or DM_NO_SLOT. */

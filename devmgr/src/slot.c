@@ -37,7 +37,7 @@ int dm__slots_init(dm_machine *m, uint32_t n)
   for (uint32_t i = 0; i < n; i++)
     m->slots[i].next = i + 1 < n ? i + 1 : DM_NO_SLOT;
   m->free_head = 0;
-  m->free_tail = n - 1;
+  m->free_link = &m->slots[n - 1].next;
   return 0;
 }
 
@@ -57,7 +57,7 @@ int dm__slots_grow(dm_machine *m)
   m->slots = s;
   m->nslots = n;
   m->free_head = old;
-  m->free_tail = n - 1;
+  m->free_link = &s[n - 1].next;
   return 0;
 }
 
