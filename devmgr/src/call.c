@@ -193,7 +193,8 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   unsigned code = trap & 0xFF;
   if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
     return paramErr;
-  dm__slots_reserve(m);
+  if (!lean) /* (a lean machine grows the array below, when it must) */
+    dm__slots_reserve(m);
   const dm_codeinfo *ci = &codeinfo[code];
   unsigned mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
                 : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE
@@ -235,10 +236,10 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
                       : mode;
   uint32_t si = dm__slot_new(m, pb, u, ref, code, kind, mode);
   if (DM_UNLIKELY(si == DM_NO_SLOT)) {
-    /* Reserved above, unless the array could not grow, or a hook of a
-     * watched machine took the slot meanwhile (nothing runs in between on a
-     * lean one). */
-    if (!lean && dm__slots_grow(m) == 0)
+    /* None free: a lean machine grows the array now; a watched one reserved
+     * a slot above, unless the array could not grow or a hook took the slot
+     * meanwhile. */
+    if (dm__slots_grow(m) == 0)
       si = dm__slot_new(m, pb, u, ref, code, kind, mode);
     if (si == DM_NO_SLOT)
       return reject(m, pb, ref, memFullErr, true);
@@ -255,7 +256,6 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     return dce_query ? status_dce_handle(m, u, si) : immediate(m, u, si, id);
   }
 
-  dm_slot *s = &m->slots[si];
   uint8_t lane = u->lane;
   /* On dCtlQHdr unless a ready driver keeps its own queue. */
   bool onq = DM_LIKELY(lane != DM_LANE_CONC_OWNQ);
@@ -264,18 +264,22 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     if (!lean)
       dm__trace_u(m, u, DM_EV_ENQUEUE, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
   }
-  s->flags = onq ? DM_SLOTF_ONQ : 0;
+  /* (s after the trace point: a hook may have grown the array.) */
+  dm_slot *s = &m->slots[si];
+  uint8_t onq_flag = onq ? DM_SLOTF_ONQ : 0;
   if (DM_LIKELY(lane <= DM_LANE_CONC_OWNQ)) {
     /* Concurrent: straight to the driver, dispatched the moment it was
      * called. */
+    s->flags = onq_flag;
     dm__slot_activate(u, s, now, !lean);
     dm__send(m, u, si, id, pb, code, kind, lean, true);
   } else if (DM_UNLIKELY(lane == DM_LANE_HOLD)) {
     /* A remove or replace is waiting for the driver to go idle. */
-    s->flags |= DM_SLOTF_HELD;
+    s->flags = onq_flag | DM_SLOTF_HELD;
     u->held++;
     return noErr;
   } else {
+    s->flags = onq_flag;
     u->queued++;
     /* Behind a request in service, it starts when that one completes. */
     if (!(u->dce.dCtlFlags & drvrActiveMask))

@@ -78,7 +78,6 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
    * outlive its driver: its unit is NULL then. (Before t_done takes the
    * word.) */
   dm_unit *u = from_driver ? s->unit : dm__unit(m, ref);
-  s->flags = flags & (uint8_t)~(DM_SLOTF_ONQ | DM_SLOTF_HELD | DM_SLOTF_COUNTED);
   s->result = posted;
   if (!lean)
     s->t_done = dm__now(m);

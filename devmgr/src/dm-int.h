@@ -49,6 +49,9 @@ typedef enum dm_slot_state {
   DM_SLOT_DONE      /* complete; history kept until the slot is reused */
 } dm_slot_state;
 
+/* Slot flags. ONQ, HELD and COUNTED mean something only while the slot is
+ * live (QUEUED or ACTIVE): every reader checks that first, so a release
+ * leaves them as they were. */
 #define DM_SLOTF_WROTE_RESULT 0x01 /* driver-wrote-ioresult already reported */
 #define DM_SLOTF_DISPATCHED 0x02   /* the driver has seen it (history) */
 #define DM_SLOTF_ONQ 0x04          /* the PB is on dCtlQHdr */
