@@ -105,7 +105,13 @@ static void push(sim_trace *t, uint64_t ns, uint32_t var, uint32_t val, uint32_t
     sim_trace__failed(t);
     return;
   }
-  vcd_change c = {ns, var, val, ord};
+  /* Every byte set, padding included: the record is written out whole. */
+  vcd_change c;
+  memset(&c, 0, sizeof c);
+  c.t = ns;
+  c.var = var;
+  c.val = val;
+  c.ord = ord;
   if (fwrite(&c, sizeof c, 1, s->spill) != 1) {
     sim_trace__failed(t);
     return;
