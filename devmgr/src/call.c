@@ -184,6 +184,19 @@ static __attribute__((noinline, cold)) OSErr refuse_sync_at_interrupt(dm_machine
   return reject(m, pb, ref, paramErr, true);
 }
 
+/* A lean machine's call that found no free slot: the array grows and the
+ * call is made again (what the path did before, its checks and the block's
+ * fields, is harmless to repeat; nothing else runs in between on a lean
+ * machine); memFullErr when the array cannot grow. Out of line and a tail
+ * call, so that the path keeps nothing across it. */
+static __attribute__((noinline, cold)) OSErr grow_and_call_again(dm_machine *m, ParmBlkPtr pb,
+                                                                 uint16_t trap, int16_t ref)
+{
+  if (dm__slots_grow(m) != 0)
+    return reject(m, pb, ref, memFullErr, true);
+  return dm_call(m, pb, trap);
+}
+
 /* The path of a call, compiled twice: lean for a machine nobody watches
  * (m->lean: no trace points, no history), and full. m is the current
  * machine. */
@@ -193,7 +206,7 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   unsigned code = trap & 0xFF;
   if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
     return paramErr;
-  if (!lean) /* (a lean machine grows the array below, when it must) */
+  if (!lean) /* (a lean machine grows the array only when it must) */
     dm__slots_reserve(m);
   const dm_codeinfo *ci = &codeinfo[code];
   unsigned mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
@@ -236,9 +249,10 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
                       : mode;
   uint32_t si = dm__slot_new(m, pb, u, ref, code, kind, mode);
   if (DM_UNLIKELY(si == DM_NO_SLOT)) {
-    /* None free: a lean machine grows the array now; a watched one reserved
-     * a slot above, unless the array could not grow or a hook took the slot
-     * meanwhile. */
+    if (lean)
+      return grow_and_call_again(m, pb, trap, ref);
+    /* Reserved above, unless the array could not grow, or a hook took the
+     * slot meanwhile. */
     if (dm__slots_grow(m) == 0)
       si = dm__slot_new(m, pb, u, ref, code, kind, mode);
     if (si == DM_NO_SLOT)
