@@ -133,6 +133,36 @@ START_TEST(test_open_by_name_and_close)
 }
 END_TEST
 
+/* Two drivers with one name: OpenDriver finds the first installed, and
+ * OpenInstalledDriver opens the one at its refNum, the second included. */
+START_TEST(test_open_installed_driver)
+{
+  tfix f;
+  tf_setup(&f, DM_CHECK_STRICT);
+  int16_t r1 = tf_install(&f, "null", -1);
+  int16_t r2 = tf_install(&f, "null", -1);
+  ck_assert_int_ne(r1, r2);
+  unsigned char name[40];
+  tf_pstr(name, ".Null");
+  short got = 0;
+  ck_assert_int_eq(OpenDriver(name, &got), noErr);
+  ck_assert_int_eq(got, r1);
+  ck_assert_int_eq(tf_dce(r2)->dCtlFlags & dOpenedMask, 0);
+  tf_reset_log(&f);
+  ck_assert_int_eq(OpenInstalledDriver(r2, fsRdWrPerm), noErr);
+  ck_assert_str_eq(tf_log(&f), "call#1:open/sync disp#1:open/immediate ret:0 cpl#1:0 sync#1:0");
+  ck_assert_int_ne(tf_dce(r2)->dCtlFlags & dOpenedMask, 0);
+  char buf[4];
+  ParamBlockRec rpb;
+  tf_io(&rpb, r2, buf, 4, 0);
+  ck_assert_int_eq(PBReadSync(&rpb), noErr);
+  /* Nothing installed there: refused as any call to that refNum is. */
+  ck_assert_int_eq(OpenInstalledDriver(-60, fsCurPerm), unitEmptyErr);
+  ck_assert_int_eq(OpenInstalledDriver(-30000, fsCurPerm), badUnitErr);
+  tf_teardown_all(&f);
+}
+END_TEST
+
 START_TEST(test_open_unknown_name)
 {
   tfix f;
@@ -542,6 +572,7 @@ Suite *call_suite(void)
   tcase_add_test(tc, test_null_immediate_read);
   tcase_add_test(tc, test_open_by_name_and_close);
   tcase_add_test(tc, test_open_unknown_name);
+  tcase_add_test(tc, test_open_installed_driver);
   tcase_add_loop_test(tc, test_rejections, 0, (int)(sizeof rejects / sizeof rejects[0]));
   tcase_add_test(tc, test_rejection_sync);
   tcase_add_test(tc, test_status_dce_handle);

@@ -207,6 +207,55 @@ durable() { # SIGNAL
 durable TERM
 durable KILL
 
+# Two .SCSIDisk drivers side by side, on two targets of one controller and
+# on a second controller: each `open ALIAS` opens its own driver (by
+# refNum, as OpenInstalledDriver does; Open by name finds only the first),
+# each reads its own image's bytes (image N holds byte N; the reads are
+# compared with a write of that byte elsewhere) and writes its own image.
+two_disks() {
+  for n in 1 2 3; do
+    dd if=/dev/zero bs=1k count=64 status=none | tr '\000' "\\00$n" > "$tmp/two$n.img"
+  done
+  cat > "$tmp/two.dms" <<'DMS'
+controller h0 builtin hba
+controller h1 builtin hba path bundled
+disk d1 controller h0 target 0 image "two1.img"
+disk d2 controller h0 target 1 image "two2.img"
+disk d3 controller h1 target 0 image "two3.img"
+driver s1 builtin scsidisk disk d1
+driver s2 builtin scsidisk disk d2
+driver s3 builtin scsidisk disk d3
+client c
+  open s1 as o1
+  open s2 as o2
+  open s3 as o3
+  read s1 512 at 0 as r1
+  read s2 512 at 0 as r2
+  read s3 512 at 0 as r3
+  write s1 512 at 8k pattern byte 1 as w1
+  write s2 512 at 8k pattern byte 2 as w2
+  write s3 512 at 8k pattern byte 3 as w3
+  write s1 512 at 16k pattern byte 0x71 as x1
+  write s2 512 at 16k pattern byte 0x72 as x2
+  write s3 512 at 16k pattern byte 0x73 as x3
+end
+expect o1 result noErr
+expect o2 result noErr
+expect o3 result noErr
+expect data r1 equals w1
+expect data r2 equals w2
+expect data r3 equals w3
+DMS
+  "$D" run "$tmp/two.dms" --quiet > "$tmp/two.out" 2>&1; st=$?
+  [ $st -eq 0 ] && ok || { bad "two .SCSIDisk drivers: run exited $st"; sed 's/^/  /' "$tmp/two.out" | head -5; }
+  for n in 1 2 3; do
+    got=$(dd if="$tmp/two$n.img" bs=1 skip=16384 count=512 status=none | od -An -tx1 -v \
+          | tr -s ' ' '\n' | grep -v '^$' | sort -u)
+    [ "$got" = "7$n" ] && ok || bad "two .SCSIDisk drivers: image $n holds '$got' at 16k, expected 7$n"
+  done
+}
+two_disks
+
 # Bad usage.
 "$D" scsi "$img" 12 0g > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bad CDB hex should exit 2"
 "$D" scsi "$tmp/missing.img" 00 > /dev/null 2> "$tmp/e"; [ $? -eq 2 ] && grep -q missing.img "$tmp/e" \

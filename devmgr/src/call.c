@@ -3,7 +3,9 @@
  * that may refuse it, then immediate dispatch or the queue.
  *
  * Steps (docs/rules.md, "The path of a request"):
- *   1. refNum -> DCE through the unit table; Open finds the driver by name.
+ *   1. refNum -> DCE through the unit table; Open finds the driver by name,
+ *      or, given no name, opens the installed driver at ioRefNum (what
+ *      OpenInstalledDriver does).
  *   2. Read/Write: ioActCount = 0. ioResult = 1, ioTrap, qType = ioQType.
  *   3. Enable bit and dOpened checks. A refused call posts its error and
  *      returns it; no driver code and no completion routine runs.
@@ -51,10 +53,15 @@ static OSErr reject(dm_machine *m, ParmBlkPtr pb, int16_t ref, OSErr err, bool p
   return err;
 }
 
-/* Open finds its driver by name (case-insensitive), not by refNum. */
-static int16_t find_by_pname(const dm_machine *m, const unsigned char *pname)
+/* The refNum an Open goes to: the first installed driver with the name
+ * (case-insensitive), 0 when none has it; with no name (ioNamePtr NULL), the
+ * driver at ioRefNum, which is how OpenInstalledDriver opens one of several
+ * drivers that share a name (one per drive, as disk drivers are). */
+static int16_t open_target(const dm_machine *m, const ParamBlockRec *pb)
 {
-  return pname != NULL ? dm__find(m, (const char *)pname + 1, pname[0]) : 0;
+  const unsigned char *pname = pb->ioParam.ioNamePtr;
+  return pname != NULL ? dm__find(m, (const char *)pname + 1, pname[0])
+                       : pb->ioParam.ioRefNum;
 }
 
 /* What the path needs to know of each command, indexed by IOCommandCode:
@@ -213,8 +220,7 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
                 : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE
                                          : DM_MODE_SYNC;
 
-  int16_t ref = code == kOpenCommand ? find_by_pname(m, pb->ioParam.ioNamePtr)
-                                     : pb->ioParam.ioRefNum;
+  int16_t ref = code == kOpenCommand ? open_target(m, pb) : pb->ioParam.ioRefNum;
   if (!lean)
     dm__trace(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
 

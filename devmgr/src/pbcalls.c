@@ -2,8 +2,8 @@
  * pbcalls.c - Apple's parameter-block calls other than the queued Async
  * forms (PBReadAsync and the like are aliases in call.c): the Sync forms,
  * the Immed forms, Open, Close and KillIO, and the high-level calls built on
- * them (OpenDriver, CloseDriver, Control, Status, KillIO), acting on the
- * current machine.
+ * them (OpenDriver, OpenInstalledDriver, CloseDriver, Control, Status,
+ * KillIO), acting on the current machine.
  *
  * Open, Close, KillIO and the Immed forms are dm_call() with the trap word
  * Apple's glue would have used; the queued Sync forms call call.c's entry
@@ -67,6 +67,16 @@ OSErr OpenDriver(ConstStr255Param name, short *drvrRefNum)
   if (drvrRefNum != NULL)
     *drvrRefNum = pb.ioParam.ioRefNum;
   return err;
+}
+
+OSErr OpenInstalledDriver(DriverRefNum refNum, SInt8 ioPermission)
+{
+  /* No name: the Open goes to the unit at ioRefNum (call.c, open_target). */
+  ParamBlockRec pb;
+  memset(&pb, 0, sizeof pb);
+  pb.ioParam.ioRefNum = refNum;
+  pb.ioParam.ioPermssn = ioPermission;
+  return PBOpenSync(&pb);
 }
 
 OSErr CloseDriver(short refNum)

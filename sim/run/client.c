@@ -291,12 +291,15 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
     pb->ioParam.ioRefNum = d != NULL ? d->ref : sc->refnum;
     switch (sc->op) {
     case SIM_SC_OP_OPEN: {
-      /* Open finds the driver by its name: the one given, or the alias's
-       * driver's; before that is installed, the alias stands in, and the
-       * call is refused as it should be. */
+      /* A name given is sent, and Open finds the first driver that has
+       * it. An alias opens its own driver, at its refNum, as
+       * OpenInstalledDriver does, so that drivers sharing a name (one
+       * .SCSIDisk per disk) each open; before it is installed, the alias's
+       * name stands in, and the call is refused as it should be. */
       const char *name = sc->open_name;
+      pb->ioParam.ioPermssn = sc->has_perm ? sc->perm : fsCurPerm;
       if (name == NULL && d->ref != 0)
-        name = dm_driver_name(rm->m, d->ref);
+        break;
       if (name == NULL)
         name = rm->sc->drivers[sc->driver].alias;
       size_t len = strlen(name);
@@ -305,7 +308,6 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
       p->pname[0] = (unsigned char)len;
       memcpy(p->pname + 1, name, len);
       pb->ioParam.ioNamePtr = p->pname;
-      pb->ioParam.ioPermssn = sc->has_perm ? sc->perm : fsCurPerm;
       break;
     }
     case SIM_SC_OP_READ:

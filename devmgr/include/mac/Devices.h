@@ -250,6 +250,11 @@ extern OSErr PBKillIOImmed(ParmBlkPtr paramBlock);
 /* High-level calls, each a sync PB call made for the caller. */
 extern OSErr OpenDriver(ConstStr255Param name, short *drvrRefNum);
 extern OSErr CloseDriver(short refNum);
+/* Opens the installed driver at refNum (Driver Loader Library): the way to
+ * open one of several drivers that share a name, which OpenDriver cannot
+ * tell apart. Returns Open's result; unitEmptyErr or badUnitErr when no
+ * driver is installed there. */
+extern OSErr OpenInstalledDriver(DriverRefNum refNum, SInt8 ioPermission);
 extern OSErr Control(short refNum, short csCode, const void *csParamPtr);
 extern OSErr Status(short refNum, short csCode, void *csParamPtr);
 extern OSErr KillIO(short refNum);
