@@ -256,6 +256,34 @@ DMS
 }
 two_disks
 
+# A failed final sync is an I/O error, exit 1, for `dmsim scsi` as for
+# `dmsim disk write` (docs/dmsim.1): fsync made to fail with EIO by a
+# preloaded shim (ASan is told that it need not come first).
+failing_sync() {
+  cat > "$tmp/failsync.c" <<'C'
+#include <errno.h>
+int fsync(int fd);
+int fsync(int fd) { (void)fd; errno = EIO; return -1; }
+C
+  if ! ${CC:-cc} -shared -fPIC -o "$tmp/failsync.so" "$tmp/failsync.c" 2>"$tmp/cc"; then
+    skip "failing sync: cannot build the fsync shim ($(head -1 "$tmp/cc"))"; return
+  fi
+  fimg="$tmp/fsync.img"
+  dd if=/dev/zero of="$fimg" bs=1k count=64 status=none
+  head -c 512 /dev/zero | tr '\000' 'S' > "$tmp/fsync.blk"
+  pre() { LD_PRELOAD="$tmp/failsync.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"; }
+  pre "$D" scsi "$fimg" 2a 00 00 00 00 04 00 00 01 00 --data-out "$tmp/fsync.blk" >/dev/null 2>"$tmp/e"; st=$?
+  [ $st -eq 1 ] && grep -q "fsync.img: the final sync failed" "$tmp/e" && ok \
+    || bad "dmsim scsi with a failed final sync: exit $st, expected 1 ($(cat "$tmp/e"))"
+  pre "$D" disk write "$fimg" --offset 4096 < "$tmp/fsync.blk" >/dev/null 2>"$tmp/e"; st=$?
+  [ $st -eq 1 ] && grep -q "fsync.img: the final sync failed" "$tmp/e" && ok \
+    || bad "dmsim disk write with a failed final sync: exit $st, expected 1 ($(cat "$tmp/e"))"
+  # Bad usage stays 2 whatever the sync does.
+  pre "$D" scsi "$fimg" 2a 0g --data-out "$tmp/fsync.blk" >/dev/null 2>&1; st=$?
+  [ $st -eq 2 ] && ok || bad "dmsim scsi bad CDB with a failing sync: exit $st, expected 2"
+}
+failing_sync
+
 # Bad usage.
 "$D" scsi "$img" 12 0g > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bad CDB hex should exit 2"
 "$D" scsi "$tmp/missing.img" 00 > /dev/null 2> "$tmp/e"; [ $? -eq 2 ] && grep -q missing.img "$tmp/e" \

@@ -1,6 +1,7 @@
 /*
  * cli.c - the dmsim command line's dispatcher: the verb table (generated
- * from the sim/cli/cmd_*.c files), --help and --version, usage messages.
+ * from the sim/cli/cmd_*.c files), --help and --version, usage messages,
+ * and the parsing and exit-status helpers the verbs share.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -122,6 +123,14 @@ const char *sim_cli_output_refused(const char *path, const char *input, const ch
         return why;
       }
   return NULL;
+}
+
+int sim_cli_final_sync(int close_rc, const char *image, int status)
+{
+  if (close_rc == 0)
+    return status;
+  fprintf(stderr, "dmsim: %s: the final sync failed\n", image);
+  return status == 0 ? 1 : status;
 }
 
 int sim_cli_parse_u64(const char *s, uint64_t *out)

@@ -55,6 +55,12 @@ int sim_cli_bad_usage(const sim_cli_verb *v, const char *fmt, ...)
 const char *sim_cli_output_refused(const char *path, const char *input, const char *input_noun,
                                    const char *output_noun);
 
+/* The exit status of a verb that wrote an image, once the image is closed:
+ * close_rc is what closing it returned (nonzero: the final sync failed).
+ * A failed sync is an I/O error, reported on stderr naming image, and makes
+ * a status of 0 into 1; a status already 1 or 2 is kept. Returns it. */
+int sim_cli_final_sync(int close_rc, const char *image, int status);
+
 /* Parse an unsigned 64-bit integer exactly as the scenario language does
  * (decimal or 0x hex; "010" is ten, not octal eight). Returns 0 and sets
  * *out, or -1 when s is not one (empty, signed, spaces, trailing text,

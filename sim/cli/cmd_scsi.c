@@ -256,10 +256,7 @@ static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
   status = cmd.status == SIM_SCSI_GOOD ? 0 : 1;
 done:
   sim_scsi_bus_free(bus);
-  if (sim_disk_close(disk) != 0) {
-    fprintf(stderr, "dmsim: %s: the final sync failed\n", image);
-    status = 2;
-  }
+  status = sim_cli_final_sync(sim_disk_close(disk), image, status);
   free(in);
   free(out);
   return status;
@@ -295,7 +292,8 @@ const sim_cli_verb sim_cli_verb_scsi = {
   "The disk's write cache is off: a WRITE that returns GOOD is in the file and\n"
   "synced. A command that fails leaves the file unchanged.\n"
   "\n"
-  "exit status: 0 GOOD, 1 any other status or a transport failure, 2 bad usage\n"
-  "or an image that cannot be opened.\n",
+  "exit status: 0 GOOD, 1 any other status, a transport failure or an I/O error\n"
+  "(the image's final sync failed), 2 bad usage or an image that cannot be\n"
+  "opened.\n",
   scsi_main,
 };

@@ -203,8 +203,7 @@ static int read_main(const sim_cli_verb *v, int argc, char **argv)
     st = io_failed("read", a + moved, err, &seen);
   else if (fwrite(buf + (o.offset - a), 1, o.length, stdout) != o.length || fflush(stdout) != 0)
     st = 1;
-  if (sim_stack_close(&s) != 0 && st == 0)
-    st = 1;
+  st = sim_cli_final_sync(sim_stack_close(&s), o.image, st);
   free(buf);
   return st;
 }
@@ -277,10 +276,7 @@ static int write_main(const sim_cli_verb *v, int argc, char **argv)
     if (err != noErr)
       st = io_failed("write", a + moved, err, &seen);
   }
-  if (sim_stack_close(&s) != 0 && st == 0) {
-    fprintf(stderr, "dmsim: %s: the final sync failed\n", o.image);
-    st = 1;
-  }
+  st = sim_cli_final_sync(sim_stack_close(&s), o.image, st);
   free(data);
   free(buf);
   return st;
