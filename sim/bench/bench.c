@@ -92,6 +92,13 @@ static DM_BENCH_CODE double bench_floor(uint64_t n)
 
 /* ---- dispatch through .Null --------------------------------------------- */
 
+/* Keeps in *best the least of the values seen (negative: failed, ignored). */
+static void keep_best(double *best, double v)
+{
+  if (v >= 0 && (*best < 0 || v < *best))
+    *best = v;
+}
+
 static volatile long completions;
 
 static DM_BENCH_CODE pascal void on_done(ParmBlkPtr pb)
@@ -99,7 +106,29 @@ static DM_BENCH_CODE pascal void on_done(ParmBlkPtr pb)
   completions += pb->ioParam.ioResult + 1;
 }
 
-static DM_BENCH_CODE double bench_dispatch(dm_check_mode mode, uint64_t n)
+/* The timed loop: n async reads through the current machine's .Null,
+ * whose refNum the blocks hold; ns per read. */
+static DM_BENCH_CODE double bench_dispatch_loop(ParamBlockRec *pbs, uint64_t n)
+{
+  double t0 = sim_bench_now_ns();
+  for (uint64_t i = 0; i < n; i++) {
+    ParamBlockRec *pb = &pbs[i % BENCH_PBS];
+    pb->ioParam.ioCompletion = on_done;
+    PBReadAsync(pb);
+  }
+  return (sim_bench_now_ns() - t0) / (double)n;
+}
+
+/* Chunks per side-by-side measurement, and requests per chunk: a chunk of
+ * each takes about half a millisecond, so that most of them run between
+ * two preemptions of a busy host. */
+enum { BENCH_CHUNKS = 8, FLOOR_CHUNK = 125000, DISPATCH_CHUNK = 31250 };
+
+/* The dispatch through .Null with rule checks `mode`, measured in chunks
+ * that alternate with chunks of the floor, on one machine: each figure
+ * keeps its best chunk in *dispatch_ns and *floor_ns. Returns -1 when the
+ * machine cannot be set up. */
+static int bench_dispatch(dm_check_mode mode, double *floor_ns, double *dispatch_ns)
 {
   sim_world w;
   if (sim_world_init(&w) != 0)
@@ -111,7 +140,7 @@ static DM_BENCH_CODE double bench_dispatch(dm_check_mode mode, uint64_t n)
   const dm_builtin *b = dm_builtin_find("null");
   dm_driver_spec spec = { .desc = b->desc, .entry = b->entry, .unit = -1 };
   int16_t ref = 0;
-  double ns = -1;
+  int rc = -1;
   if (m == NULL || dm_driver_install(m, &spec, &ref) != noErr)
     goto out;
   dm_machine *prev = dm_machine_enter(m);
@@ -128,31 +157,27 @@ static DM_BENCH_CODE double bench_dispatch(dm_check_mode mode, uint64_t n)
     pbs[i].ioParam.ioBuffer = buf[i];
     pbs[i].ioParam.ioReqCount = sizeof buf[i];
   }
-  double t0 = sim_bench_now_ns();
-  for (uint64_t i = 0; i < n; i++) {
-    pb = &pbs[i % BENCH_PBS];
-    pb->ioParam.ioCompletion = on_done;
-    PBReadAsync(pb);
+  for (int c = 0; c < BENCH_CHUNKS; c++) {
+    keep_best(floor_ns, bench_floor(FLOOR_CHUNK));
+    keep_best(dispatch_ns, bench_dispatch_loop(pbs, DISPATCH_CHUNK));
   }
-  ns = (sim_bench_now_ns() - t0) / (double)n;
   dm_machine_leave(prev);
+  rc = 0;
 out:
   dm_machine_free(m);
   sim_world_free(&w);
-  return ns;
+  return rc;
 }
 
-static double dispatch_off(uint64_t n) { return bench_dispatch(DM_CHECK_OFF, n); }
-static double dispatch_on(uint64_t n) { return bench_dispatch(DM_CHECK_STRICT, n); }
-
 /* The figures that are compared with each other are measured in turns,
- * round after round, and each keeps its best round: the least disturbed run
- * is the truest, and a slow spell of the host (another tenant, a clock
+ * round after round, and each keeps its best sample: the least disturbed
+ * run is the truest, and a slow spell of the host (another tenant, a clock
  * change) then hits a figure and its reference alike. The floor is measured
- * twice per round, next to each dispatch figure, and every measurement is
- * short (a few ms), so that one preemption spoils one sample, not a figure:
- * on a busy 2-core host the best of many short interleaved samples is
- * stable where a few long ones were not. */
+ * in chunks that alternate with the chunks of each dispatch figure (8 of
+ * each per round, about half a millisecond each: bench_dispatch), so that
+ * one preemption spoils one sample, not a figure: on a busy 2-core host the
+ * best of many short interleaved samples is stable where a few long ones
+ * were not. */
 enum { BENCH_ROUNDS = 25, RUN_ROUNDS = 3 };
 
 /* The serialized workload of run_serial_ns (and of the SimPy comparison). */
@@ -165,11 +190,6 @@ enum { BENCH_ROUNDS = 25, RUN_ROUNDS = 3 };
 #define DEPTH_DEEP 100000u
 #define DEPTH_REQUESTS 400000u
 
-static void keep_best(double *best, double v)
-{
-  if (v >= 0 && (*best < 0 || v < *best))
-    *best = v;
-}
 
 typedef struct bench_fig {
   const char *key;    /* --json key */
@@ -190,10 +210,8 @@ int sim_bench_main(int json)
   double floor_ns = -1, dispatch_ns = -1, checked_ns = -1;
   double ev1 = -1, ev1k = -1, ev1m = -1, serial = -1, shallow = -1, deep = -1, jsonl = -1;
   for (int r = 0; r < BENCH_ROUNDS; r++) {
-    keep_best(&floor_ns, bench_floor(1000000));
-    keep_best(&dispatch_ns, dispatch_off(250000));
-    keep_best(&floor_ns, bench_floor(1000000));
-    keep_best(&checked_ns, dispatch_on(250000));
+    (void)bench_dispatch(DM_CHECK_OFF, &floor_ns, &dispatch_ns);
+    (void)bench_dispatch(DM_CHECK_STRICT, &floor_ns, &checked_ns);
     keep_best(&ev1, sim_bench_evq_ns(1, 200000));
     keep_best(&jsonl, sim_bench_trace_jsonl_ns(100000));
   }
