@@ -309,7 +309,7 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
    * classic trap returns D0). An async block may already be freed by its
    * completion routine, so the result comes from the slot's history, which
    * FIFO reuse keeps until at least every other slot has been used. */
-  const dm_slot *done = &m->slots[si];
+  const dm_slot *done = &m->slots[(uint32_t)id - 1]; /* (si: one register less) */
   int16_t posted = done->result;
   return done->gen == (uint32_t)(id >> 32) && done->state == DM_SLOT_DONE ? posted : noErr;
 }

@@ -86,7 +86,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   bool has_pb = from_driver || pb != NULL;
   if (!lean && DM_UNLIKELY(flags & DM_SLOTF_COUNTED))
     dm__count_done(m, u != NULL ? u->counts : dm__counts_of(m, ref));
-  if (DM_LIKELY(u != NULL)) {
+  if (DM_LIKELY(from_driver || u != NULL)) {
     if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ)))
       dm__ctlq_remove(m, u, pb, qprev, qnext);
     if (was_active)
@@ -136,7 +136,8 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
-  if (u != NULL && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) { /* not ready, or serial */
+  if ((from_driver || u != NULL) && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) {
+    /* not ready, or serial */
     if (u->lane == DM_LANE_SERIAL)
       dm__start_queued(m, u); /* a ready serialized driver: its next request */
     else
