@@ -327,8 +327,10 @@ static void run_sort(sim_evq *q, uint32_t n, uint64_t lo)
 static bool collect(sim_evq_far *dst, const sim_evq_far *a, uint32_t na, const sim_evq_far *b,
                     uint32_t nb)
 {
-  memcpy(dst, a, (size_t)na * sizeof *a);
-  memcpy(dst + na, b, (size_t)nb * sizeof *b);
+  if (na > 0) /* (an empty list may have no array: memcpy wants one) */
+    memcpy(dst, a, (size_t)na * sizeof *a);
+  if (nb > 0)
+    memcpy(dst + na, b, (size_t)nb * sizeof *b);
   for (uint32_t j = 1; j < na + nb; j++)
     if (dst[j].seq <= dst[j - 1].seq)
       return false;
