@@ -90,7 +90,8 @@ static run_pb *pool_take(run_machine *rm, const sim_sc_stmt *st)
 /* Where a finished block goes: a per-iteration block to its statement's
  * free list, a plain call's to the pool unless an expectation reads it
  * after the run; a shared or kept block stays where it is. */
-static void put_back(run_machine *rm, run_pb *p, const sim_sc_call *sc)
+static inline __attribute__((always_inline)) void put_back(run_machine *rm, run_pb *p,
+                                                           const sim_sc_call *sc)
 {
   if (sc->pb == SIM_SC_NONE) {
     if (!sc->keeps_pb)
@@ -102,7 +103,8 @@ static void put_back(run_machine *rm, run_pb *p, const sim_sc_call *sc)
 }
 
 /* Call ci ended now with result, its last block p: what expectations read. */
-static void record_end(run_machine *rm, size_t ci, run_pb *p, int16_t result)
+static inline __attribute__((always_inline)) void record_end(run_machine *rm, size_t ci,
+                                                             run_pb *p, int16_t result)
 {
   run_call *call = &rm->calls[ci];
   call->done = 1;
@@ -115,8 +117,9 @@ static void record_end(run_machine *rm, size_t ci, run_pb *p, int16_t result)
 
 /* The bookkeeping of a call whose block p completed: its result, time,
  * level and place in the completion order, the block back to its free
- * list. Returns the call's client, for wake_for. */
-static run_client *finish(run_machine *rm, run_pb *p)
+ * list. Returns the call's client, for wake_for. Inline, with the helpers
+ * above and wake_for: once per request, in its completion hook. */
+static inline __attribute__((always_inline)) run_client *finish(run_machine *rm, run_pb *p)
 {
   run_pb_set_busy(rm, p, 0);
   size_t ci = p->call;
@@ -132,7 +135,7 @@ static run_client *finish(run_machine *rm, run_pb *p)
 }
 
 /* Wakes client c, whose call ci (block p) finished, if it waits for it. */
-static void wake_for(run_client *c, run_pb *p, size_t ci)
+static inline __attribute__((always_inline)) void wake_for(run_client *c, run_pb *p, size_t ci)
 {
   if ((c->block == RUN_SYNC && c->wait_pb == p) || (c->block == RUN_WAIT && c->wait_call == ci) ||
       (c->block == RUN_WAIT_ALL && c->outstanding == 0))
