@@ -106,6 +106,61 @@ static void assert_good(const sim_scsi_cmd *c)
 
 /* --- names, CDB decoding, sense ------------------------------------------- */
 
+/* The one CDB text parser of scenarios and dmsim scsi: accepted forms,
+ * parts appended, and the reasons it gives for text that is not a CDB. */
+static const char *cdb_text(const char *s, uint8_t *cdb, size_t *n)
+{
+  return sim_scsi_cdb_parse(s, strlen(s), cdb, n);
+}
+
+START_TEST(test_cdb_text)
+{
+  static const char bad[] = "expected 1 to 16 bytes as two hex digits each, separated by spaces";
+  const uint8_t inq[6] = {0x12, 0, 0, 0, 0x24, 0};
+  uint8_t cdb[SIM_SCSI_CDB_MAX];
+  size_t n = 0;
+  ck_assert_ptr_null(cdb_text("12 00 00 00 24 00", cdb, &n));
+  ck_assert_uint_eq(n, 6);
+  ck_assert_mem_eq(cdb, inq, 6);
+  n = 0;
+  ck_assert_ptr_null(cdb_text("120000002400", cdb, &n)); /* run together */
+  ck_assert_uint_eq(n, 6);
+  ck_assert_mem_eq(cdb, inq, 6);
+  n = 0;
+  ck_assert_ptr_null(cdb_text("\t12 0000\t00 24 00 ", cdb, &n));
+  ck_assert_uint_eq(n, 6);
+  ck_assert_mem_eq(cdb, inq, 6);
+  n = 0; /* in parts, as dmsim scsi's arguments come; either case */
+  ck_assert_ptr_null(cdb_text("9e", cdb, &n));
+  ck_assert_ptr_null(cdb_text("1F", cdb, &n));
+  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(cdb[0], 0x9E);
+  ck_assert_uint_eq(cdb[1], 0x1F);
+  /* Exactly 16 bytes, then one more. */
+  n = 0;
+  ck_assert_ptr_null(cdb_text("00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f", cdb, &n));
+  ck_assert_uint_eq(n, 16);
+  ck_assert_uint_eq(cdb[15], 0x0F);
+  ck_assert_str_eq(cdb_text("10", cdb, &n), bad);
+  ck_assert_uint_eq(n, 16);
+  const char *refused[] = { "28 0g", "1 2", "12 0", "0x12", "12,00", "12:00", "-1", "g" };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    n = 0;
+    const char *why = cdb_text(refused[i], cdb, &n);
+    ck_assert_msg(why != NULL && strcmp(why, bad) == 0, "'%s': %s", refused[i], why ? why : "taken");
+  }
+  n = 0;
+  ck_assert_str_eq(cdb_text("", cdb, &n), "it is empty");
+  ck_assert_str_eq(cdb_text(" \t ", cdb, &n), "it is empty");
+  n = 1; /* an empty part after bytes is no error */
+  ck_assert_ptr_null(cdb_text("", cdb, &n));
+  /* len bounds the text: what follows is not read. */
+  n = 0;
+  ck_assert_ptr_null(sim_scsi_cdb_parse("12 00zz", 5, cdb, &n));
+  ck_assert_uint_eq(n, 2);
+}
+END_TEST
+
 START_TEST(test_names_and_cdb)
 {
   uint8_t rc16[16] = {0x9E, 0x10};
@@ -859,6 +914,7 @@ Suite *scsi_suite(void)
   TCase *tc = tcase_create("unit");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_names_and_cdb);
+  tcase_add_test(tc, test_cdb_text);
   tcase_add_test(tc, test_sense_decode);
   tcase_add_test(tc, test_unknown_opcode_and_short_cdb);
   tcase_add_test(tc, test_tur_and_request_sense);

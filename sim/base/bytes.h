@@ -5,12 +5,25 @@
  * headers and Disk Copy images all store integers big-endian, whatever the
  * host's order; one set of loads and stores serves them all. Each takes a
  * pointer to at least as many bytes as its width and never reads or writes
- * past them.
+ * past them. Hex digits, for bytes written as text, are read here too.
  */
 #ifndef SIM_BASE_BYTES_H
 #define SIM_BASE_BYTES_H
 
 #include <stdint.h>
+
+/* The value of the hex digit c (either case), -1 when c is not one: for
+ * bytes written as text (CDBs, numbers of the scenario language). */
+static inline int sim_hex_digit(char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
 
 /* The big-endian 16-bit value at p. */
 static inline uint32_t sim_be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }

@@ -7,7 +7,6 @@
  * (GOOD status), `sg_decode_sense --file=FILE` for sense (CHECK
  * CONDITION, when no data moves).
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,45 +15,6 @@
 #include "cli/cli.h"
 #include "disk/disk.h"
 #include "scsi/scsi.h"
-
-/* Append the hex digits of s to cdb (spaces, commas, colons and a 0x
- * prefix allowed). Returns 0, or -1 for a bad digit or too many bytes. */
-static int parse_hex(const char *s, uint8_t *cdb, size_t *n)
-{
-  int half = -1;
-  for (const char *p = s; *p; p++) {
-    if (*p == ' ' || *p == ',' || *p == ':' || *p == '\t') {
-      if (half >= 0) { /* a lone digit: one byte */
-        if (*n >= SIM_SCSI_CDB_MAX)
-          return -1;
-        cdb[(*n)++] = (uint8_t)half;
-        half = -1;
-      }
-      continue;
-    }
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && half < 0) {
-      p++;
-      continue;
-    }
-    if (!isxdigit((unsigned char)*p))
-      return -1;
-    int v = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
-    if (half < 0)
-      half = v;
-    else {
-      if (*n >= SIM_SCSI_CDB_MAX)
-        return -1;
-      cdb[(*n)++] = (uint8_t)(half << 4 | v);
-      half = -1;
-    }
-  }
-  if (half >= 0) {
-    if (*n >= SIM_SCSI_CDB_MAX)
-      return -1;
-    cdb[(*n)++] = (uint8_t)half;
-  }
-  return 0;
-}
 
 static void hex_lines(const uint8_t *p, size_t n)
 {
@@ -153,9 +113,9 @@ static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
     } else if (image == NULL) {
       image = a;
     } else {
-      if (parse_hex(a, cdb, &cdb_len) != 0)
-        return sim_cli_bad_usage(v, "scsi: '%s' is not a CDB in hex of at most %u bytes", a,
-                                 SIM_SCSI_CDB_MAX);
+      const char *why = sim_scsi_cdb_parse(a, strlen(a), cdb, &cdb_len);
+      if (why != NULL)
+        return sim_cli_bad_usage(v, "scsi: CDB-HEX '%s': bad CDB: %s", a, why);
       have_cdb = 1;
     }
   }
@@ -269,8 +229,10 @@ const sim_cli_verb sim_cli_verb_scsi = {
   "send one SCSI command to a simulated disk backed by an image",
   "Attaches IMAGE as the disk at target 0, LUN 0 of a simulated SCSI bus (an\n"
   "image recognised as a bare HFS volume or a Disk Copy 4.2 image gets a\n"
-  "partition map in front, made up in memory), sends the CDB (hex bytes, in one\n"
-  "argument or several: 12 00 00 00 24 00 or 120000002400) and prints the\n"
+  "partition map in front, made up in memory), sends the CDB (1 to 16 bytes of\n"
+  "two hex digits each, separated by spaces or written together, in one argument\n"
+  "or several: 12 00 00 00 24 00 or 120000002400, as a scenario's scsi command\n"
+  "takes it) and prints the\n"
   "command's name, its status, the data-in bytes in hex and the sense bytes in\n"
   "hex with their decoding. Every line but the hex bytes starts with '#', so\n"
   "the output can be given to `sg_inq --inhex=FILE` (INQUIRY data) or\n"

@@ -14,6 +14,7 @@
  * - Literal conversion is integer-only and exact: "1.5ms" is 1500000 ns,
  *   "0.5ns" and overflowing values are refused, not rounded or wrapped.
  */
+#include "base/bytes.h"
 #include "base/vec.h"
 #include "lang/scenario_int.h"
 
@@ -322,17 +323,6 @@ static int is_digit(char c)
   return c >= '0' && c <= '9';
 }
 
-static int hex_val(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 int sc_is_name(const char *p, size_t len)
 {
   if (len == 0)
@@ -359,11 +349,11 @@ int sc_parse_uint(const char *p, size_t len, uint64_t max, uint64_t *out)
   /* Check the shape first, so that "99999999999999999999x" is "not a
    * number" rather than "too large". */
   for (size_t i = 0; i < len; i++)
-    if (base == 16 ? hex_val(p[i]) < 0 : !is_digit(p[i]))
+    if (base == 16 ? sim_hex_digit(p[i]) < 0 : !is_digit(p[i]))
       return SC_NUM_BAD;
   uint64_t v = 0;
   for (size_t i = 0; i < len; i++) {
-    unsigned d = (unsigned)hex_val(p[i]);
+    unsigned d = (unsigned)sim_hex_digit(p[i]);
     if (d > max || v > (max - d) / base)
       return SC_NUM_RANGE;
     v = v * base + d;

@@ -489,32 +489,10 @@ static int parse_cdb(sc_parser *p, sim_sc_scsi_cmd *c)
   const sc_tok *t = sc_next(p);
   if (t->kind != SC_TOK_STRING)
     return sc_fail_expected(p, t, "a CDB in hex in double quotes (e.g. \"12 00 00 00 24 00\")");
-  const char *s = t->str;
   size_t n = 0;
-  for (size_t i = 0; i < t->slen;) {
-    if (s[i] == ' ' || s[i] == '\t') {
-      i++;
-      continue;
-    }
-    int hi = -1, lo = -1;
-    char a = s[i], b = i + 1 < t->slen ? s[i + 1] : ' ';
-    const char *hex = "0123456789abcdef0123456789ABCDEF";
-    const char *pa = strchr(hex, a), *pb = b ? strchr(hex, b) : NULL;
-    if (a && pa)
-      hi = (int)((pa - hex) & 15);
-    if (b && b != ' ' && pb)
-      lo = (int)((pb - hex) & 15);
-    if (hi < 0 || lo < 0 || (i + 2 < t->slen && s[i + 2] != ' ' && s[i + 2] != '\t') ||
-        n >= SIM_SCSI_CDB_MAX) {
-      sc_error(p->e, t->line, t->col,
-               "bad CDB: expected 1 to 16 bytes as two hex digits each, separated by spaces");
-      return -1;
-    }
-    c->cdb[n++] = (uint8_t)(hi << 4 | lo);
-    i += 2;
-  }
-  if (n == 0) {
-    sc_error(p->e, t->line, t->col, "bad CDB: it is empty");
+  const char *why = sim_scsi_cdb_parse(t->str, t->slen, c->cdb, &n);
+  if (why != NULL) {
+    sc_error(p->e, t->line, t->col, "bad CDB: %s", why);
     return -1;
   }
   c->cdb_len = (uint8_t)n;

@@ -418,6 +418,13 @@ const char *sim_scsi_asc_name(uint8_t asc, uint8_t ascq);
 /* The command name of a CDB ("READ(10)", "READ CAPACITY(16)"); NULL when
  * unknown. Looks at the service action where the opcode has one. */
 const char *sim_scsi_cdb_name(const uint8_t *cdb, size_t len);
+/* Append the CDB written in s[0..len) to cdb at *n, counting in *n: bytes
+ * of two hex digits each (either case), separated by spaces or tabs or
+ * written together ("12 00 00 00 24 00", "120000002400"). Returns NULL, or
+ * why the text is not a CDB, to follow "bad CDB: ": a character that is not
+ * one, a lone digit, more than SIM_SCSI_CDB_MAX bytes in all, or no byte
+ * yet once s is read. A CDB given in parts is parsed part after part. */
+const char *sim_scsi_cdb_parse(const char *s, size_t len, uint8_t *cdb, size_t *n);
 /* "ok", "selection-timeout", ...; never NULL. */
 const char *sim_scsi_xport_name(uint8_t xport);
 /* "scsi-command", ...; "?" when out of range. */
