@@ -33,7 +33,9 @@
  *   IOCommandIsComplete         complete.c: the common case in one test
  *     finish_request(lean)      complete.c: slot released, PB unlinked from
  *       dm__slot_release        slot-inl.h
- *       dm__ctlq_remove         queue-inl.h: O(1) with the back-link
+ *       dm__ctlq_remove_head    queue-inl.h: the PB at the head of dCtlQHdr
+ *       (dm__ctlq_remove        queue-inl.h: anywhere, O(1) with the hints;
+ *                               lean: out of line, iocomplete_lean_within)
  *       result posted, completion routine called
  *       unit_after_completion   complete.c: a serial driver's next request
  *

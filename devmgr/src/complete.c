@@ -54,16 +54,18 @@ trace_request(dm_machine *m, dm_unit *u, dm_ev ev, int16_t ref, const void *pb, 
 /* The one completion body: dm__complete for every caller, and inlined into
  * IOCommandIsComplete, the path every driver-completed request takes. Its
  * constant flags prune it where it is inlined: lean (m->lean: no trace
- * points, no history) and from_driver (IOCommandIsComplete's common case:
+ * points, no history), from_driver (IOCommandIsComplete's common case:
  * the slot is ACTIVE, not immediate, has a PB and no private queue, and m
- * is the current machine).
+ * is the current machine) and at_head (the PB is at the head of dCtlQHdr,
+ * or off it: the short unlink, which needs few registers).
  *
  * The slot is finished first (its fields read once, then released), then
  * the unit's queue, counters and drvrActive; nothing outside can tell the
  * two apart, and little has to live across the calls that follow. */
 static inline __attribute__((always_inline)) void finish_request(dm_machine *m, uint32_t si,
                                                            uint64_t id, OSErr result,
-                                                           bool lean, bool from_driver)
+                                                           bool lean, bool from_driver,
+                                                           bool at_head)
 {
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
@@ -87,8 +89,12 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   if (!lean && DM_UNLIKELY(flags & DM_SLOTF_COUNTED))
     dm__count_done(m, u != NULL ? u->counts : dm__counts_of(m, ref));
   if (DM_LIKELY(from_driver || u != NULL)) {
-    if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ)))
-      dm__ctlq_remove(m, u, pb, qprev, qnext);
+    if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ))) {
+      if (at_head)
+        dm__ctlq_remove_head(m, u, pb, qnext);
+      else
+        dm__ctlq_remove(m, u, pb, qprev, qnext);
+    }
     if (was_active)
       u->active--;
     else if (flags & DM_SLOTF_HELD)
@@ -147,7 +153,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
 
 void dm__complete(dm_machine *m, uint32_t si, OSErr result)
 {
-  finish_request(m, si, dm__slot_id(m, si), result, false, false);
+  finish_request(m, si, dm__slot_id(m, si), result, false, false, false);
 }
 
 void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
@@ -309,6 +315,25 @@ static __attribute__((noinline, cold)) OSErr iocomplete_checked(dm_machine *m, u
   return noErr;
 }
 
+/* Whether request si's PB is at the head of dCtlQHdr, or not on it: a
+ * serialized driver's request always is, a concurrent driver's is when it
+ * completes in order. */
+static inline bool at_head_or_off(const dm_machine *m, uint32_t si)
+{
+  const dm_slot *s = &m->slots[si];
+  return !(s->flags & DM_SLOTF_ONQ) || s->unit->dce.dCtlQHdr.qHead == (QElemPtr)s->pb;
+}
+
+/* A lean machine's request completed by its driver from within dCtlQHdr
+ * (out of order): out of line, so that the common case, at the head, needs
+ * fewer registers. */
+static __attribute__((noinline)) OSErr iocomplete_lean_within(dm_machine *m, uint32_t si,
+                                                              uint64_t id, OSErr result)
+{
+  finish_request(m, si, id, result, true, true, false);
+  return noErr;
+}
+
 /* IOCommandIsComplete on a watched machine, out of line so that its calls
  * cost the lean case no saved registers, and the lean case's cost it none. */
 static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_t id,
@@ -319,7 +344,7 @@ static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_
     return iocomplete_checked(m, id, result);
   if (DM_UNLIKELY(complete_not_owner(m, si, id)))
     return paramErr;
-  finish_request(m, si, id, result, false, true);
+  finish_request(m, si, id, result, false, true, false);
   return noErr;
 }
 
@@ -334,7 +359,9 @@ OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
   uint32_t si = iocomplete_fast(m, id);
   if (DM_UNLIKELY(si == DM_NO_SLOT))
     return iocomplete_checked(m, id, theResult);
-  finish_request(m, si, id, theResult, true, true);
+  if (DM_UNLIKELY(!at_head_or_off(m, si)))
+    return iocomplete_lean_within(m, si, id, theResult);
+  finish_request(m, si, id, theResult, true, true, true);
   return noErr;
 }
 
