@@ -349,8 +349,8 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   run_place_set(&rm->place, st->line, st->col, rm->op_name[sc->op], "client", c->sc->name);
   if (rm->traced) /* the name is only in the call's trace record */
     dm_machine_set_client(rm->m, c->sc->name);
-  const dm_counts *all = rm->counts;
-  uint64_t rejects = all != NULL ? all->ev[DM_EV_REJECT] : 0;
+  const dm_counts *all = rm->counts; /* the run's machine always counts */
+  uint64_t rejects = all->ev[DM_EV_REJECT];
   /* Whether p finished during the send: finish() says so for the block
    * being sent (a call's record may be shared by plain statements, so its
    * done flag cannot tell). Nested sends, from completion routines, keep
@@ -375,7 +375,7 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
    * it and it returned an error, never because of ioResult: a driver may
    * have written that. A completion is known from the pb_done hook
    * (run_pb_done). */
-  bool refused = ret < 0 && all != NULL && all->ev[DM_EV_REJECT] > rejects;
+  bool refused = ret < 0 && all->ev[DM_EV_REJECT] > rejects;
   if (done || !refused) {
     /* completed already, or accepted and pending */
     if (!done && sc->mode == SIM_SC_SYNC && !in_routine) {

@@ -36,24 +36,9 @@ void sim_world_free(sim_world *w)
   sim_evq_free(&w->task);
 }
 
-static sim_evq *queue_for(sim_world *w, const dm_event *ev)
-{
-  return ev->lvl == DM_LVL_TASK ? &w->task : &w->irq;
-}
-
-int sim_world_arm(sim_world *w, dm_event *ev)
-{
-  if (ev->t < w->now)
-    ev->t = w->now;
-  if (sim_evq_push(queue_for(w, ev), ev, w->seq) != 0)
-    return -1;
-  w->seq++;
-  return 0;
-}
-
 void sim_world_disarm(sim_world *w, dm_event *ev)
 {
-  sim_evq_remove(queue_for(w, ev), ev);
+  sim_evq_remove(sim_world_queue_for(w, ev), ev);
 }
 
 uint32_t sim_world_pending(const sim_world *w)

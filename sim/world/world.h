@@ -53,10 +53,24 @@ static inline uint64_t sim_world_now(const sim_world *w)
 {
   return w->now;
 }
+/* The queue that holds ev, by its level. */
+static inline sim_evq *sim_world_queue_for(sim_world *w, const dm_event *ev)
+{
+  return ev->lvl == DM_LVL_TASK ? &w->task : &w->irq;
+}
 /* Arm ev (not armed already) to run at ev->t, clamped up to now, in the
  * queue its lvl selects; lvl must not change until ev runs or is disarmed.
- * Returns 0, or -1 when out of memory (ev stays idle). */
-int sim_world_arm(sim_world *w, dm_event *ev);
+ * Returns 0, or -1 when out of memory (ev stays idle). Inline: a serialized
+ * request arms two events (its device's completion and its client). */
+static inline int sim_world_arm(sim_world *w, dm_event *ev)
+{
+  if (ev->t < w->now)
+    ev->t = w->now;
+  if (sim_evq_push(sim_world_queue_for(w, ev), ev, w->seq) != 0)
+    return -1;
+  w->seq++;
+  return 0;
+}
 /* Disarm ev if it is armed in w; a no-op otherwise. */
 void sim_world_disarm(sim_world *w, dm_event *ev);
 /* Number of events armed, in both queues. */
