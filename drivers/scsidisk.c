@@ -52,7 +52,11 @@ DriverDescription TheDriverDescription = {
 
 #define kBlock 512u
 #define kRetries 4
-#define kTimeoutMs 0u /* none: a command nobody answers waits for KillIO or Finalize */
+/* Every task's timeout (fTimeoutInMilliSec): the controller aborts a command
+ * not answered by then, and a timeout is retried as a BUSY is. 30 s, as
+ * Linux's sd gives a read or write (SD_TIMEOUT): far beyond any latency a
+ * working disk shows, so that only a target that stopped answering hits it. */
+#define kTimeoutMs 30000u
 
 enum { kPhaseDirect = 0, kPhaseBounceRead, kPhaseRMWRead, kPhaseRMWWrite };
 

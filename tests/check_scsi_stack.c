@@ -342,7 +342,8 @@ START_TEST(killio_aborts_a_hung_command)
     r2.ioParam.ioPosOffset = 512;
     ck_assert_int_eq(PBReadAsync(&r1), noErr);
     ck_assert_int_eq(PBReadAsync(&r2), noErr);
-    sim_world_run(&s.w, UINT64_MAX, 0);
+    /* One second: well before the driver's 30 s task timeout. */
+    sim_world_run(&s.w, 1000000000u, 0);
     ck_assert_int_gt(r1.ioParam.ioResult, 0); /* hung */
     ck_assert_int_eq(r2.ioParam.ioResult, noErr);
     memset(&k, 0, sizeof k);
@@ -353,6 +354,49 @@ START_TEST(killio_aborts_a_hung_command)
     dm_machine_leave(prev);
     ck_assert_int_eq(seen.violations, 0);
     sim_stack_close(&s);
+  }
+}
+END_TEST
+
+/* A target that stops answering: the driver's 30 s task timeout ends the
+ * command (the HBA's watchdog aborts it), and it is retried: one hung try
+ * costs 30 s, a target that never answers gives ioErr after five tries. */
+START_TEST(task_timeout_ends_a_hung_command)
+{
+  for (int bundled = 0; bundled < 2; bundled++) {
+    for (int never = 0; never < 2; never++) {
+      sim_scsi_unit_config u;
+      unit_defaults(&u);
+      fault(&u, SIM_SCSI_FAULT_TIMEOUT, 5, never ? 0 : 1);
+      sim_stack s;
+      open_stack(&s, bundled, NULL, 0, &u);
+      dm_machine *prev = dm_machine_enter(s.m);
+      static uint8_t b1[512];
+      ParamBlockRec r1;
+      memset(&r1, 0, sizeof r1);
+      r1.ioParam.ioRefNum = s.ref;
+      r1.ioParam.ioBuffer = (Ptr)b1;
+      r1.ioParam.ioReqCount = 512;
+      r1.ioParam.ioPosMode = fsFromStart;
+      uint64_t t0 = sim_world_now(&s.w);
+      ck_assert_int_eq(PBReadAsync(&r1), noErr);
+      sim_world_run(&s.w, t0 + 29000000000ull, 0);
+      ck_assert_int_gt(r1.ioParam.ioResult, 0); /* still waiting at 29 s */
+      sim_world_run(&s.w, UINT64_MAX, 0);
+      uint64_t took = sim_world_now(&s.w) - t0;
+      if (never) {
+        ck_assert_int_eq(r1.ioParam.ioResult, ioErr);
+        ck_assert_uint_ge(took, 150000000000ull);
+        ck_assert_uint_le(took, 151000000000ull);
+      } else {
+        ck_assert_int_eq(r1.ioParam.ioResult, noErr);
+        ck_assert_uint_ge(took, 30000000000ull);
+        ck_assert_uint_le(took, 31000000000ull);
+      }
+      dm_machine_leave(prev);
+      ck_assert_int_eq(seen.violations, 0);
+      sim_stack_close(&s);
+    }
   }
 }
 END_TEST
@@ -564,6 +608,7 @@ Suite *scsi_stack_suite(void)
   tcase_add_test(tc, sense_to_mac_errors_and_retries);
   tcase_add_test(tc, unit_attention_at_start_is_retried);
   tcase_add_test(tc, killio_aborts_a_hung_command);
+  tcase_add_test(tc, task_timeout_ends_a_hung_command);
   tcase_add_test(tc, finalize_drains);
   tcase_add_test(tc, control_and_status_codes);
   tcase_add_test(tc, hba_timeout_autosense_and_task_management);

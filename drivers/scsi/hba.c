@@ -385,7 +385,13 @@ static void CompletePerTask(HBA *h, HBATask *t)
 static void OffBus(HBA *h, HBATask *t)
 {
   t->busy = 0;
-  h->busy--; /* the watchdog stops itself once nothing is on the bus */
+  /* With nothing on the bus there is nothing to watch: the timer goes, so
+   * that an idle controller leaves no event behind to keep the world (and
+   * the run's end) going. */
+  if (--h->busy == 0 && h->watching) {
+    (void)CancelTimer(h->watchdog, NULL);
+    h->watching = false;
+  }
 }
 
 /* Secondary interrupt level: the bus finished t's command. */
