@@ -247,6 +247,30 @@ static run_pb *block_for(run_machine *rm, const sim_sc_stmt *st)
   return p;
 }
 
+/* Grows p's buffer (p not in flight) to need bytes for statement st.
+ * Returns 0, or -1 after reporting a limit. Out of line: a block keeps its
+ * buffer from one use to the next. */
+static __attribute__((noinline, cold)) int grow_buffer(run_machine *rm, run_pb *p,
+                                                       const sim_sc_stmt *st, size_t need)
+{
+  if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
+    run_limit(rm, st->line, st->col,
+              "the data buffers of the requests in flight would exceed %llu MiB, a limit of "
+              "dmsim",
+              (unsigned long long)(RUN_MAX_BUFFER_BYTES >> 20));
+    return -1;
+  }
+  uint8_t *nb = realloc(p->buf, need);
+  if (nb == NULL) {
+    run_limit(rm, st->line, st->col, "out of memory for a %zu-byte buffer", need);
+    return -1;
+  }
+  rm->buffered = rm->buffered - p->bufsize + need;
+  p->buf = nb;
+  p->bufsize = need;
+  return 0;
+}
+
 /* Send call statement st for client c, from the client itself or from a
  * completion routine (in_routine: a sync call then waits where it is, as
  * the Device Manager lets it, and never blocks the client). Returns 1 when
@@ -267,24 +291,9 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   /* A block in flight keeps its buffer: the driver may still be moving
    * data into it (growing it here once let a driver write to freed memory;
    * found by fuzz_run). */
-  if (need > p->bufsize && !p->busy) {
-    if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
-      run_limit(rm, st->line, st->col,
-                "the data buffers of the requests in flight would exceed %llu MiB, a limit of "
-                "dmsim",
-                (unsigned long long)(RUN_MAX_BUFFER_BYTES >> 20));
-      c->block = RUN_DONE;
-      return 0;
-    }
-    uint8_t *nb = realloc(p->buf, need);
-    if (nb == NULL) {
-      run_limit(rm, st->line, st->col, "out of memory for a %zu-byte buffer", need);
-      c->block = RUN_DONE;
-      return 0;
-    }
-    rm->buffered = rm->buffered - p->bufsize + need;
-    p->buf = nb;
-    p->bufsize = need;
+  if (need > p->bufsize && !p->busy && grow_buffer(rm, p, st, need) != 0) {
+    c->block = RUN_DONE;
+    return 0;
   }
   int in_flight = p->busy;
   if (!in_flight) {
