@@ -249,7 +249,11 @@ LogicalAddress PoolAllocateResident(ByteCount byteSize, Boolean clear)
 {
   if (byteSize == 0)
     byteSize = 1;
-  return clear ? calloc(1, byteSize) : malloc(byteSize);
+  /* (A driver's table of requests in flight is such an array.) */
+  void *p = dm_mem_alloc_big(byteSize);
+  if (p != NULL && clear)
+    memset(p, 0, byteSize);
+  return p;
 }
 
 OSStatus PoolDeallocate(LogicalAddress address)

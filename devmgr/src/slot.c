@@ -22,7 +22,7 @@ _Static_assert(sizeof(dm_slot) == 64, "a slot is one cache line");
 /* n zeroed slots on a cache-line boundary, or NULL. */
 static dm_slot *slots_alloc(uint32_t n)
 {
-  dm_slot *s = aligned_alloc(64, (size_t)n * sizeof *s);
+  dm_slot *s = dm_mem_alloc_big((size_t)n * sizeof *s);
   if (s != NULL)
     memset(s, 0, (size_t)n * sizeof *s);
   return s;

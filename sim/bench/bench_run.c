@@ -96,7 +96,9 @@ double sim_bench_depth_ns(uint32_t depth, uint64_t requests)
   if (depth == 0 || requests <= depth || sim_world_init(&w) != 0)
     return -1;
   double ns = -1;
-  depth_pb *pbs = calloc(depth, sizeof *pbs);
+  depth_pb *pbs = dm_mem_alloc_big((size_t)depth * sizeof *pbs);
+  if (pbs != NULL)
+    memset(pbs, 0, (size_t)depth * sizeof *pbs);
   dm_machine_config cfg = { 0 };
   cfg.platform = sim_world_platform(&w);
   cfg.platform.hw_start = sim_hw_platform_start;

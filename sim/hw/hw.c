@@ -93,7 +93,7 @@ static int grow(sim_hw *hw)
   size_t n = (size_t)8 << hw->nchunks;
   if (SIM_VEC_RESERVE(hw->chunks, hw->capchunks, hw->nchunks + 1, 4) != 0)
     return -1;
-  hw_op *ops = aligned_alloc(OP_ALIGN, n * OP_ALIGN);
+  hw_op *ops = dm_mem_alloc_big(n * OP_ALIGN);
   if (ops == NULL)
     return -1;
   memset(ops, 0, n * OP_ALIGN);

@@ -69,6 +69,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devmgr/machine.h"
+
 #define ARITY 4u
 #define FIRST_CAPACITY 64u
 #define FIRST_LIST 8u
@@ -551,7 +553,7 @@ static void *alloc_padded(uint32_t count, size_t size)
     return NULL;
   size_t bytes = ((size_t)count + PAD) * size;
   bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
-  char *base = aligned_alloc(CACHE_LINE, bytes);
+  char *base = dm_mem_alloc_big(bytes);
   return base ? base + PAD * size : NULL;
 }
 
@@ -566,7 +568,7 @@ static void *alloc_far(uint64_t count)
   /* (uint64_t: the test can only fail where size_t has 32 bits) */
   if (count > SIZE_MAX / sizeof(sim_evq_far))
     return NULL;
-  return malloc((size_t)count * sizeof(sim_evq_far));
+  return dm_mem_alloc_big((size_t)count * sizeof(sim_evq_far));
 }
 
 /* Give every per-event array room for cap events, keeping the contents
