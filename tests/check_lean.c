@@ -263,26 +263,37 @@ static OSStatus id_entry(AddressSpaceID space, IOCommandID id, IOCommandContents
   return noErr;
 }
 
-static void driverio_id_case(bool lean)
+/* A new machine (id_m, current; *prev the one it replaced) on world w,
+ * lean or watched (rules checked), with built-in `name`'s description
+ * installed with `entry` as its DoDriverIO, and opened; its refNum. */
+static int16_t open_on_new_machine(sim_world *w, bool lean, const char *name,
+                                   DriverEntryPointPtr entry, dm_machine **prev)
 {
-  sim_world w;
-  ck_assert_int_eq(sim_world_init(&w), 0);
+  ck_assert_int_eq(sim_world_init(w), 0);
   dm_machine_config cfg = { 0 };
-  cfg.platform = sim_world_platform(&w);
+  cfg.platform = sim_world_platform(w);
   cfg.check = lean ? DM_CHECK_OFF : DM_CHECK_STRICT;
   id_m = dm_machine_new(&cfg);
   ck_assert_ptr_nonnull(id_m);
-  id_calls = id_wrong = 0;
-  dm_machine *prev = dm_machine_enter(id_m);
-  const dm_builtin *b = dm_builtin_find("null");
+  *prev = dm_machine_enter(id_m);
+  const dm_builtin *b = dm_builtin_find(name);
   ck_assert_ptr_nonnull(b);
-  dm_driver_spec spec = { .desc = b->desc, .entry = id_entry, .unit = -1 };
+  dm_driver_spec spec = { .desc = b->desc, .entry = entry, .unit = -1 };
   int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(id_m, &spec, &ref), noErr);
   short opened = 0;
   ck_assert_int_eq(OpenDriver((ConstStr255Param)b->desc->driverOSRuntimeInfo.driverName,
                               &opened),
                    noErr);
+  return ref;
+}
+
+static void driverio_id_case(bool lean)
+{
+  sim_world w;
+  id_calls = id_wrong = 0;
+  dm_machine *prev;
+  int16_t ref = open_on_new_machine(&w, lean, "null", id_entry, &prev);
   ck_assert_uint_eq(dm_machine_driverio_id(id_m), 0);
   char buf[8];
   ParamBlockRec pb;
@@ -306,6 +317,82 @@ static void driverio_id_case(bool lean)
 START_TEST(test_driverio_id_lean)    { driverio_id_case(true); } END_TEST
 START_TEST(test_driverio_id_watched) { driverio_id_case(false); } END_TEST
 
+/* A serialized driver that breaks, while completing, one of the two rules a
+ * lean machine does not check: it writes ioResult itself before
+ * IOCommandIsComplete, or it completes at hardware-interrupt level. Lean or
+ * watched, every request completes alike (result posted, routine run in
+ * order, the next request started, drvrActive clear at the end); only the
+ * watched machine, whose rules are checked, reports the rule, once per
+ * request. */
+static int rb_hwi; /* 0: writes ioResult; 1: completes at hardware-interrupt level */
+static IOCommandID rb_id;
+static int rb_order[4], rb_n;
+static OSErr rb_result[4];
+
+static void rb_complete_hwi(void *arg)
+{
+  (void)arg;
+  (void)IOCommandIsComplete(rb_id, ioErr);
+}
+
+static OSStatus rb_entry(AddressSpaceID space, IOCommandID id, IOCommandContents c,
+                         IOCommandCode code, IOCommandKind kind)
+{
+  (void)space;
+  if (code != kReadCommand || (kind & kImmediateIOCommandKind))
+    return noErr;
+  c.pb->ioParam.ioActCount = c.pb->ioParam.ioReqCount;
+  if (!rb_hwi) {
+    c.pb->ioParam.ioResult = noErr; /* the driver's to leave alone */
+    return IOCommandIsComplete(id, ioErr);
+  }
+  rb_id = id;
+  dm_machine_run_at(id_m, DM_LVL_HWI, rb_complete_hwi, NULL);
+  return noErr;
+}
+
+static pascal void rb_done(ParmBlkPtr pb)
+{
+  ck_assert_int_lt(rb_n, 4);
+  rb_order[rb_n] = (int)(pb - pbs);
+  rb_result[rb_n++] = pb->ioParam.ioResult;
+}
+
+static void rule_broken_case(bool lean, int hwi)
+{
+  sim_world w;
+  rb_hwi = hwi;
+  rb_n = 0;
+  dm_machine *prev;
+  int16_t ref = open_on_new_machine(&w, lean, "fixed", rb_entry, &prev);
+  static char buf[3][8];
+  for (int i = 0; i < 3; i++) {
+    io(i, ref, buf[i], sizeof buf[i]);
+    pbs[i].ioParam.ioCompletion = rb_done;
+    (void)PBReadAsync(&pbs[i]);
+  }
+  sim_world_run(&w, UINT64_MAX, 0);
+  ck_assert_int_eq(rb_n, 3);
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(rb_order[i], i);
+    ck_assert_int_eq(rb_result[i], ioErr);
+    ck_assert_int_eq(pbs[i].ioParam.ioResult, ioErr);
+    ck_assert_int_eq(pbs[i].ioParam.ioActCount, sizeof buf[i]);
+  }
+  ck_assert_int_eq((*GetDCtlEntry(ref))->dCtlFlags & drvrActiveMask, 0);
+  ck_assert_uint_eq(dm_machine_inflight(id_m), 0);
+  dm_rule rule = hwi ? DM_RULE_COMPLETE_AT_HW_INTERRUPT : DM_RULE_DRIVER_WROTE_IORESULT;
+  ck_assert_uint_eq(dm_machine_rule_count(id_m, rule), lean ? 0 : 3);
+  dm_machine_leave(prev);
+  dm_machine_free(id_m);
+  sim_world_free(&w);
+}
+
+START_TEST(test_wrote_ioresult_lean)    { rule_broken_case(true, 0); } END_TEST
+START_TEST(test_wrote_ioresult_watched) { rule_broken_case(false, 0); } END_TEST
+START_TEST(test_complete_at_hwi_lean)    { rule_broken_case(true, 1); } END_TEST
+START_TEST(test_complete_at_hwi_watched) { rule_broken_case(false, 1); } END_TEST
+
 Suite *lean_suite(void)
 {
   Suite *s = suite_create("lean");
@@ -316,6 +403,10 @@ Suite *lean_suite(void)
   tcase_add_test(tc, test_lean_ownqueue);
   tcase_add_test(tc, test_driverio_id_lean);
   tcase_add_test(tc, test_driverio_id_watched);
+  tcase_add_test(tc, test_wrote_ioresult_lean);
+  tcase_add_test(tc, test_wrote_ioresult_watched);
+  tcase_add_test(tc, test_complete_at_hwi_lean);
+  tcase_add_test(tc, test_complete_at_hwi_watched);
   suite_add_tcase(s, tc);
   return s;
 }

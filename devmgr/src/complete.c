@@ -285,9 +285,12 @@ static inline bool complete_not_owner(dm_machine *m, uint32_t si, uint64_t id)
 /* IOCommandIsComplete's common case in one test: id names an active,
  * non-immediate command off any private queue whose ioResult is untouched,
  * completed below hardware-interrupt level. Its slot, or DM_NO_SLOT. (Only
- * immediate commands come without a parameter block.) */
+ * immediate commands come without a parameter block.) On a lean machine
+ * (rules unchecked) a completion at hardware-interrupt level or after the
+ * driver wrote ioResult has nothing to report and finishes as any other, so
+ * lean leaves those two tests out. */
 static inline __attribute__((always_inline)) uint32_t iocomplete_fast(const dm_machine *m,
-                                                                      uint64_t id)
+                                                                      uint64_t id, bool lean)
 {
   uint32_t si = (uint32_t)id - 1;
   if (DM_UNLIKELY(si >= m->nslots))
@@ -295,7 +298,7 @@ static inline __attribute__((always_inline)) uint32_t iocomplete_fast(const dm_m
   const dm_slot *s = &m->slots[si];
   bool fast = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
               s->kind != kImmediateIOCommandKind && s->privq == NULL &&
-              m->level != DM_LVL_HWI && s->pb->ioParam.ioResult == ioInProgress;
+              (lean || (m->level != DM_LVL_HWI && s->pb->ioParam.ioResult == ioInProgress));
   return fast ? si : DM_NO_SLOT;
 }
 
@@ -339,7 +342,7 @@ static __attribute__((noinline)) OSErr iocomplete_lean_within(dm_machine *m, uin
 static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_t id,
                                                           OSErr result)
 {
-  uint32_t si = iocomplete_fast(m, id);
+  uint32_t si = iocomplete_fast(m, id, false);
   if (DM_UNLIKELY(si == DM_NO_SLOT))
     return iocomplete_checked(m, id, result);
   if (DM_UNLIKELY(complete_not_owner(m, si, id)))
@@ -356,7 +359,7 @@ OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
   uint64_t id = (uint64_t)(uintptr_t)theID;
   if (DM_UNLIKELY(!m->lean))
     return iocomplete_watched(m, id, theResult);
-  uint32_t si = iocomplete_fast(m, id);
+  uint32_t si = iocomplete_fast(m, id, true);
   if (DM_UNLIKELY(si == DM_NO_SLOT))
     return iocomplete_checked(m, id, theResult);
   if (DM_UNLIKELY(!at_head_or_off(m, si)))
