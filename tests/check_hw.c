@@ -6,7 +6,8 @@
  * driver's done routine runs at hardware-interrupt level with the machine
  * current; the counters, the uniform and exponential models (bounds, mean,
  * same seed same times), the RegEntryID convention of
- * sim_hw_platform_start, pool growth, and freeing a busy device.
+ * sim_hw_platform_start, pool growth, freeing a busy device, and the
+ * driver's prefetch called ahead of its operations' interrupts.
  */
 #include <math.h>
 #include <stdint.h>
@@ -304,6 +305,92 @@ START_TEST(test_free_busy_device)
 }
 END_TEST
 
+/* The driver's prefetch (sim_hw_platform_prefetch): called with the refCon
+ * of an operation that has not finished yet, only for operations of the
+ * registered done, and no more once unregistered. Each finished operation
+ * starts another until pf_left runs out, as a deep run keeps its depth, so
+ * that the world's queue has sorted runs to look ahead in. */
+static int pf_calls, pf_after_done, pf_left, pf_next;
+static void on_prefetch(void *refCon)
+{
+  int ref = (int)(intptr_t)refCon;
+  pf_calls++;
+  for (int i = 0; i < F->n; i++)
+    pf_after_done += F->ref[i] == ref;
+}
+
+static void on_done_again(void *refCon, int32_t status);
+static void on_done_other(void *refCon, int32_t status)
+{
+  on_done_again(refCon, status);
+}
+
+static void on_done_again(void *refCon, int32_t status)
+{
+  on_done(refCon, status);
+  if (pf_left > 0) {
+    pf_left--;
+    int ref = ++pf_next;
+    ck_assert_int_eq(sim_hw_start(F->hw, 512, ref % 2 ? on_done_again : on_done_other,
+                                  (void *)(intptr_t)ref),
+                     0);
+  }
+}
+
+static void on_nothing(dm_event *ev)
+{
+  (void)ev;
+}
+
+static void driver_prefetch_run(hwfix *f, int depth, int total)
+{
+  /* An event now starts the queue's year, so that the operations due
+   * later wait in its buckets and come out as sorted runs. */
+  dm_event now;
+  dm_event_init(&now, on_nothing, NULL, DM_LVL_HWI);
+  now.t = sim_world_now(&f->w);
+  ck_assert_int_eq(sim_world_arm(&f->w, &now), 0);
+  pf_calls = pf_after_done = 0;
+  pf_left = total - depth;
+  pf_next = 0;
+  f->n = 0;
+  for (int i = 0; i < depth; i++) {
+    int ref = ++pf_next;
+    ck_assert_int_eq(sim_hw_start(f->hw, 512, ref % 2 ? on_done_again : on_done_other,
+                                  (void *)(intptr_t)ref),
+                     0);
+  }
+  sim_world_run(&f->w, UINT64_MAX, 0);
+  ck_assert_int_eq(f->n, total);
+}
+
+START_TEST(test_driver_prefetch)
+{
+  enum { DEPTH = 256, TOTAL = MAXDONE };
+  static hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 1000, 0, DEPTH, 5);
+  const dm_platform *p = dm_machine_platform(f.m);
+  unsigned char dev[16] = { 0 };
+  ck_assert_int_eq(sim_hw_platform_prefetch(p->ctx, dev, on_done_again, on_prefetch), -50);
+  memcpy(dev, &f.hw, sizeof f.hw);
+  ck_assert_int_eq(sim_hw_platform_prefetch(p->ctx, dev, on_done_again, on_prefetch), 0);
+  driver_prefetch_run(&f, DEPTH, TOTAL);
+  /* Half the operations are on_done_again's (odd refCons): most of them
+   * are seen ahead (all due at the same instants, they come out of the
+   * queue's buckets as sorted runs), none after it finished, and none of
+   * the others'. */
+  ck_assert_int_gt(pf_calls, TOTAL / 4);
+  ck_assert_int_le(pf_calls, TOTAL / 2);
+  ck_assert_int_eq(pf_after_done, 0);
+  /* Unregistered: no more calls. */
+  ck_assert_int_eq(sim_hw_platform_prefetch(p->ctx, dev, on_done_again, NULL), 0);
+  driver_prefetch_run(&f, DEPTH, TOTAL);
+  ck_assert_int_eq(pf_calls, 0);
+  teardown(&f);
+}
+END_TEST
+
 START_TEST(test_new_refuses_zero_channels)
 {
   hwfix f;
@@ -320,6 +407,7 @@ Suite *hw_suite(void)
   TCase *tc = tcase_create("hw");
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_fixed_latency_exact);
+  tcase_add_test(tc, test_driver_prefetch);
   tcase_add_test(tc, test_two_channels_three_ops);
   tcase_add_test(tc, test_fifo_waiting);
   tcase_add_test(tc, test_handler_start_queues_behind_waiting);

@@ -101,6 +101,7 @@ void tf_setup(tfix *f, dm_check_mode mode)
   dm_machine_config cfg = { 0 };
   cfg.platform = sim_world_platform(&f->w);
   cfg.platform.hw_start = sim_hw_platform_start;
+  cfg.platform.hw_prefetch = sim_hw_platform_prefetch;
   cfg.check = mode;
   cfg.trace = on_trace;
   cfg.trace_ctx = f;

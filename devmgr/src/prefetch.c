@@ -33,17 +33,17 @@ void dm_machine_prefetch(const dm_machine *m, uint64_t id, unsigned stage)
     return;
   const ParamBlockRec *pb = s->pb;
   if (stage == 1) {
-    if (pb != NULL)
+    if (pb != NULL) { /* both lines of a block that spans two: ioBuffer is in the second */
       DM_PREFETCH_W(pb);
+      DM_PREFETCH_W((const char *)pb + sizeof *pb - 1);
+    }
     if (s->qprev < m->nslots)
       DM_PREFETCH_W(&m->slots[s->qprev]);
     if (s->qnext < m->nslots)
       DM_PREFETCH_W(&m->slots[s->qnext]);
   } else if (stage == 2) {
-    if (pb != NULL) {
-      DM_PREFETCH_W((const char *)pb + sizeof *pb - 1); /* a block may span two lines */
+    if (pb != NULL)
       DM_PREFETCH_W(pb->ioParam.ioBuffer);
-    }
     if (s->qprev < m->nslots)
       DM_PREFETCH_W(m->slots[s->qprev].pb);
   }

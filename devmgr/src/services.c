@@ -298,3 +298,17 @@ OSStatus DMSimHardwareStart(const RegEntryID *deviceEntry, ByteCount byteCount,
   return m->cfg.platform.hw_start(m->cfg.platform.ctx, deviceEntry, byteCount,
                                   (dm_hw_done_fn)handler, refCon);
 }
+
+OSStatus DMSimHardwarePrefetch(const RegEntryID *deviceEntry, DMSimInterruptHandler handler,
+                               DMSimPrefetchHandler prefetch)
+{
+  dm_machine *m = dm__current;
+  static const RegEntryID none;
+  if (m == NULL || deviceEntry == NULL || handler == NULL ||
+      memcmp(deviceEntry, &none, sizeof none) == 0)
+    return paramErr;
+  if (m->cfg.platform.hw_prefetch == NULL)
+    return unimpErr;
+  return m->cfg.platform.hw_prefetch(m->cfg.platform.ctx, deviceEntry, (dm_hw_done_fn)handler,
+                                     (dm_hw_prefetch_fn)prefetch);
+}

@@ -102,6 +102,7 @@ double sim_bench_depth_ns(uint32_t depth, uint64_t requests)
   dm_machine_config cfg = { 0 };
   cfg.platform = sim_world_platform(&w);
   cfg.platform.hw_start = sim_hw_platform_start;
+  cfg.platform.hw_prefetch = sim_hw_platform_prefetch;
   cfg.check = DM_CHECK_OFF;
   dm_machine *m = dm_machine_new(&cfg);
   /* As many channels as requests in flight, exponential 1 ms: requests

@@ -43,6 +43,10 @@ struct sim_hw {
   sim_rng      rng;
   hw_op       *free;
   hw_op       *wait_head, *wait_tail;
+  /* The driver's prefetch for operations whose done is prefetch_of
+   * (sim_hw_platform_prefetch), or NULL. */
+  dm_hw_done_fn     prefetch_of;
+  dm_hw_prefetch_fn prefetch;
   uint32_t     waiting;
   hw_op      **chunks;
   size_t       nchunks, capchunks, chunk_ops;
@@ -167,11 +171,15 @@ static void op_fire(dm_event *ev)
 
 /* The world's warm hook for operations (sim_world_set_warm): the request
  * an operation serves will complete when it fires, so the Device Manager is
- * told to fetch what that completion touches, stage by stage. */
+ * told to fetch what that completion touches, stage by stage, and at the
+ * first stage the driver what its handler touches (its own record of the
+ * request, say), when it asked to be. */
 static void op_warm(dm_event *ev, unsigned stage)
 {
   const hw_op *op = (const hw_op *)ev;
   const sim_hw *hw = ev->data;
+  if (stage == 0 && hw->prefetch != NULL && op->done == hw->prefetch_of)
+    hw->prefetch(op->refCon);
   if (hw->m != NULL)
     dm_machine_prefetch(hw->m, op->u.id, stage);
 }
@@ -224,6 +232,19 @@ int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_d
     return paramErr;
   (void)bytes;
   return start(hw, done, refCon);
+}
+
+int sim_hw_platform_prefetch(void *ctx, const void *device, dm_hw_done_fn done,
+                             dm_hw_prefetch_fn prefetch)
+{
+  (void)ctx;
+  sim_hw *hw;
+  memcpy(&hw, device, sizeof hw);
+  if (hw == NULL || done == NULL)
+    return paramErr;
+  hw->prefetch_of = prefetch != NULL ? done : NULL;
+  hw->prefetch = prefetch;
+  return 0;
 }
 
 uint32_t sim_hw_inflight(const sim_hw *hw)

@@ -50,6 +50,12 @@ int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon);
  * first 8 bytes hold a sim_hw pointer. Returns 0, or paramErr / memFullErr. */
 int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done_fn done,
                           void *refCon);
+/* dm_platform.hw_prefetch for sim machines: the device's warm hook calls
+ * prefetch(refCon) for each operation whose done is `done`, at the first
+ * stage of its look-ahead (sim_world_set_warm), from then on (prefetch
+ * NULL: no more). Returns 0, or paramErr. */
+int sim_hw_platform_prefetch(void *ctx, const void *device, dm_hw_done_fn done,
+                             dm_hw_prefetch_fn prefetch);
 
 /* Operations in service or waiting. */
 uint32_t sim_hw_inflight(const sim_hw *hw);

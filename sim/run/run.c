@@ -688,6 +688,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   dm_machine_config cfg = { 0 };
   cfg.platform = sim_world_platform(&rm.w);
   cfg.platform.hw_start = sim_hw_platform_start;
+  cfg.platform.hw_prefetch = sim_hw_platform_prefetch;
   sim_stack_platform(&cfg.platform);
   cfg.check = opts->permissive ? DM_CHECK_PERMISSIVE : DM_CHECK_STRICT;
   for (size_t i = 0; i < m->nexpects; i++)

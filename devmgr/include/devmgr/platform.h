@@ -63,6 +63,9 @@ struct DMSimSCSIRequest;
 
 /* Called by simulated hardware when an operation finishes (at hardware level). */
 typedef void (*dm_hw_done_fn)(void *refCon, int32_t status);
+/* Called by simulated hardware shortly before an operation finishes, to
+ * prefetch (DMSimHardwarePrefetch). */
+typedef void (*dm_hw_prefetch_fn)(void *refCon);
 
 /*
  * The platform interface. Every function pointer is required except hw_start
@@ -98,6 +101,13 @@ typedef struct dm_platform {
    */
   int (*hw_start)(void *ctx, const void *device, uint32_t bytes,
                   dm_hw_done_fn done, void *refCon);
+  /*
+   * Optional: have prefetch(refCon) called shortly before each operation on
+   * `device` whose done is `done` finishes (prefetch NULL: no more). Returns
+   * 0, or a negative OSErr (paramErr: no such device).
+   */
+  int (*hw_prefetch)(void *ctx, const void *device, dm_hw_done_fn done,
+                     dm_hw_prefetch_fn prefetch);
   /*
    * Optional: a SCSI bus, named by `bus` (the provider RegEntryID an HBA
    * controller was created with). scsi_start sends req's command; done

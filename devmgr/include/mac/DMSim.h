@@ -27,6 +27,21 @@ typedef void (*DMSimInterruptHandler)(void *refCon, OSStatus status);
 extern OSStatus DMSimHardwareStart(const RegEntryID *deviceEntry, ByteCount byteCount,
                                    DMSimInterruptHandler handler, void *refCon);
 
+/* Called with an operation's refCon a few operations before it finishes,
+ * when the platform knows (with many operations in flight), so that the
+ * driver can prefetch what its handler will touch: it may read its own
+ * state and must change nothing. It may be called for an operation that
+ * has since ended, or not at all. */
+typedef void (*DMSimPrefetchHandler)(void *refCon);
+
+/* Have prefetch called ahead of the operations on the device named by
+ * deviceEntry whose handler is `handler` (one pair per device: a later call
+ * replaces it; prefetch NULL stops it). A hint that changes no outcome.
+ * Returns noErr; paramErr without a device; unimpErr when the platform
+ * never calls ahead. */
+extern OSStatus DMSimHardwarePrefetch(const RegEntryID *deviceEntry, DMSimInterruptHandler handler,
+                                      DMSimPrefetchHandler prefetch);
+
 /* ---- a simulated SCSI bus (for HBA controllers) ------------------------- */
 
 /* How far a command got. */
