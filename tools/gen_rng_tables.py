@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Print the tables of sim/world/rng_tables.h (the fast fixed-point log).
+"""Print the tables of sim/world/rng_tables.h (the fixed-point log and the
+exponential ziggurat).
 
 For j in 0..127, c_j = ceil(2^63 / (1 + j/128)) is the Q63 reciprocal of the
 start of the j-th 1/128 of [1, 2), rounded up so that m * c_j >= 1 for every
@@ -7,7 +8,7 @@ mantissa m in that interval; l_j = -ln(c_j / 2^63) in Q57, rounded to nearest.
 Computed with 60-digit decimal arithmetic, so the tables do not depend on the
 platform that generates them either.
 """
-from decimal import Decimal, getcontext, ROUND_HALF_EVEN
+from decimal import Decimal, getcontext, ROUND_FLOOR, ROUND_HALF_EVEN
 
 getcontext().prec = 60
 TWO63 = 1 << 63
@@ -34,3 +35,66 @@ for i in range(0, 128, 4):
 print("};")
 ln2 = (Decimal(2).ln() * TWO57).to_integral_value(rounding=ROUND_HALF_EVEN)
 print("#define RNG_LN2_Q57 UINT64_C(%#018x)" % int(ln2))
+
+# --- the exponential ziggurat ------------------------------------------------
+#
+# Marsaglia and Tsang's ziggurat ("The ziggurat method for generating random
+# variables", 2000) for the standard exponential, with 256 layers of equal
+# area v: layer 0 is the base strip [0, r] x [0, e^-r] plus the tail beyond r
+# (together v = (r + 1) e^-r); layer i >= 1 spans [0, x_i] x [e^-x_i,
+# e^-x_(i-1)], with x_255 = r and x_0 = 0. r is solved here (bisection to 60
+# digits) so that the top layer closes exactly: v / x_1 + e^-x_1 = 1.
+#   zig_k[i]: a draw u of 56 bits lies wholly under the curve when u < k_i:
+#             floor(2^56 x_(i-1) / x_i) (i >= 2), 0 for i = 1, and
+#             floor(2^56 r / q) for the base, whose virtual width is q = v e^r;
+#   zig_w[i]: x_i (q for the base) in Q57, so that x = u w_i / 2^56 is Q57;
+#   zig_f[i]: e^-x_i in Q63 (e^0 = 2^63 for i = 0).
+N_ZIG = 256
+
+
+def zig_layers(r):
+    v = (r + 1) * (-r).exp()
+    xs = [Decimal(0)] * N_ZIG
+    xs[N_ZIG - 1] = r
+    x = r
+    for i in range(N_ZIG - 2, 0, -1):
+        a = v / x + (-x).exp()
+        if a >= 1:
+            return None, v, None
+        x = -a.ln()
+        xs[i] = x
+    return xs, v, v / xs[1] + (-xs[1]).exp() - 1
+
+
+lo, hi = Decimal("7.6"), Decimal("7.8")
+for _ in range(200):
+    mid = (lo + hi) / 2
+    xs, v, h = zig_layers(mid)
+    if xs is None or h > 0:
+        lo = mid
+    else:
+        hi = mid
+xs, v, h = zig_layers(lo)
+r = lo
+q = v / (-r).exp()
+TWO56 = Decimal(1 << 56)
+TWO63D = Decimal(TWO63)
+
+
+def fl(d):
+    return int(d.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def rn(d):
+    return int(d.to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+ks = [fl(TWO56 * r / q), 0] + [fl(TWO56 * xs[i - 1] / xs[i]) for i in range(2, N_ZIG)]
+ws = [rn(q * TWO57)] + [rn(xs[i] * TWO57) for i in range(1, N_ZIG)]
+fs = [TWO63] + [rn((-xs[i]).exp() * TWO63D) for i in range(1, N_ZIG)]
+for name, tab in (("rng_zig_k", ks), ("rng_zig_w", ws), ("rng_zig_f", fs)):
+    print("static const uint64_t %s[%d] = {" % (name, N_ZIG))
+    for i in range(0, N_ZIG, 4):
+        print("  " + " ".join("UINT64_C(%#018x)," % x for x in tab[i:i + 4]))
+    print("};")
+print("#define RNG_ZIG_R_Q57 UINT64_C(%#018x)" % rn(r * TWO57))

@@ -4,8 +4,9 @@
  *
  * Contract: results depend only on the seed and the sequence of calls, never
  * on the machine, compiler, optimisation level or libm: every distribution
- * is integer arithmetic (the logarithm is fixed point, from two generated
- * tables), so gcc and clang, -O0 and -O2 draw the same values.
+ * is integer arithmetic (the exponential's ziggurat and the logarithm are
+ * fixed point, from generated tables), so gcc and clang, -O0 and -O2 draw
+ * the same values.
  */
 #include "world/rng.h"
 
@@ -138,14 +139,56 @@ static uint64_t neg_ln_q57(uint64_t y)
   return whole > ln_m ? whole - ln_m : 0;
 }
 
+/* u * w / 2^56 for u < 2^56 and w < 2^61 (a layer's point, Q57). */
+static inline uint64_t zig_point(uint64_t u, uint64_t w)
+{
+  uint64_t hi, lo;
+  mul_64x64(u, w, &hi, &lo);
+  return (hi << 8) | (lo >> 56);
+}
+
+/*
+ * A standard exponential in Q57, by Marsaglia and Tsang's ziggurat (2000):
+ * 256 layers of equal area under e^-x (tables and their construction in
+ * tools/gen_rng_tables.py). One 64-bit draw picks a layer i (low 8 bits)
+ * and a point u in it (high 56 bits); about 98.9% of draws land wholly
+ * under the curve (u < k_i) and cost a compare and a multiply, inline in
+ * sim_rng_exp. The rest come here: the wedge test (one more draw and a
+ * fixed-point log, and a fresh draw if rejected) or, in the base layer,
+ * the tail beyond r by inversion, r - ln(U). Out of line, so that the
+ * common case saves no registers. All integer arithmetic, so every build
+ * draws the same values.
+ */
+static __attribute__((noinline)) uint64_t zig_slow(sim_rng *r, unsigned i, uint64_t u)
+{
+  for (;;) {
+    if (i == 0) /* the tail: r + Exp(1), by inversion */
+      return RNG_ZIG_R_Q57 + neg_ln_q57((sim_rng_next(r) >> 1) + 1u);
+    /* The wedge: accept x when a uniform height between e^-x_i and
+     * e^-x_(i-1) lies under e^-x, i.e. when -ln(height) > x. */
+    uint64_t x = zig_point(u, rng_zig_w[i]);
+    uint64_t hi, lo;
+    mul_64x64(sim_rng_next(r), rng_zig_f[i - 1] - rng_zig_f[i], &hi, &lo);
+    if (x < neg_ln_q57(rng_zig_f[i] + hi))
+      return x;
+    uint64_t bits = sim_rng_next(r);
+    i = (unsigned)bits & 255u;
+    u = bits >> 8;
+    if (u < rng_zig_k[i])
+      return zig_point(u, rng_zig_w[i]);
+  }
+}
+
 uint64_t sim_rng_exp(sim_rng *r, uint64_t mean)
 {
   if (mean == 0)
     return 0;
-  /* Inverse transform: X = -mean * ln(U) with U = y / 2^63 in (0, 1]. */
-  uint64_t y = (sim_rng_next(r) >> 1) + 1u;
+  uint64_t bits = sim_rng_next(r);
+  unsigned i = (unsigned)bits & 255u;
+  uint64_t u = bits >> 8;
+  uint64_t x = u < rng_zig_k[i] ? zig_point(u, rng_zig_w[i]) : zig_slow(r, i, u);
   uint64_t hi, lo;
-  mul_64x64(mean, neg_ln_q57(y), &hi, &lo);
+  mul_64x64(mean, x, &hi, &lo);
   /* Round the Q57 product to the nearest integer. */
   uint64_t lo_r = lo + (UINT64_C(1) << 56);
   if (lo_r < lo)

@@ -29,12 +29,13 @@ double sim_rng_unit(sim_rng *r);
  * are swapped if lo > hi). Lemire's multiply-and-shift: one draw and one
  * multiplication, a division only in the rare case that may need a redraw. */
 uint64_t sim_rng_range(sim_rng *r, uint64_t lo, uint64_t hi);
-/* An exponentially distributed integer with the given mean (rounded to the
- * nearest unit; 0 when mean is 0): -mean * ln(U), U = (the next 63 bits +
- * 1) / 2^63. The logarithm is fixed point (a 128-entry table and a short
- * series, no loop), not libm's, so it is identical across machines and
- * builds; its absolute error is a few units of 2^-57. The largest possible
- * result is about 43.7 * mean (saturating at UINT64_MAX). */
+/* An exponentially distributed integer with the given mean (mean times a
+ * standard exponential, rounded to the nearest unit; 0 when mean is 0). The
+ * standard exponential comes from a ziggurat of 256 layers in fixed point
+ * (one draw, a compare and a multiply for about 98.9% of values; see
+ * rng.c), not from libm, so it is identical across machines and builds.
+ * The largest possible result is about 51.4 * mean (saturating at
+ * UINT64_MAX). */
 uint64_t sim_rng_exp(sim_rng *r, uint64_t mean);
 
 #ifdef __cplusplus
