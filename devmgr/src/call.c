@@ -341,7 +341,7 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   {                                                                            \
     return request_path(m, pb, trap, false);                                   \
   }                                                                            \
-  OSErr entry(ParmBlkPtr pb)                                                   \
+  DM_HOT_ENTRY OSErr entry(ParmBlkPtr pb)                                      \
   {                                                                            \
     dm_machine *m = dm__current;                                               \
     if (DM_UNLIKELY(m == NULL || pb == NULL))                                  \

@@ -351,7 +351,7 @@ static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_
   return noErr;
 }
 
-OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
+DM_HOT_ENTRY OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
 {
   dm_machine *m = dm__current;
   if (DM_UNLIKELY(m == NULL))
