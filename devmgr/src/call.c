@@ -24,20 +24,25 @@
  *                               entry made by DM_QUEUED_ENTRY below
  *     request_path(lean)        call.c: checks, then a command slot
  *       dm__slot_new            slot-inl.h: the slot allocator
- *       dm__ctlq_append         queue-inl.h: onto dCtlQHdr, with a back-link
+ *       dm__ctlq_append         queue-inl.h: onto dCtlQHdr, with the slot's
+ *                               hints of its neighbours (qprev, qnext)
  *       dm__send                dispatch-inl.h: transfer rules, DoDriverIO
- *         (serial lane: dm__start_queued in dispatch.c takes the head of
- *          dCtlQHdr when drvrActive is clear, then dm__dispatch in
- *          dispatch-inl.h)
+ *         (serial lane: dm__start_queued in dispatch-inl.h, its loop
+ *          dm__start_queued_loop in dispatch.c, takes the head of dCtlQHdr
+ *          when drvrActive is clear, then dm__dispatch in dispatch-inl.h)
  *   ... the driver, now or later, at any level:
  *   IOCommandIsComplete         complete.c: the common case in one test
+ *                               (iocomplete_fast)
  *     finish_request(lean)      complete.c: slot released, PB unlinked from
  *       dm__slot_release        slot-inl.h
  *       dm__ctlq_remove_head    queue-inl.h: the PB at the head of dCtlQHdr
  *       (dm__ctlq_remove        queue-inl.h: anywhere, O(1) with the hints;
  *                               lean: out of line, iocomplete_lean_within)
  *       result posted, completion routine called
- *       unit_after_completion   complete.c: a serial driver's next request
+ *       dm__start_queued        dispatch-inl.h: a ready serialized driver's
+ *                               next request (unit_after_completion,
+ *                               complete.c, out of line: a unit being
+ *                               removed or replaced)
  *
  * On a watched machine (a trace hook, a PB hook, rules checked or counts
  * kept) the same functions run with lean false: trace points and counts
