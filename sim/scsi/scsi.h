@@ -28,10 +28,13 @@
  *  - Commands submitted one after the other with nothing else armed in the
  *    world between them, and due at the same instant, complete from one
  *    world event, one after the other in submission order (an HBA starting
- *    a batch of commands does this): what runs, and in which order, is what
- *    an event each would give, since nothing could come between those
- *    events; only a caller that steps the world one event at a time sees
- *    the batch as one step.
+ *    a batch of commands does this): completions come in the order an
+ *    event each would give, since no other event could come between those
+ *    events. A caller that steps the world one event at a time (a task-level
+ *    wait that steps interrupt-level events until its request is done: the
+ *    Device Manager's sync wait, the family's) sees the batch as one step:
+ *    the commands after the one it waits for have completed too when it
+ *    goes on (docs/scsi.md).
  *
  *  - A command executes (reads or writes its data, builds its sense) at its
  *    completion time, not at submit: an aborted or reset command has moved
