@@ -414,7 +414,6 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
 static void client_go(run_client *c)
 {
   run_machine *rm = c->rm;
-  uint64_t now = sim_world_now(&rm->w);
   while (c->block == RUN_READY) {
     run_frame *f = &c->stack[c->depth];
     if (f->i == f->n) {
@@ -454,6 +453,10 @@ static void client_go(run_client *c)
       break;
     case SIM_SC_ST_SLEEP:
     case SIM_SC_ST_AT: {
+      /* The clock is read here, not once per step: a call made earlier in
+       * this step may have let time pass (a sync call waits by running the
+       * world's interrupt-level events). */
+      uint64_t now = sim_world_now(&rm->w);
       uint64_t ns = rm->sc->times[st->time];
       if (st->kind == SIM_SC_ST_SLEEP && ns > UINT64_MAX - now) {
         run_limit(rm, st->line, st->col,
