@@ -38,6 +38,9 @@
 /* Units the unit table may hold, and where automatic placement starts
  * (units 0-47 are reserved for the system; table 8-2 of the PCI book). */
 #define DM_UNITS_MAX 1024
+/* m->counts: [0] the total, [1 + unit] a unit number's, then no unit's. */
+#define DM_COUNTS_NO_UNIT (1 + DM_UNITS_MAX)
+#define DM_COUNTS_ROWS    (2 + DM_UNITS_MAX)
 #define DM_UNIT_FIRST_FREE 48
 
 /* ---- command slots --------------------------------------------------------- */
@@ -208,8 +211,12 @@ struct dm_machine {
    * counted. The request path then runs a variant without trace points and
    * history. */
   bool        lean;
-  /* cfg.count: the machine's counts, and DM_UNITS_MAX more, one per unit
-   * number (by refNum, so that a removed driver's counts stay); else NULL. */
+  /* cfg.count: DM_COUNTS_ROWS rows: the machine's total, DM_UNITS_MAX
+   * more, one per unit number (by refNum, so that a removed driver's
+   * counts stay), and the records about no unit (DM_COUNTS_NO_UNIT); else
+   * NULL. A trace point counts in one row only: the total's ev[] is their
+   * sum, made when asked (dm_machine_counts), except ev[DM_EV_REJECT],
+   * kept live there too (a run tells a refused call by it). */
   dm_counts  *counts;
 
   const char   *client;

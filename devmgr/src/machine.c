@@ -42,7 +42,7 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
   m->cfg = *cfg;
   m->lean = cfg->trace == NULL && cfg->pb_done == NULL && cfg->check == DM_CHECK_OFF &&
             !cfg->count;
-  if (cfg->count && (m->counts = calloc(1 + DM_UNITS_MAX, sizeof *m->counts)) == NULL) {
+  if (cfg->count && (m->counts = calloc(DM_COUNTS_ROWS, sizeof *m->counts)) == NULL) {
     free(m);
     return NULL;
   }

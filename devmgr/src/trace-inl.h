@@ -19,13 +19,21 @@ static inline dm_counts *dm__counts_of(dm_machine *m, int16_t ref)
   return unit < DM_UNITS_MAX ? &m->counts[1 + unit] : NULL;
 }
 
+/* Counts a trace record of kind ev in row c (a unit's), or in the row of
+ * records about no unit when c is NULL (m counts). One row only: the
+ * machine's total is summed when asked (dm_machine_counts), but for
+ * rejections, which a run reads around every call. */
+static inline void dm__count_row(dm_machine *m, dm_counts *c, dm_ev ev)
+{
+  if (ev == DM_EV_REJECT)
+    m->counts[0].ev[ev]++;
+  (c != NULL ? c : &m->counts[DM_COUNTS_NO_UNIT])->ev[ev]++;
+}
+
 /* Counts one trace record of kind ev about unit ref (m counts). */
 static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
 {
-  m->counts[0].ev[ev]++;
-  dm_counts *c = dm__counts_of(m, ref);
-  if (c != NULL)
-    c->ev[ev]++;
+  dm__count_row(m, dm__counts_of(m, ref), ev);
 }
 
 /* Counts request si reaching its driver in its unit's row c (m counts):
@@ -54,14 +62,12 @@ static inline void dm__count_done(dm_machine *m, dm_counts *c)
     c->busy_ns += dm__now(m) - c->busy_since;
 }
 
-/* Counts a trace record of kind ev in the machine's total and in row c (a
- * unit's, or NULL), the dispatch of a request si also in c's statistics. */
+/* Counts a trace record of kind ev in row c (a unit's, or NULL: see
+ * dm__count_row), the dispatch of a request si also in c's statistics. */
 static inline void dm__count_in(dm_machine *m, dm_counts *c, dm_ev ev, uint8_t code,
                                 uint32_t si)
 {
-  m->counts[0].ev[ev]++;
-  if (c != NULL)
-    c->ev[ev]++;
+  dm__count_row(m, c, ev);
   if (ev == DM_EV_DISPATCH && code >= kReadCommand && code <= kStatusCommand)
     dm__count_dispatch(m, c, si);
 }
@@ -95,10 +101,8 @@ void dm__trace_flags_emit(dm_unit *u);
 static inline void dm__trace_flags(dm_unit *u)
 {
   dm_machine *m = u->m;
-  if (DM_UNLIKELY(u->counts != NULL)) {
-    m->counts[0].ev[DM_EV_FLAGS]++;
+  if (DM_UNLIKELY(u->counts != NULL))
     u->counts->ev[DM_EV_FLAGS]++;
-  }
   if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_flags_emit(u);
 }

@@ -4,6 +4,8 @@
  * A record is built on the stack and handed to the embedder's hook; with no
  * hook installed the cost of tracing is one branch.
  */
+#include <string.h>
+
 #include "dm-int.h"
 
 static const char *const ev_names[DM_EV_COUNT] = {
@@ -97,7 +99,15 @@ const dm_counts *dm_machine_counts(const dm_machine *m, int16_t ref)
 {
   if (m == NULL || m->counts == NULL)
     return NULL;
-  if (ref == 0)
-    return &m->counts[0];
+  if (ref == 0) {
+    /* The total's ev[] from the rows (see dm_machine.counts); its other
+     * fields stay zero, as they always were. */
+    dm_counts *all = &m->counts[0];
+    memset(all->ev, 0, sizeof all->ev);
+    for (unsigned r = 1; r < DM_COUNTS_ROWS; r++)
+      for (int e = 0; e < DM_EV_COUNT; e++)
+        all->ev[e] += m->counts[r].ev[e];
+    return all;
+  }
   return dm__counts_of((dm_machine *)m, ref);
 }

@@ -358,7 +358,9 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   run_place_set(&rm->place, st->line, st->col, rm->op_name[sc->op], "client", c->sc->name);
   if (rm->traced) /* the name is only in the call's trace record */
     dm_machine_set_client(rm->m, c->sc->name);
-  const dm_counts *all = rm->counts; /* the run's machine always counts */
+  /* The run's machine always counts, and its total of rejections stays
+   * live (dm_machine_counts). */
+  const dm_counts *all = rm->counts;
   uint64_t rejects = all->ev[DM_EV_REJECT];
   /* Whether p finished during the send: finish() says so for the block
    * being sent (a call's record may be shared by plain statements, so its

@@ -143,7 +143,8 @@ const char *dm_entry_name(dm_entry_kind k);
 uint32_t dm_machine_violations(const dm_machine *m);
 uint32_t dm_machine_rule_count(const dm_machine *m, dm_rule rule);
 /* The counts of a machine created with cfg.count: of the whole machine when
- * ref is 0, else of the unit ref names (or named: the counts of a removed
+ * ref is 0 (a snapshot taken by this call, which the next call refreshes;
+ * only its ev[DM_EV_REJECT] stays live in between), else of the unit ref names (or named: the counts of a removed
  * driver's unit stay, and a driver installed later in the same unit adds
  * to them). NULL when the machine does not count, or ref names no unit. */
 const dm_counts *dm_machine_counts(const dm_machine *m, int16_t ref);
