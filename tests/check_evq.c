@@ -327,6 +327,11 @@ END_TEST
  * buckets and from the heap, and pushes into the drained range and beyond.
  * Every pop must be the peeked event and come in (t, seq) order; every
  * event queued must come out once, and no removed one. */
+/* Random pops, removals and pushes on q, holding the N events ev filled in
+ * by prefill, checked as test_big_buckets_with_removals says; then frees
+ * q and ev. */
+static void churn(sim_evq *q, sim_rng *g, dm_event *ev, int N, uint64_t seq, int STEPS);
+
 START_TEST(test_big_buckets_with_removals)
 {
   enum { N = 20000, STEPS = 60000 };
@@ -334,6 +339,35 @@ START_TEST(test_big_buckets_with_removals)
   sim_evq q;
   uint64_t seq = 0;
   dm_event *ev = prefill(&q, &g, 9, N, 1u << 14, &seq);
+  churn(&q, &g, ev, N, seq, STEPS);
+}
+END_TEST
+
+/* A burst into an empty queue: the first event is due last, so every other
+ * one is pushed before the day it started and goes into the heap, which
+ * the first pop sorts into the run (by seq, then t: the times repeat a lot
+ * and seq spans the burst). */
+START_TEST(test_burst_before_the_first)
+{
+  enum { N = 6000, STEPS = 20000 };
+  sim_rng g;
+  sim_evq q;
+  uint64_t seq = 0;
+  dm_event *ev = malloc((size_t)N * sizeof *ev);
+  ck_assert_ptr_nonnull(ev);
+  sim_rng_seed(&g, 11);
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  for (int i = 0; i < N; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = i == 0 ? 1000000 : sim_rng_range(&g, 0, 300);
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], seq++), 0);
+  }
+  churn(&q, &g, ev, N, seq, STEPS);
+}
+END_TEST
+
+static void churn(sim_evq *q, sim_rng *g, dm_event *ev, int N, uint64_t seq, int STEPS)
+{
   char *queued = malloc(N);
   ck_assert_ptr_nonnull(queued);
   memset(queued, 1, N);
@@ -343,10 +377,10 @@ START_TEST(test_big_buckets_with_removals)
   for (int s = 0; bad < 0 && (s < STEPS || n > 0); s++) {
     /* Few removals: one moves a bucket's last entry, which spoils the
      * bucket's seq order, and such a bucket goes into the heap instead. */
-    int what = s < STEPS ? (int)sim_rng_range(&g, 0, 99) : 0;
-    int i = (int)sim_rng_range(&g, 0, N - 1);
+    int what = s < STEPS ? (int)sim_rng_range(g, 0, 99) : 0;
+    int i = (int)sim_rng_range(g, 0, N - 1);
     if (what < 60) {
-      dm_event *want = sim_evq_peek(&q), *got = sim_evq_pop(&q);
+      dm_event *want = sim_evq_peek(q), *got = sim_evq_pop(q);
       if (got != want || (got == NULL) != (n == 0) ||
           (got != NULL && (key_less(got, &last) || !queued[got - ev] ||
                            got->idx != DM_EVENT_IDLE)))
@@ -365,29 +399,28 @@ START_TEST(test_big_buckets_with_removals)
           break;
         }
       }
-      sim_evq_remove(&q, &ev[i]);
+      sim_evq_remove(q, &ev[i]);
       if (ev[i].idx != DM_EVENT_IDLE)
         bad = s;
       n -= queued[i];
       queued[i] = 0;
     } else if (!queued[i]) {
       /* Into the drained range (the heap) or anywhere ahead. */
-      ev[i].t = last.t + sim_rng_range(&g, 0, what < 70 ? 100 : 1u << 14);
-      if (sim_evq_push(&q, &ev[i], seq++) != 0)
+      ev[i].t = last.t + sim_rng_range(g, 0, what < 70 ? 100 : 1u << 14);
+      if (sim_evq_push(q, &ev[i], seq++) != 0)
         bad = s;
       queued[i] = 1;
       n++;
     }
-    if (sim_evq_size(&q) != n)
+    if (sim_evq_size(q) != n)
       bad = s;
   }
   ck_assert_msg(bad < 0, "wrong at step %d", bad);
-  ck_assert_ptr_null(sim_evq_peek(&q));
-  sim_evq_free(&q);
+  ck_assert_ptr_null(sim_evq_peek(q));
+  sim_evq_free(q);
   free(queued);
   free(ev);
 }
-END_TEST
 
 START_TEST(test_million_pending)
 {
@@ -518,6 +551,7 @@ Suite *evq_suite(void)
   tcase_add_test(tc, test_hold_model_order);
   tcase_add_test(tc, test_million_pending);
   tcase_add_test(tc, test_big_buckets_with_removals);
+  tcase_add_test(tc, test_burst_before_the_first);
   suite_add_tcase(s, tc);
   return s;
 }

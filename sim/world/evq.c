@@ -48,7 +48,14 @@
  * skips. A smaller bucket, one whose order a removal disturbed (removal
  * from a bucket moves its last entry), or one too wide to sort in four
  * passes goes into the heap instead, which also takes every event pushed
- * into the near future; the heap stays small and cache-resident.
+ * into the near future; the heap stays small and cache-resident. Except
+ * after a burst: a push into an empty queue starts the year at that
+ * event's day, so when many events are armed at one instant (a fill of
+ * 100,000 requests before the world runs) all those due before the first
+ * land in the heap. So a pop that leaves the run empty and the heap big
+ * (HEAP_RUN_MIN) sorts the whole heap into the run (heap_to_run): pop then
+ * has the run's look-ahead for them too. An event in the run is found by
+ * its time being in the near future (route), whatever its tag.
  *
  * ev->idx holds a 2-bit tag saying where the event is and a 30-bit position
  * there, so removal finds it directly (the bucket is recomputed from t).
@@ -92,6 +99,10 @@
  * ns); a wider bucket goes into the heap. */
 #define DIGIT_BITS 8u
 #define MAX_RUN_SHIFT 32u
+/* A heap this big is sorted into the run when the run is empty at a pop
+ * (heap_to_run), in at most this many passes over seq and t together. */
+#define HEAP_RUN_MIN 1024u
+#define MAX_HEAP_PASSES 8u
 
 /* Where an event is: the top two bits of ev->idx. */
 enum { IN_HEAP = 0, IN_SORTED = 1, IN_MORE = 2, IN_OVER = 3 };
@@ -293,6 +304,39 @@ static void run_remove(sim_evq *q, const dm_event *e)
     run_advance(q);
 }
 
+/* The radix digit of f at bit `at` of its t - lo, or of its seq - lo. */
+static inline uint32_t digit(const sim_evq_far *f, bool by_seq, uint64_t lo, unsigned at)
+{
+  return (uint32_t)((((by_seq ? f->seq : f->t) - lo) >> at) & ((1u << DIGIT_BITS) - 1u));
+}
+
+/* Sort src[0..n) into dst by digit(at), stably (a counting sort). */
+static inline void radix_pass(const sim_evq_far *src, sim_evq_far *dst, uint32_t n, bool by_seq,
+                              uint64_t lo, unsigned at)
+{
+  uint32_t count[1u << DIGIT_BITS] = { 0 };
+  for (uint32_t j = 0; j < n; j++)
+    count[digit(&src[j], by_seq, lo, at)]++;
+  uint32_t sum = 0;
+  for (uint32_t d = 0; d < (1u << DIGIT_BITS); d++) {
+    uint32_t c = count[d];
+    count[d] = sum;
+    sum += c;
+  }
+  for (uint32_t j = 0; j < n; j++)
+    dst[count[digit(&src[j], by_seq, lo, at)]++] = src[j];
+}
+
+/* Make q->run the buffer the last pass wrote (spare itself after none):
+ * n entries, all live. */
+static inline void run_set(sim_evq *q, sim_evq_far *written, sim_evq_far *other, uint32_t n)
+{
+  q->run = written;
+  q->spare = other;
+  q->rpos = 0;
+  q->rlen = n;
+}
+
 /*
  * Sort the n entries of q->spare, in seq order and all due in [lo, lo +
  * 2^shift), into the run by (t, seq): a stable LSD radix sort by t - lo,
@@ -303,25 +347,75 @@ static void run_sort(sim_evq *q, uint32_t n, uint64_t lo)
 {
   sim_evq_far *src = q->spare, *dst = q->run;
   for (unsigned at = 0; at < q->shift; at += DIGIT_BITS) {
-    uint32_t count[1u << DIGIT_BITS] = { 0 };
-    for (uint32_t j = 0; j < n; j++)
-      count[((src[j].t - lo) >> at) & ((1u << DIGIT_BITS) - 1u)]++;
-    uint32_t sum = 0;
-    for (uint32_t d = 0; d < (1u << DIGIT_BITS); d++) {
-      uint32_t c = count[d];
-      count[d] = sum;
-      sum += c;
-    }
-    for (uint32_t j = 0; j < n; j++)
-      dst[count[((src[j].t - lo) >> at) & ((1u << DIGIT_BITS) - 1u)]++] = src[j];
+    radix_pass(src, dst, n, false, lo, at);
     sim_evq_far *t = src;
     src = dst;
     dst = t;
   }
-  q->run = src; /* where the last pass wrote (spare itself after none) */
-  q->spare = dst;
-  q->rpos = 0;
-  q->rlen = n;
+  run_set(q, src, dst, n);
+}
+
+/* Bits needed to hold v. */
+static inline unsigned bits_of(uint64_t v)
+{
+  unsigned b = 0;
+  while (b < 64 && (v >> b) != 0)
+    b++;
+  return b;
+}
+
+/*
+ * Sort the whole heap into the (empty) run by (t, seq), so that pop takes
+ * its events in order with the look-ahead of the run (sim_evq_ahead and the
+ * prefetches) rather than each through a walk down a heap that no longer
+ * fits in the caches. A big heap is a transient: events pushed into a
+ * near future that a push into an empty queue made start at that event's
+ * day, as when many requests are armed at one instant before the world
+ * runs. The heap is in no order, so the LSD radix sort goes by seq first,
+ * then stably by t. Each event moves into the run once, and its idx
+ * becomes an IN_SORTED tag of the near future (see sim_evq_remove). When
+ * the keys are too spread for MAX_HEAP_PASSES passes, the heap stays, and
+ * is not tried again before it has doubled. Needs no memory.
+ */
+static void heap_to_run(sim_evq *q)
+{
+  const sim_evq_key *key = q->key;
+  uint32_t n = q->n;
+  uint64_t tlo = UINT64_MAX, thi = 0, slo = UINT64_MAX, shi = 0;
+  for (uint32_t j = 0; j < n; j++) {
+    tlo = key[j].t < tlo ? key[j].t : tlo;
+    thi = key[j].t > thi ? key[j].t : thi;
+    slo = key[j].seq < slo ? key[j].seq : slo;
+    shi = key[j].seq > shi ? key[j].seq : shi;
+  }
+  unsigned tbits = bits_of(thi - tlo), sbits = bits_of(shi - slo);
+  if ((tbits + DIGIT_BITS - 1) / DIGIT_BITS + (sbits + DIGIT_BITS - 1) / DIGIT_BITS >
+      MAX_HEAP_PASSES) {
+    q->heap_run_at = n <= SIM_EVQ_MAX / 2 ? 2 * n : SIM_EVQ_MAX;
+    return;
+  }
+  sim_evq_far *src = q->spare, *dst = q->run;
+  for (uint32_t j = 0; j < n; j++)
+    src[j] = (sim_evq_far){ key[j].t, key[j].seq, q->ev[j] };
+  for (int by_seq = 1; by_seq >= 0; by_seq--) {
+    unsigned nbits = by_seq ? sbits : tbits;
+    for (unsigned at = 0; at < nbits; at += DIGIT_BITS) {
+      radix_pass(src, dst, n, by_seq, by_seq ? slo : tlo, at);
+      sim_evq_far *t = src;
+      src = dst;
+      dst = t;
+    }
+  }
+  run_set(q, src, dst, n);
+  q->n = 0;
+  q->heap_run_at = 0;
+  for (uint32_t j = 0; j < n; j++) {
+    if (j + AHEAD < n)
+      prefetch(src[j + AHEAD].ev);
+    src[j].ev->idx = tagged(IN_SORTED, 0);
+  }
+  for (uint32_t j = 0; j < AHEAD && j < n; j++)
+    prefetch(src[j].ev);
 }
 
 /* Copy a[0..na) then b[0..nb) to dst; false when their seqs are not
@@ -750,10 +844,13 @@ dm_event *sim_evq_pop(sim_evq *q)
     q->top = NULL;
     return e;
   }
-  if (q->rpos < q->rlen && q->run[q->rpos].ev == e)
+  if (q->rpos < q->rlen && q->run[q->rpos].ev == e) {
     run_advance(q);
-  else
+  } else {
     heap_pop(q);
+    if (q->n >= HEAP_RUN_MIN && q->n >= q->heap_run_at && q->rpos == q->rlen)
+      heap_to_run(q);
+  }
   settle(q);
   return e;
 }
@@ -770,22 +867,22 @@ void sim_evq_remove(sim_evq *q, dm_event *e)
     heap_remove(q, pos);
     break;
   case IN_SORTED: {
-    uint32_t b = bucket_of(q, e);
-    if (b < q->cur) { /* drained: in the run */
+    if (route(q, e->t) == TO_HEAP) { /* near future, so in the run */
       run_remove(q, e);
       break;
     }
+    uint32_t b = bucket_of(q, e);
     uint32_t start = y->start[b];
     cut(q->sorted + start, &y->len[b], pos - start, IN_SORTED, start);
     unmark_if_empty(y, b);
     break;
   }
   case IN_MORE: {
-    uint32_t b = bucket_of(q, e);
-    if (b < q->cur) { /* drained: in the run */
+    if (route(q, e->t) == TO_HEAP) { /* near future, so in the run */
       run_remove(q, e);
       break;
     }
+    uint32_t b = bucket_of(q, e);
     cut(y->more[b].e, &y->more[b].n, pos, IN_MORE, 0);
     unmark_if_empty(y, b);
     break;

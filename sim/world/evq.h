@@ -77,6 +77,9 @@ typedef struct sim_evq {
   sim_evq_far  *run;
   uint32_t      rpos, rlen;
   sim_evq_far  *spare;  /* the radix sort's other buffer */
+  /* A heap at least this big (and HEAP_RUN_MIN) is sorted into an empty
+   * run at the next pop; raised when its keys were too spread to sort. */
+  uint32_t      heap_run_at;
   /* The year: bucket b holds days base + b, for b >= cur (earlier buckets
    * are drained into the heap); a day is t >> shift. */
   uint64_t      base;
