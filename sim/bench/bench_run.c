@@ -142,7 +142,8 @@ double sim_bench_depth_ns(uint32_t depth, uint64_t requests)
   }
   /* Untimed too, the warm-up: the completions of the fill's requests, all
    * armed at one instant before the world ran (the first `depth` sends
-   * again; at 100,000 each costs about three times a later one). Timed:
+   * again; at 100,000 each costs about 1.7 times a later one, three
+   * before the event queue sorted such a burst into its run). Timed:
    * the steady state, from there (depth_t0) to the last send (depth_t1),
    * requests - 2 * depth completions each sending its block again. */
   depth_warm_at = requests - 2 * (uint64_t)depth;
