@@ -53,8 +53,13 @@
  * event's day, so when many events are armed at one instant (a fill of
  * 100,000 requests before the world runs) all those due before the first
  * land in the heap. So a pop that leaves the run empty and the heap big
- * (HEAP_RUN_MIN) sorts the whole heap into the run (heap_to_run): pop then
- * has the run's look-ahead for them too. An event in the run is found by
+ * (HEAP_RUN_MIN) either starts a new year over every event (rebucket),
+ * when the heap holds a quarter of the queue or more, so that the burst
+ * gets buckets of a width made for it; or sorts the whole heap into the
+ * run (heap_to_run). Pop then has the run's look-ahead for those events
+ * too. A drained bucket out of seq order is radix-sorted by seq, then t,
+ * into the run (run_sort_any) rather than going into the heap, when that
+ * takes at most MAX_HEAP_PASSES passes. An event in the run is found by
  * its time being in the near future (route), whatever its tag.
  *
  * ev->idx holds a 2-bit tag saying where the event is and a 30-bit position
@@ -377,26 +382,23 @@ static inline unsigned bits_of(uint64_t v)
  * the keys are too spread for MAX_HEAP_PASSES passes, the heap stays, and
  * is not tried again before it has doubled. Needs no memory.
  */
-static void heap_to_run(sim_evq *q)
+/* Sort the n entries of q->spare, in any order, into the run by (t, seq):
+ * LSD radix by seq, then stably by t. Returns false, the run unchanged,
+ * when that takes more than MAX_HEAP_PASSES passes. Needs no memory. */
+static bool run_sort_any(sim_evq *q, uint32_t n)
 {
-  const sim_evq_key *key = q->key;
-  uint32_t n = q->n;
+  sim_evq_far *src = q->spare, *dst = q->run;
   uint64_t tlo = UINT64_MAX, thi = 0, slo = UINT64_MAX, shi = 0;
   for (uint32_t j = 0; j < n; j++) {
-    tlo = key[j].t < tlo ? key[j].t : tlo;
-    thi = key[j].t > thi ? key[j].t : thi;
-    slo = key[j].seq < slo ? key[j].seq : slo;
-    shi = key[j].seq > shi ? key[j].seq : shi;
+    tlo = src[j].t < tlo ? src[j].t : tlo;
+    thi = src[j].t > thi ? src[j].t : thi;
+    slo = src[j].seq < slo ? src[j].seq : slo;
+    shi = src[j].seq > shi ? src[j].seq : shi;
   }
   unsigned tbits = bits_of(thi - tlo), sbits = bits_of(shi - slo);
   if ((tbits + DIGIT_BITS - 1) / DIGIT_BITS + (sbits + DIGIT_BITS - 1) / DIGIT_BITS >
-      MAX_HEAP_PASSES) {
-    q->heap_run_at = n <= SIM_EVQ_MAX / 2 ? 2 * n : SIM_EVQ_MAX;
-    return;
-  }
-  sim_evq_far *src = q->spare, *dst = q->run;
-  for (uint32_t j = 0; j < n; j++)
-    src[j] = (sim_evq_far){ key[j].t, key[j].seq, q->ev[j] };
+      MAX_HEAP_PASSES)
+    return false;
   for (int by_seq = 1; by_seq >= 0; by_seq--) {
     unsigned nbits = by_seq ? sbits : tbits;
     for (unsigned at = 0; at < nbits; at += DIGIT_BITS) {
@@ -407,6 +409,19 @@ static void heap_to_run(sim_evq *q)
     }
   }
   run_set(q, src, dst, n);
+  return true;
+}
+
+static void heap_to_run(sim_evq *q)
+{
+  uint32_t n = q->n;
+  for (uint32_t j = 0; j < n; j++)
+    q->spare[j] = (sim_evq_far){ q->key[j].t, q->key[j].seq, q->ev[j] };
+  if (!run_sort_any(q, n)) {
+    q->heap_run_at = n <= SIM_EVQ_MAX / 2 ? 2 * n : SIM_EVQ_MAX;
+    return;
+  }
+  sim_evq_far *src = q->run;
   q->n = 0;
   q->heap_run_at = 0;
   for (uint32_t j = 0; j < n; j++) {
@@ -564,6 +579,32 @@ static void rollover(sim_evq *q)
   q->over_n = 0;
 }
 
+/* Start a new year over every event: the heap's, the buckets' and the
+ * overflow's all go into the overflow, then rollover. For a heap that holds
+ * a good part of the queue (see sim_evq_pop), whose events then get
+ * buckets of a width made for them. Needs no memory: over has q->cap
+ * entries. */
+static void rebucket(sim_evq *q)
+{
+  sim_evq_year *y = q->year;
+  uint32_t m = q->over_n;
+  for (uint32_t b = next_bucket(y, 0); b < NBUCKETS; b = next_bucket(y, b + 1)) {
+    memcpy(q->over + m, q->sorted + y->start[b], (size_t)y->len[b] * sizeof *q->over);
+    m += y->len[b];
+    if (y->more[b].n > 0)
+      memcpy(q->over + m, y->more[b].e, (size_t)y->more[b].n * sizeof *q->over);
+    m += y->more[b].n;
+    y->len[b] = 0;
+    y->more[b].n = 0;
+    unmark_if_empty(y, b);
+  }
+  for (uint32_t j = 0; j < q->n; j++)
+    q->over[m++] = (sim_evq_far){ q->key[j].t, q->key[j].seq, q->ev[j] };
+  q->n = 0;
+  q->over_n = m;
+  rollover(q); /* sets every event's idx */
+}
+
 /* Append the events of a[0..n) to the (unordered) heap array. */
 static void gather(sim_evq *q, const sim_evq_far *a, uint32_t n)
 {
@@ -602,14 +643,17 @@ static void refill(sim_evq *q)
   y->more[b].n = 0;
   unmark_if_empty(y, b);
   q->cur = b + 1;
-  if (n >= RUN_MIN && q->shift <= MAX_RUN_SHIFT &&
-      collect(q->spare, old, nold, y->more[b].e, nmore)) {
-    run_sort(q, n, (q->base + b) << q->shift);
+  if (n >= RUN_MIN && q->shift <= MAX_RUN_SHIFT) {
+    if (collect(q->spare, old, nold, y->more[b].e, nmore))
+      run_sort(q, n, (q->base + b) << q->shift);
+    else if (!run_sort_any(q, n))
+      goto heap;
     /* The run's first events are popped next: start bringing them in. */
     for (uint32_t j = 0; j < AHEAD && j < n; j++)
       prefetch(q->run[j].ev);
     return;
   }
+heap:
   gather(q, old, nold);
   gather(q, y->more[b].e, nmore);
   /* Floyd's heap construction; entries arrive mostly in seq order, which
@@ -848,8 +892,13 @@ dm_event *sim_evq_pop(sim_evq *q)
     run_advance(q);
   } else {
     heap_pop(q);
-    if (q->n >= HEAP_RUN_MIN && q->n >= q->heap_run_at && q->rpos == q->rlen)
-      heap_to_run(q);
+    if (q->n >= HEAP_RUN_MIN && q->n >= q->heap_run_at && q->rpos == q->rlen) {
+      /* Rebucketing costs O(size): only when the heap is a good part of it. */
+      if ((uint64_t)q->n * 4 >= q->size)
+        rebucket(q);
+      else
+        heap_to_run(q);
+    }
   }
   settle(q);
   return e;
