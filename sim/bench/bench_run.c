@@ -70,24 +70,21 @@ double sim_bench_run_serial_ns(unsigned clients, unsigned calls)
 
 /* Each block's completion routine sends it again until `left` runs out, so
  * that the number in flight stays at the depth the run started with. The
- * routines that send request 2 * depth and the last one start and stop the
- * clock: what comes before is the fill and its warm-up, what follows the
- * drain. */
+ * routine that sends the last request stops the clock: what follows is the
+ * drain, as what came before the clock started was the fill. */
 typedef struct depth_pb {
   ParamBlockRec pb; /* first: the completion routine's argument */
   char          buf[16];
 } depth_pb;
 
-static uint64_t depth_left, depth_warm_at;
-static double   depth_t0, depth_t1;
+static uint64_t depth_left;
+static double   depth_t1;
 
 static pascal void depth_again(ParmBlkPtr pb)
 {
   if (depth_left > 0) {
     depth_left--;
     PBReadAsync(pb);
-    if (depth_left == depth_warm_at)
-      depth_t0 = sim_bench_now_ns();
     if (depth_left == 0)
       depth_t1 = sim_bench_now_ns();
   }
@@ -96,7 +93,7 @@ static pascal void depth_again(ParmBlkPtr pb)
 double sim_bench_depth_ns(uint32_t depth, uint64_t requests)
 {
   sim_world w;
-  if (depth == 0 || requests <= 2 * (uint64_t)depth || sim_world_init(&w) != 0)
+  if (depth == 0 || requests <= depth || sim_world_init(&w) != 0)
     return -1;
   double ns = -1;
   depth_pb *pbs = dm_mem_alloc_big((size_t)depth * sizeof *pbs);
@@ -140,17 +137,16 @@ double sim_bench_depth_ns(uint32_t depth, uint64_t requests)
     pb->ioParam.ioCompletion = depth_again;
     PBReadAsync(pb);
   }
-  /* Untimed too, the warm-up: the completions of the fill's requests, all
-   * armed at one instant before the world ran (the first `depth` sends
-   * again; at 100,000 each costs about 1.7 times a later one, three
-   * before the event queue sorted such a burst into its run). Timed:
-   * the steady state, from there (depth_t0) to the last send (depth_t1),
-   * requests - 2 * depth completions each sending its block again. */
-  depth_warm_at = requests - 2 * (uint64_t)depth;
+  /* Timed: every completion, each sending its block again, requests -
+   * depth of them, up to the last send (depth_t1). The first `depth` are
+   * those of the fill's requests, all armed at one instant before the
+   * world ran; they cost about what a later one does since the event
+   * queue gives such a burst buckets of its own (evq.c, rebucket). */
+  double t0 = sim_bench_now_ns();
   sim_world_run(&w, UINT64_MAX, 0);
   dm_machine_leave(prev);
   if (depth_left == 0 && dm_machine_inflight(m) == 0)
-    ns = (depth_t1 - depth_t0) / (double)(requests - 2 * (uint64_t)depth);
+    ns = (depth_t1 - t0) / (double)(requests - depth);
 out:
   dm_machine_free(m);
   sim_hw_free(hw);
