@@ -41,10 +41,11 @@ static inline void *InstanceCreate(InstanceSlot *table, short refNum, ByteCount 
   DCtlHandle h = GetDCtlEntry(refNum);
   /* A record already keyed by this DCE belongs to a unit that is gone
    * without a Finalize (its machine was destroyed, and this unit's DCE
-   * landed at the same address): it is stale, and would be found first. */
+   * landed at the same address): it is stale, and would be found first.
+   * Its memory went with its machine (pool memory is the machine's), so
+   * the slot is only emptied. */
   for (int i = 0; h != NULL && i < INSTANCE_MAX; i++) {
     if (table[i].dce == h) {
-      PoolDeallocate(table[i].state);
       table[i].dce = NULL;
       table[i].state = NULL;
     }

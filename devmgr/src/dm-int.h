@@ -206,6 +206,10 @@ struct dm_machine {
   uint8_t  sih_running;
   dm_pool  sih_pool;
   dm_pool  timer_pool;
+  /* Blocks its drivers took with PoolAllocateResident and have not given
+   * back: the machine's memory, released with it (services.c). */
+  void   **pool_blocks;
+  size_t   npool_blocks, cap_pool_blocks;
 
   /* Nobody watches: no trace hook, no PB hook, rules unchecked, nothing
    * counted. The request path then runs a variant without trace points and
@@ -393,6 +397,8 @@ static inline void dm__pool_put(dm_pool *p, void *rec)
   p->free = rec;
 }
 void  dm__pool_free(dm_pool *p);
+/* services.c: releases the pool memory (PoolAllocateResident) m's drivers kept. */
+void  dm__pool_blocks_free(dm_machine *m);
 
 /* loader.c: dlopen(path) with a bare name taken as ./name; NULL with a
  * message naming the file and `what` ("driver") in err when it fails. */

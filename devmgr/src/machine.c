@@ -91,6 +91,7 @@ void dm_machine_free(dm_machine *m)
   }
   dm__pool_free(&m->sih_pool);
   dm__pool_free(&m->timer_pool);
+  dm__pool_blocks_free(m);
   free(m->units);
   free(m->slots);
   free(m->counts);

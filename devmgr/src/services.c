@@ -245,21 +245,58 @@ OSStatus CancelTimer(TimerID theTimer, AbsoluteTime *timeRemaining)
 
 /* ---- memory ------------------------------------------------------------------ */
 
+/* Pool memory belongs to the machine its driver runs in, as the system
+ * pool belongs to the Mac: a driver gives it back with PoolDeallocate
+ * (normally at Finalize), and what is left when the machine is freed (a
+ * driver never finalized, or one that forgot) is released with it
+ * (dm__pool_blocks_free), so that a run leaks nothing whatever its drivers
+ * do. A block taken with no current machine is the caller's to free. */
 LogicalAddress PoolAllocateResident(ByteCount byteSize, Boolean clear)
 {
   if (byteSize == 0)
     byteSize = 1;
+  dm_machine *m = dm__current;
+  if (m != NULL && m->npool_blocks == m->cap_pool_blocks) {
+    size_t cap = m->cap_pool_blocks ? m->cap_pool_blocks * 2 : 8;
+    void **b = realloc(m->pool_blocks, cap * sizeof *b);
+    if (b == NULL)
+      return NULL;
+    m->pool_blocks = b;
+    m->cap_pool_blocks = cap;
+  }
   /* (A driver's table of requests in flight is such an array.) */
   void *p = dm_mem_alloc_big(byteSize);
-  if (p != NULL && clear)
+  if (p == NULL)
+    return NULL;
+  if (clear)
     memset(p, 0, byteSize);
+  if (m != NULL)
+    m->pool_blocks[m->npool_blocks++] = p;
   return p;
 }
 
 OSStatus PoolDeallocate(LogicalAddress address)
 {
+  dm_machine *m = dm__current;
+  if (m != NULL && address != NULL) {
+    /* Newest first: a driver most often gives back what it took last. */
+    for (size_t i = m->npool_blocks; i-- > 0;)
+      if (m->pool_blocks[i] == address) {
+        m->pool_blocks[i] = m->pool_blocks[--m->npool_blocks];
+        break;
+      }
+  }
   free(address);
   return noErr;
+}
+
+void dm__pool_blocks_free(dm_machine *m)
+{
+  for (size_t i = 0; i < m->npool_blocks; i++)
+    free(m->pool_blocks[i]);
+  free(m->pool_blocks);
+  m->pool_blocks = NULL;
+  m->npool_blocks = m->cap_pool_blocks = 0;
 }
 
 void BlockCopy(const void *srcPtr, void *destPtr, Size byteCount)
