@@ -28,16 +28,10 @@ for bin in "$dir"/fuzz_*; do
   mkdir -p "$corpus"
   extra=""
   case $name in parse|run) extra="docs/examples tests/bad tests/scenarios";; esac
-  # A machine is freed without Finalize, so what built-in drivers allocate
-  # per instance (.Concurrent's request table in a static table that the
-  # next machine overwrites, the SCSI disk driver's state) is reported by
-  # LeakSanitizer across the thousands of machines of one fuzzing process.
-  # Until the executor finalizes drivers at the end of a run, leaks are
-  # looked for in the other targets only.
+  # Every target looks for leaks: a machine freed without its drivers'
+  # Finalize (every run's end) releases their pool memory with it.
   leaks=1
-  [ "$name" = run ] && leaks=0
   asan=$ASAN_OPTIONS
-  [ "$name" = run ] && asan="$ASAN_OPTIONS:detect_leaks=0"
   if [ "$mode" = short ]; then
     # The corpus stays as it is: new inputs go to a scratch directory.
     mkdir -p "$tmp/$name"
