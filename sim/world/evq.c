@@ -826,7 +826,7 @@ static inline void settle(sim_evq *q)
   q->top = run_first ? f->ev : q->ev[0];
 }
 
-int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
+int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
 {
   if (q->size == q->cap) {
     if (q->cap >= SIM_EVQ_MAX)
@@ -875,7 +875,7 @@ int sim_evq_push(sim_evq *q, dm_event *e, uint64_t seq)
   return 0;
 }
 
-dm_event *sim_evq_pop(sim_evq *q)
+dm_event *sim_evq_pop_general(sim_evq *q)
 {
   dm_event *e = q->top;
   if (e == NULL)
