@@ -56,20 +56,6 @@ int sim_world_next_due(const sim_world *w, uint64_t *t)
   return 1;
 }
 
-/* The queue holding the earliest event of both, or NULL when both are empty. */
-static sim_evq *earliest_queue(sim_world *w)
-{
-  const dm_event *a = sim_evq_peek(&w->irq);
-  const dm_event *b = sim_evq_peek(&w->task);
-  if (a == NULL)
-    return b ? &w->task : NULL;
-  if (b == NULL)
-    return &w->irq;
-  if (b->t < a->t || (b->t == a->t && b->seq < a->seq))
-    return &w->task;
-  return &w->irq;
-}
-
 void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm)
 {
   w->warm_of = warm != NULL ? of : NULL;
@@ -78,7 +64,7 @@ void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm)
 
 /* The warm calls for the events due after the next one of q (see world.h).
  * Out of line: only runs with many events pending get here. */
-static __attribute__((noinline)) void warm_ahead(const sim_world *w, const sim_evq *q)
+__attribute__((noinline)) void sim_world__warm_ahead(const sim_world *w, const sim_evq *q)
 {
   for (unsigned stage = 0; stage < 3; stage++) {
     dm_event *soon = sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 2 * stage);
@@ -87,33 +73,11 @@ static __attribute__((noinline)) void warm_ahead(const sim_world *w, const sim_e
   }
 }
 
-static inline void run_one(sim_world *w, sim_evq *q)
-{
-  dm_event *ev = sim_evq_pop(q);
-  /* (A queue too short to have the nearest stage's event has none.) */
-  if (w->warm_of != NULL && sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 4) != NULL)
-    warm_ahead(w, q);
-  /* A task-level event held back while step_interrupts ran later ones is
-   * overdue: it runs now, and the clock stays. */
-  if (ev->t > w->now)
-    w->now = ev->t;
-  ev->fn(ev);
-}
-
-int sim_world_step(sim_world *w)
-{
-  sim_evq *q = earliest_queue(w);
-  if (q == NULL)
-    return 0;
-  run_one(w, q);
-  return 1;
-}
-
 int sim_world_step_interrupts(sim_world *w)
 {
   if (sim_evq_size(&w->irq) == 0)
     return 0;
-  run_one(w, &w->irq);
+  sim_world__run_one(w, &w->irq);
   return 1;
 }
 
@@ -121,7 +85,7 @@ uint64_t sim_world_run(sim_world *w, uint64_t until, uint64_t max_events)
 {
   uint64_t ran = 0;
   while (max_events == 0 || ran < max_events) {
-    sim_evq *q = earliest_queue(w);
+    sim_evq *q = sim_world__earliest(w);
     if (q == NULL)
       break;
     if (sim_evq_peek(q)->t > until) {
@@ -129,7 +93,7 @@ uint64_t sim_world_run(sim_world *w, uint64_t until, uint64_t max_events)
         w->now = until;
       break;
     }
-    run_one(w, q);
+    sim_world__run_one(w, q);
     ran++;
   }
   return ran;

@@ -95,8 +95,49 @@ void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm);
 /* Run the earliest event of either queue: now advances to its time (a
  * task-level event held back while step_interrupts ran later ones runs
  * late, at now), then its fn runs (it is already disarmed, so fn may re-arm
- * it). Returns 1 if an event ran, 0 if none was armed. */
-int sim_world_step(sim_world *w);
+ * it). Returns 1 if an event ran, 0 if none was armed. Inline, with the
+ * two helpers below: a run's loop steps twice per serialized request, and
+ * out of line the step's call and saved registers cost a tenth of an
+ * event. */
+static inline int sim_world_step(sim_world *w);
+
+/* The queue holding the earliest event of both, or NULL when both are
+ * empty. */
+static inline sim_evq *sim_world__earliest(sim_world *w)
+{
+  const dm_event *a = sim_evq_peek(&w->irq);
+  const dm_event *b = sim_evq_peek(&w->task);
+  if (a == NULL)
+    return b ? &w->task : NULL;
+  if (b == NULL)
+    return &w->irq;
+  if (b->t < a->t || (b->t == a->t && b->seq < a->seq))
+    return &w->task;
+  return &w->irq;
+}
+/* world.c: the warm calls for the events due after the next one of q. */
+void sim_world__warm_ahead(const sim_world *w, const sim_evq *q);
+/* Runs the earliest event of q. */
+static inline void sim_world__run_one(sim_world *w, sim_evq *q)
+{
+  dm_event *ev = sim_evq_pop(q);
+  /* (A queue too short to have the nearest stage's event has none.) */
+  if (w->warm_of != NULL && sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 4) != NULL)
+    sim_world__warm_ahead(w, q);
+  /* A task-level event held back while step_interrupts ran later ones is
+   * overdue: it runs now, and the clock stays. */
+  if (ev->t > w->now)
+    w->now = ev->t;
+  ev->fn(ev);
+}
+static inline int sim_world_step(sim_world *w)
+{
+  sim_evq *q = sim_world__earliest(w);
+  if (q == NULL)
+    return 0;
+  sim_world__run_one(w, q);
+  return 1;
+}
 /* The same, looking at interrupt-level events only. Returns 1 if one ran,
  * 0 if none was armed (task-level events may still be). */
 int sim_world_step_interrupts(sim_world *w);
