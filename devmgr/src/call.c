@@ -318,7 +318,10 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
    * FIFO reuse keeps until at least every other slot has been used. */
   const dm_slot *done = &m->slots[(uint32_t)id - 1]; /* (si: one register less) */
   int16_t posted = done->result;
-  return done->gen == (uint32_t)(id >> 32) && done->state == DM_SLOT_DONE ? posted : noErr;
+  /* (& rather than &&: both fields are read anyway, and the choice needs no
+   * branch) */
+  bool finished = (done->gen == (uint32_t)(id >> 32)) & (done->state == DM_SLOT_DONE);
+  return finished ? posted : noErr;
 }
 
 OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)

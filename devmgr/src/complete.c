@@ -324,7 +324,10 @@ static __attribute__((noinline, cold)) OSErr iocomplete_checked(dm_machine *m, u
 static inline bool at_head_or_off(const dm_machine *m, uint32_t si)
 {
   const dm_slot *s = &m->slots[si];
-  return !(s->flags & DM_SLOTF_ONQ) || s->unit->dce.dCtlQHdr.qHead == (QElemPtr)s->pb;
+  /* (On dCtlQHdr is the likely case: every lane but kDriverQueuesIOPB's.) */
+  if (DM_LIKELY(s->flags & DM_SLOTF_ONQ))
+    return s->unit->dce.dCtlQHdr.qHead == (QElemPtr)s->pb;
+  return true;
 }
 
 /* A lean machine's request completed by its driver from within dCtlQHdr
