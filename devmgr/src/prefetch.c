@@ -33,9 +33,16 @@ void dm_machine_prefetch(const dm_machine *m, uint64_t id, unsigned stage)
     return;
   const ParamBlockRec *pb = s->pb;
   if (stage == 1) {
-    if (pb != NULL) { /* both lines of a block that spans two: ioBuffer is in the second */
-      DM_PREFETCH_W(pb);
-      DM_PREFETCH_W((const char *)pb + sizeof *pb - 1);
+    if (pb != NULL) {
+      /* Every line of the block: a block of 104 bytes spans three lines
+       * unless it starts in the first 24 bytes of one, and ioBuffer, which
+       * the next stage reads, is in the second. (Fetching only the first
+       * and the last byte's lines missed that one for half the blocks of
+       * an array of them, and the next stage waited for it.) */
+      const char *p = (const char *)pb;
+      for (size_t off = 0; off < sizeof *pb; off += 64)
+        DM_PREFETCH_W(p + off);
+      DM_PREFETCH_W(p + sizeof *pb - 1);
     }
     if (s->qprev < m->nslots)
       DM_PREFETCH_W(&m->slots[s->qprev]);
