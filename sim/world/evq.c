@@ -315,6 +315,17 @@ static inline uint32_t digit(const sim_evq_far *f, bool by_seq, uint64_t lo, uns
   return (uint32_t)((((by_seq ? f->seq : f->t) - lo) >> at) & ((1u << DIGIT_BITS) - 1u));
 }
 
+/* Turn digit counts into the first position of each digit. */
+static inline void count_to_start(uint32_t *count)
+{
+  uint32_t sum = 0;
+  for (uint32_t d = 0; d < (1u << DIGIT_BITS); d++) {
+    uint32_t c = count[d];
+    count[d] = sum;
+    sum += c;
+  }
+}
+
 /* Sort src[0..n) into dst by digit(at), stably (a counting sort). */
 static inline void radix_pass(const sim_evq_far *src, sim_evq_far *dst, uint32_t n, bool by_seq,
                               uint64_t lo, unsigned at)
@@ -322,12 +333,7 @@ static inline void radix_pass(const sim_evq_far *src, sim_evq_far *dst, uint32_t
   uint32_t count[1u << DIGIT_BITS] = { 0 };
   for (uint32_t j = 0; j < n; j++)
     count[digit(&src[j], by_seq, lo, at)]++;
-  uint32_t sum = 0;
-  for (uint32_t d = 0; d < (1u << DIGIT_BITS); d++) {
-    uint32_t c = count[d];
-    count[d] = sum;
-    sum += c;
-  }
+  count_to_start(count);
   for (uint32_t j = 0; j < n; j++)
     dst[count[digit(&src[j], by_seq, lo, at)]++] = src[j];
 }
@@ -343,21 +349,62 @@ static inline void run_set(sim_evq *q, sim_evq_far *written, sim_evq_far *other,
 }
 
 /*
- * Sort the n entries of q->spare, in seq order and all due in [lo, lo +
- * 2^shift), into the run by (t, seq): a stable LSD radix sort by t - lo,
- * ping-ponging between the two buffers, so the stable passes keep seq
- * order among equal times. Needs no memory.
+ * Sort a bucket, a[0..na) then b[0..nb) (its entries from the start of the
+ * year, then those pushed since), all due in [lo, lo + 2^shift), into the
+ * run by (t, seq): a stable LSD radix sort by t - lo, ping-ponging between
+ * the run's two buffers, so the stable passes keep seq order among equal
+ * times. That needs the entries in seq order: returns false, the run
+ * unchanged, when their seqs do not rise (a removal moved an entry). The
+ * first pass reads the bucket where it lies, so that its entries, likely
+ * in no cache, are read once; the check rides on its counting loop. Needs
+ * no memory.
  */
-static void run_sort(sim_evq *q, uint32_t n, uint64_t lo)
+static bool run_sort_bucket(sim_evq *q, const sim_evq_far *a, uint32_t na, const sim_evq_far *b,
+                            uint32_t nb, uint64_t lo)
 {
-  sim_evq_far *src = q->spare, *dst = q->run;
-  for (unsigned at = 0; at < q->shift; at += DIGIT_BITS) {
+  const sim_evq_far *part[2] = { a, b };
+  uint32_t len[2] = { na, nb };
+  uint32_t n = na + nb;
+  if (q->shift == 0) { /* every entry due at lo: seq order is the order */
+    uint64_t prev = 0;
+    for (int r = 0; r < 2; r++)
+      for (uint32_t j = 0; j < len[r]; j++) {
+        if ((r > 0 || j > 0) && part[r][j].seq <= prev)
+          return false;
+        prev = part[r][j].seq;
+      }
+    if (na > 0) /* (an empty list may have no array: memcpy wants one) */
+      memcpy(q->spare, a, (size_t)na * sizeof *a);
+    if (nb > 0)
+      memcpy(q->spare + na, b, (size_t)nb * sizeof *b);
+    run_set(q, q->spare, q->run, n);
+    return true;
+  }
+  uint32_t count[1u << DIGIT_BITS] = { 0 };
+  uint64_t prev = 0;
+  bool rising = true;
+  for (int r = 0; r < 2; r++)
+    for (uint32_t j = 0; j < len[r]; j++) {
+      const sim_evq_far *f = &part[r][j];
+      rising &= (r == 0 && j == 0) || f->seq > prev;
+      prev = f->seq;
+      count[digit(f, false, lo, 0)]++;
+    }
+  if (!rising)
+    return false;
+  count_to_start(count);
+  sim_evq_far *src = q->run, *dst = q->spare;
+  for (int r = 0; r < 2; r++)
+    for (uint32_t j = 0; j < len[r]; j++)
+      src[count[digit(&part[r][j], false, lo, 0)]++] = part[r][j];
+  for (unsigned at = DIGIT_BITS; at < q->shift; at += DIGIT_BITS) {
     radix_pass(src, dst, n, false, lo, at);
     sim_evq_far *t = src;
     src = dst;
     dst = t;
   }
   run_set(q, src, dst, n);
+  return true;
 }
 
 /* Bits needed to hold v. */
@@ -433,19 +480,14 @@ static void heap_to_run(sim_evq *q)
     prefetch(src[j].ev);
 }
 
-/* Copy a[0..na) then b[0..nb) to dst; false when their seqs are not
- * increasing (a removal moved an entry), which the radix sort needs. */
-static bool collect(sim_evq_far *dst, const sim_evq_far *a, uint32_t na, const sim_evq_far *b,
+/* Copy a[0..na) then b[0..nb) to dst. */
+static void collect(sim_evq_far *dst, const sim_evq_far *a, uint32_t na, const sim_evq_far *b,
                     uint32_t nb)
 {
   if (na > 0) /* (an empty list may have no array: memcpy wants one) */
     memcpy(dst, a, (size_t)na * sizeof *a);
   if (nb > 0)
     memcpy(dst + na, b, (size_t)nb * sizeof *b);
-  for (uint32_t j = 1; j < na + nb; j++)
-    if (dst[j].seq <= dst[j - 1].seq)
-      return false;
-  return true;
 }
 
 static void heap_remove(sim_evq *q, uint32_t i)
@@ -644,10 +686,11 @@ static void refill(sim_evq *q)
   unmark_if_empty(y, b);
   q->cur = b + 1;
   if (n >= RUN_MIN && q->shift <= MAX_RUN_SHIFT) {
-    if (collect(q->spare, old, nold, y->more[b].e, nmore))
-      run_sort(q, n, (q->base + b) << q->shift);
-    else if (!run_sort_any(q, n))
-      goto heap;
+    if (!run_sort_bucket(q, old, nold, y->more[b].e, nmore, (q->base + b) << q->shift)) {
+      collect(q->spare, old, nold, y->more[b].e, nmore);
+      if (!run_sort_any(q, n))
+        goto heap;
+    }
     /* The run's first events are popped next: start bringing them in. */
     for (uint32_t j = 0; j < AHEAD && j < n; j++)
       prefetch(q->run[j].ev);
