@@ -6,7 +6,9 @@
  *
  *   100 dereference NULL (SIGSEGV)        101 abort()
  *   102 divide by zero (SIGFPE)           103 an illegal instruction (SIGILL)
- *   104 a sync call to itself, recursing until the stack overflows
+ *   104 a sync call to itself, recursing (the Device Manager refuses the
+ *       call DM_NESTING_MAX levels down; each level then completes its
+ *       request with what its own call returned)
  *   105 exit(0)                           106 loop forever in DoDriverIO
  *   107 a secondary interrupt handler that queues itself again forever
  *   108 write ioResult, complete the request 1 ms later
@@ -84,7 +86,7 @@ static OSStatus Misbehave(IOCommandID id, ParmBlkPtr pb, short cs)
     CntrlParam p = { 0 };
     p.ioCRefNum = pb->cntrlParam.ioCRefNum;
     p.csCode = 104;
-    return PBControlSync((ParmBlkPtr)&p);
+    return IOCommandIsComplete(id, PBControlSync((ParmBlkPtr)&p));
   }
   case 105: exit(0);
   case 106:

@@ -13,6 +13,8 @@
  *   3 permissive  through a violation hook of our own: every report carries
  *                 the warning flag;
  *   4 strict      the same hook: no report carries it.
+ * nesting-too-deep has tests of its own below the catalogue (its logs are
+ * 64 levels long), in the strict and the unchecked mode.
  * The SCSI rules are not the Device Manager's and are not tested here.
  * Test drivers are written here as a driver author would write them: a
  * DoDriverIO and a DriverDescription, installed with dm_driver_install.
@@ -745,6 +747,168 @@ START_TEST(test_get_command_info)
 }
 END_TEST
 
+/* ---- nesting-too-deep ------------------------------------------------------------- *
+ * The test driver ".Deep" answers Control csCode 1 with a sync Control
+ * csCode 1 to itself from inside DoDriverIO, then completes its request
+ * with what that call returned: it recurses until the Device Manager
+ * refuses a call. */
+
+static int   deep_depth, deep_max;
+static OSErr deep_inner; /* what the call of the deepest DoDriverIO returned */
+
+static DriverDescription deep_desc = {
+  kTheDescriptionSignature,
+  kInitialDriverDescriptor,
+  { "\004deep", { 1, 0, finalStage, 0 } },
+  { kDriverIsConcurrent, "\005.Deep", { 0 } },
+  { 1, { { kServiceCategoryNdrvDriver, kNdrvTypeIsGeneric, { 1, 0, finalStage, 0 } } } },
+};
+
+static OSStatus DeepIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                       IOCommandCode cmdCode, IOCommandKind cmdKind)
+{
+  (void)spaceID;
+  if ((cmdKind & kImmediateIOCommandKind) || cmdCode != kControlCommand)
+    return noErr;
+  if (++deep_depth > deep_max)
+    deep_max = deep_depth;
+  CntrlParam p;
+  memset(&p, 0, sizeof p);
+  p.ioCRefNum = contents.pb->cntrlParam.ioCRefNum;
+  p.csCode = 1;
+  OSErr err = PBControlSync((ParmBlkPtr)&p);
+  if (deep_depth == deep_max)
+    deep_inner = err;
+  deep_depth--;
+  return IOCommandIsComplete(cmdID, err);
+}
+
+/* How often needle occurs in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+  int n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+    n++;
+  return n;
+}
+
+/* A driver's sync call to itself nests DM_NESTING_MAX DoDriverIO calls
+ * deep; the next call is refused with paramErr before it reaches the
+ * driver (reported in strict mode, _i 0; refused all the same unchecked,
+ * _i 1), each level completes with what its call returned, and the client
+ * gets paramErr. Then the count is back at 0: the same call goes as deep
+ * again, and a plain call works. */
+START_TEST(test_nesting_sync_self)
+{
+  tfix f;
+  setup_mode(&f, _i == 0 ? 0 : 2);
+  int16_t ref = tf_install_open_native(&f, &deep_desc, DeepIO);
+  for (int round = 0; round < 2; round++) {
+    deep_depth = deep_max = 0;
+    deep_inner = 1;
+    CntrlParam c;
+    memset(&c, 0, sizeof c);
+    c.ioCRefNum = ref;
+    c.csCode = 1;
+    ck_assert_int_eq(PBControlSync((ParmBlkPtr)&c), paramErr);
+    ck_assert_int_eq(c.ioResult, paramErr);
+    ck_assert_int_eq(deep_max, DM_NESTING_MAX);
+    ck_assert_int_eq(deep_depth, 0);
+    ck_assert_int_eq(deep_inner, paramErr);
+    const char *log = tf_log(&f);
+    ck_assert_int_eq(count_of(log, ":control/sync enq#"), DM_NESTING_MAX);
+    ck_assert_int_eq(count_of(log, "disp#"), DM_NESTING_MAX);
+    ck_assert_int_eq(count_of(log, "rej#"), 1);
+    /* The client's block is #1, each level's own #2, #3, ...: the 65th is
+     * refused, and every one completes with paramErr. */
+    ck_assert_msg(strstr(log, _i == 0 ? "call#65:control/sync viol:nesting-too-deep rej#65:-50"
+                                      : "call#65:control/sync rej#65:-50") != NULL,
+                  "log: %s", log);
+    for (int k = 1; k <= DM_NESTING_MAX; k++) {
+      char unwind[64];
+      snprintf(unwind, sizeof unwind, "cpl#%d:-50 ret:0 sync#%d:-50", k, k);
+      ck_assert_msg(strstr(log, unwind) != NULL, "log lacks %s", unwind);
+    }
+    ck_assert_int_eq(count_of(log, "cpl#"), DM_NESTING_MAX);
+    ck_assert_int_eq(count_of(log, "viol:"), _i == 0 ? 1 : 0);
+    ck_assert_int_eq(f.violations, _i == 0 ? round + 1 : 0);
+    ck_assert_uint_eq(dm_machine_rule_count(f.m, DM_RULE_NESTING_TOO_DEEP),
+                      _i == 0 ? (unsigned)round + 1 : 0);
+    tf_reset_log(&f);
+  }
+  if (_i == 0) {
+    ck_assert_str_eq(f.last_rule, "nesting-too-deep");
+    ck_assert_msg(strstr(f.last_detail, "control sync called by .Deep with 64 levels of driver "
+                                        "code already nested") != NULL,
+                  "detail: %s", f.last_detail);
+    ck_assert_ptr_nonnull(strstr(f.last_detail, "refused with paramErr"));
+  }
+  int16_t rn = install_open(&f, "null");
+  char buf[4];
+  ParamBlockRec pb;
+  tf_io(&pb, rn, buf, 4, 0);
+  ck_assert_int_eq(PBReadSync(&pb), noErr);
+  ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
+  tf_teardown_all(&f);
+}
+END_TEST
+
+/* Completion routines that each send the next async read: with .Null, which
+ * completes inside DoDriverIO (_i 0), and with reads of 0 bytes, which the
+ * Device Manager completes itself inside the call (_i 1), the routines nest
+ * on the stack. The read sent with DM_NESTING_MAX levels under way is
+ * refused with paramErr and runs no routine, which ends the chain. */
+#define CHAIN_MAX 80
+static ParamBlockRec chain_pb[CHAIN_MAX];
+static int           chain_n, chain_routines;
+static int16_t       chain_ref;
+static long          chain_len;
+static OSErr         chain_ret[CHAIN_MAX]; /* what each PBReadAsync returned */
+static char          chain_buf[8];
+
+static void chain_next(ParmBlkPtr done)
+{
+  if (done != NULL)
+    chain_routines++;
+  if (chain_n >= CHAIN_MAX)
+    return;
+  int i = chain_n++;
+  tf_io(&chain_pb[i], chain_ref, chain_buf, chain_len, 0);
+  chain_pb[i].ioParam.ioCompletion = chain_next;
+  chain_ret[i] = PBReadAsync(&chain_pb[i]);
+}
+
+START_TEST(test_nesting_routine_chain)
+{
+  tfix f;
+  setup_mode(&f, 0);
+  chain_ref = install_open(&f, "null");
+  chain_len = _i == 0 ? 4 : 0;
+  chain_n = chain_routines = 0;
+  chain_next(NULL);
+  ck_assert_int_eq(chain_n, DM_NESTING_MAX + 1);
+  ck_assert_int_eq(chain_routines, DM_NESTING_MAX);
+  ck_assert_int_eq(chain_ret[DM_NESTING_MAX], paramErr);
+  ck_assert_int_eq(chain_pb[DM_NESTING_MAX].ioParam.ioResult, paramErr);
+  for (int i = 0; i < DM_NESTING_MAX; i++) {
+    ck_assert_int_eq(chain_ret[i], noErr);
+    ck_assert_int_eq(chain_pb[i].ioParam.ioResult, noErr);
+  }
+  ck_assert_int_eq(f.violations, 1);
+  ck_assert_str_eq(f.last_rule, "nesting-too-deep");
+  /* A routine is no driver's code: the detail names none. */
+  ck_assert_msg(strstr(f.last_detail, "read async called with 64 levels") != NULL, "detail: %s",
+                f.last_detail);
+  const char *log = tf_log(&f);
+  ck_assert_int_eq(count_of(log, "cb#"), DM_NESTING_MAX);
+  ck_assert_int_eq(count_of(log, "disp#"), _i == 0 ? DM_NESTING_MAX : 0);
+  ck_assert_msg(strstr(log, "call#65:read/async viol:nesting-too-deep rej#65:-50") != NULL,
+                "log: %s", log);
+  ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
+  tf_teardown_all(&f);
+}
+END_TEST
+
 /* A driver that does everything right breaks no rule, in a busy run. */
 START_TEST(test_clean_run_no_violation)
 {
@@ -786,6 +950,8 @@ Suite *rules_suite(void)
   tcase_add_test(ta, test_iodone_from_serial_driver);
   tcase_add_test(ta, test_get_command_info);
   tcase_add_test(ta, test_clean_run_no_violation);
+  tcase_add_loop_test(ta, test_nesting_sync_self, 0, 2);
+  tcase_add_loop_test(ta, test_nesting_routine_chain, 0, 2);
   suite_add_tcase(s, ta);
   return s;
 }

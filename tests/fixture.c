@@ -231,13 +231,26 @@ void tf_record_cb(ParmBlkPtr pb)
   }
 }
 
-int16_t tf_install_open(tfix *f, const char *name, sim_hw *hw)
+/* Opens ref, makes it tf_cb_watch and clears the log. */
+static int16_t open_watched(tfix *f, int16_t ref)
 {
-  int16_t ref = tf_install_hw(f, name, -1, hw);
   ck_assert_int_eq(tf_open(f, ref), noErr);
   tf_cb_watch = ref;
   tf_reset_log(f);
   return ref;
+}
+
+int16_t tf_install_open(tfix *f, const char *name, sim_hw *hw)
+{
+  return open_watched(f, tf_install_hw(f, name, -1, hw));
+}
+
+int16_t tf_install_open_native(tfix *f, const DriverDescription *desc, DriverEntryPointPtr entry)
+{
+  dm_driver_spec spec = { .desc = desc, .entry = entry, .unit = -1 };
+  int16_t ref = 0;
+  ck_assert_int_eq(dm_driver_install(f->m, &spec, &ref), noErr);
+  return open_watched(f, ref);
 }
 
 DCtlPtr tf_dce(int16_t ref)

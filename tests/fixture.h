@@ -71,6 +71,9 @@ void tf_teardown_all(tfix *f);
 /* Install built-in driver name (with device hw, may be NULL), open it, make
  * it tf_cb_watch and clear the log; returns its refNum. */
 int16_t tf_install_open(tfix *f, const char *name, sim_hw *hw);
+/* The same for a test's own native driver: desc (which must outlive it)
+ * and its DoDriverIO. */
+int16_t tf_install_open_native(tfix *f, const DriverDescription *desc, DriverEntryPointPtr entry);
 /* The DCE of ref, failing the test when there is none. */
 DCtlPtr tf_dce(int16_t ref);
 /* Send an async Read of n bytes into buf at fsFromStart pos, with

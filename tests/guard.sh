@@ -10,7 +10,13 @@
 #   - a run stopped by --trace-limit keeps its trace up to there;
 #   - the limit of 100,000 requests in flight counts blocks in flight: a
 #     flat file of more sync calls than that runs, 100,001 async reads kept
-#     in flight are refused at the one over.
+#     in flight are refused at the one over;
+#   - a driver that recurses through sync calls to itself is stopped by the
+#     nesting limit (nesting-too-deep), not by the host's stack: the same
+#     trace byte for byte on every run, with a smaller stack, and in every
+#     build (tests/bad/fault-stack.jsonl is that trace: `make ASAN=1 test`
+#     compares the sanitizer build's with it); a scenario's completion
+#     routines nested 100 deep stop at the same limit.
 . tests/lib.sh
 for fmt in text jsonl chrome vcd; do
   "$DMSIM" run tests/bad/fault-segv.dms --quiet --trace "$tmp/t.$fmt" --trace-format $fmt \
@@ -74,5 +80,33 @@ printf 'hardware h fixed 1ms\ndriver d builtin fixed hardware h\nclient c\n  ope
 st=$?
 [ "$st" -eq 2 ] && grep -qF "deep.dms:6:5: error: more than 100000 requests in flight" "$tmp/e" && ok \
   || bad "100,001 async reads in flight: status $st, $(head -1 "$tmp/e")"
+
+msg='dmsim: violation: nesting-too-deep at 0.000000 ms (task level, refNum -49): driver code nested calls into the Device Manager more than 64 deep; a real Mac would have overflowed its stack'
+"$DMSIM" run tests/bad/fault-stack.dms --quiet --trace "$tmp/fs1.jsonl" 2>"$tmp/e"
+st=$?
+[ "$st" -eq 1 ] && ok || bad "fault-stack: exit status $st, expected 1"
+[ "$(grep -cF "$msg" "$tmp/e")" -eq 1 ] && ok || bad "fault-stack: no nesting-too-deep report: $(head -1 "$tmp/e")"
+grep -qF 'control sync called by .Hostile with 64 levels of driver code already nested' "$tmp/e" \
+  && ok || bad "fault-stack: the report lacks the call and the depth"
+"$DMSIM" run tests/bad/fault-stack.dms --quiet --trace "$tmp/fs2.jsonl" 2>/dev/null
+(ulimit -s 2048 2>/dev/null; "$DMSIM" run tests/bad/fault-stack.dms --quiet --trace "$tmp/fs3.jsonl" 2>/dev/null)
+cmp -s "$tmp/fs1.jsonl" "$tmp/fs2.jsonl" && ok || bad "fault-stack: two runs gave different traces"
+cmp -s "$tmp/fs1.jsonl" "$tmp/fs3.jsonl" && ok || bad "fault-stack: a 2 MiB stack gave another trace"
+cmp -s "$tmp/fs1.jsonl" tests/bad/fault-stack.jsonl && ok \
+  || bad "fault-stack: the trace differs from tests/bad/fault-stack.jsonl"
+[ "$(grep -c '"rule":"nesting-too-deep"' "$tmp/fs1.jsonl")" -eq 1 ] && ok \
+  || bad "fault-stack: the trace has no single nesting-too-deep record"
+{ echo 'driver d builtin null'; echo 'client c'; echo '  open d'
+  i=0; ind='  '
+  while [ $i -lt 100 ]; do echo "${ind}read d 512 async then"; ind="$ind  "; i=$((i + 1)); done
+  echo "${ind}read d 512 async"
+  while [ $i -gt 0 ]; do ind=${ind%  }; echo "${ind}end"; i=$((i - 1)); done
+  echo end; } > "$tmp/chain.dms"
+"$DMSIM" run "$tmp/chain.dms" --quiet --trace "$tmp/chain.jsonl" 2>"$tmp/e"
+st=$?
+[ "$st" -eq 1 ] && grep -qF 'read async called with 64 levels of driver code already nested' "$tmp/e" \
+  && ok || bad "routines nested 100 deep: status $st, $(head -2 "$tmp/e")"
+[ "$(grep -c '"ev":"callback"' "$tmp/chain.jsonl")" -eq 64 ] && ok \
+  || bad "routines nested 100 deep: not exactly 64 routines ran"
 
 finish guard

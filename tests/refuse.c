@@ -56,16 +56,6 @@ static OSStatus RefuseIO(AddressSpaceID space, IOCommandID id, IOCommandContents
 
 int16_t tf_install_refuse(tfix *f)
 {
-  dm_driver_spec spec;
-  memset(&spec, 0, sizeof spec);
-  spec.desc = &refuse_desc;
-  spec.entry = RefuseIO;
-  spec.unit = -1;
-  int16_t ref = 0;
-  ck_assert_int_eq(dm_driver_install(f->m, &spec, &ref), noErr);
-  ck_assert_int_eq(tf_open(f, ref), noErr);
-  tf_cb_watch = ref;
-  tf_reset_log(f);
-  return ref;
+  return tf_install_open_native(f, &refuse_desc, RefuseIO);
 }
 

@@ -112,7 +112,7 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
   dm__slot_activate(u, s, dm__now(m), true);
 
   if (code == kCloseCommand && u->opens == 0) {
-    dm__complete(m, si, noErr); /* closing a closed driver: nothing to do */
+    dm__complete_inline(m, si, noErr); /* closing a closed driver: nothing to do */
     return noErr;
   }
   if (dm__begin_transfer(m, u, si, pb, code))
@@ -141,15 +141,18 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
       dm__set_flags(u, 0, dOpenedMask);
     break;
   case kKillIOCommand:
-    if (result == noErr)
+    if (result == noErr) {
+      dm__nesting++; /* the aborted requests' routines run inside this call */
       dm__abort_queue(m, u, abortErr);
+      dm__nesting--;
+    }
     break;
   default:
     break;
   }
   si = dm__slot_lookup(m, id);
   if (si != DM_NO_SLOT)
-    dm__complete(m, si, result);
+    dm__complete_inline(m, si, result);
   return result;
 }
 
@@ -166,7 +169,7 @@ static OSErr status_dce_handle(dm_machine *m, dm_unit *u, uint32_t si)
   memcpy(m->slots[si].pb->cntrlParam.csParam, &h, sizeof h);
   m->slots[si].state = DM_SLOT_ACTIVE;
   u->active++;
-  dm__complete(m, si, noErr);
+  dm__complete_inline(m, si, noErr);
   return noErr;
 }
 
@@ -184,6 +187,34 @@ static __attribute__((noinline, cold)) OSErr refuse_in_flight(dm_machine *m, Par
                 "refused with paramErr",
                 dm_code_name(code), dm_mode_name(mode), hist);
   return reject(m, pb, ref, paramErr, false);
+}
+
+/* A call made with DM_NESTING_MAX levels of driver code under way on this
+ * thread (dm__nesting): going on would overflow the host's stack at a depth
+ * that depends on the host and the build, so the run would end differently
+ * on every host. A real Mac would have gone on until its stack grew into
+ * the heap and crashed the machine (system error 28, dsStackErr, if the
+ * stack sniffer saw it first): no Device Manager ever answered such a call,
+ * and no error code is Apple's for it. It is refused as every call that
+ * breaks a rule before reaching a driver is, with paramErr, which tells the
+ * caller the call itself was wrong; memFullErr would say that memory ran
+ * short and invite a retry, which would nest as deep again. The block gets
+ * paramErr in ioResult and no completion routine runs, which also ends a
+ * chain of routines that each send the next call. */
+static __attribute__((noinline, cold)) OSErr refuse_too_deep(dm_machine *m, ParmBlkPtr pb,
+                                                              int16_t ref, unsigned code,
+                                                              uint8_t mode)
+{
+  _Static_assert(DM_NESTING_MAX == 64, "the rule's text in devmgr/rules.h says 64");
+  const dm_unit *u = dm__running_unit(m);
+  dm__violation(m, DM_RULE_NESTING_TOO_DEEP, ref, pb, 0,
+                "%s %s called%s%s with %u levels of driver code already nested in calls "
+                "into the Device Manager (each a DoDriverIO, or a completion routine run "
+                "inside the call that finished its request), the most allowed; a real Mac "
+                "would have overflowed its stack: the call is refused with paramErr",
+                dm_code_name(code), dm_mode_name(mode), u != NULL ? " by " : "",
+                u != NULL ? u->name : "", (unsigned)dm__nesting);
+  return reject(m, pb, ref, paramErr, true);
 }
 
 static __attribute__((noinline, cold)) OSErr refuse_sync_at_interrupt(dm_machine *m,
@@ -234,6 +265,10 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   uint32_t busy = dm__slot_of_pb(m, pb);
   if (DM_UNLIKELY(busy != DM_NO_SLOT))
     return refuse_in_flight(m, pb, ref, code, (uint8_t)mode, busy);
+  /* (A lean machine checks no rule, this one included: nobody watches it,
+   * and its DoDriverIO calls are not counted.) */
+  if (!lean && DM_UNLIKELY(dm__nesting >= DM_NESTING_MAX))
+    return refuse_too_deep(m, pb, ref, code, (uint8_t)mode);
   if (mode == DM_MODE_SYNC) {
     pb->ioParam.ioCompletion = NULL;
     /* KillIO never waits (it is always immediate): legal at any level. */

@@ -18,7 +18,7 @@ static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si, Pa
   if (code != kReadCommand && code != kWriteCommand)
     return false;
   if (DM_UNLIKELY(pb->ioParam.ioReqCount == 0)) {
-    dm__complete(m, si, noErr);
+    dm__complete_inline(m, si, noErr);
     return true;
   }
   /* fsFromStart (1) and fsFromMark (3) move the mark; fsAtMark and
@@ -48,14 +48,18 @@ static inline OSErr dm__driver_call(dm_machine *m, dm_unit *u, uint64_t id, IOCo
   return st;
 }
 /* dm__driver_call on a watched machine: the DoDriverIO is known to be
- * running while it runs (m->in_driver). */
+ * running while it runs (m->in_driver), and is one level of nesting
+ * (dm__nesting: an increment and a decrement of a thread-local word, which
+ * the watched request path checks). */
 static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t id,
                                             IOCommandContents c, IOCommandCode code,
                                             IOCommandKind kind, bool current)
 {
   dm_in_driver frame = { id, u, m->in_driver, DM_ENTRY_DRIVERIO };
   m->in_driver = &frame;
+  dm__nesting++;
   OSErr st = dm__driver_call(m, u, id, c, code, kind, current);
+  dm__nesting--;
   m->in_driver = frame.outer;
   return st;
 }

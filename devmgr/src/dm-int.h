@@ -238,6 +238,17 @@ struct dm_machine {
  * never into a shared object, so one %fs-relative load reaches it. */
 extern _Thread_local dm_machine *dm__current __attribute__((tls_model("local-exec")));
 
+/* How deeply calls into the Device Manager nest on this thread's stack
+ * (machine.c): the DoDriverIO calls under way (dm__driver_call_watched)
+ * and the completions of requests the Device Manager finishes inside the
+ * call that made them (dm__complete_inline), whose routines run there. A
+ * call made while DM_NESTING_MAX are under way is refused
+ * (nesting-too-deep), long before the host stack runs out. Per thread, not
+ * per machine: the stack is the thread's, whichever machine a nested call
+ * goes to. A lean machine (nobody watches, rules unchecked) neither counts
+ * its lean path's DoDriverIO calls nor checks: its request path stays bare. */
+extern _Thread_local uint32_t dm__nesting __attribute__((tls_model("local-exec")));
+
 static inline dm_machine *dm__enter(dm_machine *m)
 {
   dm_machine *prev = dm__current;
@@ -348,6 +359,17 @@ static inline bool dm__checking(const dm_machine *m)
 
 /* complete.c */
 void dm__complete(dm_machine *m, uint32_t si, OSErr result);
+/* dm__complete for a request the Device Manager finishes inside the call
+ * that made it, without its driver (an empty transfer, Status csCode 1, a
+ * Close of a closed driver) or after DoDriverIO returned (an immediate
+ * command, KillIO's aborts): a completion routine that calls again nests
+ * one level deeper on the stack, as it would inside DoDriverIO. */
+static inline void dm__complete_inline(dm_machine *m, uint32_t si, OSErr result)
+{
+  dm__nesting++;
+  dm__complete(m, si, result);
+  dm__nesting--;
+}
 void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result);
 
 /* call.c: the end of a sync call, given what dm_call returned: a call

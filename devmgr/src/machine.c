@@ -15,6 +15,7 @@
 #include "dm-int.h"
 
 _Thread_local dm_machine *dm__current;
+_Thread_local uint32_t dm__nesting;
 
 dm_machine *dm_machine_enter(dm_machine *m)
 {
