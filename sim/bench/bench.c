@@ -14,7 +14,8 @@
  *   dispatch_ns, all measured bare.
  * - run_depth_ratio: per request with 100,000 in flight on a concurrent
  *   driver, against 16 in flight.
- * - trace_jsonl_ns: the jsonl writer, per record written to a file.
+ * - trace_jsonl_ns, trace_text_ns, trace_chrome_ns: the jsonl, text and
+ *   chrome writers, per record written to a file.
  * - bytes_per_inflight: Device Manager memory per request in flight.
  * - realtime_*: how closely --realtime follows the wall clock at speeds 1
  *   and 0.1 (bench_rt.c): wall time over the paced span, and the latest an
@@ -264,10 +265,13 @@ int sim_bench_main(int json)
 {
   double floor_ns = -1, dispatch_ns = -1, checked_ns = -1;
   double ev1 = -1, ev1k = -1, ev1m = -1, serial = -1, shallow = -1, deep = -1, jsonl = -1;
+  double text = -1, chrome = -1;
   for (int r = 0; r < BENCH_ROUNDS; r++) {
     bench_dispatch_round(&floor_ns, &dispatch_ns, &checked_ns);
     keep_best(&ev1, sim_bench_evq_ns(1, 200000));
-    keep_best(&jsonl, sim_bench_trace_jsonl_ns(100000));
+    keep_best(&jsonl, sim_bench_trace_ns(SIM_TRACE_JSONL, 100000));
+    keep_best(&text, sim_bench_trace_ns(SIM_TRACE_TEXT, 100000));
+    keep_best(&chrome, sim_bench_trace_ns(SIM_TRACE_CHROME, 100000));
   }
   /* The dispatch figures get a round between the longer figures too, so
    * that their samples span the whole bench, not only its first second: a
@@ -321,6 +325,8 @@ int sim_bench_main(int json)
     { "run_depth_100k_ns", "100,000 in flight, per request", deep, "ns", 0, "" },
     { "run_depth_ratio", "  100,000 / 16 in flight", r_depth, "x", 2, "" },
     { "trace_jsonl_ns", "jsonl trace, per record", jsonl, "ns", 100, "" },
+    { "trace_text_ns", "text trace, per record", text, "ns", 0, "" },
+    { "trace_chrome_ns", "chrome trace, per record", chrome, "ns", 0, "" },
     { "bytes_per_inflight", "memory per request in flight", bytes, "B", 64, "" },
     { "scsi_task_ns", "SCSI 4 KiB read, depth 32: per-task path", sc.task_ns, "ns", 0, "" },
     { "scsi_bundled_ns", "SCSI 4 KiB read, depth 32: bundled path", sc.bundled_ns, "ns", 0, "" },

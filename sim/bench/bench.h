@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "trace/trace.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,9 +45,10 @@ double sim_bench_run_serial_ns(unsigned clients, unsigned calls);
  * failure. */
 double sim_bench_depth_ns(uint32_t depth, uint64_t requests);
 
-/* Nanoseconds per record of the jsonl trace writer writing `records`
- * records of serialized requests to a temporary file. Negative on failure. */
-double sim_bench_trace_jsonl_ns(uint64_t records);
+/* Nanoseconds per record of the trace writer of format fmt writing
+ * `records` records of serialized requests to a temporary file (their
+ * footer and the file's close excluded). Negative on failure. */
+double sim_bench_trace_ns(sim_trace_format fmt, uint64_t records);
 
 /* The SCSI figures (bench_scsi.c): 4 KiB reads through the whole stack at
  * depth 32, memory-backed unit without latency, per-task and bundled path

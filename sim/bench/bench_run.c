@@ -1,7 +1,7 @@
 /*
  * sim/bench/bench_run.c - the benchmarks of whole runs: a serialized
  * scenario run in-process, requests kept in flight at two depths on a
- * concurrent driver, and the jsonl trace writer.
+ * concurrent driver, and the trace writers.
  *
  * Contract: fixed seeds and fixed workloads, so every run does the same
  * work; only the host's clock varies. Set-up (parsing, machine creation,
@@ -155,12 +155,12 @@ out:
   return ns;
 }
 
-/* ---- the jsonl trace writer ------------------------------------------------- */
+/* ---- the trace writers ------------------------------------------------------ */
 
-double sim_bench_trace_jsonl_ns(uint64_t records)
+double sim_bench_trace_ns(sim_trace_format fmt, uint64_t records)
 {
   FILE *f = tmpfile();
-  sim_trace *t = f != NULL ? sim_trace_open(f, SIM_TRACE_JSONL) : NULL;
+  sim_trace *t = f != NULL ? sim_trace_open(f, fmt) : NULL;
   double ns = -1;
   if (t == NULL)
     goto out;

@@ -201,8 +201,8 @@ static void slice_name(const chrome_slice *sl, char *buf, size_t n)
   if (sl->pb) {
     snprintf(buf, n, "%s pb%llu", dm_code_name(sl->code), (unsigned long long)sl->pb);
   } else {
-    char id[32];
-    sim_trace__fmt_id(sl->id, id, sizeof id);
+    char id[SIM_TRACE_ID_MAX];
+    sim_trace__fmt_id(sl->id, id);
     snprintf(buf, n, "%s %s", dm_code_name(sl->code), id);
   }
 }

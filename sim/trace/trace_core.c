@@ -14,217 +14,16 @@
  *    ID -1). Both are kept by membership in a map, so a complete that
  *    matches nothing (a broken driver completing twice) never drives a
  *    counter below zero.
- *  - checked writes and JSON string escaping.
+ * How records are composed and written is trace_out.c.
  * The writer only reads records; nothing here touches the simulation.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/vec.h"
 #include "trace/trace_impl.h"
-
-/* --- output helpers -------------------------------------------------------- */
-
-/*
- * Output is composed in t->line and reaches the FILE in one fwrite per
- * record on a terminal, per 32 KB of records elsewhere (sim_trace__flush):
- * no stdio call per field.
- */
-
-int sim_trace__grow(sim_trace *t, size_t n)
-{
-  if (t->nline != 0 && t->nline + n > 65536) { /* a long footer (vcd): write as it goes */
-    sim_trace__flush(t);
-    if (n <= t->capline)
-      return 0;
-  }
-  if (SIM_VEC_RESERVE(t->line, t->capline, t->nline + n, 512) != 0) {
-    t->err = 1;
-    return -1;
-  }
-  return 0;
-}
-
-void sim_trace__puts(sim_trace *t, const char *s)
-{
-  sim_trace__put(t, s, strlen(s));
-}
-
-void sim_trace__printf(sim_trace *t, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  char small[256];
-  int n = vsnprintf(small, sizeof small, fmt, ap);
-  va_end(ap);
-  if (n < 0) {
-    t->err = 1;
-    return;
-  }
-  if ((size_t)n < sizeof small) {
-    sim_trace__put(t, small, (size_t)n);
-    return;
-  }
-  if (sim_trace__reserve(t, (size_t)n + 1) != 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(t->line + t->nline, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  t->nline += (size_t)n;
-}
-
-void sim_trace__u64(sim_trace *t, uint64_t v)
-{
-  /* Count the digits, then write them straight into the buffer from the
-   * last, two per division, from a table. */
-  static const uint64_t pow10[20] = {
-    UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
-    UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
-    UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
-    UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
-    UINT64_C(1000000000000000), UINT64_C(10000000000000000), UINT64_C(100000000000000000),
-    UINT64_C(1000000000000000000), UINT64_C(10000000000000000000),
-  };
-  static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                 "25262728293031323334353637383940414243444546474849"
-                                 "50515253545556575859606162636465666768697071727374"
-                                 "75767778798081828384858687888990919293949596979899";
-  if (sim_trace__reserve(t, 20) != 0)
-    return;
-  /* log10 from log2 (1233/4096 is just above log10 2), then one compare. */
-  unsigned bits = 64u - (unsigned)__builtin_clzll(v | 1u);
-  unsigned n = (bits * 1233u) >> 12;
-  n += v >= pow10[n];
-  n += n == 0;
-  char *p = t->line + t->nline + n;
-  t->nline += n;
-  while (v >= 100u) {
-    unsigned d = (unsigned)(v % 100u);
-    v /= 100u;
-    p -= 2;
-    memcpy(p, pairs + 2 * d, 2);
-  }
-  if (v >= 10u) {
-    p -= 2;
-    memcpy(p, pairs + 2 * v, 2);
-  } else {
-    *--p = (char)('0' + v);
-  }
-}
-
-void sim_trace__i64(sim_trace *t, int64_t v)
-{
-  if (v < 0) {
-    sim_trace__put(t, "-", 1);
-    sim_trace__u64(t, 0u - (uint64_t)v);
-  } else {
-    sim_trace__u64(t, (uint64_t)v);
-  }
-}
-
-void sim_trace__flush(sim_trace *t)
-{
-  if (t->nline != 0 && fwrite_unlocked(t->line, 1, t->nline, t->f) != t->nline)
-    sim_trace__failed(t);
-  t->nline = 0;
-}
-
-void sim_trace__fmt_id(uint64_t id, char *buf, size_t len)
-{
-  unsigned long slot = (unsigned long)(id & 0xFFFFFFFFu);
-  unsigned long gen = (unsigned long)(id >> 32);
-  if (gen != 0)
-    snprintf(buf, len, "#%lu/%lu", slot, gen);
-  else
-    snprintf(buf, len, "#%lu", slot);
-}
-
-void sim_trace__failed(sim_trace *t)
-{
-  if (!t->err)
-    t->err_no = errno != 0 ? errno : EIO;
-  t->err = 1;
-}
-
-/* Length of the well-formed UTF-8 sequence at s, or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-  unsigned char b = s[0];
-  int n;
-  unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-  if (b >= 0xC2 && b <= 0xDF)
-    n = 2;
-  else if (b >= 0xE0 && b <= 0xEF) {
-    n = 3;
-    if (b == 0xE0)
-      lo = 0xA0; /* overlong */
-    if (b == 0xED)
-      hi = 0x9F; /* surrogates */
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    n = 4;
-    if (b == 0xF0)
-      lo = 0x90;
-    if (b == 0xF4)
-      hi = 0x8F;
-  } else
-    return 0;
-  if (s[1] < lo || s[1] > hi)
-    return 0;
-  for (int k = 2; k < n; k++)
-    if (s[k] < 0x80 || s[k] > 0xBF)
-      return 0;
-  return n;
-}
-
-void sim_trace__json_str(sim_trace *t, const char *s)
-{
-  if (!s) {
-    sim_trace__put(t, "null", 4);
-    return;
-  }
-  /* At most six bytes out per byte in, plus the quotes. */
-  size_t len = strlen(s);
-  if (sim_trace__reserve(t, 6 * len + 2) != 0)
-    return;
-  char *out = t->line + t->nline, *o = out;
-  const unsigned char *p = (const unsigned char *)s;
-  static const char hex[] = "0123456789abcdef";
-  *o++ = '"';
-  while (*p) {
-    unsigned char c = *p;
-    int n = 1;
-    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-      *o++ = (char)c;
-    } else if (c == '"' || c == '\\') {
-      *o++ = '\\';
-      *o++ = (char)c;
-    } else if (c >= 0x80 && (n = utf8_len(p)) != 0) {
-      memcpy(o, p, (size_t)n);
-      o += n;
-    } else {
-      /* control characters, DEL, bytes outside well-formed UTF-8 */
-      n = 1;
-      memcpy(o, "\\u00", 4);
-      o[4] = hex[c >> 4];
-      o[5] = hex[c & 15];
-      o += 6;
-    }
-    p += n;
-  }
-  *o++ = '"';
-  t->nline += (size_t)(o - out);
-}
-
-void sim_trace__json_num_or_null(sim_trace *t, uint64_t v)
-{
-  if (v == 0)
-    sim_trace__put(t, "null", 4);
-  else
-    sim_trace__u64(t, v);
-}
 
 uint64_t sim_trace__id_key(int machine, uint64_t id)
 {
@@ -300,6 +99,7 @@ static sim_trace_drv *drv_new(sim_trace *t, int16_t ref, const char *name)
   }
   d->name = sim_trace__strdup(t, name);
   d->label = sim_trace__alloc(t, strlen(name) + 16);
+  t->last_ref_key = 0; /* drv_by_ref changes: drv_for_ref's answer goes */
   if (!d->name || !d->label ||
       sim_map_put(&t->drv_by_ref, ref_key(t->machine_index, ref), t->ndrvs) != 0) {
     free(d->name);
@@ -319,13 +119,19 @@ static sim_trace_drv *drv_new(sim_trace *t, int16_t ref, const char *name)
   return d;
 }
 
-/* The current entry for ref in the current machine, made up if needed. */
+/* The current entry for ref in the current machine, made up if needed.
+ * Most records name the driver the one before named: that answer is kept
+ * (last_ref_key; drv_new, the one writer of drv_by_ref, forgets it). */
 static sim_trace_drv *drv_for_ref(sim_trace *t, int16_t ref)
 {
-  uint64_t idx;
-  if (sim_map_get(&t->drv_by_ref, ref_key(t->machine_index, ref), &idx))
-    return t->drvs[idx];
-  return drv_new(t, ref, NULL);
+  uint64_t idx, key = ref_key(t->machine_index, ref);
+  if (key == t->last_ref_key)
+    return t->drvs[t->last_ref_drv];
+  if (!sim_map_get(&t->drv_by_ref, key, &idx))
+    return drv_new(t, ref, NULL);
+  t->last_ref_key = key;
+  t->last_ref_drv = (uint32_t)idx;
+  return t->drvs[idx];
 }
 
 /* An install record names a new driver for its refNum; a placeholder made
@@ -375,6 +181,7 @@ sim_trace *sim_trace_open(FILE *f, sim_trace_format fmt)
   t->each_record = isatty(fileno(f));
   t->fmt = fmt;
   t->ops = ops[fmt];
+  sim_trace__names_init(&t->names);
   t->machine = sim_trace__strdup(t, "main");
   if (!t->machine || t->ops->init(t) != 0) {
     free(t->machine);
@@ -524,14 +331,6 @@ void sim_trace_record(void *ctx, const dm_trace_rec *rec)
   count(t, &e);
   t->ops->record(t, &e);
   end_record(t);
-}
-
-void sim_trace__hex(const uint8_t *p, size_t n, char *buf, size_t len)
-{
-  size_t k = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < n && k + 4 <= len; i++)
-    k += (size_t)snprintf(buf + k, len - k, "%s%02x", i ? " " : "", p[i]);
 }
 
 void sim_trace_scsi(sim_trace *t, const sim_scsi_trace_rec *rec)

@@ -4,8 +4,9 @@
  *
  * trace_core.c owns everything every format needs: pb numbering, the driver
  * table (names from install records, queue depth, in-flight count,
- * dCtlFlags), JSON string escaping and checked writes; map.c is the
- * small u64 -> u64 hash map they use. Each format (trace_text.c, trace_jsonl.c, trace_chrome.c,
+ * dCtlFlags); trace_out.c how records are composed (numbers, padding,
+ * JSON strings, names) and written; map.c is the small u64 -> u64 hash
+ * map they use. Each format (trace_text.c, trace_jsonl.c, trace_chrome.c,
  * trace_vcd.c) is a table of four functions that the core calls.
  */
 #ifndef SIM_TRACE_IMPL_H
@@ -95,6 +96,23 @@ typedef struct sim_trace_ops {
  * len, always terminated). */
 void sim_trace__hex(const uint8_t *p, size_t n, char *buf, size_t len);
 
+/* The longest name sim_trace__put_short copies. */
+#define SIM_TRACE_SHORT 32
+
+/* The entry of value i of a table of sim_trace_names (an array), clamped to
+ * its last entry, which names every value out of range "?". */
+#define SIM_TRACE_NAME(table, i)                                                  \
+  (&(table)[(unsigned)(i) < sizeof(table) / sizeof((table)[0])                     \
+                ? (unsigned)(i)                                                    \
+                : sizeof(table) / sizeof((table)[0]) - 1])
+typedef struct sim_trace_name {
+  char    q[SIM_TRACE_SHORT + 1]; /* "name" with its quotes (at most SIM_TRACE_SHORT) */
+  uint8_t n;                      /* its length */
+} sim_trace_name;
+typedef struct sim_trace_names {
+  sim_trace_name ev[DM_EV_COUNT + 1], lvl[4], code[SIM_CODE_END_ + 1], mode[8];
+} sim_trace_names;
+
 struct sim_trace {
   FILE                *f;
   sim_trace_format     fmt;
@@ -110,6 +128,8 @@ struct sim_trace {
   uint64_t             npb;       /* pb numbers handed out */
   sim_map        pbs;       /* pb pointer -> pb number | (driver index + 1) << 32 */
   sim_map        drv_by_ref;/* (machine, ref) key -> current driver index */
+  uint64_t             last_ref_key; /* the key drv_by_ref was last asked, 0 for none */
+  uint32_t             last_ref_drv; /* and its answer */
   sim_map        queued;    /* pb number -> driver index of the queue it is on */
   sim_map        running;   /* (machine, id) key -> driver index it was dispatched to */
   sim_trace_drv      **drvs;
@@ -118,6 +138,7 @@ struct sim_trace {
   char                *line;      /* output not yet written (sim_trace__flush) */
   size_t               nline, capline;
   int                  each_record; /* f is a terminal: write every record at once */
+  sim_trace_names      names;     /* devmgr's names, quoted */
 };
 
 extern const sim_trace_ops sim_trace__text_ops;
@@ -125,11 +146,12 @@ extern const sim_trace_ops sim_trace__jsonl_ops;
 extern const sim_trace_ops sim_trace__chrome_ops;
 extern const sim_trace_ops sim_trace__vcd_ops;
 
-/* Checked output, composed in t->line and written in one fwrite per record
+/* --- output (trace_out.c) ---------------------------------------------------
+ * Checked output, composed in t->line and written in one fwrite per record
  * to a terminal, per 32 KB elsewhere (sim_trace__flush, which the core
- * calls): a failure sets t->err, which sim_trace_close reports. */
+ * calls): a failure sets t->err, which sim_trace_close reports. Each
+ * primitive writes what the printf conversion it names would. */
 void sim_trace__printf(sim_trace *t, const char *fmt, ...) SIM_TRACE_PRINTF(2, 3);
-void sim_trace__puts(sim_trace *t, const char *s);
 /* Room for n more bytes in t->line (the slow path of sim_trace__reserve). */
 int sim_trace__grow(sim_trace *t, size_t n);
 /* Room for n more bytes in t->line: 0, or -1 (t->err set) when out of memory. */
@@ -144,25 +166,127 @@ static inline void sim_trace__put(sim_trace *t, const char *s, size_t n)
   memcpy(t->line + t->nline, s, n);
   t->nline += n;
 }
-/* A decimal integer, without printf. */
+/* Inline, so that the length of a literal is known where it is written. */
+static inline void sim_trace__puts(sim_trace *t, const char *s)
+{
+  sim_trace__put(t, s, strlen(s));
+}
+/* n bytes from s, n <= SIM_TRACE_SHORT, where s has SIM_TRACE_SHORT bytes
+ * to read (a name of a table): one copy of a constant size, no call. */
+static inline void sim_trace__put_short(sim_trace *t, const char *s, size_t n)
+{
+  if (sim_trace__reserve(t, SIM_TRACE_SHORT) != 0)
+    return;
+  memcpy(t->line + t->nline, s, SIM_TRACE_SHORT);
+  t->nline += n;
+}
+/* A decimal integer: %llu, %lld. */
 void sim_trace__u64(sim_trace *t, uint64_t v);
 void sim_trace__i64(sim_trace *t, int64_t v);
+/* v right-aligned in at least width bytes, padded with fill: %6llu with
+ * ' ', %06llu with '0'. */
+void sim_trace__u64_pad(sim_trace *t, uint64_t v, unsigned width, char fill);
+/* v / 10^frac, '.', then v % 10^frac in frac digits (frac at most 6), the
+ * integer part right-aligned in int_width: %*llu.%0*llu, exact. */
+void sim_trace__decimal(sim_trace *t, uint64_t v, unsigned int_width, unsigned frac);
+/* sim_trace__decimal through a memo of the last value it wrote: records
+ * come several to an instant, and the copy of a time is cheaper than its
+ * digits. The memo starts zeroed and belongs to one (int_width, frac). */
+typedef struct sim_trace_memo {
+  uint64_t v;
+  uint8_t  n; /* 0: empty */
+  char     s[SIM_TRACE_SHORT + 1];
+} sim_trace_memo;
+void sim_trace__decimal_memo(sim_trace *t, sim_trace_memo *m, uint64_t v, unsigned int_width,
+                             unsigned frac);
+/* v in hex, at least `digits` of them, without "0x": %0*llX (upper != 0)
+ * or %0*llx. */
+void sim_trace__hex_u64(sim_trace *t, uint64_t v, unsigned digits, int upper);
+/* The n bytes at s padded with spaces to |width|: on the left when width
+ * > 0 (%6s), on the right when width < 0 (%-12s); longer is written whole. */
+void sim_trace__put_pad(sim_trace *t, const char *s, size_t n, int width);
+/* The count of decimal digits of v, 1 to 20. */
+static inline unsigned sim_trace__dec_digits(uint64_t v)
+{
+  static const uint64_t pow10[20] = {
+    UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+    UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
+    UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
+    UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+    UINT64_C(1000000000000000), UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+    UINT64_C(1000000000000000000), UINT64_C(10000000000000000000),
+  };
+  /* log10 from log2 (1233/4096 is just above log10 2), then one compare. */
+  unsigned bits = 64u - (unsigned)__builtin_clzll(v | 1u);
+  unsigned n = (bits * 1233u) >> 12;
+  n += v >= pow10[n];
+  return n + (n == 0);
+}
+
+/* The n digits of v (n from sim_trace__dec_digits) at p, not terminated;
+ * with a larger n, what is before the first digit is left as it was. */
+static inline void sim_trace__dec_write(char *p, uint64_t v, unsigned n)
+{
+  /* From the last digit, two per division, from a table. */
+  static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                 "25262728293031323334353637383940414243444546474849"
+                                 "50515253545556575859606162636465666768697071727374"
+                                 "75767778798081828384858687888990919293949596979899";
+  p += n;
+  while (v >= 100u) {
+    unsigned d = (unsigned)(v % 100u);
+    v /= 100u;
+    p -= 2;
+    memcpy(p, pairs + 2 * d, 2);
+  }
+  if (v >= 10u) {
+    p -= 2;
+    memcpy(p, pairs + 2 * v, 2);
+  } else {
+    *--p = (char)('0' + v);
+  }
+}
+
+/* The digits of v (and a '-') at p, not terminated; return their count,
+ * at most 20 (21 signed). */
+size_t sim_trace__fmt_u64(char *p, uint64_t v);
+size_t sim_trace__fmt_i64(char *p, int64_t v);
 /* Write what was composed since the last flush. */
 void sim_trace__flush(sim_trace *t);
 /* Remember that a write failed, with errno, once. */
 void sim_trace__failed(sim_trace *t);
-/* Write s as a JSON string literal, quotes included; NULL writes null.
- * Escapes ", \ and control characters (\u00XX); bytes that are not part of
- * well-formed UTF-8 are written as \u00XX (read as Latin-1), so the output
- * is always valid JSON. */
+/* Room a JSON string literal of a string of n bytes may take. */
+#define SIM_TRACE_JSON_MAX(n) (6 * (n) + 2)
+/* s as a JSON string literal, quotes included, at out (room for
+ * SIM_TRACE_JSON_MAX(strlen(s)) bytes, not terminated); returns its
+ * length. Escapes ", \ and control characters (\u00XX); bytes that are not
+ * part of well-formed UTF-8 are written as \u00XX (read as Latin-1), so the
+ * output is always valid JSON. */
+size_t sim_trace__json_escape(char *out, const char *s);
+/* Write s as sim_trace__json_escape does; NULL writes null. */
 void sim_trace__json_str(sim_trace *t, const char *s);
 /* Write a JSON number, or null when n is 0 (pb numbers, ids). */
 void sim_trace__json_num_or_null(sim_trace *t, uint64_t n);
 
 /* An IOCommandID for people: "#6/1" for slot number 6 in its first use
  * (the ID is generation << 32 | slot number); "#N" when the generation is
- * 0. Writes at most len bytes, always terminated. */
-void sim_trace__fmt_id(uint64_t id, char *buf, size_t len);
+ * 0. Into buf, SIM_TRACE_ID_MAX bytes, terminated; returns the length. */
+#define SIM_TRACE_ID_MAX 24
+size_t sim_trace__fmt_id(uint64_t id, char *buf);
+
+/* The names of a record's kind, level, code and mode quoted, as a JSON
+ * string ("\"read\""), with their length: built once per writer so that a
+ * record copies them. They are plain words (and "?"), which need no
+ * escaping; sim_trace__bare gives the name without its quotes. */
+static inline void sim_trace__quoted(sim_trace *t, const sim_trace_name *nm)
+{
+  sim_trace__put_short(t, nm->q, nm->n);
+}
+static inline void sim_trace__bare(sim_trace *t, const sim_trace_name *nm)
+{
+  sim_trace__put_short(t, nm->q + 1, (size_t)nm->n - 2);
+}
+void sim_trace__names_init(sim_trace_names *nm);
 
 /* A machine-unique key for an IOCommandID (never 0, never a pb number). */
 uint64_t sim_trace__id_key(int machine, uint64_t id);

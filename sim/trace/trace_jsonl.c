@@ -28,43 +28,12 @@
  * whichever of ref, pb, id, result, name, msg they carry, so nothing is lost.
  * The output has no header and no footer.
  */
-#include <stdlib.h>
-
 #include "trace/trace_impl.h"
 #include "devmgr/scsi.h"
 
-/* devmgr's names of kinds, levels, codes and modes, quoted, with their
- * lengths: built once per writer so that a record copies them. They are
- * plain lower-case words (and "?"), which need no escaping. */
-typedef struct jsonl_name {
-  char   q[24];
-  size_t n;
-} jsonl_name;
-
-typedef struct jsonl_names {
-  jsonl_name ev[DM_EV_COUNT + 1], lvl[4], code[SIM_CODE_END_ + 1], mode[8];
-} jsonl_names;
-
-static void name_set(jsonl_name *d, const char *name)
-{
-  int n = snprintf(d->q, sizeof d->q, "\"%s\"", name);
-  d->n = n > 0 && (size_t)n < sizeof d->q ? (size_t)n : 0;
-}
-
 static int jsonl_init(sim_trace *t)
 {
-  jsonl_names *nm = calloc(1, sizeof *nm);
-  if (nm == NULL)
-    return -1;
-  for (unsigned i = 0; i <= DM_EV_COUNT; i++)
-    name_set(&nm->ev[i], dm_ev_name(i));
-  for (unsigned i = 0; i < 4; i++)
-    name_set(&nm->lvl[i], dm_level_name(i));
-  for (unsigned i = 0; i <= SIM_CODE_END_; i++)
-    name_set(&nm->code[i], dm_code_name(i));
-  for (unsigned i = 0; i < 8; i++)
-    name_set(&nm->mode[i], dm_mode_name(i));
-  t->fmt_state = nm;
+  (void)t;
   return 0;
 }
 
@@ -73,35 +42,22 @@ static void jsonl_nop(sim_trace *t)
   (void)t;
 }
 
-static void jsonl_destroy(sim_trace *t)
-{
-  free(t->fmt_state);
-  t->fmt_state = NULL;
-}
-
 /* ,"key": for a string literal key, then the value. Integers are formatted
- * by hand and everything goes to the record's buffer (trace_core.c), which
- * reaches the file in one write: tens of ns per record, not hundreds. */
+ * by hand and everything goes to the record's buffer, which
+ * reaches the file in one write (trace_out.c). */
 #define KEY(t, key) sim_trace__put((t), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
 #define kv_int(t, key, v) (KEY(t, key), sim_trace__i64((t), (v)))
 #define kv_u64(t, key, v) (KEY(t, key), sim_trace__u64((t), (v)))
 #define kv_str(t, key, s) (KEY(t, key), sim_trace__json_str((t), (s)))
 #define kv_pb(t, pb) (KEY(t, "pb"), sim_trace__json_num_or_null((t), (pb)))
 
-/* ,"key":"name" from a table of jsonl_names, the index clamped to its
- * last entry (which names values out of range "?"). */
-static void put_name(sim_trace *t, const jsonl_name *table, unsigned count, unsigned i)
-{
-  const jsonl_name *nm = &table[i < count ? i : count - 1];
-  sim_trace__put(t, nm->q, nm->n);
-}
-#define kv_name(t, key, table, i)                                               \
-  (KEY(t, key), put_name((t), (table), sizeof(table) / sizeof((table)[0]), (i)))
+/* ,"key":"name" from a table of t->names (sim_trace_names). */
+#define kv_name(t, key, table, i) (KEY(t, key), sim_trace__quoted((t), SIM_TRACE_NAME(table, i)))
 
 static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
 {
   const dm_trace_rec *r = e->rec;
-  const jsonl_names *nm = t->fmt_state;
+  const sim_trace_names *nm = &t->names;
   sim_trace__put(t, "{\"t\":", 5);
   sim_trace__u64(t, r->t);
   kv_name(t, "ev", nm->ev, r->ev);
@@ -286,4 +242,4 @@ static void jsonl_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
 }
 
 const sim_trace_ops sim_trace__jsonl_ops = {jsonl_init, jsonl_nop, jsonl_record, jsonl_nop,
-  jsonl_destroy, 1, jsonl_scsi};
+  jsonl_nop, 1, jsonl_scsi};

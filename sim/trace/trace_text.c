@@ -26,9 +26,45 @@
 #include "trace/trace_impl.h"
 #include "devmgr/scsi.h"
 
+/* The longest details of a flags record: "dCtlFlags=0xFFFF [" and every
+ * bit's name, then "]  changed:" and every name again with its sign. */
+#define TEXT_FLAGS_MAX 512
+
+/* A piece of a row ready to copy with sim_trace__put_short. */
+typedef struct text_piece {
+  char    s[SIM_TRACE_SHORT + 1];
+  uint8_t n;
+} text_piece;
+
+/* What the rows of a kind, a level, a result or a dCtlFlags change print
+ * the same every time, made once and copied after: a row then costs tens
+ * of nanoseconds. */
 typedef struct text_state {
-  int last_machine; /* machine of the previous row, -1 before the first */
+  int        last_machine; /* machine of the previous row, -1 before the first */
+  sim_trace_memo time;     /* the last row's time */
+  text_piece lvl[4];       /* "%-4s  " of each level's name */
+  text_piece ev[DM_EV_COUNT + 1]; /* "%-12s  " of each kind's name */
+  text_piece violation;    /* "!! VIOLATION  " */
+  /* A result's name (or number) by its low 6 bits; n == 0: empty. */
+  struct {
+    int16_t    err;
+    text_piece name;
+  } errs[64];
+  /* The details of a flags record by (new flags, previous flags): key is
+   * flags << 16 | prev | 1 << 32, 0 when empty. */
+  struct {
+    uint64_t key;
+    uint16_t n;
+    char     s[TEXT_FLAGS_MAX];
+  } flags[8];
 } text_state;
+
+/* s padded with spaces to width, then two more (a column and its gap). */
+static void piece_set(text_piece *p, const char *s, int width)
+{
+  int n = snprintf(p->s, sizeof p->s, "%-*s  ", width, s);
+  p->n = (uint8_t)(n > 0 && n <= SIM_TRACE_SHORT ? n : 0);
+}
 
 static int text_init(sim_trace *t)
 {
@@ -36,6 +72,11 @@ static int text_init(sim_trace *t)
   if (!s)
     return -1;
   s->last_machine = -1;
+  for (unsigned i = 0; i < 4; i++)
+    piece_set(&s->lvl[i], dm_level_name(i), 4);
+  for (unsigned i = 0; i <= DM_EV_COUNT; i++)
+    piece_set(&s->ev[i], dm_ev_name(i), 12);
+  piece_set(&s->violation, "!! VIOLATION", 12);
   t->fmt_state = s;
   return 0;
 }
@@ -48,34 +89,64 @@ static void text_begin(sim_trace *t)
                     "------------", "------", "------", "------", "-------");
 }
 
-/* s with control characters as '?', so a row stays one line. */
+/* s with control characters as '?', so a row stays one line; NULL as
+ * "(none)". */
 static void put_clean(sim_trace *t, const char *s)
 {
-  char buf[128];
-  size_t n = 0;
   if (!s)
     s = "(none)";
-  for (; *s; s++) {
-    if (n == sizeof buf - 1) {
-      buf[n] = 0;
-      sim_trace__puts(t, buf);
-      n = 0;
-    }
-    unsigned char c = (unsigned char)*s;
-    buf[n++] = (c < 0x20 || c == 0x7F) ? '?' : (char)c;
+  size_t n = strlen(s);
+  if (sim_trace__reserve(t, n) != 0)
+    return;
+  char *o = t->line + t->nline;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    o[i] = (c < 0x20 || c == 0x7F) ? '?' : (char)c;
   }
-  buf[n] = 0;
-  sim_trace__puts(t, buf);
+  t->nline += n;
 }
 
-/* "key=abortErr", or "key=-12345" when the code has no name. */
-static void put_err(sim_trace *t, const char *key, int err)
+/* key=abortErr, or key=-12345 when the code has no name (key a literal). */
+#define put_err(t, key, err) (sim_trace__put((t), key "=", sizeof key), put_err_value((t), (err)))
+static void put_err_value(sim_trace *t, int16_t err)
 {
-  const char *name = dm_err_name(err);
-  if (name)
-    sim_trace__printf(t, "%s=%s", key, name);
-  else
-    sim_trace__printf(t, "%s=%d", key, err);
+  text_state *s = t->fmt_state;
+  text_piece *p = &s->errs[(uint16_t)err & 63u].name;
+  if (p->n == 0 || s->errs[(uint16_t)err & 63u].err != err) {
+    const char *name = dm_err_name(err);
+    int n = name ? snprintf(p->s, sizeof p->s, "%s", name)
+                 : (int)sim_trace__fmt_i64(p->s, err);
+    if (n <= 0 || n > SIM_TRACE_SHORT) { /* no name is that long */
+      p->n = 0;
+      if (name)
+        sim_trace__puts(t, name);
+      return;
+    }
+    p->n = (uint8_t)n;
+    s->errs[(uint16_t)err & 63u].err = err;
+  }
+  sim_trace__put_short(t, p->s, p->n);
+}
+
+/* The names of set bits of a word from a table, as " [a b c]", nothing
+ * when no bit is set; a NULL entry is named "bitN". */
+static void put_bits(sim_trace *t, uint32_t bits, const char *const *names, unsigned nnames)
+{
+  const char *sep = " [";
+  for (unsigned b = 0; b < 32; b++) {
+    if (bits & (UINT32_C(1) << b)) {
+      sim_trace__puts(t, sep);
+      if (b < nnames)
+        sim_trace__puts(t, names[b]);
+      else {
+        sim_trace__put(t, "bit", 3);
+        sim_trace__u64(t, b);
+      }
+      sep = " ";
+    }
+  }
+  if (bits)
+    sim_trace__put(t, "]", 1);
 }
 
 static const char *const flag_names[16] = {
@@ -83,26 +154,46 @@ static const char *const flag_names[16] = {
   "dRAMBased",   "drvrActive",  "dReadEnable",   "dWritEnable", "dCtlEnable", "dStatEnable",
   "dNeedGoodBye", "dNeedTime",  "dNeedLock",     "bit15"};
 
-static void put_flags(sim_trace *t, uint16_t flags, uint16_t prev)
+static void flags_details(sim_trace *t, uint16_t flags, uint16_t prev)
 {
-  sim_trace__printf(t, "dCtlFlags=0x%04X", flags);
-  const char *sep = " [";
-  for (int b = 0; b < 16; b++) {
-    if (flags & (1u << b)) {
-      sim_trace__printf(t, "%s%s", sep, flag_names[b]);
-      sep = " ";
-    }
-  }
-  if (flags)
-    sim_trace__puts(t, "]");
+  sim_trace__puts(t, "dCtlFlags=0x");
+  sim_trace__hex_u64(t, flags, 4, 1);
+  put_bits(t, flags, flag_names, 16);
   /* From 0 every set bit is new and the list above says it all. */
   uint16_t diff = prev ? (uint16_t)(flags ^ prev) : 0;
-  sep = "  changed:";
+  const char *sep = "  changed:";
   for (int b = 0; b < 16; b++) {
     if (diff & (1u << b)) {
-      sim_trace__printf(t, "%s %c%s", sep, (flags & (1u << b)) ? '+' : '-', flag_names[b]);
+      sim_trace__puts(t, sep);
+      sim_trace__puts(t, (flags & (1u << b)) ? " +" : " -");
+      sim_trace__puts(t, flag_names[b]);
       sep = "";
     }
+  }
+}
+
+/* dCtlFlags=0x0F88 [native drvrActive ...], then the bits that changed
+ * from prev; from the cache when these flags followed prev before. */
+static void put_flags(sim_trace *t, uint16_t flags, uint16_t prev)
+{
+  text_state *s = t->fmt_state;
+  uint64_t key = (uint64_t)flags << 16 | prev | UINT64_C(1) << 32;
+  unsigned slot = (unsigned)((flags ^ (flags >> 7) ^ prev ^ (prev >> 3)) & 7u);
+  if (s->flags[slot].key == key) {
+    sim_trace__put(t, s->flags[slot].s, s->flags[slot].n);
+    return;
+  }
+  /* With the room reserved first, no write below can flush the buffer, so
+   * what the details took is the span from start. */
+  if (sim_trace__reserve(t, TEXT_FLAGS_MAX) != 0)
+    return;
+  size_t start = t->nline;
+  flags_details(t, flags, prev);
+  size_t n = t->nline - start;
+  if (n <= TEXT_FLAGS_MAX) {
+    memcpy(s->flags[slot].s, t->line + start, n);
+    s->flags[slot].n = (uint16_t)n;
+    s->flags[slot].key = key;
   }
 }
 
@@ -113,19 +204,9 @@ static const char *const runtime_names[8] = {
 
 static void put_runtime(sim_trace *t, uint32_t rt)
 {
-  sim_trace__printf(t, "runtime=0x%08lX", (unsigned long)rt);
-  const char *sep = " [";
-  for (int b = 0; b < 32; b++) {
-    if (rt & (UINT32_C(1) << b)) {
-      if (b < 8)
-        sim_trace__printf(t, "%s%s", sep, runtime_names[b]);
-      else
-        sim_trace__printf(t, "%sbit%d", sep, b);
-      sep = " ";
-    }
-  }
-  if (rt)
-    sim_trace__puts(t, "]");
+  sim_trace__puts(t, "runtime=0x");
+  sim_trace__hex_u64(t, rt, 8, 1);
+  put_bits(t, rt, runtime_names, 8);
   if (!(rt & 0x8u))
     sim_trace__puts(t, " (serialized)");
 }
@@ -145,22 +226,77 @@ static void machine_line(sim_trace *t)
   }
 }
 
+/* "task N" of a SCSI task's tag. */
+static void put_task(sim_trace *t, uint64_t tag)
+{
+  sim_trace__puts(t, "task ");
+  sim_trace__u64(t, tag);
+}
+
+/* A column right-aligned in 6 ("%6s") and its gap of two spaces: pre
+ * (npre bytes, 1 or 2 of a string of at least 2, or 0), then a in decimal,
+ * then "/b" when b != 0. */
+static void put_col(sim_trace *t, const char *pre, unsigned npre, uint64_t a, uint64_t b)
+{
+  unsigned na = sim_trace__dec_digits(a), nb = b ? sim_trace__dec_digits(b) : 0;
+  unsigned n = npre + na + (b ? 1 + nb : 0), pad = n < 6 ? 6 - n : 0;
+  if (sim_trace__reserve(t, 8 + 2 + 20 + 1 + 20 + 2) != 0)
+    return;
+  char *p = t->line + t->nline;
+  memcpy(p, "        ", 8);
+  p += pad;
+  if (npre != 0)
+    memcpy(p, pre, 2); /* "-" and "#" with their terminator */
+  sim_trace__dec_write(p + npre, a, na);
+  if (b) {
+    p[npre + na] = '/';
+    sim_trace__dec_write(p + npre + na + 1, b, nb);
+  }
+  memcpy(p + n, "  ", 2);
+  t->nline += pad + n + 2;
+}
+
+/* An empty column and its gap. */
+static void put_nocol(sim_trace *t)
+{
+  sim_trace__put(t, "     -  ", 8);
+}
+
+/* A row up to the columns: "%6llu.%06llu ms  %-4s  %-12s  " of the time in
+ * milliseconds, the level and the event (a piece of text_state). */
+static void row(sim_trace *t, uint64_t ns, unsigned lvl, const text_piece *ev)
+{
+  text_state *s = t->fmt_state;
+  const text_piece *l = &s->lvl[lvl < 4 ? lvl : 3];
+  sim_trace__decimal_memo(t, &s->time, ns, 6, 6);
+  sim_trace__put(t, " ms  ", 5);
+  sim_trace__put_short(t, l->s, l->n);
+  sim_trace__put_short(t, ev->s, ev->n);
+}
+
 static void text_record(sim_trace *t, const sim_trace_ev *e)
 {
   const dm_trace_rec *r = e->rec;
+  const sim_trace_names *nm = &t->names;
   machine_line(t);
 
-  char ref[16] = "-", pb[24] = "-", id[24] = "-";
-  if (r->ref != 0)
-    snprintf(ref, sizeof ref, "%d", r->ref);
+  const text_state *s = t->fmt_state;
+  row(t, r->t, r->lvl,
+      r->ev == DM_EV_VIOLATION ? &s->violation : &s->ev[r->ev < DM_EV_COUNT ? r->ev : DM_EV_COUNT]);
+  if (r->ref < 0)
+    put_col(t, "-", 1, 0u - (uint64_t)(int64_t)r->ref, 0);
+  else if (r->ref > 0)
+    put_col(t, "", 0, (uint64_t)r->ref, 0);
+  else
+    put_nocol(t);
   if (e->pb)
-    snprintf(pb, sizeof pb, "pb%llu", (unsigned long long)e->pb);
+    put_col(t, "pb", 2, e->pb, 0);
+  else
+    put_nocol(t);
   if (r->id)
-    sim_trace__fmt_id(r->id, id, sizeof id);
-  const char *evname = r->ev == DM_EV_VIOLATION ? "!! VIOLATION" : dm_ev_name(r->ev);
-  sim_trace__printf(t, "%6llu.%06llu ms  %-4s  %-12s  %6s  %6s  %6s  ",
-                    (unsigned long long)(r->t / 1000000u), (unsigned long long)(r->t % 1000000u),
-                    dm_level_name(r->lvl), evname, ref, pb, id);
+    put_col(t, "#", 1, r->id & 0xFFFFFFFFu, r->id >> 32);
+  else
+    put_nocol(t);
 
   switch (r->ev) {
   case DM_EV_INSTALL:
@@ -172,7 +308,10 @@ static void text_record(sim_trace *t, const sim_trace_ev *e)
     put_clean(t, r->name);
     break;
   case DM_EV_CALL:
-    sim_trace__printf(t, "%s %s  client=", dm_code_name(r->code), dm_mode_name(r->mode));
+    sim_trace__bare(t, SIM_TRACE_NAME(nm->code, r->code));
+    sim_trace__put(t, " ", 1);
+    sim_trace__bare(t, SIM_TRACE_NAME(nm->mode, r->mode));
+    sim_trace__puts(t, "  client=");
     put_clean(t, r->name);
     break;
   case DM_EV_REJECT:
@@ -180,11 +319,16 @@ static void text_record(sim_trace *t, const sim_trace_ev *e)
     put_err(t, "result", r->result);
     break;
   case DM_EV_ENQUEUE:
-    sim_trace__printf(t, "on dCtlQHdr, queue depth %lu", (unsigned long)e->drv->queued);
+    sim_trace__puts(t, "on dCtlQHdr, queue depth ");
+    sim_trace__u64(t, e->drv->queued);
     break;
   case DM_EV_DISPATCH:
-    sim_trace__printf(t, "DoDriverIO %s %s, in flight %lu", dm_code_name(r->code),
-                      dm_mode_name(r->mode), (unsigned long)e->drv->inflight);
+    sim_trace__puts(t, "DoDriverIO ");
+    sim_trace__bare(t, SIM_TRACE_NAME(nm->code, r->code));
+    sim_trace__put(t, " ", 1);
+    sim_trace__bare(t, SIM_TRACE_NAME(nm->mode, r->mode));
+    sim_trace__puts(t, ", in flight ");
+    sim_trace__u64(t, e->drv->inflight);
     break;
   case DM_EV_RETURN:
     sim_trace__puts(t, "DoDriverIO returned ");
@@ -214,34 +358,49 @@ static void text_record(sim_trace *t, const sim_trace_ev *e)
     break;
   case DM_EV_SCSI_SUBMIT: {
     const char *op = dm_scsi_op_name(r->opcode);
-    sim_trace__printf(t, "task %llu in slot %lu: ", (unsigned long long)r->tag,
-                      (unsigned long)r->slot);
+    put_task(t, r->tag);
+    sim_trace__puts(t, " in slot ");
+    sim_trace__u64(t, r->slot);
+    sim_trace__puts(t, ": ");
     if (op != NULL)
       sim_trace__puts(t, op);
-    else
-      sim_trace__printf(t, "opcode 0x%02X", r->opcode);
-    sim_trace__printf(t, " to target %u lun %u  ", r->target, r->lun);
+    else {
+      sim_trace__puts(t, "opcode 0x");
+      sim_trace__hex_u64(t, r->opcode, 2, 1);
+    }
+    sim_trace__puts(t, " to target ");
+    sim_trace__u64(t, r->target);
+    sim_trace__puts(t, " lun ");
+    sim_trace__u64(t, r->lun);
+    sim_trace__puts(t, "  ");
     put_clean(t, r->name);
     break;
   }
   case DM_EV_SCSI_HANDOFF:
   case DM_EV_SCSI_RETURN:
-    sim_trace__printf(t, "task %llu: slot %lu %s (%u in the call)  ", (unsigned long long)r->tag,
-                      (unsigned long)r->slot,
-                      r->ev == DM_EV_SCSI_HANDOFF ? "handed to the controller"
-                                                  : "returned by the controller",
-                      r->count);
+    put_task(t, r->tag);
+    sim_trace__puts(t, ": slot ");
+    sim_trace__u64(t, r->slot);
+    sim_trace__puts(t, r->ev == DM_EV_SCSI_HANDOFF ? " handed to the controller ("
+                                                   : " returned by the controller (");
+    sim_trace__u64(t, r->count);
+    sim_trace__puts(t, " in the call)  ");
     put_clean(t, r->name);
     break;
   case DM_EV_SCSI_DONE:
-    sim_trace__printf(t, "task %llu done: ", (unsigned long long)r->tag);
-    if (r->service != kSCSIServiceResponse_TASK_COMPLETE)
-      sim_trace__printf(t, "not delivered (service response %u, status 0x%02X)", r->service,
-                        r->status);
-    else if (r->sense != 0)
-      sim_trace__printf(t, "%s, sense key %s", dm_scsi_status_name(r->status),
-                        dm_scsi_sense_key_name(r->sense));
-    else
+    put_task(t, r->tag);
+    sim_trace__puts(t, " done: ");
+    if (r->service != kSCSIServiceResponse_TASK_COMPLETE) {
+      sim_trace__puts(t, "not delivered (service response ");
+      sim_trace__u64(t, r->service);
+      sim_trace__puts(t, ", status 0x");
+      sim_trace__hex_u64(t, r->status, 2, 1);
+      sim_trace__puts(t, ")");
+    } else if (r->sense != 0) {
+      sim_trace__puts(t, dm_scsi_status_name(r->status));
+      sim_trace__puts(t, ", sense key ");
+      sim_trace__puts(t, dm_scsi_sense_key_name(r->sense));
+    } else
       sim_trace__puts(t, dm_scsi_status_name(r->status));
     break;
   default:
@@ -292,9 +451,10 @@ static void text_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
     snprintf(unit, sizeof unit, "bus%u", r->bus);
   if (r->ev != SIM_SCSI_EV_RESET)
     snprintf(tag, sizeof tag, "t%llu", (unsigned long long)r->tag);
-  sim_trace__printf(t, "%6llu.%06llu ms  %-4s  %-12s  %6s  %6s  %6s  ",
-                    (unsigned long long)(r->t / 1000000u), (unsigned long long)(r->t % 1000000u),
-                    dm_level_name(r->lvl), sim_scsi_ev_name(r->ev), unit, "-", tag);
+  text_piece ev;
+  piece_set(&ev, sim_scsi_ev_name(r->ev), 12);
+  row(t, r->t, r->lvl, &ev);
+  sim_trace__printf(t, "%6s  %6s  %6s  ", unit, "-", tag);
   switch (r->ev) {
   case SIM_SCSI_EV_COMMAND: {
     const char *n = sim_scsi_cdb_name(r->cdb, r->cdb_len);
