@@ -33,6 +33,10 @@
  *    drvrActive, written at install and then whenever one of them changes.
  * A request still open at close is left open: the viewer shows that it
  * never finished, which is the truth.
+ * Events are composed with trace_out.c's primitives, not printf, and what
+ * repeats is made once: each driver's label as a JSON string (again when an
+ * install renames it), the last time stamp: a record costs tens of
+ * nanoseconds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +50,9 @@ typedef struct chrome_slice {
   uint64_t serial;  /* the "0x..." id */
   uint64_t pb;      /* pb number, 0 for none */
   uint64_t key;     /* key in chrome_state.open */
-  char     group[48]; /* the driver's label when it opened: the outer slice's
-                         name (a copy: an install may rename the driver) */
+  uint32_t label;   /* the driver's label when it opened (index in
+                       chrome_state.labels): the outer slice's name, which
+                       an install renaming the driver does not change */
   uint32_t tid;
   int      pid;
   uint8_t  code;    /* command code, for the name */
@@ -62,6 +67,21 @@ typedef struct chrome_ctr {
   uint8_t  active, valid;
 } chrome_ctr;
 
+/* A driver's label as JSON strings, quotes included: whole (its track's
+ * counter) and cut to its first 47 bytes before escaping (the name of a
+ * request's outer slice, which was a copy in 48 bytes). */
+typedef struct chrome_label {
+  char  *q, *gq; /* gq == q when the label is not longer */
+  size_t n, gn;
+} chrome_label;
+
+/* What the writer keeps per driver (by driver index). */
+typedef struct chrome_drv {
+  chrome_ctr ctr;   /* what its counter showed last */
+  uint32_t   label; /* index + 1 in chrome_state.labels; 0 before its first use */
+  uint8_t    named; /* its process and thread are named */
+} chrome_drv;
+
 typedef struct chrome_state {
   int           first;  /* no event written yet: no comma before the next */
   uint64_t      serial; /* slices opened so far */
@@ -71,8 +91,12 @@ typedef struct chrome_state {
   uint32_t      nslices;
   size_t        capslices;
   uint32_t      free_head; /* index + 1 of a free slice, 0 for none */
-  chrome_ctr   *ctr;       /* by driver index */
-  size_t        capctr;
+  chrome_drv   *drv;       /* by driver index */
+  size_t        capdrv;
+  chrome_label *labels;    /* every label made, until the writer closes */
+  uint32_t      nlabels;
+  size_t        caplabels;
+  sim_trace_memo where;    /* the last "pid", "tid" and "ts" written */
 } chrome_state;
 
 static int chrome_init(sim_trace *t)
@@ -85,36 +109,132 @@ static int chrome_init(sim_trace *t)
   return 0;
 }
 
+/* --- drivers --------------------------------------------------------------- */
+
+/* The writer's entry for d, or NULL when out of memory (t->err set). */
+static chrome_drv *drv_state(sim_trace *t, const sim_trace_drv *d)
+{
+  chrome_state *s = t->fmt_state;
+  if (d->index < s->capdrv)
+    return &s->drv[d->index];
+  if (SIM_VEC_RESERVE_ZEROED(s->drv, s->capdrv, (size_t)d->index + 1, 16) != 0) {
+    t->err = 1;
+    return NULL;
+  }
+  return &s->drv[d->index];
+}
+
+/* A new entry of labels for d's label as it is now; returns its index + 1,
+ * or 0 when out of memory (t->err set). */
+static uint32_t label_new(sim_trace *t, const sim_trace_drv *d)
+{
+  chrome_state *s = t->fmt_state;
+  size_t len = strlen(d->label);
+  char cut[48];
+  snprintf(cut, sizeof cut, "%s", d->label);
+  size_t cutlen = strlen(cut);
+  chrome_label l = {NULL, NULL, 0, 0};
+  if (SIM_VEC_RESERVE(s->labels, s->caplabels, (size_t)s->nlabels + 1, 16) != 0 ||
+      (l.q = malloc(SIM_TRACE_JSON_MAX(len))) == NULL ||
+      (cutlen < len && (l.gq = malloc(SIM_TRACE_JSON_MAX(cutlen))) == NULL)) {
+    free(l.q);
+    t->err = 1;
+    return 0;
+  }
+  l.n = sim_trace__json_escape(l.q, d->label);
+  if (l.gq)
+    l.gn = sim_trace__json_escape(l.gq, cut);
+  else {
+    l.gq = l.q;
+    l.gn = l.n;
+  }
+  s->labels[s->nlabels++] = l;
+  return s->nlabels;
+}
+
+/* d's label entry, made at its first use; NULL when out of memory. */
+static const chrome_label *label_of(sim_trace *t, const sim_trace_drv *d)
+{
+  chrome_state *s = t->fmt_state;
+  chrome_drv *ds = drv_state(t, d);
+  if (ds == NULL)
+    return NULL;
+  if (ds->label == 0 && (ds->label = label_new(t, d)) == 0)
+    return NULL;
+  return &s->labels[ds->label - 1];
+}
+
 /* --- event writing --------------------------------------------------------- */
 
 static void sep(sim_trace *t)
 {
   chrome_state *s = t->fmt_state;
-  sim_trace__puts(t, s->first ? "\n" : ",\n");
+  if (s->first)
+    sim_trace__put(t, "\n", 1);
+  else
+    sim_trace__put(t, ",\n", 2);
   s->first = 0;
 }
 
-static void put_ts(sim_trace *t, uint64_t ns)
-{
-  sim_trace__printf(t, "\"ts\":%llu.%03llu", (unsigned long long)(ns / 1000u),
-                    (unsigned long long)(ns % 1000u));
-}
+/* An event's category and phase, as the literal text between its name and
+ * its id: ,"cat":CAT,"ph":PH, and for an instant "s":"t", too. */
+typedef struct chrome_kind {
+  const char *s;
+  size_t      n;
+} chrome_kind;
+#define KIND(cat, ph) \
+  ((chrome_kind){",\"cat\":\"" cat "\",\"ph\":\"" ph "\",", sizeof(",\"cat\":\"" cat "\",\"ph\":\"" ph "\",") - 1})
+#define INSTANT(cat) KIND(cat, "i\",\"s\":\"t")
 
-/* {"name":NAME,"cat":CAT,"ph":PH,["id":"0x..",]"pid":P,"tid":T,"ts":TS
- * (the caller adds optional fields and the closing brace). */
-static void head(sim_trace *t, const char *name, const char *cat, const char *ph, uint64_t serial,
-                 int pid, uint32_t tid, uint64_t ns)
+/* {"name": (the caller writes the name, then head_end). */
+static void head_start(sim_trace *t)
 {
   sep(t);
-  sim_trace__puts(t, "{\"name\":");
+  sim_trace__put(t, "{\"name\":", 8);
+}
+
+/* ,"cat":CAT,"ph":PH,["id2":{"local":"0x.."},]"pid":P,"tid":T,"ts":TS
+ * with ts "%llu.%03llu" of the microseconds (the caller adds optional
+ * fields and the closing brace). */
+static void head_end(sim_trace *t, chrome_kind k, uint64_t serial, int pid, uint32_t tid,
+                     uint64_t ns)
+{
+  chrome_state *s = t->fmt_state;
+  sim_trace__put(t, k.s, k.n);
+  if (serial) {
+    sim_trace__puts(t, "\"id2\":{\"local\":\"0x");
+    sim_trace__hex_u64(t, serial, 1, 0);
+    sim_trace__puts(t, "\"},");
+  }
+  uint64_t who = (uint64_t)(uint32_t)pid << 32 | tid;
+  if (!sim_trace__memo_put(t, &s->where, ns, who)) {
+    size_t start = sim_trace__span_start(t, SIM_TRACE_MEMO);
+    sim_trace__puts(t, "\"pid\":");
+    sim_trace__i64(t, pid);
+    sim_trace__puts(t, ",\"tid\":");
+    sim_trace__u64(t, tid);
+    sim_trace__puts(t, ",\"ts\":");
+    sim_trace__decimal(t, ns, 0, 3);
+    sim_trace__memo_keep(t, start, &s->where, ns, who);
+  }
+}
+
+/* An event's head with name as a JSON string. */
+static void head(sim_trace *t, const char *name, chrome_kind k, uint64_t serial, int pid,
+                 uint32_t tid, uint64_t ns)
+{
+  head_start(t);
   sim_trace__json_str(t, name);
-  sim_trace__printf(t, ",\"cat\":\"%s\",\"ph\":\"%s\",", cat, ph);
-  if (serial)
-    sim_trace__printf(t, "\"id2\":{\"local\":\"0x%llx\"},", (unsigned long long)serial);
-  if (ph[0] == 'i')
-    sim_trace__puts(t, "\"s\":\"t\",");
-  sim_trace__printf(t, "\"pid\":%d,\"tid\":%lu,", pid, (unsigned long)tid);
-  put_ts(t, ns);
+  head_end(t, k, serial, pid, tid, ns);
+}
+
+/* An event's head with a name made already (a chrome_label's). */
+static void head_q(sim_trace *t, const char *q, size_t n, chrome_kind k, uint64_t serial,
+                   int pid, uint32_t tid, uint64_t ns)
+{
+  head_start(t);
+  sim_trace__put(t, q, n);
+  head_end(t, k, serial, pid, tid, ns);
 }
 
 static int pid_of(const sim_trace_drv *d)
@@ -140,10 +260,14 @@ static void meta(sim_trace *t, const char *what, int pid, uint32_t tid, int has_
 }
 
 /* Name the current machine's process and d's track the first time they are
- * used (or again when an install renames the track). */
+ * used (or again when an install renames the track, whose label entry is
+ * then made again). */
 static void name_tracks(sim_trace *t, const sim_trace_drv *d, int force)
 {
   chrome_state *s = t->fmt_state;
+  chrome_drv *ds = drv_state(t, d);
+  if (ds == NULL || (ds->named && !force))
+    return;
   uint64_t pkey = (UINT64_C(1) << 62) | (uint64_t)(unsigned)d->machine;
   if (!sim_map_get(&s->named, pkey, NULL)) {
     meta(t, "process_name", pid_of(d), 0, 0, t->machine);
@@ -161,50 +285,64 @@ static void name_tracks(sim_trace *t, const sim_trace_drv *d, int force)
     if (sim_map_put(&s->named, tkey, 1) != 0)
       t->err = 1;
   }
+  ds = &s->drv[d->index];
+  if (force)
+    ds->label = label_new(t, d);
+  ds->named = 1;
 }
 
 /* Write d's counter if it differs from what the trace showed last. */
 static void counter(sim_trace *t, const sim_trace_drv *d, uint64_t ns)
 {
   chrome_state *s = t->fmt_state;
-  if (SIM_VEC_RESERVE_ZEROED(s->ctr, s->capctr, (size_t)d->index + 1, 16) != 0) {
-    t->err = 1;
+  const chrome_label *l = label_of(t, d);
+  if (l == NULL)
     return;
-  }
   chrome_ctr now = {d->queued, d->inflight, (d->flags & SIM_DCTL_DRVR_ACTIVE) ? 1 : 0, 1};
-  chrome_ctr *last = &s->ctr[d->index];
+  chrome_ctr *last = &s->drv[d->index].ctr;
   if (last->valid && last->queued == now.queued && last->inflight == now.inflight &&
       last->active == now.active)
     return;
   *last = now;
-  head(t, d->label, "queue", "C", 0, pid_of(d), tid_of(d), ns);
-  sim_trace__printf(t, ",\"args\":{\"queued\":%lu,\"inflight\":%lu,\"drvrActive\":%d}}",
-                    (unsigned long)now.queued, (unsigned long)now.inflight, now.active);
+  head_q(t, l->q, l->n, KIND("queue", "C"), 0, pid_of(d), tid_of(d), ns);
+  sim_trace__puts(t, ",\"args\":{\"queued\":");
+  sim_trace__u64(t, now.queued);
+  sim_trace__kv_u64(t, "inflight", now.inflight);
+  sim_trace__puts(t, now.active ? ",\"drvrActive\":1}}" : ",\"drvrActive\":0}}");
 }
 
-/* ,"args":{"result":-27,"err":"abortErr"}} (err only when the code has a name) */
+/* ,"args":{"result":-27,"err":"abortErr"}} (err only when the code has a
+ * name: an identifier, which needs no escaping) */
 static void result_args(sim_trace *t, int result)
 {
-  sim_trace__printf(t, ",\"args\":{\"result\":%d", result);
+  sim_trace__puts(t, ",\"args\":{\"result\":");
+  sim_trace__i64(t, result);
   const char *name = dm_err_name(result);
   if (name) {
-    sim_trace__puts(t, ",\"err\":");
-    sim_trace__json_str(t, name);
+    sim_trace__puts(t, ",\"err\":\"");
+    sim_trace__puts(t, name);
+    sim_trace__put(t, "\"", 1);
   }
   sim_trace__puts(t, "}}");
 }
 
 /* --- slices ---------------------------------------------------------------- */
 
-static void slice_name(const chrome_slice *sl, char *buf, size_t n)
+/* The request's slice name as a JSON string: "read pb3", or "initialize
+ * #2/1" without a PB (command names are plain words: no escaping). */
+static void put_slice_name(sim_trace *t, const chrome_slice *sl)
 {
+  sim_trace__put(t, "\"", 1);
+  sim_trace__bare(t, SIM_TRACE_NAME(t->names.code, sl->code));
   if (sl->pb) {
-    snprintf(buf, n, "%s pb%llu", dm_code_name(sl->code), (unsigned long long)sl->pb);
+    sim_trace__put(t, " pb", 3);
+    sim_trace__u64(t, sl->pb);
   } else {
     char id[SIM_TRACE_ID_MAX];
-    sim_trace__fmt_id(sl->id, id);
-    snprintf(buf, n, "%s %s", dm_code_name(sl->code), id);
+    sim_trace__put(t, " ", 1);
+    sim_trace__put(t, id, sim_trace__fmt_id(sl->id, id));
   }
+  sim_trace__put(t, "\"", 1);
 }
 
 static chrome_slice *slice_find(sim_trace *t, uint64_t key)
@@ -217,7 +355,10 @@ static chrome_slice *slice_find(sim_trace *t, uint64_t key)
 static chrome_slice *slice_open(sim_trace *t, uint64_t key, const sim_trace_ev *e)
 {
   chrome_state *s = t->fmt_state;
+  const chrome_label *l = label_of(t, e->drv);
   uint32_t i;
+  if (l == NULL)
+    return NULL;
   if (s->free_head) {
     i = s->free_head - 1;
     s->free_head = s->slices[i].next_free;
@@ -235,22 +376,21 @@ static chrome_slice *slice_open(sim_trace *t, uint64_t key, const sim_trace_ev *
     return NULL;
   }
   chrome_slice *sl = &s->slices[i];
-  *sl = (chrome_slice){++s->serial, e->pb, key, {0}, tid_of(e->drv), pid_of(e->drv),
-                       e->rec->code, 0, e->rec->id, 0};
-  snprintf(sl->group, sizeof sl->group, "%s", e->drv->label);
-  char name[64];
-  slice_name(sl, name, sizeof name);
-  head(t, sl->group, "io", "b", sl->serial, sl->pid, sl->tid, e->rec->t);
-  sim_trace__puts(t, "}");
-  head(t, name, "io", "b", sl->serial, sl->pid, sl->tid, e->rec->t);
+  *sl = (chrome_slice){++s->serial, e->pb, key, s->drv[e->drv->index].label - 1, tid_of(e->drv),
+                       pid_of(e->drv), e->rec->code, 0, e->rec->id, 0};
+  head_q(t, l->gq, l->gn, KIND("io", "b"), sl->serial, sl->pid, sl->tid, e->rec->t);
+  sim_trace__put(t, "}", 1);
+  head_start(t);
+  put_slice_name(t, sl);
+  head_end(t, KIND("io", "b"), sl->serial, sl->pid, sl->tid, e->rec->t);
   return sl;
 }
 
 static void unwait(sim_trace *t, chrome_slice *sl, uint64_t ns)
 {
   if (sl->waiting) {
-    head(t, "queued", "io", "e", sl->serial, sl->pid, sl->tid, ns);
-    sim_trace__puts(t, "}");
+    head_q(t, "\"queued\"", 8, KIND("io", "e"), sl->serial, sl->pid, sl->tid, ns);
+    sim_trace__put(t, "}", 1);
     sl->waiting = 0;
   }
 }
@@ -260,12 +400,13 @@ static void unwait(sim_trace *t, chrome_slice *sl, uint64_t ns)
 static void slice_close(sim_trace *t, chrome_slice *sl, uint64_t ns)
 {
   chrome_state *s = t->fmt_state;
-  char name[64];
+  const chrome_label *l = &s->labels[sl->label];
   unwait(t, sl, ns);
-  slice_name(sl, name, sizeof name);
-  head(t, name, "io", "e", sl->serial, sl->pid, sl->tid, ns);
-  sim_trace__puts(t, "}");
-  head(t, sl->group, "io", "e", sl->serial, sl->pid, sl->tid, ns);
+  head_start(t);
+  put_slice_name(t, sl);
+  head_end(t, KIND("io", "e"), sl->serial, sl->pid, sl->tid, ns);
+  sim_trace__put(t, "}", 1);
+  head_q(t, l->gq, l->gn, KIND("io", "e"), sl->serial, sl->pid, sl->tid, ns);
   sim_map_del(&s->open, sl->key, NULL);
   uint32_t i = (uint32_t)(sl - s->slices);
   sl->next_free = s->free_head;
@@ -279,11 +420,19 @@ static void chrome_begin(sim_trace *t)
   sim_trace__puts(t, "{\"traceEvents\":[");
 }
 
-static void instant(sim_trace *t, const sim_trace_ev *e, const char *cat, const char *fmt_name)
+/* An instant on e's track named "NAME pbN", or NAME without a PB; name is
+ * a plain word (a literal, or a kind's name), which needs no escaping. */
+static void instant(sim_trace *t, const sim_trace_ev *e, chrome_kind k, const char *name)
 {
-  char name[96];
-  snprintf(name, sizeof name, "%s pb%llu", fmt_name, (unsigned long long)e->pb);
-  head(t, e->pb ? name : fmt_name, cat, "i", 0, pid_of(e->drv), tid_of(e->drv), e->rec->t);
+  head_start(t);
+  sim_trace__put(t, "\"", 1);
+  sim_trace__puts(t, name);
+  if (e->pb) {
+    sim_trace__put(t, " pb", 3);
+    sim_trace__u64(t, e->pb);
+  }
+  sim_trace__put(t, "\"", 1);
+  head_end(t, k, 0, pid_of(e->drv), tid_of(e->drv), e->rec->t);
 }
 
 static void chrome_record(sim_trace *t, const sim_trace_ev *e)
@@ -294,13 +443,15 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
   name_tracks(t, e->drv, r->ev == DM_EV_INSTALL);
   switch (r->ev) {
   case DM_EV_INSTALL:
-    instant(t, e, "lifecycle", "install");
-    sim_trace__printf(t, ",\"args\":{\"runtime\":%lu}}", (unsigned long)r->runtime);
+    instant(t, e, INSTANT("lifecycle"), "install");
+    sim_trace__puts(t, ",\"args\":{\"runtime\":");
+    sim_trace__u64(t, r->runtime);
+    sim_trace__puts(t, "}}");
     counter(t, e->drv, r->t);
     break;
   case DM_EV_REMOVE:
-    instant(t, e, "lifecycle", "remove");
-    sim_trace__puts(t, "}");
+    instant(t, e, INSTANT("lifecycle"), "remove");
+    sim_trace__put(t, "}", 1);
     break;
   case DM_EV_CALL:
     if (!e->pb)
@@ -311,27 +462,29 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     }
     sl = slice_open(t, key, e);
     if (sl) {
-      sim_trace__printf(t, ",\"args\":{\"ref\":%d,\"pb\":%llu,\"mode\":\"%s\",\"client\":", r->ref,
-                        (unsigned long long)e->pb, dm_mode_name(r->mode));
-      sim_trace__json_str(t, r->name);
+      sim_trace__puts(t, ",\"args\":{\"ref\":");
+      sim_trace__i64(t, r->ref);
+      sim_trace__kv_u64(t, "pb", e->pb);
+      sim_trace__kv_name(t, "mode", t->names.mode, r->mode);
+      sim_trace__kv_str(t, "client", r->name);
       sim_trace__puts(t, "}}");
     }
     if (r->code == SIM_CODE_KILLIO) {
-      instant(t, e, "killio", "KillIO");
-      sim_trace__puts(t, "}");
+      instant(t, e, INSTANT("killio"), "KillIO");
+      sim_trace__put(t, "}", 1);
     }
     break;
   case DM_EV_REJECT:
     if (sl)
       slice_close(t, sl, r->t);
     else
-      instant(t, e, "io", "reject");
+      instant(t, e, INSTANT("io"), "reject");
     result_args(t, r->result);
     break;
   case DM_EV_ENQUEUE:
     if (sl && !sl->waiting) {
-      head(t, "queued", "io", "b", sl->serial, sl->pid, sl->tid, r->t);
-      sim_trace__puts(t, "}");
+      head_q(t, "\"queued\"", 8, KIND("io", "b"), sl->serial, sl->pid, sl->tid, r->t);
+      sim_trace__put(t, "}", 1);
       sl->waiting = 1;
     }
     break;
@@ -340,8 +493,11 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
       unwait(t, sl, r->t);
       sl->id = r->id;
     } else if (key && (sl = slice_open(t, key, e)) != NULL) {
-      sim_trace__printf(t, ",\"args\":{\"ref\":%d,\"id\":%llu,\"kind\":\"%s\"}}", r->ref,
-                        (unsigned long long)r->id, dm_mode_name(r->mode));
+      sim_trace__puts(t, ",\"args\":{\"ref\":");
+      sim_trace__i64(t, r->ref);
+      sim_trace__kv_u64(t, "id", r->id);
+      sim_trace__kv_name(t, "kind", t->names.mode, r->mode);
+      sim_trace__puts(t, "}}");
     }
     break;
   case DM_EV_COMPLETE:
@@ -351,7 +507,7 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     }
     break;
   case DM_EV_CALLBACK:
-    instant(t, e, "callback", "callback");
+    instant(t, e, INSTANT("callback"), "callback");
     result_args(t, r->result);
     break;
   case DM_EV_DONE:
@@ -361,18 +517,19 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     }
     break;
   case DM_EV_VIOLATION:
-    head(t, r->rule ? r->rule : "violation", "violation", "i", 0, pid_of(e->drv), tid_of(e->drv),
-         r->t);
+    head(t, r->rule ? r->rule : "violation", INSTANT("violation"), 0, pid_of(e->drv),
+         tid_of(e->drv), r->t);
     sim_trace__puts(t, ",\"args\":{\"msg\":");
     sim_trace__json_str(t, r->msg);
-    sim_trace__printf(t, ",\"ref\":%d,\"pb\":", r->ref);
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__key(t, "pb");
     sim_trace__json_num_or_null(t, e->pb);
     sim_trace__puts(t, ",\"id\":");
     sim_trace__json_num_or_null(t, r->id);
     sim_trace__puts(t, "}}");
     break;
   case DM_EV_WARNING:
-    head(t, "warning", "warning", "i", 0, pid_of(e->drv), tid_of(e->drv), r->t);
+    head(t, "warning", INSTANT("warning"), 0, pid_of(e->drv), tid_of(e->drv), r->t);
     sim_trace__puts(t, ",\"args\":{\"msg\":");
     sim_trace__json_str(t, r->msg);
     sim_trace__puts(t, "}}");
@@ -385,14 +542,18 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     snprintf(name, sizeof name, "SCSI %s", op ? op : "task");
     int begin = r->ev == DM_EV_SCSI_SUBMIT;
     if (sl)
-      head(t, name, "io", begin ? "b" : "e", sl->serial, sl->pid, sl->tid, r->t);
+      head(t, name, begin ? KIND("io", "b") : KIND("io", "e"), sl->serial, sl->pid, sl->tid,
+           r->t);
     else
-      head(t, name, "scsi", "i", 0, pid_of(e->drv), tid_of(e->drv), r->t);
-    sim_trace__printf(t, ",\"args\":{\"task\":%llu,\"slot\":%lu", (unsigned long long)r->tag,
-                      (unsigned long)r->slot);
-    if (!begin)
-      sim_trace__printf(t, ",\"status\":%u,\"service\":%u,\"sense\":%u", r->status,
-                        r->service, r->sense);
+      head(t, name, INSTANT("scsi"), 0, pid_of(e->drv), tid_of(e->drv), r->t);
+    sim_trace__puts(t, ",\"args\":{\"task\":");
+    sim_trace__u64(t, r->tag);
+    sim_trace__kv_u64(t, "slot", r->slot);
+    if (!begin) {
+      sim_trace__kv_u64(t, "status", r->status);
+      sim_trace__kv_u64(t, "service", r->service);
+      sim_trace__kv_u64(t, "sense", r->sense);
+    }
     sim_trace__puts(t, "}}");
     break;
   }
@@ -402,8 +563,8 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
   case DM_EV_SCSI_RETURN:
     break;
   default:
-    instant(t, e, "other", dm_ev_name(r->ev));
-    sim_trace__puts(t, "}");
+    instant(t, e, INSTANT("other"), dm_ev_name(r->ev));
+    sim_trace__put(t, "}", 1);
     break;
   }
   for (int i = 0; i < 2; i++)
@@ -424,7 +585,13 @@ static void chrome_destroy(sim_trace *t)
   sim_map_free(&s->open);
   sim_map_free(&s->named);
   free(s->slices);
-  free(s->ctr);
+  free(s->drv);
+  for (uint32_t i = 0; i < s->nlabels; i++) {
+    if (s->labels[i].gq != s->labels[i].q)
+      free(s->labels[i].gq);
+    free(s->labels[i].q);
+  }
+  free(s->labels);
   free(s);
   t->fmt_state = NULL;
 }
@@ -445,7 +612,7 @@ static void chrome_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
     const char *n = sim_scsi_cdb_name(r->cdb, r->cdb_len);
     char hex[3 * SIM_SCSI_CDB_MAX + 1];
     snprintf(name, sizeof name, "%s", n ? n : "unknown opcode");
-    head(t, name, "scsi", "b", id, pid_of(d), tid_of(d), r->t);
+    head(t, name, KIND("scsi", "b"), id, pid_of(d), tid_of(d), r->t);
     sim_trace__hex(r->cdb, r->cdb_len, hex, sizeof hex);
     sim_trace__printf(t, ",\"args\":{\"tag\":%llu,\"cdb\":\"%s\"}}", (unsigned long long)r->tag,
                       hex);
@@ -453,14 +620,14 @@ static void chrome_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
   }
   case SIM_SCSI_EV_DATA:
     snprintf(name, sizeof name, "data-%s", r->dir == SIM_SCSI_DIR_OUT ? "out" : "in");
-    head(t, name, "scsi", "i", 0, pid_of(d), tid_of(d), r->t);
+    head(t, name, INSTANT("scsi"), 0, pid_of(d), tid_of(d), r->t);
     sim_trace__printf(t, ",\"args\":{\"tag\":%llu,\"bytes\":%lu}}", (unsigned long long)r->tag,
                       (unsigned long)r->bytes);
     break;
   case SIM_SCSI_EV_STATUS:
   case SIM_SCSI_EV_ABORT: {
     const char *sn = sim_scsi_status_name(r->status);
-    head(t, "scsi", "scsi", "e", id, pid_of(d), tid_of(d), r->t);
+    head(t, "scsi", KIND("scsi", "e"), id, pid_of(d), tid_of(d), r->t);
     if (r->ev == SIM_SCSI_EV_ABORT)
       sim_trace__printf(t, ",\"args\":{\"transport\":\"%s\"}}", sim_scsi_xport_name(r->xport));
     else {
@@ -476,7 +643,7 @@ static void chrome_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
   }
   default:
     head(t, r->target == 0xFF ? "bus reset" : r->lun == 0xFFFF ? "target reset" : "LUN reset",
-         "scsi", "i", 0, pid_of(d), tid_of(d), r->t);
+         INSTANT("scsi"), 0, pid_of(d), tid_of(d), r->t);
     sim_trace__puts(t, "}");
     break;
   }

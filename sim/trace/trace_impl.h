@@ -189,16 +189,37 @@ void sim_trace__u64_pad(sim_trace *t, uint64_t v, unsigned width, char fill);
 /* v / 10^frac, '.', then v % 10^frac in frac digits (frac at most 6), the
  * integer part right-aligned in int_width: %*llu.%0*llu, exact. */
 void sim_trace__decimal(sim_trace *t, uint64_t v, unsigned int_width, unsigned frac);
-/* sim_trace__decimal through a memo of the last value it wrote: records
- * come several to an instant, and the copy of a time is cheaper than its
- * digits. The memo starts zeroed and belongs to one (int_width, frac). */
+/* Spans: output composed once and kept by a writer, to be copied when the
+ * same values come again (a memo). sim_trace__span_start reserves `most`
+ * bytes, so that no write of at most that many flushes the buffer, and
+ * returns where the span starts (SIZE_MAX when out of memory);
+ * sim_trace__span_copy copies what was written since then to dst and
+ * returns its length, or returns 0 when it is longer than cap. */
+size_t sim_trace__span_start(sim_trace *t, size_t most);
+size_t sim_trace__span_copy(const sim_trace *t, size_t start, char *dst, size_t cap);
+
+/* A memo of one span, of the values (k1, k2). Starts zeroed (empty). */
+#define SIM_TRACE_MEMO 96
 typedef struct sim_trace_memo {
-  uint64_t v;
-  uint8_t  n; /* 0: empty */
-  char     s[SIM_TRACE_SHORT + 1];
+  uint64_t k1, k2;
+  size_t   n; /* 0: empty */
+  char     s[SIM_TRACE_MEMO];
 } sim_trace_memo;
-void sim_trace__decimal_memo(sim_trace *t, sim_trace_memo *m, uint64_t v, unsigned int_width,
-                             unsigned frac);
+/* Write m's span if it is of (k1, k2): one copy of a constant size.
+ * Returns 1, or 0 when it is not (the caller writes it, between
+ * sim_trace__span_start and sim_trace__memo_keep). */
+static inline int sim_trace__memo_put(sim_trace *t, const sim_trace_memo *m, uint64_t k1,
+                                      uint64_t k2)
+{
+  if (m->n == 0 || m->k1 != k1 || m->k2 != k2 || sim_trace__reserve(t, SIM_TRACE_MEMO) != 0)
+    return 0;
+  memcpy(t->line + t->nline, m->s, SIM_TRACE_MEMO);
+  t->nline += m->n;
+  return 1;
+}
+/* Keep what was written since start in m, as the span of (k1, k2). */
+void sim_trace__memo_keep(const sim_trace *t, size_t start, sim_trace_memo *m, uint64_t k1,
+                          uint64_t k2);
 /* v in hex, at least `digits` of them, without "0x": %0*llX (upper != 0)
  * or %0*llx. */
 void sim_trace__hex_u64(sim_trace *t, uint64_t v, unsigned digits, int upper);
@@ -287,6 +308,16 @@ static inline void sim_trace__bare(sim_trace *t, const sim_trace_name *nm)
   sim_trace__put_short(t, nm->q + 1, (size_t)nm->n - 2);
 }
 void sim_trace__names_init(sim_trace_names *nm);
+
+/* JSON members: ,"key": for a string literal key, then the value: an
+ * integer, a string (sim_trace__json_str) or a name of a table of
+ * sim_trace_names. */
+#define sim_trace__key(t, key) sim_trace__put((t), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
+#define sim_trace__kv_int(t, key, v) (sim_trace__key(t, key), sim_trace__i64((t), (v)))
+#define sim_trace__kv_u64(t, key, v) (sim_trace__key(t, key), sim_trace__u64((t), (v)))
+#define sim_trace__kv_str(t, key, s) (sim_trace__key(t, key), sim_trace__json_str((t), (s)))
+#define sim_trace__kv_name(t, key, table, i)                                    \
+  (sim_trace__key(t, key), sim_trace__quoted((t), SIM_TRACE_NAME(table, i)))
 
 /* A machine-unique key for an IOCommandID (never 0, never a pb number). */
 uint64_t sim_trace__id_key(int machine, uint64_t id);

@@ -42,17 +42,7 @@ static void jsonl_nop(sim_trace *t)
   (void)t;
 }
 
-/* ,"key": for a string literal key, then the value. Integers are formatted
- * by hand and everything goes to the record's buffer, which
- * reaches the file in one write (trace_out.c). */
-#define KEY(t, key) sim_trace__put((t), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
-#define kv_int(t, key, v) (KEY(t, key), sim_trace__i64((t), (v)))
-#define kv_u64(t, key, v) (KEY(t, key), sim_trace__u64((t), (v)))
-#define kv_str(t, key, s) (KEY(t, key), sim_trace__json_str((t), (s)))
-#define kv_pb(t, pb) (KEY(t, "pb"), sim_trace__json_num_or_null((t), (pb)))
-
-/* ,"key":"name" from a table of t->names (sim_trace_names). */
-#define kv_name(t, key, table, i) (KEY(t, key), sim_trace__quoted((t), SIM_TRACE_NAME(table, i)))
+#define kv_pb(t, pb) (sim_trace__key(t, "pb"), sim_trace__json_num_or_null((t), (pb)))
 
 static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
 {
@@ -60,113 +50,113 @@ static void jsonl_record(sim_trace *t, const sim_trace_ev *e)
   const sim_trace_names *nm = &t->names;
   sim_trace__put(t, "{\"t\":", 5);
   sim_trace__u64(t, r->t);
-  kv_name(t, "ev", nm->ev, r->ev);
-  kv_name(t, "lvl", nm->lvl, r->lvl);
+  sim_trace__kv_name(t, "ev", nm->ev, r->ev);
+  sim_trace__kv_name(t, "lvl", nm->lvl, r->lvl);
   if (t->name_machines)
-    kv_str(t, "machine", t->machine);
+    sim_trace__kv_str(t, "machine", t->machine);
   switch (r->ev) {
   case DM_EV_INSTALL:
-    kv_int(t, "ref", r->ref);
-    kv_str(t, "name", r->name);
-    kv_u64(t, "runtime", r->runtime);
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__kv_str(t, "name", r->name);
+    sim_trace__kv_u64(t, "runtime", r->runtime);
     break;
   case DM_EV_REMOVE:
-    kv_int(t, "ref", r->ref);
-    kv_str(t, "name", r->name);
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__kv_str(t, "name", r->name);
     break;
   case DM_EV_CALL:
     kv_pb(t, e->pb);
-    kv_str(t, "client", r->name);
-    kv_name(t, "op", nm->code, r->code);
-    kv_name(t, "mode", nm->mode, r->mode);
-    kv_int(t, "ref", r->ref);
+    sim_trace__kv_str(t, "client", r->name);
+    sim_trace__kv_name(t, "op", nm->code, r->code);
+    sim_trace__kv_name(t, "mode", nm->mode, r->mode);
+    sim_trace__kv_int(t, "ref", r->ref);
     break;
   case DM_EV_REJECT:
     kv_pb(t, e->pb);
-    kv_int(t, "ref", r->ref);
-    kv_int(t, "result", r->result);
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__kv_int(t, "result", r->result);
     break;
   case DM_EV_ENQUEUE:
     kv_pb(t, e->pb);
-    kv_int(t, "ref", r->ref);
+    sim_trace__kv_int(t, "ref", r->ref);
     break;
   case DM_EV_DISPATCH:
     kv_pb(t, e->pb);
-    kv_int(t, "ref", r->ref);
-    kv_u64(t, "id", r->id);
-    kv_name(t, "code", nm->code, r->code);
-    kv_name(t, "kind", nm->mode, r->mode);
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__kv_u64(t, "id", r->id);
+    sim_trace__kv_name(t, "code", nm->code, r->code);
+    sim_trace__kv_name(t, "kind", nm->mode, r->mode);
     break;
   case DM_EV_RETURN:
-    kv_u64(t, "id", r->id);
-    kv_int(t, "ref", r->ref);
-    kv_int(t, "status", r->result);
+    sim_trace__kv_u64(t, "id", r->id);
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__kv_int(t, "status", r->result);
     break;
   case DM_EV_COMPLETE:
-    kv_u64(t, "id", r->id);
+    sim_trace__kv_u64(t, "id", r->id);
     kv_pb(t, e->pb);
-    kv_int(t, "ref", r->ref);
-    kv_int(t, "result", r->result);
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__kv_int(t, "result", r->result);
     break;
   case DM_EV_CALLBACK:
   case DM_EV_DONE:
     kv_pb(t, e->pb);
-    kv_int(t, "result", r->result);
+    sim_trace__kv_int(t, "result", r->result);
     break;
   case DM_EV_FLAGS:
-    kv_int(t, "ref", r->ref);
-    kv_u64(t, "dCtlFlags", r->flags);
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__kv_u64(t, "dCtlFlags", r->flags);
     break;
   case DM_EV_VIOLATION:
-    kv_str(t, "rule", r->rule);
-    kv_str(t, "msg", r->msg);
+    sim_trace__kv_str(t, "rule", r->rule);
+    sim_trace__kv_str(t, "msg", r->msg);
     if (r->ref != 0)
-      kv_int(t, "ref", r->ref);
+      sim_trace__kv_int(t, "ref", r->ref);
     if (e->pb)
       kv_pb(t, e->pb);
     if (r->id)
-      kv_u64(t, "id", r->id);
+      sim_trace__kv_u64(t, "id", r->id);
     break;
   case DM_EV_WARNING:
-    kv_str(t, "msg", r->msg);
-    kv_int(t, "ref", r->ref);
+    sim_trace__kv_str(t, "msg", r->msg);
+    sim_trace__kv_int(t, "ref", r->ref);
     break;
   case DM_EV_SCSI_SUBMIT:
   case DM_EV_SCSI_HANDOFF:
   case DM_EV_SCSI_RETURN:
   case DM_EV_SCSI_DONE:
-    kv_int(t, "ref", r->ref);
-    KEY(t, "id");
+    sim_trace__kv_int(t, "ref", r->ref);
+    sim_trace__key(t, "id");
     sim_trace__json_num_or_null(t, r->id);
-    kv_str(t, "ctrl", r->name);
-    kv_u64(t, "task", r->tag);
-    kv_u64(t, "slot", r->slot);
+    sim_trace__kv_str(t, "ctrl", r->name);
+    sim_trace__kv_u64(t, "task", r->tag);
+    sim_trace__kv_u64(t, "slot", r->slot);
     if (r->ev == DM_EV_SCSI_SUBMIT) {
-      kv_str(t, "op", dm_scsi_op_name(r->opcode));
-      kv_u64(t, "opcode", r->opcode);
-      kv_u64(t, "target", r->target);
-      kv_u64(t, "lun", r->lun);
+      sim_trace__kv_str(t, "op", dm_scsi_op_name(r->opcode));
+      sim_trace__kv_u64(t, "opcode", r->opcode);
+      sim_trace__kv_u64(t, "target", r->target);
+      sim_trace__kv_u64(t, "lun", r->lun);
     } else if (r->ev == DM_EV_SCSI_DONE) {
-      kv_u64(t, "service", r->service);
-      kv_u64(t, "status", r->status);
-      kv_u64(t, "sense", r->sense);
+      sim_trace__kv_u64(t, "service", r->service);
+      sim_trace__kv_u64(t, "status", r->status);
+      sim_trace__kv_u64(t, "sense", r->sense);
     } else {
-      kv_u64(t, "count", r->count);
+      sim_trace__kv_u64(t, "count", r->count);
     }
     break;
   default:
     if (r->ref != 0)
-      kv_int(t, "ref", r->ref);
+      sim_trace__kv_int(t, "ref", r->ref);
     if (e->pb)
       kv_pb(t, e->pb);
     if (r->id)
-      kv_u64(t, "id", r->id);
+      sim_trace__kv_u64(t, "id", r->id);
     if (r->result != 0)
-      kv_int(t, "result", r->result);
+      sim_trace__kv_int(t, "result", r->result);
     if (r->name)
-      kv_str(t, "name", r->name);
+      sim_trace__kv_str(t, "name", r->name);
     if (r->msg)
-      kv_str(t, "msg", r->msg);
+      sim_trace__kv_str(t, "msg", r->msg);
     break;
   }
   sim_trace__put(t, "}\n", 2);
@@ -189,53 +179,53 @@ static void jsonl_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
   char hex[3 * SIM_SCSI_SENSE_MAX + 1];
   sim_trace__put(t, "{\"t\":", 5);
   sim_trace__u64(t, r->t);
-  kv_str(t, "ev", sim_scsi_ev_name(r->ev));
-  kv_str(t, "lvl", dm_level_name(r->lvl));
+  sim_trace__kv_str(t, "ev", sim_scsi_ev_name(r->ev));
+  sim_trace__kv_str(t, "lvl", dm_level_name(r->lvl));
   if (t->name_machines)
-    kv_str(t, "machine", t->machine);
-  kv_u64(t, "bus", r->bus);
-  KEY(t, "target");
+    sim_trace__kv_str(t, "machine", t->machine);
+  sim_trace__kv_u64(t, "bus", r->bus);
+  sim_trace__key(t, "target");
   if (r->target == 0xFF)
     sim_trace__put(t, "null", 4);
   else
     sim_trace__u64(t, r->target);
-  KEY(t, "lun");
+  sim_trace__key(t, "lun");
   if (r->lun == 0xFFFF)
     sim_trace__put(t, "null", 4);
   else
     sim_trace__u64(t, r->lun);
   if (r->ev != SIM_SCSI_EV_RESET)
-    kv_u64(t, "tag", r->tag);
+    sim_trace__kv_u64(t, "tag", r->tag);
   switch (r->ev) {
   case SIM_SCSI_EV_COMMAND:
-    kv_str(t, "op", sim_scsi_cdb_name(r->cdb, r->cdb_len));
+    sim_trace__kv_str(t, "op", sim_scsi_cdb_name(r->cdb, r->cdb_len));
     sim_trace__hex(r->cdb, r->cdb_len, hex, sizeof hex);
-    kv_str(t, "cdb", hex);
+    sim_trace__kv_str(t, "cdb", hex);
     break;
   case SIM_SCSI_EV_DATA:
-    kv_str(t, "dir", r->dir == SIM_SCSI_DIR_OUT ? "out" : "in");
-    kv_u64(t, "bytes", r->bytes);
+    sim_trace__kv_str(t, "dir", r->dir == SIM_SCSI_DIR_OUT ? "out" : "in");
+    sim_trace__kv_u64(t, "bytes", r->bytes);
     break;
   case SIM_SCSI_EV_STATUS: {
     const char *sn = sim_scsi_status_name(r->status);
-    kv_str(t, "transport", sim_scsi_xport_name(r->xport));
-    kv_str(t, "scsi_status", sn ? sn : "?");
-    kv_u64(t, "status_byte", r->status);
+    sim_trace__kv_str(t, "transport", sim_scsi_xport_name(r->xport));
+    sim_trace__kv_str(t, "scsi_status", sn ? sn : "?");
+    sim_trace__kv_u64(t, "status_byte", r->status);
     sim_scsi_sense_info si;
     if (r->sense_len && sim_scsi_sense_decode(r->sense, r->sense_len, &si) == 0) {
       sim_trace__hex(r->sense, r->sense_len, hex, sizeof hex);
-      kv_str(t, "sense", hex);
-      kv_u64(t, "key", si.key);
-      kv_u64(t, "asc", si.asc);
-      kv_u64(t, "ascq", si.ascq);
+      sim_trace__kv_str(t, "sense", hex);
+      sim_trace__kv_u64(t, "key", si.key);
+      sim_trace__kv_u64(t, "asc", si.asc);
+      sim_trace__kv_u64(t, "ascq", si.ascq);
     } else {
       static const char nulls[] = ",\"sense\":null,\"key\":null,\"asc\":null,\"ascq\":null";
       sim_trace__put(t, nulls, sizeof nulls - 1);
     }
-    kv_u64(t, "resid", r->resid);
+    sim_trace__kv_u64(t, "resid", r->resid);
     break;
   }
-  case SIM_SCSI_EV_ABORT: kv_str(t, "transport", sim_scsi_xport_name(r->xport)); break;
+  case SIM_SCSI_EV_ABORT: sim_trace__kv_str(t, "transport", sim_scsi_xport_name(r->xport)); break;
   default: break;
   }
   sim_trace__put(t, "}\n", 2);

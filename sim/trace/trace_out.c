@@ -134,28 +134,25 @@ void sim_trace__decimal(sim_trace *t, uint64_t v, unsigned int_width, unsigned f
   sim_trace__u64_pad(t, v % s, frac, '0');
 }
 
-void sim_trace__decimal_memo(sim_trace *t, sim_trace_memo *m, uint64_t v, unsigned int_width,
-                             unsigned frac)
+size_t sim_trace__span_start(sim_trace *t, size_t most)
 {
-  if (m->n != 0 && m->v == v) {
-    sim_trace__put_short(t, m->s, m->n);
-    return;
-  }
-  /* With the room reserved first (20 digits, '.', 6, padding of up to 8),
-   * nothing below flushes the buffer: the time is the span from start. */
-  if (int_width > 8 || sim_trace__reserve(t, 64) != 0) {
-    sim_trace__decimal(t, v, int_width, frac);
-    return;
-  }
-  size_t start = t->nline;
-  sim_trace__decimal(t, v, int_width, frac);
-  size_t n = t->nline - start;
-  m->n = 0;
-  if (n <= SIM_TRACE_SHORT) {
-    memcpy(m->s, t->line + start, n);
-    m->n = (uint8_t)n;
-    m->v = v;
-  }
+  return sim_trace__reserve(t, most) == 0 ? t->nline : SIZE_MAX;
+}
+
+size_t sim_trace__span_copy(const sim_trace *t, size_t start, char *dst, size_t cap)
+{
+  if (start > t->nline || t->nline - start > cap)
+    return 0;
+  memcpy(dst, t->line + start, t->nline - start);
+  return t->nline - start;
+}
+
+void sim_trace__memo_keep(const sim_trace *t, size_t start, sim_trace_memo *m, uint64_t k1,
+                          uint64_t k2)
+{
+  m->n = sim_trace__span_copy(t, start, m->s, sizeof m->s);
+  m->k1 = k1;
+  m->k2 = k2;
 }
 
 void sim_trace__hex_u64(sim_trace *t, uint64_t v, unsigned digits, int upper)

@@ -41,7 +41,7 @@ typedef struct text_piece {
  * of nanoseconds. */
 typedef struct text_state {
   int        last_machine; /* machine of the previous row, -1 before the first */
-  sim_trace_memo time;     /* the last row's time */
+  sim_trace_memo time;     /* the last row's time and level columns */
   text_piece lvl[4];       /* "%-4s  " of each level's name */
   text_piece ev[DM_EV_COUNT + 1]; /* "%-12s  " of each kind's name */
   text_piece violation;    /* "!! VIOLATION  " */
@@ -183,18 +183,10 @@ static void put_flags(sim_trace *t, uint16_t flags, uint16_t prev)
     sim_trace__put(t, s->flags[slot].s, s->flags[slot].n);
     return;
   }
-  /* With the room reserved first, no write below can flush the buffer, so
-   * what the details took is the span from start. */
-  if (sim_trace__reserve(t, TEXT_FLAGS_MAX) != 0)
-    return;
-  size_t start = t->nline;
+  size_t start = sim_trace__span_start(t, TEXT_FLAGS_MAX);
   flags_details(t, flags, prev);
-  size_t n = t->nline - start;
-  if (n <= TEXT_FLAGS_MAX) {
-    memcpy(s->flags[slot].s, t->line + start, n);
-    s->flags[slot].n = (uint16_t)n;
-    s->flags[slot].key = key;
-  }
+  s->flags[slot].n = (uint16_t)sim_trace__span_copy(t, start, s->flags[slot].s, TEXT_FLAGS_MAX);
+  s->flags[slot].key = s->flags[slot].n ? key : 0;
 }
 
 static const char *const runtime_names[8] = {
@@ -267,10 +259,16 @@ static void put_nocol(sim_trace *t)
 static void row(sim_trace *t, uint64_t ns, unsigned lvl, const text_piece *ev)
 {
   text_state *s = t->fmt_state;
-  const text_piece *l = &s->lvl[lvl < 4 ? lvl : 3];
-  sim_trace__decimal_memo(t, &s->time, ns, 6, 6);
-  sim_trace__put(t, " ms  ", 5);
-  sim_trace__put_short(t, l->s, l->n);
+  if (lvl > 3)
+    lvl = 3;
+  if (!sim_trace__memo_put(t, &s->time, ns, lvl)) {
+    /* 20 digits, '.', 6 and their padding, " ms  " and 6 of the level */
+    size_t start = sim_trace__span_start(t, 64);
+    sim_trace__decimal(t, ns, 6, 6);
+    sim_trace__put(t, " ms  ", 5);
+    sim_trace__put_short(t, s->lvl[lvl].s, s->lvl[lvl].n);
+    sim_trace__memo_keep(t, start, &s->time, ns, lvl);
+  }
   sim_trace__put_short(t, ev->s, ev->n);
 }
 
