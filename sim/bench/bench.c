@@ -235,6 +235,15 @@ static void bench_dispatch_round(double *floor_ns, double *dispatch_ns, double *
  * then (the serialized run once read 256 ns against 135 in the run
  * before). */
 enum { BENCH_ROUNDS = 25, RUN_ROUNDS = 5 };
+/* At most this many more dispatch rounds at the end, stopping after
+ * BENCH_SETTLED in a row that found no better sample (sim_bench_main). */
+enum { BENCH_EXTRA_ROUNDS = 60, BENCH_SETTLED = 10 };
+
+/* Whether best, once was, became lower by more than half a per cent. */
+static int improved(double was, double best)
+{
+  return best >= 0 && (was < 0 || best < was * 0.995);
+}
 
 /* The serialized workload of run_serial_ns (and of the SimPy comparison). */
 #define SERIAL_CLIENTS 16u
@@ -299,6 +308,18 @@ int sim_bench_main(int json)
     rt1 = rt1_late = -1;
   if (sim_bench_realtime(0.1, 20000000u, 200, &rt01, &rt01_late) != 0)
     rt01 = rt01_late = -1;
+  /* Then more dispatch rounds for as long as they still find a better
+   * sample of a dispatch figure or the floor (by more than half a per
+   * cent), up to a bound: on a quiet host the figures have settled and this
+   * stops after BENCH_SETTLED rounds; in a busy spell it goes on until a
+   * quieter moment, or the bound. */
+  for (int r = 0, calm = 0; r < BENCH_EXTRA_ROUNDS && calm < BENCH_SETTLED; r++) {
+    double was[3] = { floor_ns, dispatch_ns, checked_ns };
+    bench_dispatch_round(&floor_ns, &dispatch_ns, &checked_ns);
+    int better = improved(was[0], floor_ns) || improved(was[1], dispatch_ns) ||
+                 improved(was[2], checked_ns);
+    calm = better ? 0 : calm + 1;
+  }
   double run_floor = ev1 >= 0 && dispatch_ns >= 0
                          ? SERIAL_EVENTS_PER_REQUEST * ev1 + dispatch_ns : -1;
   double r_dispatch = floor_ns > 0 ? dispatch_ns / floor_ns : -1;
