@@ -96,7 +96,9 @@ typedef struct chrome_state {
   chrome_label *labels;    /* every label made, until the writer closes */
   uint32_t      nlabels;
   size_t        caplabels;
-  sim_trace_memo where;    /* the last "pid", "tid" and "ts" written */
+  sim_trace_memo id2;      /* the last "id2" written, of its serial */
+  sim_trace_memo where;    /* the last "pid" and "tid", of pid << 32 | tid */
+  sim_trace_memo ts;       /* the last "ts" value, of its nanoseconds */
 } chrome_state;
 
 static int chrome_init(sim_trace *t)
@@ -176,15 +178,28 @@ static void sep(sim_trace *t)
   s->first = 0;
 }
 
-/* An event's category and phase, as the literal text between its name and
- * its id: ,"cat":CAT,"ph":PH, and for an instant "s":"t", too. */
-typedef struct chrome_kind {
-  const char *s;
-  size_t      n;
+/* An event's category and phase: the text between its name and its id,
+ * ,"cat":CAT,"ph":PH, and for an instant "s":"t", too; kept in entries of
+ * a constant size, so that one is written with one copy of that size. */
+typedef enum chrome_kind {
+  K_IO_B, K_IO_E, K_QUEUE, K_SCSI_B, K_SCSI_E, I_LIFECYCLE, I_KILLIO, I_IO, I_CALLBACK,
+  I_VIOLATION, I_WARNING, I_SCSI, I_OTHER, K_COUNT_
 } chrome_kind;
-#define KIND(cat, ph) \
-  ((chrome_kind){",\"cat\":\"" cat "\",\"ph\":\"" ph "\",", sizeof(",\"cat\":\"" cat "\",\"ph\":\"" ph "\",") - 1})
+#define CHROME_KIND_MAX 48
+#define KIND(cat, ph) {",\"cat\":\"" cat "\",\"ph\":\"" ph "\",", sizeof(",\"cat\":\"" cat "\",\"ph\":\"" ph "\",") - 1}
 #define INSTANT(cat) KIND(cat, "i\",\"s\":\"t")
+static const struct {
+  char   s[CHROME_KIND_MAX];
+  size_t n;
+} kinds[K_COUNT_] = {
+  [K_IO_B] = KIND("io", "b"),         [K_IO_E] = KIND("io", "e"),
+  [K_QUEUE] = KIND("queue", "C"),     [K_SCSI_B] = KIND("scsi", "b"),
+  [K_SCSI_E] = KIND("scsi", "e"),     [I_LIFECYCLE] = INSTANT("lifecycle"),
+  [I_KILLIO] = INSTANT("killio"),     [I_IO] = INSTANT("io"),
+  [I_CALLBACK] = INSTANT("callback"), [I_VIOLATION] = INSTANT("violation"),
+  [I_WARNING] = INSTANT("warning"),   [I_SCSI] = INSTANT("scsi"),
+  [I_OTHER] = INSTANT("other"),
+};
 
 /* {"name": (the caller writes the name, then head_end). */
 static void head_start(sim_trace *t)
@@ -195,27 +210,36 @@ static void head_start(sim_trace *t)
 
 /* ,"cat":CAT,"ph":PH,["id2":{"local":"0x.."},]"pid":P,"tid":T,"ts":TS
  * with ts "%llu.%03llu" of the microseconds (the caller adds optional
- * fields and the closing brace). */
+ * fields and the closing brace). The events of a record share their time
+ * and mostly their track, those of a request its id: both are memos. */
 static void head_end(sim_trace *t, chrome_kind k, uint64_t serial, int pid, uint32_t tid,
                      uint64_t ns)
 {
   chrome_state *s = t->fmt_state;
-  sim_trace__put(t, k.s, k.n);
-  if (serial) {
+  if (sim_trace__reserve(t, CHROME_KIND_MAX) != 0)
+    return;
+  memcpy(t->line + t->nline, kinds[k].s, CHROME_KIND_MAX);
+  t->nline += kinds[k].n;
+  if (serial && !sim_trace__memo_put(t, &s->id2, serial, 0)) {
+    size_t start = sim_trace__span_start(t, SIM_TRACE_MEMO);
     sim_trace__puts(t, "\"id2\":{\"local\":\"0x");
     sim_trace__hex_u64(t, serial, 1, 0);
     sim_trace__puts(t, "\"},");
+    sim_trace__memo_keep(t, start, &s->id2, serial, 0);
   }
   uint64_t who = (uint64_t)(uint32_t)pid << 32 | tid;
-  if (!sim_trace__memo_put(t, &s->where, ns, who)) {
+  if (!sim_trace__memo_put(t, &s->where, who, 0)) {
     size_t start = sim_trace__span_start(t, SIM_TRACE_MEMO);
     sim_trace__puts(t, "\"pid\":");
     sim_trace__i64(t, pid);
-    sim_trace__puts(t, ",\"tid\":");
-    sim_trace__u64(t, tid);
+    sim_trace__kv_u64(t, "tid", tid);
     sim_trace__puts(t, ",\"ts\":");
+    sim_trace__memo_keep(t, start, &s->where, who, 0);
+  }
+  if (!sim_trace__memo_put(t, &s->ts, ns, 0)) {
+    size_t start = sim_trace__span_start(t, SIM_TRACE_MEMO);
     sim_trace__decimal(t, ns, 0, 3);
-    sim_trace__memo_keep(t, start, &s->where, ns, who);
+    sim_trace__memo_keep(t, start, &s->ts, ns, 0);
   }
 }
 
@@ -304,7 +328,7 @@ static void counter(sim_trace *t, const sim_trace_drv *d, uint64_t ns)
       last->active == now.active)
     return;
   *last = now;
-  head_q(t, l->q, l->n, KIND("queue", "C"), 0, pid_of(d), tid_of(d), ns);
+  head_q(t, l->q, l->n, K_QUEUE, 0, pid_of(d), tid_of(d), ns);
   sim_trace__puts(t, ",\"args\":{\"queued\":");
   sim_trace__u64(t, now.queued);
   sim_trace__kv_u64(t, "inflight", now.inflight);
@@ -378,18 +402,18 @@ static chrome_slice *slice_open(sim_trace *t, uint64_t key, const sim_trace_ev *
   chrome_slice *sl = &s->slices[i];
   *sl = (chrome_slice){++s->serial, e->pb, key, s->drv[e->drv->index].label - 1, tid_of(e->drv),
                        pid_of(e->drv), e->rec->code, 0, e->rec->id, 0};
-  head_q(t, l->gq, l->gn, KIND("io", "b"), sl->serial, sl->pid, sl->tid, e->rec->t);
+  head_q(t, l->gq, l->gn, K_IO_B, sl->serial, sl->pid, sl->tid, e->rec->t);
   sim_trace__put(t, "}", 1);
   head_start(t);
   put_slice_name(t, sl);
-  head_end(t, KIND("io", "b"), sl->serial, sl->pid, sl->tid, e->rec->t);
+  head_end(t, K_IO_B, sl->serial, sl->pid, sl->tid, e->rec->t);
   return sl;
 }
 
 static void unwait(sim_trace *t, chrome_slice *sl, uint64_t ns)
 {
   if (sl->waiting) {
-    head_q(t, "\"queued\"", 8, KIND("io", "e"), sl->serial, sl->pid, sl->tid, ns);
+    head_q(t, "\"queued\"", 8, K_IO_E, sl->serial, sl->pid, sl->tid, ns);
     sim_trace__put(t, "}", 1);
     sl->waiting = 0;
   }
@@ -404,9 +428,9 @@ static void slice_close(sim_trace *t, chrome_slice *sl, uint64_t ns)
   unwait(t, sl, ns);
   head_start(t);
   put_slice_name(t, sl);
-  head_end(t, KIND("io", "e"), sl->serial, sl->pid, sl->tid, ns);
+  head_end(t, K_IO_E, sl->serial, sl->pid, sl->tid, ns);
   sim_trace__put(t, "}", 1);
-  head_q(t, l->gq, l->gn, KIND("io", "e"), sl->serial, sl->pid, sl->tid, ns);
+  head_q(t, l->gq, l->gn, K_IO_E, sl->serial, sl->pid, sl->tid, ns);
   sim_map_del(&s->open, sl->key, NULL);
   uint32_t i = (uint32_t)(sl - s->slices);
   sl->next_free = s->free_head;
@@ -443,14 +467,14 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
   name_tracks(t, e->drv, r->ev == DM_EV_INSTALL);
   switch (r->ev) {
   case DM_EV_INSTALL:
-    instant(t, e, INSTANT("lifecycle"), "install");
+    instant(t, e, I_LIFECYCLE, "install");
     sim_trace__puts(t, ",\"args\":{\"runtime\":");
     sim_trace__u64(t, r->runtime);
     sim_trace__puts(t, "}}");
     counter(t, e->drv, r->t);
     break;
   case DM_EV_REMOVE:
-    instant(t, e, INSTANT("lifecycle"), "remove");
+    instant(t, e, I_LIFECYCLE, "remove");
     sim_trace__put(t, "}", 1);
     break;
   case DM_EV_CALL:
@@ -470,7 +494,7 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
       sim_trace__puts(t, "}}");
     }
     if (r->code == SIM_CODE_KILLIO) {
-      instant(t, e, INSTANT("killio"), "KillIO");
+      instant(t, e, I_KILLIO, "KillIO");
       sim_trace__put(t, "}", 1);
     }
     break;
@@ -478,12 +502,12 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     if (sl)
       slice_close(t, sl, r->t);
     else
-      instant(t, e, INSTANT("io"), "reject");
+      instant(t, e, I_IO, "reject");
     result_args(t, r->result);
     break;
   case DM_EV_ENQUEUE:
     if (sl && !sl->waiting) {
-      head_q(t, "\"queued\"", 8, KIND("io", "b"), sl->serial, sl->pid, sl->tid, r->t);
+      head_q(t, "\"queued\"", 8, K_IO_B, sl->serial, sl->pid, sl->tid, r->t);
       sim_trace__put(t, "}", 1);
       sl->waiting = 1;
     }
@@ -507,7 +531,7 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     }
     break;
   case DM_EV_CALLBACK:
-    instant(t, e, INSTANT("callback"), "callback");
+    instant(t, e, I_CALLBACK, "callback");
     result_args(t, r->result);
     break;
   case DM_EV_DONE:
@@ -517,7 +541,7 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     }
     break;
   case DM_EV_VIOLATION:
-    head(t, r->rule ? r->rule : "violation", INSTANT("violation"), 0, pid_of(e->drv),
+    head(t, r->rule ? r->rule : "violation", I_VIOLATION, 0, pid_of(e->drv),
          tid_of(e->drv), r->t);
     sim_trace__puts(t, ",\"args\":{\"msg\":");
     sim_trace__json_str(t, r->msg);
@@ -529,7 +553,7 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     sim_trace__puts(t, "}}");
     break;
   case DM_EV_WARNING:
-    head(t, "warning", INSTANT("warning"), 0, pid_of(e->drv), tid_of(e->drv), r->t);
+    head(t, "warning", I_WARNING, 0, pid_of(e->drv), tid_of(e->drv), r->t);
     sim_trace__puts(t, ",\"args\":{\"msg\":");
     sim_trace__json_str(t, r->msg);
     sim_trace__puts(t, "}}");
@@ -542,10 +566,10 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
     snprintf(name, sizeof name, "SCSI %s", op ? op : "task");
     int begin = r->ev == DM_EV_SCSI_SUBMIT;
     if (sl)
-      head(t, name, begin ? KIND("io", "b") : KIND("io", "e"), sl->serial, sl->pid, sl->tid,
+      head(t, name, begin ? K_IO_B : K_IO_E, sl->serial, sl->pid, sl->tid,
            r->t);
     else
-      head(t, name, INSTANT("scsi"), 0, pid_of(e->drv), tid_of(e->drv), r->t);
+      head(t, name, I_SCSI, 0, pid_of(e->drv), tid_of(e->drv), r->t);
     sim_trace__puts(t, ",\"args\":{\"task\":");
     sim_trace__u64(t, r->tag);
     sim_trace__kv_u64(t, "slot", r->slot);
@@ -563,7 +587,7 @@ static void chrome_record(sim_trace *t, const sim_trace_ev *e)
   case DM_EV_SCSI_RETURN:
     break;
   default:
-    instant(t, e, INSTANT("other"), dm_ev_name(r->ev));
+    instant(t, e, I_OTHER, dm_ev_name(r->ev));
     sim_trace__put(t, "}", 1);
     break;
   }
@@ -612,7 +636,7 @@ static void chrome_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
     const char *n = sim_scsi_cdb_name(r->cdb, r->cdb_len);
     char hex[3 * SIM_SCSI_CDB_MAX + 1];
     snprintf(name, sizeof name, "%s", n ? n : "unknown opcode");
-    head(t, name, KIND("scsi", "b"), id, pid_of(d), tid_of(d), r->t);
+    head(t, name, K_SCSI_B, id, pid_of(d), tid_of(d), r->t);
     sim_trace__hex(r->cdb, r->cdb_len, hex, sizeof hex);
     sim_trace__printf(t, ",\"args\":{\"tag\":%llu,\"cdb\":\"%s\"}}", (unsigned long long)r->tag,
                       hex);
@@ -620,14 +644,14 @@ static void chrome_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
   }
   case SIM_SCSI_EV_DATA:
     snprintf(name, sizeof name, "data-%s", r->dir == SIM_SCSI_DIR_OUT ? "out" : "in");
-    head(t, name, INSTANT("scsi"), 0, pid_of(d), tid_of(d), r->t);
+    head(t, name, I_SCSI, 0, pid_of(d), tid_of(d), r->t);
     sim_trace__printf(t, ",\"args\":{\"tag\":%llu,\"bytes\":%lu}}", (unsigned long long)r->tag,
                       (unsigned long)r->bytes);
     break;
   case SIM_SCSI_EV_STATUS:
   case SIM_SCSI_EV_ABORT: {
     const char *sn = sim_scsi_status_name(r->status);
-    head(t, "scsi", KIND("scsi", "e"), id, pid_of(d), tid_of(d), r->t);
+    head(t, "scsi", K_SCSI_E, id, pid_of(d), tid_of(d), r->t);
     if (r->ev == SIM_SCSI_EV_ABORT)
       sim_trace__printf(t, ",\"args\":{\"transport\":\"%s\"}}", sim_scsi_xport_name(r->xport));
     else {
@@ -643,7 +667,7 @@ static void chrome_scsi(sim_trace *t, const sim_trace_scsi_ev *e)
   }
   default:
     head(t, r->target == 0xFF ? "bus reset" : r->lun == 0xFFFF ? "target reset" : "LUN reset",
-         INSTANT("scsi"), 0, pid_of(d), tid_of(d), r->t);
+         I_SCSI, 0, pid_of(d), tid_of(d), r->t);
     sim_trace__puts(t, "}");
     break;
   }

@@ -186,9 +186,6 @@ void sim_trace__i64(sim_trace *t, int64_t v);
 /* v right-aligned in at least width bytes, padded with fill: %6llu with
  * ' ', %06llu with '0'. */
 void sim_trace__u64_pad(sim_trace *t, uint64_t v, unsigned width, char fill);
-/* v / 10^frac, '.', then v % 10^frac in frac digits (frac at most 6), the
- * integer part right-aligned in int_width: %*llu.%0*llu, exact. */
-void sim_trace__decimal(sim_trace *t, uint64_t v, unsigned int_width, unsigned frac);
 /* Spans: output composed once and kept by a writer, to be copied when the
  * same values come again (a memo). sim_trace__span_start reserves `most`
  * bytes, so that no write of at most that many flushes the buffer, and
@@ -199,7 +196,7 @@ size_t sim_trace__span_start(sim_trace *t, size_t most);
 size_t sim_trace__span_copy(const sim_trace *t, size_t start, char *dst, size_t cap);
 
 /* A memo of one span, of the values (k1, k2). Starts zeroed (empty). */
-#define SIM_TRACE_MEMO 96
+#define SIM_TRACE_MEMO 64
 typedef struct sim_trace_memo {
   uint64_t k1, k2;
   size_t   n; /* 0: empty */
@@ -254,20 +251,49 @@ static inline void sim_trace__dec_write(char *p, uint64_t v, unsigned n)
                                  "50515253545556575859606162636465666768697071727374"
                                  "75767778798081828384858687888990919293949596979899";
   p += n;
-  while (v >= 100u) {
+  while (v > UINT32_MAX) {
     unsigned d = (unsigned)(v % 100u);
     v /= 100u;
     p -= 2;
     memcpy(p, pairs + 2 * d, 2);
   }
-  if (v >= 10u) {
+  uint32_t w = (uint32_t)v; /* the rest in 32 bits: cheaper divisions */
+  while (w >= 100u) {
+    uint32_t d = w % 100u;
+    w /= 100u;
     p -= 2;
-    memcpy(p, pairs + 2 * v, 2);
+    memcpy(p, pairs + 2 * d, 2);
+  }
+  if (w >= 10u) {
+    p -= 2;
+    memcpy(p, pairs + 2 * w, 2);
   } else {
-    *--p = (char)('0' + v);
+    *--p = (char)('0' + w);
   }
 }
 
+/* v / 10^frac, '.', then v % 10^frac in frac digits (frac 1 to 6), the
+ * integer part right-aligned in int_width (at most 8): %*llu.%0*llu,
+ * exact. Inline, so that a constant frac makes its divisions
+ * multiplications. */
+static inline void sim_trace__decimal(sim_trace *t, uint64_t v, unsigned int_width, unsigned frac)
+{
+  static const uint32_t scale[7] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+  uint64_t s = scale[frac], ip = v / s, fp = v % s;
+  unsigned n = sim_trace__dec_digits(ip), pad = int_width > n ? int_width - n : 0;
+  if (sim_trace__reserve(t, 8 + 20 + 1 + 6) != 0)
+    return;
+  char *p = t->line + t->nline;
+  memcpy(p, "        ", 8);
+  sim_trace__dec_write(p + pad, ip, n);
+  p += pad + n;
+  *p = '.';
+  /* frac digits, the leading zeros too: '0's first, then fp's digits
+   * from the last place. */
+  memcpy(p + 1, "000000", 6);
+  sim_trace__dec_write(p + 1, fp, frac);
+  t->nline += pad + n + 1 + frac;
+}
 /* The digits of v (and a '-') at p, not terminated; return their count,
  * at most 20 (21 signed). */
 size_t sim_trace__fmt_u64(char *p, uint64_t v);

@@ -125,15 +125,6 @@ size_t sim_trace__fmt_i64(char *p, int64_t v)
   return 1 + sim_trace__fmt_u64(p + 1, 0u - (uint64_t)v);
 }
 
-void sim_trace__decimal(sim_trace *t, uint64_t v, unsigned int_width, unsigned frac)
-{
-  static const uint32_t scale[7] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-  uint64_t s = scale[frac < 7 ? frac : 6];
-  sim_trace__u64_pad(t, v / s, int_width, ' ');
-  sim_trace__put(t, ".", 1);
-  sim_trace__u64_pad(t, v % s, frac, '0');
-}
-
 size_t sim_trace__span_start(sim_trace *t, size_t most)
 {
   return sim_trace__reserve(t, most) == 0 ? t->nline : SIZE_MAX;
@@ -150,7 +141,14 @@ size_t sim_trace__span_copy(const sim_trace *t, size_t start, char *dst, size_t 
 void sim_trace__memo_keep(const sim_trace *t, size_t start, sim_trace_memo *m, uint64_t k1,
                           uint64_t k2)
 {
-  m->n = sim_trace__span_copy(t, start, m->s, sizeof m->s);
+  /* span_start reserved SIM_TRACE_MEMO bytes from start: one copy of that
+   * size, what follows the span included (it is never written out). */
+  m->n = 0;
+  if (start <= t->nline && t->nline - start <= SIM_TRACE_MEMO &&
+      start + SIM_TRACE_MEMO <= t->capline) {
+    memcpy(m->s, t->line + start, SIM_TRACE_MEMO);
+    m->n = t->nline - start;
+  }
   m->k1 = k1;
   m->k2 = k2;
 }

@@ -41,7 +41,12 @@ typedef struct text_piece {
  * of nanoseconds. */
 typedef struct text_state {
   int        last_machine; /* machine of the previous row, -1 before the first */
-  sim_trace_memo time;     /* the last row's time and level columns */
+  /* The last ref, pb and id columns written, and what they were of:
+   * records of one request follow each other, several to a column. */
+  struct {
+    uint64_t   key;
+    text_piece col;
+  } cols[3];
   text_piece lvl[4];       /* "%-4s  " of each level's name */
   text_piece ev[DM_EV_COUNT + 1]; /* "%-12s  " of each kind's name */
   text_piece violation;    /* "!! VIOLATION  " */
@@ -225,27 +230,35 @@ static void put_task(sim_trace *t, uint64_t tag)
   sim_trace__u64(t, tag);
 }
 
-/* A column right-aligned in 6 ("%6s") and its gap of two spaces: pre
- * (npre bytes, 1 or 2 of a string of at least 2, or 0), then a in decimal,
- * then "/b" when b != 0. */
-static void put_col(sim_trace *t, const char *pre, unsigned npre, uint64_t a, uint64_t b)
+/* Column i of the row (0 ref, 1 pb, 2 id), right-aligned in 6 ("%6s"),
+ * and its gap of two spaces: pre (npre bytes, 1 or 2 of a string of at
+ * least 2, or 0), then a in decimal, then "/b" when b != 0; key names
+ * what it shows (the same key, the same column). */
+static void put_col(sim_trace *t, unsigned i, uint64_t key, const char *pre, unsigned npre,
+                    uint64_t a, uint64_t b)
 {
-  unsigned na = sim_trace__dec_digits(a), nb = b ? sim_trace__dec_digits(b) : 0;
-  unsigned n = npre + na + (b ? 1 + nb : 0), pad = n < 6 ? 6 - n : 0;
-  if (sim_trace__reserve(t, 8 + 2 + 20 + 1 + 20 + 2) != 0)
-    return;
-  char *p = t->line + t->nline;
-  memcpy(p, "        ", 8);
-  p += pad;
-  if (npre != 0)
-    memcpy(p, pre, 2); /* "-" and "#" with their terminator */
-  sim_trace__dec_write(p + npre, a, na);
-  if (b) {
-    p[npre + na] = '/';
-    sim_trace__dec_write(p + npre + na + 1, b, nb);
+  text_state *s = t->fmt_state;
+  text_piece *c = &s->cols[i].col;
+  if (c->n == 0 || s->cols[i].key != key) {
+    /* At most 22 bytes ("pb" and 20 digits; "#", 10, "/" and 10 of an id,
+     * whose halves are 32 bits) and the gap: it fits in c->s. */
+    unsigned na = sim_trace__dec_digits(a), nb = b ? sim_trace__dec_digits(b) : 0;
+    unsigned n = npre + na + (b ? 1 + nb : 0), pad = n < 6 ? 6 - n : 0;
+    char *p = c->s;
+    memcpy(p, "        ", 8);
+    p += pad;
+    if (npre != 0)
+      memcpy(p, pre, 2); /* "-" and "#" with their terminator */
+    sim_trace__dec_write(p + npre, a, na);
+    if (b) {
+      p[npre + na] = '/';
+      sim_trace__dec_write(p + npre + na + 1, b, nb);
+    }
+    memcpy(p + n, "  ", 2);
+    c->n = (uint8_t)(pad + n + 2);
+    s->cols[i].key = key;
   }
-  memcpy(p + n, "  ", 2);
-  t->nline += pad + n + 2;
+  sim_trace__put_short(t, c->s, c->n);
 }
 
 /* An empty column and its gap. */
@@ -258,17 +271,11 @@ static void put_nocol(sim_trace *t)
  * milliseconds, the level and the event (a piece of text_state). */
 static void row(sim_trace *t, uint64_t ns, unsigned lvl, const text_piece *ev)
 {
-  text_state *s = t->fmt_state;
-  if (lvl > 3)
-    lvl = 3;
-  if (!sim_trace__memo_put(t, &s->time, ns, lvl)) {
-    /* 20 digits, '.', 6 and their padding, " ms  " and 6 of the level */
-    size_t start = sim_trace__span_start(t, 64);
-    sim_trace__decimal(t, ns, 6, 6);
-    sim_trace__put(t, " ms  ", 5);
-    sim_trace__put_short(t, s->lvl[lvl].s, s->lvl[lvl].n);
-    sim_trace__memo_keep(t, start, &s->time, ns, lvl);
-  }
+  const text_state *s = t->fmt_state;
+  const text_piece *l = &s->lvl[lvl < 4 ? lvl : 3];
+  sim_trace__decimal(t, ns, 6, 6);
+  sim_trace__put(t, " ms  ", 5);
+  sim_trace__put_short(t, l->s, l->n);
   sim_trace__put_short(t, ev->s, ev->n);
 }
 
@@ -282,17 +289,17 @@ static void text_record(sim_trace *t, const sim_trace_ev *e)
   row(t, r->t, r->lvl,
       r->ev == DM_EV_VIOLATION ? &s->violation : &s->ev[r->ev < DM_EV_COUNT ? r->ev : DM_EV_COUNT]);
   if (r->ref < 0)
-    put_col(t, "-", 1, 0u - (uint64_t)(int64_t)r->ref, 0);
+    put_col(t, 0, (uint16_t)r->ref, "-", 1, 0u - (uint64_t)(int64_t)r->ref, 0);
   else if (r->ref > 0)
-    put_col(t, "", 0, (uint64_t)r->ref, 0);
+    put_col(t, 0, (uint16_t)r->ref, "", 0, (uint64_t)r->ref, 0);
   else
     put_nocol(t);
   if (e->pb)
-    put_col(t, "pb", 2, e->pb, 0);
+    put_col(t, 1, e->pb, "pb", 2, e->pb, 0);
   else
     put_nocol(t);
   if (r->id)
-    put_col(t, "#", 1, r->id & 0xFFFFFFFFu, r->id >> 32);
+    put_col(t, 2, r->id, "#", 1, r->id & 0xFFFFFFFFu, r->id >> 32);
   else
     put_nocol(t);
 
