@@ -291,10 +291,10 @@ static void count(sim_trace *t, sim_trace_ev *e)
 
 /* A record is complete: to a terminal it is written at once (someone may be
  * watching a real-time run); elsewhere records gather into writes of about
- * 32 KB. Either way the bytes and their order are the same. */
+ * SIM_TRACE_CHUNK. Either way the bytes and their order are the same. */
 static void end_record(sim_trace *t)
 {
-  if (t->each_record || t->nline >= 32768)
+  if (t->each_record || t->nline >= SIM_TRACE_CHUNK)
     sim_trace__flush(t);
 }
 

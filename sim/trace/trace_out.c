@@ -4,7 +4,7 @@
  * devmgr's names ready to copy.
  *
  * Output is composed in t->line and reaches the FILE in one fwrite per
- * record on a terminal, per 32 KB of records elsewhere (sim_trace__flush):
+ * record on a terminal, per SIM_TRACE_CHUNK of records elsewhere (sim_trace__flush):
  * no stdio call per field. Every primitive here writes exactly what the
  * printf conversion its comment names would write, by hand, so that a
  * record costs tens of nanoseconds rather than hundreds; sim_trace__printf
@@ -23,7 +23,8 @@
 
 int sim_trace__grow(sim_trace *t, size_t n)
 {
-  if (t->nline != 0 && t->nline + n > 65536) { /* a long footer (vcd): write as it goes */
+  /* A long footer (vcd), or a record longer than a chunk: write as it goes. */
+  if (t->nline != 0 && t->nline + n > 2 * SIM_TRACE_CHUNK) {
     sim_trace__flush(t);
     if (n <= t->capline)
       return 0;

@@ -41,6 +41,7 @@ typedef struct text_piece {
  * of nanoseconds. */
 typedef struct text_state {
   int        last_machine; /* machine of the previous row, -1 before the first */
+  sim_trace_memo ms;       /* "%6llu." of the last row's whole milliseconds */
   /* The last ref, pb and id columns written, and what they were of:
    * records of one request follow each other, several to a column. */
   struct {
@@ -271,9 +272,16 @@ static void put_nocol(sim_trace *t)
  * milliseconds, the level and the event (a piece of text_state). */
 static void row(sim_trace *t, uint64_t ns, unsigned lvl, const text_piece *ev)
 {
-  const text_state *s = t->fmt_state;
+  text_state *s = t->fmt_state;
   const text_piece *l = &s->lvl[lvl < 4 ? lvl : 3];
-  sim_trace__decimal(t, ns, 6, 6);
+  uint64_t ms = ns / 1000000u;
+  if (!sim_trace__memo_put(t, &s->ms, ms, 0)) {
+    size_t start = sim_trace__span_start(t, SIM_TRACE_MEMO);
+    sim_trace__u64_pad(t, ms, 6, ' ');
+    sim_trace__put(t, ".", 1);
+    sim_trace__memo_keep(t, start, &s->ms, ms, 0);
+  }
+  sim_trace__dec_fixed(t, ns % 1000000u, 6);
   sim_trace__put(t, " ms  ", 5);
   sim_trace__put_short(t, l->s, l->n);
   sim_trace__put_short(t, ev->s, ev->n);
