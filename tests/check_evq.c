@@ -475,7 +475,14 @@ static size_t vm_bytes(void)
 
 START_TEST(test_push_without_memory)
 {
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define EVQ_TEST_ASAN 1
+#elif defined(__has_feature) /* clang says it this way */
+#if __has_feature(address_sanitizer)
+#define EVQ_TEST_ASAN 1
+#endif
+#endif
+#ifdef EVQ_TEST_ASAN
   /* AddressSanitizer reserves terabytes of shadow memory: an address-space
    * limit cannot be set under it. The normal build runs this test. */
   return;
