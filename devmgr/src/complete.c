@@ -125,9 +125,6 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
       dm_machine *prev = from_driver ? m : dm__enter(m);
       if (lean) {
         pb->ioParam.ioCompletion(pb);
-        if (from_driver) /* m is u's machine: read again rather than kept
-                            across the call, a saved register less */
-          prev = m = u->m;
       } else {
         /* The routine is its caller's code, not the driver's: calls it
          * makes are not credited to a DoDriverIO it runs inside. */
