@@ -75,11 +75,18 @@ typedef struct chrome_label {
   size_t n, gn;
 } chrome_label;
 
+/* The longest head of a counter event the writer keeps. */
+#define CHROME_CTR_HEAD 128
+
 /* What the writer keeps per driver (by driver index). */
 typedef struct chrome_drv {
   chrome_ctr ctr;   /* what its counter showed last */
   uint32_t   label; /* index + 1 in chrome_state.labels; 0 before its first use */
   uint8_t    named; /* its process and thread are named */
+  /* Its counter event from the separator before it to "ts": (the same for
+   * every one until an install renames the driver); n == 0: none kept. */
+  uint8_t    ctr_n;
+  char       ctr_head[CHROME_CTR_HEAD];
 } chrome_drv;
 
 typedef struct chrome_state {
@@ -98,7 +105,7 @@ typedef struct chrome_state {
   size_t        caplabels;
   sim_trace_memo id2;      /* the last "id2" written, of its serial */
   sim_trace_memo where;    /* the last "pid" and "tid", of pid << 32 | tid */
-  sim_trace_memo ts;       /* the last "ts" value, of its nanoseconds */
+  sim_trace_memo us;       /* the last time stamp's whole microseconds */
 } chrome_state;
 
 static int chrome_init(sim_trace *t)
@@ -208,12 +215,10 @@ static void head_start(sim_trace *t)
   sim_trace__put(t, "{\"name\":", 8);
 }
 
-/* ,"cat":CAT,"ph":PH,["id2":{"local":"0x.."},]"pid":P,"tid":T,"ts":TS
- * with ts "%llu.%03llu" of the microseconds (the caller adds optional
- * fields and the closing brace). The events of a record share their time
- * and mostly their track, those of a request its id: both are memos. */
-static void head_end(sim_trace *t, chrome_kind k, uint64_t serial, int pid, uint32_t tid,
-                     uint64_t ns)
+/* ,"cat":CAT,"ph":PH,["id2":{"local":"0x.."},]"pid":P,"tid":T,"ts": (the
+ * time stamp's value is head_ts's). The events of a record mostly share
+ * their track, those of a request its id: both are memos. */
+static void head_where(sim_trace *t, chrome_kind k, uint64_t serial, int pid, uint32_t tid)
 {
   chrome_state *s = t->fmt_state;
   if (sim_trace__reserve(t, CHROME_KIND_MAX) != 0)
@@ -236,11 +241,22 @@ static void head_end(sim_trace *t, chrome_kind k, uint64_t serial, int pid, uint
     sim_trace__puts(t, ",\"ts\":");
     sim_trace__memo_keep(t, start, &s->where, who, 0);
   }
-  if (!sim_trace__memo_put(t, &s->ts, ns, 0)) {
-    size_t start = sim_trace__span_start(t, SIM_TRACE_MEMO);
-    sim_trace__decimal(t, ns, 0, 3);
-    sim_trace__memo_keep(t, start, &s->ts, ns, 0);
-  }
+}
+
+/* The time stamp: "%llu.%03llu" of the microseconds. */
+static void head_ts(sim_trace *t, uint64_t ns)
+{
+  chrome_state *s = t->fmt_state;
+  sim_trace__decimal_memo(t, &s->us, ns, 0, 3);
+}
+
+/* The rest of an event's head after its name, up to its time stamp (the
+ * caller adds optional fields and the closing brace). */
+static void head_end(sim_trace *t, chrome_kind k, uint64_t serial, int pid, uint32_t tid,
+                     uint64_t ns)
+{
+  head_where(t, k, serial, pid, tid);
+  head_ts(t, ns);
 }
 
 /* An event's head with name as a JSON string. */
@@ -310,8 +326,10 @@ static void name_tracks(sim_trace *t, const sim_trace_drv *d, int force)
       t->err = 1;
   }
   ds = &s->drv[d->index];
-  if (force)
+  if (force) {
     ds->label = label_new(t, d);
+    ds->ctr_n = 0; /* its counter's head names the label */
+  }
   ds->named = 1;
 }
 
@@ -328,7 +346,21 @@ static void counter(sim_trace *t, const sim_trace_drv *d, uint64_t ns)
       last->active == now.active)
     return;
   *last = now;
-  head_q(t, l->q, l->n, K_QUEUE, 0, pid_of(d), tid_of(d), ns);
+  chrome_drv *ds = &s->drv[d->index];
+  if (ds->ctr_n != 0 && sim_trace__reserve(t, CHROME_CTR_HEAD) == 0) {
+    memcpy(t->line + t->nline, ds->ctr_head, CHROME_CTR_HEAD);
+    t->nline += ds->ctr_n;
+    s->first = 0;
+  } else {
+    /* Kept only after the first event: that one has no comma before it. */
+    int first = s->first;
+    size_t start = sim_trace__span_start(t, CHROME_CTR_HEAD);
+    head_start(t);
+    sim_trace__put(t, l->q, l->n);
+    head_where(t, K_QUEUE, 0, pid_of(d), tid_of(d));
+    ds->ctr_n = first ? 0 : (uint8_t)sim_trace__span_copy(t, start, ds->ctr_head, CHROME_CTR_HEAD);
+  }
+  head_ts(t, ns);
   sim_trace__puts(t, ",\"args\":{\"queued\":");
   sim_trace__u64(t, now.queued);
   sim_trace__kv_u64(t, "inflight", now.inflight);

@@ -221,6 +221,7 @@ static inline int sim_trace__memo_put(sim_trace *t, const sim_trace_memo *m, uin
 /* Keep what was written since start in m, as the span of (k1, k2). */
 void sim_trace__memo_keep(const sim_trace *t, size_t start, sim_trace_memo *m, uint64_t k1,
                           uint64_t k2);
+
 /* v in hex, at least `digits` of them, without "0x": %0*llX (upper != 0)
  * or %0*llx. */
 void sim_trace__hex_u64(sim_trace *t, uint64_t v, unsigned digits, int upper);
@@ -287,22 +288,22 @@ static inline void sim_trace__dec_fixed(sim_trace *t, uint64_t v, unsigned digit
   t->nline += digits;
 }
 /* v / 10^frac, '.', then v % 10^frac in frac digits (frac 1 to 6), the
- * integer part right-aligned in int_width (at most 8): %*llu.%0*llu,
- * exact. Inline, so that a constant frac makes its divisions
- * multiplications. */
-static inline void sim_trace__decimal(sim_trace *t, uint64_t v, unsigned int_width, unsigned frac)
+ * integer part right-aligned in int_width: %*llu.%0*llu, exact. The
+ * integer part and its '.' come from m, a memo of the last one written
+ * (records come several to a time, and times closer than the unit);
+ * inline, so that a constant frac makes the divisions multiplications. */
+static inline void sim_trace__decimal_memo(sim_trace *t, sim_trace_memo *m, uint64_t v,
+                                           unsigned int_width, unsigned frac)
 {
   static const uint32_t scale[7] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-  uint64_t s = scale[frac], ip = v / s, fp = v % s;
-  unsigned n = sim_trace__dec_digits(ip), pad = int_width > n ? int_width - n : 0;
-  if (sim_trace__reserve(t, 8 + 20 + 1 + 6) != 0)
-    return;
-  char *p = t->line + t->nline;
-  memcpy(p, "        ", 8);
-  sim_trace__dec_write(p + pad, ip, n);
-  p[pad + n] = '.';
-  t->nline += pad + n + 1;
-  sim_trace__dec_fixed(t, fp, frac);
+  uint64_t ip = v / scale[frac];
+  if (!sim_trace__memo_put(t, m, ip, 0)) {
+    size_t start = sim_trace__span_start(t, SIM_TRACE_MEMO);
+    sim_trace__u64_pad(t, ip, int_width, ' ');
+    sim_trace__put(t, ".", 1);
+    sim_trace__memo_keep(t, start, m, ip, 0);
+  }
+  sim_trace__dec_fixed(t, v % scale[frac], frac);
 }
 /* The digits of v (and a '-') at p, not terminated; return their count,
  * at most 20 (21 signed). */

@@ -274,14 +274,7 @@ static void row(sim_trace *t, uint64_t ns, unsigned lvl, const text_piece *ev)
 {
   text_state *s = t->fmt_state;
   const text_piece *l = &s->lvl[lvl < 4 ? lvl : 3];
-  uint64_t ms = ns / 1000000u;
-  if (!sim_trace__memo_put(t, &s->ms, ms, 0)) {
-    size_t start = sim_trace__span_start(t, SIM_TRACE_MEMO);
-    sim_trace__u64_pad(t, ms, 6, ' ');
-    sim_trace__put(t, ".", 1);
-    sim_trace__memo_keep(t, start, &s->ms, ms, 0);
-  }
-  sim_trace__dec_fixed(t, ns % 1000000u, 6);
+  sim_trace__decimal_memo(t, &s->ms, ns, 6, 6);
   sim_trace__put(t, " ms  ", 5);
   sim_trace__put_short(t, l->s, l->n);
   sim_trace__put_short(t, ev->s, ev->n);
