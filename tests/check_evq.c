@@ -370,6 +370,103 @@ START_TEST(test_burst_before_the_first)
 }
 END_TEST
 
+/* A deep queue in its steady state, as a run with many requests in flight
+ * makes one: a burst of N events armed at one instant (the first pop starts
+ * a new year over them, which takes the heap's events in the heap's order,
+ * so the year's buckets are not in seq order), then a hold model for STEPS
+ * pops, each event pushed again a random time later. Buckets of thousands
+ * of events are sorted into the run, and their lists' arrays go to the next
+ * buckets. In round 1 the times are multiples of 4096 ns, so events of
+ * equal times come in groups far larger than order_ties puts in seq order
+ * by itself (the bucket is then sorted by seq and t); in round 0 such
+ * groups are small. Every pop must be the peeked event, in (t, seq) order,
+ * and the queue must hold N events throughout. */
+START_TEST(test_deep_hold)
+{
+  enum { N = 40000, STEPS = 160000 };
+  uint64_t unit = _i == 1 ? 4096 : 1;
+  sim_rng g;
+  sim_rng_seed(&g, 77);
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  dm_event *ev = malloc((size_t)N * sizeof *ev);
+  ck_assert_ptr_nonnull(ev);
+  uint64_t seq = 0;
+  for (int i = 0; i < N; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = sim_rng_exp(&g, 1000000) / unit * unit;
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], seq++), 0);
+  }
+  /* Every push has a seq of its own, so pops come in strictly rising
+   * (t, seq) order, and each is of an event pushed and not popped since. */
+  dm_event last = { 0 };
+  last.seq = UINT64_MAX; /* (before any event: t 0, seq 0 is the least key) */
+  last.t = 0;
+  int bad = -1;
+  for (int s = 0; s < STEPS && bad < 0; s++) {
+    dm_event *want = sim_evq_peek(&q), *e = sim_evq_pop(&q);
+    if (e == NULL || e != want || e->idx != DM_EVENT_IDLE ||
+        (s > 0 && !key_less(&last, e))) {
+      bad = s;
+      break;
+    }
+    last = *e;
+    e->t += sim_rng_exp(&g, 1000000) / unit * unit;
+    if (sim_evq_push(&q, e, seq++) != 0 || sim_evq_size(&q) != N)
+      bad = s;
+  }
+  ck_assert_msg(bad < 0, "out of order or failed at step %d", bad);
+  sim_evq_free(&q);
+  free(ev);
+}
+END_TEST
+
+/* A bucket whose events of one time are far out of seq order: removals
+ * from the front of its list move its last entries there one by one, so
+ * that 40 of them end up in falling seq order ahead of the rest. Sorting
+ * the bucket by time then leaves groups too large for order_ties, and the
+ * bucket is sorted by seq and time instead. Pops must come in strictly
+ * rising (t, seq) order, each event once, and none of the removed. */
+START_TEST(test_ties_far_out_of_order)
+{
+  enum { SPREAD = 200, TIED = 100, REMOVED = 40 };
+  static dm_event ev[1 + SPREAD], tied[TIED];
+  static char popped[1 + SPREAD + TIED];
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  uint64_t seq = 0;
+  /* The year starts at 0 with 1 ns days: the rest goes to the overflow,
+   * and the first pop starts a year of 4096 ns days over it. */
+  for (int i = 0; i <= SPREAD; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = 4096 * (uint64_t)i;
+    ck_assert_int_eq(sim_evq_push(&q, &ev[i], seq++), 0);
+  }
+  ck_assert_ptr_eq(sim_evq_pop(&q), &ev[0]);
+  popped[0] = 1;
+  for (int k = 0; k < TIED; k++) {
+    dm_event_init(&tied[k], nop, NULL, DM_LVL_HWI);
+    tied[k].t = 500000; /* in the bucket of ev[122] */
+    ck_assert_int_eq(sim_evq_push(&q, &tied[k], seq++), 0);
+  }
+  for (int k = 0; k < REMOVED; k++)
+    sim_evq_remove(&q, &tied[k]);
+  ck_assert_uint_eq(sim_evq_size(&q), SPREAD + TIED - REMOVED);
+  dm_event last = ev[0];
+  int bad = -1, n = 0;
+  for (dm_event *e; bad < 0 && (e = sim_evq_pop(&q)) != NULL; n++) {
+    int at = e >= tied && e < tied + TIED ? 1 + SPREAD + (int)(e - tied) : (int)(e - ev);
+    if (!key_less(&last, e) || popped[at] || (at > SPREAD && at - 1 - SPREAD < REMOVED))
+      bad = n;
+    popped[at] = 1;
+    last = *e;
+  }
+  ck_assert_msg(bad < 0, "wrong at pop %d", bad);
+  ck_assert_int_eq(n, SPREAD + TIED - REMOVED);
+  sim_evq_free(&q);
+}
+END_TEST
+
 static void churn(sim_evq *q, sim_rng *g, dm_event *ev, int N, uint64_t seq, int STEPS)
 {
   char *queued = malloc(N);
@@ -563,6 +660,8 @@ Suite *evq_suite(void)
   tcase_add_test(tc, test_million_pending);
   tcase_add_test(tc, test_big_buckets_with_removals);
   tcase_add_loop_test(tc, test_burst_before_the_first, 0, 2);
+  tcase_add_loop_test(tc, test_deep_hold, 0, 2);
+  tcase_add_test(tc, test_ties_far_out_of_order);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -88,6 +88,11 @@ typedef struct sim_evq {
   sim_evq_far  *sorted; /* the overflow, counting-sorted by bucket at the
                            start of the year */
   sim_evq_year *year;
+  /* Arrays of drained buckets' lists, kept for the next lists to start
+   * (evq.c, list_put), and how many. */
+  void         *lists;
+  uint32_t      nlists;
+  uint32_t      list_hint; /* events the last drained bucket's list held */
   /* Beyond the year: days >= base + SIM_EVQ_BUCKETS. */
   sim_evq_far  *over;
   uint32_t      over_n;
