@@ -200,10 +200,17 @@ size_t sim_trace__fmt_id(uint64_t id, char *buf)
 
 void sim_trace__hex(const uint8_t *p, size_t n, char *buf, size_t len)
 {
+  static const char hex[] = "0123456789abcdef";
   size_t k = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < n && k + 4 <= len; i++)
-    k += (size_t)snprintf(buf + k, len - k, "%s%02x", i ? " " : "", p[i]);
+  /* "%s%02x" per byte, a space before each but the first, while a byte,
+   * its space and the terminator fit. */
+  for (size_t i = 0; i < n && k + 4 <= len; i++) {
+    if (i)
+      buf[k++] = ' ';
+    buf[k++] = hex[p[i] >> 4];
+    buf[k++] = hex[p[i] & 15];
+  }
+  buf[k] = '\0';
 }
 
 /* --- JSON ------------------------------------------------------------------- */
