@@ -19,20 +19,14 @@ uint64_t dm_machine_driverio_id(const dm_machine *m)
   return m->driverio_id;
 }
 
-void dm_machine_prefetch(const dm_machine *m, uint64_t id, unsigned stage)
+void dm_machine_prefetch(const dm_machine *m, uint64_t id0, uint64_t id1, uint64_t id2)
 {
-  uint32_t i = (uint32_t)id - 1; /* as dm__slot_lookup: no ID wraps */
-  if (i >= m->nslots)
-    return;
-  const dm_slot *s = &m->slots[i];
-  if (stage == 0) {
-    DM_PREFETCH_W(s);
-    return;
-  }
-  if (dm__slot_lookup(m, id) == DM_NO_SLOT)
-    return;
-  const ParamBlockRec *pb = s->pb;
-  if (stage == 1) {
+  uint32_t i = (uint32_t)id0 - 1; /* as dm__slot_lookup: no ID wraps */
+  if (i < m->nslots)
+    DM_PREFETCH_W(&m->slots[i]);
+  if ((i = dm__slot_lookup(m, id1)) != DM_NO_SLOT) {
+    const dm_slot *s = &m->slots[i];
+    const ParamBlockRec *pb = s->pb;
     if (pb != NULL) {
       /* Every line of the block: a block of 104 bytes spans three lines
        * unless it starts in the first 24 bytes of one, and ioBuffer, which
@@ -48,9 +42,11 @@ void dm_machine_prefetch(const dm_machine *m, uint64_t id, unsigned stage)
       DM_PREFETCH_W(&m->slots[s->qprev]);
     if (s->qnext < m->nslots)
       DM_PREFETCH_W(&m->slots[s->qnext]);
-  } else if (stage == 2) {
-    if (pb != NULL)
-      DM_PREFETCH_W(pb->ioParam.ioBuffer);
+  }
+  if ((i = dm__slot_lookup(m, id2)) != DM_NO_SLOT) {
+    const dm_slot *s = &m->slots[i];
+    if (s->pb != NULL)
+      DM_PREFETCH_W(s->pb->ioParam.ioBuffer);
     if (s->qprev < m->nslots)
       DM_PREFETCH_W(m->slots[s->qprev].pb);
   }

@@ -54,7 +54,7 @@ struct sim_hw {
 };
 
 static void op_fire(dm_event *ev);
-static void op_warm(dm_event *ev, unsigned stage);
+static void op_warm(dm_event *stage0, dm_event *stage1, dm_event *stage2);
 
 sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_model *model,
                    uint32_t channels, uint64_t seed)
@@ -169,19 +169,46 @@ static void op_fire(dm_event *ev)
   dm_machine_run_at(hw->m, DM_LVL_HWI, deliver, &irq);
 }
 
+/* The Device Manager's machine of the device of operation ev (NULL: none)
+ * and the request the operation serves, 0 when unknown. */
+static inline dm_machine *op_request(const dm_event *ev, uint64_t *id)
+{
+  if (ev == NULL)
+    return NULL;
+  *id = ((const hw_op *)ev)->u.id;
+  return ((const sim_hw *)ev->data)->m;
+}
+
 /* The world's warm hook for operations (sim_world_set_warm): the request
  * an operation serves will complete when it fires, so the Device Manager is
  * told to fetch what that completion touches, stage by stage, and at the
  * first stage the driver what its handler touches (its own record of the
- * request, say), when it asked to be. */
-static void op_warm(dm_event *ev, unsigned stage)
+ * request, say), when it asked to be. One call for the three stages when
+ * their devices are one machine's, as a world's are. */
+static void op_warm(dm_event *stage0, dm_event *stage1, dm_event *stage2)
 {
-  const hw_op *op = (const hw_op *)ev;
-  const sim_hw *hw = ev->data;
-  if (stage == 0 && hw->prefetch != NULL && op->done == hw->prefetch_of)
-    hw->prefetch(op->refCon);
-  if (hw->m != NULL)
-    dm_machine_prefetch(hw->m, op->u.id, stage);
+  const hw_op *first = (const hw_op *)stage0;
+  if (first != NULL) {
+    const sim_hw *hw = stage0->data;
+    if (hw->prefetch != NULL && first->done == hw->prefetch_of)
+      hw->prefetch(first->refCon);
+  }
+  uint64_t id0 = 0, id1 = 0, id2 = 0;
+  dm_machine *m0 = op_request(stage0, &id0), *m1 = op_request(stage1, &id1),
+             *m2 = op_request(stage2, &id2);
+  dm_machine *m = m0 != NULL ? m0 : m1 != NULL ? m1 : m2;
+  if (m == NULL)
+    return;
+  if ((m0 == NULL || m0 == m) && (m1 == NULL || m1 == m) && (m2 == NULL || m2 == m)) {
+    dm_machine_prefetch(m, m0 ? id0 : 0, m1 ? id1 : 0, m2 ? id2 : 0);
+    return;
+  }
+  if (m0 != NULL) /* devices of several machines: a call for each stage */
+    dm_machine_prefetch(m0, id0, 0, 0);
+  if (m1 != NULL)
+    dm_machine_prefetch(m1, 0, id1, 0);
+  if (m2 != NULL)
+    dm_machine_prefetch(m2, 0, 0, id2);
 }
 
 /* sim_hw_start, inline in the platform's entry as well: a device that

@@ -66,11 +66,12 @@ void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm)
  * Out of line: only runs with many events pending get here. */
 __attribute__((noinline)) void sim_world__warm_ahead(const sim_world *w, const sim_evq *q)
 {
-  for (unsigned stage = 0; stage < 3; stage++) {
-    dm_event *soon = sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 2 * stage);
-    if (soon != NULL && soon->fn == w->warm_of)
-      w->warm(soon, stage);
-  }
+  dm_event *s0 = sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD);
+  dm_event *s1 = sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 2);
+  dm_event *s2 = sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 4);
+  dm_event_fn of = w->warm_of;
+  w->warm(s0 != NULL && s0->fn == of ? s0 : NULL, s1 != NULL && s1->fn == of ? s1 : NULL,
+          s2 != NULL && s2->fn == of ? s2 : NULL);
 }
 
 int sim_world_step_interrupts(sim_world *w)

@@ -24,9 +24,10 @@
 extern "C" {
 #endif
 
-/* Prefetches for ev, due a few events from now: stage 0 the farthest ahead
- * (see sim_world_set_warm). */
-typedef void (*sim_world_warm_fn)(dm_event *ev, unsigned stage);
+/* Prefetches for the events due a few events from now, one per stage
+ * (stage 0 the farthest ahead), each NULL when there is none (see
+ * sim_world_set_warm). */
+typedef void (*sim_world_warm_fn)(dm_event *stage0, dm_event *stage1, dm_event *stage2);
 
 typedef struct sim_world {
   uint64_t          now;     /* simulated ns; never decreases */
@@ -81,13 +82,15 @@ int sim_world_next_due(const sim_world *w, uint64_t *t);
 
 /*
  * Software pipelining for runs with many events pending, where what an
- * event's fn touches is likely not cached: before an event runs, the event
- * that will run SIM_WORLD_WARM_AHEAD + 1 - 2 * stage events after it (as
- * far as the queue can tell: sim_evq_ahead), if its fn is `of`, gets
- * warm(ev, stage), for stages 0, 1 and 2, so that each stage can read what
- * the stage before prefetched and issue the next prefetches. warm must not
- * change anything. One hook per world (a later call replaces it); NULL
- * removes it.
+ * event's fn touches is likely not cached: before an event runs, warm gets
+ * for each stage 0, 1 and 2 the event that will run SIM_WORLD_WARM_AHEAD +
+ * 1 - 2 * stage events after it (as far as the queue can tell:
+ * sim_evq_ahead) if its fn is `of`, else NULL, so that each stage can read
+ * what the stage before prefetched and issue the next prefetches. One call
+ * for the three (a call per stage, through the device to the Device
+ * Manager, cost about a hundred instructions more an event). warm must
+ * not change anything. One hook per world (a later call replaces it);
+ * NULL removes it.
  */
 #define SIM_WORLD_WARM_AHEAD 6u
 void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm);

@@ -169,15 +169,17 @@ void *dm_mem_alloc_big(size_t bytes);
  * number, or 0 when none is: what a platform's hw_start may keep to name
  * the request a device operation serves, for dm_machine_prefetch. */
 uint64_t dm_machine_driverio_id(const dm_machine *m);
-/* A hint that command id (from dm_machine_driverio_id) will complete soon:
- * starts bringing into the cache what its completion touches, in stages a
- * caller issues a few events apart, stage 0 first: 0 its slot; 1 (the slot
- * cached) its block and the slots of its neighbours on dCtlQHdr; 2 (those
- * cached) its buffer and its predecessor's block. With many requests in
- * flight each of these is a likely cache miss, and a completion would meet
- * them one after the other. Changes nothing; a stale or unknown id, or an
- * unknown stage, does nothing. */
-void dm_machine_prefetch(const dm_machine *m, uint64_t id, unsigned stage);
+/* A hint that commands (from dm_machine_driverio_id) will complete soon:
+ * starts bringing into the cache what their completions touch, in stages
+ * a caller issues a few events apart for each command, stage 0 first: 0
+ * its slot; 1 (the slot cached) its block and the slots of its neighbours
+ * on dCtlQHdr; 2 (those cached) its buffer and its predecessor's block.
+ * idN is the command to take through stage N now, 0 for none (a caller
+ * looking ahead in the order of completions passes the farthest at stage
+ * 0). With many requests in flight each of these is a likely cache miss,
+ * and a completion would meet them one after the other. Changes nothing;
+ * a stale or unknown id does nothing. */
+void dm_machine_prefetch(const dm_machine *m, uint64_t id0, uint64_t id1, uint64_t id2);
 
 #ifdef __cplusplus
 }
