@@ -1,7 +1,7 @@
 /*
- * sim/trace/trace_out.c - how the trace writers compose their output: the
- * record buffer and its checked writes, numbers, padding, JSON strings, and
- * devmgr's names ready to copy.
+ * sim/trace/trace_out.c - how the trace writers compose their output
+ * (trace_out.h): the record buffer and its checked writes, numbers, JSON
+ * strings, memos, and devmgr's names ready to copy.
  *
  * Output is composed in t->line and reaches the FILE in one fwrite per
  * record on a terminal, per SIM_TRACE_CHUNK of records elsewhere (sim_trace__flush):
@@ -166,22 +166,6 @@ void sim_trace__hex_u64(sim_trace *t, uint64_t v, unsigned digits, int upper)
   t->nline += n;
   for (unsigned i = 0; i < n; i++, v >>= 4)
     *--p = hex[v & 15u];
-}
-
-void sim_trace__put_pad(sim_trace *t, const char *s, size_t n, int width)
-{
-  size_t w = (size_t)(width < 0 ? -width : width), pad = w > n ? w - n : 0;
-  if (sim_trace__reserve(t, n + pad) != 0)
-    return;
-  char *p = t->line + t->nline;
-  if (width > 0) {
-    memset(p, ' ', pad);
-    memcpy(p + pad, s, n);
-  } else {
-    memcpy(p, s, n);
-    memset(p + n, ' ', pad);
-  }
-  t->nline += n + pad;
 }
 
 size_t sim_trace__fmt_id(uint64_t id, char *buf)
