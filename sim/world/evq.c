@@ -752,7 +752,7 @@ static void refill(sim_evq *q)
       if (!run_sort_any(q, n))
         goto heap;
     }
-    q->list_hint = nmore;
+    q->list_hint = n; /* (a bucket ahead fills up to about that) */
     list_put(q, &y->more[b]);
     /* The run's first events are popped next: start bringing them in. */
     for (uint32_t j = 0; j < AHEAD && j < n; j++)
@@ -863,9 +863,10 @@ static int resize(sim_evq *q, uint32_t cap)
 }
 
 /* Make room for one more event in bucket list l: a list that starts takes
- * a drained bucket's array if one is kept (list_put), else one the size of
- * the last drained list, which its bucket will likely reach too (instead
- * of being copied at each doubling up to there). Returns 0 or -1. */
+ * a drained bucket's array if one is kept (list_put), else one for as many
+ * events as the last bucket sorted into the run held, which its bucket
+ * will likely reach too (instead of being copied at each doubling up to
+ * there). Returns 0 or -1. */
 static int list_reserve(sim_evq *q, sim_evq_list *l)
 {
   if (l->n < l->cap)

@@ -92,7 +92,7 @@ typedef struct sim_evq {
    * (evq.c, list_put), and how many. */
   void         *lists;
   uint32_t      nlists;
-  uint32_t      list_hint; /* events the last drained bucket's list held */
+  uint32_t      list_hint; /* events the last bucket sorted into the run held */
   /* Beyond the year: days >= base + SIM_EVQ_BUCKETS. */
   sim_evq_far  *over;
   uint32_t      over_n;
