@@ -182,60 +182,60 @@ START_TEST(test_full_scenario)
 
   /* calls, in file order, with resolved client, driver and pb */
   const sim_sc_call *c = m->calls;
-  ck_assert_int_eq(c[0].op, SIM_SC_OP_OPEN);
-  ck_assert_int_eq(c[0].mode, SIM_SC_SYNC);
-  ck_assert_str_eq(c[0].name, "");
-  ck_assert_int_eq(c[1].op, SIM_SC_OP_WRITE);
-  ck_assert_int_eq(c[1].mode, SIM_SC_ASYNC);
-  ck_assert_str_eq(c[1].name, "w1");
-  ck_assert_uint_eq(c[1].size, 4096);
-  ck_assert_int_eq(c[1].has_pos, 1);
-  ck_assert_uint_eq(c[1].pos, 1048576);
-  ck_assert_int_eq(c[1].pattern.kind, SIM_SC_PAT_BYTE);
-  ck_assert_uint_eq(c[1].pattern.byte, 0xA5);
-  ck_assert_uint_eq(c[1].driver, 0);
-  ck_assert_uint_eq(c[1].client, 0);
+  ck_assert_int_eq(sim_sc_call_shape(m, 0)->op, SIM_SC_OP_OPEN);
+  ck_assert_int_eq(sim_sc_call_shape(m, 0)->mode, SIM_SC_SYNC);
+  ck_assert_str_eq(sim_sc_call_name(m, 0), "");
+  ck_assert_int_eq(sim_sc_call_shape(m, 1)->op, SIM_SC_OP_WRITE);
+  ck_assert_int_eq(sim_sc_call_shape(m, 1)->mode, SIM_SC_ASYNC);
+  ck_assert_str_eq(sim_sc_call_name(m, 1), "w1");
+  ck_assert_uint_eq(sim_sc_call_shape(m, 1)->size, 4096);
+  ck_assert_int_eq(sim_sc_call_shape(m, 1)->has_pos, 1);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 1)->pos, 1048576);
+  ck_assert_int_eq(sim_sc_call_shape(m, 1)->pattern.kind, SIM_SC_PAT_BYTE);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 1)->pattern.byte, 0xA5);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 1)->driver, 0);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 1)->client, 0);
   ck_assert_int_eq(c[1].line, 15);
   ck_assert_int_eq(c[1].col, 5);
-  ck_assert_int_eq(c[2].op, SIM_SC_OP_READ);
-  ck_assert_int_eq(c[2].pattern.kind, SIM_SC_PAT_COUNTER);
-  ck_assert_int_eq(c[3].op, SIM_SC_OP_CONTROL);
-  ck_assert_int_eq(c[3].mode, SIM_SC_IMMEDIATE);
-  ck_assert_int_eq(c[3].code, -3);
-  ck_assert_int_eq(c[4].op, SIM_SC_OP_STATUS);
-  ck_assert_int_eq(c[4].code, 16);
-  ck_assert_int_eq(c[4].has_pos, 0);
-  ck_assert_int_eq(c[5].in_repeat, 1);
-  ck_assert_uint_eq(c[5].size, 512);
-  ck_assert_int_eq(c[6].pattern.kind, SIM_SC_PAT_TEXT);
-  ck_assert_uint_eq(c[6].pattern.text_len, 5);
-  ck_assert_mem_eq(c[6].pattern.text, "ab\tc\n", 6);
-  ck_assert_uint_eq(c[6].size, 1024);
-  ck_assert_int_eq(c[7].op, SIM_SC_OP_KILLIO);
-  ck_assert_int_eq(c[7].mode, SIM_SC_IMMEDIATE);
-  ck_assert_int_eq(c[8].op, SIM_SC_OP_CLOSE);
-  ck_assert_int_eq(c[8].mode, SIM_SC_ASYNC);
-  ck_assert_uint_eq(c[9].client, 1);
-  ck_assert_uint_eq(c[9].driver, 2);
-  ck_assert_int_eq(c[9].pattern.kind, SIM_SC_PAT_RANDOM);
-  ck_assert_uint_eq(c[9].pattern.seed, 7);
+  ck_assert_int_eq(sim_sc_call_shape(m, 2)->op, SIM_SC_OP_READ);
+  ck_assert_int_eq(sim_sc_call_shape(m, 2)->pattern.kind, SIM_SC_PAT_COUNTER);
+  ck_assert_int_eq(sim_sc_call_shape(m, 3)->op, SIM_SC_OP_CONTROL);
+  ck_assert_int_eq(sim_sc_call_shape(m, 3)->mode, SIM_SC_IMMEDIATE);
+  ck_assert_int_eq(sim_sc_call_shape(m, 3)->code, -3);
+  ck_assert_int_eq(sim_sc_call_shape(m, 4)->op, SIM_SC_OP_STATUS);
+  ck_assert_int_eq(sim_sc_call_shape(m, 4)->code, 16);
+  ck_assert_int_eq(sim_sc_call_shape(m, 4)->has_pos, 0);
+  ck_assert_int_eq(sim_sc_call_shape(m, 5)->in_repeat, 1);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 5)->size, 512);
+  ck_assert_int_eq(sim_sc_call_shape(m, 6)->pattern.kind, SIM_SC_PAT_TEXT);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 6)->pattern.text_len, 5);
+  ck_assert_mem_eq(sim_sc_call_shape(m, 6)->pattern.text, "ab\tc\n", 6);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 6)->size, 1024);
+  ck_assert_int_eq(sim_sc_call_shape(m, 7)->op, SIM_SC_OP_KILLIO);
+  ck_assert_int_eq(sim_sc_call_shape(m, 7)->mode, SIM_SC_IMMEDIATE);
+  ck_assert_int_eq(sim_sc_call_shape(m, 8)->op, SIM_SC_OP_CLOSE);
+  ck_assert_int_eq(sim_sc_call_shape(m, 8)->mode, SIM_SC_ASYNC);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 9)->client, 1);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 9)->driver, 2);
+  ck_assert_int_eq(sim_sc_call_shape(m, 9)->pattern.kind, SIM_SC_PAT_RANDOM);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 9)->pattern.seed, 7);
 
   /* parameter blocks: `pb shared` is one block for calls 1 and 5 */
-  ck_assert_uint_eq(c[1].pb, c[5].pb);
-  const sim_sc_pb *shared = &m->pbs[c[1].pb];
+  ck_assert_uint_eq(sim_sc_call_shape(m, 1)->pb, sim_sc_call_shape(m, 5)->pb);
+  const sim_sc_pb *shared = &m->pbs[sim_sc_call_shape(m, 1)->pb];
   ck_assert_str_eq(shared->name, "shared");
   ck_assert_uint_eq(shared->ncalls, 2);
   ck_assert_uint_eq(shared->first_call, 1);
   ck_assert_int_eq(shared->per_iteration, 0);
-  ck_assert_int_eq(m->pbs[c[6].pb].per_iteration, 1);
-  ck_assert_uint_ne(c[6].pb, c[1].pb);
+  ck_assert_int_eq(m->pbs[sim_sc_call_shape(m, 6)->pb].per_iteration, 1);
+  ck_assert_uint_ne(sim_sc_call_shape(m, 6)->pb, sim_sc_call_shape(m, 1)->pb);
   /* the others are plain: a block of the executor's pool per statement */
   for (size_t i = 0; i < m->ncalls; i++)
     if (i != 1 && i != 5 && i != 6)
-      ck_assert_uint_eq(c[i].pb, SIM_SC_NONE);
+      ck_assert_uint_eq(sim_sc_call_shape(m, i)->pb, SIM_SC_NONE);
   /* `expect data r1 equals w1` reads both blocks after the run */
   for (size_t i = 0; i < m->ncalls; i++)
-    ck_assert_int_eq(c[i].keeps_pb, i == 1 || i == 2);
+    ck_assert_int_eq(sim_sc_call_shape(m, i)->keeps_pb, i == 1 || i == 2);
 
   /* client statements */
   const sim_sc_client *c1 = &m->clients[0];
@@ -309,7 +309,7 @@ START_TEST(test_full_scenario)
   ck_assert_str_eq(b->name, "beta");
   ck_assert_uint_eq(b->ndrivers, 1);
   ck_assert_uint_eq(b->ncalls, 1);
-  ck_assert_uint_eq(b->calls[0].driver, 0);
+  ck_assert_uint_eq(sim_sc_call_shape(b, 0)->driver, 0);
   ck_assert_uint_eq(b->nexpects, 0);
   sim_scenario_free(sc);
 }
@@ -339,21 +339,20 @@ START_TEST(test_pb_fields_routines_and_driver_expectations)
   const sim_sc_machine *m = &sc->machines[0];
   ck_assert_uint_eq(m->drivers[0].disable, 0x0200 | 0x0800);
   ck_assert_uint_eq(m->ncalls, 7);
-  const sim_sc_call *c = m->calls;
-  ck_assert(c[0].has_perm && c[0].perm == 3);
-  ck_assert(c[1].has_refnum && c[1].refnum == -60 && c[1].driver == SIM_SC_NONE);
-  ck_assert_int_eq(c[2].posmode, 3);
-  ck_assert_int_eq(c[2].offset, -2);
-  ck_assert(c[2].no_completion && c[2].mode == SIM_SC_ASYNC);
-  ck_assert_uint_eq(c[3].ncsparam, 3);
-  ck_assert_uint_eq(c[3].csparam[2], 0x33);
+  ck_assert(sim_sc_call_shape(m, 0)->has_perm && sim_sc_call_shape(m, 0)->perm == 3);
+  ck_assert(sim_sc_call_shape(m, 1)->has_refnum && sim_sc_call_shape(m, 1)->refnum == -60 && sim_sc_call_shape(m, 1)->driver == SIM_SC_NONE);
+  ck_assert_int_eq(sim_sc_call_shape(m, 2)->posmode, 3);
+  ck_assert_int_eq(sim_sc_call_shape(m, 2)->offset, -2);
+  ck_assert(sim_sc_call_shape(m, 2)->no_completion && sim_sc_call_shape(m, 2)->mode == SIM_SC_ASYNC);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 3)->ncsparam, 3);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 3)->csparam[2], 0x33);
   /* ct's routine holds inner and the status; inner's holds the killio. */
-  ck_assert_uint_eq(c[3].nthen, 2);
-  ck_assert_uint_eq(c[3].then[0].call, 4);
-  ck_assert_uint_eq(c[3].then[1].call, 6);
-  ck_assert_uint_eq(c[4].nthen, 1);
-  ck_assert_uint_eq(c[4].then[0].call, 5);
-  ck_assert_int_eq(c[5].op, SIM_SC_OP_KILLIO);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 3)->nthen, 2);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 3)->then[0].call, 4);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 3)->then[1].call, 6);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 4)->nthen, 1);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 4)->then[0].call, 5);
+  ck_assert_int_eq(sim_sc_call_shape(m, 5)->op, SIM_SC_OP_KILLIO);
   ck_assert_uint_eq(m->clients[0].nbody, 4); /* the routines' calls are not the client's */
   const sim_sc_expect *x = m->expects;
   ck_assert_int_eq(x[0].kind, SIM_SC_EX_SENT);
@@ -374,7 +373,8 @@ END_TEST
 /* Unnamed plain calls that are the same share one entry of machine.calls;
  * each statement keeps its own position. Anything that tells two calls
  * apart (client, driver, size, mode, pattern, a name, a routine, a pb, a
- * repeat) keeps them apart. */
+ * repeat) keeps them apart; a name keeps the instance apart, not the
+ * shape. */
 START_TEST(test_plain_calls_shared)
 {
   sim_scenario *sc = parse_ok("driver d builtin fixed\n"
@@ -414,14 +414,16 @@ START_TEST(test_plain_calls_shared)
   ck_assert_uint_eq(s[2].call, 0);
   ck_assert(s[1].line == 5 && s[1].col == 3 && s[2].line == 6 && s[2].col == 5);
   ck_assert_int_eq(m->calls[0].line, 4);
-  ck_assert_uint_eq(m->calls[0].pb, SIM_SC_NONE);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 0)->pb, SIM_SC_NONE);
   /* async, another driver, another size, a name: calls of their own */
   ck_assert_uint_eq(s[3].call, 1);
   ck_assert_uint_eq(s[4].call, 2);
   ck_assert_uint_eq(s[5].call, 3);
   ck_assert_uint_eq(s[6].call, 4);
-  ck_assert_str_eq(m->calls[4].name, "named");
-  ck_assert_uint_eq(m->calls[4].pb, SIM_SC_NONE);
+  ck_assert_str_eq(sim_sc_call_name(m, 4), "named");
+  ck_assert_uint_eq(sim_sc_call_shape(m, 4)->pb, SIM_SC_NONE);
+  ck_assert_uint_eq(m->calls[4].shape, m->calls[0].shape);
+  ck_assert_int_eq(m->calls[4].line, 10);
   /* patterns: byte 1 twice is one call; texts are never shared */
   ck_assert_uint_eq(s[7].call, 5);
   ck_assert_uint_eq(s[8].call, 6);
@@ -435,13 +437,66 @@ START_TEST(test_plain_calls_shared)
   /* in a repeat, or with a pb: not plain, not shared */
   const sim_sc_repeat *r = &m->repeats[s[15].repeat];
   ck_assert_uint_eq(r->body[0].call, 11);
-  ck_assert_uint_ne(m->calls[11].pb, SIM_SC_NONE);
+  ck_assert_uint_ne(sim_sc_call_shape(m, 11)->pb, SIM_SC_NONE);
   ck_assert_uint_eq(s[16].call, 12);
-  ck_assert_uint_ne(m->calls[12].pb, SIM_SC_NONE);
+  ck_assert_uint_ne(sim_sc_call_shape(m, 12)->pb, SIM_SC_NONE);
   /* another client's same call is another call */
   ck_assert_uint_eq(m->clients[1].body[0].call, 13);
-  ck_assert_uint_eq(m->calls[13].client, 1);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 13)->client, 1);
   ck_assert_uint_eq(m->ncalls, 14);
+  ck_assert_uint_eq(m->nshapes, 13); /* `named` has the shape of the first read */
+  sim_scenario_free(sc);
+}
+END_TEST
+
+/* Named plain calls that send the same share a shape, each with its own
+ * instance (name, position). A call whose block an expectation reads after
+ * the run gets a copy of its shape that keeps the block, shared by the
+ * calls of that shape that keep theirs; the others still give theirs back. */
+START_TEST(test_named_calls_share_shapes)
+{
+  sim_scenario *sc = parse_ok("driver d builtin fixed\n"
+                              "client c\n"
+                              "  read d 512 at 0 as r1\n"
+                              "  read d 512 at 0 as r2\n"
+                              "  write d 512 at 0 as w1\n"
+                              "  read d 512 at 0\n"
+                              "  read d 512 at 0 as r3\n"
+                              "  read d 512 at 0 async as r4 then\n"
+                              "    read d 512 at 0\n"
+                              "  end\n"
+                              "  wait all\n"
+                              "end\n"
+                              "expect data r1 equals w1\n"
+                              "expect data r3 equals w1\n"
+                              "expect r2 result noErr\n");
+  const sim_sc_machine *m = &sc->machines[0];
+  const sim_sc_call *c = m->calls;
+  ck_assert_uint_eq(m->ncalls, 7);
+  ck_assert_str_eq(sim_sc_call_name(m, 0), "r1");
+  ck_assert_str_eq(sim_sc_call_name(m, 1), "r2");
+  ck_assert_str_eq(sim_sc_call_name(m, 4), "r3");
+  ck_assert_str_eq(sim_sc_call_name(m, 5), "r4");
+  ck_assert_str_eq(sim_sc_call_name(m, 3), "");
+  ck_assert(c[0].line == 3 && c[1].line == 4 && c[4].line == 7 && c[4].col == 3);
+  /* r2 and the unnamed read send the same: one shape, given back */
+  ck_assert_uint_eq(c[3].shape, c[1].shape);
+  ck_assert_int_eq(sim_sc_call_shape(m, 1)->keeps_pb, 0);
+  /* r1 and r3 keep their blocks: one copy of that shape */
+  ck_assert_uint_ne(c[0].shape, c[1].shape);
+  ck_assert_uint_eq(c[4].shape, c[0].shape);
+  ck_assert_int_eq(sim_sc_call_shape(m, 0)->keeps_pb, 1);
+  ck_assert_int_eq(sim_sc_call_shape(m, 0)->op, SIM_SC_OP_READ);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 0)->size, 512);
+  ck_assert_int_eq(sim_sc_call_shape(m, 2)->keeps_pb, 1);
+  /* a call with a routine has a shape of its own; its routine's call too */
+  ck_assert_uint_eq(sim_sc_call_shape(m, 5)->nthen, 1);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 5)->then[0].call, 6);
+  ck_assert_uint_ne(sim_sc_call_shape(m, 6)->pb, SIM_SC_NONE);
+  /* the read of r1 and r2 and its copy, the write and its copy (the
+   * write's first shape might have been shared: it is left unused), r4's,
+   * the routine's read */
+  ck_assert_uint_eq(m->nshapes, 6);
   sim_scenario_free(sc);
 }
 END_TEST
@@ -554,15 +609,15 @@ START_TEST(test_sizes_and_integers)
   const sim_sc_machine *m = &sc->machines[0];
   ck_assert_uint_eq(sc->seed, UINT64_MAX);
   ck_assert_int_eq(m->drivers[0].unit, 1023);
-  ck_assert_uint_eq(m->calls[0].size, 512);
-  ck_assert_uint_eq(m->calls[0].pos, 3 * 1048576);
-  ck_assert_uint_eq(m->calls[1].size, 2147483647u);
-  ck_assert_uint_eq(m->calls[2].size, 0);
-  ck_assert_uint_eq(m->calls[2].pos, 9223372036854775807u);
-  ck_assert_int_eq(m->calls[3].code, -32768);
-  ck_assert_int_eq(m->calls[4].code, 32767);
-  ck_assert_int_eq(m->calls[5].code, 32767);
-  ck_assert_uint_eq(m->calls[6].pattern.byte, 255);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 0)->size, 512);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 0)->pos, 3 * 1048576);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 1)->size, 2147483647u);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 2)->size, 0);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 2)->pos, 9223372036854775807u);
+  ck_assert_int_eq(sim_sc_call_shape(m, 3)->code, -32768);
+  ck_assert_int_eq(sim_sc_call_shape(m, 4)->code, 32767);
+  ck_assert_int_eq(sim_sc_call_shape(m, 5)->code, 32767);
+  ck_assert_uint_eq(sim_sc_call_shape(m, 6)->pattern.byte, 255);
   sim_scenario_free(sc);
 }
 END_TEST
@@ -1033,6 +1088,7 @@ Suite *scenario_suite(void)
   tcase_add_test(tc, test_full_scenario);
   tcase_add_test(tc, test_implicit_machine);
   tcase_add_test(tc, test_plain_calls_shared);
+  tcase_add_test(tc, test_named_calls_share_shapes);
   tcase_add_test(tc, test_pb_fields_routines_and_driver_expectations);
   tcase_add_test(tc, test_names_helpers);
   tcase_add_loop_test(tc, test_durations, 0, (int)(sizeof durations / sizeof durations[0]));

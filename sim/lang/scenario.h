@@ -220,17 +220,24 @@ typedef struct sim_sc_stmt sim_sc_stmt;
 /* Largest csParam a call can carry (CntrlParam's csParam[11] shorts). */
 #define SIM_SC_CSPARAM_MAX 22
 
-/* A call of a client, named or not; machine.calls lists them in file order.
+/* A call of a client, named or not, is two records: its shape (what it
+ * sends: everything but its name and position) and its instance (name,
+ * line, column and shape). machine.calls lists the instances in file order;
+ * statements, expectations and the executor's per-call results refer to
+ * instances, and read the shape through sim_sc_call_shape.
  * A call inside a repeat runs once per iteration; a call inside a completion
  * routine (`then`) runs each time the routine runs.
  * Plain calls (pb SIM_SC_NONE: no `pb NAME`, outside repeats and routines)
  * run once per statement that names them, each time with a parameter block
- * of the executor's pool; unnamed plain calls that are the same in every
- * field but their position share one entry, so that a generated file of a
- * million identical calls holds one entry and a million statements. The
- * line and column of a run are its statement's; the entry's are those of
- * its first statement. Every other call has one statement. */
-typedef struct sim_sc_call {
+ * of the executor's pool. Plain calls that are the same in every field of
+ * their shape share one shape, named or not, and unnamed ones share one
+ * instance too: a generated file of a million identical calls holds one
+ * shape, one instance and a million statements, and one of a million named
+ * calls one shape and a million 16-byte instances. The line and column of
+ * a run are its statement's; a shared instance's are those of its first
+ * statement. Every other call has one instance, one shape and one
+ * statement. */
+typedef struct sim_sc_shape {
   sim_sc_op      op;
   sim_sc_mode    mode;      /* killio: always SIM_SC_IMMEDIATE */
   size_t         client;    /* index in machine.clients */
@@ -238,8 +245,6 @@ typedef struct sim_sc_call {
                                call names a raw refNum (has_refnum) */
   char          *open_name; /* open "NAME": the driver name sent (driver is SIM_SC_NONE) */
   size_t         pb;        /* index in machine.pbs, or SIM_SC_NONE: a plain call (above) */
-  const char    *name;      /* `as CALL`, "" when unnamed (never NULL); named calls
-                               are never in a repeat */
   uint64_t       size;      /* read, write: ioReqCount, 0..SIM_SC_SIZE_MAX */
   uint64_t       pos;       /* ioPosOffset from the start (fsFromStart) when has_pos;
                                without it the call uses fsAtMark */
@@ -250,22 +255,35 @@ typedef struct sim_sc_call {
                                whatever its result */
   size_t         nthen;
   size_t         ncsparam;
-  int            line, col;
   int16_t        refnum;
   int16_t        code;      /* control, status: csCode */
   int8_t         perm;      /* open: ioPermssn (fsCurPerm 0 .. fsRdWrShPerm 4) */
   uint8_t        posmode;   /* read, write: ioPosMode, fsAtMark 0 (default),
                                fsFromStart 1 (`at POS` or `posmode fsFromStart`),
                                fsFromMark 3 */
-  /* Flags, 0 or 1 (bytes: a generated file may hold half a million calls). */
+  /* Flags, 0 or 1. */
   uint8_t        has_refnum;    /* the target is a refNum, not a driver (never open) */
   uint8_t        in_repeat;     /* inside a repeat block (any depth) */
   uint8_t        has_pos;       /* read, write: `at POS` was given */
   uint8_t        has_perm;      /* open: `perm` given */
   uint8_t        no_completion; /* async: ioCompletion is NULL (`no-completion`) */
-  uint8_t        keeps_pb;      /* an `expect data` or `expect param` reads its block
-                                   after the run: the executor keeps it */
+  uint8_t        keeps_pb;      /* an `expect data` or `expect param` reads the block of
+                                   a call of this shape after the run: the executor
+                                   keeps it. Such a call gets a shape of its own (a
+                                   copy, when its shape was shared), so that the
+                                   other calls of its first shape still give theirs
+                                   back */
   uint8_t        csparam[SIM_SC_CSPARAM_MAX]; /* control, status: `param` bytes */
+} sim_sc_shape;
+
+/* A call's instance: 16 bytes, since a generated file may name a million
+ * calls. */
+typedef struct sim_sc_call {
+  uint32_t name;  /* offset of its `as CALL` in machine.call_names, 0 when
+                     unnamed (named calls are never in a repeat); read it
+                     with sim_sc_call_name */
+  uint32_t shape; /* index in machine.shapes (sim_sc_call_shape) */
+  int      line, col;
 } sim_sc_call;
 
 /* One parameter block. Each call statement without `pb NAME` has its own
@@ -477,7 +495,10 @@ typedef struct sim_sc_machine {
   sim_sc_disk     *disks;     size_t ndisks;
   sim_sc_event    *events;    size_t nevents;   /* file order */
   sim_sc_client   *clients;   size_t nclients;
-  sim_sc_call     *calls;     size_t ncalls;    /* file order, all clients */
+  sim_sc_call     *calls;     size_t ncalls;    /* instances, file order, all clients */
+  sim_sc_shape    *shapes;    size_t nshapes;   /* what the calls send */
+  char            *call_names; /* the names of named calls, each NUL-terminated,
+                                  after a "" at offset 0; NULL when none is named */
   sim_sc_pb       *pbs;       size_t npbs;
   uint64_t        *times;     size_t ntimes;    /* of sleep and at statements */
   sim_sc_repeat   *repeats;   size_t nrepeats;  /* of repeat statements */
@@ -496,6 +517,19 @@ typedef struct sim_scenario {
 } sim_scenario;
 
 /* ---- API --------------------------------------------------------------- */
+
+/* The shape of call instance `call` of m (what it sends). */
+static inline const sim_sc_shape *sim_sc_call_shape(const sim_sc_machine *m, size_t call)
+{
+  return &m->shapes[m->calls[call].shape];
+}
+
+/* The name of call instance `call` of m: its `as CALL`, or "" when unnamed.
+ * Never NULL. */
+static inline const char *sim_sc_call_name(const sim_sc_machine *m, size_t call)
+{
+  return m->call_names != NULL ? m->call_names + m->calls[call].name : "";
+}
 
 /* Parse and validate text[0..len) (not NUL-terminated; NUL bytes are an
  * error). path is used in messages and stored in the tree (NULL: "<input>").

@@ -28,14 +28,14 @@ void sc_machine_free(sim_sc_machine *m)
   for (size_t i = 0; i < m->nclients; i++)
     free(m->clients[i].body);
   free(m->clients);
-  for (size_t i = 0; i < m->ncalls; i++) {
-    if (m->calls[i].name != NULL && m->calls[i].name[0])
-      free((char *)m->calls[i].name); /* a name is the tree's; "" is not allocated */
-    free(m->calls[i].pattern.text);
-    free(m->calls[i].open_name);
-    free(m->calls[i].then);
-  }
   free(m->calls);
+  free(m->call_names);
+  for (size_t i = 0; i < m->nshapes; i++) {
+    free(m->shapes[i].pattern.text);
+    free(m->shapes[i].open_name);
+    free(m->shapes[i].then);
+  }
+  free(m->shapes);
   free(m->pbs);
   free(m->times);
   for (size_t i = 0; i < m->nrepeats; i++)

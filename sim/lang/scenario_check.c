@@ -109,6 +109,58 @@ void sc_names_free(sc_names *t)
   t->used = t->room = 0;
 }
 
+/* The call names: slots hold instance indexes, names stay in the tree. */
+
+size_t sc_call_names_find(const sc_call_names *t, const sim_sc_machine *m, const char *name)
+{
+  if (t->cap == 0)
+    return SIM_SC_NONE;
+  for (size_t i = (size_t)name_hash(name) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+    if (t->slot[i] == 0)
+      return SIM_SC_NONE; /* the load factor stays below 1, so an empty slot exists */
+    if (strcmp(sim_sc_call_name(m, t->slot[i] - 1), name) == 0)
+      return t->slot[i] - 1;
+  }
+}
+
+static void call_slot_put(uint32_t *slot, size_t cap, const sim_sc_machine *m, uint32_t call)
+{
+  size_t i = (size_t)name_hash(sim_sc_call_name(m, call)) & (cap - 1);
+  while (slot[i] != 0)
+    i = (i + 1) & (cap - 1);
+  slot[i] = call + 1;
+}
+
+int sc_call_names_add(sc_call_names *t, const sim_sc_machine *m, size_t call)
+{
+  if (call >= UINT32_MAX)
+    return -1;
+  if ((t->n + 1) * 2 > t->cap) { /* keep the table at most half full */
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    if (cap < t->cap || cap > SIZE_MAX / sizeof *t->slot)
+      return -1;
+    uint32_t *slot = calloc(cap, sizeof *slot);
+    if (!slot)
+      return -1;
+    for (size_t i = 0; i < t->cap; i++)
+      if (t->slot[i] != 0)
+        call_slot_put(slot, cap, m, t->slot[i] - 1);
+    free(t->slot);
+    t->slot = slot;
+    t->cap = cap;
+  }
+  call_slot_put(t->slot, t->cap, m, (uint32_t)call);
+  t->n++;
+  return 0;
+}
+
+void sc_call_names_free(sc_call_names *t)
+{
+  free(t->slot);
+  t->slot = NULL;
+  t->cap = t->n = 0;
+}
+
 /* ---- resolution -------------------------------------------------------- */
 
 /* The declared names of a kind, for "unknown driver 'x'; declared drivers:
@@ -127,7 +179,7 @@ static const char *declared(const sim_sc_machine *m, sc_ref_kind kind, char *buf
   for (size_t i = 0; i < count; i++) {
     const char *name = kind == SC_REF_DRIVER ? m->drivers[i].alias
                        : kind == SC_REF_HARDWARE ? m->hardware[i].name
-                                                 : m->calls[i].name;
+                                                 : sim_sc_call_name(m, i);
     if (!name[0])
       continue; /* an unnamed call */
     if (shown == SHOW) {
@@ -151,11 +203,11 @@ static const char *declared(const sim_sc_machine *m, sc_ref_kind kind, char *buf
 static size_t resolve(const sim_sc_machine *m, const sc_mstate *ms, const sc_ref *r, sc_err *e)
 {
   static const char *const what[] = {"driver", "hardware", "call"};
-  const sc_names *t = r->kind == SC_REF_DRIVER     ? &ms->drivers
-                      : r->kind == SC_REF_HARDWARE ? &ms->hardware
-                                                   : &ms->calls;
   char name[SIM_SC_NAME_MAX + 1];
-  size_t idx = sc_names_find(t, sc_ref_name(r, name));
+  sc_ref_name(r, name);
+  size_t idx = r->kind == SC_REF_DRIVER     ? sc_names_find(&ms->drivers, name)
+               : r->kind == SC_REF_HARDWARE ? sc_names_find(&ms->hardware, name)
+                                            : sc_call_names_find(&ms->calls, m, name);
   if (idx == SIM_SC_NONE) {
     char list[512];
     sc_error_min(e, r->line, r->col, "unknown %s '%s'; %s", what[r->kind], name,
@@ -172,7 +224,42 @@ typedef struct check {
   sc_err          *e;
   const size_t    *res;   /* ref number -> index or SIM_SC_NONE */
   size_t          *stamp; /* per call: 1 + the last expectation naming it in an order */
+  uint32_t        *twin;  /* per shared shape: 1 + its copy that keeps its block, or 0;
+                             NULL until a call of a shared shape keeps its block */
 } check;
+
+/* Call `call` keeps its block after the run (an expectation reads it). A
+ * shape that other calls may share is not marked: the call moves to a copy
+ * of it that is (one copy per shape, for all its calls that keep theirs).
+ * Returns 0, or -1 when out of memory (reported at line:col). */
+static int keep_pb(check *ck, size_t call, int line, int col)
+{
+  sim_sc_machine *m = ck->m;
+  sim_sc_call *c = &m->calls[call];
+  size_t shape = c->shape;
+  if (m->shapes[shape].keeps_pb)
+    return 0;
+  if (!sc_shape_shareable(&m->shapes[shape])) {
+    m->shapes[shape].keeps_pb = 1; /* its call's alone */
+    return 0;
+  }
+  if (ck->twin == NULL && (ck->twin = calloc(m->nshapes, sizeof *ck->twin)) == NULL)
+    goto oom;
+  if (ck->twin[shape] == 0) {
+    sim_sc_shape *s = m->nshapes < UINT32_MAX ? sc_push(m->shapes, m->nshapes, sizeof *s) : NULL;
+    if (s == NULL)
+      goto oom;
+    m->shapes = s;
+    s[m->nshapes] = s[shape];
+    s[m->nshapes].keeps_pb = 1;
+    ck->twin[shape] = (uint32_t)++m->nshapes;
+  }
+  c->shape = ck->twin[shape] - 1;
+  return 0;
+oom:
+  sc_error_min(ck->e, line, col, "out of memory");
+  return -1;
+}
 
 /* Replace a ref number by its index (SIM_SC_NONE stays, for an absent
  * optional reference). */
@@ -189,15 +276,16 @@ static void check_wait(const check *ck, size_t client, const sim_sc_stmt *s, siz
     return;
   const sc_ref *r = &ck->ms->refs[ref];
   const sim_sc_call *c = &ck->m->calls[s->call];
-  if (c->client != client)
+  const sim_sc_shape *sh = sim_sc_call_shape(ck->m, s->call);
+  if (sh->client != client)
     sc_error_min(ck->e, r->line, r->col,
                  "cannot wait for '%.*s': it is a call of client '%s', not of '%s'", (int)r->len, r->name,
-                 ck->m->clients[c->client].name, ck->m->clients[client].name);
-  else if (c->mode != SIM_SC_ASYNC)
+                 ck->m->clients[sh->client].name, ck->m->clients[client].name);
+  else if (sh->mode != SIM_SC_ASYNC)
     sc_error_min(ck->e, r->line, r->col,
                  "cannot wait for '%.*s': it is %s call (line %d); only async calls can be "
                  "waited for",
-                 (int)r->len, r->name, c->mode == SIM_SC_SYNC ? "a sync" : "an immediate", c->line);
+                 (int)r->len, r->name, sh->mode == SIM_SC_SYNC ? "a sync" : "an immediate", c->line);
   else if (c->line >= s->line)
     sc_error_min(ck->e, r->line, r->col,
                  "cannot wait for '%.*s' before it is issued (line %d)", (int)r->len, r->name, c->line);
@@ -218,7 +306,7 @@ static void fix_stmts(const check *ck, size_t client, sim_sc_stmt *s, size_t n)
   }
 }
 
-static void fix_expect(const check *ck, size_t xi, sim_sc_expect *x)
+static void fix_expect(check *ck, size_t xi, sim_sc_expect *x)
 {
   size_t call_ref = x->call, call2_ref = x->call2;
   x->call = fix(ck, x->call);
@@ -237,32 +325,36 @@ static void fix_expect(const check *ck, size_t xi, sim_sc_expect *x)
     }
     ck->stamp[c] = xi + 1;
   }
+  const sim_sc_machine *m = ck->m;
   if (x->kind == SIM_SC_EX_PARAM && x->call != SIM_SC_NONE &&
-      ck->m->calls[x->call].op != SIM_SC_OP_CONTROL && ck->m->calls[x->call].op != SIM_SC_OP_STATUS) {
+      sim_sc_call_shape(m, x->call)->op != SIM_SC_OP_CONTROL &&
+      sim_sc_call_shape(m, x->call)->op != SIM_SC_OP_STATUS) {
     const sc_ref *r = &ck->ms->refs[call_ref];
     sc_error_min(ck->e, r->line, r->col,
                  "expect param: '%.*s' is a %s call; only control and status carry csParam",
-                 (int)r->len, r->name, sim_sc_op_name(ck->m->calls[x->call].op));
+                 (int)r->len, r->name, sim_sc_op_name(sim_sc_call_shape(m, x->call)->op));
   }
   /* These read the call's block after the run. */
-  if ((x->kind == SIM_SC_EX_PARAM || x->kind == SIM_SC_EX_DATA) && x->call != SIM_SC_NONE)
-    ck->m->calls[x->call].keeps_pb = 1;
-  if (x->kind == SIM_SC_EX_DATA && x->call2 != SIM_SC_NONE)
-    ck->m->calls[x->call2].keeps_pb = 1;
+  if ((x->kind == SIM_SC_EX_PARAM || x->kind == SIM_SC_EX_DATA) && x->call != SIM_SC_NONE &&
+      keep_pb(ck, x->call, x->line, x->col) < 0)
+    return;
+  if (x->kind == SIM_SC_EX_DATA && x->call2 != SIM_SC_NONE &&
+      keep_pb(ck, x->call2, x->line, x->col) < 0)
+    return;
   if (x->kind != SIM_SC_EX_DATA)
     return;
   /* Data flows from a write to a read; the other pairings compare nothing. */
-  if (x->call != SIM_SC_NONE && ck->m->calls[x->call].op != SIM_SC_OP_READ) {
+  if (x->call != SIM_SC_NONE && sim_sc_call_shape(m, x->call)->op != SIM_SC_OP_READ) {
     const sc_ref *r = &ck->ms->refs[call_ref];
     sc_error_min(ck->e, r->line, r->col,
                  "expect data: '%.*s' is a %s call; the first call must be a read", (int)r->len, r->name,
-                 sim_sc_op_name(ck->m->calls[x->call].op));
+                 sim_sc_op_name(sim_sc_call_shape(m, x->call)->op));
   }
-  if (x->call2 != SIM_SC_NONE && ck->m->calls[x->call2].op != SIM_SC_OP_WRITE) {
+  if (x->call2 != SIM_SC_NONE && sim_sc_call_shape(m, x->call2)->op != SIM_SC_OP_WRITE) {
     const sc_ref *r = &ck->ms->refs[call2_ref];
     sc_error_min(ck->e, r->line, r->col,
                  "expect data: '%.*s' is a %s call; the second call must be a write", (int)r->len, r->name,
-                 sim_sc_op_name(ck->m->calls[x->call2].op));
+                 sim_sc_op_name(sim_sc_call_shape(m, x->call2)->op));
   }
 }
 
@@ -333,8 +425,10 @@ int sc_check_machine(sim_sc_machine *m, sc_mstate *ms, sc_err *e)
     m->drivers[i].hardware = fix(&ck, m->drivers[i].hardware);
   for (size_t i = 0; i < m->nevents; i++)
     m->events[i].driver = fix(&ck, m->events[i].driver);
-  for (size_t i = 0; i < m->ncalls; i++)
-    m->calls[i].driver = fix(&ck, m->calls[i].driver);
+  /* A driver is one ref however many calls name it, so shapes shared
+   * before resolution stay the same after it. */
+  for (size_t i = 0; i < m->nshapes; i++)
+    m->shapes[i].driver = fix(&ck, m->shapes[i].driver);
   for (size_t i = 0; i < m->nclients; i++)
     fix_stmts(&ck, i, m->clients[i].body, m->clients[i].nbody);
   for (size_t i = 0; i < m->nexpects; i++)
@@ -342,5 +436,6 @@ int sc_check_machine(sim_sc_machine *m, sc_mstate *ms, sc_err *e)
   check_events(&ck);
   free(res);
   free(stamp);
+  free(ck.twin);
   return e->set ? -1 : 0;
 }

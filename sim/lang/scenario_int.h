@@ -138,6 +138,32 @@ size_t sc_names_find(const sc_names *t, const char *name);
 int sc_names_add(sc_names *t, const char *name, size_t idx);
 void sc_names_free(sc_names *t);
 
+/* The names of a machine's calls: an open-addressing map from a name to
+ * the call instance that has it, whose slots hold only the instance's
+ * index (4 bytes): the names themselves are in machine.call_names, which
+ * the instances point into. A million named calls cost 8 MB of slots
+ * while the machine is parsed. */
+typedef struct sc_call_names {
+  uint32_t *slot; /* call index + 1, or 0 for an empty slot */
+  size_t    cap, n;
+} sc_call_names;
+
+/* The named call of m called name, or SIM_SC_NONE. */
+size_t sc_call_names_find(const sc_call_names *t, const sim_sc_machine *m, const char *name);
+/* Add call instance `call` of m (named, its name not yet in t). Returns 0,
+ * or -1 when out of memory. */
+int sc_call_names_add(sc_call_names *t, const sim_sc_machine *m, size_t call);
+void sc_call_names_free(sc_call_names *t);
+
+/* Can shape c be shared by several calls? Only a plain call's without a
+ * routine (scenario.h), and only when it owns no memory (an open's name, a
+ * pattern's text), so that the same field is never freed twice. */
+static inline int sc_shape_shareable(const sim_sc_shape *c)
+{
+  return c->pb == SIM_SC_NONE && c->then == NULL && c->open_name == NULL &&
+         c->pattern.kind != SIM_SC_PAT_TEXT;
+}
+
 /* ---- per-machine parser state (shared with scenario_check.c) ----------- */
 
 typedef enum sc_ref_kind { SC_REF_DRIVER, SC_REF_HARDWARE, SC_REF_CALL } sc_ref_kind;
@@ -158,11 +184,15 @@ typedef struct sc_ref {
 } sc_ref;
 
 typedef struct sc_mstate {
-  sc_names hardware, drivers, clients, calls, pbs, controllers, disks;
+  sc_names hardware, drivers, clients, pbs, controllers, disks;
+  sc_call_names calls;
   sc_ref  *refs;
   size_t   nrefs;
   sc_names driver_refs, hardware_refs; /* name -> its ref number */
-  sim_map  plain;  /* hash of an unnamed plain call -> its index in calls + 1 */
+  sim_map  plain;   /* hash of a plain call's shape -> its index in shapes + 1 */
+  sim_map  unnamed; /* shape index + 1 -> the unnamed instance with that shape + 1 */
+  size_t   names_cap; /* bytes allocated for machine.call_names */
+  size_t   names_len; /* bytes of it in use */
   /* the driver that claimed each explicit unit, SIM_SC_NONE when free */
   size_t   unit_owner[SIM_SC_UNIT_MAX + 1];
 } sc_mstate;

@@ -213,13 +213,14 @@ static void mstate_free(sc_mstate *ms)
   sc_names_free(&ms->hardware);
   sc_names_free(&ms->drivers);
   sc_names_free(&ms->clients);
-  sc_names_free(&ms->calls);
+  sc_call_names_free(&ms->calls);
   sc_names_free(&ms->pbs);
   sc_names_free(&ms->controllers);
   sc_names_free(&ms->disks);
   sc_names_free(&ms->driver_refs);
   sc_names_free(&ms->hardware_refs);
   sim_map_free(&ms->plain);
+  sim_map_free(&ms->unnamed);
   free(ms->refs);
   free(ms);
 }
@@ -708,7 +709,8 @@ static int parse_end(sc_parser *p, const sc_tok *kw)
     return 0;
   }
   case SC_BLK_ROUTINE: {
-    sim_sc_call *c = &p->m->calls[b->call];
+    /* A call with a routine has a shape of its own. */
+    sim_sc_shape *c = &p->m->shapes[p->m->calls[b->call].shape];
     c->then = b->body;
     c->nthen = b->nbody;
     p->nblk--;

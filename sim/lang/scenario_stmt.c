@@ -4,8 +4,9 @@
  * and expectations (expect ...).
  *
  * Contracts:
- * - Every call statement becomes one entry of machine.calls (named or not),
- *   except that unnamed plain calls that are the same share one (scenario.h).
+ * - Every call statement becomes one instance in machine.calls and one
+ *   shape in machine.shapes (named or not), except that plain calls that
+ *   are the same share a shape, and unnamed ones an instance (scenario.h).
  *   A call that is not plain gets its parameter block in machine.pbs: its
  *   own, or the one shared by every statement with the same `pb NAME`.
  * - Options after the fixed operands come in any order, each at most once.
@@ -16,6 +17,7 @@
 #include "lang/scenario_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devmgr/err.h"
@@ -174,8 +176,37 @@ static int is_reserved(const char *name)
   return 0;
 }
 
-/* `as CALL`: name the call (once per machine, never in a repeat). */
-static int parse_as(sc_parser *p, const sc_tok *kw, sim_sc_call *c, size_t idx)
+/* Copy name to the end of machine.call_names; *off is where it starts.
+ * Returns 0, or -1 when out of memory. One block for all names, grown by
+ * doubling: no allocation per name. */
+static int add_call_name(sc_parser *p, const char *name, uint32_t *off)
+{
+  sim_sc_machine *m = p->m;
+  sc_mstate *ms = p->ms;
+  size_t len = strlen(name) + 1;
+  size_t at = ms->names_len ? ms->names_len : 1; /* offset 0 is the "" of unnamed calls */
+  if (at + len > ms->names_cap) {
+    size_t cap = ms->names_cap ? ms->names_cap : 256;
+    while (cap < at + len)
+      cap *= 2;
+    if (cap > UINT32_MAX)
+      return -1;
+    char *names = realloc(m->call_names, cap);
+    if (!names)
+      return -1;
+    names[0] = '\0';
+    m->call_names = names;
+    ms->names_cap = cap;
+  }
+  memcpy(m->call_names + at, name, len);
+  ms->names_len = at + len;
+  *off = (uint32_t)at;
+  return 0;
+}
+
+/* `as CALL`: name the call (once per machine, never in a repeat); *off is
+ * where the name is kept in machine.call_names. */
+static int parse_as(sc_parser *p, const sc_tok *kw, uint32_t *off)
 {
   const sc_tok *nt;
   char name[SIM_SC_NAME_MAX + 1];
@@ -193,21 +224,18 @@ static int parse_as(sc_parser *p, const sc_tok *kw, sim_sc_call *c, size_t idx)
              name);
     return -1;
   }
-  size_t dup = sc_names_find(&p->ms->calls, name);
+  size_t dup = sc_call_names_find(&p->ms->calls, p->m, name);
   if (dup != SIM_SC_NONE) {
     sc_error(p->e, nt->line, nt->col, "duplicate call name '%s' (first declared at line %d)",
              name, p->m->calls[dup].line);
     return -1;
   }
-  char *copy = strdup(name);
-  if (!copy)
-    return sc_oom(p, nt);
-  c->name = copy; /* the tree frees it */
-  return sc_names_add(&p->ms->calls, name, idx) < 0 ? sc_oom(p, nt) : 0;
+  return add_call_name(p, name, off) < 0 ? sc_oom(p, nt) : 0;
 }
 
-/* Give call idx its parameter block: a fresh one, or the shared `pb NAME`. */
-static int assign_pb(sc_parser *p, sim_sc_call *c, size_t idx, const char *pbname,
+/* Give call idx (shape c) its parameter block: a fresh one, or the shared
+ * `pb NAME`. */
+static int assign_pb(sc_parser *p, sim_sc_shape *c, size_t idx, const char *pbname,
                      const sc_tok *where)
 {
   sim_sc_machine *m = p->m;
@@ -237,15 +265,14 @@ static int assign_pb(sc_parser *p, sim_sc_call *c, size_t idx, const char *pbnam
   return 0;
 }
 
-/* The fields that make two unnamed plain calls the same (all but the
- * position; the pattern's text and an open's name are left out: calls
- * that have them are not shared). */
+/* The fields that make two plain shapes the same (the pattern's text and
+ * an open's name are left out: shapes that have them are not shared). */
 #define PLAIN_FIELDS(X)                                                                   \
   X(op) X(mode) X(client) X(driver) X(has_refnum) X(refnum) X(size) X(has_pos) X(pos)   \
   X(posmode) X(offset) X(has_perm) X(perm) X(ncsparam) X(no_completion) X(code)         \
   X(pattern.kind) X(pattern.byte) X(pattern.seed)
 
-static uint64_t plain_hash(const sim_sc_call *c)
+static uint64_t plain_hash(const sim_sc_shape *c)
 {
   uint64_t h = 0xcbf29ce484222325u;
 #define HASH(f) h = (h ^ (uint64_t)c->f) * 0x100000001b3u;
@@ -256,7 +283,7 @@ static uint64_t plain_hash(const sim_sc_call *c)
   return h ? h : 1; /* a map key is never 0 */
 }
 
-static int plain_same(const sim_sc_call *a, const sim_sc_call *b)
+static int plain_same(const sim_sc_shape *a, const sim_sc_shape *b)
 {
 #define SAME(f) if (a->f != b->f) return 0;
   PLAIN_FIELDS(SAME)
@@ -264,45 +291,74 @@ static int plain_same(const sim_sc_call *a, const sim_sc_call *b)
   return memcmp(a->csparam, b->csparam, a->ncsparam) == 0;
 }
 
-/* Call idx, the last of machine.calls, unnamed and plain: when an earlier
- * call is the same, drop idx and return that one's index; otherwise keep
- * it (and remember it). Returns SIM_SC_NONE when out of memory. */
-static size_t intern(sc_parser *p, size_t idx)
+/* Shape idx, the last of machine.shapes, of a plain call without a
+ * routine: when an earlier shape is the same, drop idx and return that
+ * one's index; otherwise keep it (and remember it). Returns SIM_SC_NONE
+ * when out of memory. */
+static size_t intern_shape(sc_parser *p, size_t idx)
 {
   sim_sc_machine *m = p->m;
-  const sim_sc_call *c = &m->calls[idx];
-  if (c->open_name != NULL || c->pattern.kind == SIM_SC_PAT_TEXT)
+  const sim_sc_shape *c = &m->shapes[idx];
+  if (!sc_shape_shareable(c))
     return idx;
   uint64_t key = plain_hash(c), v;
   if (sim_map_get(&p->ms->plain, key, &v)) {
-    if (plain_same(&m->calls[v - 1], c)) {
-      m->ncalls--; /* nothing of it is allocated */
+    if (plain_same(&m->shapes[v - 1], c)) {
+      m->nshapes--; /* nothing of it is allocated */
       return (size_t)v - 1;
     }
-    return idx; /* another call has this hash: this one is not shared */
+    return idx; /* another shape has this hash: this one is not shared */
   }
   return sim_map_put(&p->ms->plain, key, idx + 1) == 0 ? idx : SIM_SC_NONE;
+}
+
+/* The instance of a call of shape `shape` named at name (0: unnamed), at
+ * kw: appended to machine.calls, except that an unnamed plain call without
+ * a routine (shareable) takes the instance of an earlier unnamed one of
+ * the same shape. Returns its index, or SIM_SC_NONE when out of memory. */
+static size_t add_instance(sc_parser *p, const sc_tok *kw, size_t shape, uint32_t name,
+                           int shareable)
+{
+  sim_sc_machine *m = p->m;
+  uint64_t v;
+  shareable = shareable && name == 0;
+  if (shareable && sim_map_get(&p->ms->unnamed, shape + 1, &v))
+    return (size_t)v - 1;
+  if (m->ncalls >= UINT32_MAX - 1 || shape >= UINT32_MAX)
+    return SIM_SC_NONE;
+  sim_sc_call *c = sc_push(m->calls, m->ncalls, sizeof *c);
+  if (!c)
+    return SIM_SC_NONE;
+  m->calls = c;
+  size_t idx = m->ncalls++;
+  c[idx] = (sim_sc_call){.name = name, .shape = (uint32_t)shape, .line = kw->line, .col = kw->col};
+  if (name != 0 && sc_call_names_add(&p->ms->calls, m, idx) < 0)
+    return SIM_SC_NONE;
+  if (shareable && sim_map_put(&p->ms->unnamed, shape + 1, idx + 1) < 0)
+    return SIM_SC_NONE;
+  return idx;
 }
 
 static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
 {
   sim_sc_machine *m = p->m;
-  sim_sc_call *c = sc_push(m->calls, m->ncalls, sizeof *c);
+  /* The shape is appended before it is filled, so that the tree frees what
+   * it holds if the line turns out bad. */
+  sim_sc_shape *c = sc_push(m->shapes, m->nshapes, sizeof *c);
   if (!c)
     return sc_oom(p, kw);
-  m->calls = c;
-  size_t idx = m->ncalls++;
-  c = &m->calls[idx];
+  m->shapes = c;
+  size_t shape = m->nshapes++;
+  c = &m->shapes[shape];
   memset(c, 0, sizeof *c);
-  c->name = "";
+  size_t idx = m->ncalls; /* the instance it gets, unless an unnamed one is shared */
+  uint32_t name = 0;
   c->op = ops[which].op;
   c->mode = c->op == SIM_SC_OP_KILLIO ? SIM_SC_IMMEDIATE : SIM_SC_SYNC;
   c->client = p->client;
   c->pb = SIM_SC_NONE;
   c->in_repeat = p->repeat_depth > 0;
   c->pattern.kind = SIM_SC_PAT_COUNTER;
-  c->line = kw->line;
-  c->col = kw->col;
 
   const sc_tok *tt = sc_peek(p);
   if (starts_number(tt)) {
@@ -476,7 +532,7 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
       if (seen_as)
         return sc_dup_option(p, t, seen_as);
       seen_as = t->col;
-      if (parse_as(p, t, c, idx) < 0)
+      if (parse_as(p, t, &name) < 0)
         return -1;
     } else if (sc_tok_is(t, "pb")) {
       if (seen_pb)
@@ -510,15 +566,17 @@ static int parse_call(sc_parser *p, const sc_tok *kw, size_t which)
     return -1;
   }
   /* A plain call runs once per statement, with a block of the executor's
-   * pool (scenario.h); the others get their block here. */
-  if (!pbname[0] && p->repeat_depth == 0 && p->blk[p->nblk - 1].kind != SC_BLK_ROUTINE) {
+   * pool (scenario.h); the others get their block here. A plain call
+   * without a routine shares its shape with the same calls before it. */
+  int plain = !pbname[0] && p->repeat_depth == 0 && p->blk[p->nblk - 1].kind != SC_BLK_ROUTINE;
+  if (plain) {
     c->pb = SIM_SC_NONE;
-    if (!c->name[0] && then == NULL && (idx = intern(p, idx)) == SIM_SC_NONE)
+    if (then == NULL && (shape = intern_shape(p, shape)) == SIM_SC_NONE)
       return sc_oom(p, kw);
   } else if (assign_pb(p, c, idx, pbname, pbtok) < 0) {
     return -1;
   }
-  if (idx >= UINT32_MAX)
+  if ((idx = add_instance(p, kw, shape, name, plain && then == NULL)) == SIM_SC_NONE)
     return sc_oom(p, kw);
   if (push_stmt(p, kw, (sim_sc_stmt){.kind = SIM_SC_ST_CALL, .call = (uint32_t)idx}) < 0)
     return -1;

@@ -87,11 +87,12 @@ static run_pb *pool_take(run_machine *rm, const sim_sc_stmt *st)
   return p;
 }
 
-/* Where a finished block goes: a per-iteration block to its statement's
- * free list, a plain call's to the pool unless an expectation reads it
- * after the run; a shared or kept block stays where it is. */
+/* Where a finished block of a call of shape sc goes: a per-iteration
+ * block to its statement's free list, a plain call's to the pool unless an
+ * expectation reads it after the run; a shared or kept block stays where
+ * it is. */
 static inline __attribute__((always_inline)) void put_back(run_machine *rm, run_pb *p,
-                                                           const sim_sc_call *sc)
+                                                           const sim_sc_shape *sc)
 {
   if (sc->pb == SIM_SC_NONE) {
     if (!sc->keeps_pb)
@@ -123,7 +124,7 @@ static inline __attribute__((always_inline)) run_client *finish(run_machine *rm,
 {
   run_pb_set_busy(rm, p, 0);
   size_t ci = p->call;
-  const sim_sc_call *sc = &rm->sc->calls[ci];
+  const sim_sc_shape *sc = p->shape;
   record_end(rm, ci, p, p->pb.ioParam.ioResult);
   if (p == rm->issuing)
     rm->issuing_done = 1;
@@ -154,7 +155,7 @@ static pascal void on_completion(ParmBlkPtr pb)
   if (!p->busy)
     return;
   size_t ci = p->call;
-  const sim_sc_call *sc = &rm->sc->calls[ci];
+  const sim_sc_shape *sc = p->shape;
   run_client *c = finish(rm, p);
   for (size_t i = 0; i < sc->nthen; i++)
     (void)issue(c, &sc->then[i], 1);
@@ -228,7 +229,7 @@ void run_client_entries(run_machine *rm)
 /* The block call statement st uses for this issue. */
 static run_pb *block_for(run_machine *rm, const sim_sc_stmt *st)
 {
-  const sim_sc_call *sc = &rm->sc->calls[st->call];
+  const sim_sc_shape *sc = sim_sc_call_shape(rm->sc, st->call);
   if (sc->pb == SIM_SC_NONE)
     return pool_take(rm, st);
   const sim_sc_pb *spb = &rm->sc->pbs[sc->pb];
@@ -280,7 +281,7 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
 {
   run_machine *rm = c->rm;
   size_t ci = st->call;
-  const sim_sc_call *sc = &rm->sc->calls[ci];
+  const sim_sc_shape *sc = sim_sc_call_shape(rm->sc, ci);
   run_pb *p = block_for(rm, st);
   if (p == NULL) {
     c->block = RUN_DONE; /* a limit: reported once, the run stops */
@@ -358,8 +359,10 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   /* A block in flight still belongs to its first call, which a refusal
    * gives it back to. */
   size_t prev_call = in_flight ? p->call : SIZE_MAX;
+  const sim_sc_shape *prev_shape = in_flight ? p->shape : NULL;
   int prev_line = in_flight ? p->line : 0, prev_col = in_flight ? p->col : 0;
   p->call = ci;
+  p->shape = sc;
   p->line = st->line;
   p->col = st->col;
   run_pb_set_busy(rm, p, 1);
@@ -413,6 +416,7 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
     c->outstanding--;
   if (in_flight) {
     p->call = prev_call; /* the block still belongs to its first call */
+    p->shape = prev_shape;
     p->line = prev_line;
     p->col = prev_col; /* and it stays busy */
   } else {
@@ -519,7 +523,9 @@ void run_clients_check_hung(run_machine *rm)
     if (c->block != RUN_SYNC && c->block != RUN_WAIT && c->block != RUN_WAIT_ALL)
       continue;
     char msg[400];
-    const sim_sc_call *sc = c->block == RUN_WAIT_ALL ? NULL : &rm->sc->calls[c->wait_call];
+    const sim_sc_call *call = c->block == RUN_WAIT_ALL ? NULL : &rm->sc->calls[c->wait_call];
+    const sim_sc_shape *sc = call == NULL ? NULL : sim_sc_call_shape(rm->sc, c->wait_call);
+    const char *name = call == NULL ? "" : sim_sc_call_name(rm->sc, c->wait_call);
     if (c->block == RUN_SYNC)
       snprintf(msg, sizeof msg,
                "client %s is blocked in a sync %s (%s:%d:%d) that nothing can ever complete",
@@ -527,8 +533,8 @@ void run_clients_check_hung(run_machine *rm)
     else if (c->block == RUN_WAIT)
       snprintf(msg, sizeof msg,
                "client %s waits for %s %s (%s:%d:%d), which nothing can ever complete",
-               c->sc->name, sc->name[0] ? sc->name : "call", sim_sc_op_name(sc->op), rm->path,
-               sc->line, sc->col);
+               c->sc->name, name[0] ? name : "call", sim_sc_op_name(sc->op), rm->path,
+               call->line, call->col);
     else
       snprintf(msg, sizeof msg,
                "client %s waits for %u async call(s) that nothing can ever complete",

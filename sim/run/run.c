@@ -281,11 +281,12 @@ static void on_violation(void *ctx, const dm_violation *v)
 
 static const char *call_label(const run_machine *rm, size_t ci, char *buf, size_t len)
 {
-  const sim_sc_call *c = &rm->sc->calls[ci];
-  if (c->name[0])
-    snprintf(buf, len, "%s", c->name);
+  const char *name = sim_sc_call_name(rm->sc, ci);
+  if (name[0])
+    snprintf(buf, len, "%s", name);
   else
-    snprintf(buf, len, "the %s at line %d", sim_sc_op_name(c->op), c->line);
+    snprintf(buf, len, "the %s at line %d", sim_sc_op_name(sim_sc_call_shape(rm->sc, ci)->op),
+             rm->sc->calls[ci].line);
   return buf;
 }
 
@@ -413,7 +414,8 @@ static int check_expect(run_machine *rm, const sim_sc_expect *x)
     break;
   case SIM_SC_EX_DATA: {
     const run_call *w = &rm->calls[x->call2];
-    const sim_sc_call *rs = &rm->sc->calls[x->call], *ws = &rm->sc->calls[x->call2];
+    const sim_sc_shape *rs = sim_sc_call_shape(rm->sc, x->call);
+    const sim_sc_shape *ws = sim_sc_call_shape(rm->sc, x->call2);
     if (!c->done || !w->done || c->pb == NULL || w->pb == NULL)
       snprintf(msg, sizeof msg, "%s or %s never completed", call_label(rm, x->call, a, sizeof a),
                call_label(rm, x->call2, b, sizeof b));
@@ -487,7 +489,7 @@ static int report_unfinished(run_machine *rm)
     const run_pb *p = rm->owned[i];
     if (!p->busy || p->call == SIZE_MAX)
       continue;
-    const sim_sc_call *c = &rm->sc->calls[p->call];
+    const sim_sc_shape *c = sim_sc_call_shape(rm->sc, p->call);
     if (n++ < RUN_VIOLATIONS_SHOWN)
       fprintf(rm->opts->err, "%s:%d:%d: unfinished: the %s %s of client %s is still in flight "
                              "at the end of the run\n",

@@ -36,6 +36,7 @@ typedef struct run_pb {
   ParamBlockRec pb;       /* first: the completion routine's argument */
   run_machine  *rm;
   size_t        call;     /* call using it now, or SIZE_MAX */
+  const sim_sc_shape *shape; /* that call's shape (what completion reads), or NULL */
   int           line, col; /* the statement that sent it last */
   size_t        bufsize;
   uint8_t      *buf;

@@ -37,8 +37,8 @@ static int runnable(const sim_scenario *sc)
 {
   for (size_t mi = 0; mi < sc->nmachines; mi++) {
     const sim_sc_machine *m = &sc->machines[mi];
-    for (size_t i = 0; i < m->ncalls; i++) {
-      const sim_sc_call *c = &m->calls[i];
+    for (size_t i = 0; i < m->nshapes; i++) {
+      const sim_sc_shape *c = &m->shapes[i];
       /* A call to a raw refNum may reach .Hostile: counted as one. */
       int hostile = c->driver == SIM_SC_NONE ||
                     (m->drivers[c->driver].src.kind == SIM_SC_SRC_BUILTIN &&
@@ -59,8 +59,8 @@ static int runnable(const sim_scenario *sc)
     for (size_t i = 0; i < m->nclients; i++)
       if (work(m, m->clients[i].body, m->clients[i].nbody, 0) > 10000)
         return 0;
-    for (size_t i = 0; i < m->ncalls; i++)
-      if (m->calls[i].size > (1u << 20))
+    for (size_t i = 0; i < m->nshapes; i++)
+      if (m->shapes[i].size > (1u << 20))
         return 0;
   }
   return 1;
