@@ -65,7 +65,9 @@ typedef struct text_state {
   } flags[8];
 } text_state;
 
-/* s padded with spaces to width, then two more (a column and its gap). */
+/* s padded with spaces to width, then two more (a column and its gap).
+ * Its names are devmgr's and the SCSI records' kinds, none longer than
+ * SIM_TRACE_SHORT - 2 bytes (a longer one would leave the piece empty). */
 static void piece_set(text_piece *p, const char *s, int width)
 {
   int n = snprintf(p->s, sizeof p->s, "%-*s  ", width, s);
@@ -135,7 +137,7 @@ static void put_err_value(sim_trace *t, int16_t err)
 }
 
 /* The names of set bits of a word from a table, as " [a b c]", nothing
- * when no bit is set; a NULL entry is named "bitN". */
+ * when no bit is set; bits past the table's nnames are named "bitN". */
 static void put_bits(sim_trace *t, uint32_t bits, const char *const *names, unsigned nnames)
 {
   const char *sep = " [";
