@@ -467,6 +467,60 @@ START_TEST(test_ties_far_out_of_order)
 }
 END_TEST
 
+/* Removals of events that moved without their idx being written: a heap
+ * of a burst started a new year over every event at the first pop, so its
+ * events keep their heap positions as idx while they sit in the buckets,
+ * and new events pushed into the near future then take those positions in
+ * the heap. Removing an old event must remove it, not the new event at its
+ * old position; removing events of the year's buckets writes their
+ * bucket's idx first. Every other event must come out once, in strictly
+ * rising (t, seq) order. */
+START_TEST(test_remove_after_moves)
+{
+  enum { OLD = 2000, NEW = 50, GONE = 40 };
+  static dm_event first, old[OLD], fresh[NEW];
+  static char out[OLD + NEW + 1];
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  uint64_t seq = 0;
+  dm_event_init(&first, nop, NULL, DM_LVL_HWI);
+  first.t = 1000000; /* the year starts at its day: the rest go into the heap */
+  ck_assert_int_eq(sim_evq_push(&q, &first, seq++), 0);
+  for (int i = 0; i < OLD; i++) {
+    dm_event_init(&old[i], nop, NULL, DM_LVL_HWI);
+    old[i].t = 1 + 7 * (uint64_t)i;
+    ck_assert_int_eq(sim_evq_push(&q, &old[i], seq++), 0);
+  }
+  ck_assert_ptr_eq(sim_evq_pop(&q), &old[0]);
+  out[1] = 1;
+  for (int k = 0; k < NEW; k++) { /* due at once: the near future, the heap */
+    dm_event_init(&fresh[k], nop, NULL, DM_LVL_HWI);
+    fresh[k].t = 2 + (uint64_t)k % 3;
+    ck_assert_int_eq(sim_evq_push(&q, &fresh[k], seq++), 0);
+  }
+  for (int i = 1; i <= GONE; i++)
+    sim_evq_remove(&q, &old[i * 40]); /* spread over the year's buckets */
+  for (int i = 1; i <= GONE; i++)
+    ck_assert_uint_eq(old[i * 40].idx, DM_EVENT_IDLE);
+  ck_assert_uint_eq(sim_evq_size(&q), 1 + OLD - 1 - GONE + NEW);
+  dm_event last = old[0];
+  int bad = -1, n = 0;
+  for (dm_event *e; bad < 0 && (e = sim_evq_pop(&q)) != NULL; n++) {
+    int at = e == &first                          ? 0
+           : e >= old && e < old + OLD             ? 1 + (int)(e - old)
+                                                   : 1 + OLD + (int)(e - fresh);
+    int gone = at >= 1 && at <= OLD && (at - 1) % 40 == 0 && at - 1 > 0 && (at - 1) / 40 <= GONE;
+    if (!key_less(&last, e) || out[at] || gone)
+      bad = n;
+    out[at] = 1;
+    last = *e;
+  }
+  ck_assert_msg(bad < 0, "wrong at pop %d", bad);
+  ck_assert_int_eq(n, 1 + OLD - 1 - GONE + NEW);
+  sim_evq_free(&q);
+}
+END_TEST
+
 static void churn(sim_evq *q, sim_rng *g, dm_event *ev, int N, uint64_t seq, int STEPS)
 {
   char *queued = malloc(N);
@@ -662,6 +716,7 @@ Suite *evq_suite(void)
   tcase_add_loop_test(tc, test_burst_before_the_first, 0, 2);
   tcase_add_loop_test(tc, test_deep_hold, 0, 2);
   tcase_add_test(tc, test_ties_far_out_of_order);
+  tcase_add_test(tc, test_remove_after_moves);
   suite_add_tcase(s, tc);
   return s;
 }

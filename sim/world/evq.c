@@ -63,7 +63,9 @@
  * its time being in the near future (route), whatever its tag.
  *
  * ev->idx holds a 2-bit tag saying where the event is and a 30-bit position
- * there, so removal finds it directly (the bucket is recomputed from t).
+ * there, so removal finds it directly (the bucket is recomputed from t);
+ * the events a year starts with and those sorted out of a big heap keep
+ * the idx they had until a removal needs it (see sim_evq_remove).
  *
  * Heap details: keys live apart from the events, so choosing the smallest
  * child never dereferences one; the key comparison and the choice of child
@@ -98,7 +100,7 @@
 #define NWORDS (NBUCKETS / 64u)
 /* A new year's bucket width makes the overflow's span fit in this many. */
 #define SPAN_BUCKETS (NBUCKETS / 4u)
-/* How far ahead drain and rollover prefetch the events they will touch. */
+/* How far ahead drains and the run prefetch the events they will touch. */
 #define AHEAD 8u
 
 /* A drained bucket with at least this many events is sorted into the run;
@@ -452,8 +454,8 @@ static inline unsigned bits_of(uint64_t v)
  * near future that a push into an empty queue made start at that event's
  * day, as when many requests are armed at one instant before the world
  * runs. The heap is in no order, so the LSD radix sort goes by seq first,
- * then stably by t. Each event moves into the run once, and its idx
- * becomes an IN_SORTED tag of the near future (see sim_evq_remove). When
+ * then stably by t. Each event moves into the run once; its idx is left
+ * as it was (see sim_evq_remove). When
  * the keys are too spread for MAX_HEAP_PASSES passes, the heap stays, and
  * is not tried again before it has doubled. Needs no memory.
  */
@@ -499,11 +501,8 @@ static void heap_to_run(sim_evq *q)
   sim_evq_far *src = q->run;
   q->n = 0;
   q->heap_run_at = 0;
-  for (uint32_t j = 0; j < n; j++) {
-    if (j + AHEAD < n)
-      prefetch(src[j + AHEAD].ev);
-    src[j].ev->idx = tagged(IN_SORTED, 0);
-  }
+  /* (The events keep their heap idx: an event in the run is found by its
+   * time, and a stale heap position by not holding it: sim_evq_remove.) */
   for (uint32_t j = 0; j < AHEAD && j < n; j++)
     prefetch(src[j].ev);
 }
@@ -670,15 +669,25 @@ static void rollover(sim_evq *q)
     y->len[b] = 0; /* refilled below */
   }
   for (uint32_t j = 0; j < m; j++) {
-    if (j + AHEAD < m)
-      prefetch(q->over[j + AHEAD].ev);
     sim_evq_far f = q->over[j];
     uint32_t b = (uint32_t)((f.t >> s) - q->base);
-    uint32_t pos = y->start[b] + y->len[b]++;
-    q->sorted[pos] = f;
-    f.ev->idx = tagged(IN_SORTED, pos);
+    q->sorted[y->start[b] + y->len[b]++] = f;
   }
+  /* The events keep their idx (see tag_bucket). */
+  memcpy(y->untagged, y->nonempty, sizeof y->untagged);
   q->over_n = 0;
+}
+
+/* Writes the idx of the events bucket b holds from the start of the year,
+ * which rollover left as it was: with many events pending each is a cache
+ * miss, and only a removal from the bucket needs them (sim_evq_remove). */
+static void tag_bucket(sim_evq *q, uint32_t b)
+{
+  sim_evq_year *y = q->year;
+  uint32_t start = y->start[b], end = start + y->len[b];
+  for (uint32_t j = start; j < end; j++)
+    q->sorted[j].ev->idx = tagged(IN_SORTED, j);
+  y->untagged[b / 64] &= ~(UINT64_C(1) << (b % 64));
 }
 
 /* Start a new year over every event: the heap's, the buckets' and the
@@ -1031,6 +1040,16 @@ dm_event *sim_evq_pop_general(sim_evq *q)
   return e;
 }
 
+/*
+ * Where an event is. Its idx is exact in the heap, the overflow and a
+ * bucket's list, which write it whenever they place or move an event. The
+ * events a year starts with in its buckets (rollover) and those sorted out
+ * of the heap into the run (heap_to_run) keep the idx they had, since with
+ * many events pending writing each is a cache miss: an event of the near
+ * future that is not where a heap idx says is in the run, found there by
+ * its key (run_remove); a bucket's events from the start of the year get
+ * their idx written when one of them is removed (tag_bucket), once a year.
+ */
 void sim_evq_remove(sim_evq *q, dm_event *e)
 {
   uint32_t idx = e->idx;
@@ -1038,34 +1057,25 @@ void sim_evq_remove(sim_evq *q, dm_event *e)
     return;
   uint32_t pos = idx & POS_MASK;
   sim_evq_year *y = q->year;
-  switch (idx >> TAG_SHIFT) {
-  case IN_HEAP:
+  uint32_t r;
+  if (idx >> TAG_SHIFT == IN_HEAP && pos < q->n && q->ev[pos] == e) {
     heap_remove(q, pos);
-    break;
-  case IN_SORTED: {
-    if (route(q, e->t) == TO_HEAP) { /* near future, so in the run */
-      run_remove(q, e);
-      break;
-    }
-    uint32_t b = bucket_of(q, e);
-    uint32_t start = y->start[b];
-    cut(q->sorted + start, &y->len[b], pos - start, IN_SORTED, start);
-    unmark_if_empty(y, b);
-    break;
-  }
-  case IN_MORE: {
-    if (route(q, e->t) == TO_HEAP) { /* near future, so in the run */
-      run_remove(q, e);
-      break;
-    }
-    uint32_t b = bucket_of(q, e);
-    cut(y->more[b].e, &y->more[b].n, pos, IN_MORE, 0);
-    unmark_if_empty(y, b);
-    break;
-  }
-  default: /* IN_OVER */
+  } else if ((r = route(q, e->t)) == TO_HEAP) { /* near future, so in the run */
+    run_remove(q, e);
+  } else if (r == TO_OVER) {
     cut(q->over, &q->over_n, pos, IN_OVER, 0);
-    break;
+  } else {
+    if (y->untagged[r / 64] & (UINT64_C(1) << (r % 64)))
+      tag_bucket(q, r);
+    idx = e->idx;
+    pos = idx & POS_MASK;
+    if (idx >> TAG_SHIFT == IN_MORE) {
+      cut(y->more[r].e, &y->more[r].n, pos, IN_MORE, 0);
+    } else {
+      uint32_t start = y->start[r];
+      cut(q->sorted + start, &y->len[r], pos - start, IN_SORTED, start);
+    }
+    unmark_if_empty(y, r);
   }
   e->idx = DM_EVENT_IDLE;
   q->size--;

@@ -63,6 +63,9 @@ typedef struct sim_evq_year {
   uint32_t     len[SIM_EVQ_BUCKETS];   /* events left in that run */
   sim_evq_list more[SIM_EVQ_BUCKETS];  /* events pushed during the year */
   uint64_t     nonempty[SIM_EVQ_BUCKETS / 64];
+  /* Buckets whose entries from the start of the year (in sorted) have not
+   * had their events' idx written (evq.c, tag_bucket). */
+  uint64_t     untagged[SIM_EVQ_BUCKETS / 64];
 } sim_evq_year;
 
 typedef struct sim_evq {
