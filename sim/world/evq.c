@@ -542,12 +542,6 @@ static inline uint32_t route(const sim_evq *q, uint64_t t)
   return b < NBUCKETS ? (uint32_t)b : TO_OVER;
 }
 
-/* The bucket of an event known to be in one. */
-static inline uint32_t bucket_of(const sim_evq *q, const dm_event *e)
-{
-  return (uint32_t)((e->t >> q->shift) - q->base);
-}
-
 static inline void mark(sim_evq_year *y, uint32_t b)
 {
   y->nonempty[b / 64] |= UINT64_C(1) << (b % 64);
