@@ -127,8 +127,10 @@ enum { IN_HEAP = 0, IN_SORTED = 1, IN_MORE = 2, IN_OVER = 3 };
  * a helper that does nothing but prefetch, as free of side effects. */
 #if defined(__GNUC__)
 #define prefetch(p) __builtin_prefetch((p))
+#define prefetch_w(p) __builtin_prefetch((p), 1)
 #else
 #define prefetch(p) ((void)(p))
+#define prefetch_w(p) ((void)(p))
 #endif
 
 static inline uint32_t tagged(unsigned tag, uint32_t pos)
@@ -995,7 +997,13 @@ int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
     e->idx = tagged(IN_OVER, q->over_n++);
   } else {
     sim_evq_list *l = &q->year->more[r];
-    l->e[l->n] = (sim_evq_far){ e->t, seq, e };
+    sim_evq_far *f = &l->e[l->n];
+    *f = (sim_evq_far){ e->t, seq, e };
+    /* A deep queue's list is written a line at a time, each likely in no
+     * cache: start fetching the line of the entry after next (an address
+     * past the array is harmless: a prefetch never faults). */
+    if (l->cap >= LIST_KEPT_MIN)
+      prefetch_w((const void *)((uintptr_t)f + 2 * sizeof *f));
     e->idx = tagged(IN_MORE, l->n++);
     mark(q->year, r);
   }
