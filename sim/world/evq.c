@@ -968,19 +968,8 @@ int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
     if (resize(q, cap) != 0)
       return -1;
   }
-  if (q->size == 0) {
-    /* An empty queue (where a serialized workload lives: one event pending
-     * at a time) takes the event straight into the heap and starts its
-     * year at the event's day, with that day already drained; no bucket is
-     * scanned. Every bucket is empty and unmarked here, as rollover needs. */
-    q->base = e->t >> q->shift;
-    q->cur = 1;
-    e->seq = seq;
-    heap_push(q, e);
-    q->size = 1;
-    q->top = e;
-    return 0;
-  }
+  if (q->size == 0) /* (a queue that had no storage: the inline case now) */
+    return sim_evq_push(q, e, seq);
   uint32_t r = route(q, e->t);
   if (r < NBUCKETS && list_reserve(q, &q->year->more[r]) != 0) {
     /* The heap always has room (cap >= size), so rather than fail, move
@@ -1015,17 +1004,11 @@ int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
 
 dm_event *sim_evq_pop_general(sim_evq *q)
 {
+  if (q->size <= 1) /* empty, or its only event: the inline case */
+    return sim_evq_pop(q);
   dm_event *e = q->top;
-  if (e == NULL)
-    return NULL;
   e->idx = DM_EVENT_IDLE;
-  if (--q->size == 0) {
-    /* It was the only event (where a serialized workload lives). */
-    q->n = 0;
-    q->rpos = q->rlen;
-    q->top = NULL;
-    return e;
-  }
+  q->size--;
   if (q->rpos < q->rlen && q->run[q->rpos].ev == e) {
     run_advance(q);
   } else {
