@@ -276,15 +276,21 @@ C
   dd if=/dev/zero of="$fimg" bs=1k count=64 status=none
   head -c 512 /dev/zero | tr '\000' 'S' > "$tmp/fsync.blk"
   pre() { LD_PRELOAD="$tmp/failsync.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"; }
-  pre "$D" scsi "$fimg" 2a 00 00 00 00 04 00 00 01 00 --data-out "$tmp/fsync.blk" >/dev/null 2>"$tmp/e"; st=$?
+  # A command that succeeds and syncs nothing itself (TEST UNIT READY, the
+  # image opened writable by --data-out): only the final sync can fail it.
+  # (A WRITE would fail first, in its own fsync: the disk's cache is off.)
+  pre "$D" scsi "$fimg" 00 00 00 00 00 00 --data-out "$tmp/fsync.blk" >/dev/null 2>"$tmp/e"; st=$?
   [ $st -eq 1 ] && grep -q "fsync.img: the final sync failed" "$tmp/e" && ok \
     || bad "dmsim scsi with a failed final sync: exit $st, expected 1 ($(cat "$tmp/e"))"
   pre "$D" disk write "$fimg" --offset 4096 < "$tmp/fsync.blk" >/dev/null 2>"$tmp/e"; st=$?
   [ $st -eq 1 ] && grep -q "fsync.img: the final sync failed" "$tmp/e" && ok \
     || bad "dmsim disk write with a failed final sync: exit $st, expected 1 ($(cat "$tmp/e"))"
-  # Bad usage stays 2 whatever the sync does.
-  pre "$D" scsi "$fimg" 2a 0g --data-out "$tmp/fsync.blk" >/dev/null 2>&1; st=$?
-  [ $st -eq 2 ] && ok || bad "dmsim scsi bad CDB with a failing sync: exit $st, expected 2"
+  # Bad usage stays 2 whatever the sync does: a CDB refused after the image
+  # was opened writable (a transfer larger than dmsim moves), so that the
+  # final sync runs and fails too.
+  pre "$D" scsi "$fimg" 8a 00 00 00 00 00 00 00 00 00 ff ff ff ff 00 00 --data-out "$tmp/fsync.blk" >/dev/null 2>"$tmp/e"; st=$?
+  [ $st -eq 2 ] && grep -q "the final sync failed" "$tmp/e" && ok \
+    || bad "dmsim scsi bad CDB with a failing sync: exit $st, expected 2 ($(cat "$tmp/e"))"
 }
 failing_sync
 

@@ -37,11 +37,10 @@ double sim_bench_run_serial_ns(unsigned clients, unsigned calls);
 /* Nanoseconds per request with `depth` async reads kept in flight on the
  * concurrent .Concurrent driver (exponential 1 ms device, one channel per
  * request, so requests finish in random order anywhere in dCtlQHdr), until
- * `requests` (> 2 * depth) were made. Timed is the steady state only,
- * each completion sending a request again (requests - 2 * depth of them):
- * not the first `depth` sends, which fill the tables, nor the completions
- * of those (the warm-up: all armed at one instant, before the world ran),
- * nor the last `depth` completions, which drain them. Negative on
+ * `requests` (> depth) were made. Timed are the requests - depth
+ * completions that send a request again, the fill's own completions among
+ * them (bench_run.c says why): not the first `depth` sends, which fill the
+ * tables, nor the last `depth` completions, which drain them. Negative on
  * failure. */
 double sim_bench_depth_ns(uint32_t depth, uint64_t requests);
 

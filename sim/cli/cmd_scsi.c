@@ -80,7 +80,7 @@ static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
   uint8_t cdb[SIM_SCSI_CDB_MAX];
   size_t cdb_len = 0;
   uint64_t lun = 0, bs = 512;
-  int read_only = 0, have_cdb = 0;
+  int read_only = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--data-out") == 0) {
@@ -116,12 +116,11 @@ static int scsi_main(const sim_cli_verb *v, int argc, char **argv)
       const char *why = sim_scsi_cdb_parse(a, strlen(a), cdb, &cdb_len);
       if (why != NULL)
         return sim_cli_bad_usage(v, "scsi: CDB-HEX '%s': bad CDB: %s", a, why);
-      have_cdb = 1;
     }
   }
   if (image == NULL)
     return sim_cli_bad_usage(v, "scsi: missing IMAGE");
-  if (!have_cdb || cdb_len == 0)
+  if (cdb_len == 0) /* (sim_scsi_cdb_parse refuses a CDB of no bytes) */
     return sim_cli_bad_usage(v, "scsi: missing CDB-HEX (e.g. 12 00 00 00 24 00 for INQUIRY)");
 
   uint8_t *out = NULL;

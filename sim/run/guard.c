@@ -127,7 +127,7 @@ static void add_place(size_t *n, run_machine *rm, const dm_where *w)
 {
   run_pb *p = w->pb != NULL ? run_pb_find(rm, w->pb) : NULL;
   if (p != NULL && p->call != SIZE_MAX) {
-    const sim_sc_shape *c = sim_sc_call_shape(rm->sc, p->call);
+    const sim_sc_shape *c = p->shape;
     add(n, "  scenario: %s:%d:%d, the %s of client %s that sent this request\n", rm->path,
         p->line, p->col, sim_sc_op_name(c->op), rm->sc->clients[c->client].name);
   } else if (rm->place.line > 0) {

@@ -489,7 +489,7 @@ static int report_unfinished(run_machine *rm)
     const run_pb *p = rm->owned[i];
     if (!p->busy || p->call == SIZE_MAX)
       continue;
-    const sim_sc_shape *c = sim_sc_call_shape(rm->sc, p->call);
+    const sim_sc_shape *c = p->shape;
     if (n++ < RUN_VIOLATIONS_SHOWN)
       fprintf(rm->opts->err, "%s:%d:%d: unfinished: the %s %s of client %s is still in flight "
                              "at the end of the run\n",

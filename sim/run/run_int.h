@@ -141,7 +141,7 @@ struct run_machine {
   run_client           *clients;
   run_call             *calls;
   run_pb              **pbs;      /* per sim_sc_pb: the shared block, or the free list head */
-  /* The pool of plain calls' blocks (sim_sc_call.pb SIM_SC_NONE): a block
+  /* The pool of plain calls' blocks (sim_sc_shape.pb SIM_SC_NONE): a block
    * goes back when its call finished, to the tail, and is sent again from
    * the head only once RUN_POOL_QUARANTINE blocks wait behind it, so that
    * what a broken driver does to a block late (a second completion) does

@@ -6,8 +6,9 @@
  * table (names from install records, queue depth, in-flight count,
  * dCtlFlags); trace_out.c (trace_out.h) how records are composed
  * (numbers, padding, JSON strings, names, memos) and written; map.c is the
- * small u64 -> u64 hash map they use. Each format (trace_text.c, trace_jsonl.c, trace_chrome.c,
- * trace_vcd.c) is a table of four functions that the core calls.
+ * small u64 -> u64 hash map they use. Each format (trace_text.c,
+ * trace_jsonl.c, trace_chrome.c with trace_chrome_event.c, trace_vcd.c) is a
+ * table of four functions that the core calls.
  */
 #ifndef SIM_TRACE_IMPL_H
 #define SIM_TRACE_IMPL_H
