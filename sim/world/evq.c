@@ -765,6 +765,10 @@ static void refill(sim_evq *q)
     return;
   }
 heap:
+  /* Empty the run: a bucket that both sorts failed on may have been left
+   * in it (run_sort_bucket sets the run before it checks the ties), and
+   * its events go to the heap alone. */
+  q->rpos = q->rlen = 0;
   gather(q, old, nold);
   gather(q, y->more[b].e, nmore); /* (a bucket this small keeps its array) */
   /* Floyd's heap construction; entries arrive mostly in seq order, which
