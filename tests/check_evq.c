@@ -371,16 +371,16 @@ START_TEST(test_burst_before_the_first)
 END_TEST
 
 /* A deep queue in its steady state, as a run with many requests in flight
- * makes one: a burst of N events armed at one instant (the first pop starts
- * a new year over them, which takes the heap's events in the heap's order,
- * so the year's buckets are not in seq order), then a hold model for STEPS
- * pops, each event pushed again a random time later. Buckets of thousands
- * of events are sorted into the run, and their lists' arrays go to the next
- * buckets. In round 1 the times are multiples of 4096 ns, so events of
- * equal times come in groups far larger than order_ties puts in seq order
- * by itself (the bucket is then sorted by seq and t); in round 0 such
- * groups are small. Every pop must be the peeked event, in (t, seq) order,
- * and the queue must hold N events throughout. */
+ * makes one: a burst of N events armed at one instant (the first pops sort
+ * the heap they land in into the run: heap_to_run), then a hold model for
+ * STEPS pops, each event pushed again a random time later. Buckets of
+ * thousands of events are sorted into the run, and their lists' arrays go
+ * to the next buckets. In round 1 the times are multiples of 4096 ns, so
+ * events of equal times come in large groups; in round 0 such groups are
+ * small. (A new year over a burst, and buckets out of seq order, are
+ * test_burst_before_the_first's and test_ties_far_out_of_order's.) Every
+ * pop must be the peeked event, in (t, seq) order, and the queue must hold
+ * N events throughout. */
 START_TEST(test_deep_hold)
 {
   enum { N = 40000, STEPS = 160000 };
@@ -570,7 +570,7 @@ static void churn(sim_evq *q, sim_rng *g, dm_event *ev, int N, uint64_t seq, int
   int bad = -1;
   for (int s = 0; bad < 0 && (s < STEPS || n > 0); s++) {
     /* Few removals: one moves a bucket's last entry, which spoils the
-     * bucket's seq order, and such a bucket goes into the heap instead. */
+     * bucket's seq order (its sort then puts the ties back in order). */
     int what = s < STEPS ? (int)sim_rng_range(g, 0, 99) : 0;
     int i = (int)sim_rng_range(g, 0, N - 1);
     if (what < 60) {

@@ -37,17 +37,16 @@
  * heap would.)
  *
  * The run: a drained bucket of RUN_MIN events or more. Its entries come out
- * of the bucket in push order, which is seq order, so a stable radix sort
+ * of the bucket in push order, mostly seq order, so a stable radix sort
  * by t (an 8-bit pass per 8 bits of bucket width) sorts them by (t, seq) in
  * linear time; pop then takes them in order, fetching each event a few
  * places ahead, so that with many events pending (each one a likely cache
  * miss) the misses overlap. The entries carry the keys, so the run's events
- * are not touched before they are popped, and their idx keeps its bucket's
- * tag: an event tagged with a bucket already drained is in the run, where
- * removal finds it by binary search and leaves a hole (ev NULL) that pop
- * skips. A smaller bucket, one whose order a removal disturbed (removal
- * from a bucket moves its last entry), or one too wide to sort in four
- * passes goes into the heap instead, which also takes every event pushed
+ * are not touched before they are popped, and their idx keeps what it was:
+ * removal routes an event by its time, finds one of the near future in the
+ * run by binary search, and leaves a hole (ev NULL) that pop skips. A
+ * smaller bucket, or one that neither sort below can order, goes into the
+ * heap instead, which also takes every event pushed
  * into the near future; the heap stays small and cache-resident. Except
  * after a burst: a push into an empty queue starts the year at that
  * event's day, so when many events are armed at one instant (a fill of
@@ -300,7 +299,8 @@ static inline void run_advance(sim_evq *q)
 }
 
 /* Remove e, which is in the run, leaving a hole. Its position is found by
- * binary search on its key, since the run's events keep their bucket's idx. */
+ * binary search on its key, since the run's events keep the idx they had
+ * before (a bucket's, or a heap position). */
 static void run_remove(sim_evq *q, const dm_event *e)
 {
   const sim_evq_far *run = q->run;
@@ -448,19 +448,6 @@ static inline unsigned bits_of(uint64_t v)
   return b;
 }
 
-/*
- * Sort the whole heap into the (empty) run by (t, seq), so that pop takes
- * its events in order with the look-ahead of the run (sim_evq_ahead and the
- * prefetches) rather than each through a walk down a heap that no longer
- * fits in the caches. A big heap is a transient: events pushed into a
- * near future that a push into an empty queue made start at that event's
- * day, as when many requests are armed at one instant before the world
- * runs. The heap is in no order, so the LSD radix sort goes by seq first,
- * then stably by t. Each event moves into the run once; its idx is left
- * as it was (see sim_evq_remove). When
- * the keys are too spread for MAX_HEAP_PASSES passes, the heap stays, and
- * is not tried again before it has doubled. Needs no memory.
- */
 /* Sort the n entries of q->spare, in any order, into the run by (t, seq):
  * LSD radix by seq, then stably by t. Returns false, the run unchanged,
  * when that takes more than MAX_HEAP_PASSES passes. Needs no memory. */
@@ -491,6 +478,19 @@ static bool run_sort_any(sim_evq *q, uint32_t n)
   return true;
 }
 
+/*
+ * Sort the whole heap into the (empty) run by (t, seq), so that pop takes
+ * its events in order with the look-ahead of the run (sim_evq_ahead and the
+ * prefetches) rather than each through a walk down a heap that no longer
+ * fits in the caches. A big heap is a transient: events pushed into a
+ * near future that a push into an empty queue made start at that event's
+ * day, as when many requests are armed at one instant before the world
+ * runs. The heap is in no order, so the LSD radix sort goes by seq first,
+ * then stably by t. Each event moves into the run once; its idx is left
+ * as it was (see sim_evq_remove). When
+ * the keys are too spread for MAX_HEAP_PASSES passes, the heap stays, and
+ * is not tried again before it has doubled. Needs no memory.
+ */
 static void heap_to_run(sim_evq *q)
 {
   uint32_t n = q->n;
@@ -710,7 +710,7 @@ static void rebucket(sim_evq *q)
     q->over[m++] = (sim_evq_far){ q->key[j].t, q->key[j].seq, q->ev[j] };
   q->n = 0;
   q->over_n = m;
-  rollover(q); /* sets every event's idx */
+  rollover(q); /* (marks its buckets untagged: sim_evq_remove) */
 }
 
 /* Append the events of a[0..n) to the (unordered) heap array. */
@@ -1008,7 +1008,7 @@ int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
 
 dm_event *sim_evq_pop_general(sim_evq *q)
 {
-  if (q->size <= 1) /* empty, or its only event: the inline case */
+  if (q->size <= 1) /* (defensive: sim_evq_pop handles these inline) */
     return sim_evq_pop(q);
   dm_event *e = q->top;
   e->idx = DM_EVENT_IDLE;
