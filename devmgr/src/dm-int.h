@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "MacTypes.h"
 #include "MacErrors.h"
@@ -248,6 +249,14 @@ extern _Thread_local dm_machine *dm__current __attribute__((tls_model("local-exe
  * goes to. A lean machine (nobody watches, rules unchecked) neither counts
  * its lean path's DoDriverIO calls nor checks: its request path stays bare. */
 extern _Thread_local uint32_t dm__nesting __attribute__((tls_model("local-exec")));
+
+/* Whether a RegEntryID names no device (all zero): what a driver installed
+ * without one is given, and what the DMSim calls refuse. */
+static inline bool dm__no_device(const RegEntryID *e)
+{
+  static const RegEntryID none;
+  return memcmp(e, &none, sizeof none) == 0;
+}
 
 static inline dm_machine *dm__enter(dm_machine *m)
 {

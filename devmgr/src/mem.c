@@ -1,6 +1,6 @@
 /*
  * mem.c - large arrays on huge pages where the host offers them
- * (dm_mem_alloc_big, dm_mem_advise_huge).
+ * (dm_mem_alloc_big).
  *
  * With 100,000 requests in flight, the slot array, the drivers' request
  * tables and the platform's event and device arrays span tens of
@@ -19,7 +19,10 @@
 /* Smaller arrays gain nothing: they fit in a few pages, or in no huge one. */
 #define HUGE_MIN ((size_t)2 << 20)
 
-void dm_mem_advise_huge(void *p, size_t bytes)
+/* A hint for an array of `bytes` bytes at p, allocated and not yet
+ * touched, that will be accessed at random: asks for huge pages for it (2
+ * MiB or more). Changes nothing the program can observe. */
+static void dm_mem_advise_huge(void *p, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
   long page = sysconf(_SC_PAGESIZE);

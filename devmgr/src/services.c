@@ -329,8 +329,7 @@ OSStatus DMSimHardwareStart(const RegEntryID *deviceEntry, ByteCount byteCount,
   dm_machine *m = dm__current;
   if (m == NULL || deviceEntry == NULL || handler == NULL || m->cfg.platform.hw_start == NULL)
     return paramErr;
-  static const RegEntryID none;
-  if (memcmp(deviceEntry, &none, sizeof none) == 0)
+  if (dm__no_device(deviceEntry))
     return paramErr;
   return m->cfg.platform.hw_start(m->cfg.platform.ctx, deviceEntry, byteCount,
                                   (dm_hw_done_fn)handler, refCon);
@@ -340,9 +339,7 @@ OSStatus DMSimHardwarePrefetch(const RegEntryID *deviceEntry, DMSimInterruptHand
                                DMSimPrefetchHandler prefetch)
 {
   dm_machine *m = dm__current;
-  static const RegEntryID none;
-  if (m == NULL || deviceEntry == NULL || handler == NULL ||
-      memcmp(deviceEntry, &none, sizeof none) == 0)
+  if (m == NULL || deviceEntry == NULL || handler == NULL || dm__no_device(deviceEntry))
     return paramErr;
   if (m->cfg.platform.hw_prefetch == NULL)
     return unimpErr;

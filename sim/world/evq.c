@@ -393,6 +393,8 @@ static bool order_ties(sim_evq_far *r, uint32_t n)
  * bucket where it lies, so that its entries, likely in no cache, are read
  * once; the seq check rides on its counting loop. Needs no memory.
  */
+static void collect(sim_evq_far *dst, const sim_evq_far *a, uint32_t na, const sim_evq_far *b,
+                    uint32_t nb);
 static bool run_sort_bucket(sim_evq *q, const sim_evq_far *a, uint32_t na, const sim_evq_far *b,
                             uint32_t nb, uint64_t lo)
 {
@@ -407,10 +409,7 @@ static bool run_sort_bucket(sim_evq *q, const sim_evq_far *a, uint32_t na, const
           return false;
         prev = part[r][j].seq;
       }
-    if (na > 0) /* (an empty list may have no array: memcpy wants one) */
-      memcpy(q->spare, a, (size_t)na * sizeof *a);
-    if (nb > 0)
-      memcpy(q->spare + na, b, (size_t)nb * sizeof *b);
+    collect(q->spare, a, na, b, nb);
     run_set(q, q->spare, q->run, n);
     return true;
   }

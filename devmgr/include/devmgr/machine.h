@@ -153,13 +153,9 @@ uint32_t dm_machine_inflight(const dm_machine *m);
 /* Bytes of devmgr-owned state per command slot (for the memory budget). */
 size_t dm_machine_slot_bytes(void);
 
-/* A hint for an array of `bytes` bytes at p, allocated and not yet touched,
- * that will be accessed at random: where the host has transparent huge
- * pages (Linux, madvise mode), asks for them for the array (2 MiB or more).
- * Changes nothing the program can observe; does nothing elsewhere. */
-void dm_mem_advise_huge(void *p, size_t bytes);
 /* An uninitialised array of `bytes` bytes (free it with free), aligned to
- * a cache line, and for 2 MiB or more to 2 MiB and given the hint above, so
+ * a cache line, and for 2 MiB or more to 2 MiB and given a hint for huge
+ * pages (where the host has transparent huge pages, in madvise mode), so
  * that all of it can be on huge pages; NULL when out of memory. The Device
  * Manager allocates its large arrays (slots, drivers' pool memory) so; a
  * platform may allocate its own so. */

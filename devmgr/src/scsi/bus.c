@@ -11,8 +11,7 @@
 static const dm_platform *bus_platform(const RegEntryID *bus)
 {
   dm_machine *m = dm__current;
-  static const RegEntryID none;
-  if (m == NULL || bus == NULL || memcmp(bus, &none, sizeof none) == 0)
+  if (m == NULL || bus == NULL || dm__no_device(bus))
     return NULL;
   return &m->cfg.platform;
 }
