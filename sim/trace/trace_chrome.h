@@ -44,7 +44,7 @@ typedef struct chrome_label {
 typedef struct chrome_drv {
   chrome_ctr ctr;   /* what its counter showed last */
   uint32_t   label; /* index + 1 in chrome_state.labels; 0 before its first use */
-  uint8_t    named; /* its process and thread are named */
+  uint8_t    named; /* its track is named (the one record of it) */
   /* Its counter event from the separator before it to "ts": (the same for
    * every one until an install renames the driver); n == 0: none kept. */
   uint8_t    ctr_n;
@@ -55,7 +55,7 @@ typedef struct chrome_state {
   int           first;  /* no event written yet: no comma before the next */
   uint64_t      serial; /* slices opened so far */
   sim_map open;   /* pb number or id key -> slice index + 1 */
-  sim_map named;  /* processes and threads already named */
+  sim_map named;  /* processes already named (key: machine + 1) */
   chrome_slice *slices;
   uint32_t      nslices;
   size_t        capslices;

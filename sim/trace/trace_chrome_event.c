@@ -167,31 +167,26 @@ static void meta(sim_trace *t, const char *what, int pid, uint32_t tid, int has_
 
 /* Name the current machine's process and d's track the first time they are
  * used (or again when an install renames the track, whose label entry is
- * then made again). */
+ * then made again). Whether a track is named is its entry's flag alone;
+ * chrome_state.named holds the processes. */
 void sim_chrome__name_tracks(sim_trace *t, const sim_trace_drv *d, int force)
 {
   chrome_state *s = t->fmt_state;
   chrome_drv *ds = drv_state(t, d);
   if (ds == NULL || (ds->named && !force))
     return;
-  uint64_t pkey = (UINT64_C(1) << 62) | (uint64_t)(unsigned)d->machine;
+  uint64_t pkey = (uint64_t)(unsigned)d->machine + 1;
   if (!sim_map_get(&s->named, pkey, NULL)) {
     meta(t, "process_name", pid_of(d), 0, 0, t->machine);
     if (sim_map_put(&s->named, pkey, 1) != 0)
       t->err = 1;
   }
-  uint64_t tkey = (uint64_t)d->index + 1;
-  if (force || !sim_map_get(&s->named, tkey, NULL)) {
-    meta(t, "thread_name", pid_of(d), tid_of(d), 1, d->label);
-    sim_chrome__sep(t);
-    sim_trace__printf(t,
-                      "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,\"tid\":%lu,"
-                      "\"args\":{\"sort_index\":%lu}}",
-                      pid_of(d), (unsigned long)tid_of(d), (unsigned long)tid_of(d));
-    if (sim_map_put(&s->named, tkey, 1) != 0)
-      t->err = 1;
-  }
-  ds = &s->drv[d->index];
+  meta(t, "thread_name", pid_of(d), tid_of(d), 1, d->label);
+  sim_chrome__sep(t);
+  sim_trace__printf(t,
+                    "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%d,\"tid\":%lu,"
+                    "\"args\":{\"sort_index\":%lu}}",
+                    pid_of(d), (unsigned long)tid_of(d), (unsigned long)tid_of(d));
   if (force) {
     ds->label = label_new(t, d);
     ds->ctr_n = 0; /* its counter's head names the label */
