@@ -306,6 +306,15 @@ static void fix_stmts(const check *ck, size_t client, sim_sc_stmt *s, size_t n)
   }
 }
 
+/* The error for an expectation `expect WHAT` whose call (the reference
+ * ref, with operation op) is not of the kind it needs. */
+static void wrong_op(const check *ck, size_t ref, const char *what, sim_sc_op op, const char *need)
+{
+  const sc_ref *r = &ck->ms->refs[ref];
+  sc_error_min(ck->e, r->line, r->col, "expect %s: '%.*s' is a %s call; %s", what, (int)r->len,
+               r->name, sim_sc_op_name(op), need);
+}
+
 static void fix_expect(check *ck, size_t xi, sim_sc_expect *x)
 {
   size_t call_ref = x->call, call2_ref = x->call2;
@@ -325,37 +334,26 @@ static void fix_expect(check *ck, size_t xi, sim_sc_expect *x)
     }
     ck->stamp[c] = xi + 1;
   }
-  const sim_sc_machine *m = ck->m;
-  if (x->kind == SIM_SC_EX_PARAM && x->call != SIM_SC_NONE &&
-      sim_sc_call_shape(m, x->call)->op != SIM_SC_OP_CONTROL &&
-      sim_sc_call_shape(m, x->call)->op != SIM_SC_OP_STATUS) {
-    const sc_ref *r = &ck->ms->refs[call_ref];
-    sc_error_min(ck->e, r->line, r->col,
-                 "expect param: '%.*s' is a %s call; only control and status carry csParam",
-                 (int)r->len, r->name, sim_sc_op_name(sim_sc_call_shape(m, x->call)->op));
-  }
+  /* Each call's operation, read once (keep_pb below may give a call a twin
+   * of its shape, with the same operation). */
+  int has1 = x->call != SIM_SC_NONE, has2 = x->call2 != SIM_SC_NONE;
+  sim_sc_op op1 = has1 ? sim_sc_call_shape(ck->m, x->call)->op : SIM_SC_OP_OPEN;
+  sim_sc_op op2 = has2 ? sim_sc_call_shape(ck->m, x->call2)->op : SIM_SC_OP_OPEN;
+  if (x->kind == SIM_SC_EX_PARAM && has1 && op1 != SIM_SC_OP_CONTROL && op1 != SIM_SC_OP_STATUS)
+    wrong_op(ck, call_ref, "param", op1, "only control and status carry csParam");
   /* These read the call's block after the run. */
-  if ((x->kind == SIM_SC_EX_PARAM || x->kind == SIM_SC_EX_DATA) && x->call != SIM_SC_NONE &&
+  if ((x->kind == SIM_SC_EX_PARAM || x->kind == SIM_SC_EX_DATA) && has1 &&
       keep_pb(ck, x->call, x->line, x->col) < 0)
     return;
-  if (x->kind == SIM_SC_EX_DATA && x->call2 != SIM_SC_NONE &&
-      keep_pb(ck, x->call2, x->line, x->col) < 0)
+  if (x->kind == SIM_SC_EX_DATA && has2 && keep_pb(ck, x->call2, x->line, x->col) < 0)
     return;
   if (x->kind != SIM_SC_EX_DATA)
     return;
   /* Data flows from a write to a read; the other pairings compare nothing. */
-  if (x->call != SIM_SC_NONE && sim_sc_call_shape(m, x->call)->op != SIM_SC_OP_READ) {
-    const sc_ref *r = &ck->ms->refs[call_ref];
-    sc_error_min(ck->e, r->line, r->col,
-                 "expect data: '%.*s' is a %s call; the first call must be a read", (int)r->len, r->name,
-                 sim_sc_op_name(sim_sc_call_shape(m, x->call)->op));
-  }
-  if (x->call2 != SIM_SC_NONE && sim_sc_call_shape(m, x->call2)->op != SIM_SC_OP_WRITE) {
-    const sc_ref *r = &ck->ms->refs[call2_ref];
-    sc_error_min(ck->e, r->line, r->col,
-                 "expect data: '%.*s' is a %s call; the second call must be a write", (int)r->len, r->name,
-                 sim_sc_op_name(sim_sc_call_shape(m, x->call2)->op));
-  }
+  if (has1 && op1 != SIM_SC_OP_READ)
+    wrong_op(ck, call_ref, "data", op1, "the first call must be a read");
+  if (has2 && op2 != SIM_SC_OP_WRITE)
+    wrong_op(ck, call2_ref, "data", op2, "the second call must be a write");
 }
 
 /* A driver's events happen in (time, file order); nothing may happen to a
