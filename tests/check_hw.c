@@ -309,14 +309,27 @@ END_TEST
  * of an operation that has not finished yet, only for operations of the
  * registered done, and no more once unregistered. Each finished operation
  * starts another until pf_left runs out, as a deep run keeps its depth, so
- * that the world's queue has sorted runs to look ahead in. */
-static int pf_calls, pf_after_done, pf_left, pf_next;
+ * that the world's queue has sorted runs to look ahead in. Operations
+ * finish in the order of their refCons (1, 2, ...: one service time, a
+ * channel each), so which one each call names is known: the one at the
+ * first stage of the world's look-ahead (sim_world_set_warm), due
+ * SIM_WORLD_WARM_AHEAD + 1 events after the one about to run, which is the
+ * run's first event (on_nothing) or the next operation. pf_bad counts the
+ * calls that name any other, or an operation a second time. */
+static int pf_calls, pf_after_done, pf_left, pf_next, pf_bad, pf_now_ran;
+static unsigned char pf_seen[MAXDONE + 1];
 static void on_prefetch(void *refCon)
 {
   int ref = (int)(intptr_t)refCon;
   pf_calls++;
   for (int i = 0; i < F->n; i++)
     pf_after_done += F->ref[i] == ref;
+  int expect = F->n + (pf_now_ran ? 1 : 0) + (int)SIM_WORLD_WARM_AHEAD + 1;
+  if (ref < 1 || ref > pf_next || ref % 2 == 0 || ref != expect || pf_seen[ref]) {
+    pf_bad++;
+    return;
+  }
+  pf_seen[ref] = 1;
 }
 
 static void on_done_again(void *refCon, int32_t status);
@@ -340,6 +353,7 @@ static void on_done_again(void *refCon, int32_t status)
 static void on_nothing(dm_event *ev)
 {
   (void)ev;
+  pf_now_ran = 1;
 }
 
 static void driver_prefetch_run(hwfix *f, int depth, int total)
@@ -350,7 +364,8 @@ static void driver_prefetch_run(hwfix *f, int depth, int total)
   dm_event_init(&now, on_nothing, NULL, DM_LVL_HWI);
   now.t = sim_world_now(&f->w);
   ck_assert_int_eq(sim_world_arm(&f->w, &now), 0);
-  pf_calls = pf_after_done = 0;
+  pf_calls = pf_after_done = pf_bad = pf_now_ran = 0;
+  memset(pf_seen, 0, sizeof pf_seen);
   pf_left = total - depth;
   pf_next = 0;
   f->n = 0;
@@ -378,11 +393,14 @@ START_TEST(test_driver_prefetch)
   driver_prefetch_run(&f, DEPTH, TOTAL);
   /* Half the operations are on_done_again's (odd refCons): most of them
    * are seen ahead (all due at the same instants, they come out of the
-   * queue's buckets as sorted runs), none after it finished, and none of
-   * the others'. */
+   * queue's buckets as sorted runs), each once, at the first stage, none
+   * after it finished, and none of the others'. */
   ck_assert_int_gt(pf_calls, TOTAL / 4);
   ck_assert_int_le(pf_calls, TOTAL / 2);
   ck_assert_int_eq(pf_after_done, 0);
+  ck_assert_int_eq(pf_bad, 0);
+  ck_assert_int_eq(pf_seen[SIM_WORLD_WARM_AHEAD + 1], 1); /* the first, ahead of on_nothing */
+  ck_assert_int_eq(pf_seen[TOTAL - 1], 1);                /* the last odd one */
   /* Unregistered: no more calls. */
   ck_assert_int_eq(sim_hw_platform_prefetch(p->ctx, dev, on_done_again, NULL), 0);
   driver_prefetch_run(&f, DEPTH, TOTAL);
