@@ -343,9 +343,11 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   } else {
     s->flags = onq_flag;
     u->queued++;
-    /* Behind a request in service, it starts when that one completes. */
-    if (!(u->dce.dCtlFlags & drvrActiveMask))
-      dm__start_queued(m, u);
+    /* Behind a request in service, it starts when that one completes; no
+     * driver code has run since its slot was taken, so it is in progress. */
+    if (u->dce.dCtlFlags & drvrActiveMask)
+      return noErr;
+    dm__start_queued(m, u);
   }
   /* A request completed before we got here returns its posted result (as the
    * classic trap returns D0). An async block may already be freed by its

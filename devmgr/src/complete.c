@@ -81,13 +81,14 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
    * word.) */
   dm_unit *u = from_driver ? s->unit : dm__unit(m, ref);
   s->result = posted;
+  uint64_t now = lean ? 0 : dm__now(m); /* (history and counts: watched only) */
   if (!lean)
-    s->t_done = dm__now(m);
+    s->t_done = now;
   dm__slot_release(m, si);
 
   bool has_pb = from_driver || pb != NULL;
-  if (!lean && DM_UNLIKELY(flags & DM_SLOTF_COUNTED))
-    dm__count_done(m, u != NULL ? u->counts : dm__counts_of(m, ref));
+  if (!lean && (flags & DM_SLOTF_COUNTED))
+    dm__count_done(u != NULL ? u->counts : dm__counts_of(m, ref), now);
   if (DM_LIKELY(from_driver || u != NULL)) {
     if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ))) {
       if (at_head)

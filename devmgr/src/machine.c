@@ -105,24 +105,30 @@ void dm__run_sih(dm_machine *m)
 {
   m->sih_running = 1;
   dm_level saved = m->level;
-  while (m->sih_head != NULL) {
-    dm_sih *h = m->sih_head;
+  /* One frame for all the handlers run here, each attributed to the driver
+   * that queued it: whatever a handler runs puts m->in_driver back as it
+   * found it, so the frame stays the innermost between handlers. */
+  dm_in_driver frame = { 0, NULL, m->in_driver, DM_ENTRY_SIH };
+  bool watched = !m->lean;
+  if (watched)
+    m->in_driver = &frame;
+  dm_sih *h;
+  while ((h = m->sih_head) != NULL) {
     m->sih_head = h->next;
-    if (m->sih_head == NULL)
+    if (h->next == NULL)
       m->sih_tail = NULL;
-    SecondaryInterruptHandler2 fn = h->fn;
-    void *p1 = h->p1, *p2 = h->p2;
-    dm_in_driver frame = { 0, h->owner, m->in_driver, DM_ENTRY_SIH };
-    if (!m->lean)
-      m->in_driver = &frame;
-    dm__pool_put(&m->sih_pool, h);
+    frame.u = h->owner;
     m->level = DM_LVL_SIH;
     if (m->cfg.sih_step != NULL)
       m->cfg.sih_step(m->cfg.sih_step_ctx);
+    /* (read after the step hook, so that only h lives across it) */
+    SecondaryInterruptHandler2 fn = h->fn;
+    void *p1 = h->p1, *p2 = h->p2;
+    dm__pool_put(&m->sih_pool, h);
     fn(p1, p2);
-    if (!m->lean)
-      m->in_driver = frame.outer;
   }
+  if (watched)
+    m->in_driver = frame.outer;
   m->level = saved;
   m->sih_running = 0;
 }

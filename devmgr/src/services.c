@@ -26,6 +26,18 @@ ExecutionLevel CurrentExecutionLevel(void)
   }
 }
 
+/* QueueSecondaryInterruptHandler when the machine's pool of handler records
+ * is empty: grows it and queues again; memFullErr when it cannot grow. Cold
+ * and out of line, so that queueing (once per request of a driver that
+ * completes from an interrupt) saves no registers. */
+static __attribute__((noinline, cold)) OSStatus
+queue_sih_grow(dm_machine *m, SecondaryInterruptHandler2 theHandler, void *p1, void *p2)
+{
+  if (dm__pool_grow(&m->sih_pool) != 0)
+    return memFullErr;
+  return QueueSecondaryInterruptHandler(theHandler, NULL, p1, p2);
+}
+
 OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
                                         ExceptionHandler exceptionHandler, void *p1, void *p2)
 {
@@ -33,9 +45,10 @@ OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
   dm_machine *m = dm__current;
   if (m == NULL || theHandler == NULL)
     return paramErr;
-  dm_sih *h = dm__pool_get(&m->sih_pool);
-  if (h == NULL)
-    return memFullErr;
+  dm_sih *h = m->sih_pool.free;
+  if (DM_UNLIKELY(h == NULL))
+    return queue_sih_grow(m, theHandler, p1, p2);
+  m->sih_pool.free = h->next; /* (dm__pool_get, whose growth is above) */
   h->next = NULL;
   h->fn = theHandler;
   h->p1 = p1;

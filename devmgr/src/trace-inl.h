@@ -38,13 +38,14 @@ static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
 
 /* Counts request si reaching its driver in its unit's row c (m counts):
  * its wait since the call, and the start of a busy spell. Inline: once per
- * request. */
+ * request. Every DISPATCH trace point names a live slot whose t_dispatch
+ * was set a moment before (dm__slot_activate), which is now. */
 static inline void dm__count_dispatch(dm_machine *m, dm_counts *c, uint32_t si)
 {
-  if (c == NULL || si >= m->nslots)
+  if (c == NULL)
     return;
   dm_slot *s = &m->slots[si];
-  uint64_t now = dm__now(m), wait = now - s->t_call;
+  uint64_t now = s->t_dispatch, wait = now - s->t_call;
   c->requests++;
   c->wait_sum += wait;
   if (wait > c->wait_max)
@@ -54,12 +55,13 @@ static inline void dm__count_dispatch(dm_machine *m, dm_counts *c, uint32_t si)
   s->flags |= DM_SLOTF_COUNTED;
 }
 
-/* Counts the end of the service of a request in its unit's row c (m
- * counts, its slot COUNTED): the busy spell ends with its last request. */
-static inline void dm__count_done(dm_machine *m, dm_counts *c)
+/* Counts the end at now of the service of a request in its unit's row c
+ * (m counts, its slot COUNTED): the busy spell ends with its last
+ * request. */
+static inline void dm__count_done(dm_counts *c, uint64_t now)
 {
   if (c != NULL && c->in_service > 0 && --c->in_service == 0)
-    c->busy_ns += dm__now(m) - c->busy_since;
+    c->busy_ns += now - c->busy_since;
 }
 
 /* Counts a trace record of kind ev in row c (a unit's, or NULL: see
