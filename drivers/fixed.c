@@ -36,6 +36,7 @@ typedef struct Fixed {
   Boolean     hasDevice;
   IOCommandID current;   /* the request in service, or NULL */
   ParmBlkPtr  pb;
+  IOCommandCode code;    /* kReadCommand or kWriteCommand */
   long        pos;       /* where the request in service transfers: the mark
                             when it was dispatched (an Immed call may move the
                             mark meanwhile) */
@@ -48,7 +49,7 @@ static InstanceSlot instances[INSTANCE_MAX];
 
 /* Move the data of pb at position pos and leave the mark after it; the
  * result of the transfer. */
-static OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOCommandCode code)
+static inline OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOCommandCode code)
 {
   long want = pb->ioParam.ioReqCount, n = want;
   if (pos < 0 || pos > STORE_BYTES)
@@ -74,9 +75,7 @@ static OSStatus Finish(void *p1, void *p2)
   if (f == NULL || f->current == NULL || serial != (f->serial & 0xFFFFFFu))
     return noErr;
   IOCommandID id = f->current;
-  ParmBlkPtr pb = f->pb;
-  IOCommandCode code = (pb->ioParam.ioTrap & 0xFF) == aRdCmd ? kReadCommand : kWriteCommand;
-  OSErr err = Transfer(f, pb, f->dce, f->pos, code);
+  OSErr err = Transfer(f, f->pb, f->dce, f->pos, f->code);
   f->current = NULL;
   f->pb = NULL;
   f->timer = NULL;
@@ -90,10 +89,11 @@ static void DeviceInterrupt(void *refCon, OSStatus status)
   QueueSecondaryInterruptHandler(Finish, NULL, refCon, NULL);
 }
 
-static OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb)
+static OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandCode code)
 {
   f->current = id;
   f->pb = pb;
+  f->code = code;
   f->pos = f->dce->dCtlPosition;
   f->serial++;
   void *token = InstanceToken(instances, f, f->serial);
@@ -157,7 +157,7 @@ OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents
       return (cmdKind & kImmediateIOCommandKind) ? nsDrvErr : IOCommandIsComplete(cmdID, nsDrvErr);
     if (cmdKind & kImmediateIOCommandKind)
       return Transfer(f, contents.pb, f->dce, f->dce->dCtlPosition, cmdCode);
-    OSErr err = Start(f, cmdID, contents.pb);
+    OSErr err = Start(f, cmdID, contents.pb, cmdCode);
     if (err != noErr) {
       f->current = NULL;
       return IOCommandIsComplete(cmdID, err);
