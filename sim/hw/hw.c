@@ -34,6 +34,11 @@ typedef struct hw_op {
 #define OP_ALIGN 64u
 _Static_assert(sizeof(hw_op) == OP_ALIGN, "an operation record is one cache line");
 
+/* Service times drawn ahead, per batch: the model's generator serves
+ * nothing else, so drawing a batch at once gives the same values in the same
+ * order as one draw per operation, for fewer instructions a draw. */
+#define HW_DRAWS 64u
+
 struct sim_hw {
   sim_world   *w;
   dm_machine  *m;
@@ -41,6 +46,8 @@ struct sim_hw {
   sim_hw_model model;
   uint32_t     channels, busy;
   sim_rng      rng;
+  uint32_t     drawn_next; /* the next unused one of drawn; HW_DRAWS: none */
+  uint64_t     drawn[HW_DRAWS];
   hw_op       *free;
   hw_op       *wait_head, *wait_tail;
   /* The driver's prefetch for operations whose done is prefetch_of
@@ -72,6 +79,7 @@ sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_m
   hw->model = *model;
   hw->channels = channels;
   sim_rng_seed(&hw->rng, seed);
+  hw->drawn_next = HW_DRAWS;
   hw->chunk_ops = 8;
   sim_world_set_warm(w, op_fire, op_warm);
   return hw;
@@ -110,13 +118,27 @@ static int grow(sim_hw *hw)
   return 0;
 }
 
-static inline __attribute__((always_inline)) uint64_t service_time(sim_hw *hw)
+/* The next HW_DRAWS service times. Out of line: it runs once per batch. */
+static __attribute__((noinline)) void draw_batch(sim_hw *hw)
 {
   switch (hw->model.kind) {
-  case SIM_HW_UNIFORM: return sim_rng_range(&hw->rng, hw->model.a, hw->model.b);
-  case SIM_HW_EXPONENTIAL: return sim_rng_exp(&hw->rng, hw->model.a);
-  default: return hw->model.a;
+  case SIM_HW_UNIFORM:
+    for (uint32_t k = 0; k < HW_DRAWS; k++)
+      hw->drawn[k] = sim_rng_range(&hw->rng, hw->model.a, hw->model.b);
+    break;
+  case SIM_HW_EXPONENTIAL: sim_rng_exp_fill(&hw->rng, hw->model.a, hw->drawn, HW_DRAWS); break;
+  default:
+    for (uint32_t k = 0; k < HW_DRAWS; k++)
+      hw->drawn[k] = hw->model.a;
   }
+  hw->drawn_next = 0;
+}
+
+static inline __attribute__((always_inline)) uint64_t service_time(sim_hw *hw)
+{
+  if (hw->drawn_next == HW_DRAWS)
+    draw_batch(hw);
+  return hw->drawn[hw->drawn_next++];
 }
 
 /* Put op, serving request id (0: unknown), in service on a free channel.

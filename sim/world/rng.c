@@ -33,9 +33,9 @@ void sim_rng_seed(sim_rng *r, uint64_t seed)
     r->s[i] = splitmix64(&seed);
 }
 
-uint64_t sim_rng_next(sim_rng *r)
+/* xoshiro256**'s step on the state s: the next 64 bits. */
+static inline __attribute__((always_inline)) uint64_t xoshiro(uint64_t s[4])
 {
-  uint64_t *s = r->s;
   uint64_t out = rotl(s[1] * 5u, 7) * 9u;
   uint64_t t = s[1] << 17;
   s[2] ^= s[0];
@@ -45,6 +45,11 @@ uint64_t sim_rng_next(sim_rng *r)
   s[2] ^= t;
   s[3] = rotl(s[3], 45);
   return out;
+}
+
+uint64_t sim_rng_next(sim_rng *r)
+{
+  return xoshiro(r->s);
 }
 
 double sim_rng_unit(sim_rng *r)
@@ -142,9 +147,13 @@ static uint64_t neg_ln_q57(uint64_t y)
 /* u * w / 2^56 for u < 2^56 and w < 2^61 (a layer's point, Q57). */
 static inline uint64_t zig_point(uint64_t u, uint64_t w)
 {
+#ifdef __SIZEOF_INT128__
+  return (uint64_t)(((unsigned __int128)u * w) >> 56);
+#else
   uint64_t hi, lo;
   mul_64x64(u, w, &hi, &lo);
   return (hi << 8) | (lo >> 56);
+#endif
 }
 
 /*
@@ -179,6 +188,19 @@ static __attribute__((noinline)) uint64_t zig_slow(sim_rng *r, unsigned i, uint6
   }
 }
 
+/* mean times x, a Q57 number, rounded to the nearest integer (saturating). */
+static inline uint64_t scale_q57(uint64_t mean, uint64_t x)
+{
+  uint64_t hi, lo;
+  mul_64x64(mean, x, &hi, &lo);
+  uint64_t lo_r = lo + (UINT64_C(1) << 56);
+  if (lo_r < lo)
+    hi++;
+  if (hi >> 57)
+    return UINT64_MAX;
+  return (hi << 7) | (lo_r >> 57);
+}
+
 uint64_t sim_rng_exp(sim_rng *r, uint64_t mean)
 {
   if (mean == 0)
@@ -187,13 +209,31 @@ uint64_t sim_rng_exp(sim_rng *r, uint64_t mean)
   unsigned i = (unsigned)bits & 255u;
   uint64_t u = bits >> 8;
   uint64_t x = u < rng_zig_k[i] ? zig_point(u, rng_zig_w[i]) : zig_slow(r, i, u);
-  uint64_t hi, lo;
-  mul_64x64(mean, x, &hi, &lo);
-  /* Round the Q57 product to the nearest integer. */
-  uint64_t lo_r = lo + (UINT64_C(1) << 56);
-  if (lo_r < lo)
-    hi++;
-  if (hi >> 57)
-    return UINT64_MAX;
-  return (hi << 7) | (lo_r >> 57);
+  return scale_q57(mean, x);
+}
+
+/* The loop of sim_rng_exp with the state in locals: out and r->s are both
+ * uint64_t, so a store to out[k] would otherwise make the compiler reload
+ * the state at every draw. The rare slow path works on r itself. */
+void sim_rng_exp_fill(sim_rng *r, uint64_t mean, uint64_t *out, uint32_t n)
+{
+  if (mean == 0) {
+    for (uint32_t k = 0; k < n; k++)
+      out[k] = 0;
+    return;
+  }
+  uint64_t s[4] = { r->s[0], r->s[1], r->s[2], r->s[3] };
+  for (uint32_t k = 0; k < n; k++) {
+    uint64_t bits = xoshiro(s);
+    unsigned i = (unsigned)bits & 255u;
+    uint64_t u = bits >> 8;
+    if (u < rng_zig_k[i]) {
+      out[k] = scale_q57(mean, zig_point(u, rng_zig_w[i]));
+      continue;
+    }
+    r->s[0] = s[0], r->s[1] = s[1], r->s[2] = s[2], r->s[3] = s[3];
+    out[k] = scale_q57(mean, zig_slow(r, i, u));
+    s[0] = r->s[0], s[1] = r->s[1], s[2] = r->s[2], s[3] = r->s[3];
+  }
+  r->s[0] = s[0], r->s[1] = s[1], r->s[2] = s[2], r->s[3] = s[3];
 }
