@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tests.h"
+#include "memlimit.h"
 #include "world/evq.h"
 #include "world/rng.h"
 
@@ -650,37 +651,8 @@ START_TEST(test_million_pending)
 }
 END_TEST
 
-/* The process's address-space size in bytes, or 0 if unknown. */
-static size_t vm_bytes(void)
-{
-  FILE *f = fopen("/proc/self/statm", "r");
-  unsigned long pages = 0;
-  if (f == NULL)
-    return 0;
-  if (fscanf(f, "%lu", &pages) != 1)
-    pages = 0;
-  fclose(f);
-  return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
-}
-
 START_TEST(test_push_without_memory)
 {
-#if defined(__SANITIZE_ADDRESS__) /* gcc */
-#define EVQ_TEST_ASAN 1
-#elif defined(__has_feature) /* clang says it this way */
-#if __has_feature(address_sanitizer)
-#define EVQ_TEST_ASAN 1
-#endif
-#endif
-#ifdef EVQ_TEST_ASAN
-  /* AddressSanitizer reserves terabytes of shadow memory: an address-space
-   * limit cannot be set under it. The normal build runs this test. */
-  return;
-#endif
-  /* Limiting the address space is only safe in a forked test process. */
-  const char *fork_mode = getenv("CK_FORK");
-  if (fork_mode != NULL && strcmp(fork_mode, "no") == 0)
-    return;
   enum { N = 300000 };
   dm_event *ev = malloc(N * sizeof *ev);
   ck_assert_ptr_nonnull(ev);
@@ -691,16 +663,8 @@ START_TEST(test_push_without_memory)
   ev[0].t = 0; /* starts the year: later times go to buckets */
   ck_assert_int_eq(sim_evq_push(&q, &ev[0], 0), 0);
 
-  size_t vm = vm_bytes();
-  if (vm == 0)
-    return;
-  struct rlimit old, lim;
-  ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
-  lim = old;
-  lim.rlim_cur = vm + (1u << 20); /* room for a bucket list of ~64K events */
-  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max)
-    lim.rlim_cur = lim.rlim_max;
-  if (setrlimit(RLIMIT_AS, &lim) != 0) {
+  struct rlimit old;
+  if (tests_limit_memory(1u << 20, &old) != 0) { /* room for a bucket list of ~64K events */
     sim_evq_free(&q);
     free(ev);
     return; /* cannot limit memory here: nothing to test */

@@ -135,8 +135,9 @@ enum { BENCH_CHUNKS = 8, FLOOR_CHUNK = 125000, DISPATCH_CHUNK = 31250 };
 
 /* The dispatch through .Null with rule checks `mode`, measured in chunks
  * that alternate with chunks of the floor, on one machine: each figure
- * keeps its best chunk in *dispatch_ns and *floor_ns. Returns -1 when the
- * machine cannot be set up. */
+ * keeps its best chunk in *dispatch_ns and *floor_ns. Returns 0, or -1 when
+ * the machine cannot be set up (out of memory, or .Null would not open):
+ * nothing is measured then. */
 static int bench_dispatch(dm_check_mode mode, double *floor_ns, double *dispatch_ns)
 {
   sim_world w;
@@ -158,7 +159,10 @@ static int bench_dispatch(dm_check_mode mode, double *floor_ns, double *dispatch
   memset(pb, 0, sizeof *pb);
   unsigned char name[] = "\005.Null";
   pb->ioParam.ioNamePtr = name;
-  PBOpenSync(pb);
+  if (PBOpenSync(pb) != noErr) {
+    dm_machine_leave(prev);
+    goto out;
+  }
   static DM_BENCH_LINE char buf[BENCH_PBS][16];
   memset(pbs, 0, sizeof pbs);
   for (int i = 0; i < BENCH_PBS; i++) {
@@ -211,15 +215,35 @@ static void bench_unpin(const bench_pin *p)
     (void)sched_setaffinity(0, sizeof p->saved, &p->saved);
 }
 
+/* The dispatch figures and their reference, each the best sample so far
+ * (negative: none yet), and whether a round could not measure them. */
+typedef struct bench_disp {
+  double floor_ns, dispatch_ns, checked_ns;
+  int    failed;
+} bench_disp;
+
 /* One round of the dispatch figures, unchecked and checked, each beside the
- * floor (bench_dispatch), pinned. */
-static void bench_dispatch_round(double *floor_ns, double *dispatch_ns, double *checked_ns)
+ * floor (bench_dispatch), pinned. A round that cannot set up its machine
+ * sets d->failed; once set, rounds measure nothing (sim_bench_main stops). */
+static void bench_dispatch_round(bench_disp *d)
 {
+  if (d->failed)
+    return;
   bench_pin pin;
   bench_pin_here(&pin);
-  (void)bench_dispatch(DM_CHECK_OFF, floor_ns, dispatch_ns);
-  (void)bench_dispatch(DM_CHECK_STRICT, floor_ns, checked_ns);
+  if (bench_dispatch(DM_CHECK_OFF, &d->floor_ns, &d->dispatch_ns) != 0 ||
+      bench_dispatch(DM_CHECK_STRICT, &d->floor_ns, &d->checked_ns) != 0)
+    d->failed = 1;
   bench_unpin(&pin);
+}
+
+/* The exit status of a bench whose dispatch figures could not be measured,
+ * after saying so: nothing is printed as if measured. */
+static int bench_dispatch_failed(void)
+{
+  fprintf(stderr, "dmsim: bench: cannot set up a machine to measure the dispatch through "
+                  ".Null (out of memory?); no figures reported\n");
+  return 1;
 }
 
 /* The figures that are compared with each other are measured in turns,
@@ -274,11 +298,13 @@ static int fig_ok(const bench_fig *f)
 
 int sim_bench_main(int json)
 {
-  double floor_ns = -1, dispatch_ns = -1, checked_ns = -1;
+  bench_disp d = { -1, -1, -1, 0 };
   double ev1 = -1, ev1k = -1, ev1m = -1, serial = -1, shallow = -1, deep = -1, jsonl = -1;
   double text = -1, chrome = -1;
   for (int r = 0; r < BENCH_ROUNDS; r++) {
-    bench_dispatch_round(&floor_ns, &dispatch_ns, &checked_ns);
+    bench_dispatch_round(&d);
+    if (d.failed)
+      return bench_dispatch_failed();
     keep_best(&ev1, sim_bench_evq_ns(1, 200000));
     keep_best(&jsonl, sim_bench_trace_ns(SIM_TRACE_JSONL, 100000));
     keep_best(&text, sim_bench_trace_ns(SIM_TRACE_TEXT, 100000));
@@ -291,17 +317,17 @@ int sim_bench_main(int json)
    * rounds to keep. */
   for (int r = 0; r < 3; r++) {
     keep_best(&ev1k, sim_bench_evq_ns(1000, 5000000));
-    bench_dispatch_round(&floor_ns, &dispatch_ns, &checked_ns);
+    bench_dispatch_round(&d);
     keep_best(&ev1m, sim_bench_evq_ns(1000000, 3000000));
-    bench_dispatch_round(&floor_ns, &dispatch_ns, &checked_ns);
+    bench_dispatch_round(&d);
   }
   for (int r = 0; r < RUN_ROUNDS; r++) {
     keep_best(&serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
-    bench_dispatch_round(&floor_ns, &dispatch_ns, &checked_ns);
+    bench_dispatch_round(&d);
     keep_best(&serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
     keep_best(&shallow, sim_bench_depth_ns(DEPTH_SHALLOW, DEPTH_REQUESTS));
     keep_best(&deep, sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS));
-    bench_dispatch_round(&floor_ns, &dispatch_ns, &checked_ns);
+    bench_dispatch_round(&d);
   }
   /* Real time is measured once: it takes wall time, and it is a ratio to
    * the wall clock itself, not to a reference. */
@@ -316,12 +342,17 @@ int sim_bench_main(int json)
    * stops after BENCH_SETTLED rounds; in a busy spell it goes on until a
    * quieter moment, or the bound. */
   for (int r = 0, calm = 0; r < BENCH_EXTRA_ROUNDS && calm < BENCH_SETTLED; r++) {
-    double was[3] = { floor_ns, dispatch_ns, checked_ns };
-    bench_dispatch_round(&floor_ns, &dispatch_ns, &checked_ns);
-    int better = improved(was[0], floor_ns) || improved(was[1], dispatch_ns) ||
-                 improved(was[2], checked_ns);
+    bench_disp was = d;
+    bench_dispatch_round(&d);
+    int better = improved(was.floor_ns, d.floor_ns) || improved(was.dispatch_ns, d.dispatch_ns) ||
+                 improved(was.checked_ns, d.checked_ns);
     calm = better ? 0 : calm + 1;
   }
+  /* A round that failed after others measured: their samples are not the
+   * whole set the figures are the best of. */
+  if (d.failed)
+    return bench_dispatch_failed();
+  double floor_ns = d.floor_ns, dispatch_ns = d.dispatch_ns, checked_ns = d.checked_ns;
   double run_floor = ev1 >= 0 && dispatch_ns >= 0
                          ? SERIAL_EVENTS_PER_REQUEST * ev1 + dispatch_ns : -1;
   double r_dispatch = floor_ns > 0 ? dispatch_ns / floor_ns : -1;

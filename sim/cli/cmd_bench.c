@@ -42,7 +42,8 @@ const sim_cli_verb sim_cli_verb_bench = {
   "\n"
   "exit status:\n"
   "  0  every figure is within its budget\n"
-  "  1  a figure missed its budget (the table names it)\n"
+  "  1  a figure missed its budget (the table names it), or the machine that\n"
+  "     measures the dispatch could not be set up (no figures printed)\n"
   "  2  bad usage\n",
   bench_main,
 };
