@@ -55,6 +55,10 @@ struct sim_hw {
   dm_hw_done_fn     prefetch_of;
   dm_hw_prefetch_fn prefetch;
   uint32_t     waiting;
+  struct {
+    dm_hw_done_fn done;
+    void         *refCon;
+  } irq; /* the interrupt op_fire is delivering */
   hw_op      **chunks;
   size_t       nchunks, capchunks, chunk_ops;
   sim_hw_stats stats;
@@ -141,54 +145,63 @@ static inline __attribute__((always_inline)) uint64_t service_time(sim_hw *hw)
   return hw->drawn[hw->drawn_next++];
 }
 
-/* Put op, serving request id (0: unknown), in service on a free channel.
- * Its busy time counts now, whole. Returns 0, or -1 when its completion
- * could not be armed (out of memory; op is then not in service). */
-static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op, uint64_t id)
+/* Put op in service on a free channel (the caller sets op->u.id). Its busy
+ * time counts now, whole. Returns 0, or -1 when its completion could not be
+ * armed (out of memory; op is then not in service). */
+static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op)
 {
   uint64_t service = service_time(hw);
   op->ev.t = sim_world_now(hw->w) + service;
   if (sim_world_arm(hw->w, &op->ev) != 0)
     return -1;
-  op->u.id = id;
   hw->busy++;
   hw->stats.busy_ns += service;
   return 0;
 }
 
-typedef struct hw_irq {
-  dm_hw_done_fn done;
-  void         *refCon;
-} hw_irq;
-
+/* Runs the interrupt the device holds in irq (see op_fire). */
 static void deliver(void *arg)
 {
-  hw_irq *irq = arg;
-  irq->done(irq->refCon, 0);
+  const sim_hw *hw = arg;
+  hw->irq.done(hw->irq.refCon, 0);
+}
+
+/* The oldest waiting operation takes the channel an operation just freed.
+ * Out of line: a device with a free channel for each operation never
+ * waits, and op_fire then saves no registers. */
+static __attribute__((noinline)) void begin_waiting(sim_hw *hw)
+{
+  hw_op *next = hw->wait_head;
+  hw->wait_head = next->u.next;
+  if (hw->wait_head == NULL)
+    hw->wait_tail = NULL;
+  hw->waiting--;
+  /* Cannot fail: the op that freed the channel has just left the queue,
+   * and a push that follows a pop never needs memory (sim_evq_push). */
+  if (begin(hw, next) != 0)
+    abort();
+  next->u.id = 0; /* its request is not known any more (next held the word) */
 }
 
 static void op_fire(dm_event *ev)
 {
   hw_op *op = (hw_op *)ev;
   sim_hw *hw = ev->data;
-  hw_irq irq = { op->done, op->refCon };
+  /* The op goes back to the pool before its handler runs, which may start
+   * another; so its interrupt is copied into the device first. Into the
+   * device rather than onto this frame, so that the machine's call below
+   * is op_fire's last (a tail call); deliver reads it before the handler
+   * runs, so an interrupt of this device nested in the handler (a sync
+   * call from a completion routine) cannot change what it delivers. */
+  hw->irq.done = op->done;
+  hw->irq.refCon = op->refCon;
   hw->busy--;
   hw->stats.completed++;
   op->u.next = hw->free;
   hw->free = op;
-  if (hw->wait_head != NULL) {
-    hw_op *next = hw->wait_head;
-    hw->wait_head = next->u.next;
-    if (hw->wait_head == NULL)
-      hw->wait_tail = NULL;
-    hw->waiting--;
-    /* Cannot fail: this op's own event has just left the queue, and a push
-     * that follows a pop never needs memory (sim_evq_push). Its request
-     * is not known any more (next held the word). */
-    if (begin(hw, next, 0) != 0)
-      abort();
-  }
-  dm_machine_run_at(hw->m, DM_LVL_HWI, deliver, &irq);
+  if (hw->wait_head != NULL)
+    begin_waiting(hw);
+  dm_machine_run_at(hw->m, DM_LVL_HWI, deliver, hw);
 }
 
 /* The Device Manager's machine of the device of operation ev (NULL: none)
@@ -246,12 +259,14 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
   op->done = done;
   op->refCon = refCon;
   if (hw->busy < hw->channels) {
-    if (begin(hw, op, hw->m != NULL ? dm_machine_driverio_id(hw->m) : 0) != 0) {
+    if (begin(hw, op) != 0) {
       op->u.next = hw->free;
       hw->free = op;
       return memFullErr;
     }
     hw->stats.started++;
+    /* The request op serves, last: only op then lives across the call. */
+    op->u.id = hw->m != NULL ? dm_machine_driverio_id(hw->m) : 0;
     return 0;
   }
   hw->stats.started++;
