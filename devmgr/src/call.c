@@ -28,8 +28,9 @@
  *                               hints of its neighbours (qprev, qnext)
  *       dm__send                dispatch-inl.h: transfer rules, DoDriverIO
  *         (serial lane: dm__start_queued in dispatch-inl.h, its loop
- *          dm__start_queued_loop in dispatch.c, takes the head of dCtlQHdr
- *          when drvrActive is clear, then dm__dispatch in dispatch-inl.h)
+ *          dm__start_queued_run there, out of line as dm__start_queued_loop
+ *          in dispatch.c, takes the head of dCtlQHdr when drvrActive is
+ *          clear, then dm__dispatch in dispatch-inl.h)
  *   ... the driver, now or later, at any level:
  *   IOCommandIsComplete         complete.c: the common case in one test
  *                               (iocomplete_fast)
@@ -40,9 +41,10 @@
  *                               lean: out of line, iocomplete_lean_within)
  *       result posted, completion routine called
  *       dm__start_queued        dispatch-inl.h: a ready serialized driver's
- *                               next request (unit_after_completion,
- *                               complete.c, out of line: a unit being
- *                               removed or replaced)
+ *                               next request (on a watched machine its loop,
+ *                               dm__start_queued_run, inline here;
+ *                               unit_after_completion, complete.c, out of
+ *                               line: a unit being removed or replaced)
  *
  * On a watched machine (a trace hook, a PB hook, rules checked or counts
  * kept) the same functions run with lean false: trace points and counts
@@ -343,11 +345,17 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   } else {
     s->flags = onq_flag;
     u->queued++;
-    /* Behind a request in service, it starts when that one completes; no
-     * driver code has run since its slot was taken, so it is in progress. */
-    if (u->dce.dCtlFlags & drvrActiveMask)
-      return noErr;
-    dm__start_queued(m, u);
+    /* Behind a request in service, it starts when that one completes.
+     * Watched, it then returns at once: no driver code has run since its
+     * slot was taken, so it is in progress. (Lean, it goes on to the test
+     * below: an early return there made the concurrent lanes' path, the
+     * bench's, an instruction longer.) */
+    if (u->dce.dCtlFlags & drvrActiveMask) {
+      if (!lean)
+        return noErr;
+    } else {
+      dm__start_queued(m, u);
+    }
   }
   /* A request completed before we got here returns its posted result (as the
    * classic trap returns D0). An async block may already be freed by its

@@ -39,18 +39,6 @@ static __attribute__((noinline)) void unit_after_completion(dm_machine *m, dm_un
     dm__start_queued(m, u);
 }
 
-/* A trace point of a finishing request of refNum ref, whose unit u is NULL
- * once the driver is gone. */
-static inline __attribute__((always_inline)) void
-trace_request(dm_machine *m, dm_unit *u, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
-              uint8_t code, uint8_t mode, int16_t result)
-{
-  if (DM_LIKELY(u != NULL))
-    dm__trace_u(m, u, ev, pb, id, code, mode, result);
-  else
-    dm__trace(m, ev, ref, pb, id, code, mode, result);
-}
-
 /* The one completion body: dm__complete for every caller, and inlined into
  * IOCommandIsComplete, the path every driver-completed request takes. Its
  * constant flags prune it where it is inlined: lean (m->lean: no trace
@@ -117,10 +105,10 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   if (has_pb) {
     dm__post(pb, id, posted);
     if (!lean)
-      trace_request(m, u, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
+      dm__trace_request(m, u, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
       if (!lean)
-        trace_request(m, u, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
+        dm__trace_request(m, u, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
       /* The routine runs with m current; whatever it does to the current
        * machine, the caller gets back the one it had. */
       dm_machine *prev = from_driver ? m : dm__enter(m);
@@ -138,17 +126,21 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     } else if (mode == DM_MODE_SYNC && !lean && !dm__inside_driverio(m, id)) {
       /* (Completed inside its own DoDriverIO: dm__send traces `done` once
        * that has returned.) */
-      trace_request(m, u, DM_EV_DONE, ref, pb, id, code, mode, posted);
+      dm__trace_request(m, u, DM_EV_DONE, ref, pb, id, code, mode, posted);
     }
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
   if ((from_driver || u != NULL) && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) {
-    /* not ready, or serial */
-    if (u->lane == DM_LANE_SERIAL)
-      dm__start_queued(m, u); /* a ready serialized driver: its next request */
-    else
+    /* not ready, or serial: a ready serialized driver starts its next
+     * request (inline where its driver completed it on a watched machine,
+     * the path of every request such a driver completes) */
+    if (u->lane != DM_LANE_SERIAL)
       unit_after_completion(m, u);
+    else if (from_driver && !lean && dm__may_start_queued(u))
+      dm__start_queued_run(m, u);
+    else
+      dm__start_queued(m, u);
   }
 }
 

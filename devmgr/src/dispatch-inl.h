@@ -68,9 +68,13 @@ static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t 
  * loop runs already (further up the stack), KillIO empties the queue, or
  * Close, Finalize or Superseded is under way. */
 void  dm__start_queued_loop(dm_machine *m, dm_unit *u); /* dispatch.c */
+static inline bool dm__may_start_queued(const dm_unit *u)
+{
+  return !u->starting && !u->killing && !u->finishing;
+}
 static inline void dm__start_queued(dm_machine *m, dm_unit *u)
 {
-  if (!u->starting && !u->killing && !u->finishing)
+  if (dm__may_start_queued(u))
     dm__start_queued_loop(m, u);
 }
 void  dm__release_held(dm_machine *m, dm_unit *u);
@@ -157,6 +161,31 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
   s->flags &= (uint8_t)~DM_SLOTF_HELD;
   dm__slot_activate(u, s, dm__now(m), true);
   dm__send(m, u, si, id, s->pb, s->code, s->kind, false, false);
+}
+
+/* dm__start_queued's loop (u->starting set while it runs, so that a request
+ * completed inside DoDriverIO comes back here rather than recursing):
+ * dm__start_queued_loop in dispatch.c, and inline in a watched machine's
+ * completion by its driver, which a serialized driver's every request
+ * passes through. */
+static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machine *m,
+                                                                      dm_unit *u)
+{
+  u->starting = 1;
+  while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {
+    QElemPtr head = u->dce.dCtlQHdr.qHead;
+    if (head == NULL)
+      break;
+    uint32_t si = dm__slot_of_pb(m, head);
+    if (si == DM_NO_SLOT || m->slots[si].state != DM_SLOT_QUEUED ||
+        (m->slots[si].flags & DM_SLOTF_HELD))
+      break;
+    dm__set_flags(u, drvrActiveMask, 0);
+    dm__dispatch(m, u, si, dm__slot_id(m, si));
+  }
+  u->starting = 0;
+  if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))
+    dm__close_wake(m, u);
 }
 
 #endif /* DM_DISPATCH_INL_H */

@@ -34,21 +34,7 @@ void dm__check_ioresult(dm_machine *m, uint32_t si, const char *when)
 
 void dm__start_queued_loop(dm_machine *m, dm_unit *u)
 {
-  u->starting = 1;
-  while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {
-    QElemPtr head = u->dce.dCtlQHdr.qHead;
-    if (head == NULL)
-      break;
-    uint32_t si = dm__slot_of_pb(m, head);
-    if (si == DM_NO_SLOT || m->slots[si].state != DM_SLOT_QUEUED ||
-        (m->slots[si].flags & DM_SLOTF_HELD))
-      break;
-    dm__set_flags(u, drvrActiveMask, 0);
-    dm__dispatch(m, u, si, dm__slot_id(m, si));
-  }
-  u->starting = 0;
-  if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))
-    dm__close_wake(m, u);
+  dm__start_queued_run(m, u);
 }
 
 void dm__release_held(dm_machine *m, dm_unit *u)

@@ -95,6 +95,17 @@ static inline void dm__trace_u(dm_machine *m, dm_unit *u, dm_ev ev, const void *
   if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_emit(m, ev, u->dce.dCtlRefNum, pb, id, code, mode, result);
 }
+/* A trace point of a request of refNum ref whose unit u is at hand, or
+ * NULL (none has the refNum, or the driver is gone). */
+static inline __attribute__((always_inline)) void
+dm__trace_request(dm_machine *m, dm_unit *u, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
+                  uint8_t code, uint8_t mode, int16_t result)
+{
+  if (DM_LIKELY(u != NULL))
+    dm__trace_u(m, u, ev, pb, id, code, mode, result);
+  else
+    dm__trace(m, ev, ref, pb, id, code, mode, result);
+}
 /* trace.c: the record of u's dCtlFlags, to the trace hook. */
 void dm__trace_flags_emit(dm_unit *u);
 /* The trace point of a change of u's dCtlFlags (counted, and traced when a
