@@ -17,6 +17,12 @@
  *   sends a block that is in flight unless the scenario shares one on
  *   purpose. A block taken from the pool is retired first (run_pb_retire):
  *   trace numbers stay one per statement, as if each had its own block.
+ * - A send fills its block as a fresh block with the statement's fields;
+ *   a block keeps what the last shape it served sent (run_pb.made), so the
+ *   common case, a statement sending the same again, is a copy (fill_pb).
+ *   The refNum is read at each send: a driver installed again has another.
+ * - Only a named call's record (run_call) is kept: expectations and `wait`
+ *   name the calls they read.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,13 +49,15 @@ void run_client_start(run_machine *rm, size_t index)
   c->rm = rm;
   c->sc = &rm->sc->clients[index];
   c->stack[0] = (run_frame){ c->sc->body, c->sc->nbody, 0, 0 };
-  c->depth = 0;
+  c->top = &c->stack[0];
   dm_event_init(&c->ev, client_step, c, DM_LVL_TASK);
   c->ev.t = c->sc->at;
   sim_world_arm(&rm->w, &c->ev);
 }
 
 static int issue(run_client *c, const sim_sc_stmt *st, int in_routine);
+
+/* ---- blocks ----------------------------------------------------------------- */
 
 /* A plain call's block back to the pool's tail (run_int.h). */
 static void pool_put(run_machine *rm, run_pb *p)
@@ -60,7 +68,7 @@ static void pool_put(run_machine *rm, run_pb *p)
     rm->buffered -= p->bufsize;
     free(p->buf);
     p->buf = NULL;
-    p->bufsize = 0;
+    p->bufsize = 0; /* (its next send grows a buffer, which makes the block anew) */
   }
   p->next = NULL;
   if (rm->pool_tail != NULL)
@@ -76,7 +84,7 @@ static void pool_put(run_machine *rm, run_pb *p)
 static run_pb *pool_take(run_machine *rm, const sim_sc_stmt *st)
 {
   if (rm->npool <= RUN_POOL_QUARANTINE || rm->nbusy >= RUN_MAX_BLOCKS)
-    return run_pb_new(rm, st->line, st->col); /* which reports the limit */
+    return run_pb_new(rm, st); /* which reports the limit */
   run_pb *p = rm->pool;
   rm->pool = p->next;
   if (rm->pool == NULL)
@@ -87,6 +95,31 @@ static run_pb *pool_take(run_machine *rm, const sim_sc_stmt *st)
   return p;
 }
 
+/* The block call statement st (of shape sc) uses for this issue: a plain
+ * call's from the pool, a per-iteration block from its free list (a new
+ * one when all are in flight), a shared or a call's own block where it is
+ * (made on first use). NULL: a limit, reported. */
+static run_pb *block_for(run_machine *rm, const sim_sc_stmt *st, const sim_sc_shape *sc)
+{
+  if (sc->pb == SIM_SC_NONE)
+    return pool_take(rm, st);
+  run_pb_home *h = &rm->pbs[sc->pb];
+  run_pb *p = h->head;
+  if (h->per_iteration) {
+    if (p == NULL) {
+      if ((p = run_pb_new(rm, st)) != NULL)
+        p->home = h;
+      return p;
+    }
+    h->head = p->next;
+    p->next = NULL;
+    return p;
+  }
+  if (p == NULL)
+    h->head = p = run_pb_new(rm, st);
+  return p;
+}
+
 /* Where a finished block of a call of shape sc goes: a per-iteration
  * block to its statement's free list, a plain call's to the pool unless an
  * expectation reads it after the run; a shared or kept block stays where
@@ -94,14 +127,42 @@ static run_pb *pool_take(run_machine *rm, const sim_sc_stmt *st)
 static inline __attribute__((always_inline)) void put_back(run_machine *rm, run_pb *p,
                                                            const sim_sc_shape *sc)
 {
-  if (sc->pb == SIM_SC_NONE) {
-    if (!sc->keeps_pb)
-      pool_put(rm, p);
-  } else if (rm->sc->pbs[sc->pb].per_iteration) {
-    p->next = rm->pbs[sc->pb];
-    rm->pbs[sc->pb] = p;
+  run_pb_home *h = p->home;
+  if (h != NULL) {
+    p->next = h->head;
+    h->head = p;
+  } else if (sc->pb == SIM_SC_NONE && !sc->keeps_pb) {
+    pool_put(rm, p);
   }
 }
+
+/* Grows p's buffer (p not in flight) to need bytes for statement st.
+ * Returns 0, or -1 after reporting a limit. Out of line: a block keeps its
+ * buffer from one use to the next. */
+static __attribute__((noinline, cold)) int grow_buffer(run_machine *rm, run_pb *p,
+                                                       const sim_sc_stmt *st, size_t need)
+{
+  if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
+    run_limit(rm, st->line, st->col,
+              "the data buffers of the requests in flight would exceed %llu MiB, a limit of "
+              "dmsim",
+              (unsigned long long)(RUN_MAX_BUFFER_BYTES >> 20));
+    return -1;
+  }
+  uint8_t *nb = realloc(p->buf, need);
+  if (nb == NULL) {
+    run_limit(rm, st->line, st->col, "out of memory for a %zu-byte buffer", need);
+    return -1;
+  }
+  memset(nb + p->bufsize, 0, need - p->bufsize);
+  rm->buffered = rm->buffered - p->bufsize + need;
+  p->buf = nb;
+  p->bufsize = need;
+  p->made_for = NULL; /* it named the old buffer */
+  return 0;
+}
+
+/* ---- completion ------------------------------------------------------------- */
 
 /* Call ci ended now with result, its last block p: what expectations read. */
 static inline __attribute__((always_inline)) void record_end(run_machine *rm, size_t ci,
@@ -116,20 +177,19 @@ static inline __attribute__((always_inline)) void record_end(run_machine *rm, si
   call->pb = p;
 }
 
-/* The bookkeeping of a call whose block p completed: its result, time,
- * level and place in the completion order, the block back to its free
- * list. Returns the call's client, for wake_for. Inline, with the helpers
- * above and wake_for: once per request, in its completion hook. */
+/* The bookkeeping of a call whose block p (in flight) completed: its
+ * result, time, level and place in the completion order, the block back to
+ * its free list. Returns the call's client, for wake_for. Inline, with the
+ * helpers above and wake_for: once per request, in its completion hook. */
 static inline __attribute__((always_inline)) run_client *finish(run_machine *rm, run_pb *p)
 {
-  run_pb_set_busy(rm, p, 0);
-  size_t ci = p->call;
+  run_pb_ended(rm, p);
+  p->ends++;
   const sim_sc_shape *sc = p->shape;
-  record_end(rm, ci, p, p->pb.ioParam.ioResult);
-  if (p == rm->issuing)
-    rm->issuing_done = 1;
+  if (p->recorded)
+    record_end(rm, p->call, p, p->pb.ioParam.ioResult);
   put_back(rm, p, sc);
-  run_client *c = &rm->clients[sc->client];
+  run_client *c = p->client;
   if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
     c->outstanding--;
   return c;
@@ -175,6 +235,8 @@ void run_pb_done(void *ctx, void *pb)
   }
 }
 
+/* ---- sending a call --------------------------------------------------------- */
+
 void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat)
 {
   switch (pat->kind) {
@@ -219,211 +281,323 @@ static uint16_t trap_of(sim_sc_op op, sim_sc_mode mode)
 
 void run_client_entries(run_machine *rm)
 {
-  for (int op = 0; op <= SIM_SC_OP_KILLIO; op++) {
-    rm->op_name[op] = sim_sc_op_name((sim_sc_op)op);
+  for (int op = 0; op <= SIM_SC_OP_KILLIO; op++)
     for (int mode = 0; mode <= SIM_SC_IMMEDIATE; mode++)
       rm->entry[op][mode] = dm_call_entry(trap_of((sim_sc_op)op, (sim_sc_mode)mode));
-  }
+  for (size_t i = 0; i < rm->sc->npbs; i++)
+    rm->pbs[i].per_iteration = rm->sc->pbs[i].per_iteration;
 }
 
-/* The block call statement st uses for this issue. */
-static run_pb *block_for(run_machine *rm, const sim_sc_stmt *st)
+/* Makes p->made the block that statements of shape sc send (run_pb):
+ * everything but the refNum, which fill_pb reads at each send. Out of
+ * line: a block is made again only when it serves another shape, or moved
+ * its buffer. */
+static __attribute__((noinline)) void make_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
 {
-  const sim_sc_shape *sc = sim_sc_call_shape(rm->sc, st->call);
-  if (sc->pb == SIM_SC_NONE)
-    return pool_take(rm, st);
-  const sim_sc_pb *spb = &rm->sc->pbs[sc->pb];
-  run_pb *p = rm->pbs[sc->pb];
-  if (spb->per_iteration) {
-    if (p != NULL) {
-      rm->pbs[sc->pb] = p->next;
-      p->next = NULL;
-    }
+  /* A copy of a zero block, not memset: compilers make a small memset of
+   * unknown alignment `rep stos`, whose start-up cost was a fifth of the
+   * send's time in a serialized run (perf); a copy of known size is a few
+   * vector moves. */
+  static const ParamBlockRec zero_pb;
+  ParamBlockRec *pb = &p->made;
+  memcpy(pb, &zero_pb, sizeof *pb);
+  run_driver *d = sc->driver != SIM_SC_NONE ? &rm->drivers[sc->driver] : NULL;
+  p->made_for = sc;
+  p->made_ref = d != NULL ? &d->ref : &sc->refnum;
+  p->made_entry = rm->entry[sc->op][sc->mode];
+  /* A write's buffer holds its pattern at each send. A read's buffer
+   * starts zeroed where `expect data` reads it, so that bytes the driver
+   * never wrote cannot pass for this read's data. Any other read finds
+   * what the block's last use left: its bytes only drivers see, and they
+   * are deterministic (grow_buffer zeroes new bytes). */
+  p->made_prep = sc->op == SIM_SC_OP_WRITE ||
+                 (sc->op == SIM_SC_OP_READ && sc->keeps_pb && sc->size > 0);
+  switch (sc->op) {
+  case SIM_SC_OP_OPEN: {
+    /* A name given is sent, and Open finds the first driver that has it.
+     * An alias opens its own driver, at its refNum, as OpenInstalledDriver
+     * does, so that drivers sharing a name (one .SCSIDisk per disk) each
+     * open; before it is installed, the alias's name stands in, and the
+     * call is refused as it should be. That depends on the driver being
+     * installed now: an open is made again at each send. */
+    const char *name = sc->open_name;
+    p->made_for = NULL;
+    pb->ioParam.ioPermssn = sc->has_perm ? sc->perm : fsCurPerm;
+    if (name == NULL && d->ref != 0)
+      break;
+    if (name == NULL)
+      name = rm->sc->drivers[sc->driver].alias;
+    size_t len = strlen(name);
+    if (len > sizeof p->pname - 1)
+      len = sizeof p->pname - 1;
+    p->pname[0] = (unsigned char)len;
+    memcpy(p->pname + 1, name, len);
+    pb->ioParam.ioNamePtr = p->pname;
+    break;
   }
-  if (p == NULL) {
-    p = run_pb_new(rm, st->line, st->col);
-    if (p != NULL && !spb->per_iteration)
-      rm->pbs[sc->pb] = p;
+  case SIM_SC_OP_READ:
+  case SIM_SC_OP_WRITE:
+    pb->ioParam.ioBuffer = (Ptr)p->buf;
+    pb->ioParam.ioReqCount = (long)sc->size;
+    pb->ioParam.ioPosMode = (short)sc->posmode;
+    pb->ioParam.ioPosOffset = (long)sc->offset;
+    break;
+  case SIM_SC_OP_CONTROL:
+  case SIM_SC_OP_STATUS:
+    pb->cntrlParam.csCode = sc->code;
+    memcpy(pb->cntrlParam.csParam, sc->csparam, sc->ncsparam);
+    break;
+  default:
+    break;
   }
-  return p;
+  if (sc->mode == SIM_SC_ASYNC && !sc->no_completion)
+    pb->ioParam.ioCompletion = on_completion;
 }
 
-/* Grows p's buffer (p not in flight) to need bytes for statement st.
- * Returns 0, or -1 after reporting a limit. Out of line: a block keeps its
- * buffer from one use to the next. */
-static __attribute__((noinline, cold)) int grow_buffer(run_machine *rm, run_pb *p,
-                                                       const sim_sc_stmt *st, size_t need)
+/* p's buffer as a send of shape sc starts it (make_pb says which). */
+static __attribute__((noinline)) void prep_buffer(run_pb *p, const sim_sc_shape *sc)
 {
-  if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
-    run_limit(rm, st->line, st->col,
-              "the data buffers of the requests in flight would exceed %llu MiB, a limit of "
-              "dmsim",
-              (unsigned long long)(RUN_MAX_BUFFER_BYTES >> 20));
-    return -1;
-  }
-  uint8_t *nb = realloc(p->buf, need);
-  if (nb == NULL) {
-    run_limit(rm, st->line, st->col, "out of memory for a %zu-byte buffer", need);
-    return -1;
-  }
-  memset(nb + p->bufsize, 0, need - p->bufsize);
-  rm->buffered = rm->buffered - p->bufsize + need;
-  p->buf = nb;
-  p->bufsize = need;
-  return 0;
+  if (sc->op == SIM_SC_OP_WRITE)
+    run_fill_pattern(p->buf, (size_t)sc->size, &sc->pattern);
+  else
+    memset(p->buf, 0, (size_t)sc->size);
 }
 
-/* Send call statement st for client c, from the client itself or from a
- * completion routine (in_routine: a sync call then waits where it is, as
- * the Device Manager lets it, and never blocks the client). Returns 1 when
- * the client must block on it. */
-static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
+/* Fills block p (not in flight) as a statement of shape sc sends it: a
+ * fresh block with that statement's fields, all others zero. */
+static inline __attribute__((always_inline)) void fill_pb(run_machine *rm, run_pb *p,
+                                                          const sim_sc_shape *sc)
+{
+  if (p->made_for != sc)
+    make_pb(rm, p, sc);
+  p->pb = p->made;
+  p->pb.ioParam.ioRefNum = *p->made_ref;
+  if (p->made_prep)
+    prep_buffer(p, sc);
+}
+
+/* Block p now carries client c's call statement st (instance call, shape
+ * sc). Only a named call's record (run_call) is kept: expectations and
+ * `wait` name the calls they read, so an unnamed call, the kind a repeat
+ * sends, skips it. */
+static inline __attribute__((always_inline)) void mark_sent(run_client *c, run_pb *p,
+                                                            const sim_sc_stmt *st,
+                                                            const sim_sc_call *call,
+                                                            const sim_sc_shape *sc)
 {
   run_machine *rm = c->rm;
-  size_t ci = st->call;
-  const sim_sc_shape *sc = sim_sc_call_shape(rm->sc, ci);
-  run_pb *p = block_for(rm, st);
-  if (p == NULL) {
-    c->block = RUN_DONE; /* a limit: reported once, the run stops */
-    return 0;
-  }
-  ParamBlockRec *pb = &p->pb;
-  run_driver *d = sc->driver != SIM_SC_NONE ? &rm->drivers[sc->driver] : NULL;
-  size_t need = (size_t)sc->size;
-  /* A block in flight keeps its buffer: the driver may still be moving
-   * data into it (growing it here once let a driver write to freed memory;
-   * found by fuzz_run). */
-  if (need > p->bufsize && !p->busy && grow_buffer(rm, p, st, need) != 0) {
-    c->block = RUN_DONE;
-    return 0;
-  }
-  int in_flight = p->busy;
-  if (!in_flight) {
-    /* A block in flight is sent again untouched: that is the scenario's point,
-     * and the Device Manager refuses it without writing to it. */
-    /* A copy of a zero block, not memset: compilers make a small memset of
-     * unknown alignment `rep stos`, whose start-up cost was a fifth of this
-     * function's time in a serialized run (perf); a copy of known size is
-     * a few vector moves. */
-    static const ParamBlockRec zero_pb;
-    memcpy(pb, &zero_pb, sizeof *pb);
-    pb->ioParam.ioRefNum = d != NULL ? d->ref : sc->refnum;
-    switch (sc->op) {
-    case SIM_SC_OP_OPEN: {
-      /* A name given is sent, and Open finds the first driver that has
-       * it. An alias opens its own driver, at its refNum, as
-       * OpenInstalledDriver does, so that drivers sharing a name (one
-       * .SCSIDisk per disk) each open; before it is installed, the alias's
-       * name stands in, and the call is refused as it should be. */
-      const char *name = sc->open_name;
-      pb->ioParam.ioPermssn = sc->has_perm ? sc->perm : fsCurPerm;
-      if (name == NULL && d->ref != 0)
-        break;
-      if (name == NULL)
-        name = rm->sc->drivers[sc->driver].alias;
-      size_t len = strlen(name);
-      if (len > sizeof p->pname - 1)
-        len = sizeof p->pname - 1;
-      p->pname[0] = (unsigned char)len;
-      memcpy(p->pname + 1, name, len);
-      pb->ioParam.ioNamePtr = p->pname;
-      break;
-    }
-    case SIM_SC_OP_READ:
-    case SIM_SC_OP_WRITE:
-      pb->ioParam.ioBuffer = (Ptr)p->buf;
-      pb->ioParam.ioReqCount = (long)sc->size;
-      pb->ioParam.ioPosMode = (short)sc->posmode;
-      pb->ioParam.ioPosOffset = (long)sc->offset;
-      /* A read's buffer starts zeroed where `expect data` reads it, so that
-       * bytes the driver never wrote cannot pass for this read's data. Any
-       * other read finds what the block's last use left: its bytes only
-       * drivers see, and they are deterministic (grow_buffer zeroes new
-       * bytes). */
-      if (sc->op == SIM_SC_OP_WRITE)
-        run_fill_pattern(p->buf, need, &sc->pattern);
-      else if (sc->keeps_pb && need > 0)
-        memset(p->buf, 0, need);
-      break;
-    case SIM_SC_OP_CONTROL:
-    case SIM_SC_OP_STATUS:
-      pb->cntrlParam.csCode = sc->code;
-      memcpy(pb->cntrlParam.csParam, sc->csparam, sc->ncsparam);
-      break;
-    default:
-      break;
-    }
-    if (sc->mode == SIM_SC_ASYNC && !sc->no_completion)
-      pb->ioParam.ioCompletion = on_completion;
-  }
-  /* A block in flight still belongs to its first call, which a refusal
-   * gives it back to. */
-  size_t prev_call = in_flight ? p->call : SIZE_MAX;
-  const sim_sc_shape *prev_shape = in_flight ? p->shape : NULL;
-  int prev_line = in_flight ? p->line : 0, prev_col = in_flight ? p->col : 0;
-  p->call = ci;
+  p->call = st->call;
   p->shape = sc;
-  p->line = st->line;
-  p->col = st->col;
-  run_pb_set_busy(rm, p, 1);
-  rm->calls[ci].done = 0;
+  p->st = st;
+  p->client = c;
+  p->recorded = call->name != 0;
+  if (p->recorded)
+    rm->calls[st->call].done = 0;
   if (sc->mode == SIM_SC_ASYNC)
     c->outstanding++;
-  run_place_set(&rm->place, st->line, st->col, rm->op_name[sc->op], "client", c->sc->name);
+  run_place_stmt(&rm->place, c, st);
+}
+
+/* What became of a call sent (send). */
+typedef enum run_sent {
+  RUN_SENT_REFUSED, /* refused before any driver code ran: no completion will come */
+  RUN_SENT_ON,      /* finished during the send, or accepted and pending: the client goes on */
+  RUN_SENT_WAIT     /* a sync call of the client's own step, pending: the client blocks on it */
+} run_sent;
+
+/* Makes the call ci of block p (shape sc, marked sent) for client c: from
+ * the client's own step through entry, the Device Manager's entry for its
+ * trap word (NULL: dm_call), or from a completion routine (in_routine), where a sync call waits
+ * where it is, as the Device Manager lets it. *ret is what the call
+ * returned. */
+static inline __attribute__((always_inline)) run_sent send(run_client *c, run_pb *p,
+                                                           const sim_sc_shape *sc, size_t ci,
+                                                           dm_call_fn entry, int in_routine,
+                                                           OSErr *ret)
+{
+  run_machine *rm = c->rm;
   if (rm->traced) /* the name is only in the call's trace record */
     dm_machine_set_client(rm->m, c->sc->name);
   /* The run's machine always counts, and its total of rejections stays
    * live (dm_machine_counts). */
   const dm_counts *all = rm->counts;
   uint64_t rejects = all->ev[DM_EV_REJECT];
-  /* Whether p finished during the send: finish() says so for the block
-   * being sent (a call's record may be shared by plain statements, so its
-   * done flag cannot tell). Nested sends, from completion routines, keep
-   * their own. */
-  run_pb *outer = rm->issuing;
-  int outer_done = rm->issuing_done;
-  rm->issuing = p;
-  rm->issuing_done = 0;
+  uint32_t ends = p->ends;
   /* A client's own step runs with its machine current (client_step), where
    * a queued call's entry does what dm_call does. */
-  dm_call_fn entry = rm->entry[sc->op][sc->mode];
-  OSErr ret = in_routine      ? dm_call_wait(rm->m, pb, trap_of(sc->op, sc->mode))
-              : entry != NULL ? entry(pb)
-                              : dm_call(rm->m, pb, trap_of(sc->op, sc->mode));
-  int done = rm->issuing_done;
-  rm->issuing = outer;
-  rm->issuing_done = outer_done;
+  *ret = in_routine      ? dm_call_wait(rm->m, &p->pb, trap_of(sc->op, sc->mode))
+         : entry != NULL ? entry(&p->pb)
+                         : dm_call(rm->m, &p->pb, trap_of(sc->op, sc->mode));
   if (rm->traced)
     dm_machine_set_client(rm->m, NULL);
+  /* Whether p finished during the send: its count of ends says so (a
+   * call's record may be shared by plain statements, and is kept only
+   * when named, so it cannot tell). A call was refused when the Device
+   * Manager counted a rejection during it and it returned an error, never
+   * because of ioResult: a driver may have written that. A completion is
+   * known from the pb_done hook (run_pb_done). */
+  if (p->ends != ends)
+    return RUN_SENT_ON;
+  if (*ret < 0 && all->ev[DM_EV_REJECT] > rejects)
+    return RUN_SENT_REFUSED;
+  if (sc->mode == SIM_SC_SYNC && !in_routine) {
+    c->block = RUN_SYNC;
+    c->wait_pb = p;
+    c->wait_call = ci;
+    return RUN_SENT_WAIT;
+  }
+  return RUN_SENT_ON;
+}
 
-  /* A call was refused when the Device Manager counted a rejection during
-   * it and it returned an error, never because of ioResult: a driver may
-   * have written that. A completion is known from the pb_done hook
-   * (run_pb_done). */
-  bool refused = ret < 0 && all->ev[DM_EV_REJECT] > rejects;
-  if (done || !refused) {
-    /* completed already, or accepted and pending */
-    if (!done && sc->mode == SIM_SC_SYNC && !in_routine) {
-      c->block = RUN_SYNC;
-      c->wait_pb = p;
-      c->wait_call = ci;
+/* A refused call of shape sc: its client waits for no completion of it. */
+static void unsend(run_client *c, const sim_sc_shape *sc)
+{
+  if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
+    c->outstanding--;
+}
+
+/* issue() with a block in flight, p: it is sent again untouched (that is
+ * the scenario's point, and the Device Manager refuses it without writing
+ * to it). It still belongs to its first call, which a refusal gives it
+ * back to. Out of line: executor blocks are recycled only once complete,
+ * so only a block the scenario shares gets here. */
+static __attribute__((noinline)) int issue_in_flight(run_client *c, const sim_sc_stmt *st,
+                                                     const sim_sc_call *call,
+                                                     const sim_sc_shape *sc, run_pb *p,
+                                                     int in_routine)
+{
+  run_machine *rm = c->rm;
+  size_t prev_call = p->call;
+  const sim_sc_shape *prev_shape = p->shape;
+  const sim_sc_stmt *prev_st = p->st;
+  run_client *prev_client = p->client;
+  uint8_t prev_recorded = p->recorded;
+  mark_sent(c, p, st, call, sc);
+  OSErr ret;
+  run_sent sent = send(c, p, sc, st->call, rm->entry[sc->op][sc->mode], in_routine, &ret);
+  if (sent != RUN_SENT_REFUSED)
+    return sent == RUN_SENT_WAIT;
+  unsend(c, sc);
+  if (p->recorded)
+    record_end(rm, st->call, p, ret);
+  p->call = prev_call; /* the block still belongs to its first call */
+  p->shape = prev_shape;
+  p->st = prev_st;
+  p->client = prev_client;
+  p->recorded = prev_recorded; /* and it stays busy */
+  return 0;
+}
+
+/* Send call statement st for client c, from the client itself or from a
+ * completion routine (in_routine: a sync call then waits where it is, as
+ * the Device Manager lets it, and never blocks the client). Returns 1 when
+ * the client must block on it; a limit hit stops the client (RUN_DONE). */
+static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
+{
+  run_machine *rm = c->rm;
+  const sim_sc_call *call = &rm->sc->calls[st->call];
+  const sim_sc_shape *sc = &rm->sc->shapes[call->shape];
+  run_pb *p = block_for(rm, st, sc);
+  if (p == NULL) {
+    c->block = RUN_DONE; /* a limit: reported once, the run stops */
+    return 0;
+  }
+  if (p->busy)
+    return issue_in_flight(c, st, call, sc, p, in_routine);
+  /* (A block in flight keeps its buffer: the driver may still be moving
+   * data into it; growing it there once let a driver write to freed
+   * memory, found by fuzz_run.) */
+  if (sc->size > p->bufsize && grow_buffer(rm, p, st, (size_t)sc->size) != 0) {
+    c->block = RUN_DONE;
+    return 0;
+  }
+  fill_pb(rm, p, sc);
+  run_pb_sent(rm, p);
+  mark_sent(c, p, st, call, sc);
+  OSErr ret;
+  run_sent sent = send(c, p, sc, st->call, p->made_entry, in_routine, &ret);
+  if (sent != RUN_SENT_REFUSED)
+    return sent == RUN_SENT_WAIT;
+  unsend(c, sc);
+  run_pb_ended(rm, p);
+  put_back(rm, p, sc);
+  if (p->recorded)
+    record_end(rm, st->call, p, ret);
+  return 0;
+}
+
+/* ---- the client's statements ------------------------------------------------ */
+
+/* Runs statement st of client c, any kind but a call. Returns 1 when the
+ * client blocks or ends. */
+static int statement(run_client *c, const sim_sc_stmt *st)
+{
+  run_machine *rm = c->rm;
+  run_place_stmt(&rm->place, c, st);
+  switch (st->kind) {
+  case SIM_SC_ST_CALL:
+    return issue(c, st, 0);
+  case SIM_SC_ST_WAIT:
+    if (!rm->calls[st->call].done) {
+      c->block = RUN_WAIT;
+      c->wait_call = st->call;
+      return 1;
+    }
+    return 0;
+  case SIM_SC_ST_WAIT_ALL:
+    if (c->outstanding > 0) {
+      c->block = RUN_WAIT_ALL;
+      return 1;
+    }
+    return 0;
+  case SIM_SC_ST_SLEEP:
+  case SIM_SC_ST_AT: {
+    /* The clock is read here, not once per step: a call made earlier in
+     * this step may have let time pass (a sync call waits by running the
+     * world's interrupt-level events). */
+    uint64_t now = sim_world_now(&rm->w);
+    uint64_t ns = rm->sc->times[st->time];
+    if (st->kind == SIM_SC_ST_SLEEP && ns > UINT64_MAX - now) {
+      run_limit(rm, st->line, st->col,
+                "simulated time overflows: a sleep at %llu ns goes past 2^64-1 ns",
+                (unsigned long long)now);
+      c->block = RUN_DONE;
+      return 1;
+    }
+    uint64_t t = st->kind == SIM_SC_ST_SLEEP ? now + ns : ns;
+    if (t > now) {
+      c->block = RUN_TIME;
+      c->ev.t = t;
+      sim_world_arm(&rm->w, &c->ev);
       return 1;
     }
     return 0;
   }
-  /* Refused before any driver code ran: no completion will come. */
-  if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
-    c->outstanding--;
-  if (in_flight) {
-    p->call = prev_call; /* the block still belongs to its first call */
-    p->shape = prev_shape;
-    p->line = prev_line;
-    p->col = prev_col; /* and it stays busy */
-  } else {
-    run_pb_set_busy(rm, p, 0);
-    put_back(rm, p, sc);
+  case SIM_SC_ST_REPEAT: {
+    const sim_sc_repeat *r = &rm->sc->repeats[st->repeat];
+    if (r->nbody > 0 && c->top < &c->stack[SIM_SC_MAX_NESTING])
+      *++c->top = (run_frame){ r->body, r->nbody, 0, r->count };
+    return 0;
   }
-  record_end(rm, ci, p, ret);
+  }
+  return 0;
+}
+
+/* Frame f, client c's top, ran its last statement: its body runs again
+ * while iterations are left, else it is popped. Returns 1 when it was the
+ * client's own body: the client ended. */
+static inline int frame_end(run_client *c, run_frame *f)
+{
+  if (f->left > 1) {
+    f->left--;
+    f->i = 0;
+    return 0;
+  }
+  if (f == &c->stack[0]) {
+    c->block = RUN_DONE;
+    return 1;
+  }
+  c->top = f - 1;
   return 0;
 }
 
@@ -432,72 +606,17 @@ static void client_go(run_client *c)
 {
   run_machine *rm = c->rm;
   while (c->block == RUN_READY) {
-    run_frame *f = &c->stack[c->depth];
+    run_frame *f = c->top;
     if (f->i == f->n) {
-      if (c->depth == 0) {
-        c->block = RUN_DONE;
+      if (frame_end(c, f))
         return;
-      }
-      if (f->left > 1) {
-        f->left--;
-        f->i = 0;
-        continue;
-      }
-      c->depth--;
       continue;
     }
     const sim_sc_stmt *st = &f->stmts[f->i++];
     run_step(rm, RUN_STEP_CLIENT, c);
-    if (st->kind != SIM_SC_ST_CALL) /* a call names its own place (issue) */
-      run_place_set(&rm->place, st->line, st->col, "statement", "client", c->sc->name);
-    switch (st->kind) {
-    case SIM_SC_ST_CALL:
-      if (issue(c, st, 0))
-        return;
-      break;
-    case SIM_SC_ST_WAIT:
-      if (!rm->calls[st->call].done) {
-        c->block = RUN_WAIT;
-        c->wait_call = st->call;
-        return;
-      }
-      break;
-    case SIM_SC_ST_WAIT_ALL:
-      if (c->outstanding > 0) {
-        c->block = RUN_WAIT_ALL;
-        return;
-      }
-      break;
-    case SIM_SC_ST_SLEEP:
-    case SIM_SC_ST_AT: {
-      /* The clock is read here, not once per step: a call made earlier in
-       * this step may have let time pass (a sync call waits by running the
-       * world's interrupt-level events). */
-      uint64_t now = sim_world_now(&rm->w);
-      uint64_t ns = rm->sc->times[st->time];
-      if (st->kind == SIM_SC_ST_SLEEP && ns > UINT64_MAX - now) {
-        run_limit(rm, st->line, st->col,
-                  "simulated time overflows: a sleep at %llu ns goes past 2^64-1 ns",
-                  (unsigned long long)now);
-        c->block = RUN_DONE;
-        return;
-      }
-      uint64_t t = st->kind == SIM_SC_ST_SLEEP ? now + ns : ns;
-      if (t > now) {
-        c->block = RUN_TIME;
-        c->ev.t = t;
-        sim_world_arm(&rm->w, &c->ev);
-        return;
-      }
-      break;
-    }
-    case SIM_SC_ST_REPEAT: {
-      const sim_sc_repeat *r = &rm->sc->repeats[st->repeat];
-      if (r->nbody > 0 && c->depth < SIM_SC_MAX_NESTING)
-        c->stack[++c->depth] = (run_frame){ r->body, r->nbody, 0, r->count };
-      break;
-    }
-    }
+    /* A call, the common statement, names its own place (mark_sent). */
+    if (st->kind == SIM_SC_ST_CALL ? issue(c, st, 0) : statement(c, st))
+      return;
   }
 }
 
@@ -529,7 +648,7 @@ void run_clients_check_hung(run_machine *rm)
     if (c->block == RUN_SYNC)
       snprintf(msg, sizeof msg,
                "client %s is blocked in a sync %s (%s:%d:%d) that nothing can ever complete",
-               c->sc->name, sim_sc_op_name(sc->op), rm->path, c->wait_pb->line, c->wait_pb->col);
+               c->sc->name, sim_sc_op_name(sc->op), rm->path, c->wait_pb->st->line, c->wait_pb->st->col);
     else if (c->block == RUN_WAIT)
       snprintf(msg, sizeof msg,
                "client %s waits for %s %s (%s:%d:%d), which nothing can ever complete",

@@ -126,14 +126,30 @@ static void add(size_t *n, const char *fmt, ...)
 static void add_place(size_t *n, run_machine *rm, const dm_where *w)
 {
   run_pb *p = w->pb != NULL ? run_pb_find(rm, w->pb) : NULL;
+  run_place at;
   if (p != NULL && p->call != SIZE_MAX) {
     const sim_sc_shape *c = p->shape;
     add(n, "  scenario: %s:%d:%d, the %s of client %s that sent this request\n", rm->path,
-        p->line, p->col, sim_sc_op_name(c->op), rm->sc->clients[c->client].name);
-  } else if (rm->place.line > 0) {
+        p->st->line, p->st->col, sim_sc_op_name(c->op), rm->sc->clients[c->client].name);
+  } else if (run_place_get(rm, &rm->place, &at) > 0) {
     add(n, "  scenario: %s:%d:%d, the %s of %s %s (the last statement run)\n", rm->path,
-        rm->place.line, rm->place.col, rm->place.what, rm->place.of, rm->place.name);
+        at.line, at.col, at.what, at.of, at.name);
   }
+}
+
+int run_place_get(const run_machine *rm, const run_place *p, run_place *out)
+{
+  *out = *p;
+  if (p->st != NULL) {
+    out->line = p->st->line;
+    out->col = p->st->col;
+    out->what = p->st->kind == SIM_SC_ST_CALL
+                    ? sim_sc_op_name(sim_sc_call_shape(rm->sc, p->st->call)->op)
+                    : "statement";
+    out->of = "client";
+    out->name = p->client->sc->name;
+  }
+  return out->line;
 }
 
 /* Format what the machine runs now into the report. Returns 1 when driver
@@ -258,7 +274,7 @@ void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
   unsigned long long n = (unsigned long long)rm->opts->max_steps;
   if (kind == RUN_STEP_CLIENT) {
     const run_client *c = who;
-    const run_frame *f = &c->stack[c->depth];
+    const run_frame *f = c->top;
     if (f->i > 0)
       run_place_set(&rm->place, f->stmts[f->i - 1].line, f->stmts[f->i - 1].col, "statement",
                     "client", c->sc->name);

@@ -84,8 +84,9 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
   rm->limit = 1;
 }
 
-run_pb *run_pb_new(run_machine *rm, int line, int col)
+run_pb *run_pb_new(run_machine *rm, const sim_sc_stmt *st)
 {
+  int line = st->line, col = st->col;
   /* Blocks in flight, not blocks ever made: a flat file of many sync calls
    * makes a block per call statement but has one in flight at a time. */
   if (rm->nbusy >= RUN_MAX_BLOCKS) {
@@ -489,11 +490,12 @@ static int report_unfinished(run_machine *rm)
     const run_pb *p = rm->owned[i];
     if (!p->busy || p->call == SIZE_MAX)
       continue;
+    int line = p->st->line, col = p->st->col;
     const sim_sc_shape *c = p->shape;
     if (n++ < RUN_VIOLATIONS_SHOWN)
       fprintf(rm->opts->err, "%s:%d:%d: unfinished: the %s %s of client %s is still in flight "
                              "at the end of the run\n",
-              rm->path, p->line, p->col, sim_sc_mode_name(c->mode), sim_sc_op_name(c->op),
+              rm->path, line, col, sim_sc_mode_name(c->mode), sim_sc_op_name(c->op),
               rm->sc->clients[c->client].name);
   }
   uint32_t all = dm_machine_inflight(rm->m);

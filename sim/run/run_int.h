@@ -37,13 +37,36 @@ typedef struct run_pb {
   run_machine  *rm;
   size_t        call;     /* call using it now, or SIZE_MAX */
   const sim_sc_shape *shape; /* that call's shape (what completion reads), or NULL */
-  int           line, col; /* the statement that sent it last */
+  const sim_sc_stmt  *st;    /* the statement that sent it last (its line and column), or NULL */
   size_t        bufsize;
   uint8_t      *buf;
+  run_client   *client;   /* the client whose call it carries (when call is not SIZE_MAX) */
+  struct run_pb_home *home; /* a per-iteration block's free list, where it goes back; or NULL */
   int           busy;     /* sent and not yet complete */
+  uint8_t       recorded; /* its call is named: its end is recorded (run_call) */
+  uint32_t      ends;     /* how many times it finished: issue() compares it around its
+                             send, so a block that finished during its own send is known */
+  /* The block as a statement of shape made_for sends it, but for the
+   * refNum, read at each send from made_ref (a driver's refNum changes
+   * when it is installed again): sending that shape again is a copy of
+   * made (client.c, fill_pb). made_for is NULL when nothing is made: a
+   * new block, a buffer moved, an open (its name depends on the driver
+   * being installed at the send). */
+  const sim_sc_shape *made_for;
+  const int16_t *made_ref;
+  dm_call_fn    made_entry; /* the Device Manager's entry for its trap word, or NULL (dm_call) */
+  uint8_t       made_prep; /* the buffer is prepared at each send (prep_buffer) */
+  ParamBlockRec made;
   unsigned char pname[64]; /* Open: the driver name, a Pascal string */
   struct run_pb *next;    /* free list of per-iteration blocks, or the pool */
 } run_pb;
+
+/* Where a sim_sc_pb's blocks are (run_machine.pbs): the block of a shared
+ * `pb NAME`, or the free list of a per-iteration block's finished blocks. */
+typedef struct run_pb_home {
+  run_pb *head;
+  int     per_iteration; /* sim_sc_pb.per_iteration, kept here for the request path */
+} run_pb_home;
 
 /* What expectations read of a call after the run (32 bytes: one per entry
  * of machine.calls, so one per named call). */
@@ -69,7 +92,7 @@ struct run_client {
   const sim_sc_client *sc;
   dm_event             ev;
   run_frame            stack[SIM_SC_MAX_NESTING + 1];
-  int                  depth;
+  run_frame           *top;         /* the frame running: stack[0] is the client's body */
   run_block            block;
   size_t               wait_call;   /* RUN_SYNC / RUN_WAIT */
   run_pb              *wait_pb;     /* RUN_SYNC */
@@ -104,23 +127,42 @@ typedef struct run_life {
   int           reported;   /* unfinished at the end: said once */
 } run_life;
 
-/* The scenario statement the executor ran last (fault reports). */
+/* The scenario statement the executor ran last (fault reports): a client's
+ * statement st, or, when st is NULL, what line..name say (a driver's
+ * install, a remove). A client's statement is kept as it is and named only
+ * when a report needs it (run_place_get), since one is set per statement. */
 typedef struct run_place {
+  const sim_sc_stmt *st;
+  const run_client  *client; /* st's client */
   int         line, col;
   const char *what; /* "read", "install", ...: a static word */
   const char *of;   /* "client c", "driver d": kind word, then name */
   const char *name;
 } run_place;
 
+/* The place is client c's statement st. */
+static inline void run_place_stmt(run_place *p, const run_client *c, const sim_sc_stmt *st)
+{
+  p->st = st;
+  p->client = c;
+}
+
+/* The place is what line..name say. */
 static inline void run_place_set(run_place *p, int line, int col, const char *what,
                                  const char *of, const char *name)
 {
+  p->st = NULL;
   p->line = line;
   p->col = col;
   p->what = what;
   p->of = of;
   p->name = name;
 }
+
+/* Place p with a client's statement named (guard.c): a call by its
+ * operation ("read"), another statement as "statement". Returns p's line,
+ * 0 when no place was set. */
+int run_place_get(const run_machine *rm, const run_place *p, run_place *out);
 
 /* Steps the watchdog counts at one simulated instant. */
 typedef enum run_step_kind { RUN_STEP_EVENT, RUN_STEP_CLIENT, RUN_STEP_SIH } run_step_kind;
@@ -140,7 +182,7 @@ struct run_machine {
   run_life             *life;
   run_client           *clients;
   run_call             *calls;
-  run_pb              **pbs;      /* per sim_sc_pb: the shared block, or the free list head */
+  run_pb_home          *pbs;      /* per sim_sc_pb: its block, or its free list */
   /* The pool of plain calls' blocks (sim_sc_shape.pb SIM_SC_NONE): a block
    * goes back when its call finished, to the tail, and is sent again from
    * the head only once RUN_POOL_QUARANTINE blocks wait behind it, so that
@@ -149,8 +191,6 @@ struct run_machine {
    * requests in flight plus the quarantine, not one block per statement. */
   run_pb               *pool, *pool_tail;
   size_t                npool;
-  run_pb               *issuing;       /* the block issue() is sending now */
-  int                   issuing_done;  /* it finished during the send */
   run_pb              **owned;    /* every block the executor allocated */
   size_t                nowned, capowned;
   size_t                nbusy;    /* blocks sent and not yet complete (the in-flight limit) */
@@ -162,7 +202,6 @@ struct run_machine {
   /* The Device Manager's own entry per call kind and mode (dm_call_entry),
    * or NULL where the call goes through dm_call (run_client_entries). */
   dm_call_fn            entry[SIM_SC_OP_KILLIO + 1][SIM_SC_IMMEDIATE + 1];
-  const char           *op_name[SIM_SC_OP_KILLIO + 1]; /* sim_sc_op_name, for run_place */
   uint64_t              completions;
   uint32_t              violations;
   int                   failed;
@@ -190,7 +229,7 @@ void run_scsi_set_io(run_machine *rm, const sim_disk_io *io);
 /* client.c */
 /* Fill buf[0..n) as a write with pattern pat sends it (docs/scenario.md). */
 void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat);
-/* Fills rm->entry and rm->op_name, before any client starts. */
+/* Fills rm->entry and rm->pbs, before any client starts. */
 void run_client_entries(run_machine *rm);
 void run_client_start(run_machine *rm, size_t index);
 void run_pb_done(void *ctx, void *pb);
@@ -245,9 +284,9 @@ static inline run_pb *run_pb_find(run_machine *rm, const void *pb)
     return p;
   return run_pb_lookup(rm, pb);
 }
-/* A new block for the statement at line:col (messages); NULL when out of
- * memory or past the in-flight limit, which is reported. */
-run_pb *run_pb_new(run_machine *rm, int line, int col);
+/* A new block for statement st (messages); NULL when out of memory or past
+ * the in-flight limit, which is reported. */
+run_pb *run_pb_new(run_machine *rm, const sim_sc_stmt *st);
 /* Block p is about to be sent for another statement than the one it
  * served: the trace writer and the record hook's owner (opts->pb_retired)
  * forget its number, so that its next record gets a new one, as a block of
@@ -258,12 +297,18 @@ void run_pb_retire(run_machine *rm, run_pb *p);
 /* The largest buffer a block keeps when it goes back to the pool; a larger
  * one is freed then (and made again when a statement needs it). */
 #define RUN_POOL_BUFFER_KEPT (64u << 10)
-/* Marks p sent (busy 1) or complete (busy 0), keeping rm->nbusy, the count
- * of blocks in flight that the in-flight limit reads. */
-static inline void run_pb_set_busy(run_machine *rm, run_pb *p, int busy)
+/* Marks p, not in flight, sent, keeping rm->nbusy, the count of blocks in
+ * flight that the in-flight limit reads. */
+static inline void run_pb_sent(run_machine *rm, run_pb *p)
 {
-  rm->nbusy = rm->nbusy - (p->busy != 0) + (busy != 0);
-  p->busy = busy;
+  rm->nbusy++;
+  p->busy = 1;
+}
+/* Marks p, in flight, complete (or refused). */
+static inline void run_pb_ended(run_machine *rm, run_pb *p)
+{
+  rm->nbusy--;
+  p->busy = 0;
 }
 void run_fail(run_machine *rm, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
