@@ -48,7 +48,8 @@ typedef struct Fixed {
 static InstanceSlot instances[INSTANCE_MAX];
 
 /* Move the data of pb at position pos and leave the mark after it; the
- * result of the transfer. */
+ * result of the transfer. The counts are written before the bytes move, so
+ * that little is left to keep across the copy. */
 static inline OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOCommandCode code)
 {
   long want = pb->ioParam.ioReqCount, n = want;
@@ -56,12 +57,12 @@ static inline OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOC
     return posErr;
   if (n > STORE_BYTES - pos)
     n = STORE_BYTES - pos;
+  pb->ioParam.ioActCount = n;
+  dce->dCtlPosition = pos + n;
   if (code == kReadCommand)
     BlockCopy(f->store + pos, pb->ioParam.ioBuffer, n);
   else
     BlockCopy(pb->ioParam.ioBuffer, f->store + pos, n);
-  pb->ioParam.ioActCount = n;
-  dce->dCtlPosition = pos + n;
   return n < want ? eofErr : noErr;
 }
 
@@ -75,10 +76,11 @@ static OSStatus Finish(void *p1, void *p2)
   if (f == NULL || f->current == NULL || serial != (f->serial & 0xFFFFFFu))
     return noErr;
   IOCommandID id = f->current;
-  OSErr err = Transfer(f, f->pb, f->dce, f->pos, f->code);
-  f->current = NULL;
+  ParmBlkPtr pb = f->pb;
+  f->current = NULL; /* the service is over; the data moves now */
   f->pb = NULL;
   f->timer = NULL;
+  OSErr err = Transfer(f, pb, f->dce, f->pos, f->code);
   return IOCommandIsComplete(id, err);
 }
 
