@@ -80,7 +80,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   if (DM_LIKELY(from_driver || u != NULL)) {
     if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ))) {
       if (at_head)
-        dm__ctlq_remove_head(m, u, pb, qnext);
+        dm__ctlq_remove_head(u, pb);
       else
         dm__ctlq_remove(m, u, pb, qprev, qnext);
     }

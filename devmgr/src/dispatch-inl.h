@@ -125,15 +125,14 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
   }
   OSErr st = dm__driver_call_watched(m, u, id, c, code, kind, current);
   dm__trace_u(m, u, DM_EV_RETURN, NULL, id, (uint8_t)code, (uint8_t)kind, st);
-  uint32_t still = dm__slot_lookup(m, id);
-  if (still == DM_NO_SLOT) {
+  if (!dm__slot_holds(m, si, id)) {
     /* Completed inside DoDriverIO: a sync caller returns only now. */
     if (kind == kSynchronousIOCommandKind)
       dm__trace_u(m, u, DM_EV_DONE, pb, id, (uint8_t)code, DM_MODE_SYNC,
                 pb->ioParam.ioResult);
   } else if (dm__checking(m) && DM_UNLIKELY(pb->ioParam.ioResult != ioInProgress)) {
     /* (the common case, ioResult untouched, tested here, inline) */
-    dm__check_ioresult(m, still, "when DoDriverIO returned");
+    dm__check_ioresult(m, si, "when DoDriverIO returned");
   }
   if (dm__checking(m)) {
     /* drvrActive as the Device Manager last set it, and dCtlQHdr's head,

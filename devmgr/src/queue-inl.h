@@ -121,21 +121,18 @@ static inline OSErr dm__ctlq_prev(const dm_machine *m, QHdrPtr q, QElemPtr e, ui
   return noErr;
 }
 
-/* Unlinks pb, the head of u's dCtlQHdr, whose request's qnext hint is
- * qnext: how a request that completes in order leaves the queue (a
- * serialized driver's always does). */
-static inline void dm__ctlq_remove_head(dm_machine *m, dm_unit *u, ParmBlkPtr pb, uint32_t qnext)
+/* Unlinks pb, the head of u's dCtlQHdr: how a request that completes in
+ * order leaves the queue (a serialized driver's always does). The new
+ * head's slot is not touched: a head's qprev is never read (dm__ctlq_prev
+ * tests for the head first, and nothing is ever queued before it), so the
+ * hint it keeps to the request that left goes stale harmlessly. */
+static inline void dm__ctlq_remove_head(dm_unit *u, ParmBlkPtr pb)
 {
   QHdrPtr q = &u->dce.dCtlQHdr;
   QElemPtr e = (QElemPtr)pb, next = e->qLink;
   q->qHead = next;
-  if (next == NULL) {
+  if (next == NULL)
     q->qTail = NULL;
-  } else {
-    uint32_t next_slot = dm__ctlq_next_slot(m, next, qnext);
-    if (next_slot != DM_NO_SLOT)
-      m->slots[next_slot].qprev = DM_NO_SLOT;
-  }
   e->qLink = NULL;
 }
 
@@ -150,7 +147,7 @@ dm__ctlq_remove(dm_machine *m, dm_unit *u, ParmBlkPtr pb, uint32_t qprev, uint32
   QElemPtr e = (QElemPtr)pb, prev;
   uint32_t prev_slot, next_slot = DM_NO_SLOT;
   if (DM_LIKELY(q->qHead == e)) {
-    dm__ctlq_remove_head(m, u, pb, qnext);
+    dm__ctlq_remove_head(u, pb);
     return noErr;
   }
   if (DM_UNLIKELY(dm__ctlq_prev(m, q, e, qprev, &prev, &prev_slot) != noErr))

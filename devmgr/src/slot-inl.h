@@ -104,15 +104,20 @@ static inline void dm__slot_release(dm_machine *m, uint32_t i)
   m->free_link = &s->next;
 }
 
+/* Whether slot i (one of the array's: it never shrinks) holds the live
+ * (QUEUED or ACTIVE) request id. */
+static inline bool dm__slot_holds(const dm_machine *m, uint32_t i, uint64_t id)
+{
+  const dm_slot *s = &m->slots[i];
+  return s->gen == (uint32_t)(id >> 32) &&
+         (s->state == DM_SLOT_QUEUED || s->state == DM_SLOT_ACTIVE);
+}
+
 /* The live (QUEUED or ACTIVE) slot an ID names, or DM_NO_SLOT. */
 static inline uint32_t dm__slot_lookup(const dm_machine *m, uint64_t id)
 {
   uint32_t i = (uint32_t)id - 1; /* index 0 (no ID) wraps to UINT32_MAX */
-  if (i >= m->nslots)
-    return DM_NO_SLOT;
-  const dm_slot *s = &m->slots[i];
-  if (s->gen != (uint32_t)(id >> 32) ||
-      (s->state != DM_SLOT_QUEUED && s->state != DM_SLOT_ACTIVE))
+  if (i >= m->nslots || !dm__slot_holds(m, i, id))
     return DM_NO_SLOT;
   return i;
 }
