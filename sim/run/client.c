@@ -55,7 +55,7 @@ void run_client_start(run_machine *rm, size_t index)
   sim_world_arm(&rm->w, &c->ev);
 }
 
-static int issue(run_client *c, const sim_sc_stmt *st, int in_routine);
+static void issue_in_routine(run_client *c, const sim_sc_stmt *st);
 
 /* ---- blocks ----------------------------------------------------------------- */
 
@@ -99,7 +99,9 @@ static run_pb *pool_take(run_machine *rm, const sim_sc_stmt *st)
  * call's from the pool, a per-iteration block from its free list (a new
  * one when all are in flight), a shared or a call's own block where it is
  * (made on first use). NULL: a limit, reported. */
-static run_pb *block_for(run_machine *rm, const sim_sc_stmt *st, const sim_sc_shape *sc)
+static inline __attribute__((always_inline)) run_pb *block_for(run_machine *rm,
+                                                               const sim_sc_stmt *st,
+                                                               const sim_sc_shape *sc)
 {
   if (sc->pb == SIM_SC_NONE)
     return pool_take(rm, st);
@@ -218,7 +220,7 @@ static pascal void on_completion(ParmBlkPtr pb)
   const sim_sc_shape *sc = p->shape;
   run_client *c = finish(rm, p);
   for (size_t i = 0; i < sc->nthen; i++)
-    (void)issue(c, &sc->then[i], 1);
+    issue_in_routine(c, &sc->then[i]);
   /* After the routine's calls: `wait all` waits for them too. */
   wake_for(c, p, ci);
 }
@@ -376,16 +378,15 @@ static inline __attribute__((always_inline)) void fill_pb(run_machine *rm, run_p
     prep_buffer(p, sc);
 }
 
-/* Block p now carries client c's call statement st (instance call, shape
- * sc). Only a named call's record (run_call) is kept: expectations and
- * `wait` name the calls they read, so an unnamed call, the kind a repeat
- * sends, skips it. */
-static inline __attribute__((always_inline)) void mark_sent(run_client *c, run_pb *p,
-                                                            const sim_sc_stmt *st,
+/* Block p now carries call statement st (instance call, shape sc) of
+ * client c, on machine rm. Only a named call's record (run_call) is kept:
+ * expectations and `wait` name the calls they read, so an unnamed call,
+ * the kind a repeat sends, skips it. */
+static inline __attribute__((always_inline)) void mark_sent(run_machine *rm, run_client *c,
+                                                            run_pb *p, const sim_sc_stmt *st,
                                                             const sim_sc_call *call,
                                                             const sim_sc_shape *sc)
 {
-  run_machine *rm = c->rm;
   p->call = st->call;
   p->shape = sc;
   p->st = st;
@@ -405,23 +406,21 @@ typedef enum run_sent {
   RUN_SENT_WAIT     /* a sync call of the client's own step, pending: the client blocks on it */
 } run_sent;
 
-/* Makes the call ci of block p (shape sc, marked sent) for client c: from
+/* Makes the call ci of block p (shape sc, marked sent) for client c of
+ * machine rm: from
  * the client's own step through entry, the Device Manager's entry for its
  * trap word (NULL: dm_call), or from a completion routine (in_routine), where a sync call waits
  * where it is, as the Device Manager lets it. *ret is what the call
  * returned. */
-static inline __attribute__((always_inline)) run_sent send(run_client *c, run_pb *p,
-                                                           const sim_sc_shape *sc, size_t ci,
-                                                           dm_call_fn entry, int in_routine,
-                                                           OSErr *ret)
+static inline __attribute__((always_inline)) run_sent send(run_machine *rm, run_client *c,
+                                                           run_pb *p, const sim_sc_shape *sc,
+                                                           size_t ci, dm_call_fn entry,
+                                                           int in_routine, OSErr *ret)
 {
-  run_machine *rm = c->rm;
   if (rm->traced) /* the name is only in the call's trace record */
     dm_machine_set_client(rm->m, c->sc->name);
-  /* The run's machine always counts, and its total of rejections stays
-   * live (dm_machine_counts). */
-  const dm_counts *all = rm->counts;
-  uint64_t rejects = all->ev[DM_EV_REJECT];
+  const uint64_t *refused = rm->rejects;
+  uint64_t rejects = *refused;
   uint32_t ends = p->ends;
   /* A client's own step runs with its machine current (client_step), where
    * a queued call's entry does what dm_call does. */
@@ -438,7 +437,7 @@ static inline __attribute__((always_inline)) run_sent send(run_client *c, run_pb
    * known from the pb_done hook (run_pb_done). */
   if (p->ends != ends)
     return RUN_SENT_ON;
-  if (*ret < 0 && all->ev[DM_EV_REJECT] > rejects)
+  if (*ret < 0 && *refused > rejects)
     return RUN_SENT_REFUSED;
   if (sc->mode == SIM_SC_SYNC && !in_routine) {
     c->block = RUN_SYNC;
@@ -472,9 +471,9 @@ static __attribute__((noinline)) int issue_in_flight(run_client *c, const sim_sc
   const sim_sc_stmt *prev_st = p->st;
   run_client *prev_client = p->client;
   uint8_t prev_recorded = p->recorded;
-  mark_sent(c, p, st, call, sc);
+  mark_sent(rm, c, p, st, call, sc);
   OSErr ret;
-  run_sent sent = send(c, p, sc, st->call, rm->entry[sc->op][sc->mode], in_routine, &ret);
+  run_sent sent = send(rm, c, p, sc, st->call, rm->entry[sc->op][sc->mode], in_routine, &ret);
   if (sent != RUN_SENT_REFUSED)
     return sent == RUN_SENT_WAIT;
   unsend(c, sc);
@@ -491,8 +490,10 @@ static __attribute__((noinline)) int issue_in_flight(run_client *c, const sim_sc
 /* Send call statement st for client c, from the client itself or from a
  * completion routine (in_routine: a sync call then waits where it is, as
  * the Device Manager lets it, and never blocks the client). Returns 1 when
- * the client must block on it; a limit hit stops the client (RUN_DONE). */
-static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
+ * the client must block on it; a limit hit stops the client (RUN_DONE).
+ * Inline in its two callers below, where in_routine is a constant. */
+static inline __attribute__((always_inline)) int issue_from(run_client *c, const sim_sc_stmt *st,
+                                                            int in_routine)
 {
   run_machine *rm = c->rm;
   const sim_sc_call *call = &rm->sc->calls[st->call];
@@ -513,9 +514,9 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   }
   fill_pb(rm, p, sc);
   run_pb_sent(rm, p);
-  mark_sent(c, p, st, call, sc);
+  mark_sent(rm, c, p, st, call, sc);
   OSErr ret;
-  run_sent sent = send(c, p, sc, st->call, p->made_entry, in_routine, &ret);
+  run_sent sent = send(rm, c, p, sc, st->call, p->made_entry, in_routine, &ret);
   if (sent != RUN_SENT_REFUSED)
     return sent == RUN_SENT_WAIT;
   unsend(c, sc);
@@ -524,6 +525,19 @@ static int issue(run_client *c, const sim_sc_stmt *st, int in_routine)
   if (p->recorded)
     record_end(rm, st->call, p, ret);
   return 0;
+}
+
+/* A call statement of client c's own step (issue_from). */
+static int issue(run_client *c, const sim_sc_stmt *st)
+{
+  return issue_from(c, st, 0);
+}
+
+/* A call of a completion routine's `then` block, made where the routine
+ * runs (issue_from). */
+static void issue_in_routine(run_client *c, const sim_sc_stmt *st)
+{
+  (void)issue_from(c, st, 1);
 }
 
 /* ---- the client's statements ------------------------------------------------ */
@@ -536,7 +550,7 @@ static int statement(run_client *c, const sim_sc_stmt *st)
   run_place_stmt(&rm->place, c, st);
   switch (st->kind) {
   case SIM_SC_ST_CALL:
-    return issue(c, st, 0);
+    return issue(c, st);
   case SIM_SC_ST_WAIT:
     if (!rm->calls[st->call].done) {
       c->block = RUN_WAIT;
@@ -601,23 +615,24 @@ static inline int frame_end(run_client *c, run_frame *f)
   return 0;
 }
 
-/* Run statements until the client blocks or ends. */
+/* Run statements of client c, ready, until it blocks or ends. */
 static void client_go(run_client *c)
 {
   run_machine *rm = c->rm;
-  while (c->block == RUN_READY) {
+  do {
     run_frame *f = c->top;
-    if (f->i == f->n) {
+    while (f->i == f->n) {
       if (frame_end(c, f))
         return;
-      continue;
+      f = c->top;
     }
     const sim_sc_stmt *st = &f->stmts[f->i++];
     run_step(rm, RUN_STEP_CLIENT, c);
     /* A call, the common statement, names its own place (mark_sent). */
-    if (st->kind == SIM_SC_ST_CALL ? issue(c, st, 0) : statement(c, st))
+    if (st->kind == SIM_SC_ST_CALL ? issue(c, st) : statement(c, st))
       return;
-  }
+    /* (A limit hit by a statement stops the client: RUN_DONE.) */
+  } while (c->block == RUN_READY);
 }
 
 static void client_task(void *arg)

@@ -711,7 +711,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   rm.m = dm_machine_new(&cfg);
   if (rm.m == NULL)
     goto oom;
-  rm.counts = dm_machine_counts(rm.m, 0);
+  rm.rejects = &dm_machine_counts(rm.m, 0)->ev[DM_EV_REJECT];
   rm.step_limit = opts->max_steps != 0 ? opts->max_steps : UINT64_MAX;
   for (size_t i = 0; i < m->nhardware; i++) {
     const sim_sc_hardware *h = &m->hardware[i];

@@ -197,7 +197,7 @@ struct run_machine {
   sim_map               pbmap;    /* block address -> index in owned + 1 */
   run_pb               *pbhint[1u << RUN_PB_HINT_BITS]; /* blocks by a hash of their address: most
                                         completions find theirs here (run_pb_find) */
-  const dm_counts      *counts;   /* the machine's counts of all units (refusals) */
+  const uint64_t       *rejects;  /* the machine's count of refusals, all units (kept live) */
   int                   traced;   /* the machine has a trace hook (cfg.trace) */
   /* The Device Manager's own entry per call kind and mode (dm_call_entry),
    * or NULL where the call goes through dm_call (run_client_entries). */
