@@ -116,56 +116,72 @@ static void Stop(Fixed *f)
   f->serial++;
 }
 
+/* kInitializeCommand, kReplaceCommand: a new instance for the unit. */
+static OSStatus Initialize(DriverInitInfoPtr info)
+{
+  static const RegEntryID none;
+  Fixed *f = InstanceCreate(instances, info->refNum, sizeof *f);
+  if (f == NULL)
+    return memFullErr;
+  f->device = info->deviceEntry;
+  f->hasDevice = memcmp(&f->device, &none, sizeof none) != 0;
+  f->dce = *GetDCtlEntry(info->refNum);
+  return noErr;
+}
+
+/* kFinalizeCommand, kSupersededCommand: the unit's instance goes. Finalize
+ * must leave nothing outstanding: a request still in service (an
+ * immediate removal) completes with abortErr. */
+static OSStatus Finalize(DriverFinalInfoPtr info)
+{
+  Fixed *f = InstanceFind(instances, info->refNum);
+  if (f != NULL) {
+    IOCommandID inService = f->current;
+    Stop(f);
+    if (inService != NULL)
+      IOCommandIsComplete(inService, abortErr);
+  }
+  InstanceDestroy(instances, info->refNum);
+  return noErr;
+}
+
+/* kReadCommand, kWriteCommand: an Immed call transfers at once; any other
+ * starts the service, and Finish completes it when the service ends. */
+static OSStatus ReadWrite(IOCommandID cmdID, ParmBlkPtr pb, IOCommandCode cmdCode,
+                          IOCommandKind cmdKind)
+{
+  Fixed *f = InstanceFind(instances, pb->ioParam.ioRefNum);
+  if (f == NULL)
+    return (cmdKind & kImmediateIOCommandKind) ? nsDrvErr : IOCommandIsComplete(cmdID, nsDrvErr);
+  if (cmdKind & kImmediateIOCommandKind)
+    return Transfer(f, pb, f->dce, f->dce->dCtlPosition, cmdCode);
+  OSErr err = Start(f, cmdID, pb, cmdCode);
+  if (err != noErr) {
+    f->current = NULL;
+    return IOCommandIsComplete(cmdID, err);
+  }
+  return noErr;
+}
+
 OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
                     IOCommandCode cmdCode, IOCommandKind cmdKind)
 {
   (void)spaceID;
-  short ref = CommandRefNum(contents, cmdCode);
-  Fixed *f = InstanceFind(instances, ref);
-  static const RegEntryID none;
-
   switch (cmdCode) {
   case kInitializeCommand:
-  case kReplaceCommand:
-    f = InstanceCreate(instances, ref, sizeof *f);
-    if (f == NULL)
-      return memFullErr;
-    f->device = contents.initialInfo->deviceEntry;
-    f->hasDevice = memcmp(&f->device, &none, sizeof none) != 0;
-    f->dce = *GetDCtlEntry(ref);
-    return noErr;
+  case kReplaceCommand: return Initialize(contents.initialInfo);
   case kFinalizeCommand:
-  case kSupersededCommand:
-    if (f != NULL) {
-      /* Finalize must leave nothing outstanding: a request still in
-       * service (an immediate removal) completes with abortErr. */
-      IOCommandID inService = f->current;
-      Stop(f);
-      if (inService != NULL)
-        IOCommandIsComplete(inService, abortErr);
-    }
-    InstanceDestroy(instances, ref);
-    return noErr;
+  case kSupersededCommand: return Finalize(contents.finalInfo);
   case kOpenCommand:
-  case kCloseCommand:
-    return noErr;
-  case kKillIOCommand:
+  case kCloseCommand: return noErr;
+  case kKillIOCommand: {
+    Fixed *f = InstanceFind(instances, contents.pb->ioParam.ioRefNum);
     if (f != NULL)
       Stop(f);
     return noErr;
-  case kReadCommand:
-  case kWriteCommand: {
-    if (f == NULL)
-      return (cmdKind & kImmediateIOCommandKind) ? nsDrvErr : IOCommandIsComplete(cmdID, nsDrvErr);
-    if (cmdKind & kImmediateIOCommandKind)
-      return Transfer(f, contents.pb, f->dce, f->dce->dCtlPosition, cmdCode);
-    OSErr err = Start(f, cmdID, contents.pb, cmdCode);
-    if (err != noErr) {
-      f->current = NULL;
-      return IOCommandIsComplete(cmdID, err);
-    }
-    return noErr;
   }
+  case kReadCommand:
+  case kWriteCommand: return ReadWrite(cmdID, contents.pb, cmdCode, cmdKind);
   default: /* Control and Status: nothing to configure */
     if (cmdKind & kImmediateIOCommandKind)
       return noErr;
