@@ -394,8 +394,9 @@ static inline OSErr dm__sync_finish(dm_machine *m, ParmBlkPtr pb, OSErr err)
 }
 
 /* call.c: dm_call specialised for one trap word, on the current machine:
- * the queued commands' entries (DM_QUEUED_ENTRY in call.c; the Async ones
- * are also PBReadAsync and kin, the Sync ones wait in pbcalls.c). */
+ * the queued commands' entries (DM_SYNC_ENTRY and DM_ASYNC_ENTRY in
+ * call.c; the Async ones are also PBReadAsync and kin, the Sync ones wait
+ * in pbcalls.c). */
 OSErr dm__call_ReadSync(ParmBlkPtr pb);
 OSErr dm__call_ReadAsync(ParmBlkPtr pb);
 OSErr dm__call_WriteSync(ParmBlkPtr pb);
