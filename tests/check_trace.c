@@ -15,39 +15,7 @@
 #include "tests.h"
 #include "trace/trace.h"
 #include "trace/trace_impl.h"
-
-/* --- helpers --------------------------------------------------------------- */
-
-typedef struct membuf {
-  char  *buf;
-  size_t len;
-  FILE  *f;
-} membuf;
-
-static sim_trace *mem_open(membuf *m, sim_trace_format fmt)
-{
-  m->buf = NULL;
-  m->len = 0;
-  m->f = open_memstream(&m->buf, &m->len);
-  ck_assert_ptr_nonnull(m->f);
-  sim_trace *t = sim_trace_open(m->f, fmt);
-  ck_assert_ptr_nonnull(t);
-  return t;
-}
-
-/* Close the writer (which must succeed) and return the bytes written; the
- * caller frees them. */
-static char *mem_close(sim_trace *t, membuf *m)
-{
-  ck_assert_int_eq(sim_trace_close(t), 0);
-  fclose(m->f);
-  return m->buf;
-}
-
-static void feed(sim_trace *t, dm_trace_rec r)
-{
-  sim_trace_record(t, &r);
-}
+#include "tracemem.h"
 
 #define TASK DM_LVL_TASK
 #define SIH DM_LVL_SIH
