@@ -255,7 +255,6 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
     return memFullErr;
   hw_op *op = hw->free;
   hw->free = op->u.next;
-  op->u.next = NULL;
   op->done = done;
   op->refCon = refCon;
   if (hw->busy < hw->channels) {
@@ -270,6 +269,7 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
     return 0;
   }
   hw->stats.started++;
+  op->u.next = NULL;
   if (hw->wait_tail == NULL)
     hw->wait_head = op;
   else

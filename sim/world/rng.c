@@ -191,6 +191,10 @@ static __attribute__((noinline)) uint64_t zig_slow(sim_rng *r, unsigned i, uint6
 /* mean times x, a Q57 number, rounded to the nearest integer (saturating). */
 static inline uint64_t scale_q57(uint64_t mean, uint64_t x)
 {
+#ifdef __SIZEOF_INT128__
+  unsigned __int128 p = (unsigned __int128)mean * x + (UINT64_C(1) << 56); /* < 2^127 + 2^56 */
+  return (uint64_t)(p >> 64) >> 57 ? UINT64_MAX : (uint64_t)(p >> 57);
+#else
   uint64_t hi, lo;
   mul_64x64(mean, x, &hi, &lo);
   uint64_t lo_r = lo + (UINT64_C(1) << 56);
@@ -199,6 +203,7 @@ static inline uint64_t scale_q57(uint64_t mean, uint64_t x)
   if (hi >> 57)
     return UINT64_MAX;
   return (hi << 7) | (lo_r >> 57);
+#endif
 }
 
 uint64_t sim_rng_exp(sim_rng *r, uint64_t mean)
