@@ -175,12 +175,23 @@ static OSErr status_dce_handle(dm_machine *m, dm_unit *u, uint32_t si)
   return noErr;
 }
 
+/* A call's trace point is dm__trace split in two: its record goes to the
+ * trace hook at once, and it is counted once the call's unit is known, in
+ * the unit's row at hand (request_path), or here, by refNum, when the call
+ * is refused before that. */
+static inline void count_call_refused(dm_machine *m, int16_t ref)
+{
+  if (DM_UNLIKELY(m->counts != NULL))
+    dm__count(m, DM_EV_CALL, ref);
+}
+
 /* Refusals that break a rule, explained with the request's history. Cold and
  * out of line, so that the path of every request stays short. */
 static __attribute__((noinline, cold)) OSErr refuse_in_flight(dm_machine *m, ParmBlkPtr pb,
                                                                int16_t ref, unsigned code,
                                                                uint8_t mode, uint32_t busy)
 {
+  count_call_refused(m, ref);
   /* Refuse without touching the block: it is still on some queue. */
   char hist[256];
   dm__history(m, busy, hist, sizeof hist);
@@ -208,6 +219,7 @@ static __attribute__((noinline, cold)) OSErr refuse_too_deep(dm_machine *m, Parm
                                                               uint8_t mode)
 {
   _Static_assert(DM_NESTING_MAX == 64, "the rule's text in devmgr/rules.h says 64");
+  count_call_refused(m, ref);
   const dm_unit *u = dm__running_unit(m);
   dm__violation(m, DM_RULE_NESTING_TOO_DEEP, ref, pb, 0,
                 "%s %s called%s%s with %u levels of driver code already nested in calls "
@@ -224,6 +236,7 @@ static __attribute__((noinline, cold)) OSErr refuse_sync_at_interrupt(dm_machine
                                                                        int16_t ref,
                                                                        unsigned code)
 {
+  count_call_refused(m, ref);
   dm__violation(m, DM_RULE_SYNC_AT_INTERRUPT, ref, pb, 0,
                 "%s sync called at %s level, where the wait could never end; the call "
                 "is refused with paramErr",
@@ -261,8 +274,8 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
                                          : DM_MODE_SYNC;
 
   int16_t ref = code == kOpenCommand ? open_target(m, pb) : pb->ioParam.ioRefNum;
-  if (!lean)
-    dm__trace(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
+  if (!lean && DM_UNLIKELY(m->cfg.trace != NULL)) /* (counted below: count_call_refused) */
+    dm__trace_emit(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
 
   uint32_t busy = dm__slot_of_pb(m, pb);
   if (DM_UNLIKELY(busy != DM_NO_SLOT))
@@ -281,8 +294,12 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   dm_unit *u;
   OSErr err = code == kOpenCommand ? (ref != 0 ? dm__unit_map(m, ref, &u) : dInstErr)
                                    : dm__unit_map(m, ref, &u);
-  if (DM_UNLIKELY(err != noErr))
+  if (DM_UNLIKELY(err != noErr)) {
+    count_call_refused(m, ref);
     return reject(m, pb, ref, err, true);
+  }
+  if (!lean && DM_UNLIKELY(u->counts != NULL))
+    u->counts->ev[DM_EV_CALL]++;
   if (ci->transfer)
     pb->ioParam.ioActCount = 0;
   pb->ioParam.ioResult = ioInProgress;
