@@ -5,8 +5,8 @@
  * code's low 6 bits), dCtlFlags details (8 slots by a hash of the flags
  * and the flags before), ref, pb and id columns and time memo; the chrome
  * writer's driver labels (cut to 47 bytes for a request's outer slice,
- * escaped whole elsewhere), counter heads (kept up to 128 bytes) and its
- * id, track and time memos.
+ * escaped whole elsewhere), counter heads (kept up to 128 bytes, made again
+ * when an install renames the driver) and its id, track and time memos.
  * Each row or event is checked against a fresh writer given only what it
  * depends on, or against the format its contract states (printf's).
  */
@@ -372,6 +372,63 @@ START_TEST(t_chrome_labels)
 }
 END_TEST
 
+/* A driver known first by its refNum (a placeholder, "ref-5") that an
+ * install then names: its track is named again, and every counter after
+ * the install carries the new label, from the install on (a counter track
+ * is known by its name: the new one starts with the driver's state, as a
+ * fresh install's does), whether or not the counts changed; the request
+ * opened before the install keeps the label it opened with. */
+START_TEST(t_chrome_counter_after_rename)
+{
+  membuf m;
+  sim_trace *t = mem_open(&m, SIM_TRACE_CHROME);
+  sim_trace_set_machine(t, "m", 0);
+  feed(t, (dm_trace_rec){.t = 1000, .ev = DM_EV_CALL, .ref = -5, .code = 2, .mode = 2,
+                         .pb = pbs[0], .name = "c"});
+  feed(t, (dm_trace_rec){.t = 1000, .ev = DM_EV_ENQUEUE, .ref = -5, .pb = pbs[0]});
+  feed(t, (dm_trace_rec){.t = 2000, .ev = DM_EV_INSTALL, .ref = -5, .runtime = 8,
+                         .name = ".Late"});
+  feed(t, (dm_trace_rec){.t = 3000, .ev = DM_EV_DISPATCH, .ref = -5, .code = 2, .mode = 2,
+                         .pb = pbs[0], .id = 1});
+  feed(t, (dm_trace_rec){.t = 4000, .ev = DM_EV_COMPLETE, .ref = -5, .pb = pbs[0], .id = 1});
+  feed(t, (dm_trace_rec){.t = 5000, .ev = DM_EV_CALL, .ref = -5, .code = 3, .mode = 2,
+                         .pb = pbs[1], .name = "c"});
+  feed(t, (dm_trace_rec){.t = 5000, .ev = DM_EV_ENQUEUE, .ref = -5, .pb = pbs[1]});
+  char *out = mem_close(t, &m);
+  static char *lines[64], *got[64];
+  size_t n = chrome_lines(out, lines, 64);
+#define HEAD(label) "{\"name\":\"" label "\",\"cat\":\"queue\",\"ph\":\"C\",\"pid\":1,\"tid\":1,"
+  static const char *const ctr[] = {
+    HEAD("ref-5") "\"ts\":1.000,\"args\":{\"queued\":1,\"inflight\":0,\"drvrActive\":0}}",
+    HEAD(".Late (-5)") "\"ts\":2.000,\"args\":{\"queued\":1,\"inflight\":0,\"drvrActive\":0}}",
+    HEAD(".Late (-5)") "\"ts\":3.000,\"args\":{\"queued\":1,\"inflight\":1,\"drvrActive\":0}}",
+    HEAD(".Late (-5)") "\"ts\":4.000,\"args\":{\"queued\":0,\"inflight\":0,\"drvrActive\":0}}",
+    HEAD(".Late (-5)") "\"ts\":5.000,\"args\":{\"queued\":1,\"inflight\":0,\"drvrActive\":0}}",
+  };
+#undef HEAD
+  size_t k = pick(lines, n, "\"cat\":\"queue\"", got);
+  ck_assert_uint_eq(k, sizeof ctr / sizeof ctr[0]);
+  for (size_t i = 0; i < k; i++)
+    ck_assert_str_eq(got[i], ctr[i]);
+  k = pick(lines, n, "\"thread_name\"", got);
+  ck_assert_uint_eq(k, 2);
+  ck_assert_ptr_nonnull(strstr(got[0], "\"args\":{\"name\":\"ref-5\"}}"));
+  ck_assert_ptr_nonnull(strstr(got[1], "\"args\":{\"name\":\".Late (-5)\"}}"));
+  /* the outer slices: the first ends with its old name, the next begins
+   * with the new */
+  k = pick(lines, n, "\"cat\":\"io\",\"ph\":\"e\",\"id2\":{\"local\":\"0x1\"}", got);
+  ck_assert_uint_eq(k, 3); /* "queued", "read pb1", the driver's */
+  ck_assert_str_eq(got[2], "{\"name\":\"ref-5\",\"cat\":\"io\",\"ph\":\"e\",\"id2\":"
+                           "{\"local\":\"0x1\"},\"pid\":1,\"tid\":1,\"ts\":4.000,"
+                           "\"args\":{\"result\":0,\"err\":\"noErr\"}}");
+  k = pick(lines, n, "\"cat\":\"io\",\"ph\":\"b\",\"id2\":{\"local\":\"0x2\"}", got);
+  ck_assert_uint_eq(k, 3); /* the driver's, "write pb2", "queued" */
+  ck_assert_str_eq(got[0], "{\"name\":\".Late (-5)\",\"cat\":\"io\",\"ph\":\"b\","
+                           "\"id2\":{\"local\":\"0x2\"},\"pid\":1,\"tid\":1,\"ts\":5.000}");
+  free(out);
+}
+END_TEST
+
 Suite *trace_cache_suite(void)
 {
   Suite *s = suite_create("trace_cache");
@@ -381,6 +438,7 @@ Suite *trace_cache_suite(void)
   tcase_add_test(tc, t_text_flags_slots);
   tcase_add_test(tc, t_text_columns);
   tcase_add_test(tc, t_chrome_labels);
+  tcase_add_test(tc, t_chrome_counter_after_rename);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -190,6 +190,10 @@ void sim_chrome__name_tracks(sim_trace *t, const sim_trace_drv *d, int force)
   if (force) {
     ds->label = label_new(t, d);
     ds->ctr_n = 0; /* its counter's head names the label */
+    /* A counter track is known by its name: the renamed one has shown
+     * nothing yet, so its next counter (the install's) is written even
+     * when the counts are those the old name showed last. */
+    ds->ctr.valid = 0;
   }
   ds->named = 1;
 }
