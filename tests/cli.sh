@@ -2,8 +2,9 @@
 # tests/cli.sh DMSIM - the command line's conventions:
 #   - `dmsim --version` prints "dmsim VERSION";
 #   - every verb `dmsim help` lists answers `--help` (and `dmsim help VERB`)
-#     with its usage on stdout and status 0; `dmsim help` lists run, bench,
-#     drivers and help at least;
+#     with its usage on stdout and status 0, also when `--help` or `-h` comes
+#     after a sub-verb, arguments or an option wanting a value (not after
+#     "--"); `dmsim help` lists run, bench, drivers and help at least;
 #   - unknown verbs and options exit 2 with a message naming them;
 #   - `--trace -` writes the same bytes to stdout as `--trace FILE` writes to
 #     FILE, and the summary goes to stderr;
@@ -42,11 +43,31 @@ for v in $verbs; do
   has "$tmp/o" "exit status" "dmsim $v --help"
   empty "$tmp/e" "stderr of dmsim $v --help"
   cp "$tmp/o" "$tmp/vhelp"
+  cp "$tmp/o" "$tmp/help_$v"
   expect 0 "$DMSIM" help "$v"
   cmp -s "$tmp/o" "$tmp/vhelp" && ok || bad "dmsim help $v differs from dmsim $v --help"
   expect 0 "$DMSIM" "$v" -h
   cmp -s "$tmp/o" "$tmp/vhelp" && ok || bad "dmsim $v -h differs from dmsim $v --help"
 done
+
+# --help (or -h) anywhere before "--" prints the verb's help: after a
+# sub-verb, after arguments, in the place of an option's value; after "--"
+# it is an argument like any other.
+helps_as() { # helps_as VERB ARGS...: the line prints VERB's help, status 0
+  hv=$1; shift
+  expect 0 "$DMSIM" "$hv" "$@"
+  cmp -s "$tmp/o" "$tmp/help_$hv" && ok || bad "dmsim $hv $* is not dmsim $hv --help"
+  empty "$tmp/e" "stderr of dmsim $hv $*"
+}
+helps_as disk info --help
+helps_as disk read -h
+helps_as disk write "$tmp/none.img" --offset 1 --help
+helps_as scsi "$tmp/none.img" 00 --help
+helps_as run docs/examples/killio.dms --trace-format --help
+helps_as run docs/examples/killio.dms --seed 3 -h
+helps_as bench --json -h
+expect 2 "$DMSIM" run -- --help
+has "$tmp/e" "--help" "dmsim run -- --help"
 
 expect 2 "$DMSIM"
 has "$tmp/e" "missing verb" "dmsim with no verb"
