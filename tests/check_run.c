@@ -446,6 +446,34 @@ START_TEST(test_pool_blocks_numbered_per_statement)
 }
 END_TEST
 
+/* The Device Manager's word that a call finished (run_pb_done) finds its
+ * block through a small table of hints by the block's address, and through
+ * the address map when the hint does not name it. 4,000 async reads
+ * without a completion routine in flight at once (a repeat gives each its
+ * own block: more blocks than the table has places) are each finished
+ * there, so `wait all` ends and the client is not reported as hung. */
+START_TEST(test_completions_find_blocks_past_the_hints)
+{
+  ran r = run_text("hardware h fixed 1ms channels 4000\n"
+                   "driver d builtin conc hardware h\n"
+                   "client c\n"
+                   "  open d\n"
+                   "  repeat 4000\n"
+                   "    read d 512 at 0 async no-completion\n"
+                   "  end\n"
+                   "  wait all\n"
+                   "  read d 512 at 0 as last\n"
+                   "end\n"
+                   "expect last result noErr\n"
+                   "expect count complete on d 4003\n"
+                   "expect time last >= 2ms\n",
+                   0);
+  ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+  ck_assert_msg(strstr(r.out, "expectations: 3, all held") != NULL, "%s", r.out);
+  ran_free(&r);
+}
+END_TEST
+
 /* The 1 GiB of data buffers counts the buffers alive, not every buffer
  * ever made: nine sync 128 MiB reads one after the other (1,152 MiB in
  * all) run, since a block given back to the pool drops a large buffer; the
@@ -613,6 +641,7 @@ Suite *run_suite(void)
   tcase_add_test(tc, test_driver_calls_credited_to_driver);
   tcase_add_test(tc, test_pool_blocks_numbered_per_statement);
   tcase_add_test(tc, test_buffer_limit_counts_buffers_alive);
+  tcase_add_test(tc, test_completions_find_blocks_past_the_hints);
   suite_add_tcase(s, tc);
   TCase *big = tcase_create("million");
   tcase_set_timeout(big, 120); /* about 3 s optimized; -O0 builds are slower */

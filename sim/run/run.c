@@ -62,7 +62,9 @@ run_pb *run_pb_lookup(run_machine *rm, const void *pb)
   uint64_t v;
   if (!sim_map_get(&rm->pbmap, (uint64_t)(uintptr_t)pb, &v))
     return NULL;
-  return rm->pbhint[run_pb_hint(pb)] = rm->owned[v - 1];
+  run_pb *p = rm->owned[v - 1];
+  run_pb_hint(rm, p);
+  return p;
 }
 
 void run_pb_retire(run_machine *rm, run_pb *p)
@@ -108,7 +110,7 @@ run_pb *run_pb_new(run_machine *rm, const sim_sc_stmt *st)
     goto oom;
   }
   rm->owned[rm->nowned++] = p;
-  rm->pbhint[run_pb_hint(&p->pb)] = p;
+  run_pb_hint(rm, p);
   return p;
 oom:
   run_limit(rm, line, col, "out of memory for a parameter block");

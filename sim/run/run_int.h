@@ -27,7 +27,7 @@
 
 typedef struct run_machine run_machine;
 /* run_machine.pbhint has 2^RUN_PB_HINT_BITS entries. */
-#define RUN_PB_HINT_BITS 8
+#define RUN_PB_HINT_BITS 10
 typedef struct run_scsi run_scsi;
 typedef struct run_client run_client;
 typedef struct run_scsibus run_scsibus;
@@ -269,19 +269,35 @@ static inline void run_step(run_machine *rm, run_step_kind kind, const void *who
 /* run.c */
 /* run_pb_find when the hint missed: the address map. */
 run_pb *run_pb_lookup(run_machine *rm, const void *pb);
-/* Where block pb's hint is kept in rm->pbhint. */
-static inline size_t run_pb_hint(const void *pb)
+/* The pair of rm->pbhint where block pb's hint may be: two places, so
+ * that two blocks whose addresses hash alike (among the 16 of a serialized
+ * run, it happens) do not take turns missing. */
+static inline run_pb **run_pb_hints(run_machine *rm, const void *pb)
 {
-  return (size_t)(((uint64_t)(uintptr_t)pb * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - RUN_PB_HINT_BITS));
+  uint64_t h = ((uint64_t)(uintptr_t)pb * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - RUN_PB_HINT_BITS);
+  return &rm->pbhint[h & ~(uint64_t)1];
+}
+/* Hint block p: in a free place of its pair, else in place of the hint
+ * the pair had first. */
+static inline void run_pb_hint(run_machine *rm, run_pb *p)
+{
+  run_pb **pair = run_pb_hints(rm, p);
+  if (pair[0] != NULL && pair[1] == NULL)
+    pair[1] = p;
+  else
+    pair[0] = p;
 }
 /* The executor's record for a parameter block, or NULL for a block that is
  * not the executor's (a driver's own, for instance). Blocks live as long as
- * the run, so a hint that names pb is that block's record. */
+ * the run, so a hint that names pb is that block's record (the
+ * ParamBlockRec is a run_pb's first member: the same address). */
 static inline run_pb *run_pb_find(run_machine *rm, const void *pb)
 {
-  run_pb *p = rm->pbhint[run_pb_hint(pb)];
-  if (p != NULL && &p->pb == pb)
-    return p;
+  run_pb **pair = run_pb_hints(rm, pb);
+  if ((const void *)pair[0] == pb)
+    return pair[0];
+  if ((const void *)pair[1] == pb)
+    return pair[1];
   return run_pb_lookup(rm, pb);
 }
 /* A new block for statement st (messages); NULL when out of memory or past
