@@ -106,6 +106,66 @@ START_TEST(test_driver_clears_qhead)
 }
 END_TEST
 
+/* A concurrent driver that leaves its Control requests in flight and, for
+ * csCode 2 and 3, breaks dCtlQHdr in the ways .Hostile does not: 2 clears
+ * qTail (qHead still set), 3 links the tail to an element after it. */
+static DriverDescription breakq_desc = {
+  kTheDescriptionSignature,
+  kInitialDriverDescriptor,
+  { "\006breakq", { 1, 0, finalStage, 0 } },
+  { kDriverIsConcurrent, "\007.BreakQ", { 0 } },
+  { 1, { { kServiceCategoryNdrvDriver, kNdrvTypeIsGeneric, { 1, 0, finalStage, 0 } } } },
+};
+
+static QElem breakq_stray;
+
+static OSStatus BreakQIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                         IOCommandCode cmdCode, IOCommandKind cmdKind)
+{
+  (void)spaceID;
+  if ((cmdKind & kImmediateIOCommandKind) || cmdCode != kControlCommand)
+    return noErr;
+  (void)cmdID;
+  short cs = contents.pb->cntrlParam.csCode;
+  DCtlHandle h = GetDCtlEntry(contents.pb->cntrlParam.ioCRefNum);
+  if (cs == 2)
+    (*h)->dCtlQHdr.qTail = NULL;
+  else if (cs == 3)
+    (*h)->dCtlQHdr.qTail->qLink = &breakq_stray;
+  return noErr;
+}
+
+/* dCtlQHdr with its head set and its tail cleared, or its tail linked on:
+ * caught when DoDriverIO returns and rebuilt, as qHead cleared is. */
+START_TEST(test_driver_breaks_qtail)
+{
+  tfix f;
+  tf_setup(&f, DM_CHECK_STRICT);
+  int16_t q = tf_install_open_native(&f, &breakq_desc, BreakQIO);
+  CntrlParam keep;
+  memset(&keep, 0, sizeof keep);
+  keep.ioCRefNum = q;
+  keep.csCode = 1;
+  ck_assert_int_eq(PBControlAsync((ParmBlkPtr)&keep), noErr);
+  CntrlParam brk;
+  memset(&brk, 0, sizeof brk);
+  brk.ioCRefNum = q;
+  brk.csCode = (short)(2 + _i);
+  ck_assert_int_eq(PBControlAsync((ParmBlkPtr)&brk), noErr);
+  ck_assert_int_eq(f.violations, 1);
+  ck_assert_str_eq(f.last_rule, "driver-wrote-dce");
+  ck_assert_ptr_nonnull(strstr(f.last_detail, _i == 0 ? "(qHead set, qTail NULL)"
+                                                       : "(qHead set, qTail set)"));
+  /* Rebuilt from the Device Manager's records: both requests, in order. */
+  DCtlPtr dce = dm_driver_dce(f.m, q);
+  ck_assert_ptr_eq(dce->dCtlQHdr.qHead, (QElemPtr)&keep);
+  ck_assert_ptr_eq(keep.qLink, (QElemPtr)&brk);
+  ck_assert_ptr_eq(dce->dCtlQHdr.qTail, (QElemPtr)&brk);
+  ck_assert_ptr_null(brk.qLink);
+  tf_teardown(&f);
+}
+END_TEST
+
 /* ---- dm_machine_where from inside driver code ------------------------------ */
 
 static dm_where seen[4];
@@ -231,6 +291,7 @@ Suite *guard_suite(void)
   tcase_add_test(t, test_complete_not_owner_refused_owner_not_blamed);
   tcase_add_test(t, test_driver_sets_drvractive);
   tcase_add_test(t, test_driver_clears_qhead);
+  tcase_add_loop_test(t, test_driver_breaks_qtail, 0, 2);
   tcase_add_test(t, test_where);
   tcase_add_test(t, test_sih_step_hook);
   suite_add_tcase(s, t);

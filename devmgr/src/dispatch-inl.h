@@ -135,22 +135,24 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
     dm__check_ioresult(m, si, "when DoDriverIO returned");
   }
   if (dm__checking(m)) {
-    /* drvrActive as the Device Manager last set it, and dCtlQHdr's head,
-     * tail and last link consistent; the first two tests without a branch. */
+    /* drvrActive as the Device Manager last set it (u->dm_active keeps the
+     * bit itself), and dCtlQHdr's head, tail and last link consistent. */
     QHdr *q = &u->dce.dCtlQHdr;
-    QElemPtr tail = q->qTail;
-    bool active = (u->dce.dCtlFlags & drvrActiveMask) != 0;
-    bool wrote = (active != (bool)u->dm_active) | ((q->qHead == NULL) != (tail == NULL));
-    if (DM_UNLIKELY(wrote || (tail != NULL && tail->qLink != NULL)))
+    QElemPtr head = q->qHead, tail = q->qTail;
+    bool flag_wrote = ((uint16_t)u->dce.dCtlFlags & drvrActiveMask) != u->dm_active;
+    bool queue_wrote = tail == NULL ? head != NULL : head == NULL || tail->qLink != NULL;
+    if (DM_UNLIKELY(flag_wrote || queue_wrote))
       dm__check_dce(m, u);
   }
 }
 
 /* Hands the queued or held request in slot si to u's DoDriverIO, with the
- * counters and history of a dispatch. Inline in its two callers: a
- * serialized driver's every request passes here. */
+ * counters and history of a dispatch. Inline in its callers: a serialized
+ * driver's every request passes here. current (a constant) says m is the
+ * current machine already. */
 static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm_unit *u,
-                                                              uint32_t si, uint64_t id)
+                                                              uint32_t si, uint64_t id,
+                                                              bool current)
 {
   dm_slot *s = &m->slots[si];
   if (s->flags & DM_SLOTF_HELD)
@@ -159,16 +161,16 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
     u->queued--;
   s->flags &= (uint8_t)~DM_SLOTF_HELD;
   dm__slot_activate(u, s, dm__now(m), true);
-  dm__send(m, u, si, id, s->pb, s->code, s->kind, false, false);
+  dm__send(m, u, si, id, s->pb, s->code, s->kind, false, current);
 }
 
 /* dm__start_queued's loop (u->starting set while it runs, so that a request
  * completed inside DoDriverIO comes back here rather than recursing):
  * dm__start_queued_loop in dispatch.c, and inline in a watched machine's
  * completion by its driver, which a serialized driver's every request
- * passes through. */
+ * passes through, and where m is the current machine (current). */
 static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machine *m,
-                                                                      dm_unit *u)
+                                                                      dm_unit *u, bool current)
 {
   u->starting = 1;
   while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {
@@ -180,7 +182,7 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
         (m->slots[si].flags & DM_SLOTF_HELD))
       break;
     dm__set_flags(u, drvrActiveMask, 0);
-    dm__dispatch(m, u, si, dm__slot_id(m, si));
+    dm__dispatch(m, u, si, dm__slot_id(m, si), current);
   }
   u->starting = 0;
   if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))

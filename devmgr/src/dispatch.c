@@ -34,7 +34,7 @@ void dm__check_ioresult(dm_machine *m, uint32_t si, const char *when)
 
 void dm__start_queued_loop(dm_machine *m, dm_unit *u)
 {
-  dm__start_queued_run(m, u);
+  dm__start_queued_run(m, u, false);
 }
 
 void dm__release_held(dm_machine *m, dm_unit *u)
@@ -69,7 +69,7 @@ void dm__release_held(dm_machine *m, dm_unit *u)
       dm__ctlq_remove(m, u, m->slots[si].pb, m->slots[si].qprev, m->slots[si].qnext);
       m->slots[si].flags &= (uint8_t)~DM_SLOTF_ONQ;
     }
-    dm__dispatch(m, u, si, dm__slot_id(m, si));
+    dm__dispatch(m, u, si, dm__slot_id(m, si), false);
   }
 }
 

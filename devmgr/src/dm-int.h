@@ -130,8 +130,9 @@ struct dm_unit {
   uint8_t             starting; /* dm__start_queued's loop running (no recursion) */
   uint8_t             killing;  /* KillIO is emptying the queue */
   uint8_t             finishing; /* Close/Finalize/Superseded under way: no dispatch */
-  uint8_t             dm_active; /* drvrActive as the Device Manager last set it (watched
-                                    machines: dm__set_flags), to catch a driver writing it */
+  uint8_t             dm_active; /* drvrActive as the Device Manager last set it, the bit
+                                    itself (0 or drvrActiveMask; dm__set_flags), to catch
+                                    a driver writing it */
   dm_driver_spec      next;     /* the replacement, while one is pending */
   dm_event            lifecycle; /* continues remove/replace at task level */
   ParamBlockRec       openpb;   /* the DM's own PB for reopening after Replace */

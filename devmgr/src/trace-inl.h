@@ -120,12 +120,14 @@ static inline void dm__trace_flags(dm_unit *u)
     dm__trace_flags_emit(u);
 }
 /* Sets and clears bits of u's dCtlFlags, with the trace point when they
- * change; u->dm_active keeps drvrActive as the Device Manager set it. */
+ * change; u->dm_active keeps drvrActive as the Device Manager set it (the
+ * bit itself: 0 or drvrActiveMask). */
+_Static_assert(drvrActiveMask <= UINT8_MAX, "dm_unit.dm_active keeps the bit in a byte");
 static inline void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear)
 {
   uint16_t old = (uint16_t)u->dce.dCtlFlags;
   uint16_t now = (uint16_t)((old & ~clear) | set);
-  u->dm_active = (now & drvrActiveMask) != 0;
+  u->dm_active = (uint8_t)(now & drvrActiveMask);
   if (now == old)
     return;
   u->dce.dCtlFlags = (short)now;

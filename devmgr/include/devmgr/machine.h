@@ -35,7 +35,9 @@ typedef enum dm_check_mode {
 typedef void (*dm_violation_fn)(void *ctx, const dm_violation *v);
 /* Called when a PB call finished: its result is posted and its completion
  * routine (if any) has run. Lets an embedder resume a client blocked in a
- * sync call without nesting event loops. */
+ * sync call without nesting event loops. It runs with the machine current
+ * and must leave it current (the Device Manager goes on with it: the
+ * driver's next request, for one). */
 typedef void (*dm_pb_done_fn)(void *ctx, void *pb);
 /* Called before each secondary interrupt handler or interrupt timer runs,
  * so that an embedder can stop a handler that queues itself again forever
