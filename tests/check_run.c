@@ -45,8 +45,9 @@ static char *slurp(const char *path)
   return buf;
 }
 
-/* Parse and run text (which must parse), with a jsonl trace when traced. */
-static ran run_text(const char *text, int traced)
+/* Parse and run text (which must parse), with a jsonl trace when traced,
+ * and the watchdog's --max-steps (0: none). */
+static ran run_text_steps(const char *text, int traced, uint64_t max_steps)
 {
   ran r = { 0 };
   char msg[512];
@@ -57,6 +58,7 @@ static ran run_text(const char *text, int traced)
   sim_run_opts o = { 0 };
   o.out = open_memstream(&r.out, &olen);
   o.err = open_memstream(&r.err, &elen);
+  o.max_steps = max_steps;
   char path[] = "/tmp/dmsim-check-run-XXXXXX";
   if (traced) {
     int fd = mkstemp(path);
@@ -74,6 +76,12 @@ static ran run_text(const char *text, int traced)
   }
   sim_scenario_free(sc);
   return r;
+}
+
+/* Parse and run text (which must parse), with a jsonl trace when traced. */
+static ran run_text(const char *text, int traced)
+{
+  return run_text_steps(text, traced, 0);
 }
 
 static void ran_free(ran *r)
@@ -474,6 +482,33 @@ START_TEST(test_completions_find_blocks_past_the_hints)
 }
 END_TEST
 
+/* --max-steps N lets N steps run at one instant and stops the run at the
+ * next one (exit status 4, the watchdog's). The file makes 15 at time 0
+ * (events, statements), as the watchdog counted them before its count
+ * went down from the limit instead of up to it. */
+static const char steps15[] = "driver d builtin null\n"
+                              "client c\n"
+                              "  open d\n"
+                              "  repeat 10\n"
+                              "    wait all\n"
+                              "  end\n"
+                              "end\n";
+
+START_TEST(test_max_steps_lets_the_limit_run)
+{
+  ran r = run_text_steps(steps15, 0, 15);
+  ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+  ran_free(&r);
+}
+END_TEST
+
+START_TEST(test_max_steps_stops_the_step_after)
+{
+  (void)run_text_steps(steps15, 0, 14); /* the watchdog ends the process: status 4 */
+  ck_abort_msg("the run went on past --max-steps");
+}
+END_TEST
+
 /* The 1 GiB of data buffers counts the buffers alive, not every buffer
  * ever made: nine sync 128 MiB reads one after the other (1,152 MiB in
  * all) run, since a block given back to the pool drops a large buffer; the
@@ -642,6 +677,8 @@ Suite *run_suite(void)
   tcase_add_test(tc, test_pool_blocks_numbered_per_statement);
   tcase_add_test(tc, test_buffer_limit_counts_buffers_alive);
   tcase_add_test(tc, test_completions_find_blocks_past_the_hints);
+  tcase_add_test(tc, test_max_steps_lets_the_limit_run);
+  tcase_add_exit_test(tc, test_max_steps_stops_the_step_after, SIM_RUN_EXIT_WATCHDOG);
   suite_add_tcase(s, tc);
   TCase *big = tcase_create("million");
   tcase_set_timeout(big, 120); /* about 3 s optimized; -O0 builds are slower */

@@ -34,6 +34,7 @@
 #include "run/run_int.h"
 
 #define RUN_MAX_EVENTS 200000000ull /* a runaway scenario stops here */
+#define RUN_EVENTS_CHECKED 4096u     /* events between two looks at the trace's size */
 #define RUN_VIOLATIONS_SHOWN 20      /* reports printed per rule and machine */
 #define RUN_LIMITED 10               /* run_machine_once: stopped by a limit (status 2) */
 
@@ -616,12 +617,19 @@ static uint64_t mix_seed(uint64_t seed, size_t machine, size_t hw)
 static uint64_t run_fast(run_machine *rm)
 {
   uint64_t ran = 0;
-  while (ran < RUN_MAX_EVENTS && !rm->limit) {
+  /* The next count of events where more than the loop is looked at: every
+   * 4,096 events the trace's size, and at RUN_MAX_EVENTS the end. */
+  uint64_t check = RUN_EVENTS_CHECKED < RUN_MAX_EVENTS ? RUN_EVENTS_CHECKED : RUN_MAX_EVENTS;
+  while (!rm->limit) {
     run_step(rm, RUN_STEP_EVENT, NULL);
     if (!sim_world_step(&rm->w))
       break;
-    ran++;
-    if ((ran & 4095) == 0 && rm->tracef != NULL && rm->opts->trace_limit != 0) {
+    if (++ran < check)
+      continue;
+    if (ran == RUN_MAX_EVENTS)
+      break;
+    check = RUN_MAX_EVENTS - ran > RUN_EVENTS_CHECKED ? ran + RUN_EVENTS_CHECKED : RUN_MAX_EVENTS;
+    if (rm->tracef != NULL && rm->opts->trace_limit != 0) {
       off_t at = ftello(rm->tracef);
       if (at >= 0 && (uint64_t)at > rm->opts->trace_limit)
         run_limit(rm, rm->sc->line, rm->sc->col,
@@ -715,6 +723,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     goto oom;
   rm.rejects = &dm_machine_counts(rm.m, 0)->ev[DM_EV_REJECT];
   rm.step_limit = opts->max_steps != 0 ? opts->max_steps : UINT64_MAX;
+  rm.steps_left = rm.step_limit; /* time 0 is step_t already */
   for (size_t i = 0; i < m->nhardware; i++) {
     const sim_sc_hardware *h = &m->hardware[i];
     sim_hw_model model = { 0 };

@@ -212,7 +212,7 @@ struct run_machine {
   uint64_t              buffered;   /* bytes of data buffers allocated */
   run_place             place;
   uint64_t              step_t;   /* the instant steps are counted at */
-  uint64_t              steps;    /* steps run at step_t */
+  uint64_t              steps_left; /* steps step_t may still run (step_limit at its first) */
   uint64_t              step_limit; /* opts->max_steps, or UINT64_MAX for none */
 };
 
@@ -254,15 +254,16 @@ void run_watchdog(run_machine *rm, const char *fmt, ...)
 void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
     __attribute__((noreturn, cold));
 
-/* Count one step at the current simulated instant. */
+/* Count one step at the current simulated instant: the one after
+ * step_limit steps at one instant is an overrun. */
 static inline void run_step(run_machine *rm, run_step_kind kind, const void *who)
 {
   uint64_t now = sim_world_now(&rm->w);
   if (now != rm->step_t) {
     rm->step_t = now;
-    rm->steps = 0;
+    rm->steps_left = rm->step_limit;
   }
-  if (++rm->steps > rm->step_limit)
+  if (rm->steps_left-- == 0)
     run_step_overrun(rm, kind, who);
 }
 
