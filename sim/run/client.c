@@ -407,11 +407,10 @@ typedef enum run_sent {
 } run_sent;
 
 /* Makes the call ci of block p (shape sc, marked sent) for client c of
- * machine rm: from
- * the client's own step through entry, the Device Manager's entry for its
- * trap word (NULL: dm_call), or from a completion routine (in_routine), where a sync call waits
- * where it is, as the Device Manager lets it. *ret is what the call
- * returned. */
+ * machine rm: from the client's own step through entry, the Device
+ * Manager's entry for its trap word (NULL: dm_call), or from a completion
+ * routine (in_routine), where a sync call waits where it is, as the Device
+ * Manager lets it. *ret is what the call returned. */
 static inline __attribute__((always_inline)) run_sent send(run_machine *rm, run_client *c,
                                                            run_pb *p, const sim_sc_shape *sc,
                                                            size_t ci, dm_call_fn entry,

@@ -232,7 +232,9 @@ void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat);
 /* Fills rm->entry and rm->pbs, before any client starts. */
 void run_client_entries(run_machine *rm);
 void run_client_start(run_machine *rm, size_t index);
-void run_pb_done(void *ctx, void *pb);
+/* The machine's pb_done hook: pb is the block of a completed request,
+ * never NULL (the Device Manager calls it only for a request with one). */
+void run_pb_done(void *ctx, void *pb) __attribute__((nonnull(2)));
 /* After the world ran dry: report clients that can never go on. */
 void run_clients_check_hung(run_machine *rm);
 
