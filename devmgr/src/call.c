@@ -341,7 +341,7 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   /* On dCtlQHdr unless a ready driver keeps its own queue. */
   bool onq = DM_LIKELY(lane != DM_LANE_CONC_OWNQ);
   if (onq) {
-    dm__ctlq_append(m, u, si, pb);
+    dm__ctlq_append(m, u, si, pb, lane != DM_LANE_SERIAL);
     if (!lean)
       dm__trace_u(m, u, DM_EV_ENQUEUE, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
   }

@@ -59,8 +59,13 @@ static inline OSErr dm__dequeue(QHdrPtr q, QElemPtr e)
 
 /* Appends request si's block pb to u's dCtlQHdr. The tail is read once: an
  * empty queue (a concurrent driver that completes at once) costs no
- * look-up. */
-static inline void dm__ctlq_append(dm_machine *m, dm_unit *u, uint32_t si, ParmBlkPtr pb)
+ * look-up. hints (false for a serialized driver, whose requests leave the
+ * queue at its head, in order: dm__ctlq_remove_head reads no hint) says
+ * whether the request and the one before it are linked by their slots;
+ * without, a request that leaves from within the queue (an abort) finds its
+ * neighbours by a walk and a look-up instead. */
+static inline void dm__ctlq_append(dm_machine *m, dm_unit *u, uint32_t si, ParmBlkPtr pb,
+                                   bool hints)
 {
   QHdrPtr q = &u->dce.dCtlQHdr;
   QElemPtr tail = q->qTail, e = (QElemPtr)pb;
@@ -71,7 +76,7 @@ static inline void dm__ctlq_append(dm_machine *m, dm_unit *u, uint32_t si, ParmB
     s->qprev = DM_NO_SLOT;
     q->qHead = e;
   } else {
-    uint32_t ts = dm__slot_of_pb(m, tail);
+    uint32_t ts = hints ? dm__slot_of_pb(m, tail) : DM_NO_SLOT;
     s->qprev = ts;
     if (ts != DM_NO_SLOT)
       m->slots[ts].qnext = si;
