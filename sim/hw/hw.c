@@ -40,28 +40,28 @@ _Static_assert(sizeof(hw_op) == OP_ALIGN, "an operation record is one cache line
 #define HW_DRAWS 64u
 
 struct sim_hw {
+  /* What every operation touches, first (two cache lines). */
   sim_world   *w;
   dm_machine  *m;
-  char         name[32];
-  sim_hw_model model;
-  uint32_t     channels, busy;
-  sim_rng      rng;
-  uint32_t     drawn_next; /* the next unused one of drawn; HW_DRAWS: none */
-  uint64_t     drawn[HW_DRAWS];
   hw_op       *free;
   hw_op       *wait_head, *wait_tail;
-  /* The driver's prefetch for operations whose done is prefetch_of
-   * (sim_hw_platform_prefetch), or NULL. */
-  dm_hw_done_fn     prefetch_of;
-  dm_hw_prefetch_fn prefetch;
-  uint32_t     waiting;
+  uint32_t     channels, busy, waiting;
+  uint32_t     drawn_next; /* the next unused one of drawn; HW_DRAWS: none */
   struct {
     dm_hw_done_fn done;
     void         *refCon;
   } irq; /* the interrupt op_fire is delivering */
+  sim_hw_stats stats;
+  char         name[32];
+  sim_hw_model model;
+  sim_rng      rng;
+  /* The driver's prefetch for operations whose done is prefetch_of
+   * (sim_hw_platform_prefetch), or NULL. */
+  dm_hw_done_fn     prefetch_of;
+  dm_hw_prefetch_fn prefetch;
   hw_op      **chunks;
   size_t       nchunks, capchunks, chunk_ops;
-  sim_hw_stats stats;
+  uint64_t     drawn[HW_DRAWS];
 };
 
 static void op_fire(dm_event *ev);
