@@ -526,12 +526,6 @@ static inline __attribute__((always_inline)) int issue_from(run_client *c, const
   return 0;
 }
 
-/* A call statement of client c's own step (issue_from). */
-static int issue(run_client *c, const sim_sc_stmt *st)
-{
-  return issue_from(c, st, 0);
-}
-
 /* A call of a completion routine's `then` block, made where the routine
  * runs (issue_from). */
 static void issue_in_routine(run_client *c, const sim_sc_stmt *st)
@@ -541,15 +535,15 @@ static void issue_in_routine(run_client *c, const sim_sc_stmt *st)
 
 /* ---- the client's statements ------------------------------------------------ */
 
-/* Runs statement st of client c, any kind but a call. Returns 1 when the
- * client blocks or ends. */
+/* Runs statement st of client c, any kind but a call (client_go sends
+ * those). Returns 1 when the client blocks or ends. */
 static int statement(run_client *c, const sim_sc_stmt *st)
 {
   run_machine *rm = c->rm;
   run_place_stmt(&rm->place, c, st);
   switch (st->kind) {
   case SIM_SC_ST_CALL:
-    return issue(c, st);
+    return 0;
   case SIM_SC_ST_WAIT:
     if (!rm->calls[st->call].done) {
       c->block = RUN_WAIT;
@@ -627,8 +621,9 @@ static void client_go(run_client *c)
     }
     const sim_sc_stmt *st = &f->stmts[f->i++];
     run_step(rm, RUN_STEP_CLIENT, c);
-    /* A call, the common statement, names its own place (mark_sent). */
-    if (st->kind == SIM_SC_ST_CALL ? issue(c, st) : statement(c, st))
+    /* A call, the common statement, is sent here (issue_from, inline),
+     * and names its own place (mark_sent). */
+    if (st->kind == SIM_SC_ST_CALL ? issue_from(c, st, 0) : statement(c, st))
       return;
     /* (A limit hit by a statement stops the client: RUN_DONE.) */
   } while (c->block == RUN_READY);
