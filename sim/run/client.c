@@ -486,15 +486,15 @@ static __attribute__((noinline)) int issue_in_flight(run_client *c, const sim_sc
   return 0;
 }
 
-/* Send call statement st for client c, from the client itself or from a
- * completion routine (in_routine: a sync call then waits where it is, as
- * the Device Manager lets it, and never blocks the client). Returns 1 when
- * the client must block on it; a limit hit stops the client (RUN_DONE).
- * Inline in its two callers below, where in_routine is a constant. */
-static inline __attribute__((always_inline)) int issue_from(run_client *c, const sim_sc_stmt *st,
-                                                            int in_routine)
+/* Send call statement st for client c of machine rm, from the client
+ * itself or from a completion routine (in_routine: a sync call then waits
+ * where it is, as the Device Manager lets it, and never blocks the
+ * client). Returns 1 when the client must block on it; a limit hit stops
+ * the client (RUN_DONE). Inline where it is used (client_go and
+ * issue_in_routine), in_routine a constant in each. */
+static inline __attribute__((always_inline)) int issue_from(run_machine *rm, run_client *c,
+                                                            const sim_sc_stmt *st, int in_routine)
 {
-  run_machine *rm = c->rm;
   const sim_sc_call *call = &rm->sc->calls[st->call];
   const sim_sc_shape *sc = &rm->sc->shapes[call->shape];
   run_pb *p = block_for(rm, st, sc);
@@ -530,7 +530,7 @@ static inline __attribute__((always_inline)) int issue_from(run_client *c, const
  * runs (issue_from). */
 static void issue_in_routine(run_client *c, const sim_sc_stmt *st)
 {
-  (void)issue_from(c, st, 1);
+  (void)issue_from(c->rm, c, st, 1);
 }
 
 /* ---- the client's statements ------------------------------------------------ */
@@ -623,7 +623,7 @@ static void client_go(run_client *c)
     run_step(rm, RUN_STEP_CLIENT, c);
     /* A call, the common statement, is sent here (issue_from, inline),
      * and names its own place (mark_sent). */
-    if (st->kind == SIM_SC_ST_CALL ? issue_from(c, st, 0) : statement(c, st))
+    if (st->kind == SIM_SC_ST_CALL ? issue_from(rm, c, st, 0) : statement(c, st))
       return;
     /* (A limit hit by a statement stops the client: RUN_DONE.) */
   } while (c->block == RUN_READY);
