@@ -267,6 +267,28 @@ START_TEST(test_exponential_model)
 }
 END_TEST
 
+START_TEST(test_service_times_are_the_draws_in_order)
+{
+  /* The device draws its service times ahead, in batches: each operation
+   * still gets the next draw of the generator seeded as the device was,
+   * one at a time and in order (200 operations cross batch boundaries). */
+  enum { N = 200 };
+  static uint64_t s[N];
+  sim_rng g;
+  service_times(SIM_HW_EXPONENTIAL, 50000, 0, 9, N, s);
+  sim_rng_seed(&g, 9);
+  for (int i = 0; i < N; i++)
+    ck_assert_uint_eq(s[i], sim_rng_exp(&g, 50000));
+  service_times(SIM_HW_UNIFORM, 100, 200, 9, N, s);
+  sim_rng_seed(&g, 9);
+  for (int i = 0; i < N; i++)
+    ck_assert_uint_eq(s[i], sim_rng_range(&g, 100, 200));
+  service_times(SIM_HW_FIXED, 700, 0, 9, N, s);
+  for (int i = 0; i < N; i++)
+    ck_assert_uint_eq(s[i], 700);
+}
+END_TEST
+
 START_TEST(test_platform_start_device_blob)
 {
   hwfix f;
@@ -429,6 +451,7 @@ Suite *hw_suite(void)
   tcase_add_test(tc, test_handler_start_queues_behind_waiting);
   tcase_add_test(tc, test_pool_grows);
   tcase_add_test(tc, test_uniform_model);
+  tcase_add_test(tc, test_service_times_are_the_draws_in_order);
   tcase_add_test(tc, test_exponential_model);
   tcase_add_test(tc, test_platform_start_device_blob);
   tcase_add_test(tc, test_free_busy_device);
