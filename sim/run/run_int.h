@@ -44,18 +44,18 @@ typedef struct run_pb {
   struct run_pb_home *home; /* a per-iteration block's free list, where it goes back; or NULL */
   int           busy;     /* sent and not yet complete */
   uint8_t       recorded; /* its call is named: its end is recorded (run_call) */
-  uint32_t      ends;     /* how many times it finished: issue() compares it around its
+  uint32_t      ends;     /* how many times it finished: run_send compares it around its
                              send, so a block that finished during its own send is known */
   /* The block as a statement of shape made_for sends it, but for the
    * refNum, read at each send from made_ref (a driver's refNum changes
    * when it is installed again): sending that shape again is a copy of
-   * made (client.c, fill_pb). made_for is NULL when nothing is made: a
+   * made (send-inl.h, run_fill_pb). made_for is NULL when nothing is made: a
    * new block, a buffer moved, an open (its name depends on the driver
    * being installed at the send). */
   const sim_sc_shape *made_for;
   const int16_t *made_ref;
   dm_call_fn    made_entry; /* the Device Manager's entry for its trap word, or NULL (dm_call) */
-  uint8_t       made_prep; /* the buffer is prepared at each send (prep_buffer) */
+  uint8_t       made_prep; /* the buffer is prepared at each send (run_prep_buffer) */
   ParamBlockRec made;
   unsigned char pname[64]; /* Open: the driver name, a Pascal string */
   struct run_pb *next;    /* free list of per-iteration blocks, or the pool */

@@ -1,0 +1,237 @@
+/*
+ * sim/run/send-inl.h - the executor's send path, inline where it runs: a
+ * client's step (client_go) and a completion routine's `then` calls
+ * (client.c). Internal to sim/run.
+ *
+ * The path of one call statement, top to bottom:
+ *   run_issue_from   the statement's instance and shape
+ *   run_block_for    its block: the pool's (plain calls), its free list's
+ *                    (a repeat's), or its own or shared one
+ *   run_fill_pb      the block as the shape sends it: a copy of what the
+ *                    block made for that shape last (send.c, run_make_pb)
+ *   run_mark_sent    whose call it carries now, and the run's place
+ *   run_send         the Device Manager's entry for the trap word; then
+ *                    whether the call was refused, finished during the
+ *                    send, or leaves a sync caller waiting
+ * A completion comes back through the machine's pb_done hook or the
+ * executor's completion routine (client.c: run_pb_done, run_on_completion),
+ * which finish the call and give the block back (run_put_back).
+ * The rare cases are out of line in send.c: a block in flight sent again,
+ * a buffer grown, a block made for another shape, the pool.
+ */
+#ifndef SIM_RUN_SEND_INL_H
+#define SIM_RUN_SEND_INL_H
+
+#include "run/run_int.h"
+
+/* ---- send.c ---------------------------------------------------------------- */
+
+/* A plain call's block back to the pool's tail (run_int.h). */
+void run_pool_put(run_machine *rm, run_pb *p);
+/* A block for plain call statement st: the pool's head when enough blocks
+ * wait behind it, else a new one (NULL: a limit, reported). */
+run_pb *run_pool_take(run_machine *rm, const sim_sc_stmt *st);
+/* Grows p's buffer (p not in flight) to need bytes for statement st.
+ * Returns 0, or -1 after reporting a limit. */
+int run_grow_buffer(run_machine *rm, run_pb *p, const sim_sc_stmt *st, size_t need)
+    __attribute__((cold));
+/* Makes p->made what statements of shape sc send (run_pb). */
+void run_make_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc);
+/* p's buffer as a send of shape sc starts it: a write's pattern, or a read
+ * zeroed for `expect data` (run_make_pb says which). */
+void run_prep_buffer(run_pb *p, const sim_sc_shape *sc);
+/* Client c sends statement st (instance call, shape sc) with block p, in
+ * flight. Returns 1 when the client must block on it. */
+int run_issue_in_flight(run_client *c, const sim_sc_stmt *st, const sim_sc_call *call,
+                        const sim_sc_shape *sc, run_pb *p, int in_routine);
+/* The trap word of a call of kind op sent in mode mode. */
+uint16_t run_trap_of(sim_sc_op op, sim_sc_mode mode);
+
+/* client.c: the completion routine of the async calls the executor sends. */
+pascal void run_on_completion(ParmBlkPtr pb);
+
+/* ---- the path ---------------------------------------------------------------- */
+
+/* The block call statement st (of shape sc) uses for this issue: a plain
+ * call's from the pool, a per-iteration block from its free list (a new
+ * one when all are in flight), a shared or a call's own block where it is
+ * (made on first use). NULL: a limit, reported. */
+static inline __attribute__((always_inline)) run_pb *
+run_block_for(run_machine *rm, const sim_sc_stmt *st, const sim_sc_shape *sc)
+{
+  if (sc->pb == SIM_SC_NONE)
+    return run_pool_take(rm, st);
+  run_pb_home *h = &rm->pbs[sc->pb];
+  run_pb *p = h->head;
+  if (h->per_iteration) {
+    if (p == NULL) {
+      if ((p = run_pb_new(rm, st)) != NULL)
+        p->home = h;
+      return p;
+    }
+    h->head = p->next;
+    p->next = NULL;
+    return p;
+  }
+  if (p == NULL)
+    h->head = p = run_pb_new(rm, st);
+  return p;
+}
+
+/* Where a finished block of a call of shape sc goes: a per-iteration
+ * block to its statement's free list, a plain call's to the pool unless an
+ * expectation reads it after the run; a shared or kept block stays where
+ * it is. */
+static inline __attribute__((always_inline)) void
+run_put_back(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
+{
+  run_pb_home *h = p->home;
+  if (h != NULL) {
+    p->next = h->head;
+    h->head = p;
+  } else if (sc->pb == SIM_SC_NONE && !sc->keeps_pb) {
+    run_pool_put(rm, p);
+  }
+}
+
+/* Call ci ended now with result, its last block p: what expectations read. */
+static inline __attribute__((always_inline)) void
+run_record_end(run_machine *rm, size_t ci, run_pb *p, int16_t result)
+{
+  run_call *call = &rm->calls[ci];
+  call->done = 1;
+  call->result = result;
+  call->t_done = sim_world_now(&rm->w);
+  call->level = (uint8_t)dm_machine_level(rm->m);
+  call->order = ++rm->completions;
+  call->pb = p;
+}
+
+/* Fills block p (not in flight) as a statement of shape sc sends it: a
+ * fresh block with that statement's fields, all others zero. */
+static inline __attribute__((always_inline)) void
+run_fill_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
+{
+  if (p->made_for != sc)
+    run_make_pb(rm, p, sc);
+  p->pb = p->made;
+  p->pb.ioParam.ioRefNum = *p->made_ref;
+  if (p->made_prep)
+    run_prep_buffer(p, sc);
+}
+
+/* Block p now carries call statement st (instance call, shape sc) of
+ * client c, on machine rm. Only a named call's record (run_call) is kept:
+ * expectations and `wait` name the calls they read, so an unnamed call,
+ * the kind a repeat sends, skips it. */
+static inline __attribute__((always_inline)) void
+run_mark_sent(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st,
+              const sim_sc_call *call, const sim_sc_shape *sc)
+{
+  p->call = st->call;
+  p->shape = sc;
+  p->st = st;
+  p->client = c;
+  p->recorded = call->name != 0;
+  if (p->recorded)
+    rm->calls[st->call].done = 0;
+  if (sc->mode == SIM_SC_ASYNC)
+    c->outstanding++;
+  run_place_stmt(&rm->place, c, st);
+}
+
+/* What became of a call sent (run_send). */
+typedef enum run_sent {
+  RUN_SENT_REFUSED, /* refused before any driver code ran: no completion will come */
+  RUN_SENT_ON,      /* finished during the send, or accepted and pending: the client goes on */
+  RUN_SENT_WAIT     /* a sync call of the client's own step, pending: the client blocks on it */
+} run_sent;
+
+/* Makes the call ci of block p (shape sc, marked sent) for client c of
+ * machine rm: from the client's own step through entry, the Device
+ * Manager's entry for its trap word (NULL: dm_call), or from a completion
+ * routine (in_routine), where a sync call waits where it is, as the Device
+ * Manager lets it. *ret is what the call returned. */
+static inline __attribute__((always_inline)) run_sent
+run_send(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc, size_t ci,
+         dm_call_fn entry, int in_routine, OSErr *ret)
+{
+  if (rm->traced) /* the name is only in the call's trace record */
+    dm_machine_set_client(rm->m, c->sc->name);
+  const uint64_t *refused = rm->rejects;
+  uint64_t rejects = *refused;
+  uint32_t ends = p->ends;
+  /* A client's own step runs with its machine current (client_step), where
+   * a queued call's entry does what dm_call does. */
+  *ret = in_routine      ? dm_call_wait(rm->m, &p->pb, run_trap_of(sc->op, sc->mode))
+         : entry != NULL ? entry(&p->pb)
+                         : dm_call(rm->m, &p->pb, run_trap_of(sc->op, sc->mode));
+  if (rm->traced)
+    dm_machine_set_client(rm->m, NULL);
+  /* Whether p finished during the send: its count of ends says so (a
+   * call's record may be shared by plain statements, and is kept only
+   * when named, so it cannot tell). A call was refused when the Device
+   * Manager counted a rejection during it and it returned an error, never
+   * because of ioResult: a driver may have written that. A completion is
+   * known from the pb_done hook (run_pb_done). */
+  if (p->ends != ends)
+    return RUN_SENT_ON;
+  if (*ret < 0 && *refused > rejects)
+    return RUN_SENT_REFUSED;
+  if (sc->mode == SIM_SC_SYNC && !in_routine) {
+    c->block = RUN_SYNC;
+    c->wait_pb = p;
+    c->wait_call = ci;
+    return RUN_SENT_WAIT;
+  }
+  return RUN_SENT_ON;
+}
+
+/* A refused call of shape sc: its client waits for no completion of it. */
+static inline void run_unsend(run_client *c, const sim_sc_shape *sc)
+{
+  if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
+    c->outstanding--;
+}
+
+/* Send call statement st for client c of machine rm, from the client
+ * itself or from a completion routine (in_routine: a sync call then waits
+ * where it is, as the Device Manager lets it, and never blocks the
+ * client). Returns 1 when the client must block on it; a limit hit stops
+ * the client (RUN_DONE). Inline where it is used (client_go and
+ * issue_in_routine), in_routine a constant in each. */
+static inline __attribute__((always_inline)) int
+run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_routine)
+{
+  const sim_sc_call *call = &rm->sc->calls[st->call];
+  const sim_sc_shape *sc = &rm->sc->shapes[call->shape];
+  run_pb *p = run_block_for(rm, st, sc);
+  if (p == NULL) {
+    c->block = RUN_DONE; /* a limit: reported once, the run stops */
+    return 0;
+  }
+  if (p->busy)
+    return run_issue_in_flight(c, st, call, sc, p, in_routine);
+  /* (A block in flight keeps its buffer: the driver may still be moving
+   * data into it; growing it there once let a driver write to freed
+   * memory, found by fuzz_run.) */
+  if (sc->size > p->bufsize && run_grow_buffer(rm, p, st, (size_t)sc->size) != 0) {
+    c->block = RUN_DONE;
+    return 0;
+  }
+  run_fill_pb(rm, p, sc);
+  run_pb_sent(rm, p);
+  run_mark_sent(rm, c, p, st, call, sc);
+  OSErr ret;
+  run_sent sent = run_send(rm, c, p, sc, st->call, p->made_entry, in_routine, &ret);
+  if (sent != RUN_SENT_REFUSED)
+    return sent == RUN_SENT_WAIT;
+  run_unsend(c, sc);
+  run_pb_ended(rm, p);
+  run_put_back(rm, p, sc);
+  if (p->recorded)
+    run_record_end(rm, st->call, p, ret);
+  return 0;
+}
+
+#endif /* SIM_RUN_SEND_INL_H */

@@ -1,0 +1,229 @@
+/*
+ * send.c - the executor's send path out of line: the pool of plain calls'
+ * blocks, a block's buffer grown, a block made for another shape, a block
+ * in flight sent again, the trap words and the Device Manager's entries.
+ * The path itself, inline where it runs, is in send-inl.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/run_int.h"
+#include "run/send-inl.h"
+#include "world/rng.h"
+
+/* A plain call's block back to the pool's tail (run_int.h). */
+void run_pool_put(run_machine *rm, run_pb *p)
+{
+  /* A large buffer is not kept for a later statement: the quarantine would
+   * hold 16 of them, counted against RUN_MAX_BUFFER_BYTES. */
+  if (p->bufsize > RUN_POOL_BUFFER_KEPT) {
+    rm->buffered -= p->bufsize;
+    free(p->buf);
+    p->buf = NULL;
+    p->bufsize = 0; /* (its next send grows a buffer, which makes the block anew) */
+  }
+  p->next = NULL;
+  if (rm->pool_tail != NULL)
+    rm->pool_tail->next = p;
+  else
+    rm->pool = p;
+  rm->pool_tail = p;
+  rm->npool++;
+}
+
+/* A block for plain call statement st: the pool's head when enough blocks
+ * wait behind it, else a new one (NULL: a limit, reported). */
+run_pb *run_pool_take(run_machine *rm, const sim_sc_stmt *st)
+{
+  if (rm->npool <= RUN_POOL_QUARANTINE || rm->nbusy >= RUN_MAX_BLOCKS)
+    return run_pb_new(rm, st); /* which reports the limit */
+  run_pb *p = rm->pool;
+  rm->pool = p->next;
+  if (rm->pool == NULL)
+    rm->pool_tail = NULL;
+  rm->npool--;
+  p->next = NULL;
+  run_pb_retire(rm, p);
+  return p;
+}
+
+/* Grows p's buffer (p not in flight) to need bytes for statement st.
+ * Returns 0, or -1 after reporting a limit. Out of line: a block keeps its
+ * buffer from one use to the next. */
+int run_grow_buffer(run_machine *rm, run_pb *p, const sim_sc_stmt *st, size_t need)
+{
+  if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
+    run_limit(rm, st->line, st->col,
+              "the data buffers of the requests in flight would exceed %llu MiB, a limit of "
+              "dmsim",
+              (unsigned long long)(RUN_MAX_BUFFER_BYTES >> 20));
+    return -1;
+  }
+  uint8_t *nb = realloc(p->buf, need);
+  if (nb == NULL) {
+    run_limit(rm, st->line, st->col, "out of memory for a %zu-byte buffer", need);
+    return -1;
+  }
+  memset(nb + p->bufsize, 0, need - p->bufsize);
+  rm->buffered = rm->buffered - p->bufsize + need;
+  p->buf = nb;
+  p->bufsize = need;
+  p->made_for = NULL; /* it named the old buffer */
+  return 0;
+}
+
+void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat)
+{
+  switch (pat->kind) {
+  case SIM_SC_PAT_BYTE: memset(buf, pat->byte, n); break;
+  case SIM_SC_PAT_TEXT:
+    for (size_t i = 0; i < n; i++)
+      buf[i] = (uint8_t)pat->text[i % pat->text_len];
+    break;
+  case SIM_SC_PAT_RANDOM: {
+    sim_rng r;
+    sim_rng_seed(&r, pat->seed);
+    for (size_t i = 0; i < n; i += 8) {
+      uint64_t v = sim_rng_next(&r);
+      for (size_t k = 0; k < 8 && i + k < n; k++)
+        buf[i + k] = (uint8_t)(v >> (8 * k));
+    }
+    break;
+  }
+  default:
+    for (size_t i = 0; i < n; i++)
+      buf[i] = (uint8_t)i;
+    break;
+  }
+}
+
+/* The trap word of a call of kind op sent in mode mode. */
+uint16_t run_trap_of(sim_sc_op op, sim_sc_mode mode)
+{
+  static const uint16_t op_trap[] = {
+    [SIM_SC_OP_OPEN] = _Open,       [SIM_SC_OP_CLOSE] = _Close,
+    [SIM_SC_OP_READ] = _Read,       [SIM_SC_OP_WRITE] = _Write,
+    [SIM_SC_OP_CONTROL] = _Control, [SIM_SC_OP_STATUS] = _Status,
+    [SIM_SC_OP_KILLIO] = _KillIO,
+  };
+  uint16_t trap = op_trap[op];
+  if (mode == SIM_SC_ASYNC)
+    trap |= 1u << asyncTrpBit;
+  else if (mode == SIM_SC_IMMEDIATE)
+    trap |= 1u << noQueueBit;
+  return trap;
+}
+
+void run_client_entries(run_machine *rm)
+{
+  for (int op = 0; op <= SIM_SC_OP_KILLIO; op++)
+    for (int mode = 0; mode <= SIM_SC_IMMEDIATE; mode++)
+      rm->entry[op][mode] = dm_call_entry(run_trap_of((sim_sc_op)op, (sim_sc_mode)mode));
+  for (size_t i = 0; i < rm->sc->npbs; i++)
+    rm->pbs[i].per_iteration = rm->sc->pbs[i].per_iteration;
+}
+
+/* Makes p->made the block that statements of shape sc send (run_pb):
+ * everything but the refNum, which run_fill_pb reads at each send. Out of
+ * line: a block is made again only when it serves another shape, or moved
+ * its buffer. */
+void run_make_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
+{
+  /* A copy of a zero block, not memset: compilers make a small memset of
+   * unknown alignment `rep stos`, whose start-up cost was a fifth of the
+   * send's time in a serialized run (perf); a copy of known size is a few
+   * vector moves. */
+  static const ParamBlockRec zero_pb;
+  ParamBlockRec *pb = &p->made;
+  memcpy(pb, &zero_pb, sizeof *pb);
+  run_driver *d = sc->driver != SIM_SC_NONE ? &rm->drivers[sc->driver] : NULL;
+  p->made_for = sc;
+  p->made_ref = d != NULL ? &d->ref : &sc->refnum;
+  p->made_entry = rm->entry[sc->op][sc->mode];
+  /* A write's buffer holds its pattern at each send. A read's buffer
+   * starts zeroed where `expect data` reads it, so that bytes the driver
+   * never wrote cannot pass for this read's data. Any other read finds
+   * what the block's last use left: its bytes only drivers see, and they
+   * are deterministic (run_grow_buffer zeroes new bytes). */
+  p->made_prep = sc->op == SIM_SC_OP_WRITE ||
+                 (sc->op == SIM_SC_OP_READ && sc->keeps_pb && sc->size > 0);
+  switch (sc->op) {
+  case SIM_SC_OP_OPEN: {
+    /* A name given is sent, and Open finds the first driver that has it.
+     * An alias opens its own driver, at its refNum, as OpenInstalledDriver
+     * does, so that drivers sharing a name (one .SCSIDisk per disk) each
+     * open; before it is installed, the alias's name stands in, and the
+     * call is refused as it should be. That depends on the driver being
+     * installed now: an open is made again at each send. */
+    const char *name = sc->open_name;
+    p->made_for = NULL;
+    pb->ioParam.ioPermssn = sc->has_perm ? sc->perm : fsCurPerm;
+    if (name == NULL && d->ref != 0)
+      break;
+    if (name == NULL)
+      name = rm->sc->drivers[sc->driver].alias;
+    size_t len = strlen(name);
+    if (len > sizeof p->pname - 1)
+      len = sizeof p->pname - 1;
+    p->pname[0] = (unsigned char)len;
+    memcpy(p->pname + 1, name, len);
+    pb->ioParam.ioNamePtr = p->pname;
+    break;
+  }
+  case SIM_SC_OP_READ:
+  case SIM_SC_OP_WRITE:
+    pb->ioParam.ioBuffer = (Ptr)p->buf;
+    pb->ioParam.ioReqCount = (long)sc->size;
+    pb->ioParam.ioPosMode = (short)sc->posmode;
+    pb->ioParam.ioPosOffset = (long)sc->offset;
+    break;
+  case SIM_SC_OP_CONTROL:
+  case SIM_SC_OP_STATUS:
+    pb->cntrlParam.csCode = sc->code;
+    memcpy(pb->cntrlParam.csParam, sc->csparam, sc->ncsparam);
+    break;
+  default:
+    break;
+  }
+  if (sc->mode == SIM_SC_ASYNC && !sc->no_completion)
+    pb->ioParam.ioCompletion = run_on_completion;
+}
+
+/* p's buffer as a send of shape sc starts it (run_make_pb says which). */
+void run_prep_buffer(run_pb *p, const sim_sc_shape *sc)
+{
+  if (sc->op == SIM_SC_OP_WRITE)
+    run_fill_pattern(p->buf, (size_t)sc->size, &sc->pattern);
+  else
+    memset(p->buf, 0, (size_t)sc->size);
+}
+
+/* run_issue_from with a block in flight, p: it is sent again untouched
+ * (that is the scenario's point, and the Device Manager refuses it without
+ * writing to it). It still belongs to its first call, which a refusal
+ * gives it back to. Out of line: executor blocks are recycled only once
+ * complete, so only a block the scenario shares gets here. */
+int run_issue_in_flight(run_client *c, const sim_sc_stmt *st, const sim_sc_call *call,
+                        const sim_sc_shape *sc, run_pb *p, int in_routine)
+{
+  run_machine *rm = c->rm;
+  size_t prev_call = p->call;
+  const sim_sc_shape *prev_shape = p->shape;
+  const sim_sc_stmt *prev_st = p->st;
+  run_client *prev_client = p->client;
+  uint8_t prev_recorded = p->recorded;
+  run_mark_sent(rm, c, p, st, call, sc);
+  OSErr ret;
+  run_sent sent = run_send(rm, c, p, sc, st->call, rm->entry[sc->op][sc->mode], in_routine, &ret);
+  if (sent != RUN_SENT_REFUSED)
+    return sent == RUN_SENT_WAIT;
+  run_unsend(c, sc);
+  if (p->recorded)
+    run_record_end(rm, st->call, p, ret);
+  p->call = prev_call; /* the block still belongs to its first call */
+  p->shape = prev_shape;
+  p->st = prev_st;
+  p->client = prev_client;
+  p->recorded = prev_recorded; /* and it stays busy */
+  return 0;
+}
