@@ -4,8 +4,8 @@
  * it must be without them: the text writer's result names (64 slots by the
  * code's low 6 bits), dCtlFlags details (8 slots by a hash of the flags
  * and the flags before), ref, pb and id columns and time memo; the chrome
- * writer's driver labels (cut to 47 bytes for a request's outer slice,
- * escaped whole elsewhere), counter heads (kept up to 128 bytes, made again
+ * writer's driver labels (cut to at most 47 bytes, on a character
+ * boundary, for a request's outer slice, escaped whole elsewhere), counter heads (kept up to 128 bytes, made again
  * when an install renames the driver) and its id, track and time memos.
  * Each row or event is checked against a fresh writer given only what it
  * depends on, or against the format its contract states (printf's).
@@ -248,32 +248,58 @@ typedef struct lab {
   int16_t     ref;
   const char *name;
   const char *full; /* its label as a JSON string, whole */
-  const char *cut;  /* its first 47 bytes as a JSON string; NULL: plain
+  const char *cut;  /* its outer slice's name, at most its first 47 bytes
+                       with no character cut, as a JSON string; NULL: plain
                        letters, the test cuts them itself */
 } lab;
 
-/* Labels longer than the 47 bytes of a request's outer slice (cut inside
- * a UTF-8 sequence, and after an escaped character), and labels whose
- * counter head just fits the 128 bytes the writer keeps and just does not;
- * requests of all the drivers interleaved, so that every memo changes
- * hands. Every counter, every outer slice and every track's name is
- * compared whole with what it must be. */
+/* Labels longer than the 47 bytes of a request's outer slice: the 47th
+ * byte inside a UTF-8 character of 2, 3 and 4 bytes, at each of its
+ * places (the cut falls before the character, never in it: no broken
+ * sequence, which Perfetto would show as a stray character), characters
+ * that end at the 47th byte (kept whole), bytes that are not well-formed
+ * UTF-8 at the cut (each a character of its own, as in the whole label),
+ * and the cut after an escaped character; and labels whose counter head
+ * just fits the 128 bytes the writer keeps and just does not; requests of
+ * all the drivers interleaved, so that every memo changes hands. Every
+ * counter, every outer slice and every track's name is compared whole
+ * with what it must be. */
 START_TEST(t_chrome_labels)
 {
 #define X44 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 #define Y46 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+#define Y45 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+#define Y44 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+#define Y43 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+#define EURO "\xe2\x82\xac"     /* U+20AC, 3 bytes */
+#define GRIN "\xf0\x9f\x98\x80" /* U+1F600, 4 bytes */
 #define Q44 "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
 #define Z60 "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
 #define W64 "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
   static const lab labs[] = {
     {-49, X44, "\"" X44 " (-49)\"", NULL},
-    {-50, Y46 "\xc3\xa9", "\"" Y46 "\xc3\xa9 (-50)\"", "\"" Y46 "\\u00c3\""},
+    {-50, Y46 "\xc3\xa9", "\"" Y46 "\xc3\xa9 (-50)\"", "\"" Y46 "\""},
     {-51, Q44 "\"\\", "\"" Q44 "\\\"\\\\ (-51)\"", "\"" Q44 "\\\"\\\\ \""},
     {-52, Z60 Z60, "\"" Z60 Z60 " (-52)\"", NULL},
     /* counter heads of 128 bytes and of 129: ",\n{"name":"" 11, the label
      * 71 and 72, "\",\"cat\":\"queue\",\"ph\":\"C\"," 25, "\"pid\":1,\"tid\":5,\"ts\":" 21 */
     {-53, W64 "w", "\"" W64 "w (-53)\"", NULL},
     {-54, W64 "ww", "\"" W64 "ww (-54)\"", NULL},
+    /* the cuts at UTF-8 characters, after those two, whose counted tids
+     * must stay 5 and 6 */
+    {-55, Y46 EURO, "\"" Y46 EURO " (-55)\"", "\"" Y46 "\""},
+    {-56, Y45 EURO, "\"" Y45 EURO " (-56)\"", "\"" Y45 "\""},
+    {-57, Y44 EURO, "\"" Y44 EURO " (-57)\"", "\"" Y44 EURO "\""},
+    {-58, Y46 GRIN, "\"" Y46 GRIN " (-58)\"", "\"" Y46 "\""},
+    {-59, Y45 GRIN, "\"" Y45 GRIN " (-59)\"", "\"" Y45 "\""},
+    {-60, Y44 GRIN, "\"" Y44 GRIN " (-60)\"", "\"" Y44 "\""},
+    {-61, Y43 GRIN, "\"" Y43 GRIN " (-61)\"", "\"" Y43 GRIN "\""},
+    {-62, Y45 "\xc3\xa9", "\"" Y45 "\xc3\xa9 (-62)\"", "\"" Y45 "\xc3\xa9\""},
+    /* not UTF-8, so each byte is a character (\u00XX, as in the whole
+     * label): a lead byte without its continuation, lone continuations */
+    {-63, Y46 "\xc3x", "\"" Y46 "\\u00c3x (-63)\"", "\"" Y46 "\\u00c3\""},
+    {-64, Y45 "\xa9\xa9\xa9", "\"" Y45 "\\u00a9\\u00a9\\u00a9 (-64)\"",
+     "\"" Y45 "\\u00a9\\u00a9\""},
   };
   enum { ND = sizeof labs / sizeof labs[0], ROUNDS = 3 };
   char cuts[ND][80];
@@ -366,6 +392,11 @@ START_TEST(t_chrome_labels)
   free(out);
 #undef X44
 #undef Y46
+#undef Y45
+#undef Y44
+#undef Y43
+#undef EURO
+#undef GRIN
 #undef Q44
 #undef Z60
 #undef W64

@@ -29,9 +29,14 @@ typedef struct chrome_ctr {
   uint8_t  active, valid;
 } chrome_ctr;
 
+/* The most bytes of a driver's label that name a request's outer slice
+ * (once a copy in 48 bytes, its terminator included). */
+#define CHROME_LABEL_CUT 47
+
 /* A driver's label as JSON strings, quotes included: whole (its track's
- * counter) and cut to its first 47 bytes before escaping (the name of a
- * request's outer slice, which was a copy in 48 bytes). */
+ * counter) and cut before escaping to at most its first CHROME_LABEL_CUT
+ * bytes, on a character boundary (sim_trace__utf8_cut: no half of a UTF-8
+ * character), for the name of a request's outer slice. */
 typedef struct chrome_label {
   char  *q, *gq; /* gq == q when the label is not longer */
   size_t n, gn;

@@ -36,9 +36,10 @@ static uint32_t label_new(sim_trace *t, const sim_trace_drv *d)
 {
   chrome_state *s = t->fmt_state;
   size_t len = strlen(d->label);
-  char cut[48];
-  snprintf(cut, sizeof cut, "%s", d->label);
-  size_t cutlen = strlen(cut);
+  char cut[CHROME_LABEL_CUT + 1];
+  size_t cutlen = sim_trace__utf8_cut(d->label, CHROME_LABEL_CUT);
+  memcpy(cut, d->label, cutlen);
+  cut[cutlen] = '\0';
   chrome_label l = {NULL, NULL, 0, 0};
   if (SIM_VEC_RESERVE(s->labels, s->caplabels, (size_t)s->nlabels + 1, 16) != 0 ||
       (l.q = malloc(SIM_TRACE_JSON_MAX(len))) == NULL ||

@@ -229,6 +229,20 @@ static int utf8_len(const unsigned char *s)
   return n;
 }
 
+size_t sim_trace__utf8_cut(const char *s, size_t most)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  size_t k = 0;
+  while (p[k] != '\0') {
+    int n = p[k] >= 0x80 ? utf8_len(p + k) : 1;
+    size_t step = n != 0 ? (size_t)n : 1; /* a stray byte: a character alone */
+    if (step > most - k)
+      break;
+    k += step;
+  }
+  return k;
+}
+
 size_t sim_trace__json_escape(char *out, const char *s)
 {
   char *o = out;

@@ -180,6 +180,11 @@ void sim_trace__failed(sim_trace *t);
  * part of well-formed UTF-8 are written as \u00XX (read as Latin-1), so the
  * output is always valid JSON. */
 size_t sim_trace__json_escape(char *out, const char *s);
+/* The length of the longest start of s, at most `most` bytes, that ends on
+ * a character boundary as sim_trace__json_escape reads s: a well-formed
+ * UTF-8 sequence is one character, kept whole or left out; any other byte
+ * is a character of its own. Returns strlen(s) when that is at most most. */
+size_t sim_trace__utf8_cut(const char *s, size_t most);
 /* Write s as sim_trace__json_escape does; NULL writes null. */
 void sim_trace__json_str(sim_trace *t, const char *s);
 /* Write a JSON number, or null when n is 0 (pb numbers, ids). */
