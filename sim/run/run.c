@@ -716,7 +716,9 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   cfg.violation_ctx = &rm;
   cfg.pb_done = run_pb_done;
   cfg.pb_done_ctx = &rm;
-  cfg.sih_step = on_sih_step;
+  /* Without a step limit (--max-steps 0) no step can be past it: the
+   * handlers run without the hook. */
+  cfg.sih_step = opts->max_steps != 0 ? on_sih_step : NULL;
   cfg.sih_step_ctx = &rm;
   rm.m = dm_machine_new(&cfg);
   if (rm.m == NULL)
