@@ -2,9 +2,11 @@
  * check_bench.c - `dmsim bench` (sim/bench/bench.c) when it cannot measure:
  * a machine for the dispatch figures that cannot be set up (the process
  * out of memory) stops the bench at once with a message on stderr and
- * status 1, and nothing on stdout: no figure printed as if measured. (The
- * figures themselves are timings, measured by `make bench`, never
- * asserted by tests.)
+ * status 1, and nothing on stdout: no figure printed as if measured; and
+ * its report (bench_report.c) of figures given to it, measured or not,
+ * within their budgets or not: the table, the JSON object, the messages
+ * and the exit status. (The figures themselves are timings, measured by
+ * `make bench`, never asserted by tests.)
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "tests.h"
 #include "memlimit.h"
 #include "bench/bench.h"
+#include "bench/bench_report.h"
 
 /* The bytes of the file open at fd (read from its start), NUL-terminated,
  * in buf of size n. */
@@ -67,6 +70,107 @@ START_TEST(test_dispatch_setup_fails)
 }
 END_TEST
 
+/* sim_bench_report of figs[0..n) (json or a table) returns `status` and
+ * prints exactly `out` on its output and `err` on its error stream. */
+static void expect_report(const sim_bench_fig *figs, int n, int json, int status,
+                          const char *out, const char *err)
+{
+  char *o = NULL, *e = NULL;
+  size_t no = 0, ne = 0;
+  FILE *fo = open_memstream(&o, &no), *fe = open_memstream(&e, &ne);
+  ck_assert_ptr_nonnull(fo);
+  ck_assert_ptr_nonnull(fe);
+  int got = sim_bench_report(figs, n, json, fo, fe);
+  ck_assert_int_eq(fclose(fo), 0);
+  ck_assert_int_eq(fclose(fe), 0);
+  ck_assert_int_eq(got, status);
+  ck_assert_str_eq(o, out);
+  ck_assert_str_eq(e, err);
+  free(o);
+  free(e);
+}
+
+/* The formats of the table's rows: its head, and a figure measured or
+ * not (its value then "failed"), with its label and budget. */
+#define WORDS_ROW "%-46s %10s  %s\n"
+#define VALUE_ROW "%-46s %7.2f %-2s  %s\n"
+#define HEAD "figure", "value", "budget"
+
+/* A reference, a ratio with a budget, and a reference that could not be
+ * measured (its value negative), as the bench makes them. */
+static const sim_bench_fig figs_ref_failed[] = {
+  {"floor_ns", "floor: bare queue + callback", 2.5, "ns", 0, ""},
+  {"dispatch_ratio", "  dispatch / floor", 4.25, "x", 5, ""},
+  {"trace_chrome_ns", "chrome trace, per record", -1, "ns", 0, ""},
+};
+
+/* A reference figure that could not be measured fails the bench, though it
+ * has no budget to miss: status 1, stderr names it, the JSON object shows
+ * it null, lists it under "failed", and is not within budget; the table's
+ * row reads failed. */
+START_TEST(test_report_reference_failed)
+{
+  expect_report(figs_ref_failed, 3, 1, 1,
+                "{\"floor_ns\":2.50,\"dispatch_ratio\":4.25,\"trace_chrome_ns\":null,"
+                "\"failed\":[\"trace_chrome_ns\"],\"within_budget\":false}\n",
+                "dmsim: bench: could not measure trace_chrome_ns\n");
+  char want[512];
+  snprintf(want, sizeof want, WORDS_ROW VALUE_ROW VALUE_ROW WORDS_ROW, HEAD,
+           "floor: bare queue + callback", 2.5, "ns", "reference", "  dispatch / floor", 4.25,
+           "x", "<= 5x ok", "chrome trace, per record", "failed", "reference");
+  expect_report(figs_ref_failed, 3, 0, 1, want,
+                "dmsim: bench: could not measure trace_chrome_ns\n");
+}
+END_TEST
+
+/* Figures with a budget and without that could not be measured: every one
+ * named, in the order of the figures, on one line. */
+START_TEST(test_report_several_failed)
+{
+  static const sim_bench_fig figs[] = {
+    {"scsi_task_ns", "SCSI per-task", -1, "ns", 0, ""},
+    {"event_ns_1", "event queue", 5, "ns", 70, ""},
+    {"scsi_bundled_cost_ratio", "bundled / per-task", -1, "x", 1 / 1.3, ""},
+    {"scsi_task_iops", "SCSI per-task iops", -1, "/s", 0, ""},
+  };
+  expect_report(figs, 4, 1, 1,
+                "{\"scsi_task_ns\":null,\"event_ns_1\":5.00,\"scsi_bundled_cost_ratio\":null,"
+                "\"scsi_task_iops\":null,\"failed\":[\"scsi_task_ns\","
+                "\"scsi_bundled_cost_ratio\",\"scsi_task_iops\"],\"within_budget\":false}\n",
+                "dmsim: bench: could not measure scsi_task_ns, scsi_bundled_cost_ratio, "
+                "scsi_task_iops\n");
+}
+END_TEST
+
+/* Every figure measured: status 0 when each is within its budget, 1 when
+ * one misses it (the table and the JSON say so); nothing failed, so
+ * nothing on stderr. */
+START_TEST(test_report_measured)
+{
+  sim_bench_fig figs[] = {
+    {"floor_ns", "floor", 2.5, "ns", 0, ""},
+    {"dispatch_ratio", "dispatch / floor", 5, "x", 5, ""},
+  };
+  expect_report(figs, 2, 1, 0,
+                "{\"floor_ns\":2.50,\"dispatch_ratio\":5.00,\"failed\":[],"
+                "\"within_budget\":true}\n",
+                "");
+  figs[1].value = 5.01;
+  expect_report(figs, 2, 1, 1,
+                "{\"floor_ns\":2.50,\"dispatch_ratio\":5.01,\"failed\":[],"
+                "\"within_budget\":false}\n",
+                "");
+  char want[512];
+  snprintf(want, sizeof want, WORDS_ROW VALUE_ROW VALUE_ROW, HEAD, "floor", 2.5, "ns",
+           "reference", "dispatch / floor", 5.01, "x", "<= 5x MISSED");
+  expect_report(figs, 2, 0, 1, want, "");
+}
+END_TEST
+
+#undef WORDS_ROW
+#undef VALUE_ROW
+#undef HEAD
+
 Suite *bench_suite(void)
 {
   Suite *s = suite_create("bench");
@@ -75,6 +179,9 @@ Suite *bench_suite(void)
    * far longer than this and fail. */
   tcase_set_timeout(tc, 10);
   tcase_add_test(tc, test_dispatch_setup_fails);
+  tcase_add_test(tc, test_report_reference_failed);
+  tcase_add_test(tc, test_report_several_failed);
+  tcase_add_test(tc, test_report_measured);
   suite_add_tcase(s, tc);
   return s;
 }

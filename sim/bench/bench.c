@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/bench_report.h"
 #include "builtins.h"
 #include "devmgr.h"
 #include "world/world.h"
@@ -282,20 +283,6 @@ static int improved(double was, double best)
 #define DEPTH_REQUESTS 400000u
 
 
-typedef struct bench_fig {
-  const char *key;    /* --json key */
-  const char *label;  /* table label */
-  double      value;
-  const char *unit;   /* "ns", "x", "B" */
-  double      budget; /* 0: a reference, no budget */
-  const char *of;     /* what the budget is relative to ("" for absolute) */
-} bench_fig;
-
-static int fig_ok(const bench_fig *f)
-{
-  return f->budget == 0 || (f->value >= 0 && f->value <= f->budget);
-}
-
 int sim_bench_main(int json)
 {
   bench_disp d = { -1, -1, -1, 0 };
@@ -363,7 +350,7 @@ int sim_bench_main(int json)
   sim_bench_scsi_result sc;
   sim_bench_scsi(&sc, 21, 10000);
   double r_scsi = sc.cost_ratio;
-  const bench_fig figs[] = {
+  const sim_bench_fig figs[] = {
     { "floor_ns", "floor: bare queue + callback", floor_ns, "ns", 0, "" },
     { "dispatch_ns", "dispatch: async read via .Null, unchecked", dispatch_ns, "ns", 0, "" },
     { "dispatch_ratio", "  dispatch / floor", r_dispatch, "x", 5, "" },
@@ -401,32 +388,5 @@ int sim_bench_main(int json)
     { "realtime_late_ms_speed0_1", "  latest event after its wall time", rt01_late, "ms", 0,
       "" },
   };
-  enum { NFIGS = sizeof figs / sizeof figs[0] };
-  int ok = 1;
-  for (int i = 0; i < NFIGS; i++)
-    ok &= fig_ok(&figs[i]);
-  if (json) {
-    putchar('{');
-    for (int i = 0; i < NFIGS; i++) {
-      if (figs[i].value < 0)
-        printf("\"%s\":null,", figs[i].key);
-      else
-        printf("\"%s\":%.2f,", figs[i].key, figs[i].value);
-    }
-    printf("\"within_budget\":%s}\n", ok ? "true" : "false");
-  } else {
-    printf("%-46s %10s  %s\n", "figure", "value", "budget");
-    for (int i = 0; i < NFIGS; i++) {
-      const bench_fig *f = &figs[i];
-      char budget[32] = "reference";
-      if (f->budget > 0)
-        snprintf(budget, sizeof budget, "<= %g%s %s", f->budget,
-                 strcmp(f->unit, "x") == 0 ? "x" : "", fig_ok(f) ? "ok" : "MISSED");
-      if (f->value < 0)
-        printf("%-46s %10s  %s\n", f->label, "failed", budget);
-      else
-        printf("%-46s %7.2f %-2s  %s\n", f->label, f->value, f->unit, budget);
-    }
-  }
-  return ok ? 0 : 1;
+  return sim_bench_report(figs, (int)(sizeof figs / sizeof figs[0]), json, stdout, stderr);
 }

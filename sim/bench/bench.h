@@ -74,7 +74,9 @@ int sim_bench_realtime(double speed, uint64_t span_ns, unsigned events, double *
 
 /* `dmsim bench`: run every benchmark and print the figures, as a table or
  * (json != 0) as one JSON object with the keys the README lists. Returns the
- * exit status: 0, or 1 when a figure misses its budget. */
+ * exit status: 0, or 1 when a figure misses its budget or could not be
+ * measured (a reference too; stderr names it), or when the machine that
+ * measures the dispatch cannot be set up (nothing printed but the error). */
 int sim_bench_main(int json);
 
 #ifdef __cplusplus

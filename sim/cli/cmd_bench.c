@@ -37,13 +37,17 @@ const sim_cli_verb sim_cli_verb_bench = {
   "prints. README.md (Performance) explains every figure.\n"
   "\n"
   "options:\n"
-  "  --json       print one JSON object instead of a table.\n"
+  "  --json       print one JSON object instead of a table: a key per figure\n"
+  "               (null for one that could not be measured), \"failed\" (the keys\n"
+  "               of those) and \"within_budget\" (true when the status is 0).\n"
   "  -h, --help   print this help.\n"
   "\n"
   "exit status:\n"
-  "  0  every figure is within its budget\n"
-  "  1  a figure missed its budget (the table names it), or the machine that\n"
-  "     measures the dispatch could not be set up (no figures printed)\n"
+  "  0  every figure was measured and each is within its budget\n"
+  "  1  a figure missed its budget (the table names it), a figure could not be\n"
+  "     measured, a reference as well as a budgeted one (its value reads\n"
+  "     failed, and stderr names it), or the machine that measures the\n"
+  "     dispatch could not be set up (no figures printed)\n"
   "  2  bad usage\n",
   bench_main,
 };
