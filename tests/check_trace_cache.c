@@ -20,7 +20,7 @@
 #include "tracemem.h"
 
 /* Parameter blocks: only their addresses matter. */
-static char pbs[8][64];
+static char pbs[16][64];
 
 /* The last line of s (with its newline), copied; the caller frees it. */
 static char *last_line(const char *s)
@@ -302,6 +302,7 @@ START_TEST(t_chrome_labels)
      "\"" Y45 "\\u00a9\\u00a9\""},
   };
   enum { ND = sizeof labs / sizeof labs[0], ROUNDS = 3 };
+  _Static_assert(ND <= sizeof pbs / sizeof pbs[0], "a parameter block for each driver");
   char cuts[ND][80];
   for (int d = 0; d < ND; d++) {
     if (labs[d].cut != NULL)
