@@ -50,8 +50,9 @@ typedef struct run_pb {
    * refNum, read at each send from made_ref (a driver's refNum changes
    * when it is installed again): sending that shape again is a copy of
    * made (send-inl.h, run_fill_pb). made_for is NULL when nothing is made: a
-   * new block, a buffer moved, an open (its name depends on the driver
-   * being installed at the send). */
+   * new block, a buffer grown or freed, an open (its name depends on the
+   * driver being installed at the send); while it names a shape, buf is
+   * the buffer made names, at least that shape's size. */
   const sim_sc_shape *made_for;
   const int16_t *made_ref;
   dm_call_fn    made_entry; /* the Device Manager's entry for its trap word, or NULL (dm_call) */

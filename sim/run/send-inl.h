@@ -8,7 +8,8 @@
  *   run_block_for    its block: the pool's (plain calls), its free list's
  *                    (a repeat's), or its own or shared one
  *   run_fill_pb      the block as the shape sends it: a copy of what the
- *                    block made for that shape last (send.c, run_make_pb)
+ *                    block made for that shape last (send.c, run_make_pb,
+ *                    which grows its buffer too)
  *   run_mark_sent    whose call it carries now, and the run's place
  *   run_send         the Device Manager's entry for the trap word; then
  *                    whether the call was refused, finished during the
@@ -31,12 +32,11 @@ void run_pool_put(run_machine *rm, run_pb *p);
 /* A block for plain call statement st: the pool's head when enough blocks
  * wait behind it, else a new one (NULL: a limit, reported). */
 run_pb *run_pool_take(run_machine *rm, const sim_sc_stmt *st);
-/* Grows p's buffer (p not in flight) to need bytes for statement st.
- * Returns 0, or -1 after reporting a limit. */
-int run_grow_buffer(run_machine *rm, run_pb *p, const sim_sc_stmt *st, size_t need)
-    __attribute__((cold));
-/* Makes p->made what statements of shape sc send (run_pb). */
-void run_make_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc);
+/* Makes p->made (p not in flight) what statement st of shape sc sends
+ * (run_pb): everything but the refNum, which run_fill_pb reads at each
+ * send; p's buffer grown to the shape's size first. Returns 0, or -1 after
+ * reporting a limit. */
+int run_make_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_shape *sc);
 /* p's buffer as a send of shape sc starts it: a write's pattern, or a read
  * zeroed for `expect data` (run_make_pb says which). */
 void run_prep_buffer(run_pb *p, const sim_sc_shape *sc);
@@ -107,17 +107,19 @@ run_record_end(run_machine *rm, size_t ci, run_pb *p, int16_t result)
   call->pb = p;
 }
 
-/* Fills block p (not in flight) as a statement of shape sc sends it: a
- * fresh block with that statement's fields, all others zero. */
-static inline __attribute__((always_inline)) void
-run_fill_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
+/* Fills block p (not in flight) as statement st of shape sc sends it: a
+ * fresh block with the statement's fields, all others zero, and a buffer
+ * of its size. Returns 0, or -1 after reporting a limit. */
+static inline __attribute__((always_inline)) int
+run_fill_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_shape *sc)
 {
-  if (p->made_for != sc)
-    run_make_pb(rm, p, sc);
+  if (p->made_for != sc && run_make_pb(rm, p, st, sc) != 0)
+    return -1;
   p->pb = p->made;
   p->pb.ioParam.ioRefNum = *p->made_ref;
   if (p->made_prep)
     run_prep_buffer(p, sc);
+  return 0;
 }
 
 /* Block p now carries call statement st (instance call, shape sc) of
@@ -212,14 +214,10 @@ run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_rou
   }
   if (p->busy)
     return run_issue_in_flight(c, st, call, sc, p, in_routine);
-  /* (A block in flight keeps its buffer: the driver may still be moving
-   * data into it; growing it there once let a driver write to freed
-   * memory, found by fuzz_run.) */
-  if (sc->size > p->bufsize && run_grow_buffer(rm, p, st, (size_t)sc->size) != 0) {
-    c->block = RUN_DONE;
+  if (run_fill_pb(rm, p, st, sc) != 0) {
+    c->block = RUN_DONE; /* a limit */
     return 0;
   }
-  run_fill_pb(rm, p, sc);
   run_pb_sent(rm, p);
   run_mark_sent(rm, c, p, st, call, sc);
   OSErr ret;

@@ -20,7 +20,8 @@ void run_pool_put(run_machine *rm, run_pb *p)
     rm->buffered -= p->bufsize;
     free(p->buf);
     p->buf = NULL;
-    p->bufsize = 0; /* (its next send grows a buffer, which makes the block anew) */
+    p->bufsize = 0;
+    p->made_for = NULL; /* it named the buffer */
   }
   p->next = NULL;
   if (rm->pool_tail != NULL)
@@ -48,9 +49,10 @@ run_pb *run_pool_take(run_machine *rm, const sim_sc_stmt *st)
 }
 
 /* Grows p's buffer (p not in flight) to need bytes for statement st.
- * Returns 0, or -1 after reporting a limit. Out of line: a block keeps its
- * buffer from one use to the next. */
-int run_grow_buffer(run_machine *rm, run_pb *p, const sim_sc_stmt *st, size_t need)
+ * Returns 0, or -1 after reporting a limit. Only run_make_pb grows a
+ * buffer, and makes the block anew right after, so what the block made
+ * before never names a buffer moved. */
+static int grow_buffer(run_machine *rm, run_pb *p, const sim_sc_stmt *st, size_t need)
 {
   if (rm->buffered - p->bufsize + need > RUN_MAX_BUFFER_BYTES) {
     run_limit(rm, st->line, st->col,
@@ -68,7 +70,6 @@ int run_grow_buffer(run_machine *rm, run_pb *p, const sim_sc_stmt *st, size_t ne
   rm->buffered = rm->buffered - p->bufsize + need;
   p->buf = nb;
   p->bufsize = need;
-  p->made_for = NULL; /* it named the old buffer */
   return 0;
 }
 
@@ -123,12 +124,15 @@ void run_client_entries(run_machine *rm)
     rm->pbs[i].per_iteration = rm->sc->pbs[i].per_iteration;
 }
 
-/* Makes p->made the block that statements of shape sc send (run_pb):
- * everything but the refNum, which run_fill_pb reads at each send. Out of
- * line: a block is made again only when it serves another shape, or moved
- * its buffer. */
-void run_make_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
+/* Out of line: a block is made again only when it serves another shape,
+ * or lost its buffer, or sends an open. */
+int run_make_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_shape *sc)
 {
+  /* (A block in flight is never made: it keeps its buffer, which the
+   * driver may still be moving data into; growing it there once let a
+   * driver write to freed memory, found by fuzz_run.) */
+  if (sc->size > p->bufsize && grow_buffer(rm, p, st, (size_t)sc->size) != 0)
+    return -1;
   /* A copy of a zero block, not memset: compilers make a small memset of
    * unknown alignment `rep stos`, whose start-up cost was a fifth of the
    * send's time in a serialized run (perf); a copy of known size is a few
@@ -144,7 +148,7 @@ void run_make_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
    * starts zeroed where `expect data` reads it, so that bytes the driver
    * never wrote cannot pass for this read's data. Any other read finds
    * what the block's last use left: its bytes only drivers see, and they
-   * are deterministic (run_grow_buffer zeroes new bytes). */
+   * are deterministic (grow_buffer zeroes new bytes). */
   p->made_prep = sc->op == SIM_SC_OP_WRITE ||
                  (sc->op == SIM_SC_OP_READ && sc->keeps_pb && sc->size > 0);
   switch (sc->op) {
@@ -187,6 +191,7 @@ void run_make_pb(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
   }
   if (sc->mode == SIM_SC_ASYNC && !sc->no_completion)
     pb->ioParam.ioCompletion = run_on_completion;
+  return 0;
 }
 
 /* p's buffer as a send of shape sc starts it (run_make_pb says which). */
