@@ -298,7 +298,7 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     count_call_refused(m, ref);
     return reject(m, pb, ref, err, true);
   }
-  if (!lean && DM_UNLIKELY(u->counts != NULL))
+  if (!lean && u->counts != NULL)
     u->counts->ev[DM_EV_CALL]++;
   if (ci->transfer)
     pb->ioParam.ioActCount = 0;

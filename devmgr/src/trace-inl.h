@@ -90,7 +90,7 @@ static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *p
 static inline void dm__trace_u(dm_machine *m, dm_unit *u, dm_ev ev, const void *pb, uint64_t id,
                                uint8_t code, uint8_t mode, int16_t result)
 {
-  if (DM_UNLIKELY(u->counts != NULL))
+  if (u->counts != NULL) /* (no hint: a run always counts, a test machine seldom) */
     dm__count_in(m, u->counts, ev, code, (uint32_t)id - 1);
   if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_emit(m, ev, u->dce.dCtlRefNum, pb, id, code, mode, result);
@@ -114,7 +114,7 @@ void dm__trace_flags_emit(dm_unit *u);
 static inline void dm__trace_flags(dm_unit *u)
 {
   dm_machine *m = u->m;
-  if (DM_UNLIKELY(u->counts != NULL))
+  if (u->counts != NULL)
     u->counts->ev[DM_EV_FLAGS]++;
   if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_flags_emit(u);
