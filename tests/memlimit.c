@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "memlimit.h"
+#include "tests.h"
 
 #if defined(__SANITIZE_ADDRESS__) /* gcc */
 #define MEMLIMIT_ASAN 1
@@ -36,8 +37,7 @@ int tests_limit_memory(size_t headroom, struct rlimit *old)
 #else
   const int asan = 0;
 #endif
-  const char *fork_mode = getenv("CK_FORK");
-  if (asan || (fork_mode != NULL && strcmp(fork_mode, "no") == 0))
+  if (asan || !tests_check_forks())
     return -1;
   size_t vm = vm_bytes();
   if (vm == 0 || getrlimit(RLIMIT_AS, old) != 0)

@@ -8,6 +8,8 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Simulated durations, in nanoseconds (the simulated clock's unit). */
 #define MS UINT64_C(1000000)
@@ -16,6 +18,15 @@
 /* Default per-test timeout in seconds (Check's own default is 4). Tests that
  * run long random sequences set their own. */
 #define DM_TEST_TIMEOUT 20
+
+/* Whether Check runs each test in a child of its own: not under CK_FORK=no,
+ * as make valgrind runs the suites. Exit tests, and tests that limit or
+ * measure the process's memory, need a child. */
+static inline int tests_check_forks(void)
+{
+  const char *fork_mode = getenv("CK_FORK");
+  return fork_mode == NULL || strcmp(fork_mode, "no") != 0;
+}
 
 /* Every suite's prototype, from the list the Makefile generates. */
 #define DM_SUITE(name) Suite *name##_suite(void);
