@@ -3,7 +3,8 @@
  * (devmgr/src/services.c, machine.c, queue.c): CurrentExecutionLevel at
  * task, secondary and hardware interrupt level; QueueSecondaryInterruptHandler
  * (deferred to the end of a hardware interrupt, FIFO, one at a time, at
- * once from task level) and CallSecondaryInterruptHandler2; interrupt timers
+ * once from task level) and CallSecondaryInterruptHandler2; a task-level step
+ * (dm_machine_run_task) from task and secondary interrupt level; interrupt timers
  * (exact expiry, level, CancelTimer with the time left, kernelIDErr);
  * UpTime on the simulated clock; AbsoluteTime / Duration / Nanoseconds
  * conversions; resident memory; BlockCopy; Enqueue and Dequeue.
@@ -198,6 +199,48 @@ START_TEST(test_call_secondary_interrupt_handler)
   ck_assert_str_eq(trace, "call:5 q:5:1:0");
   dm_machine_run_at(f.m, DM_LVL_HWI, hwi_calls_sih, NULL);
   ck_assert_int_eq(call_result, kernelExecutionLevelErr);
+  tf_teardown(&f);
+}
+END_TEST
+
+/* dm_machine_run_task: a task-level step that takes an interrupt and
+ * queues a handler itself; both handlers have run when it returns. */
+static void task_step(void *arg)
+{
+  note("task:%u:%d", (unsigned)CurrentExecutionLevel(), dm_machine_current() == arg);
+  dm_machine_run_at(arg, DM_LVL_HWI, hwi_nested_in_sih, NULL);
+  note("back:%u", (unsigned)CurrentExecutionLevel());
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(sih_handler, NULL, "t", NULL), noErr);
+  note("task-end");
+}
+
+/* The same step from a secondary interrupt handler (dm_machine_run_task's
+ * uncommon case): it runs at task level, and what it queues waits for the
+ * handler that runs to finish. */
+static OSStatus sih_runs_task(void *p1, void *p2)
+{
+  (void)p2;
+  note("s:%u", (unsigned)CurrentExecutionLevel());
+  dm_machine_run_task(p1, task_step, p1);
+  note("s-end:%u", (unsigned)CurrentExecutionLevel());
+  return noErr;
+}
+
+START_TEST(test_run_task)
+{
+  tfix f;
+  setup(&f);
+  /* From no current machine: f.m is current while the step runs, not after. */
+  dm_machine *prev = dm_machine_enter(NULL);
+  dm_machine_run_task(f.m, task_step, f.m);
+  ck_assert_str_eq(trace, "task:0:1 hwi z:5:1:0 back:0 t:5:1:0 task-end");
+  ck_assert_ptr_null(dm_machine_current());
+  dm_machine_leave(prev);
+  trace[0] = '\0';
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(sih_runs_task, NULL, f.m, NULL), noErr);
+  ck_assert_str_eq(trace, "s:5 task:0:1 hwi back:0 task-end s-end:5 z:5:1:0 t:5:1:0");
+  ck_assert_uint_eq(CurrentExecutionLevel(), kTaskLevel);
+  ck_assert_ptr_eq(dm_machine_current(), f.m);
   tf_teardown(&f);
 }
 END_TEST
@@ -520,6 +563,7 @@ Suite *services_suite(void)
   tcase_add_test(tl, test_sih_serialized);
   tcase_add_test(tl, test_sih_from_task_runs_at_once);
   tcase_add_test(tl, test_call_secondary_interrupt_handler);
+  tcase_add_test(tl, test_run_task);
   suite_add_tcase(s, tl);
 
   TCase *tt = tcase_create("time");

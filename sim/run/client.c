@@ -228,7 +228,7 @@ static void client_task(void *arg)
 static void client_step(dm_event *ev)
 {
   run_client *c = ev->data;
-  dm_machine_run_at(c->rm->m, DM_LVL_TASK, client_task, c);
+  dm_machine_run_task(c->rm->m, client_task, c);
 }
 
 void run_clients_check_hung(run_machine *rm)

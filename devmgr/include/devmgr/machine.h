@@ -99,6 +99,15 @@ dm_machine *dm_machine_current(void);
  * interrupts through this call.
  */
 void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void *arg);
+/*
+ * dm_machine_run_at(m, DM_LVL_TASK, fn, arg), cheaper when m is at task level
+ * with no secondary interrupt handler queued or running (an embedding's
+ * task-level event, such as a scripted client's step): the same contract (m
+ * current while fn runs and the previous current machine back after it,
+ * fn at task level, every handler queued meanwhile run before it returns),
+ * without the drain after fn, which that case never needs.
+ */
+void dm_machine_run_task(dm_machine *m, void (*fn)(void *arg), void *arg);
 /* The execution level m is running at now. */
 dm_level dm_machine_level(const dm_machine *m);
 /* The platform m was created with. */
