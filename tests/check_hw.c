@@ -298,9 +298,9 @@ START_TEST(test_platform_start_device_blob)
   unsigned char dev[16];
   memset(dev, 0, sizeof dev);
   /* No device: paramErr. */
-  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7), -50);
+  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7, 0), -50);
   memcpy(dev, &f.hw, sizeof f.hw);
-  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7), 0);
+  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7, 0), 0);
   sim_world_run(&f.w, UINT64_MAX, 0);
   ck_assert_int_eq(f.n, 1);
   ck_assert_int_eq(f.ref[0], 7);

@@ -19,6 +19,7 @@
 #include "world/world.h"
 #include "Devices.h"
 #include "DriverServices.h"
+#include "DMSim.h"
 
 #define NPB 8
 
@@ -246,9 +247,33 @@ END_TEST
 
 /* dm_machine_driverio_id names the command whose DoDriverIO is running
  * (what a device operation started there serves, for dm_machine_prefetch),
- * lean or watched, and is 0 outside any DoDriverIO. */
+ * lean or watched, and is 0 outside any DoDriverIO; DMSimHardwareStart
+ * hands the same to the platform's hw_start as its `request`. */
 static dm_machine *id_m;
 static int id_calls, id_wrong;
+static uint64_t id_hw_request; /* what id_hw_start was handed last */
+
+static int id_hw_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done_fn done,
+                       void *refCon, uint64_t request)
+{
+  (void)ctx;
+  (void)device;
+  (void)bytes;
+  (void)done;
+  (void)refCon;
+  id_hw_request = request;
+  return 0;
+}
+
+static void id_irq(void *refCon, OSStatus status)
+{
+  (void)refCon;
+  (void)status;
+}
+
+/* A device (any RegEntryID not all zero) for DMSimHardwareStart: the
+ * machine's hw_start is id_hw_start, which starts nothing. */
+static const RegEntryID id_device = { { 1, 0, 0, 0 } };
 
 static OSStatus id_entry(AddressSpaceID space, IOCommandID id, IOCommandContents c,
                          IOCommandCode code, IOCommandKind kind)
@@ -258,20 +283,26 @@ static OSStatus id_entry(AddressSpaceID space, IOCommandID id, IOCommandContents
   id_calls++;
   if (dm_machine_driverio_id(id_m) != (uint64_t)(uintptr_t)id)
     id_wrong++;
+  id_hw_request = UINT64_MAX;
+  if (DMSimHardwareStart(&id_device, 8, id_irq, NULL) != noErr ||
+      id_hw_request != (uint64_t)(uintptr_t)id)
+    id_wrong++;
   if (code == kReadCommand && !(kind & kImmediateIOCommandKind))
     return IOCommandIsComplete(id, noErr);
   return noErr;
 }
 
 /* A new machine (id_m, current; *prev the one it replaced) on world w,
- * lean or watched (rules checked), with built-in `name`'s description
- * installed with `entry` as its DoDriverIO, and opened; its refNum. */
+ * lean or watched (rules checked), whose hw_start is id_hw_start, with
+ * built-in `name`'s description installed with `entry` as its DoDriverIO,
+ * and opened; its refNum. */
 static int16_t open_on_new_machine(sim_world *w, bool lean, const char *name,
                                    DriverEntryPointPtr entry, dm_machine **prev)
 {
   ck_assert_int_eq(sim_world_init(w), 0);
   dm_machine_config cfg = { 0 };
   cfg.platform = sim_world_platform(w);
+  cfg.platform.hw_start = id_hw_start;
   cfg.check = lean ? DM_CHECK_OFF : DM_CHECK_STRICT;
   id_m = dm_machine_new(&cfg);
   ck_assert_ptr_nonnull(id_m);
@@ -309,6 +340,9 @@ static void driverio_id_case(bool lean)
   }
   ck_assert_int_ge(id_calls, 5); /* initialize, open, then the three reads */
   ck_assert_int_eq(id_wrong, 0);
+  /* Outside any DoDriverIO: request 0. */
+  ck_assert_int_eq(DMSimHardwareStart(&id_device, 8, id_irq, NULL), noErr);
+  ck_assert_uint_eq(id_hw_request, 0);
   dm_machine_leave(prev);
   dm_machine_free(id_m);
   sim_world_free(&w);

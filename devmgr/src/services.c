@@ -344,8 +344,10 @@ OSStatus DMSimHardwareStart(const RegEntryID *deviceEntry, ByteCount byteCount,
     return paramErr;
   if (dm__no_device(deviceEntry))
     return paramErr;
+  /* The running DoDriverIO's command is handed over, so that the platform
+   * need not ask for it (dm_machine_driverio_id) once per operation. */
   return m->cfg.platform.hw_start(m->cfg.platform.ctx, deviceEntry, byteCount,
-                                  (dm_hw_done_fn)handler, refCon);
+                                  (dm_hw_done_fn)handler, refCon, m->driverio_id);
 }
 
 OSStatus DMSimHardwarePrefetch(const RegEntryID *deviceEntry, DMSimInterruptHandler handler,

@@ -246,17 +246,23 @@ static void op_warm(dm_event *stage0, dm_event *stage1, dm_event *stage2)
     dm_machine_prefetch(m2, 0, 0, id2);
 }
 
-/* sim_hw_start, inline in the platform's entry as well: a device that
- * serves one request at a time starts one per request. */
+static int start_grown(sim_hw *hw, dm_hw_done_fn done, void *refCon, uint64_t request);
+
+/* sim_hw_start, inline in the platform's entry as well (a device that
+ * serves one request at a time starts one per request): an operation that
+ * serves `request` (0: none known). */
 static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn done,
-                                                       void *refCon)
+                                                       void *refCon, uint64_t request)
 {
-  if (hw->free == NULL && grow(hw) != 0)
-    return memFullErr;
   hw_op *op = hw->free;
+  if (__builtin_expect(op == NULL, 0))
+    return start_grown(hw, done, refCon, request);
   hw->free = op->u.next;
   op->done = done;
   op->refCon = refCon;
+  /* Written first, so that request is not kept across begin; the other
+   * ways out put op's next in the word instead. */
+  op->u.id = request;
   if (hw->busy < hw->channels) {
     if (begin(hw, op) != 0) {
       op->u.next = hw->free;
@@ -264,8 +270,6 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
       return memFullErr;
     }
     hw->stats.started++;
-    /* The request op serves, last: only op then lives across the call. */
-    op->u.id = hw->m != NULL ? dm_machine_driverio_id(hw->m) : 0;
     return 0;
   }
   hw->stats.started++;
@@ -280,14 +284,25 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
   return 0;
 }
 
+/* start with no record free: the pool grows first. Out of line and a
+ * tail call, so that start keeps nothing but the device and the record
+ * across a call (its arguments are dead once in the record). */
+static __attribute__((noinline, cold)) int start_grown(sim_hw *hw, dm_hw_done_fn done,
+                                                       void *refCon, uint64_t request)
+{
+  if (grow(hw) != 0)
+    return memFullErr;
+  return start(hw, done, refCon, request);
+}
+
 int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon)
 {
   (void)bytes;
-  return start(hw, done, refCon);
+  return start(hw, done, refCon, hw->m != NULL ? dm_machine_driverio_id(hw->m) : 0);
 }
 
 int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done_fn done,
-                          void *refCon)
+                          void *refCon, uint64_t request)
 {
   (void)ctx;
   sim_hw *hw;
@@ -295,7 +310,7 @@ int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_d
   if (hw == NULL || done == NULL)
     return paramErr;
   (void)bytes;
-  return start(hw, done, refCon);
+  return start(hw, done, refCon, request);
 }
 
 int sim_hw_platform_prefetch(void *ctx, const void *device, dm_hw_done_fn done,

@@ -36,7 +36,7 @@ typedef struct sim_hw sim_hw;
  * memory or when channels is 0. name is copied (up to 31 characters).
  * Sets w's warm hook (sim_world_set_warm): an operation about to finish has
  * m prefetch what the completion of the request it serves will touch (the
- * request whose DoDriverIO started it, dm_machine_driverio_id). */
+ * request whose DoDriverIO started it, hw_start's `request`). */
 sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_model *model,
                    uint32_t channels, uint64_t seed);
 /* Free a device; operations still pending are dropped (their events
@@ -44,12 +44,15 @@ sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_m
 void sim_hw_free(sim_hw *hw);
 
 /* Start an operation: done(refCon, 0) runs at hardware-interrupt level when
- * it finishes. Returns 0, or memFullErr (-108) when out of memory. */
+ * it finishes; it serves the request whose DoDriverIO runs on the device's
+ * machine now (dm_machine_driverio_id), if any. Returns 0, or memFullErr
+ * (-108) when out of memory. */
 int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon);
 /* dm_platform.hw_start for sim machines: device is a RegEntryID whose
- * first 8 bytes hold a sim_hw pointer. Returns 0, or paramErr / memFullErr. */
+ * first 8 bytes hold a sim_hw pointer; the operation serves `request` (0:
+ * none known). Returns 0, or paramErr / memFullErr. */
 int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done_fn done,
-                          void *refCon);
+                          void *refCon, uint64_t request);
 /* dm_platform.hw_prefetch for sim machines: the device's warm hook calls
  * prefetch(refCon) for each operation whose done is `done`, at the first
  * stage of its look-ahead (sim_world_set_warm), from then on (prefetch

@@ -173,8 +173,9 @@ size_t dm_machine_slot_bytes(void);
 void *dm_mem_alloc_big(size_t bytes);
 
 /* The command whose DoDriverIO is running on m (the innermost), as a
- * number, or 0 when none is: what a platform's hw_start may keep to name
- * the request a device operation serves, for dm_machine_prefetch. */
+ * number, or 0 when none is: what a device operation started now serves,
+ * for dm_machine_prefetch (a platform's hw_start is handed it already, as
+ * `request`). */
 uint64_t dm_machine_driverio_id(const dm_machine *m);
 /* A hint that commands (from dm_machine_driverio_id) will complete soon:
  * starts bringing into the cache what their completions touch, in stages

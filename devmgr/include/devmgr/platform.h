@@ -97,10 +97,13 @@ typedef struct dm_platform {
    * Start an operation of `bytes` bytes on the simulated device named by
    * `device` (the deviceEntry the driver got in DriverInitInfo). When it
    * finishes, done(refCon, status) runs at hardware-interrupt level.
-   * Returns 0 when started, a negative OSErr otherwise.
+   * `request` is the command whose DoDriverIO starts it (the innermost, as
+   * dm_machine_driverio_id numbers it), 0 when none runs: what the platform
+   * may keep to name the request the operation serves, for
+   * dm_machine_prefetch. Returns 0 when started, a negative OSErr otherwise.
    */
   int (*hw_start)(void *ctx, const void *device, uint32_t bytes,
-                  dm_hw_done_fn done, void *refCon);
+                  dm_hw_done_fn done, void *refCon, uint64_t request);
   /*
    * Optional: have prefetch(refCon) called shortly before each operation on
    * `device` whose done is `done` finishes (prefetch NULL: no more). Returns
