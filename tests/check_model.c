@@ -298,6 +298,24 @@ static void check_invariants(model *m)
   MCHECK_EQ(pending, m->pending);
   MCHECK_EQ(active, m->active);
   MCHECK_EQ(dm_machine_inflight(m->f.m), (unsigned)pending);
+  /* dCtlQHdr holds the pending requests and nothing else, in call order
+   * (those still there after out-of-order completions keep theirs), and
+   * qTail is its last element: what drivers and clients that walk it see,
+   * whatever the unlink's hints did. */
+  const QHdr *dq = &m->dce->dCtlQHdr;
+  int onq = 0;
+  uint64_t last = 0;
+  const QElem *tail = NULL;
+  for (const QElem *e = dq->qHead; e != NULL && onq <= NPB; e = e->qLink) {
+    mpb *q = by_pb(m, (ParmBlkPtr)e);
+    MCHECK_MSG(q != NULL && q->state == PENDING, "dCtlQHdr holds a block not in flight");
+    MCHECK_MSG(q->order > last, "dCtlQHdr out of call order at #%d", q->num);
+    last = q->order;
+    tail = e;
+    onq++;
+  }
+  MCHECK_EQ(onq, pending);
+  MCHECK((const QElem *)dq->qTail == tail);
   if (m->concurrent) {
     MCHECK_EQ(m->dce->dCtlFlags & drvrActiveMask, 0);
     MCHECK_EQ(active, pending);
