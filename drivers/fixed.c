@@ -47,6 +47,27 @@ typedef struct Fixed {
 
 static InstanceSlot instances[INSTANCE_MAX];
 
+/* The instance whose request Finish is completing, while its
+ * IOCommandIsComplete runs, NULL otherwise. The Device Manager starts that
+ * unit's next queued request from there (this driver is not concurrent),
+ * so the next request's instance is at hand (InstanceOf) rather than looked
+ * up from its refNum, a GetDCtlEntry and a search of the table. Finalize
+ * clears it when that instance goes. */
+static Fixed *completing;
+
+/* The instance a read or write in pb is for (NULL: none): the instance
+ * being completed when pb heads its unit's dCtlQHdr, where the Device
+ * Manager keeps a non-concurrent driver's request in service (a request
+ * that a completion routine sends to another unit meanwhile heads that
+ * unit's queue, or none), otherwise the one found from pb's refNum. */
+static inline Fixed *InstanceOf(ParmBlkPtr pb)
+{
+  Fixed *f = completing;
+  if (f != NULL && f->dce->dCtlQHdr.qHead == (QElemPtr)pb)
+    return f;
+  return InstanceFind(instances, pb->ioParam.ioRefNum);
+}
+
 /* Move the data of pb at position pos and leave the mark after it; the
  * result of the transfer. The counts are written before the bytes move, so
  * that little is left to keep across the copy. */
@@ -81,7 +102,10 @@ static OSStatus Finish(void *p1, void *p2)
   f->pb = NULL;
   f->timer = NULL;
   OSErr err = Transfer(f, pb, f->dce, f->pos, f->code);
-  return IOCommandIsComplete(id, err);
+  completing = f;
+  OSStatus status = IOCommandIsComplete(id, err);
+  completing = NULL;
+  return status;
 }
 
 static void DeviceInterrupt(void *refCon, OSStatus status)
@@ -135,6 +159,8 @@ static OSStatus Initialize(DriverInitInfoPtr info)
 static OSStatus Finalize(DriverFinalInfoPtr info)
 {
   Fixed *f = InstanceFind(instances, info->refNum);
+  if (f != NULL && f == completing)
+    completing = NULL;
   if (f != NULL) {
     IOCommandID inService = f->current;
     Stop(f);
@@ -150,7 +176,7 @@ static OSStatus Finalize(DriverFinalInfoPtr info)
 static OSStatus ReadWrite(IOCommandID cmdID, ParmBlkPtr pb, IOCommandCode cmdCode,
                           IOCommandKind cmdKind)
 {
-  Fixed *f = InstanceFind(instances, pb->ioParam.ioRefNum);
+  Fixed *f = InstanceOf(pb);
   if (f == NULL)
     return (cmdKind & kImmediateIOCommandKind) ? nsDrvErr : IOCommandIsComplete(cmdID, nsDrvErr);
   if (cmdKind & kImmediateIOCommandKind)

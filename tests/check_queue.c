@@ -5,8 +5,9 @@
  * through simulated time), concurrent .Concurrent (all dispatched at call
  * time, on dCtlQHdr, completed out of order and dequeued by identity, never
  * drvrActive) and .OwnQueue (kDriverQueuesIOPB: nothing on dCtlQHdr); command
- * slot growth past the fixture's 4, and a block sent again from its own
- * completion routine.
+ * slot growth past the fixture's 4, a block sent again from its own
+ * completion routine, and a completion routine reading from .Fixed on
+ * another machine at the same refNum.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -521,6 +522,64 @@ START_TEST(test_resend_from_completion_routine)
 }
 END_TEST
 
+/* .Fixed takes the instance of a request it starts from inside its own
+ * completion (the instance completing) only when the request heads that
+ * instance's dCtlQHdr. Two machines have .Fixed at the same refNum, each
+ * storing other bytes; a completion routine on machine A sends a read to
+ * machine B's .Fixed while A's next read waits: each read gets its own
+ * machine's bytes, and each unit's mark moves alone. */
+static tfix *other;
+static int16_t other_ref;
+static ParamBlockRec other_pb;
+static char other_buf[4];
+
+static pascal void read_on_other_cb(ParmBlkPtr pb)
+{
+  (void)pb;
+  dm_machine *prev = dm_machine_enter(other->m);
+  tf_io(&other_pb, other_ref, other_buf, sizeof other_buf, 0);
+  ck_assert_int_eq(PBReadAsync(&other_pb), noErr);
+  dm_machine_leave(prev);
+}
+
+START_TEST(test_fixed_routine_reads_other_machine)
+{
+  tfix a, b;
+  tf_setup(&a, DM_CHECK_STRICT);
+  int16_t ref = tf_install_open(&a, "fixed", NULL);
+  ParamBlockRec pb;
+  tf_io(&pb, ref, "AAAAAAAA", 8, 0);
+  ck_assert_int_eq(PBWriteSync(&pb), noErr);
+  tf_setup(&b, DM_CHECK_STRICT); /* b's machine is current now */
+  other = &b;
+  other_ref = tf_install_open(&b, "fixed", NULL);
+  ck_assert_int_eq(other_ref, ref);
+  tf_io(&pb, ref, "BBBBBBBB", 8, 0);
+  ck_assert_int_eq(PBWriteSync(&pb), noErr);
+  dm_machine *prev = dm_machine_enter(a.m);
+  char b1[4], b2[4];
+  ParamBlockRec p1, p2;
+  tf_io(&p1, ref, b1, sizeof b1, 0);
+  p1.ioParam.ioCompletion = read_on_other_cb;
+  ck_assert_int_eq(PBReadAsync(&p1), noErr);
+  tf_io(&p2, ref, b2, sizeof b2, 4);
+  ck_assert_int_eq(PBReadAsync(&p2), noErr);
+  tf_run(&a);
+  tf_run(&b);
+  ck_assert_int_eq(p1.ioParam.ioResult, noErr);
+  ck_assert_int_eq(p2.ioParam.ioResult, noErr);
+  ck_assert_int_eq(other_pb.ioParam.ioResult, noErr);
+  ck_assert_mem_eq(b1, "AAAA", 4);
+  ck_assert_mem_eq(b2, "AAAA", 4);
+  ck_assert_mem_eq(other_buf, "BBBB", 4);
+  ck_assert_int_eq(tf_dce(ref)->dCtlPosition, 8);
+  dm_machine_leave(prev);
+  ck_assert_int_eq(tf_dce(ref)->dCtlPosition, 4);
+  ck_assert_int_eq(a.violations + b.violations, 0);
+  tf_teardown_all(&b);
+  tf_teardown_all(&a);
+}
+END_TEST
 
 Suite *queue_suite(void)
 {
@@ -542,6 +601,7 @@ Suite *queue_suite(void)
   tcase_add_test(tq, test_ownqueue_no_dce_queue);
   tcase_add_test(tq, test_slots_grow);
   tcase_add_test(tq, test_resend_from_completion_routine);
+  tcase_add_test(tq, test_fixed_routine_reads_other_machine);
   suite_add_tcase(s, tq);
   return s;
 }
