@@ -42,6 +42,7 @@ typedef struct Fixed {
                             mark meanwhile) */
   DCtlPtr     dce;
   UInt32      serial;    /* tells a stale interrupt from the current one */
+  void       *token;     /* InstanceToken for serial 0 (InstanceTokenFrom) */
   TimerID     timer;
 } Fixed;
 
@@ -122,7 +123,7 @@ static OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandCode code)
   f->code = code;
   f->pos = f->dce->dCtlPosition;
   f->serial++;
-  void *token = InstanceToken(instances, f, f->serial);
+  void *token = InstanceTokenFrom(f->token, f->serial);
   if (f->hasDevice)
     return DMSimHardwareStart(&f->device, (ByteCount)pb->ioParam.ioReqCount, DeviceInterrupt,
                               token);
@@ -150,6 +151,7 @@ static OSStatus Initialize(DriverInitInfoPtr info)
   f->device = info->deviceEntry;
   f->hasDevice = memcmp(&f->device, &none, sizeof none) != 0;
   f->dce = *GetDCtlEntry(info->refNum);
+  f->token = InstanceToken(instances, f, 0);
   return noErr;
 }
 

@@ -91,6 +91,14 @@ static inline void *InstanceToken(InstanceSlot *table, void *state, UInt32 seria
   return NULL;
 }
 
+/* The token InstanceToken gives for serial, from the one it gave for the
+ * same state and serial 0 (kept at hand when the instance is made): no
+ * search of the table. */
+static inline void *InstanceTokenFrom(void *first, UInt32 serial)
+{
+  return (void *)((uintptr_t)first | (serial & 0xFFFFFFu));
+}
+
 static inline void *InstanceFromToken(InstanceSlot *table, void *token, UInt32 *serial)
 {
   uintptr_t t = (uintptr_t)token;
