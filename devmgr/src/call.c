@@ -104,6 +104,23 @@ static inline OSErr enable_check(const dm_unit *u, const dm_codeinfo *ci)
   return !(f & ci->enable) ? ci->disabled : notOpenErr;
 }
 
+/* An immediate command's DoDriverIO returned with its PB still on a queue
+ * of the driver's own (Enqueue, no Dequeue). That queue may have lived in
+ * the frame that returned, so it is not touched (taking the PB off it read
+ * a dead stack frame): the slot forgets it, and the call completes as any
+ * immediate one. Cold: a driver bug. */
+static __attribute__((noinline, cold)) void left_on_own_queue(dm_machine *m, uint32_t si,
+                                                               uint64_t id)
+{
+  dm_slot *s = &m->slots[si];
+  s->privq = NULL;
+  dm__violation(m, DM_RULE_COMPLETE_WHILE_QUEUED, s->ref, s->pb, id,
+                "an immediate %s returned with its PB still on a queue of its own (Enqueue "
+                "without Dequeue); the Device Manager completes it and leaves that queue "
+                "alone, which may have been in the frame that returned",
+                dm_code_name(s->code));
+}
+
 /* Open, Close, KillIO and Immed calls: straight to the driver, no queue. */
 static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
 {
@@ -153,8 +170,11 @@ static OSErr immediate(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id)
     break;
   }
   si = dm__slot_lookup(m, id);
-  if (si != DM_NO_SLOT)
+  if (si != DM_NO_SLOT) {
+    if (DM_UNLIKELY(m->slots[si].privq != NULL))
+      left_on_own_queue(m, si, id);
     dm__complete_inline(m, si, result);
+  }
   return result;
 }
 
