@@ -148,9 +148,11 @@ int run_make_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_
    * starts zeroed where `expect data` reads it, so that bytes the driver
    * never wrote cannot pass for this read's data. Any other read finds
    * what the block's last use left: its bytes only drivers see, and they
-   * are deterministic (grow_buffer zeroes new bytes). */
-  p->made_prep = sc->op == SIM_SC_OP_WRITE ||
-                 (sc->op == SIM_SC_OP_READ && sc->keeps_pb && sc->size > 0);
+   * are deterministic (grow_buffer zeroes new bytes). An empty buffer has
+   * nothing to prepare (and a block that never needed one has none: a
+   * memset of NULL, undefined even for 0 bytes). */
+  p->made_prep = sc->size > 0 && (sc->op == SIM_SC_OP_WRITE ||
+                                  (sc->op == SIM_SC_OP_READ && sc->keeps_pb));
   switch (sc->op) {
   case SIM_SC_OP_OPEN: {
     /* A name given is sent, and Open finds the first driver that has it.
