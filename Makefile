@@ -12,7 +12,8 @@
 #   make install   dmsim, its viewer module, headers, man page and pkg-config file (PREFIX, DESTDIR)
 #   make uninstall remove them again
 #
-# Dependencies (SDL2, libuv, libpng, Check) come from pkg-config. When one is missing
+# Dependencies (SDL2, libuv, libpng, Check) come from pkg-config; the random
+# scenarios of make test (tests/gen.sh) are written by Debian's python3. When one is missing
 # on a Debian machine and we are root, `make` installs it with apt-get;
 # elsewhere it prints the command to run and stops. The SCSI tests also use
 # sg3-utils (sg_inq, sg_decode_sense) and hfsutils (hformat), installed the
@@ -105,6 +106,7 @@ $(DEPS_STAMP): $(FLAGS_STAMP)
 	@mkdir -p $(BUILD)
 	@missing=""; \
 	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="pkg-config"; \
+	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
 	command -v $(CC) >/dev/null 2>&1 || case "$$(basename $(CC))" in \
 	  clang*) missing="$$missing clang";; \
 	  gcc*|cc) missing="$$missing gcc";; \

@@ -7,7 +7,8 @@
 # (tests/disk.sh), make install/uninstall (tests/install.sh), the SCSI
 # disk (tests/scsi.sh), the viewer headless (tests/view.sh), the table of
 # bad inputs (tests/bad-inputs.sh, from docs/bad-inputs.md) and the ends of
-# runs that go wrong (tests/guard.sh). Each prints a closing "N passed,
+# runs that go wrong (tests/guard.sh) and random scenarios made by
+# tests/gen_scenarios.py, each run twice (tests/gen.sh). Each prints a closing "N passed,
 # N failed" line; exits non-zero on any failure.
 set -u
 DMSIM=${DMSIM:-build/dmsim}
@@ -34,5 +35,7 @@ view=$?
 badin=$?
 ./tests/guard.sh "$DMSIM"
 guard=$?
+./tests/gen.sh "$DMSIM"
+gen=$?
 [ $checks -eq 0 ] && [ $scen -eq 0 ] && [ $cli -eq 0 ] && [ $rt -eq 0 ] && [ $drv -eq 0 ] && [ $dsk -eq 0 ] &&
-  [ $inst -eq 0 ] && [ $scsi -eq 0 ] && [ $view -eq 0 ] && [ $badin -eq 0 ] && [ $guard -eq 0 ]
+  [ $inst -eq 0 ] && [ $scsi -eq 0 ] && [ $view -eq 0 ] && [ $badin -eq 0 ] && [ $guard -eq 0 ] && [ $gen -eq 0 ]
