@@ -14,8 +14,9 @@ Close, sleeps, waits, repeats, raw refNums, two machines, .Bugs and .Hostile
 misbehaving, HBA controllers with disks, and every kind of expectation.
 
 Most files end with exit status 0 or 1 (an expectation or a rule may fail:
-the choices are random). A few are made to end otherwise on purpose, and say
-so on their first line, which tests/gen.sh reads:
+the choices are random). A few (4 in 100) are made to end otherwise on purpose:
+a client of their own (cz, at 20ms) sends .Hostile the Control that faults
+or hangs, and their first line says so, which tests/gen.sh reads:
 
     # gen: expect exit 3 driver fault      .Hostile dereferences NULL
     # gen: expect exit 4 watchdog          .Hostile requeues its handler forever
@@ -99,10 +100,11 @@ class Machine:
                 items.append(f"unit {unit}")
             if self.hardware and r.random() < 0.6:
                 items.append(f"hardware {r.choice(self.hardware)}")
-            if r.random() < 0.2:
+            if r.random() < 0.2 and not (self.special and i == 0):
                 items.append("runtime " + r.choice(["none", "concurrent", "queues-iopb",
                                                     "concurrent,queues-iopb"]))
-            if r.random() < 0.1:
+            # The driver that faults or hangs on purpose must take Control.
+            if r.random() < 0.1 and not (self.special and i == 0):
                 items.append("disable " + ",".join(r.sample(["read", "write", "control",
                                                              "status"], r.randint(1, 2))))
             if r.random() < 0.15 and not (self.special and i == 0):
@@ -256,14 +258,17 @@ class Machine:
             at = f" at {duration(r, 0, 3000)}" if r.random() < 0.3 else ""
             lines = [f"open {a}" for a in self.drivers if r.random() < 0.85]
             lines += self.body(c, "top", 0, [])
-            if i == 0 and self.special:
-                code = 100 if self.special == "fault" else 107
-                lines += ["open d0", f"control d0 {code}"]
             if r.random() < 0.7:
                 lines.append("wait all")
             self.out.append(f"client {c}{at}")
             self.out += ["  " + x for x in lines]
             self.out.append("end")
+        if self.special:
+            # A client of its own, so that no wait or deadlock of the others
+            # keeps it from the call; .Hostile is concurrent (no runtime
+            # option above), so no request left on its queue holds it back.
+            code = 100 if self.special == "fault" else 107
+            self.out += ["client cz at 20ms", "  open d0", f"  control d0 {code}", "end"]
 
     def expects(self):
         r = self.r
@@ -318,7 +323,7 @@ def scenario(seed):
     """The text of the scenario made from seed."""
     r = random.Random(seed)
     x = r.random()
-    special = "fault" if x < 0.01 else "hang" if x < 0.02 else None
+    special = "fault" if x < 0.02 else "hang" if x < 0.04 else None
     nmachines = 2 if r.random() < 0.2 else 1
     head = []
     if special == "fault":
