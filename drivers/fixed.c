@@ -103,6 +103,10 @@ static OSStatus Finish(void *p1, void *p2)
   f->pb = NULL;
   f->timer = NULL;
   OSErr err = Transfer(f, pb, f->dce, f->pos, f->code);
+  /* Cleared, not put back, afterwards: an outer Finish (this completion's
+   * routine waiting in a sync call while another instance's Finish ran)
+   * may have seen its instance finalized meanwhile; it only loses the
+   * shortcut. */
   completing = f;
   OSStatus status = IOCommandIsComplete(id, err);
   completing = NULL;
@@ -161,9 +165,9 @@ static OSStatus Initialize(DriverInitInfoPtr info)
 static OSStatus Finalize(DriverFinalInfoPtr info)
 {
   Fixed *f = InstanceFind(instances, info->refNum);
-  if (f != NULL && f == completing)
-    completing = NULL;
   if (f != NULL) {
+    if (f == completing)
+      completing = NULL;
     IOCommandID inService = f->current;
     Stop(f);
     if (inService != NULL)

@@ -22,7 +22,7 @@
 /* A hint for an array of `bytes` bytes at p, allocated and not yet
  * touched, that will be accessed at random: asks for huge pages for it (2
  * MiB or more). Changes nothing the program can observe. */
-static void dm_mem_advise_huge(void *p, size_t bytes)
+static void advise_huge(void *p, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
   long page = sysconf(_SC_PAGESIZE);
@@ -44,6 +44,6 @@ void *dm_mem_alloc_big(size_t bytes)
     return NULL;
   size_t align = bytes >= HUGE_MIN ? HUGE_MIN : 64;
   void *p = aligned_alloc(align, (bytes + align - 1) / align * align);
-  dm_mem_advise_huge(p, bytes);
+  advise_huge(p, bytes);
   return p;
 }

@@ -128,9 +128,11 @@ static inline OSErr dm__ctlq_prev(const dm_machine *m, QHdrPtr q, QElemPtr e, ui
 
 /* Unlinks pb, the head of u's dCtlQHdr: how a request that completes in
  * order leaves the queue (a serialized driver's always does). The new
- * head's slot is not touched: a head's qprev is never read (dm__ctlq_prev
- * tests for the head first, and nothing is ever queued before it), so the
- * hint it keeps to the request that left goes stale harmlessly. */
+ * head's slot is not touched: the unlinking code never reads a head's
+ * qprev (dm__ctlq_prev tests for the head first, and nothing is ever
+ * queued before it), so the hint it keeps to the request that left goes
+ * stale harmlessly; dm_machine_prefetch may still fetch through it, which
+ * costs a wasted prefetch, never a wrong result. */
 static inline void dm__ctlq_remove_head(dm_unit *u, ParmBlkPtr pb)
 {
   QHdrPtr q = &u->dce.dCtlQHdr;

@@ -769,7 +769,7 @@ heap:
    * its events go to the heap alone. */
   q->rpos = q->rlen = 0;
   gather(q, old, nold);
-  gather(q, y->more[b].e, nmore); /* (a bucket this small keeps its array) */
+  gather(q, y->more[b].e, nmore);
   /* Floyd's heap construction; entries arrive mostly in seq order, which
    * is already a heap when their times are equal. */
   for (uint32_t i = q->n / ARITY + 1; i-- > 0;)
@@ -1007,8 +1007,7 @@ int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
 
 dm_event *sim_evq_pop_general(sim_evq *q)
 {
-  if (q->size <= 1) /* (defensive: sim_evq_pop handles these inline) */
-    return sim_evq_pop(q);
+  /* (sim_evq_pop, its one caller, handles size 0 and 1 inline) */
   dm_event *e = q->top;
   e->idx = DM_EVENT_IDLE;
   q->size--;
