@@ -218,8 +218,13 @@ static void unit_retire(dm_machine *m, dm_unit *u)
 void dm__unit_finish_lifecycle(dm_unit *u)
 {
   dm_machine *m = u->m;
-  /* Nothing new reaches the driver while it is closed and finalized, even
-   * when completing its last request would start the next one. */
+  /* Once: a remove or replace being finished is not finished again from
+   * inside itself (a wait in one of the commands below may run events). */
+  if (u->finishing)
+    return;
+  /* Nothing new reaches the driver while it is closed and finalized (or
+   * superseded, replaced and reopened), even when completing its last
+   * request would start the next one. */
   u->finishing = 1;
   if (u->pending == DM_PENDING_REMOVE) {
     close_for_lifecycle(u);
@@ -236,12 +241,10 @@ void dm__unit_finish_lifecycle(dm_unit *u)
   close_for_lifecycle(u);
   dm__simple_command(u, kSupersededCommand);
   check_idle_after(m, u, "Superseded");
-  u->finishing = 0;
   unit_adopt(u, &u->next);
   dm__trace_unit(m, DM_EV_INSTALL, u);
   dm__trace_flags(u);
   if (dm__simple_command(u, kReplaceCommand) != noErr) {
-    u->finishing = 1;
     unit_retire(m, u);
     return;
   }
@@ -249,6 +252,7 @@ void dm__unit_finish_lifecycle(dm_unit *u)
     u->opens = 1;
     dm__set_flags(u, dOpenedMask, 0);
   }
+  u->finishing = 0;
   u->state = DM_UNIT_READY;
   dm__unit_relane(u);
   u->pending = DM_PENDING_NONE;
