@@ -596,22 +596,6 @@ static int run_child(const char *path)
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Can this process measure a run's memory? Not under AddressSanitizer
- * (its shadow memory and redzones are not the program's), nor unforked
- * (CK_FORK=no, as make valgrind runs the suites: a million calls under
- * valgrind take minutes, and its memory is not the program's). */
-static int memory_measurable(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-  return 0;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  return 0;
-#endif
-#endif
-  return tests_check_forks();
-}
-
 /* Run each of the flat files write_flat makes from lines[i] (named[i],
  * every[i]) in a child; returns the largest peak resident memory of the
  * children in kB (from getrusage: a bound on memory, not a timing). */
@@ -638,8 +622,6 @@ static long peak_of_flat_runs(int n, const int *clients, const int *per, const c
  * 26 MB while it parses). */
 START_TEST(test_million_calls_memory)
 {
-  if (!memory_measurable())
-    return;
   static const int clients[] = {16, 1}, per[] = {62500, 1000000}, named[] = {0, 0},
                    every[] = {0, 8};
   static const char *const lines[] = {"  read d 512 at 0", "  read d 512 at 0 async"};
@@ -654,8 +636,6 @@ END_TEST
  * 289 MB when each had a whole call record). */
 START_TEST(test_million_named_calls_memory)
 {
-  if (!memory_measurable())
-    return;
   static const int clients[] = {1}, per[] = {1000000}, named[] = {1}, every[] = {0};
   static const char *const lines[] = {"  read d 512 at 0"};
   long peak = peak_of_flat_runs(1, clients, per, lines, named, every);
@@ -684,10 +664,15 @@ Suite *run_suite(void)
   if (tests_check_forks())
     tcase_add_exit_test(tc, test_max_steps_stops_the_step_after, SIM_RUN_EXIT_WATCHDOG);
   suite_add_tcase(s, tc);
-  TCase *big = tcase_create("million");
-  tcase_set_timeout(big, 120); /* about 3 s optimized; -O0 builds are slower */
-  tcase_add_test(big, test_million_calls_memory);
-  tcase_add_test(big, test_million_named_calls_memory);
-  suite_add_tcase(s, big);
+  /* Peak memory is the program's only outside AddressSanitizer, and
+   * unforked (CK_FORK=no, as make valgrind runs the suites) a million
+   * calls under valgrind take minutes. */
+  if (tests_memory_testable()) {
+    TCase *big = tcase_create("million");
+    tcase_set_timeout(big, 120); /* about 3 s optimized; -O0 builds are slower */
+    tcase_add_test(big, test_million_calls_memory);
+    tcase_add_test(big, test_million_named_calls_memory);
+    suite_add_tcase(s, big);
+  }
   return s;
 }

@@ -9,14 +9,6 @@
 #include "memlimit.h"
 #include "tests.h"
 
-#if defined(__SANITIZE_ADDRESS__) /* gcc */
-#define MEMLIMIT_ASAN 1
-#elif defined(__has_feature) /* clang says it this way */
-#if __has_feature(address_sanitizer)
-#define MEMLIMIT_ASAN 1
-#endif
-#endif
-
 /* The process's address-space size in bytes, or 0 if unknown. */
 static size_t vm_bytes(void)
 {
@@ -32,12 +24,7 @@ static size_t vm_bytes(void)
 
 int tests_limit_memory(size_t headroom, struct rlimit *old)
 {
-#ifdef MEMLIMIT_ASAN
-  const int asan = 1;
-#else
-  const int asan = 0;
-#endif
-  if (asan || !tests_check_forks())
+  if (!tests_memory_testable())
     return -1;
   size_t vm = vm_bytes();
   if (vm == 0 || getrlimit(RLIMIT_AS, old) != 0)

@@ -11,10 +11,9 @@
 
 /* Limit the address space to its present size plus headroom bytes, keeping
  * the limit it replaces in *old (setrlimit(RLIMIT_AS, old) puts it back).
- * Returns 0, or -1 when it cannot be done here and the test has nothing to
- * check: under AddressSanitizer (it reserves terabytes of shadow memory),
- * outside fork mode (the limit would outlive the test), or when the size is
- * unknown or the limit refused. */
+ * Returns 0, or -1 when it cannot be done: where tests_memory_testable()
+ * (tests.h) is 0, which suites test before they register such a test, or
+ * when the size is unknown or the limit refused. */
 int tests_limit_memory(size_t headroom, struct rlimit *old);
 
 #endif

@@ -28,6 +28,30 @@ static inline int tests_check_forks(void)
   return fork_mode == NULL || strcmp(fork_mode, "no") != 0;
 }
 
+/* Whether this is an AddressSanitizer build (gcc says so with a macro,
+ * clang with a feature test). */
+static inline int tests_asan(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  return 1;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return 1;
+#endif
+#endif
+  return 0;
+}
+
+/* Whether tests that limit or measure the process's memory can run: 1 when
+ * Check forks (a limit would outlive the test otherwise, and valgrind's
+ * memory is not the program's) and the build is not AddressSanitizer's (it
+ * reserves terabytes of shadow memory, and its redzones are not the
+ * program's). Suites register such tests only then. */
+static inline int tests_memory_testable(void)
+{
+  return !tests_asan() && tests_check_forks();
+}
+
 /* Every suite's prototype, from the list the Makefile generates. */
 #define DM_SUITE(name) Suite *name##_suite(void);
 #include "suites.h"
