@@ -525,9 +525,10 @@ END_TEST
 /* .Fixed takes the instance of a request it starts from inside its own
  * completion (the instance completing) only when the request heads that
  * instance's dCtlQHdr. Two machines have .Fixed at the same refNum, each
- * storing other bytes; a completion routine on machine A sends a read to
- * machine B's .Fixed while A's next read waits: each read gets its own
- * machine's bytes, and each unit's mark moves alone. */
+ * storing other bytes, a distinct one at each offset; a completion routine
+ * on machine A sends a read at offset 2 to machine B's .Fixed while A's
+ * next read (at 4) waits: each read gets its own machine's bytes from its
+ * own offset, and each unit's mark moves alone. */
 static tfix *other;
 static int16_t other_ref;
 static ParamBlockRec other_pb;
@@ -537,7 +538,7 @@ static pascal void read_on_other_cb(ParmBlkPtr pb)
 {
   (void)pb;
   dm_machine *prev = dm_machine_enter(other->m);
-  tf_io(&other_pb, other_ref, other_buf, sizeof other_buf, 0);
+  tf_io(&other_pb, other_ref, other_buf, sizeof other_buf, 2);
   ck_assert_int_eq(PBReadAsync(&other_pb), noErr);
   dm_machine_leave(prev);
 }
@@ -548,13 +549,13 @@ START_TEST(test_fixed_routine_reads_other_machine)
   tf_setup(&a, DM_CHECK_STRICT);
   int16_t ref = tf_install_open(&a, "fixed", NULL);
   ParamBlockRec pb;
-  tf_io(&pb, ref, "AAAAAAAA", 8, 0);
+  tf_io(&pb, ref, "ABCDEFGH", 8, 0);
   ck_assert_int_eq(PBWriteSync(&pb), noErr);
   tf_setup(&b, DM_CHECK_STRICT); /* b's machine is current now */
   other = &b;
   other_ref = tf_install_open(&b, "fixed", NULL);
   ck_assert_int_eq(other_ref, ref);
-  tf_io(&pb, ref, "BBBBBBBB", 8, 0);
+  tf_io(&pb, ref, "abcdefgh", 8, 0);
   ck_assert_int_eq(PBWriteSync(&pb), noErr);
   dm_machine *prev = dm_machine_enter(a.m);
   char b1[4], b2[4];
@@ -569,12 +570,12 @@ START_TEST(test_fixed_routine_reads_other_machine)
   ck_assert_int_eq(p1.ioParam.ioResult, noErr);
   ck_assert_int_eq(p2.ioParam.ioResult, noErr);
   ck_assert_int_eq(other_pb.ioParam.ioResult, noErr);
-  ck_assert_mem_eq(b1, "AAAA", 4);
-  ck_assert_mem_eq(b2, "AAAA", 4);
-  ck_assert_mem_eq(other_buf, "BBBB", 4);
+  ck_assert_mem_eq(b1, "ABCD", 4);
+  ck_assert_mem_eq(b2, "EFGH", 4);
+  ck_assert_mem_eq(other_buf, "cdef", 4);
   ck_assert_int_eq(tf_dce(ref)->dCtlPosition, 8);
   dm_machine_leave(prev);
-  ck_assert_int_eq(tf_dce(ref)->dCtlPosition, 4);
+  ck_assert_int_eq(tf_dce(ref)->dCtlPosition, 6);
   ck_assert_int_eq(a.violations + b.violations, 0);
   tf_teardown_all(&b);
   tf_teardown_all(&a);
