@@ -101,8 +101,9 @@ void dm_machine_free(dm_machine *m)
   free(m);
 }
 
-/* dm__run_sih's body: inline there and in dm_machine_run_at, where an
- * interrupt's handler runs once it returns (a device's every completion). */
+/* dm__run_sih's body: inline there, in dm_machine_run_at and in
+ * dm_machine_interrupt, where an interrupt's handler runs once it returns
+ * (a device's every completion). */
 static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
 {
   m->sih_running = 1;
@@ -140,16 +141,35 @@ void dm__run_sih(dm_machine *m)
   run_sih(m);
 }
 
+/* Back to level saved after code run at a higher one: the handlers queued
+ * meanwhile run once it is below DM_LVL_SIH (dm__drain_sih, inline). */
+static inline __attribute__((always_inline)) void level_back(dm_machine *m, dm_level saved)
+{
+  m->level = saved;
+  if (saved < DM_LVL_SIH && m->sih_head != NULL && !m->sih_running)
+    run_sih(m);
+}
+
 void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void *arg)
 {
-  dm_machine *prev = dm_machine_enter(m);
+  dm_machine *prev = dm__enter(m);
   dm_level saved = m->level;
   m->level = lvl;
   fn(arg);
-  m->level = saved;
-  if (saved < DM_LVL_SIH && m->sih_head != NULL && !m->sih_running)
-    run_sih(m); /* (dm__drain_sih, inline) */
-  dm_machine_leave(prev);
+  level_back(m, saved);
+  dm__current = prev;
+}
+
+void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon)
+{
+  /* dm_machine_run_at with the handler called directly: a device's every
+   * completion comes here. */
+  dm_machine *prev = dm__enter(m);
+  dm_level saved = m->level;
+  m->level = DM_LVL_HWI;
+  done(refCon, 0);
+  level_back(m, saved);
+  dm__current = prev;
 }
 
 void dm_machine_run_task(dm_machine *m, void (*fn)(void *arg), void *arg)

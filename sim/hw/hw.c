@@ -47,10 +47,6 @@ struct sim_hw {
   hw_op       *wait_head, *wait_tail;
   uint32_t     channels, busy, waiting;
   uint32_t     drawn_next; /* the next unused one of drawn; HW_DRAWS: none */
-  struct {
-    dm_hw_done_fn done;
-    void         *refCon;
-  } irq; /* the interrupt op_fire is delivering */
   sim_hw_stats stats;
   char         name[32];
   sim_hw_model model;
@@ -159,17 +155,8 @@ static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op)
   return 0;
 }
 
-/* Runs the interrupt the device holds in irq (see op_fire). */
-static void deliver(void *arg)
-{
-  const sim_hw *hw = arg;
-  hw->irq.done(hw->irq.refCon, 0);
-}
-
-/* The oldest waiting operation takes the channel an operation just freed.
- * Out of line: a device with a free channel for each operation never
- * waits, and op_fire then saves no registers. */
-static __attribute__((noinline)) void begin_waiting(sim_hw *hw)
+/* The oldest waiting operation takes the channel an operation just freed. */
+static inline void begin_waiting(sim_hw *hw)
 {
   hw_op *next = hw->wait_head;
   hw->wait_head = next->u.next;
@@ -183,25 +170,31 @@ static __attribute__((noinline)) void begin_waiting(sim_hw *hw)
   next->u.id = 0; /* its request is not known any more (next held the word) */
 }
 
+/* op_fire when an operation waits for the channel op has just freed: it
+ * enters service, then op's interrupt is delivered. Out of line, so that
+ * op_fire keeps nothing across a call. op's done and refCon are read after
+ * begin_waiting, which takes no record from the pool (op is on it). */
+static __attribute__((noinline)) void fire_with_waiting(sim_hw *hw, const hw_op *op)
+{
+  begin_waiting(hw);
+  dm_machine_interrupt(hw->m, op->done, op->refCon);
+}
+
 static void op_fire(dm_event *ev)
 {
   hw_op *op = (hw_op *)ev;
   sim_hw *hw = ev->data;
   /* The op goes back to the pool before its handler runs, which may start
-   * another; so its interrupt is copied into the device first. Into the
-   * device rather than onto this frame, so that the machine's call below
-   * is op_fire's last (a tail call); deliver reads it before the handler
-   * runs, so an interrupt of this device nested in the handler (a sync
-   * call from a completion routine) cannot change what it delivers. */
-  hw->irq.done = op->done;
-  hw->irq.refCon = op->refCon;
+   * another (and reuse it: its done and refCon are arguments by then). The
+   * interrupt is op_fire's last call, a tail call. */
   hw->busy--;
   hw->stats.completed++;
   op->u.next = hw->free;
   hw->free = op;
   if (hw->wait_head != NULL)
-    begin_waiting(hw);
-  dm_machine_run_at(hw->m, DM_LVL_HWI, deliver, hw);
+    fire_with_waiting(hw, op);
+  else
+    dm_machine_interrupt(hw->m, op->done, op->refCon);
 }
 
 /* The Device Manager's machine of the device of operation ev (NULL: none)

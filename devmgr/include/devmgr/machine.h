@@ -100,6 +100,13 @@ dm_machine *dm_machine_current(void);
  */
 void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void *arg);
 /*
+ * A device's interrupt: done(refCon, 0) on m at DM_LVL_HWI, with the
+ * contract of dm_machine_run_at (m current, handlers queued meanwhile run
+ * when the level drops below DM_LVL_SIH). The one call a simulated device
+ * makes per completion: no trampoline between it and the driver's handler.
+ */
+void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon);
+/*
  * dm_machine_run_at(m, DM_LVL_TASK, fn, arg), cheaper when m is at task level
  * with no secondary interrupt handler queued or running (an embedding's
  * task-level event, such as a scripted client's step): the same contract (m
