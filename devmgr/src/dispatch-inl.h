@@ -122,7 +122,7 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
   if (dm__begin_transfer(m, u, si, pb, code))
     return;
   if (!lean)
-    dm__trace_u(m, u, DM_EV_DISPATCH, pb, id, (uint8_t)code, (uint8_t)kind, 0);
+    dm__trace_dispatch(m, u, si, pb, id, (uint8_t)code, (uint8_t)kind);
   IOCommandContents c = { .pb = pb };
   if (lean) {
     (void)dm__driver_call(m, u, id, c, code, kind, current);

@@ -142,6 +142,11 @@ struct dm_unit {
   dm_counts          *counts;   /* its unit number's row of m->counts, or NULL when the
                                    machine does not count: its trace points count there
                                    without finding the row from the refNum */
+  dm_counts          *tally;    /* counts, when the machine has no trace hook: its trace
+                                   points are then one increment each, inline; NULL
+                                   sends them out of line (dm__trace_u_slow). Set with
+                                   the lane (dm__unit_relane): neither changes after
+                                   install. */
 };
 
 /* ---- small pools for SIH records and timers ------------------------------------ */
@@ -316,11 +321,13 @@ static inline OSErr dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out
 }
 /* trace-inl.h: dm__set_flags, dCtlFlags changed with its trace point. */
 static inline void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
-/* Recomputes u->lane; called whenever u->state, u->runtime or u->killing
- * changes. While KillIO empties dCtlQHdr, new requests are held on it (and
- * aborted with the rest). */
+/* Recomputes u->lane (and u->tally, how its trace points go); called at
+ * install and whenever u->state, u->runtime or u->killing changes. While
+ * KillIO empties dCtlQHdr, new requests are held on it (and aborted with
+ * the rest). */
 static inline void dm__unit_relane(dm_unit *u)
 {
+  u->tally = u->m->cfg.trace == NULL ? u->counts : NULL;
   if (u->state != DM_UNIT_READY || u->killing)
     u->lane = DM_LANE_HOLD;
   else if (!(u->runtime & kDriverIsConcurrent))

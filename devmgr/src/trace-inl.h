@@ -36,15 +36,13 @@ static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
   dm__count_row(m, dm__counts_of(m, ref), ev);
 }
 
-/* Counts request si reaching its driver in its unit's row c (m counts):
+/* Counts request s reaching its driver in its unit's row c (m counts):
  * its wait since the call, and the start of a busy spell. Inline: once per
  * request. Every DISPATCH trace point names a live slot whose t_dispatch
- * was set a moment before (dm__slot_activate), which is now. */
-static inline void dm__count_dispatch(dm_machine *m, dm_counts *c, uint32_t si)
+ * was set a moment before (dm__slot_activate), which is now. The slot is
+ * marked COUNTED: its completion ends the service (dm__count_done). */
+static inline void dm__count_dispatch(dm_counts *c, dm_slot *s)
 {
-  if (c == NULL)
-    return;
-  dm_slot *s = &m->slots[si];
   uint64_t now = s->t_dispatch, wait = now - s->t_call;
   c->requests++;
   c->wait_sum += wait;
@@ -56,22 +54,24 @@ static inline void dm__count_dispatch(dm_machine *m, dm_counts *c, uint32_t si)
 }
 
 /* Counts the end at now of the service of a request in its unit's row c
- * (m counts, its slot COUNTED): the busy spell ends with its last
- * request. */
+ * (its slot COUNTED, so c is the row its dispatch counted in, and in
+ * service): the busy spell ends with its last request. */
 static inline void dm__count_done(dm_counts *c, uint64_t now)
 {
-  if (c != NULL && c->in_service > 0 && --c->in_service == 0)
+  if (--c->in_service == 0)
     c->busy_ns += now - c->busy_since;
 }
 
 /* Counts a trace record of kind ev in row c (a unit's, or NULL: see
- * dm__count_row), the dispatch of a request si also in c's statistics. */
+ * dm__count_row), the dispatch of a request si also in c's statistics:
+ * a Read, Write, Control or Status, not the Device Manager's own commands
+ * nor Open, Close and KillIO. */
 static inline void dm__count_in(dm_machine *m, dm_counts *c, dm_ev ev, uint8_t code,
                                 uint32_t si)
 {
   dm__count_row(m, c, ev);
-  if (ev == DM_EV_DISPATCH && code >= kReadCommand && code <= kStatusCommand)
-    dm__count_dispatch(m, c, si);
+  if (ev == DM_EV_DISPATCH && code >= kReadCommand && code <= kStatusCommand && c != NULL)
+    dm__count_dispatch(c, &m->slots[si]);
 }
 
 /* A trace point about a request (or call) of refNum ref: counted when the
@@ -85,15 +85,33 @@ static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *p
     dm__trace_emit(m, ev, ref, pb, id, code, mode, result);
 }
 
+/* trace.c: dm__trace_u out of line: counted in u->counts when the machine
+ * counts, a record when it has a trace hook. */
+void dm__trace_u_slow(dm_machine *m, dm_unit *u, dm_ev ev, const void *pb, uint64_t id,
+                      uint8_t code, uint8_t mode, int16_t result);
 /* dm__trace for a request of unit u, whose row of counts it has at hand:
- * the request path's points. */
+ * the request path's points. On a machine that counts and has no trace
+ * hook (what `dmsim run` makes) one increment, inline. */
 static inline void dm__trace_u(dm_machine *m, dm_unit *u, dm_ev ev, const void *pb, uint64_t id,
                                uint8_t code, uint8_t mode, int16_t result)
 {
-  if (u->counts != NULL) /* (no hint: a run always counts, a test machine seldom) */
-    dm__count_in(m, u->counts, ev, code, (uint32_t)id - 1);
-  if (DM_UNLIKELY(m->cfg.trace != NULL))
-    dm__trace_emit(m, ev, u->dce.dCtlRefNum, pb, id, code, mode, result);
+  if (DM_LIKELY(u->tally != NULL))
+    dm__count_in(m, u->tally, ev, code, (uint32_t)id - 1);
+  else
+    dm__trace_u_slow(m, u, ev, pb, id, code, mode, result);
+}
+/* The DISPATCH point of request si of unit u (a Read, Write, Control or
+ * Status, queued or sent at once: dm__send), counted in u's statistics. */
+static inline void dm__trace_dispatch(dm_machine *m, dm_unit *u, uint32_t si, const void *pb,
+                                      uint64_t id, uint8_t code, uint8_t mode)
+{
+  dm_counts *c = u->tally;
+  if (DM_LIKELY(c != NULL)) {
+    c->ev[DM_EV_DISPATCH]++;
+    dm__count_dispatch(c, &m->slots[si]);
+  } else {
+    dm__trace_u_slow(m, u, DM_EV_DISPATCH, pb, id, code, mode, 0);
+  }
 }
 /* A trace point of a request of refNum ref whose unit u is at hand, or
  * NULL (none has the refNum, or the driver is gone). */
@@ -113,10 +131,13 @@ void dm__trace_flags_emit(dm_unit *u);
  * twice. */
 static inline void dm__trace_flags(dm_unit *u)
 {
-  dm_machine *m = u->m;
+  if (DM_LIKELY(u->tally != NULL)) {
+    u->tally->ev[DM_EV_FLAGS]++;
+    return;
+  }
   if (u->counts != NULL)
     u->counts->ev[DM_EV_FLAGS]++;
-  if (DM_UNLIKELY(m->cfg.trace != NULL))
+  if (u->m->cfg.trace != NULL)
     dm__trace_flags_emit(u);
 }
 /* Sets and clears bits of u's dCtlFlags, with the trace point when they

@@ -67,6 +67,15 @@ void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64
   m->cfg.trace(m->cfg.trace_ctx, &r);
 }
 
+void dm__trace_u_slow(dm_machine *m, dm_unit *u, dm_ev ev, const void *pb, uint64_t id,
+                      uint8_t code, uint8_t mode, int16_t result)
+{
+  if (u->counts != NULL)
+    dm__count_in(m, u->counts, ev, code, (uint32_t)id - 1);
+  if (m->cfg.trace != NULL)
+    dm__trace_emit(m, ev, u->dce.dCtlRefNum, pb, id, code, mode, result);
+}
+
 void dm__trace_flags_emit(dm_unit *u)
 {
   dm_machine *m = u->m;
