@@ -6,7 +6,8 @@
  * leave first-in first-out; removal of the head, a middle event, the last
  * event and an idle event; growth past the initial capacity; a million
  * pending events held and drained in order; idx is DM_EVENT_IDLE exactly
- * when an event is not queued; a push into a bucket whose list cannot grow
+ * when an event is not queued; a lone event (the only one) popped, removed
+ * and placed among later ones; a push into a bucket whose list cannot grow
  * still succeeds (and keeps the order) while the queue has capacity.
  */
 #include <stdint.h>
@@ -44,6 +45,50 @@ START_TEST(test_empty)
   dm_event_init(&ev, nop, NULL, DM_LVL_HWI);
   sim_evq_remove(&q, &ev); /* idle: a no-op */
   ck_assert_uint_eq(ev.idx, DM_EVENT_IDLE);
+  sim_evq_free(&q);
+}
+END_TEST
+
+/* A lone event (the only one: held in top alone) leaves, is removed, and
+ * is placed among others when a second event comes, in a queue that had
+ * no storage until then. */
+START_TEST(test_lone_event)
+{
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  dm_event a, b, c;
+  dm_event_init(&a, nop, NULL, DM_LVL_HWI);
+  dm_event_init(&b, nop, NULL, DM_LVL_HWI);
+  dm_event_init(&c, nop, NULL, DM_LVL_HWI);
+  a.t = 50;
+  b.t = 20;
+  c.t = 50;
+  ck_assert_int_eq(sim_evq_push(&q, &a, 1), 0);
+  ck_assert_ptr_eq(sim_evq_peek(&q), &a);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &a);
+  ck_assert_uint_eq(a.idx, DM_EVENT_IDLE);
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  ck_assert_int_eq(sim_evq_push(&q, &a, 2), 0);
+  sim_evq_remove(&q, &a);
+  ck_assert_uint_eq(a.idx, DM_EVENT_IDLE);
+  ck_assert_uint_eq(sim_evq_size(&q), 0);
+  ck_assert_ptr_null(sim_evq_peek(&q));
+  /* a lone, then b earlier and c at a's time but armed later */
+  ck_assert_int_eq(sim_evq_push(&q, &a, 3), 0);
+  ck_assert_int_eq(sim_evq_push(&q, &b, 4), 0);
+  ck_assert_int_eq(sim_evq_push(&q, &c, 5), 0);
+  ck_assert_uint_eq(sim_evq_size(&q), 3);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &b);
+  sim_evq_remove(&q, &a); /* placed by then: removed from where it is */
+  ck_assert_uint_eq(a.idx, DM_EVENT_IDLE);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &c);
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  /* lone again once empty, and placed again */
+  ck_assert_int_eq(sim_evq_push(&q, &c, 6), 0);
+  ck_assert_int_eq(sim_evq_push(&q, &a, 7), 0);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &c);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &a);
+  ck_assert_uint_eq(sim_evq_size(&q), 0);
   sim_evq_free(&q);
 }
 END_TEST
@@ -694,6 +739,7 @@ Suite *evq_suite(void)
   TCase *tc = tcase_create("basic");
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_empty);
+  tcase_add_test(tc, test_lone_event);
   tcase_add_test(tc, test_fifo_equal_times);
   tcase_add_test(tc, test_seq_not_push_order);
   tcase_add_test(tc, test_remove_head);

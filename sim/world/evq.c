@@ -961,9 +961,26 @@ static inline void settle(sim_evq *q)
   q->top = run_first ? f->ev : q->ev[0];
 }
 
+/* Places q's lone event (sim_evq_push) as the first of several: in the
+ * heap's root, with the year starting at its day and that day already
+ * drained, so that no bucket is scanned for it (every bucket is empty and
+ * unmarked, as rollover needs). Needs q->cap >= 1. */
+static void place_lone(sim_evq *q)
+{
+  dm_event *e = q->top;
+  q->base = e->t >> q->shift;
+  q->cur = 1;
+  q->key[0] = (sim_evq_key){ e->t, e->seq };
+  q->ev[0] = e;
+  e->idx = tagged(IN_HEAP, 0);
+  q->n = 1;
+  q->rpos = q->rlen;
+}
+
 int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
 {
-  if (q->size == q->cap) {
+  /* (sim_evq_push, its one caller, handles an empty queue inline) */
+  if (q->size >= q->cap) { /* (a lone event needs no storage: size may pass cap by one) */
     if (q->cap >= SIM_EVQ_MAX)
       return -1;
     uint32_t cap = q->cap == 0 ? FIRST_CAPACITY
@@ -971,8 +988,8 @@ int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
     if (resize(q, cap) != 0)
       return -1;
   }
-  if (q->size == 0) /* (a queue that had no storage: the inline case now) */
-    return sim_evq_push(q, e, seq);
+  if (q->top->idx == SIM_EVQ_LONE)
+    place_lone(q);
   uint32_t r = route(q, e->t);
   if (r < NBUCKETS && list_reserve(q, &q->year->more[r]) != 0) {
     /* The heap always has room (cap >= size), so rather than fail, move
@@ -1007,7 +1024,8 @@ int sim_evq_push_general(sim_evq *q, dm_event *e, uint64_t seq)
 
 dm_event *sim_evq_pop_general(sim_evq *q)
 {
-  /* (sim_evq_pop, its one caller, handles size 0 and 1 inline) */
+  /* (sim_evq_pop, its one caller, handles an empty queue and a lone event
+   * inline) */
   dm_event *e = q->top;
   e->idx = DM_EVENT_IDLE;
   q->size--;
@@ -1042,6 +1060,12 @@ void sim_evq_remove(sim_evq *q, dm_event *e)
   uint32_t idx = e->idx;
   if (idx == DM_EVENT_IDLE)
     return;
+  if (idx == SIM_EVQ_LONE) { /* q's only event, in q->top alone */
+    e->idx = DM_EVENT_IDLE;
+    q->size = 0;
+    q->top = NULL;
+    return;
+  }
   uint32_t pos = idx & POS_MASK;
   sim_evq_year *y = q->year;
   uint32_t r;

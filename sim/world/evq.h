@@ -109,12 +109,14 @@ void sim_evq_free(sim_evq *q);
 
 /* Queue ev, which must not be queued already, under key (ev->t, seq).
  * Sets ev->seq and ev->idx. Storage grows by doubling when full (amortised;
- * push is the only call that allocates). Returns 0, or -1 when the queue
- * held sim_evq_size() == its capacity and could not double (ev and the queue
- * are then unchanged): a push that follows a pop or a remove never fails. */
+ * push is the only call that allocates, and a push into an empty queue
+ * never does). Returns 0, or -1 when the queue held sim_evq_size() >= its
+ * capacity and could not double (ev and the queue are then unchanged): a
+ * push that follows a pop or a remove never fails. */
 static inline int sim_evq_push(sim_evq *q, dm_event *ev, uint64_t seq);
 /* sim_evq_push's and sim_evq_pop's general cases (evq.c): what the inline
- * entries below leave to them. */
+ * entries below leave to them (a push into a queue holding events, a pop
+ * of an event that is not lone). */
 int       sim_evq_push_general(sim_evq *q, dm_event *ev, uint64_t seq);
 dm_event *sim_evq_pop_general(sim_evq *q);
 /* The earliest event, or NULL when the queue is empty. O(1); inline, since
@@ -135,24 +137,23 @@ static inline dm_event *sim_evq_ahead(const sim_evq *q, uint32_t d)
  * NULL when the queue is empty. */
 static inline dm_event *sim_evq_pop(sim_evq *q);
 
+/* The idx of a lone event: the only event of a queue, held in q->top
+ * alone (no heap, run or bucket has it; a tag and position no placed
+ * event has, since positions stay below SIM_EVQ_MAX). */
+#define SIM_EVQ_LONE (UINT32_C(0x3FFFFFFF))
+
 /* Inline, the case a serialized workload lives in: at most one event
- * pending. An empty queue takes the event straight into the heap's root
- * and starts its year at the event's day, with that day already drained,
- * so no bucket is scanned (every bucket is empty and unmarked then, as
- * rollover needs); popping the only event empties it again. Out of line,
- * each cost a call and the saved registers of the general case: about a
- * fifth of an event. */
+ * pending. A push into an empty queue makes the event lone: it is q->top
+ * and nothing else, no year started, no heap written, so popping it undoes
+ * three stores. A second push places the lone event first, as the general
+ * case places every event (evq.c). Out of line, each cost a call and the
+ * saved registers of the general case: about a fifth of an event. */
 static inline int sim_evq_push(sim_evq *q, dm_event *ev, uint64_t seq)
 {
-  if (q->size != 0 || q->cap == 0)
+  if (q->size != 0)
     return sim_evq_push_general(q, ev, seq);
-  q->base = ev->t >> q->shift;
-  q->cur = 1;
   ev->seq = seq;
-  q->key[0] = (sim_evq_key){ ev->t, seq };
-  q->ev[0] = ev;
-  ev->idx = 0; /* the heap's root: position 0, tag 0 */
-  q->n = 1;
+  ev->idx = SIM_EVQ_LONE;
   q->size = 1;
   q->top = ev;
   return 0;
@@ -161,12 +162,12 @@ static inline int sim_evq_push(sim_evq *q, dm_event *ev, uint64_t seq)
 static inline dm_event *sim_evq_pop(sim_evq *q)
 {
   dm_event *e = q->top;
-  if (e == NULL || q->size != 1)
-    return e == NULL ? NULL : sim_evq_pop_general(q);
+  if (e == NULL)
+    return NULL;
+  if (e->idx != SIM_EVQ_LONE)
+    return sim_evq_pop_general(q);
   e->idx = DM_EVENT_IDLE;
   q->size = 0;
-  q->n = 0;
-  q->rpos = q->rlen;
   q->top = NULL;
   return e;
 }
