@@ -51,27 +51,14 @@ static InstanceSlot instances[INSTANCE_MAX];
 /* The instance whose request Finish is completing, while its
  * IOCommandIsComplete runs, NULL otherwise. The Device Manager starts that
  * unit's next queued request from there (this driver is not concurrent),
- * so the next request's instance is at hand (InstanceOf) rather than looked
+ * so the next request's instance is at hand (DoDriverIO) rather than looked
  * up from its refNum, a GetDCtlEntry and a search of the table. Finalize
  * clears it when that instance goes. */
 static Fixed *completing;
 
-/* The instance a read or write in pb is for (NULL: none): the instance
- * being completed when pb heads its unit's dCtlQHdr, where the Device
- * Manager keeps a non-concurrent driver's request in service (a request
- * that a completion routine sends to another unit meanwhile heads that
- * unit's queue, or none), otherwise the one found from pb's refNum. */
-static inline Fixed *InstanceOf(ParmBlkPtr pb)
-{
-  Fixed *f = completing;
-  if (f != NULL && f->dce->dCtlQHdr.qHead == (QElemPtr)pb)
-    return f;
-  return InstanceFind(instances, pb->ioParam.ioRefNum);
-}
-
 /* Move the data of pb at position pos and leave the mark after it; the
- * result of the transfer. The counts are written before the bytes move, so
- * that little is left to keep across the copy. */
+ * result of the transfer. The counts and the result are made before the
+ * bytes move, so that only the result is kept across the copy. */
 static inline OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOCommandCode code)
 {
   long want = pb->ioParam.ioReqCount, n = want;
@@ -81,11 +68,18 @@ static inline OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOC
     n = STORE_BYTES - pos;
   pb->ioParam.ioActCount = n;
   dce->dCtlPosition = pos + n;
+  OSErr err = n < want ? eofErr : noErr;
   if (code == kReadCommand)
     BlockCopy(f->store + pos, pb->ioParam.ioBuffer, n);
   else
     BlockCopy(pb->ioParam.ioBuffer, f->store + pos, n);
-  return n < want ? eofErr : noErr;
+  return err;
+}
+
+/* An Immed Read or Write: the transfer at the mark, at once. */
+static __attribute__((noinline)) OSErr TransferNow(Fixed *f, ParmBlkPtr pb, IOCommandCode code)
+{
+  return Transfer(f, pb, f->dce, f->dce->dCtlPosition, code);
 }
 
 /* Secondary interrupt level: the service ended; move the data and complete.
@@ -102,12 +96,13 @@ static OSStatus Finish(void *p1, void *p2)
   f->current = NULL; /* the service is over; the data moves now */
   f->pb = NULL;
   f->timer = NULL;
-  OSErr err = Transfer(f, pb, f->dce, f->pos, f->code);
-  /* Cleared, not put back, afterwards: an outer Finish (this completion's
-   * routine waiting in a sync call while another instance's Finish ran)
-   * may have seen its instance finalized meanwhile; it only loses the
-   * shortcut. */
+  /* Set before the transfer, which does not look at it, so that f is not
+   * kept across the copy. Cleared, not put back, afterwards: an outer
+   * Finish (this completion's routine waiting in a sync call while another
+   * instance's Finish ran) may have seen its instance finalized meanwhile;
+   * it only loses the shortcut. */
   completing = f;
+  OSErr err = Transfer(f, pb, f->dce, f->pos, f->code);
   OSStatus status = IOCommandIsComplete(id, err);
   completing = NULL;
   return status;
@@ -120,7 +115,14 @@ static void DeviceInterrupt(void *refCon, OSStatus status)
   QueueSecondaryInterruptHandler(Finish, NULL, refCon, NULL);
 }
 
-static OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandCode code)
+/* The service of an instance with no device: an interrupt timer. */
+static __attribute__((noinline)) OSErr StartTimer(Fixed *f, void *token)
+{
+  AbsoluteTime when = AddDurationToAbsolute(SERVICE_MS * durationMillisecond, UpTime());
+  return SetInterruptTimer(&when, Finish, token, &f->timer);
+}
+
+static inline OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandCode code)
 {
   f->current = id;
   f->pb = pb;
@@ -131,8 +133,7 @@ static OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandCode code)
   if (f->hasDevice)
     return DMSimHardwareStart(&f->device, (ByteCount)pb->ioParam.ioReqCount, DeviceInterrupt,
                               token);
-  AbsoluteTime when = AddDurationToAbsolute(SERVICE_MS * durationMillisecond, UpTime());
-  return SetInterruptTimer(&when, Finish, token, &f->timer);
+  return StartTimer(f, token);
 }
 
 static void Stop(Fixed *f)
@@ -177,28 +178,49 @@ static OSStatus Finalize(DriverFinalInfoPtr info)
   return noErr;
 }
 
-/* kReadCommand, kWriteCommand: an Immed call transfers at once; any other
- * starts the service, and Finish completes it when the service ends. */
-static OSStatus ReadWrite(IOCommandID cmdID, ParmBlkPtr pb, IOCommandCode cmdCode,
-                          IOCommandKind cmdKind)
+/* A Read or Write whose service could not start: it completes with err.
+ * Out of line, with the request found again in f->current (Start put it
+ * there), so that ReadWrite keeps only f across the start. */
+static __attribute__((noinline)) OSStatus StartFailed(Fixed *f, OSErr err)
 {
-  Fixed *f = InstanceOf(pb);
+  IOCommandID id = f->current;
+  f->current = NULL;
+  return IOCommandIsComplete(id, err);
+}
+
+/* kReadCommand, kWriteCommand for instance f (NULL: none): an Immed call
+ * transfers at once; any other starts the service, and Finish completes
+ * it when the service ends. */
+static inline OSStatus ReadWrite(Fixed *f, IOCommandID cmdID, ParmBlkPtr pb,
+                                 IOCommandCode cmdCode, IOCommandKind cmdKind)
+{
   if (f == NULL)
     return (cmdKind & kImmediateIOCommandKind) ? nsDrvErr : IOCommandIsComplete(cmdID, nsDrvErr);
   if (cmdKind & kImmediateIOCommandKind)
-    return Transfer(f, pb, f->dce, f->dce->dCtlPosition, cmdCode);
+    return TransferNow(f, pb, cmdCode);
   OSErr err = Start(f, cmdID, pb, cmdCode);
-  if (err != noErr) {
-    f->current = NULL;
-    return IOCommandIsComplete(cmdID, err);
-  }
+  if (err != noErr)
+    return StartFailed(f, err);
   return noErr;
 }
 
-OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
-                    IOCommandCode cmdCode, IOCommandKind cmdKind)
+/* ReadWrite for the instance found from pb's refNum. Out of line: see
+ * DoDriverIO. */
+static __attribute__((noinline)) OSStatus ReadWriteLookUp(IOCommandID cmdID, ParmBlkPtr pb,
+                                                         IOCommandCode cmdCode,
+                                                         IOCommandKind cmdKind)
 {
-  (void)spaceID;
+  Fixed *f = InstanceFind(instances, pb->ioParam.ioRefNum);
+  return ReadWrite(f, cmdID, pb, cmdCode, cmdKind);
+}
+
+/* Every command but Read and Write. Out of line, so that DoDriverIO's
+ * reads and writes, a workload's every request, save only what they need. */
+static __attribute__((noinline)) OSStatus OtherCommand(IOCommandID cmdID,
+                                                      IOCommandContents contents,
+                                                      IOCommandCode cmdCode,
+                                                      IOCommandKind cmdKind)
+{
   switch (cmdCode) {
   case kInitializeCommand:
   case kReplaceCommand: return Initialize(contents.initialInfo);
@@ -212,11 +234,28 @@ OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents
       Stop(f);
     return noErr;
   }
-  case kReadCommand:
-  case kWriteCommand: return ReadWrite(cmdID, contents.pb, cmdCode, cmdKind);
   default: /* Control and Status: nothing to configure */
     if (cmdKind & kImmediateIOCommandKind)
       return noErr;
     return IOCommandIsComplete(cmdID, noErr);
   }
+}
+
+OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
+                    IOCommandCode cmdCode, IOCommandKind cmdKind)
+{
+  (void)spaceID;
+  if (cmdCode != kReadCommand && cmdCode != kWriteCommand)
+    return OtherCommand(cmdID, contents, cmdCode, cmdKind);
+  /* The instance being completed, when pb heads its unit's dCtlQHdr, where
+   * the Device Manager keeps a non-concurrent driver's request in service
+   * (a request that a completion routine sends to another unit meanwhile
+   * heads that unit's queue, or none); otherwise the one found from pb's
+   * refNum, out of line, so that this path, a workload's every request,
+   * keeps nothing but the instance across a call. */
+  ParmBlkPtr pb = contents.pb;
+  Fixed *f = completing;
+  if (f != NULL && f->dce->dCtlQHdr.qHead == (QElemPtr)pb)
+    return ReadWrite(f, cmdID, pb, cmdCode, cmdKind);
+  return ReadWriteLookUp(cmdID, pb, cmdCode, cmdKind);
 }
