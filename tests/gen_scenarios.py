@@ -16,10 +16,13 @@ misbehaving, HBA controllers with disks, and every kind of expectation.
 Most files end with exit status 0 or 1 (an expectation or a rule may fail:
 the choices are random). A few (4 in 100) are made to end otherwise on purpose:
 a client of their own (cz, at 20ms) sends .Hostile the Control that faults
-or hangs, and their first line says so, which tests/gen.sh reads:
+or hangs, and their first lines say so, as the files of tests/scenarios/ do
+(tests/gen.sh reads them with tests/lib.sh):
 
-    # gen: expect exit 3 driver fault      .Hostile dereferences NULL
-    # gen: expect exit 4 watchdog          .Hostile requeues its handler forever
+    # expect-exit: 3                        .Hostile dereferences NULL
+    # expect-stderr: dmsim: driver fault:
+    # expect-exit: 4                        .Hostile requeues its handler forever
+    # expect-stderr: dmsim: watchdog:
 
 With --max-bytes, files longer than B bytes are made again from the next
 seed (the fuzzers read at most 4096 bytes of an input).
@@ -327,9 +330,9 @@ def scenario(seed):
     nmachines = 2 if r.random() < 0.2 else 1
     head = []
     if special == "fault":
-        head.append("# gen: expect exit 3 driver fault")
+        head += ["# expect-exit: 3", "# expect-stderr: dmsim: driver fault:"]
     elif special == "hang":
-        head.append("# gen: expect exit 4 watchdog")
+        head += ["# expect-exit: 4", "# expect-stderr: dmsim: watchdog:"]
     head.append(f"# tests/gen_scenarios.py, seed {seed}")
     if r.random() < 0.8:
         head.append(f"seed {r.randint(0, 2**64 - 1)}")
