@@ -55,7 +55,8 @@ int sim_bench_report(const sim_bench_fig *figs, int n, int json, FILE *out, FILE
       char budget[32] = "reference";
       if (f->budget > 0)
         snprintf(budget, sizeof budget, "<= %g%s %s", f->budget,
-                 strcmp(f->unit, "x") == 0 ? "x" : "", fig_ok(f) ? "ok" : "MISSED");
+                 strcmp(f->unit, "x") == 0 ? "x" : "",
+                 fig_failed(f) ? "FAILED" : fig_ok(f) ? "ok" : "MISSED");
       if (fig_failed(f))
         fprintf(out, "%-46s %10s  %s\n", f->label, "failed", budget);
       else

@@ -18,11 +18,11 @@ typedef struct sim_bench_fig {
   double      value;  /* negative: the figure could not be measured */
   const char *unit;   /* "ns", "x", "B" */
   double      budget; /* 0: a reference, no budget */
-  const char *of;     /* what the budget is relative to ("" for absolute) */
 } sim_bench_fig;
 
 /* Print figs[0..n) on out: a table (a figure that could not be measured
- * reads "failed"), or (json != 0) one JSON object: a key per figure (null
+ * reads "failed", and its budget, if it has one, FAILED; a measured one
+ * ok or MISSED), or (json != 0) one JSON object: a key per figure (null
  * when it could not be measured), "failed" (the keys of those, in order)
  * and "within_budget" (true when the status is 0). Then one line on err
  * naming every figure that could not be measured, if any. Returns the exit
