@@ -318,14 +318,20 @@ static void stop_fire(dm_event *ev)
   sim_rt_request_stop(ev->data);
 }
 
+/* A world w with its runner rt and a chain of 10 events over 10 us. */
+static void chain_rt(sim_world *w, sim_rt *rt, chain *c)
+{
+  ck_assert_int_eq(sim_world_init(w), 0);
+  ck_assert_int_eq(sim_rt_init(rt, w), 0);
+  chain_arm(c, w, 10, 10000u);
+}
+
 START_TEST(request_stop)
 {
   sim_world w;
   sim_rt rt;
   chain c;
-  ck_assert_int_eq(sim_world_init(&w), 0);
-  ck_assert_int_eq(sim_rt_init(&rt, &w), 0);
-  chain_arm(&c, &w, 10, 10000u);
+  chain_rt(&w, &rt, &c);
   dm_event stop;
   dm_event_init(&stop, stop_fire, &rt, DM_LVL_TASK);
   stop.t = 5000u;
@@ -335,6 +341,46 @@ START_TEST(request_stop)
   ck_assert_int_eq(c.ran, 5);
   ck_assert_int_eq(sim_rt_stop_signal(&rt), 0);
   ck_assert_uint_eq(sim_rt_run(&rt, 0, 0), 5); /* the rest */
+  ck_assert_int_eq(sim_rt_close(&rt), 0);
+  sim_world_free(&w);
+}
+END_TEST
+
+/* The step hook runs before each event, with its context, the chain's
+ * events not yet run; the hook may stop the run, and the event it came
+ * before then does not run. */
+typedef struct hook_seen {
+  chain  *c;
+  sim_rt *rt;
+  int     calls, ran_before[CHAIN_MAX];
+} hook_seen;
+
+static void count_step(void *ctx)
+{
+  hook_seen *h = ctx;
+  h->ran_before[h->calls++] = h->c->ran;
+  if (h->calls == 7)
+    sim_rt_request_stop(h->rt);
+}
+
+START_TEST(step_hook_before_each_event)
+{
+  sim_world w;
+  sim_rt rt;
+  chain c;
+  chain_rt(&w, &rt, &c);
+  ck_assert_ptr_null(rt.step_hook);
+  hook_seen h = { .c = &c, .rt = &rt };
+  rt.step_hook = count_step;
+  rt.step_ctx = &h;
+  ck_assert_uint_eq(sim_rt_run(&rt, 0, 0), 6); /* the 7th call stopped it */
+  ck_assert_int_eq(h.calls, 7);
+  ck_assert_int_eq(c.ran, 6);
+  for (int i = 0; i < h.calls; i++)
+    ck_assert_int_eq(h.ran_before[i], i);
+  ck_assert_uint_eq(sim_rt_run(&rt, 0, 0), 4); /* the rest, one call each */
+  ck_assert_int_eq(h.calls, 11);
+  ck_assert_int_eq(c.ran, 10);
   ck_assert_int_eq(sim_rt_close(&rt), 0);
   sim_world_free(&w);
 }
@@ -438,6 +484,7 @@ Suite *rt_suite(void)
   tcase_add_test(tc, io_errors_delivered);
   tcase_add_test(tc, sigint_keeps_completed_writes);
   tcase_add_test(tc, request_stop);
+  tcase_add_test(tc, step_hook_before_each_event);
   tcase_add_test(tc, disk_store_on_pool);
   tcase_add_test(tc, signal_handlers_put_back);
   suite_add_tcase(s, tc);

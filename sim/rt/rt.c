@@ -41,6 +41,8 @@ int sim_rt_init(sim_rt *rt, sim_world *w)
   rt->inflight = 0;
   rt->stop = 0;
   rt->stop_signal = 0;
+  rt->step_hook = NULL;
+  rt->step_ctx = NULL;
   int e = uv_loop_init(&rt->loop);
   if (e != 0)
     return e;
@@ -114,6 +116,8 @@ uint64_t sim_rt_run(sim_rt *rt, double speed, uint64_t max_events)
     }
     if (++batch % RT_POLL_EVERY == 0)
       uv_run(&rt->loop, UV_RUN_NOWAIT);
+    if (rt->step_hook != NULL)
+      rt->step_hook(rt->step_ctx);
     if (rt->stop)
       break;
     sim_world_step(rt->w);
