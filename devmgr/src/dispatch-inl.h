@@ -108,6 +108,7 @@ void  dm__check_dce(dm_machine *m, dm_unit *u);
 /* Reports a driver that wrote ioResult itself (once per request). */
 void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
 
+
 /* Sends the request in slot si (ID id, already marked ACTIVE) to u's
  * DoDriverIO: the transfer rules first, then the call, then the ioResult
  * check. Inline: every request passes here once. lean (a constant where it
@@ -130,11 +131,11 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
   }
   OSErr st = dm__driver_call_watched(m, u, id, c, code, kind, current);
   dm__trace_u(m, u, DM_EV_RETURN, NULL, id, (uint8_t)code, (uint8_t)kind, st);
-  if (!dm__slot_holds(m, si, id)) {
+  if (!dm__slot_in_service(m, si, id)) {
     /* Completed inside DoDriverIO: a sync caller returns only now. */
     if (kind == kSynchronousIOCommandKind)
       dm__trace_u(m, u, DM_EV_DONE, pb, id, (uint8_t)code, DM_MODE_SYNC,
-                pb->ioParam.ioResult);
+                  pb->ioParam.ioResult);
   } else if (dm__checking(m) && DM_UNLIKELY(pb->ioParam.ioResult != ioInProgress)) {
     /* (the common case, ioResult untouched, tested here, inline) */
     dm__check_ioresult(m, si, "when DoDriverIO returned");
@@ -144,27 +145,24 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
      * bit itself), and dCtlQHdr's head, tail and last link consistent. */
     QHdr *q = &u->dce.dCtlQHdr;
     QElemPtr head = q->qHead, tail = q->qTail;
-    bool flag_wrote = ((uint16_t)u->dce.dCtlFlags & drvrActiveMask) != u->dm_active;
+    bool flag_wrote = (((uint16_t)u->dce.dCtlFlags ^ u->dm_active) & drvrActiveMask) != 0;
     bool queue_wrote = tail == NULL ? head != NULL : head == NULL || tail->qLink != NULL;
     if (DM_UNLIKELY(flag_wrote || queue_wrote))
       dm__check_dce(m, u);
   }
 }
 
-/* Hands the queued or held request in slot si to u's DoDriverIO, with the
- * counters and history of a dispatch. Inline in its callers: a serialized
- * driver's every request passes here. current (a constant) says m is the
- * current machine already. */
+/* Hands the queued request in slot si (not held: dm__release_held releases
+ * a held one first) to u's DoDriverIO, with the counters and history of a
+ * dispatch. Inline in its callers: a serialized driver's every request
+ * passes here. current (a constant) says m is the current machine
+ * already. */
 static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm_unit *u,
                                                               uint32_t si, uint64_t id,
                                                               bool current)
 {
   dm_slot *s = &m->slots[si];
-  if (s->flags & DM_SLOTF_HELD)
-    u->held--;
-  else if (s->state == DM_SLOT_QUEUED)
-    u->queued--;
-  s->flags &= (uint8_t)~DM_SLOTF_HELD;
+  u->queued--;
   dm__slot_activate(u, s, dm__now(m), true);
   dm__send(m, u, si, id, s->pb, s->code, s->kind, false, current);
 }
@@ -173,7 +171,9 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
  * completed inside DoDriverIO comes back here rather than recursing):
  * dm__start_queued_loop in dispatch.c, and inline in a watched machine's
  * completion by its driver, which a serialized driver's every request
- * passes through, and where m is the current machine (current). */
+ * passes through, and where m is the current machine (current). It stops
+ * at a head of dCtlQHdr that is not a request waiting for dispatch (held,
+ * or not a request at all). */
 static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machine *m,
                                                                       dm_unit *u, bool current)
 {
@@ -182,12 +182,12 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
     QElemPtr head = u->dce.dCtlQHdr.qHead;
     if (head == NULL)
       break;
-    uint32_t si = dm__slot_of_pb(m, head);
-    if (si == DM_NO_SLOT || m->slots[si].state != DM_SLOT_QUEUED ||
-        (m->slots[si].flags & DM_SLOTF_HELD))
+    uint64_t id = dm__pb_id(head);
+    uint32_t si = dm__slot_waiting(m, head, id);
+    if (si == DM_NO_SLOT)
       break;
-    dm__set_flags(u, drvrActiveMask, 0);
-    dm__dispatch(m, u, si, dm__slot_id(m, si), current);
+    dm__set_active(u);
+    dm__dispatch(m, u, si, id, current);
   }
   u->starting = 0;
   if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))

@@ -69,6 +69,9 @@ void dm__release_held(dm_machine *m, dm_unit *u)
       dm__ctlq_remove(m, u, m->slots[si].pb, m->slots[si].qprev, m->slots[si].qnext);
       m->slots[si].flags &= (uint8_t)~DM_SLOTF_ONQ;
     }
+    m->slots[si].flags &= (uint8_t)~DM_SLOTF_HELD;
+    u->held--;
+    u->queued++;
     dm__dispatch(m, u, si, dm__slot_id(m, si), false);
   }
 }

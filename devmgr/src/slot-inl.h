@@ -113,6 +113,14 @@ static inline bool dm__slot_holds(const dm_machine *m, uint32_t i, uint64_t id)
          (s->state == DM_SLOT_QUEUED || s->state == DM_SLOT_ACTIVE);
 }
 
+/* Whether slot i holds request id, dispatched and not yet complete
+ * (ACTIVE). */
+static inline bool dm__slot_in_service(const dm_machine *m, uint32_t i, uint64_t id)
+{
+  const dm_slot *s = &m->slots[i];
+  return s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE;
+}
+
 /* The live (QUEUED or ACTIVE) slot an ID names, or DM_NO_SLOT. */
 static inline uint32_t dm__slot_lookup(const dm_machine *m, uint64_t id)
 {
@@ -120,6 +128,26 @@ static inline uint32_t dm__slot_lookup(const dm_machine *m, uint64_t id)
   if (i >= m->nslots || !dm__slot_holds(m, i, id))
     return DM_NO_SLOT;
   return i;
+}
+
+/* The ID a PB's ioCmdAddr holds: its request's while it is in flight. */
+static inline uint64_t dm__pb_id(const void *pb)
+{
+  return (uint64_t)(uintptr_t)((const ParamBlockRec *)pb)->ioParam.ioCmdAddr;
+}
+
+/* The slot of a PB on dCtlQHdr waiting for its dispatch (QUEUED, not held
+ * for a remove or replace), given id, the ID its ioCmdAddr holds
+ * (dm__pb_id); DM_NO_SLOT when it is not such a request. */
+static inline uint32_t dm__slot_waiting(const dm_machine *m, const void *pb, uint64_t id)
+{
+  uint32_t i = (uint32_t)id - 1;
+  if (i >= m->nslots)
+    return DM_NO_SLOT;
+  const dm_slot *s = &m->slots[i];
+  bool waiting = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_QUEUED &&
+                 !(s->flags & DM_SLOTF_HELD) && s->pb == pb;
+  return waiting ? i : DM_NO_SLOT;
 }
 
 /* The live slot of a PB whose ioCmdAddr holds its ID, or DM_NO_SLOT. */

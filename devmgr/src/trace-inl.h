@@ -154,6 +154,14 @@ static inline void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear)
   u->dce.dCtlFlags = (short)now;
   dm__trace_flags(u);
 }
+/* Sets drvrActive, clear until now (a serialized driver's next request
+ * starts), with its trace point. */
+static inline void dm__set_active(dm_unit *u)
+{
+  u->dce.dCtlFlags = (short)(u->dce.dCtlFlags | drvrActiveMask);
+  u->dm_active = drvrActiveMask;
+  dm__trace_flags(u);
+}
 void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u);
 
 #endif /* DM_TRACE_INL_H */
