@@ -315,13 +315,16 @@ static size_t intern_shape(sc_parser *p, size_t idx)
 /* The instance of a call of shape `shape` named at name (0: unnamed), at
  * kw: appended to machine.calls, except that an unnamed plain call without
  * a routine (shareable) takes the instance of an earlier unnamed one of
- * the same shape. Returns its index, or SIM_SC_NONE when out of memory. */
+ * the same shape, when the shape is one calls may share (intern_shape
+ * gives any other a shape of its own, whose instance is never found again:
+ * it is not remembered). Returns its index, or SIM_SC_NONE when out of
+ * memory. */
 static size_t add_instance(sc_parser *p, const sc_tok *kw, size_t shape, uint32_t name,
                            int shareable)
 {
   sim_sc_machine *m = p->m;
   uint64_t v;
-  shareable = shareable && name == 0;
+  shareable = shareable && name == 0 && sc_shape_shareable(&m->shapes[shape]);
   if (shareable && sim_map_get(&p->ms->unnamed, shape + 1, &v))
     return (size_t)v - 1;
   if (m->ncalls >= UINT32_MAX - 1 || shape >= UINT32_MAX)
