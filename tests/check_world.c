@@ -446,6 +446,23 @@ START_TEST(test_rng_exp_fill_is_exp_in_order)
   sim_rng_exp_fill(&many, 0, out, 1);
   ck_assert_uint_eq(out[0], 0);
   ck_assert_mem_eq(one.s, many.s, sizeof one.s);
+  /* Means on both sides of 2^58, where the fill's loop that cannot
+   * saturate gives way to the one that can, and two that saturate: 2^63 - 1
+   * for draws of 2 and more (one in 7.4), UINT64_MAX for draws above 1. */
+  static const uint64_t means[] = { (UINT64_C(1) << 58) - 1, UINT64_C(1) << 58,
+                                    (UINT64_C(1) << 63) - 1, UINT64_MAX };
+  int saturated = 0;
+  for (size_t mi = 0; mi < sizeof means / sizeof means[0]; mi++) {
+    for (int done = 0; done < 20000; done += BATCH) {
+      sim_rng_exp_fill(&many, means[mi], out, BATCH);
+      for (int k = 0; k < BATCH; k++) {
+        ck_assert_uint_eq(out[k], sim_rng_exp(&one, means[mi]));
+        saturated += out[k] == UINT64_MAX;
+      }
+      ck_assert_mem_eq(one.s, many.s, sizeof one.s);
+    }
+  }
+  ck_assert_int_gt(saturated, 1000);
 }
 END_TEST
 

@@ -10,6 +10,7 @@
  */
 #include "world/rng.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 static uint64_t rotl(uint64_t x, unsigned k)
@@ -217,9 +218,53 @@ uint64_t sim_rng_exp(sim_rng *r, uint64_t mean)
   return scale_q57(mean, x);
 }
 
+/* mean times x rounded, for mean < RNG_MEAN_UNSATURATED: sim_rng_exp's
+ * values, below 64 in Q57 (the tail's largest, r + 63 ln 2, is under 52),
+ * times such a mean stay below 2^121, so that scale_q57 never saturates
+ * and is this one product, rounded. */
+#define RNG_MEAN_UNSATURATED (UINT64_C(1) << 58)
+static inline uint64_t scale_q57_unsaturated(uint64_t mean, uint64_t x)
+{
+#ifdef __SIZEOF_INT128__
+  return (uint64_t)(((unsigned __int128)mean * x + (UINT64_C(1) << 56)) >> 57);
+#else
+  return scale_q57(mean, x);
+#endif
+}
+
 /* The loop of sim_rng_exp with the state in locals: out and r->s are both
  * uint64_t, so a store to out[k] would otherwise make the compiler reload
- * the state at every draw. The rare slow path works on r itself. */
+ * the state at every draw. The rare slow path works on r itself. Inline in
+ * sim_rng_exp_fill twice, unsaturated (a constant there) telling whether
+ * mean is below RNG_MEAN_UNSATURATED. */
+static inline __attribute__((always_inline)) void exp_fill(sim_rng *r, uint64_t mean,
+                                                           uint64_t *out, uint32_t n,
+                                                           bool unsaturated)
+{
+  uint64_t s[4] = { r->s[0], r->s[1], r->s[2], r->s[3] };
+  for (uint32_t k = 0; k < n; k++) {
+    uint64_t bits = xoshiro(s);
+    unsigned i = (unsigned)bits & 255u;
+    uint64_t u = bits >> 8;
+    uint64_t x;
+    if (u < rng_zig_k[i]) {
+      x = zig_point(u, rng_zig_w[i]);
+    } else {
+      r->s[0] = s[0], r->s[1] = s[1], r->s[2] = s[2], r->s[3] = s[3];
+      x = zig_slow(r, i, u);
+      s[0] = r->s[0], s[1] = r->s[1], s[2] = r->s[2], s[3] = r->s[3];
+    }
+#if defined(__GNUC__) && defined(__SIZEOF_INT128__)
+    /* x is one word (below 2^61 or 2^63), but gcc carries zig_point's
+     * 128-bit product into the scaling, a multiply and two adds more a
+     * draw: the empty asm makes it a word again. */
+    __asm__("" : "+r"(x));
+#endif
+    out[k] = unsaturated ? scale_q57_unsaturated(mean, x) : scale_q57(mean, x);
+  }
+  r->s[0] = s[0], r->s[1] = s[1], r->s[2] = s[2], r->s[3] = s[3];
+}
+
 void sim_rng_exp_fill(sim_rng *r, uint64_t mean, uint64_t *out, uint32_t n)
 {
   if (mean == 0) {
@@ -227,18 +272,9 @@ void sim_rng_exp_fill(sim_rng *r, uint64_t mean, uint64_t *out, uint32_t n)
       out[k] = 0;
     return;
   }
-  uint64_t s[4] = { r->s[0], r->s[1], r->s[2], r->s[3] };
-  for (uint32_t k = 0; k < n; k++) {
-    uint64_t bits = xoshiro(s);
-    unsigned i = (unsigned)bits & 255u;
-    uint64_t u = bits >> 8;
-    if (u < rng_zig_k[i]) {
-      out[k] = scale_q57(mean, zig_point(u, rng_zig_w[i]));
-      continue;
-    }
-    r->s[0] = s[0], r->s[1] = s[1], r->s[2] = s[2], r->s[3] = s[3];
-    out[k] = scale_q57(mean, zig_slow(r, i, u));
-    s[0] = r->s[0], s[1] = r->s[1], s[2] = r->s[2], s[3] = r->s[3];
-  }
-  r->s[0] = s[0], r->s[1] = s[1], r->s[2] = s[2], r->s[3] = s[3];
+  /* (Means of 2^58 ns, nine years, and more are for tests.) */
+  if (mean < RNG_MEAN_UNSATURATED)
+    exp_fill(r, mean, out, n, true);
+  else
+    exp_fill(r, mean, out, n, false);
 }
