@@ -82,7 +82,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
 
   bool has_pb = from_driver || pb != NULL;
   if (!lean && (flags & DM_SLOTF_COUNTED))
-    dm__count_done(u != NULL ? u->counts : dm__counts_of(m, ref), now);
+    dm__count_done(from_driver || u != NULL ? u->counts : dm__counts_of(m, ref), now);
   if (DM_LIKELY(from_driver || u != NULL)) {
     if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ))) {
       if (at_head)
