@@ -46,7 +46,7 @@ void run_client_start(run_machine *rm, size_t index)
   run_client *c = &rm->clients[index];
   c->rm = rm;
   c->sc = &rm->sc->clients[index];
-  c->stack[0] = (run_frame){ c->sc->body, c->sc->nbody, 0, 0 };
+  c->stack[0] = (run_frame){ c->sc->body, c->sc->body + c->sc->nbody, c->sc->body, 0 };
   c->top = &c->stack[0];
   dm_event_init(&c->ev, client_step, c, DM_LVL_TASK);
   c->ev.t = c->sc->at;
@@ -170,7 +170,7 @@ static int statement(run_client *c, const sim_sc_stmt *st)
   case SIM_SC_ST_REPEAT: {
     const sim_sc_repeat *r = &rm->sc->repeats[st->repeat];
     if (r->nbody > 0 && c->top < &c->stack[SIM_SC_MAX_NESTING])
-      *++c->top = (run_frame){ r->body, r->nbody, 0, r->count };
+      *++c->top = (run_frame){ r->body, r->body + r->nbody, r->body, r->count };
     return 0;
   }
   }
@@ -178,40 +178,45 @@ static int statement(run_client *c, const sim_sc_stmt *st)
 }
 
 /* Frame f, client c's top, ran its last statement: its body runs again
- * while iterations are left, else it is popped. Returns 1 when it was the
- * client's own body: the client ended. */
-static inline int frame_end(run_client *c, run_frame *f)
+ * while iterations are left, else it is popped. Returns the frame to go
+ * on with, c's top, or NULL when f was the client's own body: the client
+ * ended. */
+static inline run_frame *frame_end(run_client *c, run_frame *f)
 {
   if (f->left > 1) {
     f->left--;
-    f->i = 0;
-    return 0;
+    f->next = f->body;
+    return f;
   }
   if (f == &c->stack[0]) {
     c->block = RUN_DONE;
-    return 1;
+    return NULL;
   }
   c->top = f - 1;
-  return 0;
+  return f - 1;
 }
 
 /* Run statements of client c, ready, until it blocks or ends. */
 static void client_go(run_client *c)
 {
   run_machine *rm = c->rm;
+  run_frame *f = c->top;
   do {
-    run_frame *f = c->top;
-    while (f->i == f->n) {
-      if (frame_end(c, f))
+    while (f->next == f->end)
+      if ((f = frame_end(c, f)) == NULL)
         return;
-      f = c->top;
-    }
-    const sim_sc_stmt *st = &f->stmts[f->i++];
+    const sim_sc_stmt *st = f->next++;
     run_step(rm, RUN_STEP_CLIENT, c);
     /* A call, the common statement, is sent here (run_issue_from, inline),
-     * and names its own place (run_mark_sent). */
-    if (st->kind == SIM_SC_ST_CALL ? run_issue_from(rm, c, st, 0) : statement(c, st))
-      return;
+     * and names its own place (run_mark_sent); no call changes c's frames. */
+    if (st->kind == SIM_SC_ST_CALL) {
+      if (run_issue_from(rm, c, st, 0))
+        return;
+    } else {
+      if (statement(c, st))
+        return;
+      f = c->top; /* a repeat pushed its body */
+    }
     /* (A limit hit by a statement stops the client: RUN_DONE.) */
   } while (c->block == RUN_READY);
 }
@@ -238,9 +243,10 @@ void run_clients_check_hung(run_machine *rm)
     if (c->block != RUN_SYNC && c->block != RUN_WAIT && c->block != RUN_WAIT_ALL)
       continue;
     char msg[400];
-    const sim_sc_call *call = c->block == RUN_WAIT_ALL ? NULL : &rm->sc->calls[c->wait_call];
-    const sim_sc_shape *sc = call == NULL ? NULL : sim_sc_call_shape(rm->sc, c->wait_call);
-    const char *name = call == NULL ? "" : sim_sc_call_name(rm->sc, c->wait_call);
+    size_t ci = c->block == RUN_SYNC ? c->wait_pb->call : c->wait_call;
+    const sim_sc_call *call = c->block == RUN_WAIT_ALL ? NULL : &rm->sc->calls[ci];
+    const sim_sc_shape *sc = call == NULL ? NULL : sim_sc_call_shape(rm->sc, ci);
+    const char *name = call == NULL ? "" : sim_sc_call_name(rm->sc, ci);
     if (c->block == RUN_SYNC)
       snprintf(msg, sizeof msg,
                "client %s is blocked in a sync %s (%s:%d:%d) that nothing can ever complete",

@@ -275,9 +275,9 @@ void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
   if (kind == RUN_STEP_CLIENT) {
     const run_client *c = who;
     const run_frame *f = c->top;
-    if (f->i > 0)
-      run_place_set(&rm->place, f->stmts[f->i - 1].line, f->stmts[f->i - 1].col, "statement",
-                    "client", c->sc->name);
+    if (f->next > f->body)
+      run_place_set(&rm->place, f->next[-1].line, f->next[-1].col, "statement", "client",
+                    c->sc->name);
     run_watchdog(rm,
                  "dmsim: watchdog: client %s makes no progress: %llu statements at %s without "
                  "simulated time advancing (--max-steps %llu)",

@@ -35,6 +35,9 @@ typedef struct run_scsibus run_scsibus;
 typedef struct run_pb {
   ParamBlockRec pb;       /* first: the completion routine's argument */
   run_machine  *rm;
+  /* The call it carries (run_bind): set at each send, but for a
+   * per-iteration block, which only its statement ever sends: set once,
+   * when it is made (run_block_for). */
   size_t        call;     /* call using it now, or SIZE_MAX */
   const sim_sc_shape *shape; /* that call's shape (what completion reads), or NULL */
   const sim_sc_stmt  *st;    /* the statement that sent it last (its line and column), or NULL */
@@ -80,10 +83,13 @@ typedef struct run_call {
   uint8_t  done;
 } run_call;
 
+/* A body of statements being run: the client's own, or a repeat's. */
 typedef struct run_frame {
-  const sim_sc_stmt *stmts;
-  size_t             n, i;
-  uint64_t           left; /* iterations left, for repeat bodies */
+  const sim_sc_stmt *next; /* the statement to run next */
+  const sim_sc_stmt *end;  /* past the body's last statement */
+  const sim_sc_stmt *body; /* its first statement, where the next iteration starts */
+  uint64_t           left; /* iterations left, this one included (a repeat's; 0 for the
+                              client's body) */
 } run_frame;
 
 typedef enum run_block { RUN_READY = 0, RUN_SYNC, RUN_WAIT, RUN_WAIT_ALL, RUN_TIME, RUN_DONE } run_block;
@@ -95,8 +101,8 @@ struct run_client {
   run_frame            stack[SIM_SC_MAX_NESTING + 1];
   run_frame           *top;         /* the frame running: stack[0] is the client's body */
   run_block            block;
-  size_t               wait_call;   /* RUN_SYNC / RUN_WAIT */
-  run_pb              *wait_pb;     /* RUN_SYNC */
+  size_t               wait_call;   /* RUN_WAIT */
+  run_pb              *wait_pb;     /* RUN_SYNC (its call is wait_pb->call) */
   uint32_t             outstanding; /* async calls not yet complete */
 };
 
@@ -258,11 +264,13 @@ void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
     __attribute__((noreturn, cold));
 
 /* Count one step at the current simulated instant: the one after
- * step_limit steps at one instant is an overrun. */
+ * step_limit steps at one instant is an overrun. (Most steps of a run are
+ * at the instant of the step before: the clock moves at most once an
+ * event.) */
 static inline void run_step(run_machine *rm, run_step_kind kind, const void *who)
 {
   uint64_t now = sim_world_now(&rm->w);
-  if (now != rm->step_t) {
+  if (__builtin_expect(now != rm->step_t, 0)) {
     rm->step_t = now;
     rm->steps_left = rm->step_limit;
   }

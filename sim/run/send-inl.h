@@ -10,7 +10,10 @@
  *   run_fill_pb      the block as the shape sends it: a copy of what the
  *                    block made for that shape last (send.c, run_make_pb,
  *                    which grows its buffer too)
- *   run_mark_sent    whose call it carries now, and the run's place
+ *   run_bind         whose call it carries (a per-iteration block's was
+ *                    set when run_block_for made it: only its statement
+ *                    sends it)
+ *   run_mark_sent    the call's record reset, and the run's place
  *   run_send         the Device Manager's entry for the trap word; then
  *                    whether the call was refused, finished during the
  *                    send, or leaves a sync caller waiting
@@ -47,17 +50,37 @@ int run_issue_in_flight(run_client *c, const sim_sc_stmt *st, const sim_sc_call 
 /* The trap word of a call of kind op sent in mode mode. */
 uint16_t run_trap_of(sim_sc_op op, sim_sc_mode mode);
 
+/* run_send's call when the machine is traced: the client's name is set
+ * around it, for the call's trace record. */
+OSErr run_call_named(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc,
+                     dm_call_fn entry, int in_routine);
+
 /* client.c: the completion routine of the async calls the executor sends. */
 pascal void run_on_completion(ParmBlkPtr pb);
 
 /* ---- the path ---------------------------------------------------------------- */
 
-/* The block call statement st (of shape sc) uses for this issue: a plain
- * call's from the pool, a per-iteration block from its free list (a new
- * one when all are in flight), a shared or a call's own block where it is
- * (made on first use). NULL: a limit, reported. */
+/* Block p carries call statement st (instance call, shape sc) of client c:
+ * what its completion and the reports read. */
+static inline __attribute__((always_inline)) void
+run_bind(run_pb *p, run_client *c, const sim_sc_stmt *st, const sim_sc_call *call,
+         const sim_sc_shape *sc)
+{
+  p->call = st->call;
+  p->shape = sc;
+  p->st = st;
+  p->client = c;
+  p->recorded = call->name != 0;
+}
+
+/* The block client c's call statement st (instance call, shape sc) uses
+ * for this issue: a plain call's from the pool, a per-iteration block from
+ * its free list (a new one, bound to st, when all are in flight), a shared
+ * or a call's own block where it is (made on first use). NULL: a limit,
+ * reported. */
 static inline __attribute__((always_inline)) run_pb *
-run_block_for(run_machine *rm, const sim_sc_stmt *st, const sim_sc_shape *sc)
+run_block_for(run_machine *rm, run_client *c, const sim_sc_stmt *st, const sim_sc_call *call,
+              const sim_sc_shape *sc)
 {
   if (sc->pb == SIM_SC_NONE)
     return run_pool_take(rm, st);
@@ -65,8 +88,10 @@ run_block_for(run_machine *rm, const sim_sc_stmt *st, const sim_sc_shape *sc)
   run_pb *p = h->head;
   if (h->per_iteration) {
     if (p == NULL) {
-      if ((p = run_pb_new(rm, st)) != NULL)
+      if ((p = run_pb_new(rm, st)) != NULL) {
         p->home = h;
+        run_bind(p, c, st, call, sc);
+      }
       return p;
     }
     h->head = p->next;
@@ -122,21 +147,16 @@ run_fill_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_shap
   return 0;
 }
 
-/* Block p now carries call statement st (instance call, shape sc) of
- * client c, on machine rm. Only a named call's record (run_call) is kept:
+/* Block p (bound) is sent for call statement st (shape sc) of client c,
+ * on machine rm. Only a named call's record (run_call) is kept:
  * expectations and `wait` name the calls they read, so an unnamed call,
  * the kind a repeat sends, skips it. */
 static inline __attribute__((always_inline)) void
 run_mark_sent(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st,
-              const sim_sc_call *call, const sim_sc_shape *sc)
+              const sim_sc_shape *sc)
 {
-  p->call = st->call;
-  p->shape = sc;
-  p->st = st;
-  p->client = c;
-  p->recorded = call->name != 0;
   if (p->recorded)
-    rm->calls[st->call].done = 0;
+    rm->calls[p->call].done = 0;
   if (sc->mode == SIM_SC_ASYNC)
     c->outstanding++;
   run_place_stmt(&rm->place, c, st);
@@ -149,27 +169,32 @@ typedef enum run_sent {
   RUN_SENT_WAIT     /* a sync call of the client's own step, pending: the client blocks on it */
 } run_sent;
 
-/* Makes the call ci of block p (shape sc, marked sent) for client c of
- * machine rm: from the client's own step through entry, the Device
- * Manager's entry for its trap word (NULL: dm_call), or from a completion
- * routine (in_routine), where a sync call waits where it is, as the Device
- * Manager lets it. *ret is what the call returned. */
-static inline __attribute__((always_inline)) run_sent
-run_send(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc, size_t ci,
-         dm_call_fn entry, int in_routine, OSErr *ret)
+/* The call of block p (shape sc): from the client's own step through
+ * entry, the Device Manager's entry for its trap word (NULL: dm_call), or
+ * from a completion routine (in_routine), where a sync call waits where
+ * it is, as the Device Manager lets it. Returns what the call returned. */
+static inline __attribute__((always_inline)) OSErr
+run_call_entry(run_machine *rm, run_pb *p, const sim_sc_shape *sc, dm_call_fn entry, int in_routine)
 {
-  if (rm->traced) /* the name is only in the call's trace record */
-    dm_machine_set_client(rm->m, c->sc->name);
+  /* A client's own step runs with its machine current (client_step), where
+   * a queued call's entry does what dm_call does. */
+  return in_routine      ? dm_call_wait(rm->m, &p->pb, run_trap_of(sc->op, sc->mode))
+         : entry != NULL ? entry(&p->pb)
+                         : dm_call(rm->m, &p->pb, run_trap_of(sc->op, sc->mode));
+}
+
+/* Makes the call of block p (shape sc, marked sent) for client c of
+ * machine rm (run_call_entry says how). *ret is what the call returned. */
+static inline __attribute__((always_inline)) run_sent
+run_send(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc, dm_call_fn entry,
+         int in_routine, OSErr *ret)
+{
   const uint64_t *refused = rm->rejects;
   uint64_t rejects = *refused;
   uint32_t ends = p->ends;
-  /* A client's own step runs with its machine current (client_step), where
-   * a queued call's entry does what dm_call does. */
-  *ret = in_routine      ? dm_call_wait(rm->m, &p->pb, run_trap_of(sc->op, sc->mode))
-         : entry != NULL ? entry(&p->pb)
-                         : dm_call(rm->m, &p->pb, run_trap_of(sc->op, sc->mode));
-  if (rm->traced)
-    dm_machine_set_client(rm->m, NULL);
+  /* (The client's name is only in the call's trace record.) */
+  *ret = rm->traced ? run_call_named(rm, c, p, sc, entry, in_routine)
+                    : run_call_entry(rm, p, sc, entry, in_routine);
   /* Whether p finished during the send: its count of ends says so (a
    * call's record may be shared by plain statements, and is kept only
    * when named, so it cannot tell). A call was refused when the Device
@@ -183,7 +208,6 @@ run_send(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc, size
   if (sc->mode == SIM_SC_SYNC && !in_routine) {
     c->block = RUN_SYNC;
     c->wait_pb = p;
-    c->wait_call = ci;
     return RUN_SENT_WAIT;
   }
   return RUN_SENT_ON;
@@ -207,7 +231,7 @@ run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_rou
 {
   const sim_sc_call *call = &rm->sc->calls[st->call];
   const sim_sc_shape *sc = &rm->sc->shapes[call->shape];
-  run_pb *p = run_block_for(rm, st, sc);
+  run_pb *p = run_block_for(rm, c, st, call, sc);
   if (p == NULL) {
     c->block = RUN_DONE; /* a limit: reported once, the run stops */
     return 0;
@@ -218,17 +242,19 @@ run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_rou
     c->block = RUN_DONE; /* a limit */
     return 0;
   }
+  if (p->home == NULL) /* (a per-iteration block is bound already) */
+    run_bind(p, c, st, call, sc);
   run_pb_sent(rm, p);
-  run_mark_sent(rm, c, p, st, call, sc);
+  run_mark_sent(rm, c, p, st, sc);
   OSErr ret;
-  run_sent sent = run_send(rm, c, p, sc, st->call, p->made_entry, in_routine, &ret);
+  run_sent sent = run_send(rm, c, p, sc, p->made_entry, in_routine, &ret);
   if (sent != RUN_SENT_REFUSED)
     return sent == RUN_SENT_WAIT;
   run_unsend(c, sc);
   run_pb_ended(rm, p);
   run_put_back(rm, p, sc);
   if (p->recorded)
-    run_record_end(rm, st->call, p, ret);
+    run_record_end(rm, p->call, p, ret);
   return 0;
 }
 

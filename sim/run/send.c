@@ -205,6 +205,15 @@ void run_prep_buffer(run_pb *p, const sim_sc_shape *sc)
     memset(p->buf, 0, (size_t)sc->size);
 }
 
+OSErr run_call_named(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc,
+                     dm_call_fn entry, int in_routine)
+{
+  dm_machine_set_client(rm->m, c->sc->name);
+  OSErr ret = run_call_entry(rm, p, sc, entry, in_routine);
+  dm_machine_set_client(rm->m, NULL);
+  return ret;
+}
+
 /* run_issue_from with a block in flight, p: it is sent again untouched
  * (that is the scenario's point, and the Device Manager refuses it without
  * writing to it). It still belongs to its first call, which a refusal
@@ -219,9 +228,10 @@ int run_issue_in_flight(run_client *c, const sim_sc_stmt *st, const sim_sc_call 
   const sim_sc_stmt *prev_st = p->st;
   run_client *prev_client = p->client;
   uint8_t prev_recorded = p->recorded;
-  run_mark_sent(rm, c, p, st, call, sc);
+  run_bind(p, c, st, call, sc);
+  run_mark_sent(rm, c, p, st, sc);
   OSErr ret;
-  run_sent sent = run_send(rm, c, p, sc, st->call, rm->entry[sc->op][sc->mode], in_routine, &ret);
+  run_sent sent = run_send(rm, c, p, sc, rm->entry[sc->op][sc->mode], in_routine, &ret);
   if (sent != RUN_SENT_REFUSED)
     return sent == RUN_SENT_WAIT;
   run_unsend(c, sc);

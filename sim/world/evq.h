@@ -159,6 +159,12 @@ static inline int sim_evq_push(sim_evq *q, dm_event *ev, uint64_t seq)
   return 0;
 }
 
+/* Whether q holds one event, lone (then no event is due after it). */
+static inline int sim_evq_lone(const sim_evq *q)
+{
+  return q->top != NULL && q->top->idx == SIM_EVQ_LONE;
+}
+
 static inline dm_event *sim_evq_pop(sim_evq *q)
 {
   dm_event *e = q->top;

@@ -123,9 +123,11 @@ void sim_world__warm_ahead(const sim_world *w, const sim_evq *q);
 /* Runs the earliest event of q. */
 static inline void sim_world__run_one(sim_world *w, sim_evq *q)
 {
+  /* (A lone event has none after it to warm, and a queue too short to
+   * have the nearest stage's event has none either.) */
+  int alone = sim_evq_lone(q);
   dm_event *ev = sim_evq_pop(q);
-  /* (A queue too short to have the nearest stage's event has none.) */
-  if (w->warm_of != NULL && sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 4) != NULL)
+  if (!alone && w->warm_of != NULL && sim_evq_ahead(q, SIM_WORLD_WARM_AHEAD - 4) != NULL)
     sim_world__warm_ahead(w, q);
   /* A task-level event held back while step_interrupts ran later ones is
    * overdue: it runs now, and the clock stays. */
