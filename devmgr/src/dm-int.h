@@ -144,9 +144,10 @@ struct dm_unit {
                                    without finding the row from the refNum */
   dm_counts          *tally;    /* counts, when the machine has no trace hook: its trace
                                    points are then one increment each, inline; NULL
-                                   sends them out of line (dm__trace_u_slow). Set with
-                                   the lane (dm__unit_relane): neither changes after
-                                   install. */
+                                   with a hook sends them out of line
+                                   (dm__trace_u_slow), and without one (nothing
+                                   counted) they do nothing. Set with the lane
+                                   (dm__unit_relane): neither changes after install. */
 };
 
 /* ---- small pools for SIH records and timers ------------------------------------ */

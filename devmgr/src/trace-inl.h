@@ -85,19 +85,20 @@ static inline void dm__trace(dm_machine *m, dm_ev ev, int16_t ref, const void *p
     dm__trace_emit(m, ev, ref, pb, id, code, mode, result);
 }
 
-/* trace.c: dm__trace_u out of line: counted in u->counts when the machine
- * counts, a record when it has a trace hook. */
+/* trace.c: dm__trace_u on a machine with a trace hook, out of line:
+ * counted in u->counts when the machine counts, and the record. */
 void dm__trace_u_slow(dm_machine *m, dm_unit *u, dm_ev ev, const void *pb, uint64_t id,
                       uint8_t code, uint8_t mode, int16_t result);
 /* dm__trace for a request of unit u, whose row of counts it has at hand:
  * the request path's points. On a machine that counts and has no trace
- * hook (what `dmsim run` makes) one increment, inline. */
+ * hook (what `dmsim run` makes) one increment, inline; on one that neither
+ * counts nor traces (u->tally NULL, no hook) two tests. */
 static inline void dm__trace_u(dm_machine *m, dm_unit *u, dm_ev ev, const void *pb, uint64_t id,
                                uint8_t code, uint8_t mode, int16_t result)
 {
   if (DM_LIKELY(u->tally != NULL))
     dm__count_in(m, u->tally, ev, code, (uint32_t)id - 1);
-  else
+  else if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_u_slow(m, u, ev, pb, id, code, mode, result);
 }
 /* The DISPATCH point of request si of unit u (a Read, Write, Control or
@@ -109,7 +110,7 @@ static inline void dm__trace_dispatch(dm_machine *m, dm_unit *u, uint32_t si, co
   if (DM_LIKELY(c != NULL)) {
     c->ev[DM_EV_DISPATCH]++;
     dm__count_dispatch(c, &m->slots[si]);
-  } else {
+  } else if (DM_UNLIKELY(m->cfg.trace != NULL)) {
     dm__trace_u_slow(m, u, DM_EV_DISPATCH, pb, id, code, mode, 0);
   }
 }
@@ -124,21 +125,18 @@ dm__trace_request(dm_machine *m, dm_unit *u, dm_ev ev, int16_t ref, const void *
   else
     dm__trace(m, ev, ref, pb, id, code, mode, result);
 }
-/* trace.c: the record of u's dCtlFlags, to the trace hook. */
-void dm__trace_flags_emit(dm_unit *u);
+/* trace.c: dm__trace_flags on a machine with a trace hook: counted when
+ * the machine counts, and the record of u's dCtlFlags. */
+void dm__trace_flags_slow(dm_unit *u);
 /* The trace point of a change of u's dCtlFlags (counted, and traced when a
- * hook is installed). Inline: a serialized request changes drvrActive
- * twice. */
+ * hook is installed: as dm__trace_u). Inline: a serialized request changes
+ * drvrActive twice. */
 static inline void dm__trace_flags(dm_unit *u)
 {
-  if (DM_LIKELY(u->tally != NULL)) {
+  if (DM_LIKELY(u->tally != NULL))
     u->tally->ev[DM_EV_FLAGS]++;
-    return;
-  }
-  if (u->counts != NULL)
-    u->counts->ev[DM_EV_FLAGS]++;
-  if (u->m->cfg.trace != NULL)
-    dm__trace_flags_emit(u);
+  else if (DM_UNLIKELY(u->m->cfg.trace != NULL))
+    dm__trace_flags_slow(u);
 }
 /* Sets and clears bits of u's dCtlFlags, with the trace point when they
  * change; u->dm_active keeps drvrActive as the Device Manager set it (the

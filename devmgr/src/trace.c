@@ -72,13 +72,14 @@ void dm__trace_u_slow(dm_machine *m, dm_unit *u, dm_ev ev, const void *pb, uint6
 {
   if (u->counts != NULL)
     dm__count_in(m, u->counts, ev, code, (uint32_t)id - 1);
-  if (m->cfg.trace != NULL)
-    dm__trace_emit(m, ev, u->dce.dCtlRefNum, pb, id, code, mode, result);
+  dm__trace_emit(m, ev, u->dce.dCtlRefNum, pb, id, code, mode, result);
 }
 
-void dm__trace_flags_emit(dm_unit *u)
+void dm__trace_flags_slow(dm_unit *u)
 {
   dm_machine *m = u->m;
+  if (u->counts != NULL)
+    u->counts->ev[DM_EV_FLAGS]++;
   dm_trace_rec r = { 0 };
   r.t = dm__now(m);
   r.ev = DM_EV_FLAGS;
