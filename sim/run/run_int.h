@@ -60,6 +60,13 @@ typedef struct run_pb {
   const int16_t *made_ref;
   dm_call_fn    made_entry; /* the Device Manager's entry for its trap word, or NULL (dm_call) */
   uint8_t       made_prep; /* the buffer is prepared at each send (run_prep_buffer) */
+  /* The block is lean: a per-iteration block (so bound, and made_for
+   * stays its one shape) of an unnamed sync call with an entry of its own
+   * and nothing to prepare, on a machine without a trace hook. Its client's
+   * own step sends it by run_send_lean and its completion needs none of
+   * finish's rarer cases: the commonest statement, a repeat's sync call,
+   * decided once here rather than at each send. */
+  uint8_t       made_lean;
   ParamBlockRec made;
   unsigned char pname[64]; /* Open: the driver name, a Pascal string */
   struct run_pb *next;    /* free list of per-iteration blocks, or the pool */

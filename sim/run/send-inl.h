@@ -17,11 +17,14 @@
  *   run_send         the Device Manager's entry for the trap word; then
  *                    whether the call was refused, finished during the
  *                    send, or leaves a sync caller waiting
+ * A lean block (run_pb.made_lean: a repeat's sync call, the commonest
+ * statement) takes run_send_lean instead of run_fill_pb .. run_send.
  * A completion comes back through the machine's pb_done hook or the
  * executor's completion routine (client.c: run_pb_done, run_on_completion),
  * which finish the call and give the block back (run_put_back).
- * The rare cases are out of line in send.c: a block in flight sent again,
- * a buffer grown, a block made for another shape, the pool.
+ * Out of line in send.c: a block sent any other way than lean
+ * (run_issue_made), and the rare cases: a block in flight sent again, a
+ * buffer grown, a block made for another shape, the pool.
  */
 #ifndef SIM_RUN_SEND_INL_H
 #define SIM_RUN_SEND_INL_H
@@ -47,6 +50,11 @@ void run_prep_buffer(run_pb *p, const sim_sc_shape *sc);
  * flight. Returns 1 when the client must block on it. */
 int run_issue_in_flight(run_client *c, const sim_sc_stmt *st, const sim_sc_call *call,
                         const sim_sc_shape *sc, run_pb *p, int in_routine);
+/* Client c sends statement st (instance call, shape sc) with block p, not
+ * in flight and not sent lean: run_fill_pb .. run_send. Returns 1 when the
+ * client must block on it; a limit hit stops the client (RUN_DONE). */
+int run_issue_made(run_client *c, const sim_sc_stmt *st, const sim_sc_call *call,
+                   const sim_sc_shape *sc, run_pb *p, int in_routine);
 /* The trap word of a call of kind op sent in mode mode. */
 uint16_t run_trap_of(sim_sc_op op, sim_sc_mode mode);
 
@@ -213,6 +221,33 @@ run_send(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc, dm_c
   return RUN_SENT_ON;
 }
 
+/* Sends lean block p (run_pb.made_lean, not in flight) for statement st
+ * from client c's own step: what run_fill_pb .. run_send do for it, no
+ * more. Returns 1 when the client blocks on it. */
+static inline __attribute__((always_inline)) int
+run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st)
+{
+  p->pb = p->made;
+  p->pb.ioParam.ioRefNum = *p->made_ref;
+  run_pb_sent(rm, p);
+  run_place_stmt(&rm->place, c, st);
+  uint64_t rejects = *rm->rejects;
+  OSErr ret = p->made_entry(&p->pb);
+  /* Only its statement, in this client's step, sends a per-iteration
+   * block: not busy now, it finished during the send (run_send tells that
+   * by its count of ends, since a shared block may be sent again then). */
+  if (!p->busy)
+    return 0;
+  if (ret < 0 && *rm->rejects > rejects) { /* refused (run_send) */
+    run_pb_ended(rm, p);
+    run_put_back(rm, p, p->shape);
+    return 0;
+  }
+  c->block = RUN_SYNC;
+  c->wait_pb = p;
+  return 1;
+}
+
 /* A refused call of shape sc: its client waits for no completion of it. */
 static inline void run_unsend(run_client *c, const sim_sc_shape *sc)
 {
@@ -225,7 +260,9 @@ static inline void run_unsend(run_client *c, const sim_sc_shape *sc)
  * where it is, as the Device Manager lets it, and never blocks the
  * client). Returns 1 when the client must block on it; a limit hit stops
  * the client (RUN_DONE). Inline where it is used (client_go and
- * issue_in_routine), in_routine a constant in each. */
+ * issue_in_routine), in_routine a constant in each; a block that is not
+ * lean goes on out of line (run_issue_made), so that the lean path keeps
+ * few values alive across its call. */
 static inline __attribute__((always_inline)) int
 run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_routine)
 {
@@ -238,24 +275,9 @@ run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_rou
   }
   if (p->busy)
     return run_issue_in_flight(c, st, call, sc, p, in_routine);
-  if (run_fill_pb(rm, p, st, sc) != 0) {
-    c->block = RUN_DONE; /* a limit */
-    return 0;
-  }
-  if (p->home == NULL) /* (a per-iteration block is bound already) */
-    run_bind(p, c, st, call, sc);
-  run_pb_sent(rm, p);
-  run_mark_sent(rm, c, p, st, sc);
-  OSErr ret;
-  run_sent sent = run_send(rm, c, p, sc, p->made_entry, in_routine, &ret);
-  if (sent != RUN_SENT_REFUSED)
-    return sent == RUN_SENT_WAIT;
-  run_unsend(c, sc);
-  run_pb_ended(rm, p);
-  run_put_back(rm, p, sc);
-  if (p->recorded)
-    run_record_end(rm, p->call, p, ret);
-  return 0;
+  if (!in_routine && p->made_lean)
+    return run_send_lean(rm, c, p, st);
+  return run_issue_made(c, st, call, sc, p, in_routine);
 }
 
 #endif /* SIM_RUN_SEND_INL_H */

@@ -22,6 +22,7 @@ void run_pool_put(run_machine *rm, run_pb *p)
     p->buf = NULL;
     p->bufsize = 0;
     p->made_for = NULL; /* it named the buffer */
+    p->made_lean = 0;
   }
   p->next = NULL;
   if (rm->pool_tail != NULL)
@@ -193,6 +194,8 @@ int run_make_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_
   }
   if (sc->mode == SIM_SC_ASYNC && !sc->no_completion)
     pb->ioParam.ioCompletion = run_on_completion;
+  p->made_lean = p->made_for == sc && p->home != NULL && !p->recorded &&
+                 sc->mode == SIM_SC_SYNC && p->made_entry != NULL && !p->made_prep && !rm->traced;
   return 0;
 }
 
@@ -212,6 +215,30 @@ OSErr run_call_named(run_machine *rm, run_client *c, run_pb *p, const sim_sc_sha
   OSErr ret = run_call_entry(rm, p, sc, entry, in_routine);
   dm_machine_set_client(rm->m, NULL);
   return ret;
+}
+
+int run_issue_made(run_client *c, const sim_sc_stmt *st, const sim_sc_call *call,
+                   const sim_sc_shape *sc, run_pb *p, int in_routine)
+{
+  run_machine *rm = c->rm;
+  if (run_fill_pb(rm, p, st, sc) != 0) {
+    c->block = RUN_DONE; /* a limit */
+    return 0;
+  }
+  if (p->home == NULL) /* (a per-iteration block is bound already) */
+    run_bind(p, c, st, call, sc);
+  run_pb_sent(rm, p);
+  run_mark_sent(rm, c, p, st, sc);
+  OSErr ret;
+  run_sent sent = run_send(rm, c, p, sc, p->made_entry, in_routine, &ret);
+  if (sent != RUN_SENT_REFUSED)
+    return sent == RUN_SENT_WAIT;
+  run_unsend(c, sc);
+  run_pb_ended(rm, p);
+  run_put_back(rm, p, sc);
+  if (p->recorded)
+    run_record_end(rm, p->call, p, ret);
+  return 0;
 }
 
 /* run_issue_from with a block in flight, p: it is sent again untouched
