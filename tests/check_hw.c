@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tests.h"
+#include "memlimit.h"
 #include "devmgr/machine.h"
 #include "hw/hw.h"
 #include "world/world.h"
@@ -210,6 +211,74 @@ START_TEST(test_pool_grows)
   sim_hw_stats st = sim_hw_get_stats(f.hw);
   ck_assert_uint_eq(st.completed, 2 * N);
   ck_assert_uint_eq(st.busy_ns, 2 * N * 1000);
+  teardown(&f);
+}
+END_TEST
+
+static uint64_t counted; /* count_done's calls */
+
+static void count_done(void *refCon, int32_t status)
+{
+  (void)refCon;
+  (void)status;
+  counted++;
+}
+
+static void nop_event(dm_event *ev)
+{
+  (void)ev;
+}
+
+START_TEST(test_start_without_memory)
+{
+  /* Out of memory, a start answers memFullErr and leaves nothing of
+   * itself: the operations started before it are counted, busy with their
+   * whole service time, and complete, and none more. Here it is the
+   * completion that cannot be armed while a record is free: the device's
+   * pool first holds 65,528 records (chunks of 8 to 32,768) and the
+   * world's queue room for as many events, then 1,000 other events make
+   * the queue grow before the pool must. */
+  enum { WARM = 65528, OTHER = 1000 };
+  static dm_event other[OTHER];
+  hwfix f;
+  setup(&f);
+  f.hw = make_hw(&f, SIM_HW_FIXED, 1000, 0, UINT32_MAX, 1);
+  counted = 0;
+  for (int i = 0; i < WARM; i++)
+    ck_assert_int_eq(sim_hw_start(f.hw, 512, count_done, NULL), 0);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_uint_eq(counted, WARM);
+  for (int i = 0; i < OTHER; i++) {
+    dm_event_init(&other[i], nop_event, NULL, DM_LVL_HWI);
+    other[i].t = sim_world_now(&f.w) + 5000;
+    ck_assert_int_eq(sim_world_arm(&f.w, &other[i]), 0);
+  }
+  sim_hw_stats before = sim_hw_get_stats(f.hw);
+
+  struct rlimit old;
+  ck_assert_msg(tests_limit_memory(1u << 20, &old) == 0, "cannot limit the address space");
+  uint64_t n = 0;
+  int err;
+  while ((err = sim_hw_start(f.hw, 512, count_done, NULL)) == 0 && n < 100000000)
+    n++;
+  ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
+  ck_assert_int_eq(err, -108);
+  ck_assert_uint_lt(n, WARM); /* records were free: the arm failed */
+  sim_hw_stats st = sim_hw_get_stats(f.hw);
+  ck_assert_uint_eq(st.started - before.started, n);
+  ck_assert_uint_eq(sim_hw_inflight(f.hw), n);
+  ck_assert_uint_eq(st.busy_ns - before.busy_ns, n * 1000);
+  ck_assert_uint_eq(sim_world_pending(&f.w), n + OTHER);
+  /* With the memory back, starts succeed again. */
+  for (uint64_t i = n; i < WARM; i++)
+    ck_assert_int_eq(sim_hw_start(f.hw, 512, count_done, NULL), 0);
+  sim_world_run(&f.w, UINT64_MAX, 0);
+  ck_assert_uint_eq(counted, 2 * WARM);
+  st = sim_hw_get_stats(f.hw);
+  ck_assert_uint_eq(st.started, 2 * WARM);
+  ck_assert_uint_eq(st.completed, 2 * WARM);
+  ck_assert_uint_eq(st.busy_ns, 2 * WARM * 1000);
+  ck_assert_uint_eq(sim_hw_inflight(f.hw), 0);
   teardown(&f);
 }
 END_TEST
@@ -450,6 +519,8 @@ Suite *hw_suite(void)
   tcase_add_test(tc, test_fifo_waiting);
   tcase_add_test(tc, test_handler_start_queues_behind_waiting);
   tcase_add_test(tc, test_pool_grows);
+  if (tests_memory_testable()) /* (it limits the process's memory) */
+    tcase_add_test(tc, test_start_without_memory);
   tcase_add_test(tc, test_uniform_model);
   tcase_add_test(tc, test_service_times_are_the_draws_in_order);
   tcase_add_test(tc, test_exponential_model);

@@ -141,18 +141,31 @@ static inline __attribute__((always_inline)) uint64_t service_time(sim_hw *hw)
   return hw->drawn[hw->drawn_next++];
 }
 
-/* Put op in service on a free channel (the caller sets op->u.id). Its busy
- * time counts now, whole. Returns 0, or -1 when its completion could not be
- * armed (out of memory; op is then not in service). */
-static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op)
+/* Put op in service on a free channel for service ns, the draw just taken
+ * (the caller sets op->u.id). Its busy time counts now, whole. Returns 0,
+ * or -1 when its completion could not be armed (out of memory: unbegin
+ * must then take op out of service). The counts are made before the arm,
+ * so that a caller keeps only op across it. */
+static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op, uint64_t service)
 {
-  uint64_t service = service_time(hw);
-  op->ev.t = sim_world_now(hw->w) + service;
-  if (sim_world_arm(hw->w, &op->ev) != 0)
-    return -1;
   hw->busy++;
   hw->stats.busy_ns += service;
-  return 0;
+  op->ev.t = sim_world_now(hw->w) + service;
+  return sim_world_arm(hw->w, &op->ev);
+}
+
+/* Undoes start's begin for op, whose completion could not be armed: op is
+ * not counted as started or busy and goes back to the pool; memFullErr.
+ * Its service time was the last draw taken. */
+static __attribute__((noinline, cold)) int unbegin(hw_op *op)
+{
+  sim_hw *hw = op->ev.data;
+  hw->stats.started--;
+  hw->busy--;
+  hw->stats.busy_ns -= hw->drawn[hw->drawn_next - 1];
+  op->u.next = hw->free;
+  hw->free = op;
+  return memFullErr;
 }
 
 /* The oldest waiting operation takes the channel an operation just freed. */
@@ -165,7 +178,7 @@ static inline void begin_waiting(sim_hw *hw)
   hw->waiting--;
   /* Cannot fail: the op that freed the channel has just left the queue,
    * and a push that follows a pop never needs memory (sim_evq_push). */
-  if (begin(hw, next) != 0)
+  if (begin(hw, next, service_time(hw)) != 0)
     abort();
   next->u.id = 0; /* its request is not known any more (next held the word) */
 }
@@ -239,7 +252,7 @@ static void op_warm(dm_event *stage0, dm_event *stage1, dm_event *stage2)
     dm_machine_prefetch(m2, 0, 0, id2);
 }
 
-static int start_grown(sim_hw *hw, dm_hw_done_fn done, void *refCon, uint64_t request);
+static int start_slow(sim_hw *hw, dm_hw_done_fn done, void *refCon, uint64_t request);
 
 /* sim_hw_start, inline in the platform's entry as well (a device that
  * serves one request at a time starts one per request): an operation that
@@ -248,24 +261,20 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
                                                        void *refCon, uint64_t request)
 {
   hw_op *op = hw->free;
-  if (__builtin_expect(op == NULL, 0))
-    return start_grown(hw, done, refCon, request);
+  if (__builtin_expect(op == NULL || hw->drawn_next == HW_DRAWS, 0))
+    return start_slow(hw, done, refCon, request);
   hw->free = op->u.next;
   op->done = done;
   op->refCon = refCon;
   /* Written first, so that request is not kept across begin; the other
    * ways out put op's next in the word instead. */
   op->u.id = request;
+  hw->stats.started++;
   if (hw->busy < hw->channels) {
-    if (begin(hw, op) != 0) {
-      op->u.next = hw->free;
-      hw->free = op;
-      return memFullErr;
-    }
-    hw->stats.started++;
+    if (begin(hw, op, hw->drawn[hw->drawn_next++]) != 0)
+      return unbegin(op);
     return 0;
   }
-  hw->stats.started++;
   op->u.next = NULL;
   if (hw->wait_tail == NULL)
     hw->wait_head = op;
@@ -277,14 +286,19 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
   return 0;
 }
 
-/* start with no record free: the pool grows first. Out of line and a
- * tail call, so that start keeps nothing but the device and the record
- * across a call (its arguments are dead once in the record). */
-static __attribute__((noinline, cold)) int start_grown(sim_hw *hw, dm_hw_done_fn done,
-                                                       void *refCon, uint64_t request)
+/* start with no record free (the pool grows first) or no service time
+ * left of the batch drawn (the next batch is drawn now: the generator
+ * serves nothing else, so the values and their order are those of a draw
+ * per operation). Out of line and a tail call, so that start keeps nothing
+ * but the record across a call (its arguments are dead once in the
+ * record). */
+static __attribute__((noinline, cold)) int start_slow(sim_hw *hw, dm_hw_done_fn done,
+                                                      void *refCon, uint64_t request)
 {
-  if (grow(hw) != 0)
+  if (hw->free == NULL && grow(hw) != 0)
     return memFullErr;
+  if (hw->drawn_next == HW_DRAWS)
+    draw_batch(hw);
   return start(hw, done, refCon, request);
 }
 
