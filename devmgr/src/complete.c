@@ -353,6 +353,20 @@ static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_
   return noErr;
 }
 
+/* IOCommandIsComplete on a lean machine: out of line, so that the entry
+ * saves no register before it knows which of the two it goes to. */
+static DM_HOT_ENTRY __attribute__((noinline)) OSErr iocomplete_lean(dm_machine *m, uint64_t id,
+                                                                    OSErr result)
+{
+  uint32_t si = iocomplete_fast(m, id, true);
+  if (DM_UNLIKELY(si == DM_NO_SLOT))
+    return iocomplete_checked(m, id, result);
+  if (DM_UNLIKELY(!at_head_or_off(m, si)))
+    return iocomplete_lean_within(m, si, id, result);
+  finish_request(m, si, id, result, true, true, true);
+  return noErr;
+}
+
 DM_HOT_ENTRY OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
 {
   dm_machine *m = dm__current;
@@ -361,13 +375,7 @@ DM_HOT_ENTRY OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
   uint64_t id = (uint64_t)(uintptr_t)theID;
   if (DM_UNLIKELY(!m->lean))
     return iocomplete_watched(m, id, theResult);
-  uint32_t si = iocomplete_fast(m, id, true);
-  if (DM_UNLIKELY(si == DM_NO_SLOT))
-    return iocomplete_checked(m, id, theResult);
-  if (DM_UNLIKELY(!at_head_or_off(m, si)))
-    return iocomplete_lean_within(m, si, id, theResult);
-  finish_request(m, si, id, theResult, true, true, true);
-  return noErr;
+  return iocomplete_lean(m, id, theResult);
 }
 
 OSErr GetIOCommandInfo(IOCommandID theID, IOCommandContents *theContents,
