@@ -63,6 +63,12 @@ static inline __attribute__((always_inline)) run_client *finish(run_machine *rm,
 {
   run_pb_ended(rm, p);
   p->ends++;
+  if (p->made_lean) { /* unnamed, sync, per-iteration: back to its free list, no more */
+    run_pb_home *h = p->home;
+    p->next = h->head;
+    h->head = p;
+    return p->client;
+  }
   const sim_sc_shape *sc = p->shape;
   if (p->recorded)
     run_record_end(rm, p->call, p, p->pb.ioParam.ioResult);
@@ -108,16 +114,35 @@ pascal void run_on_completion(ParmBlkPtr pb)
   wake_for(c, p, ci);
 }
 
-/* The Device Manager's word that pb's call finished (after any routine):
- * a block its routine sent again is in progress, and not finished here. */
-void run_pb_done(void *ctx, void *pb)
+/* run_pb_done for block p (NULL: not the executor's). */
+static inline __attribute__((always_inline)) void done(run_machine *rm, run_pb *p)
 {
-  run_machine *rm = ctx;
-  run_pb *p = run_pb_find(rm, pb);
   if (p != NULL && p->busy && p->pb.ioParam.ioResult <= 0) {
     size_t ci = p->call;
     wake_for(finish(rm, p), p, ci);
   }
+}
+
+/* run_pb_done for a block its hint did not name, or not lean. */
+static __attribute__((noinline)) void done_found(run_machine *rm, const void *pb)
+{
+  done(rm, run_pb_find(rm, pb));
+}
+
+/* The Device Manager's word that pb's call finished (after any routine):
+ * a block its routine sent again is in progress, and not finished here. A
+ * lean block its hint names, once per request in a serialized run, is
+ * finished inline; any other on a call out of line (done_found), so that
+ * this path makes no call but the wake's, last, and saves no register. */
+void run_pb_done(void *ctx, void *pb)
+{
+  run_machine *rm = ctx;
+  run_pb *p = run_pb_hinted(rm, pb);
+  if (p == NULL || !p->made_lean) {
+    done_found(rm, pb);
+    return;
+  }
+  done(rm, p);
 }
 
 /* ---- the client's statements ------------------------------------------------ */

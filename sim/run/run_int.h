@@ -306,18 +306,25 @@ static inline void run_pb_hint(run_machine *rm, run_pb *p)
   else
     pair[0] = p;
 }
-/* The executor's record for a parameter block, or NULL for a block that is
- * not the executor's (a driver's own, for instance). Blocks live as long as
- * the run, so a hint that names pb is that block's record (the
- * ParamBlockRec is a run_pb's first member: the same address). */
-static inline run_pb *run_pb_find(run_machine *rm, const void *pb)
+/* run_pb_find when a hint names pb, else NULL (pb may still be the
+ * executor's). Blocks live as long as the run, so a hint that names pb is
+ * that block's record (the ParamBlockRec is a run_pb's first member: the
+ * same address). */
+static inline run_pb *run_pb_hinted(run_machine *rm, const void *pb)
 {
   run_pb **pair = run_pb_hints(rm, pb);
   if ((const void *)pair[0] == pb)
     return pair[0];
   if ((const void *)pair[1] == pb)
     return pair[1];
-  return run_pb_lookup(rm, pb);
+  return NULL;
+}
+/* The executor's record for a parameter block, or NULL for a block that is
+ * not the executor's (a driver's own, for instance). */
+static inline run_pb *run_pb_find(run_machine *rm, const void *pb)
+{
+  run_pb *p = run_pb_hinted(rm, pb);
+  return p != NULL ? p : run_pb_lookup(rm, pb);
 }
 /* A new block for statement st (messages); NULL when out of memory or past
  * the in-flight limit, which is reported. */
