@@ -103,22 +103,24 @@ void dm_machine_free(dm_machine *m)
 
 /* dm__run_sih's body: inline there, in dm_machine_run_at and in
  * dm_machine_interrupt, where an interrupt's handler runs once it returns
- * (a device's every completion). */
+ * (a device's every completion). m has a handler queued: callers test. */
 static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
 {
   m->sih_running = 1;
   dm_level saved = m->level;
   /* One frame for all the handlers run here, each attributed to the driver
    * that queued it: whatever a handler runs puts m->in_driver back as it
-   * found it, so the frame stays the innermost between handlers. */
+   * found it, so the frame stays the innermost between handlers. (m->lean
+   * never changes: it is read again at the end rather than kept across the
+   * handlers in a register.) */
   dm_in_driver frame = { 0, NULL, m->in_driver, DM_ENTRY_SIH };
-  bool watched = !m->lean;
-  if (watched)
+  if (!m->lean)
     m->in_driver = &frame;
-  dm_sih *h;
-  while ((h = m->sih_head) != NULL) {
-    m->sih_head = h->next;
-    if (h->next == NULL)
+  dm_sih *h = m->sih_head;
+  do {
+    dm_sih *next = h->next;
+    m->sih_head = next;
+    if (next == NULL)
       m->sih_tail = NULL;
     frame.u = h->owner;
     m->level = DM_LVL_SIH;
@@ -129,8 +131,8 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
     void *p1 = h->p1, *p2 = h->p2;
     dm__pool_put(&m->sih_pool, h);
     fn(p1, p2);
-  }
-  if (watched)
+  } while ((h = m->sih_head) != NULL);
+  if (!m->lean)
     m->in_driver = frame.outer;
   m->level = saved;
   m->sih_running = 0;
@@ -138,7 +140,8 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
 
 void dm__run_sih(dm_machine *m)
 {
-  run_sih(m);
+  if (m->sih_head != NULL)
+    run_sih(m);
 }
 
 /* Back to level saved after code run at a higher one: the handlers queued
