@@ -85,6 +85,7 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
   say_at(rm, line, col, "error: ", fmt, ap);
   va_end(ap);
   rm->limit = 1;
+  rm->look_at = 0; /* run_events stops before the next event */
 }
 
 run_pb *run_pb_new(run_machine *rm, const sim_sc_stmt *st)
@@ -614,33 +615,39 @@ static uint64_t mix_seed(uint64_t seed, size_t machine, size_t hw)
 }
 
 /* Run every event, as fast as possible, with the watchdog counting them
- * when watched (a step limit is set). Inline in run_fast, once each way. */
+ * when watched (a step limit is set), until none is left or a limit of the
+ * input is hit. Inline in run_fast, once each way. */
 static inline __attribute__((always_inline)) uint64_t run_events(run_machine *rm, int watched)
 {
   uint64_t ran = 0;
-  /* The next count of events where more than the loop is looked at: every
-   * 4,096 events the trace's size, and at RUN_MAX_EVENTS the end. */
-  uint64_t check = RUN_EVENTS_CHECKED < RUN_MAX_EVENTS ? RUN_EVENTS_CHECKED : RUN_MAX_EVENTS;
-  while (!rm->limit) {
-    if (watched)
-      run_step(rm, RUN_STEP_EVENT, NULL);
-    if (!sim_world_step(&rm->w))
-      break;
-    if (++ran < check)
-      continue;
-    if (ran == RUN_MAX_EVENTS)
-      break;
-    check = RUN_MAX_EVENTS - ran > RUN_EVENTS_CHECKED ? ran + RUN_EVENTS_CHECKED : RUN_MAX_EVENTS;
+  if (rm->limit)
+    return 0;
+  /* Every RUN_EVENTS_CHECKED events the trace's size is looked at, and at
+   * RUN_MAX_EVENTS the run ends; a limit hit sets look_at to 0 (run_limit),
+   * so that the one test of the loop also stops it at once. */
+  rm->look_at = RUN_EVENTS_CHECKED < RUN_MAX_EVENTS ? RUN_EVENTS_CHECKED : RUN_MAX_EVENTS;
+  for (;;) {
+    do {
+      if (watched)
+        run_step(rm, RUN_STEP_EVENT, NULL);
+      if (!sim_world_step(&rm->w))
+        return ran;
+    } while (++ran < rm->look_at);
+    if (rm->limit || ran == RUN_MAX_EVENTS)
+      return ran;
+    rm->look_at = RUN_MAX_EVENTS - ran > RUN_EVENTS_CHECKED ? ran + RUN_EVENTS_CHECKED
+                                                            : RUN_MAX_EVENTS;
     if (rm->tracef != NULL && rm->opts->trace_limit != 0) {
       off_t at = ftello(rm->tracef);
-      if (at >= 0 && (uint64_t)at > rm->opts->trace_limit)
+      if (at >= 0 && (uint64_t)at > rm->opts->trace_limit) {
         run_limit(rm, rm->sc->line, rm->sc->col,
                   "the trace %s is larger than %llu MiB (--trace-limit); the run stops here",
                   rm->opts->trace_path,
                   (unsigned long long)(rm->opts->trace_limit >> 20));
+        return ran;
+      }
     }
   }
-  return ran;
 }
 
 /* Run every event: without a step limit (--max-steps 0) no event can be

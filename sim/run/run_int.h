@@ -147,8 +147,9 @@ typedef struct run_life {
  * when a report needs it (run_place_get), since one is set per statement. */
 typedef struct run_place {
   const sim_sc_stmt *st;
-  const run_client  *client; /* st's client */
   int         line, col;
+  const run_client  *client; /* st's client (apart from st: stored together, compilers
+                                pair them in a vector register, which costs more) */
   const char *what; /* "read", "install", ...: a static word */
   const char *of;   /* "client c", "driver d": kind word, then name */
   const char *name;
@@ -221,6 +222,8 @@ struct run_machine {
   int                   failed;
   run_scsibus          *scsibus;       /* SCSI buses and disks (run_scsibus.c), or NULL */
   int                   limit;      /* a limit of the input was hit: the run stops, status 2 */
+  uint64_t              look_at;    /* the count of events where run_events looks beyond its
+                                       loop (0 once a limit was hit) */
   FILE                 *tracef;     /* the trace file (its size: --trace-limit), or NULL */
   int                   unfinished; /* work left at the end (report_unfinished) */
   uint64_t              buffered;   /* bytes of data buffers allocated */
