@@ -269,8 +269,8 @@ void run_watchdog(run_machine *rm, const char *fmt, ...)
 void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
 {
   char t[48];
-  snprintf(t, sizeof t, "%" PRIu64 ".%06" PRIu64 " ms", rm->step_t / 1000000u,
-           rm->step_t % 1000000u);
+  uint64_t now = sim_world_now(&rm->w); /* (the instant the steps were counted at) */
+  snprintf(t, sizeof t, "%" PRIu64 ".%06" PRIu64 " ms", now / 1000000u, now % 1000000u);
   unsigned long long n = (unsigned long long)rm->opts->max_steps;
   if (kind == RUN_STEP_CLIENT) {
     const run_client *c = who;

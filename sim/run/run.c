@@ -741,7 +741,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     goto oom;
   rm.rejects = &dm_machine_counts(rm.m, 0)->ev[DM_EV_REJECT];
   rm.step_limit = opts->max_steps != 0 ? opts->max_steps : UINT64_MAX;
-  rm.steps_left = rm.step_limit; /* time 0 is step_t already */
+  sim_world_set_step_budget(&rm.w, rm.step_limit);
   for (size_t i = 0; i < m->nhardware; i++) {
     const sim_sc_hardware *h = &m->hardware[i];
     sim_hw_model model = { 0 };

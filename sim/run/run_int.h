@@ -228,9 +228,8 @@ struct run_machine {
   int                   unfinished; /* work left at the end (report_unfinished) */
   uint64_t              buffered;   /* bytes of data buffers allocated */
   run_place             place;
-  uint64_t              step_t;   /* the instant steps are counted at */
-  uint64_t              steps_left; /* steps step_t may still run (step_limit at its first) */
-  uint64_t              step_limit; /* opts->max_steps, or UINT64_MAX for none */
+  uint64_t              step_limit; /* opts->max_steps, or UINT64_MAX for none: the world's
+                                       budget of steps per instant (run_step) */
 };
 
 /* run_scsi.c: the machine's SCSI stack, after the machine exists and
@@ -274,17 +273,11 @@ void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
     __attribute__((noreturn, cold));
 
 /* Count one step at the current simulated instant: the one after
- * step_limit steps at one instant is an overrun. (Most steps of a run are
- * at the instant of the step before: the clock moves at most once an
- * event.) */
+ * step_limit steps at one instant is an overrun (the world keeps the
+ * count, and starts it again when its clock moves). */
 static inline void run_step(run_machine *rm, run_step_kind kind, const void *who)
 {
-  uint64_t now = sim_world_now(&rm->w);
-  if (__builtin_expect(now != rm->step_t, 0)) {
-    rm->step_t = now;
-    rm->steps_left = rm->step_limit;
-  }
-  if (rm->steps_left-- == 0)
+  if (sim_world_spend_step(&rm->w))
     run_step_overrun(rm, kind, who);
 }
 

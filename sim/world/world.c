@@ -19,6 +19,7 @@ int sim_world_init(sim_world *w)
 {
   w->now = 0;
   w->seq = 0;
+  sim_world_set_step_budget(w, UINT64_MAX);
   w->warm_of = NULL;
   w->warm = NULL;
   if (sim_evq_init(&w->irq, WORLD_QUEUE_CAPACITY) != 0)
@@ -91,7 +92,7 @@ uint64_t sim_world_run(sim_world *w, uint64_t until, uint64_t max_events)
       break;
     if (sim_evq_peek(q)->t > until) {
       if (until > w->now)
-        w->now = until;
+        sim_world__advance(w, until);
       break;
     }
     sim_world__run_one(w, q);

@@ -32,6 +32,11 @@ typedef void (*sim_world_warm_fn)(dm_event *stage0, dm_event *stage1, dm_event *
 typedef struct sim_world {
   uint64_t          now;     /* simulated ns; never decreases */
   uint64_t          seq;     /* next tie-break number, shared by both queues */
+  /* A watchdog's budget of steps per simulated instant: steps_left is
+   * what the current instant has left, and starts again at step_budget
+   * whenever the clock moves (sim_world_spend_step). */
+  uint64_t          steps_left;
+  uint64_t          step_budget;
   sim_evq           irq;     /* events with lvl != DM_LVL_TASK */
   sim_evq           task;    /* events with lvl == DM_LVL_TASK */
   dm_event_fn       warm_of; /* events with this fn get warm calls, or NULL */
@@ -53,6 +58,29 @@ dm_platform sim_world_platform(sim_world *w);
 static inline uint64_t sim_world_now(const sim_world *w)
 {
   return w->now;
+}
+/* From now on each simulated instant has a budget of `steps` steps
+ * (UINT64_MAX, the default: no budget to speak of), the current one
+ * included. */
+static inline void sim_world_set_step_budget(sim_world *w, uint64_t steps)
+{
+  w->step_budget = steps;
+  w->steps_left = steps;
+}
+/* Spend one step of the current instant's budget. Returns 1 when the
+ * budget was spent already: the step is one too many. Inline and a
+ * decrement: a watchdog counts several steps a request, and the world,
+ * which moves the clock, starts each instant's budget (rather than each
+ * step comparing the clock with the last step's). */
+static inline int sim_world_spend_step(sim_world *w)
+{
+  return w->steps_left-- == 0;
+}
+/* The clock moves to t (later than now): a new instant, a new budget. */
+static inline void sim_world__advance(sim_world *w, uint64_t t)
+{
+  w->now = t;
+  w->steps_left = w->step_budget;
 }
 /* The queue that holds ev, by its level. */
 static inline sim_evq *sim_world_queue_for(sim_world *w, const dm_event *ev)
@@ -132,7 +160,7 @@ static inline void sim_world__run_one(sim_world *w, sim_evq *q)
   /* A task-level event held back while step_interrupts ran later ones is
    * overdue: it runs now, and the clock stays. */
   if (ev->t > w->now)
-    w->now = ev->t;
+    sim_world__advance(w, ev->t);
   ev->fn(ev);
 }
 static inline int sim_world_step(sim_world *w)
