@@ -224,24 +224,21 @@ static inline run_frame *frame_end(run_client *c, run_frame *f)
 /* Run statements of client c, ready, until it blocks or ends. */
 static void client_go(run_client *c)
 {
-  run_machine *rm = c->rm;
-  run_frame *f = c->top;
   do {
+    /* (Read again at each statement rather than kept across it: only c is
+     * then alive across a statement's calls, which saves registers, the
+     * common statement ending the step.) */
+    run_machine *rm = c->rm;
+    run_frame *f = c->top;
     while (f->next == f->end)
       if ((f = frame_end(c, f)) == NULL)
         return;
     const sim_sc_stmt *st = f->next++;
     run_step(rm, RUN_STEP_CLIENT, c);
     /* A call, the common statement, is sent here (run_issue_from, inline),
-     * and names its own place (run_mark_sent); no call changes c's frames. */
-    if (st->kind == SIM_SC_ST_CALL) {
-      if (run_issue_from(rm, c, st, 0))
-        return;
-    } else {
-      if (statement(c, st))
-        return;
-      f = c->top; /* a repeat pushed its body */
-    }
+     * and names its own place (run_mark_sent). */
+    if (st->kind == SIM_SC_ST_CALL ? run_issue_from(rm, c, st, 0) : statement(c, st))
+      return;
     /* (A limit hit by a statement stops the client: RUN_DONE.) */
   } while (c->block == RUN_READY);
 }
