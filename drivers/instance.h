@@ -55,6 +55,16 @@ static inline void *InstanceCreate(InstanceSlot *table, short refNum, ByteCount 
       void *state = PoolAllocateResident(size, true);
       if (state == NULL)
         return NULL;
+      /* A stale record (as above, its DCE elsewhere) may hold the address
+       * the allocator has just given back: forgotten too, since
+       * InstanceToken finds a record by its state, and would otherwise
+       * find that one and give the new instance the old one's token. */
+      for (int j = 0; j < INSTANCE_MAX; j++) {
+        if (table[j].state == state) {
+          table[j].dce = NULL;
+          table[j].state = NULL;
+        }
+      }
       table[i].dce = h;
       table[i].state = state;
       table[i].generation++;

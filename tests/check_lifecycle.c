@@ -20,6 +20,7 @@
 #include "fixture.h"
 #include "DriverServices.h"
 #include "builtins.h"
+#include "instance.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -737,6 +738,66 @@ START_TEST(test_stale_interrupt_after_reinstall)
 }
 END_TEST
 
+/*
+ * Regression test: a machine destroyed without Finalize leaves its drivers'
+ * instance records behind (drivers/instance.h), each keeping the address of
+ * state that went with the machine. The allocator may give that address to
+ * a new instance; InstanceToken finds a record by its state, so it found the
+ * stale record first and gave the new instance the old one's token (slot
+ * and generation alike), and an interrupt meant for the old instance was
+ * taken for the new one. Seen with check_dmsim unforked, where one test's
+ * machines leave such records for the next (`make valgrind` failed on
+ * test_stale_interrupt_after_reinstall). The test needs the allocator to
+ * give back the block it freed last, as glibc's does: it is registered
+ * only where it can (tests_allocator_reuses).
+ */
+START_TEST(test_instance_state_reused)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = tf_install(&f, "null", -1);
+  ck_assert_int_lt(ref, 0);
+  InstanceSlot table[INSTANCE_MAX];
+  memset(table, 0, sizeof table);
+  /* The records a destroyed machine left: another DCE, their state freed
+   * (freed together, so that glibc gives one of the blocks back). */
+  enum { GONE = 32, SIZE = 4096 };
+  DCtlEntry gone_dce;
+  DCtlPtr   gone_ptr = &gone_dce;
+  void     *old_token[GONE], *gone[GONE];
+  for (int i = 0; i < GONE; i++) {
+    table[i].dce = &gone_ptr;
+    table[i].state = gone[i] = PoolAllocateResident(SIZE, true);
+    table[i].generation = 7 + (UInt32)i;
+    ck_assert_ptr_nonnull(table[i].state);
+    old_token[i] = InstanceToken(table, table[i].state, 3);
+  }
+  for (int i = 0; i < GONE; i++)
+    ck_assert_int_eq(PoolDeallocate(table[i].state), noErr);
+
+  void *state = InstanceCreate(table, ref, SIZE);
+  ck_assert_ptr_nonnull(state);
+  int reused = 0;
+  for (int i = 0; i < GONE; i++)
+    reused |= gone[i] == state;
+  ck_assert_msg(reused, "the allocator gave none of the %d freed blocks back", GONE);
+  void *token = InstanceToken(table, state, 3);
+  UInt32 serial = 0;
+  ck_assert_ptr_eq(InstanceFromToken(table, token, &serial), state);
+  ck_assert_uint_eq(serial, 3);
+  for (int i = 0; i < GONE; i++) {
+    ck_assert_msg(token != old_token[i], "the new instance got stale record %d's token %p", i, token);
+    ck_assert_msg(InstanceFromToken(table, old_token[i], &serial) != state,
+                  "stale record %d's token %p names the new instance's state %p", i,
+                  old_token[i], state);
+  }
+  ck_assert_ptr_eq(InstanceFind(table, ref), state);
+  InstanceDestroy(table, ref);
+  ck_assert_ptr_null(InstanceFind(table, ref));
+  tf_teardown_all(&f);
+}
+END_TEST
+
 /* A sync call made while a remove waits for the driver to go idle is held
  * on dCtlQHdr and completes with unitEmptyErr once the driver is gone
  * (reference 5.9), although the removal continues from a task-level event
@@ -935,6 +996,8 @@ Suite *lifecycle_suite(void)
   tcase_add_test(tr, test_sync_call_during_replace);
   tcase_add_loop_test(tr, test_stale_interrupt_after_reinstall, 0,
                       (int)(sizeof stale_drivers / sizeof stale_drivers[0]));
+  if (tests_allocator_reuses())
+    tcase_add_test(tr, test_instance_state_reused);
   tcase_add_test(tr, test_request_during_finalize_refused);
   suite_add_tcase(s, tr);
 

@@ -52,6 +52,17 @@ static inline int tests_memory_testable(void)
   return !tests_asan() && tests_check_forks();
 }
 
+/* Whether malloc gives back at once the block freed last, as glibc's does:
+ * not under ASan (its quarantine) nor valgrind (its own queue of freed
+ * blocks). Tests that need an address reused to show a bug ask. */
+static inline int tests_allocator_reuses(void)
+{
+  if (tests_asan())
+    return 0;
+  const char *pre = getenv("LD_PRELOAD");
+  return pre == NULL || strstr(pre, "vgpreload") == NULL;
+}
+
 /* Every suite's prototype, from the list the Makefile generates. */
 #define DM_SUITE(name) Suite *name##_suite(void);
 #include "suites.h"
