@@ -9,7 +9,9 @@
 #     the trace written so far is a prefix of the full trace, ending on a
 #     whole line;
 #   - SCSI disks on an image: the same bytes and trace in real time, and
-#     after SIGINT every completed write in the image, no unsent one.
+#     after SIGINT every completed write in the image, no unsent one;
+#   - --max-steps stops a real-time run where it stops the default run,
+#     with the same report.
 . tests/lib.sh
 now() { date +%s.%N; }
 
@@ -109,5 +111,30 @@ while [ $i -le 20 ]; do
 done
 if [ "$st" -eq 130 ] && [ "$n" -ge 1 ] && [ "$n" -lt 20 ] && [ $good -eq 1 ]; then ok
 else bad "SCSI image after SIGINT: status $st, $n writes completed, image matches: $good"; fi
+
+# --max-steps counts the same steps in real time as without: 40 reads in
+# flight on one device make 45 events at 0 ms and more than 50 interrupt
+# handlers at 1 ms. --realtime counted no event before: its runs ended 0.
+cat >"$tmp/steps.dms" <<'EOF_DMS'
+hardware h fixed 1ms channels 64
+driver d builtin conc hardware h
+client c
+  open d
+  repeat 40
+    read d 512 async
+  end
+  wait all
+end
+EOF_DMS
+for n in 45 60 100; do
+  "$DMSIM" run "$tmp/steps.dms" --quiet --max-steps $n >/dev/null 2>"$tmp/steps.e1"
+  st1=$?
+  guard "$DMSIM" run "$tmp/steps.dms" --quiet --realtime=100 --max-steps $n >/dev/null 2>"$tmp/steps.e2"
+  st2=$?
+  want=4
+  [ $n -eq 100 ] && want=0
+  if [ $st1 -eq $want ] && [ $st2 -eq $want ] && cmp -s "$tmp/steps.e1" "$tmp/steps.e2"; then ok
+  else bad "--max-steps $n: status $st1, with --realtime $st2 (want $want, the same report)"; fi
+done
 
 finish realtime

@@ -662,6 +662,12 @@ static void on_sih_step(void *ctx)
   run_step(ctx, RUN_STEP_SIH, NULL);
 }
 
+/* --realtime's events count as run_events counts them. */
+static void on_event_step(void *ctx)
+{
+  run_step(ctx, RUN_STEP_EVENT, NULL);
+}
+
 /* Returns 0 ok, 1 failed, 2 cannot run, RUN_LIMITED stopped by a limit of the
  * input, SIM_RUN_INTERRUPTED(sig) stopped by a
  * signal in real-time mode. */
@@ -798,6 +804,10 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     sim_disk_io io = sim_rt_file_io(&rt);
     run_scsi_set_io(&rm, &io);
     run_scsibus_set_io(&rm, &io);
+    if (rm.step_limit != UINT64_MAX) {
+      rt.step_hook = on_event_step;
+      rt.step_ctx = &rm;
+    }
     ran = sim_rt_run(&rt, opts->realtime, RUN_MAX_EVENTS);
     int sig = sim_rt_stop_signal(&rt);
     run_scsi_set_io(&rm, NULL);
