@@ -18,7 +18,8 @@
  *                    whether the call was refused, finished during the
  *                    send, or leaves a sync caller waiting
  * A lean block (run_pb.made_lean: a repeat's sync call, the commonest
- * statement) takes run_send_lean instead of run_fill_pb .. run_send.
+ * statement), at the head of its free list, takes run_send_lean instead of
+ * run_block_for .. run_send.
  * A completion comes back through the machine's pb_done hook or the
  * executor's completion routine (client.c: run_pb_done, run_on_completion),
  * which finish the call and give the block back (run_put_back).
@@ -268,6 +269,17 @@ run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_rou
 {
   const sim_sc_call *call = &rm->sc->calls[st->call];
   const sim_sc_shape *sc = &rm->sc->shapes[call->shape];
+  if (!in_routine && sc->pb != SIM_SC_NONE) {
+    /* A lean block heads only a per-iteration free list, whose blocks are
+     * never in flight: taken here, it is sent lean without more tests. */
+    run_pb_home *h = &rm->pbs[sc->pb];
+    run_pb *p = h->head;
+    if (p != NULL && p->made_lean) {
+      h->head = p->next;
+      p->next = NULL;
+      return run_send_lean(rm, c, p, st);
+    }
+  }
   run_pb *p = run_block_for(rm, c, st, call, sc);
   if (p == NULL) {
     c->block = RUN_DONE; /* a limit: reported once, the run stops */
@@ -275,8 +287,6 @@ run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_rou
   }
   if (p->busy)
     return run_issue_in_flight(c, st, call, sc, p, in_routine);
-  if (!in_routine && p->made_lean)
-    return run_send_lean(rm, c, p, st);
   return run_issue_made(c, st, call, sc, p, in_routine);
 }
 
