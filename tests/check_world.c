@@ -7,7 +7,9 @@
  * step_interrupts runs interrupt-level events only; run stops at `until`
  * (advancing the clock to it) and after max_events; events may re-arm and
  * disarm from inside a handler; the dm_platform it hands out works through
- * its function pointers; identical arming gives identical runs.
+ * its function pointers; identical arming gives identical runs; a task
+ * event armed due now runs after what was armed before it; the budget of
+ * steps per instant starts again exactly when the clock moves.
  * rng: a seed gives one sequence, different seeds different ones; ranges
  * are respected and reach both ends; unit is in [0, 1); the exponential
  * sampler's mean and tail match the distribution.
@@ -116,6 +118,59 @@ START_TEST(test_step_order_both_queues)
   ck_assert_str_eq(log_str(), "4@5 2@10 0@20 1@20 3@20 5@30");
   ck_assert_uint_eq(sim_world_now(&w), 30);
   ck_assert_int_eq(sim_world_step(&w), 0);
+  sim_world_free(&w);
+}
+END_TEST
+
+/* A task-level event armed due now runs at now, after what was armed
+ * before it for the same time. */
+START_TEST(test_arm_task_now)
+{
+  sim_world w;
+  setup(&w);
+  tev a, b, c;
+  tev_init(&a, &w, 0, DM_LVL_HWI);
+  tev_init(&b, &w, 1, DM_LVL_HWI);
+  tev_init(&c, &w, 2, DM_LVL_TASK);
+  arm_at(&w, &a, 40);
+  arm_at(&w, &b, 40);
+  ck_assert_int_eq(sim_world_step(&w), 1);
+  c.ev.t = 7; /* not read: due now */
+  ck_assert_int_eq(sim_world_arm_task_now(&w, &c.ev), 0);
+  ck_assert_uint_eq(c.ev.t, 40);
+  while (sim_world_step(&w))
+    ;
+  ck_assert_str_eq(log_str(), "0@40 1@40 2@40");
+  sim_world_free(&w);
+}
+END_TEST
+
+/* The budget of steps per instant starts again whenever the clock moves,
+ * and only then. */
+START_TEST(test_step_budget)
+{
+  sim_world w;
+  setup(&w);
+  tev a;
+  tev_init(&a, &w, 0, DM_LVL_HWI);
+  ck_assert_int_eq(sim_world_spend_step(&w), 0); /* no budget to speak of by default */
+  sim_world_set_step_budget(&w, 2);
+  ck_assert_int_eq(sim_world_spend_step(&w), 0);
+  ck_assert_int_eq(sim_world_spend_step(&w), 0);
+  arm_at(&w, &a, 5);
+  ck_assert_int_eq(sim_world_step(&w), 1); /* the clock moves to 5: a new budget */
+  ck_assert_int_eq(sim_world_spend_step(&w), 0);
+  ck_assert_int_eq(sim_world_spend_step(&w), 0);
+  arm_at(&w, &a, 5);
+  ck_assert_int_eq(sim_world_step(&w), 1); /* still 5: the same instant's budget */
+  ck_assert_int_eq(sim_world_spend_step(&w), 1); /* its third step: one too many */
+  sim_world_set_step_budget(&w, 1);
+  ck_assert_int_eq(sim_world_spend_step(&w), 0);
+  arm_at(&w, &a, 20);
+  ck_assert_uint_eq(sim_world_run(&w, 9, 0), 0); /* nothing due by 9: the clock moves to 9 */
+  ck_assert_uint_eq(sim_world_now(&w), 9);
+  ck_assert_int_eq(sim_world_spend_step(&w), 0);
+  ck_assert_int_eq(sim_world_spend_step(&w), 1);
   sim_world_free(&w);
 }
 END_TEST
@@ -539,6 +594,8 @@ Suite *world_suite(void)
   TCase *tc = tcase_create("world");
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_step_order_both_queues);
+  tcase_add_test(tc, test_arm_task_now);
+  tcase_add_test(tc, test_step_budget);
   tcase_add_test(tc, test_clock_never_goes_back);
   tcase_add_test(tc, test_step_interrupts_holds_task_events);
   tcase_add_test(tc, test_run_until);

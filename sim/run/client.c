@@ -32,13 +32,13 @@
 
 static void client_step(dm_event *ev);
 
+/* Client c goes on, at a step of its own at the current time (its event
+ * is task-level: run_client_start). */
 static void wake(run_client *c)
 {
   c->block = RUN_READY;
-  if (c->ev.idx == DM_EVENT_IDLE) {
-    c->ev.t = sim_world_now(&c->rm->w);
-    sim_world_arm(&c->rm->w, &c->ev);
-  }
+  if (c->ev.idx == DM_EVENT_IDLE)
+    sim_world_arm_task_now(&c->rm->w, &c->ev);
 }
 
 void run_client_start(run_machine *rm, size_t index)

@@ -100,6 +100,13 @@ static inline int sim_world_arm(sim_world *w, dm_event *ev)
    * registers.) */
   return sim_evq_push(sim_world_queue_for(w, ev), ev, w->seq++);
 }
+/* sim_world_arm for ev, a task-level event (lvl DM_LVL_TASK), due now:
+ * its queue and time known, neither is looked at. */
+static inline int sim_world_arm_task_now(sim_world *w, dm_event *ev)
+{
+  ev->t = w->now;
+  return sim_evq_push(&w->task, ev, w->seq++);
+}
 /* Disarm ev if it is armed in w; a no-op otherwise. */
 void sim_world_disarm(sim_world *w, dm_event *ev);
 /* Number of events armed, in both queues. */
