@@ -808,7 +808,9 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
       rt.step_hook = on_event_step;
       rt.step_ctx = &rm;
     }
+    dm_machine *prev = dm_machine_enter(rm.m); /* (see run_fast's) */
     ran = sim_rt_run(&rt, opts->realtime, RUN_MAX_EVENTS);
+    dm_machine_leave(prev);
     int sig = sim_rt_stop_signal(&rt);
     run_scsi_set_io(&rm, NULL);
     run_scsibus_set_io(&rm, NULL);
@@ -824,7 +826,11 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
       goto out;
     }
   } else {
+    /* The machine is current for the whole event loop, so that a client's
+     * step runs without entering it (client.c, client_step). */
+    dm_machine *prev = dm_machine_enter(rm.m);
     ran = run_fast(&rm);
+    dm_machine_leave(prev);
   }
   run_guard_machine(NULL);
   if (ran >= RUN_MAX_EVENTS)
