@@ -5,7 +5,8 @@
  * a completion from a driver that does not own the command
  * (complete-not-owner) without blaming the owner, it catches a driver that
  * writes drvrActive or dCtlQHdr (driver-wrote-dce) and puts them back, and
- * it calls the sih_step hook before each handler and timer. The misbehaving
+ * each handler and timer takes a step from the embedder's budget, the one
+ * too many calling the sih_step hook. The misbehaving
  * driver is the built-in .Hostile (drivers/hostile.c).
  */
 #include <stdio.h>
@@ -243,12 +244,13 @@ START_TEST(test_where)
 }
 END_TEST
 
-/* ---- the sih_step hook --------------------------------------------------------- */
+/* ---- the budget of steps and the sih_step hook -------------------------------- */
 
 static int nsteps;
+static uint64_t *budget_seen;
 static void count_step(void *ctx)
 {
-  (void)ctx;
+  budget_seen = ctx;
   nsteps++;
 }
 
@@ -259,7 +261,10 @@ START_TEST(test_sih_step_hook)
   dm_machine_config cfg = { 0 };
   cfg.platform = sim_world_platform(&w);
   cfg.check = DM_CHECK_STRICT;
+  uint64_t steps = 5;
+  cfg.steps = &steps;
   cfg.sih_step = count_step;
+  cfg.sih_step_ctx = &steps;
   dm_machine *m = dm_machine_new(&cfg);
   ck_assert_ptr_nonnull(m);
   dm_machine *prev = dm_machine_enter(m);
@@ -272,11 +277,17 @@ START_TEST(test_sih_step_hook)
   ck_assert_int_eq(PBOpenSync(&op), noErr);
   nsteps = 0;
   nseen = 0;
+  /* One step left: the handler takes it, and the timer is the step one
+   * too many, which calls the hook (with the budget spent: 0). */
+  steps = 1;
   CntrlParam p;
   ck_assert_int_eq(control(ref, 7, &p), noErr);
-  ck_assert_int_eq(nsteps, 1); /* the handler, at once */
+  ck_assert_uint_eq(steps, 0); /* the handler, at once */
+  ck_assert_int_eq(nsteps, 0);
   sim_world_run(&w, UINT64_MAX, 0);
-  ck_assert_int_eq(nsteps, 2); /* and the timer */
+  ck_assert_int_eq(nsteps, 1); /* and the timer */
+  ck_assert_ptr_eq(budget_seen, &steps);
+  ck_assert_uint_eq(steps, UINT64_MAX);
   dm_machine_leave(prev);
   dm_machine_free(m);
   sim_world_free(&w);

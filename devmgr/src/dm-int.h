@@ -210,6 +210,8 @@ struct dm_machine {
                           next, or &free_head when none is free */
 
   dm_level level;
+  /* cfg.steps, else no_steps: never spent (2^64 handlers at a step each) */
+  uint64_t *steps, no_steps;
   dm_sih  *sih_head, *sih_tail;
   uint8_t  sih_running;
   dm_pool  sih_pool;
@@ -290,6 +292,15 @@ static inline uint64_t dm__now(const dm_machine *m)
 #define DM_HOT_ENTRY __attribute__((aligned(64)))
 #define DM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define DM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* A secondary interrupt handler's or an interrupt timer's step, taken from
+ * the embedder's budget (dm_machine_config.steps) before it runs; the step
+ * one too many calls cfg.sih_step, which may end the process. */
+static inline void dm__take_step(dm_machine *m)
+{
+  if (DM_UNLIKELY((*m->steps)-- == 0))
+    m->cfg.sih_step(m->cfg.sih_step_ctx);
+}
 /* A hint that p will be written soon; never faults, whatever p is. */
 #if defined(__GNUC__)
 #define DM_PREFETCH_W(p) __builtin_prefetch((p), 1)

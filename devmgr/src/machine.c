@@ -59,6 +59,8 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
   }
   m->nunits = (uint16_t)units;
   m->level = DM_LVL_TASK;
+  m->no_steps = UINT64_MAX;
+  m->steps = cfg->steps != NULL ? cfg->steps : &m->no_steps;
   dm__pool_init(&m->sih_pool, sizeof(dm_sih));
   dm__pool_init(&m->timer_pool, sizeof(dm_timer));
   return m;
@@ -124,8 +126,7 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
       m->sih_tail = NULL;
     frame.u = h->owner;
     m->level = DM_LVL_SIH;
-    if (m->cfg.sih_step != NULL)
-      m->cfg.sih_step(m->cfg.sih_step_ctx);
+    dm__take_step(m);
     /* (read after the step hook, so that only h lives across it) */
     SecondaryInterruptHandler2 fn = h->fn;
     void *p1 = h->p1, *p2 = h->p2;

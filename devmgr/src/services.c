@@ -180,8 +180,7 @@ static void timer_run(void *arg)
     m->in_driver = &frame;
   t->armed = 0;
   dm__pool_put(&m->timer_pool, t);
-  if (m->cfg.sih_step != NULL)
-    m->cfg.sih_step(m->cfg.sih_step_ctx);
+  dm__take_step(m);
   fn(p1, NULL);
   if (!m->lean)
     m->in_driver = frame.outer;

@@ -657,9 +657,12 @@ static uint64_t run_fast(run_machine *rm)
   return rm->step_limit != UINT64_MAX ? run_events(rm, 1) : run_events(rm, 0);
 }
 
-static void on_sih_step(void *ctx)
+/* A secondary interrupt handler or timer past the budget of the instant:
+ * the Device Manager spends the world's budget itself (cfg.steps) and calls
+ * this at the step one too many. */
+static void on_sih_overrun(void *ctx)
 {
-  run_step(ctx, RUN_STEP_SIH, NULL);
+  run_step_overrun(ctx, RUN_STEP_SIH, NULL);
 }
 
 /* --realtime's events count as run_events counts them. */
@@ -738,9 +741,11 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   cfg.violation_ctx = &rm;
   cfg.pb_done = run_pb_done;
   cfg.pb_done_ctx = &rm;
-  /* Without a step limit (--max-steps 0) no step can be past it: the
-   * handlers run without the hook. */
-  cfg.sih_step = opts->max_steps != 0 ? on_sih_step : NULL;
+  /* The Device Manager spends the instant's budget of steps itself, one a
+   * handler; without a step limit (--max-steps 0) no step can be past it,
+   * and it has none. */
+  cfg.steps = opts->max_steps != 0 ? sim_world_step_budget_left(&rm.w) : NULL;
+  cfg.sih_step = on_sih_overrun;
   cfg.sih_step_ctx = &rm;
   rm.m = dm_machine_new(&cfg);
   if (rm.m == NULL)

@@ -76,6 +76,12 @@ static inline int sim_world_spend_step(sim_world *w)
 {
   return w->steps_left-- == 0;
 }
+/* The word sim_world_spend_step decrements: for a machine that spends
+ * steps of the same budget itself (dm_machine_config.steps). */
+static inline uint64_t *sim_world_step_budget_left(sim_world *w)
+{
+  return &w->steps_left;
+}
 /* The clock moves to t (later than now): a new instant, a new budget. */
 static inline void sim_world__advance(sim_world *w, uint64_t t)
 {

@@ -39,11 +39,12 @@ typedef void (*dm_violation_fn)(void *ctx, const dm_violation *v);
  * and must leave it current (the Device Manager goes on with it: the
  * driver's next request, for one). */
 typedef void (*dm_pb_done_fn)(void *ctx, void *pb);
-/* Called before each secondary interrupt handler or interrupt timer runs,
- * so that an embedder can stop a handler that queues itself again forever
- * at one instant (no event runs meanwhile, so an event count never sees
- * it). It may end the process; it must not return into devmgr otherwise
- * than normally. */
+/* Called when a secondary interrupt handler or an interrupt timer is about
+ * to run and the machine's budget of steps (dm_machine_config.steps) is
+ * spent already: so that an embedder can stop a handler that queues itself
+ * again forever at one instant (no event runs meanwhile, so an event count
+ * never sees it). It may end the process; it must not return into devmgr
+ * otherwise than normally. */
 typedef void (*dm_step_fn)(void *ctx);
 
 /* What a machine counts for its embedder when asked to (dm_machine_config.
@@ -73,7 +74,14 @@ typedef struct dm_machine_config {
   dm_pb_done_fn   pb_done;     /* optional */
   void           *pb_done_ctx;
   int             count;       /* nonzero: keep dm_counts (dm_machine_counts) */
-  dm_step_fn      sih_step;    /* optional */
+  /* A budget of steps the embedder keeps and may refill between events (a
+   * watchdog's budget for the current instant), or NULL for none: each
+   * secondary interrupt handler and interrupt timer takes one from *steps
+   * before it runs, and when *steps was 0 already (the step one too many)
+   * sih_step is called first. The Device Manager spends the word itself,
+   * without a call per handler. */
+  uint64_t       *steps;       /* optional */
+  dm_step_fn      sih_step;    /* required with steps */
   void           *sih_step_ctx;
 } dm_machine_config;
 
