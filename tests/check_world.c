@@ -145,6 +145,33 @@ START_TEST(test_arm_task_now)
 }
 END_TEST
 
+/* sim_world_arm_irq_in: an interrupt-level event due `after` ns from now,
+ * in the interrupt queue (run after a task-level event armed for the same
+ * time before it, as sim_world_arm's is), a time past the clock's end
+ * clamped to now. */
+START_TEST(test_arm_irq_in)
+{
+  sim_world w;
+  setup(&w);
+  tev e[4]; /* e[i] logs i */
+  static const dm_level lvl[4] = { DM_LVL_HWI, DM_LVL_TASK, DM_LVL_HWI, DM_LVL_HWI };
+  for (int i = 0; i < 4; i++)
+    tev_init(&e[i], &w, i, lvl[i]);
+  arm_at(&w, &e[0], 10);
+  ck_assert_int_eq(sim_world_step(&w), 1);
+  arm_at(&w, &e[1], 35);
+  e[2].ev.t = 7; /* not read */
+  ck_assert_int_eq(sim_world_arm_irq_in(&w, &e[2].ev, 25), 0);
+  ck_assert_uint_eq(e[2].ev.t, 35);
+  ck_assert_int_eq(sim_world_arm_irq_in(&w, &e[3].ev, UINT64_MAX), 0); /* wraps: now */
+  ck_assert_uint_eq(e[3].ev.t, 10);
+  while (sim_world_step(&w))
+    ;
+  ck_assert_str_eq(log_str(), "0@10 3@10 1@35 2@35");
+  sim_world_free(&w);
+}
+END_TEST
+
 /* The budget of steps per instant starts again whenever the clock moves,
  * and only then. */
 START_TEST(test_step_budget)
@@ -595,6 +622,7 @@ Suite *world_suite(void)
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_step_order_both_queues);
   tcase_add_test(tc, test_arm_task_now);
+  tcase_add_test(tc, test_arm_irq_in);
   tcase_add_test(tc, test_step_budget);
   tcase_add_test(tc, test_clock_never_goes_back);
   tcase_add_test(tc, test_step_interrupts_holds_task_events);

@@ -150,8 +150,7 @@ static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op, ui
 {
   hw->busy++;
   hw->stats.busy_ns += service;
-  op->ev.t = sim_world_now(hw->w) + service;
-  return sim_world_arm(hw->w, &op->ev);
+  return sim_world_arm_irq_in(hw->w, &op->ev, service); /* (its lvl: DM_LVL_HWI) */
 }
 
 /* Undoes start's begin for op, whose completion could not be armed: op is

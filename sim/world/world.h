@@ -113,6 +113,16 @@ static inline int sim_world_arm_task_now(sim_world *w, dm_event *ev)
   ev->t = w->now;
   return sim_evq_push(&w->task, ev, w->seq++);
 }
+/* sim_world_arm for ev, an interrupt-level event (lvl != DM_LVL_TASK), due
+ * `after` ns from now (a device's completion): its queue known, not looked
+ * at. A time past the clock's end (now + after wraps) is now, as
+ * sim_world_arm's clamp makes it. */
+static inline int sim_world_arm_irq_in(sim_world *w, dm_event *ev, uint64_t after)
+{
+  uint64_t t = w->now + after;
+  ev->t = t < w->now ? w->now : t;
+  return sim_evq_push(&w->irq, ev, w->seq++);
+}
 /* Disarm ev if it is armed in w; a no-op otherwise. */
 void sim_world_disarm(sim_world *w, dm_event *ev);
 /* Number of events armed, in both queues. */
