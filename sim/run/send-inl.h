@@ -198,21 +198,24 @@ static inline __attribute__((always_inline)) run_sent
 run_send(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc, dm_call_fn entry,
          int in_routine, OSErr *ret)
 {
+  /* (A completion routine's sync call waits, and a wait that cannot be
+   * (at interrupt level, or never ending) returns an error without a
+   * refusal: there a refusal is told by the count of rejections.) */
   const uint64_t *refused = rm->rejects;
-  uint64_t rejects = *refused;
+  uint64_t rejects = in_routine ? *refused : 0;
   uint32_t ends = p->ends;
   /* (The client's name is only in the call's trace record.) */
   *ret = rm->traced ? run_call_named(rm, c, p, sc, entry, in_routine)
                     : run_call_entry(rm, p, sc, entry, in_routine);
   /* Whether p finished during the send: its count of ends says so (a
    * call's record may be shared by plain statements, and is kept only
-   * when named, so it cannot tell). A call was refused when the Device
-   * Manager counted a rejection during it and it returned an error, never
-   * because of ioResult: a driver may have written that. A completion is
-   * known from the pb_done hook (run_pb_done). */
+   * when named, so it cannot tell). A completion is known from the
+   * pb_done hook (run_pb_done). A call that did not finish and returned an
+   * error was refused (dm_call's contract, devmgr/call.h), never because
+   * of ioResult: a driver may have written that. */
   if (p->ends != ends)
     return RUN_SENT_ON;
-  if (*ret < 0 && *refused > rejects)
+  if (*ret < 0 && (!in_routine || *refused > rejects))
     return RUN_SENT_REFUSED;
   if (sc->mode == SIM_SC_SYNC && !in_routine) {
     c->block = RUN_SYNC;
@@ -232,14 +235,13 @@ run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st)
   p->pb.ioParam.ioRefNum = *p->made_ref;
   run_pb_sent(rm, p);
   run_place_stmt(&rm->place, c, st);
-  uint64_t rejects = *rm->rejects;
   OSErr ret = p->made_entry(&p->pb);
   /* Only its statement, in this client's step, sends a per-iteration
    * block: not busy now, it finished during the send (run_send tells that
    * by its count of ends, since a shared block may be sent again then). */
   if (!p->busy)
     return 0;
-  if (ret < 0 && *rm->rejects > rejects) { /* refused (run_send) */
+  if (ret < 0) { /* not finished, an error: refused (run_send) */
     run_pb_ended(rm, p);
     run_put_back(rm, p, p->shape);
     return 0;

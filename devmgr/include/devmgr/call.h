@@ -32,6 +32,9 @@ extern "C" {
  *  - for immediate calls and for requests that completed before dm_call
  *    returned: the posted result;
  *  - otherwise noErr, with ioResult > 0 until the request completes.
+ * So a call that returned an error and has not completed (the pb_done hook
+ * not called for it) was refused: a caller tells so without looking at
+ * ioResult, which a driver may have written.
  */
 OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap);
 
