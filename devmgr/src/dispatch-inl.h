@@ -108,7 +108,6 @@ void  dm__check_dce(dm_machine *m, dm_unit *u);
 /* Reports a driver that wrote ioResult itself (once per request). */
 void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
 
-
 /* Sends the request in slot si (ID id, already marked ACTIVE) to u's
  * DoDriverIO: the transfer rules first, then the call, then the ioResult
  * check. Inline: every request passes here once. lean (a constant where it

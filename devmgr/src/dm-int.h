@@ -146,8 +146,9 @@ struct dm_unit {
                                    points are then one increment each, inline; NULL
                                    with a hook sends them out of line
                                    (dm__trace_u_slow), and without one (nothing
-                                   counted) they do nothing. Set with the lane
-                                   (dm__unit_relane): neither changes after install. */
+                                   counted) they do nothing. Set again with the lane
+                                   (dm__unit_relane), which changes; it does not: the
+                                   trace hook and counts are fixed at install. */
 };
 
 /* ---- small pools for SIH records and timers ------------------------------------ */
