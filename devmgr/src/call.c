@@ -377,7 +377,6 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   } else if (DM_UNLIKELY(lane == DM_LANE_HOLD)) {
     /* A remove or replace is waiting for the driver to go idle. */
     s->flags = onq_flag | DM_SLOTF_HELD;
-    u->held++;
     return noErr;
   } else {
     s->flags = onq_flag;

@@ -92,9 +92,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     }
     if (was_active)
       u->active--;
-    else if (flags & DM_SLOTF_HELD)
-      u->held--;
-    else
+    else if (!(flags & DM_SLOTF_HELD)) /* (a held request is in neither count) */
       u->queued--;
     /* KillIO clears drvrActive itself, once the queue is empty. */
     if (was_active && !immediate && !(u->runtime & kDriverIsConcurrent) &&

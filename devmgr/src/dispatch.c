@@ -44,7 +44,6 @@ void dm__release_held(dm_machine *m, dm_unit *u)
       uint32_t si = dm__slot_of_pb(m, e);
       if (si != DM_NO_SLOT && (m->slots[si].flags & DM_SLOTF_HELD)) {
         m->slots[si].flags &= (uint8_t)~DM_SLOTF_HELD;
-        u->held--;
         u->queued++;
       }
     }
@@ -70,7 +69,6 @@ void dm__release_held(dm_machine *m, dm_unit *u)
       m->slots[si].flags &= (uint8_t)~DM_SLOTF_ONQ;
     }
     m->slots[si].flags &= (uint8_t)~DM_SLOTF_HELD;
-    u->held--;
     u->queued++;
     dm__dispatch(m, u, si, dm__slot_id(m, si), false);
   }

@@ -121,8 +121,9 @@ struct dm_unit {
   uint32_t            runtime;  /* effective driverRuntime */
   char                name[32]; /* driverName as a C string */
   uint32_t            active;   /* dispatched, not yet complete */
-  uint32_t            queued;   /* on dCtlQHdr waiting for dispatch */
-  uint32_t            held;     /* waiting for a remove or replace to finish */
+  uint32_t            queued;   /* on dCtlQHdr waiting for dispatch (not held: a request
+                                   held for a remove or replace, DM_SLOTF_HELD, is
+                                   counted nowhere; no decision needs their number) */
   uint32_t            opens;    /* successful opens not yet closed */
   uint8_t             state;    /* dm_unit_state */
   uint8_t             lane;     /* dm_lane, from state and runtime */
