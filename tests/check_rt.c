@@ -346,41 +346,39 @@ START_TEST(request_stop)
 }
 END_TEST
 
-/* The step hook runs before each event, with its context, the chain's
- * events not yet run; the hook may stop the run, and the event it came
- * before then does not run. */
-typedef struct hook_seen {
-  chain  *c;
-  sim_rt *rt;
-  int     calls, ran_before[CHAIN_MAX];
-} hook_seen;
-
-static void count_step(void *ctx)
+/* With overrun set, each event's step is spent from the budget of the
+ * instant it runs at, as dmsim run spends them without --realtime
+ * (sim_world_step_spent): with 2 steps an instant, the chain's events, one
+ * an instant, all run; three events at one instant are one too many, and
+ * the run stops at the third, overrun called with its context. */
+static void stop_on_overrun(void *ctx)
 {
-  hook_seen *h = ctx;
-  h->ran_before[h->calls++] = h->c->ran;
-  if (h->calls == 7)
-    sim_rt_request_stop(h->rt);
+  int *calls = ctx;
+  (*calls)++;
 }
 
-START_TEST(step_hook_before_each_event)
+START_TEST(overrun_spends_each_events_step)
 {
   sim_world w;
   sim_rt rt;
   chain c;
   chain_rt(&w, &rt, &c);
-  ck_assert_ptr_null(rt.step_hook);
-  hook_seen h = { .c = &c, .rt = &rt };
-  rt.step_hook = count_step;
-  rt.step_ctx = &h;
-  ck_assert_uint_eq(sim_rt_run(&rt, 0, 0), 6); /* the 7th call stopped it */
-  ck_assert_int_eq(h.calls, 7);
-  ck_assert_int_eq(c.ran, 6);
-  for (int i = 0; i < h.calls; i++)
-    ck_assert_int_eq(h.ran_before[i], i);
-  ck_assert_uint_eq(sim_rt_run(&rt, 0, 0), 4); /* the rest, one call each */
-  ck_assert_int_eq(h.calls, 11);
+  ck_assert_ptr_null(rt.overrun);
+  int calls = 0;
+  rt.overrun = stop_on_overrun;
+  rt.overrun_ctx = &calls;
+  sim_world_set_step_budget(&w, 2);
+  ck_assert_uint_eq(sim_rt_run(&rt, 0, 0), 10);
+  ck_assert_int_eq(calls, 0);
   ck_assert_int_eq(c.ran, 10);
+  for (int i = 0; i < 3; i++) {
+    c.ev[i].t = 20000u;
+    ck_assert_int_eq(sim_world_arm(&w, &c.ev[i]), 0);
+  }
+  ck_assert_uint_eq(sim_rt_run(&rt, 0, 0), 2);
+  ck_assert_int_eq(calls, 1);
+  ck_assert_int_eq(c.ran, 12);
+  ck_assert(c.ev[2].idx != DM_EVENT_IDLE); /* the third did not run */
   ck_assert_int_eq(sim_rt_close(&rt), 0);
   sim_world_free(&w);
 }
@@ -484,7 +482,7 @@ Suite *rt_suite(void)
   tcase_add_test(tc, io_errors_delivered);
   tcase_add_test(tc, sigint_keeps_completed_writes);
   tcase_add_test(tc, request_stop);
-  tcase_add_test(tc, step_hook_before_each_event);
+  tcase_add_test(tc, overrun_spends_each_events_step);
   tcase_add_test(tc, disk_store_on_pool);
   tcase_add_test(tc, signal_handlers_put_back);
   suite_add_tcase(s, tc);

@@ -202,6 +202,50 @@ START_TEST(test_step_budget)
 }
 END_TEST
 
+/* sim_world_step_spent spends an event's step from the instant it runs at:
+ * three events at 5 with a budget of 2 steps an instant are one too many,
+ * although instant 0 had steps left (before, a run charged the first event
+ * of an instant to the instant before it, and let the three run). The
+ * overrun event stays armed, and no step is spent when none is left. */
+static int overruns;
+static void count_overrun(void *ctx)
+{
+  ck_assert_ptr_eq(ctx, &overruns);
+  overruns++;
+}
+
+START_TEST(test_step_spent_at_its_instant)
+{
+  sim_world w;
+  setup(&w);
+  tev e[4];
+  for (int i = 0; i < 4; i++)
+    tev_init(&e[i], &w, i, i == 1 ? DM_LVL_HWI : DM_LVL_TASK);
+  sim_world_set_step_budget(&w, 2);
+  overruns = 0;
+  arm_at(&w, &e[0], 5);
+  arm_at(&w, &e[1], 5);
+  arm_at(&w, &e[2], 5);
+  arm_at(&w, &e[3], 9);
+  ck_assert_int_eq(sim_world_step_spent(&w, count_overrun, &overruns), 1);
+  ck_assert_int_eq(sim_world_step_spent(&w, count_overrun, &overruns), 1);
+  ck_assert_int_eq(overruns, 0);
+  ck_assert_int_eq(sim_world_step_spent(&w, count_overrun, &overruns), -1);
+  ck_assert_int_eq(overruns, 1);
+  ck_assert_str_eq(log_str(), "0@5 1@5");
+  ck_assert(e[2].ev.idx != DM_EVENT_IDLE); /* not run: still armed */
+  sim_world_set_step_budget(&w, 2);
+  ck_assert_int_eq(sim_world_step_spent(&w, count_overrun, &overruns), 1);
+  ck_assert_int_eq(sim_world_step_spent(&w, count_overrun, &overruns), 1); /* 9: a new instant */
+  ck_assert_str_eq(log_str(), "0@5 1@5 2@5 3@9");
+  ck_assert_int_eq(sim_world_spend_step(&w), 0); /* 9's second step */
+  ck_assert_int_eq(sim_world_step_spent(&w, count_overrun, &overruns), 0); /* none left */
+  ck_assert_int_eq(sim_world_spend_step(&w), 1); /* ... and it spent nothing */
+  ck_assert_int_eq(overruns, 1);
+  sim_world_free(&w);
+}
+END_TEST
+
 START_TEST(test_clock_never_goes_back)
 {
   sim_world w;
@@ -624,6 +668,7 @@ Suite *world_suite(void)
   tcase_add_test(tc, test_arm_task_now);
   tcase_add_test(tc, test_arm_irq_in);
   tcase_add_test(tc, test_step_budget);
+  tcase_add_test(tc, test_step_spent_at_its_instant);
   tcase_add_test(tc, test_clock_never_goes_back);
   tcase_add_test(tc, test_step_interrupts_holds_task_events);
   tcase_add_test(tc, test_run_until);

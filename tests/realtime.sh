@@ -137,4 +137,36 @@ for n in 45 60 100; do
   else bad "--max-steps $n: status $st1, with --realtime $st2 (want $want, the same report)"; fi
 done
 
+# The last instant's steps too: at 1 ms a client's wake and its 9
+# statements make 10 steps, so --max-steps 9 stops both runs at the last
+# statement and 10 lets both end. (The default run counted a step more for
+# the look that found no event left, and blamed '9 events'; the paced run
+# ended 0.)
+cat >"$tmp/last.dms" <<'EOF_DMS'
+driver d builtin null
+client c
+  sleep 1ms
+  open d
+  status d 5
+  status d 5
+  status d 5
+  status d 5
+  status d 5
+  status d 5
+  status d 5
+  status d 5
+end
+EOF_DMS
+for n in 9 10; do
+  "$DMSIM" run "$tmp/last.dms" --quiet --max-steps $n >/dev/null 2>"$tmp/last.e1"
+  st1=$?
+  guard "$DMSIM" run "$tmp/last.dms" --quiet --realtime=1000 --max-steps $n >/dev/null 2>"$tmp/last.e2"
+  st2=$?
+  want=0
+  [ $n -eq 9 ] && want=4
+  if [ $st1 -eq $want ] && [ $st2 -eq $want ] && cmp -s "$tmp/last.e1" "$tmp/last.e2" &&
+     { [ $want -eq 0 ] || grep -q "client c makes no progress: 9 statements at 1.000000 ms" "$tmp/last.e1"; }; then ok
+  else bad "--max-steps $n at the last instant: status $st1, with --realtime $st2 (want $want): $(head -c 200 "$tmp/last.e1")"; fi
+done
+
 finish realtime

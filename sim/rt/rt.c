@@ -41,8 +41,8 @@ int sim_rt_init(sim_rt *rt, sim_world *w)
   rt->inflight = 0;
   rt->stop = 0;
   rt->stop_signal = 0;
-  rt->step_hook = NULL;
-  rt->step_ctx = NULL;
+  rt->overrun = NULL;
+  rt->overrun_ctx = NULL;
   int e = uv_loop_init(&rt->loop);
   if (e != 0)
     return e;
@@ -116,11 +116,9 @@ uint64_t sim_rt_run(sim_rt *rt, double speed, uint64_t max_events)
     }
     if (++batch % RT_POLL_EVERY == 0)
       uv_run(&rt->loop, UV_RUN_NOWAIT);
-    if (rt->step_hook != NULL)
-      rt->step_hook(rt->step_ctx);
-    if (rt->stop)
+    if (rt->overrun != NULL ? sim_world_step_spent(rt->w, rt->overrun, rt->overrun_ctx) < 0
+                            : !sim_world_step(rt->w))
       break;
-    sim_world_step(rt->w);
     ran++;
   }
   uv_timer_stop(&rt->timer);

@@ -44,11 +44,13 @@ typedef struct sim_rt {
   uint64_t    inflight; /* file operations started and not yet collected */
   int         stop_signal; /* the signal that stopped the run, 0 if none */
   int         stop;     /* sim_rt_request_stop was called */
-  /* Called before each event sim_rt_run runs, with step_ctx (NULL: none;
-   * sim_rt_init clears it): where dmsim run counts an instant's steps for
-   * --max-steps, as its run without --realtime counts them. */
-  void      (*step_hook)(void *step_ctx);
-  void       *step_ctx;
+  /* With overrun set (sim_rt_init clears it), sim_rt_run spends each
+   * event's step from its instant's budget (sim_world_step_spent), as dmsim
+   * run counts them for --max-steps without --realtime, and calls
+   * overrun(overrun_ctx) instead of running an event that is one step too
+   * many; the run stops there if overrun returns. */
+  sim_world_overrun_fn overrun;
+  void                *overrun_ctx;
 } sim_rt;
 
 /* Bind a real-time runner to w (its own libuv loop). Returns 0, or a

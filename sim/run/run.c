@@ -614,6 +614,13 @@ static uint64_t mix_seed(uint64_t seed, size_t machine, size_t hw)
   return x ^ (x >> 29);
 }
 
+/* An event past the budget of its instant (sim_world_step_spent), with or
+ * without --realtime. Does not return. */
+static void on_event_overrun(void *ctx)
+{
+  run_step_overrun(ctx, RUN_STEP_EVENT, NULL);
+}
+
 /* Run every event, as fast as possible, with the watchdog counting them
  * when watched (a step limit is set), until none is left or a limit of the
  * input is hit. Inline in run_fast, once each way. */
@@ -628,9 +635,10 @@ static inline __attribute__((always_inline)) uint64_t run_events(run_machine *rm
   rm->look_at = RUN_EVENTS_CHECKED < RUN_MAX_EVENTS ? RUN_EVENTS_CHECKED : RUN_MAX_EVENTS;
   for (;;) {
     do {
-      if (watched)
-        run_step(rm, RUN_STEP_EVENT, NULL);
-      if (!sim_world_step(&rm->w))
+      /* (watched: an event's step is spent from the instant it runs at,
+       * once the clock has moved to it; on_event_overrun does not return.) */
+      if (watched ? sim_world_step_spent(&rm->w, on_event_overrun, rm) == 0
+                  : !sim_world_step(&rm->w))
         return ran;
     } while (++ran < rm->look_at);
     if (rm->limit || ran == RUN_MAX_EVENTS)
@@ -665,11 +673,6 @@ static void on_sih_overrun(void *ctx)
   run_step_overrun(ctx, RUN_STEP_SIH, NULL);
 }
 
-/* --realtime's events count as run_events counts them. */
-static void on_event_step(void *ctx)
-{
-  run_step(ctx, RUN_STEP_EVENT, NULL);
-}
 
 /* Returns 0 ok, 1 failed, 2 cannot run, RUN_LIMITED stopped by a limit of the
  * input, SIM_RUN_INTERRUPTED(sig) stopped by a
@@ -810,8 +813,8 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     run_scsi_set_io(&rm, &io);
     run_scsibus_set_io(&rm, &io);
     if (rm.step_limit != UINT64_MAX) {
-      rt.step_hook = on_event_step;
-      rt.step_ctx = &rm;
+      rt.overrun = on_event_overrun;
+      rt.overrun_ctx = &rm;
     }
     dm_machine *prev = dm_machine_enter(rm.m); /* (see run_fast's) */
     ran = sim_rt_run(&rt, opts->realtime, RUN_MAX_EVENTS);

@@ -34,7 +34,7 @@ typedef struct sim_world {
   uint64_t          seq;     /* next tie-break number, shared by both queues */
   /* A watchdog's budget of steps per simulated instant: steps_left is
    * what the current instant has left, and starts again at step_budget
-   * whenever the clock moves (sim_world_spend_step). */
+   * whenever the clock moves (sim_world__advance). */
   uint64_t          steps_left;
   uint64_t          step_budget;
   sim_evq           irq;     /* events with lvl != DM_LVL_TASK */
@@ -171,8 +171,9 @@ static inline sim_evq *sim_world__earliest(sim_world *w)
 }
 /* world.c: the warm calls for the events due after the next one of q. */
 void sim_world__warm_ahead(const sim_world *w, const sim_evq *q);
-/* Runs the earliest event of q. */
-static inline void sim_world__run_one(sim_world *w, sim_evq *q)
+/* Runs the earliest event of q; moves the clock to its time first unless
+ * the caller has (clocked: its time is now or earlier). */
+static inline void sim_world__run_one_at(sim_world *w, sim_evq *q, int clocked)
 {
   /* (A lone event has none after it to warm, and a queue too short to
    * have the nearest stage's event has none either.) */
@@ -182,9 +183,13 @@ static inline void sim_world__run_one(sim_world *w, sim_evq *q)
     sim_world__warm_ahead(w, q);
   /* A task-level event held back while step_interrupts ran later ones is
    * overdue: it runs now, and the clock stays. */
-  if (ev->t > w->now)
+  if (!clocked && ev->t > w->now)
     sim_world__advance(w, ev->t);
   ev->fn(ev);
+}
+static inline void sim_world__run_one(sim_world *w, sim_evq *q)
+{
+  sim_world__run_one_at(w, q, 0);
 }
 static inline int sim_world_step(sim_world *w)
 {
@@ -192,6 +197,32 @@ static inline int sim_world_step(sim_world *w)
   if (q == NULL)
     return 0;
   sim_world__run_one(w, q);
+  return 1;
+}
+/* What sim_world_step_spent calls, with its ctx, when the next event's
+ * step is one too many for its instant: that event has not run, and stays
+ * armed. */
+typedef void (*sim_world_overrun_fn)(void *ctx);
+/* sim_world_step for a run that counts its steps (a watchdog): the clock
+ * moves to the next event's instant first, so that the event's step is
+ * spent from that instant's budget (sim_world_spend_step), the budget the
+ * steps the event then makes are spent from too. When the step is one too
+ * many, overrun(ctx) is called and the event does not run. Returns 1 if an
+ * event ran, 0 if none was armed (no step is spent then), -1 if overrun was
+ * called and returned. */
+static inline int sim_world_step_spent(sim_world *w, sim_world_overrun_fn overrun, void *ctx)
+{
+  sim_evq *q = sim_world__earliest(w);
+  if (q == NULL)
+    return 0;
+  uint64_t t = sim_evq_peek(q)->t;
+  if (t > w->now)
+    sim_world__advance(w, t);
+  if (__builtin_expect(sim_world_spend_step(w), 0)) {
+    overrun(ctx);
+    return -1;
+  }
+  sim_world__run_one_at(w, q, 1);
   return 1;
 }
 /* The same, looking at interrupt-level events only. Returns 1 if one ran,
