@@ -112,6 +112,19 @@ done
 if [ "$st" -eq 130 ] && [ "$n" -ge 1 ] && [ "$n" -lt 20 ] && [ $good -eq 1 ]; then ok
 else bad "SCSI image after SIGINT: status $st, $n writes completed, image matches: $good"; fi
 
+# same_steps FILE N WANT [TEXT]: FILE run with --max-steps N ends with
+# status WANT, paced (--realtime=1000) and not, with the same report on
+# stderr, which holds TEXT when given.
+same_steps() {
+  "$DMSIM" run "$1" --quiet --max-steps "$2" >/dev/null 2>"$tmp/steps.e1"
+  local st1=$?
+  guard "$DMSIM" run "$1" --quiet --realtime=1000 --max-steps "$2" >/dev/null 2>"$tmp/steps.e2"
+  local st2=$?
+  if [ $st1 -eq "$3" ] && [ $st2 -eq "$3" ] && cmp -s "$tmp/steps.e1" "$tmp/steps.e2" &&
+     { [ -z "${4:-}" ] || grep -qF "$4" "$tmp/steps.e1"; }; then ok
+  else bad "$(basename "$1") --max-steps $2: status $st1, with --realtime $st2 (want $3, the same report${4:+ with '${4:-}'}): $(head -c 200 "$tmp/steps.e1")"; fi
+}
+
 # --max-steps counts the same steps in real time as without: 40 reads in
 # flight on one device make 45 events at 0 ms and more than 50 interrupt
 # handlers at 1 ms. --realtime counted no event before: its runs ended 0.
@@ -126,16 +139,9 @@ client c
   wait all
 end
 EOF_DMS
-for n in 45 60 100; do
-  "$DMSIM" run "$tmp/steps.dms" --quiet --max-steps $n >/dev/null 2>"$tmp/steps.e1"
-  st1=$?
-  guard "$DMSIM" run "$tmp/steps.dms" --quiet --realtime=100 --max-steps $n >/dev/null 2>"$tmp/steps.e2"
-  st2=$?
-  want=4
-  [ $n -eq 100 ] && want=0
-  if [ $st1 -eq $want ] && [ $st2 -eq $want ] && cmp -s "$tmp/steps.e1" "$tmp/steps.e2"; then ok
-  else bad "--max-steps $n: status $st1, with --realtime $st2 (want $want, the same report)"; fi
-done
+same_steps "$tmp/steps.dms" 45 4
+same_steps "$tmp/steps.dms" 60 4
+same_steps "$tmp/steps.dms" 100 0
 
 # The last instant's steps too: at 1 ms a client's wake and its 9
 # statements make 10 steps, so --max-steps 9 stops both runs at the last
@@ -157,16 +163,7 @@ client c
   status d 5
 end
 EOF_DMS
-for n in 9 10; do
-  "$DMSIM" run "$tmp/last.dms" --quiet --max-steps $n >/dev/null 2>"$tmp/last.e1"
-  st1=$?
-  guard "$DMSIM" run "$tmp/last.dms" --quiet --realtime=1000 --max-steps $n >/dev/null 2>"$tmp/last.e2"
-  st2=$?
-  want=0
-  [ $n -eq 9 ] && want=4
-  if [ $st1 -eq $want ] && [ $st2 -eq $want ] && cmp -s "$tmp/last.e1" "$tmp/last.e2" &&
-     { [ $want -eq 0 ] || grep -q "client c makes no progress: 9 statements at 1.000000 ms" "$tmp/last.e1"; }; then ok
-  else bad "--max-steps $n at the last instant: status $st1, with --realtime $st2 (want $want): $(head -c 200 "$tmp/last.e1")"; fi
-done
+same_steps "$tmp/last.dms" 9 4 "client c makes no progress: 9 statements at 1.000000 ms"
+same_steps "$tmp/last.dms" 10 0
 
 finish realtime
