@@ -114,8 +114,11 @@ uint64_t sim_rt_run(sim_rt *rt, double speed, uint64_t max_events)
         continue;
       }
     }
-    if (++batch % RT_POLL_EVERY == 0)
-      uv_run(&rt->loop, UV_RUN_NOWAIT);
+    if (++batch % RT_POLL_EVERY == 0) {
+      uv_run(&rt->loop, UV_RUN_NOWAIT); /* (a signal may stop the run here) */
+      if (rt->stop)
+        break;
+    }
     if (rt->overrun != NULL ? sim_world_step_spent(rt->w, rt->overrun, rt->overrun_ctx) < 0
                             : !sim_world_step(rt->w))
       break;
