@@ -662,7 +662,7 @@ static inline __attribute__((always_inline)) uint64_t run_events(run_machine *rm
  * past it, and none is counted. */
 static uint64_t run_fast(run_machine *rm)
 {
-  return rm->step_limit != UINT64_MAX ? run_events(rm, 1) : run_events(rm, 0);
+  return rm->opts->max_steps != 0 ? run_events(rm, 1) : run_events(rm, 0);
 }
 
 /* A secondary interrupt handler or timer past the budget of the instant:
@@ -754,8 +754,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   if (rm.m == NULL)
     goto oom;
   rm.rejects = &dm_machine_counts(rm.m, 0)->ev[DM_EV_REJECT];
-  rm.step_limit = opts->max_steps != 0 ? opts->max_steps : UINT64_MAX;
-  sim_world_set_step_budget(&rm.w, rm.step_limit);
+  sim_world_set_step_budget(&rm.w, opts->max_steps != 0 ? opts->max_steps : UINT64_MAX);
   for (size_t i = 0; i < m->nhardware; i++) {
     const sim_sc_hardware *h = &m->hardware[i];
     sim_hw_model model = { 0 };
@@ -812,11 +811,11 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     sim_disk_io io = sim_rt_file_io(&rt);
     run_scsi_set_io(&rm, &io);
     run_scsibus_set_io(&rm, &io);
-    if (rm.step_limit != UINT64_MAX) {
+    if (opts->max_steps != 0) {
       rt.overrun = on_event_overrun;
       rt.overrun_ctx = &rm;
     }
-    dm_machine *prev = dm_machine_enter(rm.m); /* (see run_fast's) */
+    dm_machine *prev = dm_machine_enter(rm.m); /* (current for the whole loop, as below) */
     ran = sim_rt_run(&rt, opts->realtime, RUN_MAX_EVENTS);
     dm_machine_leave(prev);
     int sig = sim_rt_stop_signal(&rt);

@@ -79,6 +79,13 @@ typedef struct run_pb_home {
   int     per_iteration; /* sim_sc_pb.per_iteration, kept here for the request path */
 } run_pb_home;
 
+/* Block p onto the head of its statement's free list h. */
+static inline void run_home_push(run_pb_home *h, run_pb *p)
+{
+  p->next = h->head;
+  h->head = p;
+}
+
 /* What expectations read of a call after the run (32 bytes: one per entry
  * of machine.calls, so one per named call). */
 typedef struct run_call {
@@ -228,8 +235,6 @@ struct run_machine {
   int                   unfinished; /* work left at the end (report_unfinished) */
   uint64_t              buffered;   /* bytes of data buffers allocated */
   run_place             place;
-  uint64_t              step_limit; /* opts->max_steps, or UINT64_MAX for none: the world's
-                                       budget of steps per instant (run_step) */
 };
 
 /* run_scsi.c: the machine's SCSI stack, after the machine exists and
@@ -273,7 +278,7 @@ void run_step_overrun(run_machine *rm, run_step_kind kind, const void *who)
     __attribute__((noreturn, cold));
 
 /* Count one step at the current simulated instant: the one after
- * step_limit steps at one instant is an overrun (the world keeps the
+ * --max-steps steps at one instant is an overrun (the world keeps the
  * count, and starts it again when its clock moves). */
 static inline void run_step(run_machine *rm, run_step_kind kind, const void *who)
 {

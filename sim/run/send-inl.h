@@ -121,8 +121,7 @@ run_put_back(run_machine *rm, run_pb *p, const sim_sc_shape *sc)
 {
   run_pb_home *h = p->home;
   if (h != NULL) {
-    p->next = h->head;
-    h->head = p;
+    run_home_push(h, p);
   } else if (sc->pb == SIM_SC_NONE && !sc->keeps_pb) {
     run_pool_put(rm, p);
   }
@@ -251,8 +250,9 @@ run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st)
   return 1;
 }
 
-/* A refused call of shape sc: its client waits for no completion of it. */
-static inline void run_unsend(run_client *c, const sim_sc_shape *sc)
+/* A call of shape sc refused or finished: its client waits for no
+ * completion of it (an async call's count of outstanding ones). */
+static inline void run_uncount(run_client *c, const sim_sc_shape *sc)
 {
   if (sc->mode == SIM_SC_ASYNC && c->outstanding > 0)
     c->outstanding--;

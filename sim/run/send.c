@@ -22,7 +22,6 @@ void run_pool_put(run_machine *rm, run_pb *p)
     p->buf = NULL;
     p->bufsize = 0;
     p->made_for = NULL; /* it named the buffer */
-    p->made_lean = 0;
   }
   p->next = NULL;
   if (rm->pool_tail != NULL)
@@ -233,7 +232,7 @@ int run_issue_made(run_client *c, const sim_sc_stmt *st, const sim_sc_call *call
   run_sent sent = run_send(rm, c, p, sc, p->made_entry, in_routine, &ret);
   if (sent != RUN_SENT_REFUSED)
     return sent == RUN_SENT_WAIT;
-  run_unsend(c, sc);
+  run_uncount(c, sc);
   run_pb_ended(rm, p);
   run_put_back(rm, p, sc);
   if (p->recorded)
@@ -261,7 +260,7 @@ int run_issue_in_flight(run_client *c, const sim_sc_stmt *st, const sim_sc_call 
   run_sent sent = run_send(rm, c, p, sc, rm->entry[sc->op][sc->mode], in_routine, &ret);
   if (sent != RUN_SENT_REFUSED)
     return sent == RUN_SENT_WAIT;
-  run_unsend(c, sc);
+  run_uncount(c, sc);
   if (p->recorded)
     run_record_end(rm, st->call, p, ret);
   p->call = prev_call; /* the block still belongs to its first call */
