@@ -34,44 +34,47 @@ static inline void *InstanceFind(InstanceSlot *table, short refNum)
   return NULL;
 }
 
+/* Empties a record (the state's memory is the caller's to free, or gone). */
+static inline void InstanceForget(InstanceSlot *slot)
+{
+  slot->dce = NULL;
+  slot->state = NULL;
+}
+
 /* Allocate zeroed state of `size` bytes for refNum: the state, or NULL when
  * memory or table slots are exhausted. */
 static inline void *InstanceCreate(InstanceSlot *table, short refNum, ByteCount size)
 {
   DCtlHandle h = GetDCtlEntry(refNum);
+  if (h == NULL)
+    return NULL;
   /* A record already keyed by this DCE belongs to a unit that is gone
    * without a Finalize (its machine was destroyed, and this unit's DCE
    * landed at the same address): it is stale, and would be found first.
    * Its memory went with its machine (pool memory is the machine's), so
-   * the slot is only emptied. */
-  for (int i = 0; h != NULL && i < INSTANCE_MAX; i++) {
-    if (table[i].dce == h) {
-      table[i].dce = NULL;
-      table[i].state = NULL;
-    }
-  }
-  for (int i = 0; h != NULL && i < INSTANCE_MAX; i++) {
-    if (table[i].dce == NULL) {
-      void *state = PoolAllocateResident(size, true);
-      if (state == NULL)
-        return NULL;
-      /* A stale record (as above, its DCE elsewhere) may hold the address
-       * the allocator has just given back: forgotten too, since
-       * InstanceToken finds a record by its state, and would otherwise
-       * find that one and give the new instance the old one's token. */
-      for (int j = 0; j < INSTANCE_MAX; j++) {
-        if (table[j].state == state) {
-          table[j].dce = NULL;
-          table[j].state = NULL;
-        }
-      }
-      table[i].dce = h;
-      table[i].state = state;
-      table[i].generation++;
-      return state;
-    }
-  }
-  return NULL;
+   * the record is only emptied. */
+  for (int i = 0; i < INSTANCE_MAX; i++)
+    if (table[i].dce == h)
+      InstanceForget(&table[i]);
+  int free_slot = 0;
+  while (free_slot < INSTANCE_MAX && table[free_slot].dce != NULL)
+    free_slot++;
+  if (free_slot == INSTANCE_MAX)
+    return NULL;
+  void *state = PoolAllocateResident(size, true);
+  if (state == NULL)
+    return NULL;
+  /* A stale record (as above, its DCE elsewhere) may hold the address the
+   * allocator has just given back: forgotten too, since InstanceToken finds
+   * a record by its state, and would otherwise find that one and give the
+   * new instance the old one's token. */
+  for (int i = 0; i < INSTANCE_MAX; i++)
+    if (table[i].state == state)
+      InstanceForget(&table[i]);
+  table[free_slot].dce = h;
+  table[free_slot].state = state;
+  table[free_slot].generation++;
+  return state;
 }
 
 /* Free the state of refNum's instance, if it has one. */
@@ -81,8 +84,7 @@ static inline void InstanceDestroy(InstanceSlot *table, short refNum)
   for (int i = 0; h != NULL && i < INSTANCE_MAX; i++) {
     if (table[i].dce == h) {
       PoolDeallocate(table[i].state);
-      table[i].dce = NULL;
-      table[i].state = NULL;
+      InstanceForget(&table[i]);
     }
   }
 }

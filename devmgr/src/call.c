@@ -375,7 +375,8 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     dm__slot_activate(u, s, now, !lean);
     dm__send(m, u, si, id, pb, code, kind, lean, true);
   } else if (DM_UNLIKELY(lane == DM_LANE_HOLD)) {
-    /* A remove or replace is waiting for the driver to go idle. */
+    /* A remove or replace is waiting for the driver to go idle, or KillIO
+     * is under way. */
     s->flags = onq_flag | DM_SLOTF_HELD;
     return noErr;
   } else {

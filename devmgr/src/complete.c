@@ -29,9 +29,9 @@ static __attribute__((noinline)) void unit_after_completion(dm_machine *m, dm_un
   if (u->state == DM_UNIT_DRAINING) {
     /* Not while the remove or replace is being finished (u->finishing): the
      * requests it completes itself (Finalize's leftovers, a retired unit's
-     * queue) make the unit idle again, and their routines may wait in a sync
-     * call that runs the lifecycle event: it would finish the same remove a
-     * second time inside the first, and the unit would be freed twice. */
+     * queue) make the unit idle again, but the event would be wasted:
+     * dm__unit_finish_lifecycle returns at once while its unit finishes
+     * (it is the guard against finishing the same remove twice). */
     if (u->active == 0 && u->queued == 0 && !u->finishing &&
         u->lifecycle.idx == DM_EVENT_IDLE) {
       u->lifecycle.t = dm__now(m);

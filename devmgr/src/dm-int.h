@@ -59,7 +59,7 @@ typedef enum dm_slot_state {
 #define DM_SLOTF_WROTE_RESULT 0x01 /* driver-wrote-ioresult already reported */
 #define DM_SLOTF_DISPATCHED 0x02   /* the driver has seen it (history) */
 #define DM_SLOTF_ONQ 0x04          /* the PB is on dCtlQHdr */
-#define DM_SLOTF_HELD 0x08         /* held while a remove or replace waits */
+#define DM_SLOTF_HELD 0x08         /* held: a remove, replace or KillIO under way */
 #define DM_SLOTF_COUNTED 0x10      /* in its unit's in_service (dm_counts) */
 
 typedef struct dm_slot {
@@ -122,7 +122,7 @@ struct dm_unit {
   char                name[32]; /* driverName as a C string */
   uint32_t            active;   /* dispatched, not yet complete */
   uint32_t            queued;   /* on dCtlQHdr waiting for dispatch (not held: a request
-                                   held for a remove or replace, DM_SLOTF_HELD, is
+                                   held while a remove, replace or KillIO is under way, DM_SLOTF_HELD, is
                                    counted nowhere; no decision needs their number) */
   uint32_t            opens;    /* successful opens not yet closed */
   uint8_t             state;    /* dm_unit_state */

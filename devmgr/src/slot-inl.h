@@ -137,7 +137,7 @@ static inline uint64_t dm__pb_id(const void *pb)
 }
 
 /* The slot of a PB on dCtlQHdr waiting for its dispatch (QUEUED, not held
- * for a remove or replace), given id, the ID its ioCmdAddr holds
+ * while a remove, replace or KillIO is under way), given id, the ID its ioCmdAddr holds
  * (dm__pb_id); DM_NO_SLOT when it is not such a request. */
 static inline uint32_t dm__slot_waiting(const dm_machine *m, const void *pb, uint64_t id)
 {
@@ -153,8 +153,7 @@ static inline uint32_t dm__slot_waiting(const dm_machine *m, const void *pb, uin
 /* The live slot of a PB whose ioCmdAddr holds its ID, or DM_NO_SLOT. */
 static inline uint32_t dm__slot_of_pb(const dm_machine *m, const void *pb)
 {
-  const ParamBlockRec *p = pb;
-  uint32_t i = dm__slot_lookup(m, (uint64_t)(uintptr_t)p->ioParam.ioCmdAddr);
+  uint32_t i = dm__slot_lookup(m, dm__pb_id(pb));
   return i != DM_NO_SLOT && m->slots[i].pb == pb ? i : DM_NO_SLOT;
 }
 

@@ -7,8 +7,9 @@
 #ifndef DM_TRACE_INL_H
 #define DM_TRACE_INL_H
 
-/* trace.c. Without a trace hook a trace point costs one branch, inline;
- * a counting machine (m->counts) counts it there too. */
+/* trace.c. Without a trace hook a trace point is inline: counted when
+ * the machine counts (m->counts), and a unit's points cost what
+ * dm__trace_u says. */
 void dm__trace_emit(dm_machine *m, dm_ev ev, int16_t ref, const void *pb, uint64_t id,
                     uint8_t code, uint8_t mode, int16_t result);
 

@@ -117,7 +117,7 @@ void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon);
 /*
  * dm_machine_run_at(m, DM_LVL_TASK, fn, arg), cheaper when m is at task level
  * with no secondary interrupt handler queued or running (an embedding's
- * task-level event, such as a scripted client's step): the same contract (m
+ * task-level event run outside a loop that keeps m current): the same contract (m
  * current while fn runs and the previous current machine back after it,
  * fn at task level, every handler queued meanwhile run before it returns),
  * without the drain after fn, which that case never needs.
