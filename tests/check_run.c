@@ -132,6 +132,50 @@ START_TEST(test_util_with_immediate_call)
 }
 END_TEST
 
+/* Busy times past 2^64 / 1,000 ns (about 213 days): the column is still
+ * busy over elapsed, not a product that wrapped (it read 0.0% and 0.4%
+ * for devices busy the whole run). Busy 300 days of 400; then 2 of 3 with
+ * the clock near its end. */
+START_TEST(test_util_of_long_services)
+{
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+    { "hardware h fixed 25920000s\ndriver d builtin fixed hardware h\n"
+      "client c\n  open d\n  read d 512\n  sleep 8640000s\nend\n",
+      "75.0%" },
+    { "hardware h fixed 6000000000s\ndriver d builtin fixed hardware h\n"
+      "client c\n  open d\n  read d 512\n  sleep 6000000000s\n  read d 512\nend\n",
+      "66.6%" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char u[16];
+    ran r = run_text(cases[i].text, 0);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(util_of(r.out, "d", u, sizeof u), cases[i].want);
+    ran_free(&r);
+  }
+}
+END_TEST
+
+/* The mean wait of requests whose waits add up past 2^64 ns: four clients
+ * queue one read each on a device serving one in 4e18 ns, so they wait 0,
+ * 4e18, 8e18 and 12e18 ns (2.4e19 in all): the mean is 6e18, not the
+ * wrapped sum's quarter. */
+START_TEST(test_mean_wait_past_2_64)
+{
+  char text[512] = "hardware h fixed 4000000000s\ndriver d builtin fixed hardware h\n";
+  for (int i = 0; i < 4; i++)
+    snprintf(text + strlen(text), sizeof text - strlen(text),
+             "client c%d\n  open d\n  read d 512\nend\n", i);
+  ran r = run_text(text, 0);
+  ck_assert_int_eq(r.status, 0);
+  ck_assert_msg(strstr(r.out, " 4 6000000000000000000 ns 12000000000000000000 ns 100.0%") != NULL,
+                "summary:\n%s", r.out);
+  ran_free(&r);
+}
+END_TEST
+
 /* ---- the jsonl schema ----------------------------------------------------- */
 
 #define MAX_KINDS 32
@@ -650,6 +694,8 @@ Suite *run_suite(void)
   TCase *tc = tcase_create("run");
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_util_with_immediate_call);
+  tcase_add_test(tc, test_util_of_long_services);
+  tcase_add_test(tc, test_mean_wait_past_2_64);
   tcase_add_test(tc, test_jsonl_goldens_follow_schema);
   tcase_add_test(tc, test_jsonl_machine_field);
   tcase_add_test(tc, test_jsonl_scsi_records_follow_schema);

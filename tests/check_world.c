@@ -144,17 +144,37 @@ START_TEST(test_arm_task_now)
 }
 END_TEST
 
+/* What a world's past_end hook was told (test_arm_irq_in). */
+static struct {
+  int             calls;
+  const dm_event *ev;
+  uint64_t        after, now;
+  sim_world      *w;
+} past;
+
+static void on_past_end(void *ctx, const dm_event *ev, uint64_t after)
+{
+  ck_assert_ptr_eq(ctx, &past);
+  past.calls++;
+  past.ev = ev;
+  past.after = after;
+  past.now = sim_world_now(past.w);
+}
+
 /* sim_world_arm_irq_in: an interrupt-level event due `after` ns from now,
  * in the interrupt queue (run after a task-level event armed for the same
- * time before it, as sim_world_arm's is), a time past the clock's end
- * clamped to now. */
+ * time before it, as sim_world_arm's is); a time past the clock's end is
+ * its last instant, 2^64-1 ns, never sooner, and the past_end hook is told
+ * (once per such arm; without a hook nothing is told). */
 START_TEST(test_arm_irq_in)
 {
   sim_world w;
   setup(&w);
-  tev e[4]; /* e[i] logs i */
-  static const dm_level lvl[4] = { DM_LVL_HWI, DM_LVL_TASK, DM_LVL_HWI, DM_LVL_HWI };
-  for (int i = 0; i < 4; i++)
+  memset(&past, 0, sizeof past);
+  past.w = &w;
+  tev e[5]; /* e[i] logs i */
+  static const dm_level lvl[5] = { DM_LVL_HWI, DM_LVL_TASK, DM_LVL_HWI, DM_LVL_HWI, DM_LVL_HWI };
+  for (int i = 0; i < 5; i++)
     tev_init(&e[i], &w, i, lvl[i]);
   arm_at(&w, &e[0], 10);
   ck_assert_int_eq(sim_world_step(&w), 1);
@@ -162,10 +182,23 @@ START_TEST(test_arm_irq_in)
   e[2].ev.t = 7; /* not read */
   ck_assert_int_eq(sim_world_arm_irq_in(&w, &e[2].ev, 25), 0);
   ck_assert_uint_eq(e[2].ev.t, 35);
-  ck_assert_int_eq(sim_world_arm_irq_in(&w, &e[3].ev, UINT64_MAX), 0); /* wraps: now */
-  ck_assert_uint_eq(e[3].ev.t, 10);
+  ck_assert_int_eq(sim_world_arm_irq_in(&w, &e[3].ev, UINT64_MAX - 10), 0); /* the last ns */
+  ck_assert_uint_eq(e[3].ev.t, UINT64_MAX);
+  ck_assert_int_eq(past.calls, 0);
+  ck_assert_int_eq(sim_world_arm_irq_in(&w, &e[4].ev, UINT64_MAX - 9), 0); /* wraps, unhooked */
+  ck_assert_uint_eq(e[4].ev.t, UINT64_MAX);
+  ck_assert_int_eq(past.calls, 0);
+  sim_world_disarm(&w, &e[4].ev);
+  w.past_end = on_past_end;
+  w.past_end_ctx = &past;
+  ck_assert_int_eq(sim_world_arm_irq_in(&w, &e[4].ev, UINT64_MAX), 0); /* wraps: told */
+  ck_assert_uint_eq(e[4].ev.t, UINT64_MAX);
+  ck_assert_int_eq(past.calls, 1);
+  ck_assert_ptr_eq(past.ev, &e[4].ev);
+  ck_assert_uint_eq(past.after, UINT64_MAX);
+  ck_assert_uint_eq(past.now, 10);
   (void)sim_world_run(&w, UINT64_MAX, 0);
-  ck_assert_str_eq(log_str(), "0@10 3@10 1@35 2@35");
+  ck_assert_str_eq(log_str(), "0@10 1@35 2@35 3@18446744073709551615 4@18446744073709551615");
   sim_world_free(&w);
 }
 END_TEST

@@ -46,7 +46,7 @@ static inline void dm__count_dispatch(dm_counts *c, dm_slot *s)
 {
   uint64_t now = s->t_dispatch, wait = now - s->t_call;
   c->requests++;
-  c->wait_sum += wait;
+  c->wait_sum_hi += __builtin_add_overflow(c->wait_sum, wait, &c->wait_sum); /* (add, adc) */
   if (wait > c->wait_max)
     c->wait_max = wait;
   if (c->in_service++ == 0)

@@ -86,6 +86,8 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
   va_end(ap);
   rm->limit = 1;
   rm->look_at = 0; /* run_events stops before the next event */
+  if (rm->rt != NULL)
+    sim_rt_request_stop(rm->rt); /* and so does --realtime's loop */
 }
 
 run_pb *run_pb_new(run_machine *rm, const sim_sc_stmt *st)
@@ -549,6 +551,36 @@ static int check_rules(run_machine *rm)
   return ok;
 }
 
+/* part / whole in tenths of a per cent, 0 when whole is 0, at most 1000;
+ * exact for any 64-bit part (times 1,000 would wrap past about 213 days
+ * of busy time in ns). */
+static unsigned permille(uint64_t part, uint64_t whole)
+{
+  if (whole == 0)
+    return 0;
+  if (part >= whole)
+    return 1000;
+  return (unsigned)(part <= UINT64_MAX / 1000u ? part * 1000u / whole : part / (whole / 1000u));
+}
+
+/* (hi * 2^64 + lo) / d, for hi < d (the quotient fits in 64 bits): a mean
+ * of waits whose sum passed 2^64 ns. Restoring division, a bit a turn. */
+static uint64_t div128(uint64_t hi, uint64_t lo, uint64_t d)
+{
+  uint64_t q = 0;
+  for (int i = 0; i < 64; i++) {
+    uint64_t top = hi >> 63;
+    hi = hi << 1 | lo >> 63;
+    lo <<= 1;
+    q <<= 1;
+    if (top != 0 || hi >= d) {
+      hi -= d;
+      q |= 1;
+    }
+  }
+  return q;
+}
+
 static void summary(run_machine *rm, int expects_ok, size_t nexp)
 {
   FILE *o = rm->opts->out;
@@ -563,8 +595,8 @@ static void summary(run_machine *rm, int expects_ok, size_t nexp)
     char esc[128]; /* a driver's name may hold control codes: escaped */
     const char *name = raw != NULL ? sim_escape(esc, sizeof esc, raw, SIZE_MAX) : NULL;
     const dm_counts *c = driver_counts(rm, d);
-    uint64_t mean = c->requests ? c->wait_sum / c->requests : 0;
-    unsigned util = end ? (unsigned)((c->busy_ns * 1000u) / end) : 0;
+    uint64_t mean = c->requests ? div128(c->wait_sum_hi, c->wait_sum, c->requests) : 0;
+    unsigned util = permille(c->busy_ns, end);
     fprintf(o, "  %-12s %-12s %6d %9" PRIu64 " %11" PRIu64 " ns %11" PRIu64 " ns %3u.%u%%\n",
             rm->sc->drivers[i].alias, name ? name : "(removed)", d->ref, c->requests, mean,
             c->wait_max, util / 10, util % 10);
@@ -665,6 +697,24 @@ static uint64_t run_fast(run_machine *rm)
   return rm->opts->max_steps != 0 ? run_events(rm, 1) : run_events(rm, 0);
 }
 
+/* A device's completion armed past the clock's end (sim_world_arm_irq_in):
+ * the run stops there, with the hardware statement to blame, rather than
+ * let the service end sooner than drawn. */
+static void on_past_end(void *ctx, const dm_event *ev, uint64_t after)
+{
+  run_machine *rm = ctx;
+  const sim_sc_hardware *h = NULL;
+  for (size_t i = 0; i < rm->sc->nhardware && h == NULL; i++)
+    if (ev->data == rm->hw[i])
+      h = &rm->sc->hardware[i];
+  uint64_t now = sim_world_now(&rm->w);
+  run_limit(rm, h != NULL ? h->line : rm->sc->line, h != NULL ? h->col : rm->sc->col,
+            "simulated time overflows: %s%s%sa service of %" PRIu64 " ns starting at %" PRIu64
+            " ns would end past 2^64-1 ns (about 584 years); the run stops here",
+            h != NULL ? "hardware " : "", h != NULL ? h->name : "", h != NULL ? ": " : "",
+            after, now);
+}
+
 /* A secondary interrupt handler or timer past the budget of the instant:
  * the Device Manager spends the world's budget itself (cfg.steps) and calls
  * this at the step one too many. */
@@ -755,6 +805,8 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     goto oom;
   rm.rejects = &dm_machine_counts(rm.m, 0)->ev[DM_EV_REJECT];
   sim_world_set_step_budget(&rm.w, opts->max_steps != 0 ? opts->max_steps : UINT64_MAX);
+  rm.w.past_end = on_past_end;
+  rm.w.past_end_ctx = &rm;
   for (size_t i = 0; i < m->nhardware; i++) {
     const sim_sc_hardware *h = &m->hardware[i];
     sim_hw_model model = { 0 };
@@ -816,7 +868,9 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
       rt.overrun_ctx = &rm;
     }
     dm_machine *prev = dm_machine_enter(rm.m); /* (current for the whole loop, as below) */
-    ran = sim_rt_run(&rt, opts->realtime, RUN_MAX_EVENTS);
+    rm.rt = rm.limit ? NULL : &rt; /* (a limit hit before the loop: nothing to run) */
+    ran = rm.limit ? 0 : sim_rt_run(&rt, opts->realtime, RUN_MAX_EVENTS);
+    rm.rt = NULL;
     dm_machine_leave(prev);
     int sig = sim_rt_stop_signal(&rt);
     run_scsi_set_io(&rm, NULL);

@@ -232,6 +232,7 @@ struct run_machine {
   uint64_t              look_at;    /* the count of events where run_events looks beyond its
                                        loop (0 once a limit was hit) */
   FILE                 *tracef;     /* the trace file (its size: --trace-limit), or NULL */
+  struct sim_rt        *rt;         /* the --realtime loop while it runs (a limit stops it), or NULL */
   int                   unfinished; /* work left at the end (report_unfinished) */
   uint64_t              buffered;   /* bytes of data buffers allocated */
   run_place             place;

@@ -22,6 +22,8 @@ int sim_world_init(sim_world *w)
   sim_world_set_step_budget(w, UINT64_MAX);
   w->warm_of = NULL;
   w->warm = NULL;
+  w->past_end = NULL;
+  w->past_end_ctx = NULL;
   if (sim_evq_init(&w->irq, WORLD_QUEUE_CAPACITY) != 0)
     return -1;
   if (sim_evq_init(&w->task, WORLD_QUEUE_CAPACITY) != 0) {
@@ -61,6 +63,15 @@ void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm)
 {
   w->warm_of = warm != NULL ? of : NULL;
   w->warm = warm;
+}
+
+__attribute__((noinline, cold)) int sim_world__arm_past_end(sim_world *w, dm_event *ev,
+                                                           uint64_t after)
+{
+  if (w->past_end != NULL)
+    w->past_end(w->past_end_ctx, ev, after);
+  ev->t = UINT64_MAX;
+  return sim_evq_push(&w->irq, ev, w->seq++);
 }
 
 /* The warm calls for the events due after the next one of q (see world.h).

@@ -28,6 +28,9 @@ extern "C" {
  * (stage 0 the farthest ahead), each NULL when there is none (see
  * sim_world_set_warm). */
 typedef void (*sim_world_warm_fn)(dm_event *stage0, dm_event *stage1, dm_event *stage2);
+/* Told that ev was armed `after` ns from now, past the clock's end
+ * (2^64-1 ns, about 584 years): see sim_world_arm_irq_in. */
+typedef void (*sim_world_past_end_fn)(void *ctx, const dm_event *ev, uint64_t after);
 
 typedef struct sim_world {
   uint64_t          now;     /* simulated ns; never decreases */
@@ -41,6 +44,8 @@ typedef struct sim_world {
   sim_evq           task;    /* events with lvl == DM_LVL_TASK */
   dm_event_fn       warm_of; /* events with this fn get warm calls, or NULL */
   sim_world_warm_fn warm;
+  sim_world_past_end_fn past_end; /* or NULL (set by the embedder) */
+  void             *past_end_ctx;
 } sim_world;
 
 /* A world at time 0 with no events. Returns 0, or -1 when out of memory. */
@@ -113,14 +118,20 @@ static inline int sim_world_arm_task_now(sim_world *w, dm_event *ev)
   ev->t = w->now;
   return sim_evq_push(&w->task, ev, w->seq++);
 }
+/* world.c: sim_world_arm_irq_in past the clock's end (out of line, called
+ * last, so that the common case saves no register for it). */
+int sim_world__arm_past_end(sim_world *w, dm_event *ev, uint64_t after);
 /* sim_world_arm for ev, an interrupt-level event (lvl != DM_LVL_TASK), due
  * `after` ns from now (a device's completion): its queue known, not looked
- * at. A time past the clock's end (now + after wraps) is now, as
- * sim_world_arm's clamp makes it. */
+ * at. A time past the clock's end (now + after wraps) is the clock's last
+ * instant, 2^64-1 ns, and w->past_end, when set, is told first: a time
+ * that cannot be represented is never silently made shorter. */
 static inline int sim_world_arm_irq_in(sim_world *w, dm_event *ev, uint64_t after)
 {
   uint64_t t = w->now + after;
-  ev->t = t < w->now ? w->now : t;
+  if (__builtin_expect(t < w->now, 0))
+    return sim_world__arm_past_end(w, ev, after);
+  ev->t = t;
   return sim_evq_push(&w->irq, ev, w->seq++);
 }
 /* Disarm ev if it is armed in w; a no-op otherwise. */

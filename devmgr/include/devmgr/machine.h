@@ -55,7 +55,8 @@ typedef void (*dm_step_fn)(void *ctx);
 typedef struct dm_counts {
   uint64_t ev[DM_EV_COUNT]; /* trace records of each kind (dm_ev) */
   uint64_t requests;        /* requests dispatched to the driver */
-  uint64_t wait_sum;        /* their waits from call to dispatch, ns */
+  uint64_t wait_sum;        /* their waits from call to dispatch, ns: the low 64 bits */
+  uint64_t wait_sum_hi;     /* its carries (the sum is wait_sum_hi * 2^64 + wait_sum) */
   uint64_t wait_max;
   uint64_t busy_ns;         /* time with at least one of them in the driver */
   uint64_t busy_since;      /* when the current busy spell began */
