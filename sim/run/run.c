@@ -697,22 +697,23 @@ static uint64_t run_fast(run_machine *rm)
   return rm->opts->max_steps != 0 ? run_events(rm, 1) : run_events(rm, 0);
 }
 
-/* A device's completion armed past the clock's end (sim_world_arm_irq_in):
- * the run stops there, with the hardware statement to blame, rather than
- * let the service end sooner than drawn. */
+/* A device's completion armed past the clock's end (sim_world_arm_irq_in,
+ * or a SCSI command's latency: ev NULL): the run stops there, with the
+ * hardware statement to blame when there is one, rather than let the
+ * service end sooner than drawn. */
 static void on_past_end(void *ctx, const dm_event *ev, uint64_t after)
 {
   run_machine *rm = ctx;
   const sim_sc_hardware *h = NULL;
-  for (size_t i = 0; i < rm->sc->nhardware && h == NULL; i++)
+  for (size_t i = 0; i < rm->sc->nhardware && h == NULL && ev != NULL; i++)
     if (ev->data == rm->hw[i])
       h = &rm->sc->hardware[i];
   uint64_t now = sim_world_now(&rm->w);
   run_limit(rm, h != NULL ? h->line : rm->sc->line, h != NULL ? h->col : rm->sc->col,
-            "simulated time overflows: %s%s%sa service of %" PRIu64 " ns starting at %" PRIu64
+            "simulated time overflows: %s%s%s of %" PRIu64 " ns starting at %" PRIu64
             " ns would end past 2^64-1 ns (about 584 years); the run stops here",
-            h != NULL ? "hardware " : "", h != NULL ? h->name : "", h != NULL ? ": " : "",
-            after, now);
+            h != NULL ? "hardware " : "", h != NULL ? h->name : "",
+            h != NULL ? ": a service" : "a SCSI command's latency", after, now);
 }
 
 /* A secondary interrupt handler or timer past the budget of the instant:

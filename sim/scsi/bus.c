@@ -453,12 +453,18 @@ int sim_scsi_submit(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
   int present;
   uint64_t next_tag = bus->next_tag;
   sim_scsi_unit *u = receive(bus, cmd, &present);
-  uint64_t t = cmd->t_submit;
+  uint64_t t = cmd->t_submit, takes = 0;
   if (!present) {
     cmd->xport = SIM_SCSI_XPORT_SELECTION_TIMEOUT;
-    t += bus->cfg.selection_timeout;
+    takes = bus->cfg.selection_timeout;
   } else if (u != NULL && cmd->forced_ != FORCED_TSF)
-    t += latency(u, cmd);
+    takes = latency(u, cmd);
+  if (t + takes < t) { /* past the clock's end: its last instant, and the world is told */
+    sim_world_past_end(bus->w, NULL, takes);
+    t = UINT64_MAX;
+  } else {
+    t += takes;
+  }
   int hung = u != NULL && cmd->forced_ >= FORCED_FAULT &&
              u->cfg.faults[cmd->forced_ - FORCED_FAULT].kind == SIM_SCSI_FAULT_TIMEOUT;
   cmd->grp_ = NULL;

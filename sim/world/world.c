@@ -65,11 +65,16 @@ void sim_world_set_warm(sim_world *w, dm_event_fn of, sim_world_warm_fn warm)
   w->warm = warm;
 }
 
-__attribute__((noinline, cold)) int sim_world__arm_past_end(sim_world *w, dm_event *ev,
-                                                           uint64_t after)
+void sim_world_past_end(sim_world *w, const dm_event *ev, uint64_t after)
 {
   if (w->past_end != NULL)
     w->past_end(w->past_end_ctx, ev, after);
+}
+
+__attribute__((noinline, cold)) int sim_world__arm_past_end(sim_world *w, dm_event *ev,
+                                                           uint64_t after)
+{
+  sim_world_past_end(w, ev, after);
   ev->t = UINT64_MAX;
   return sim_evq_push(&w->irq, ev, w->seq++);
 }

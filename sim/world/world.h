@@ -118,6 +118,11 @@ static inline int sim_world_arm_task_now(sim_world *w, dm_event *ev)
   ev->t = w->now;
   return sim_evq_push(&w->task, ev, w->seq++);
 }
+/* Tells w's past_end hook, if set, that ev (NULL: an event not made yet)
+ * was to be due `after` ns from now, past the clock's end: for a caller
+ * that computes a due time itself (a SCSI command's latency), which then
+ * arms it at the clock's last instant, 2^64-1 ns, never sooner. */
+void sim_world_past_end(sim_world *w, const dm_event *ev, uint64_t after);
 /* world.c: sim_world_arm_irq_in past the clock's end (out of line, called
  * last, so that the common case saves no register for it). */
 int sim_world__arm_past_end(sim_world *w, dm_event *ev, uint64_t after);
