@@ -116,7 +116,8 @@ struct run_client {
   run_frame           *top;         /* the frame running: stack[0] is the client's body */
   run_block            block;
   size_t               wait_call;   /* RUN_WAIT */
-  run_pb              *wait_pb;     /* RUN_SYNC (its call is wait_pb->call) */
+  run_pb              *wait_pb;     /* RUN_SYNC (its call is wait_pb->call); kept after:
+                                       the block the client waited for last, or NULL */
   uint32_t             outstanding; /* async calls not yet complete */
 };
 
