@@ -474,6 +474,59 @@ START_TEST(test_close_refused_by_driver)
 }
 END_TEST
 
+/* An Open the driver fails leaves a closed driver closed: dOpened stays
+ * clear, the block's ioRefNum is 0 and calls are refused as before; an
+ * Open failed while the driver is open leaves it open. Then an Open the
+ * driver takes opens it. */
+START_TEST(test_open_failed_by_driver)
+{
+  tfix f;
+  tf_setup(&f, DM_CHECK_STRICT);
+  int16_t ref = tf_install_refuse(&f);
+  unsigned char name[16];
+  tf_pstr(name, ".Refuse");
+  ParamBlockRec pb;
+  char buf[4];
+  /* Open, the driver refuses a second Open: still open. */
+  tf_refuse_open = openErr;
+  memset(&pb, 0, sizeof pb);
+  pb.ioParam.ioNamePtr = name;
+  ck_assert_int_eq(PBOpenSync(&pb), openErr);
+  ck_assert_int_ne(tf_dce(ref)->dCtlFlags & dOpenedMask, 0);
+  tf_io(&pb, ref, buf, 4, 0);
+  pb.ioParam.ioPosMode = fsAtMark;
+  (void)tf_log(&f);
+  f.npbs = 0;
+  tf_refuse_close = ioErr; /* any result but closErr closes it */
+  ck_assert_int_eq(CloseDriver(ref), ioErr);
+  ck_assert_int_eq(tf_dce(ref)->dCtlFlags & dOpenedMask, 0);
+  (void)tf_log(&f);
+  f.npbs = 0;
+  /* Closed, the driver refuses the Open: still closed. */
+  memset(&pb, 0, sizeof pb);
+  pb.ioParam.ioNamePtr = name;
+  pb.ioParam.ioRefNum = 77;
+  ck_assert_int_eq(PBOpenSync(&pb), openErr);
+  ck_assert_str_eq(tf_log(&f), "call#1:open/sync disp#1:open/immediate ret:-23 cpl#1:-23 "
+                             "sync#1:-23");
+  ck_assert_int_eq(pb.ioParam.ioResult, openErr);
+  ck_assert_int_eq(pb.ioParam.ioRefNum, 0);
+  ck_assert_int_eq(tf_dce(ref)->dCtlFlags & dOpenedMask, 0);
+  tf_io(&pb, ref, buf, 4, 0);
+  ck_assert_int_eq(PBReadSync(&pb), notOpenErr);
+  /* The driver takes the Open: open, and its reads served. */
+  tf_refuse_open = noErr;
+  short got = 0;
+  ck_assert_int_eq(OpenDriver(name, &got), noErr);
+  ck_assert_int_eq(got, ref);
+  ck_assert_int_ne(tf_dce(ref)->dCtlFlags & dOpenedMask, 0);
+  tf_io(&pb, ref, buf, 4, 0);
+  ck_assert_int_eq(PBReadSync(&pb), noErr);
+  tf_refuse_close = closErr;
+  tf_teardown_all(&f);
+}
+END_TEST
+
 /* Control and Status go through the queue like Read: on .Fixed they wait
  * for the request in service. The high-level calls are sync PB calls. */
 START_TEST(test_control_status_queued)
@@ -581,6 +634,7 @@ Suite *call_suite(void)
   tcase_add_test(tc, test_posmode_moves_position_at_dispatch);
   tcase_add_test(tc, test_ioactcount_zeroed_at_call);
   tcase_add_test(tc, test_close_refused_by_driver);
+  tcase_add_test(tc, test_open_failed_by_driver);
   tcase_add_test(tc, test_control_status_queued);
   tcase_add_test(tc, test_positive_result_posted_as_noerr);
   tcase_add_test(tc, test_async_completed_in_call_returns_result);

@@ -9,7 +9,7 @@
 #include "DriverServices.h"
 #include "DriverFamilyMatching.h"
 
-OSErr tf_refuse_kill = abortErr, tf_refuse_close = closErr;
+OSErr tf_refuse_kill = abortErr, tf_refuse_close = closErr, tf_refuse_open = noErr;
 
 static DriverDescription refuse_desc = {
   kTheDescriptionSignature,
@@ -31,6 +31,7 @@ static OSStatus RefuseIO(AddressSpaceID space, IOCommandID id, IOCommandContents
   (void)space;
   (void)c;
   switch (code) {
+  case kOpenCommand: return tf_refuse_open;
   case kKillIOCommand: return tf_refuse_kill;
   case kCloseCommand: return tf_refuse_close;
   case kControlCommand: /* a positive status means success */

@@ -1,8 +1,8 @@
 /*
  * refuse.h - ".Refuse", a test driver shared by check_call and check_killio:
- * non-concurrent; Read served in 1 ms from an interrupt timer; KillIO and
- * Close answered with tf_refuse_kill and tf_refuse_close (abortErr and
- * closErr unless a test sets them); Write failed at once inside DoDriverIO
+ * non-concurrent; Read served in 1 ms from an interrupt timer; Open, KillIO
+ * and Close answered with tf_refuse_open, tf_refuse_kill and
+ * tf_refuse_close (noErr, abortErr and closErr unless a test sets them); Write failed at once inside DoDriverIO
  * (ioErr); Control answered with a positive status (3 when immediate, 5
  * through IOCommandIsComplete); everything else noErr.
  */
@@ -11,7 +11,7 @@
 
 #include "fixture.h"
 
-extern OSErr tf_refuse_kill, tf_refuse_close;
+extern OSErr tf_refuse_kill, tf_refuse_close, tf_refuse_open;
 /* Install .Refuse, open it, make it tf_cb_watch and clear the log; returns
  * its refNum. */
 int16_t tf_install_refuse(tfix *f);
