@@ -167,7 +167,7 @@ void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
   for (QElemPtr head; (head = u->dce.dCtlQHdr.qHead) != NULL;) {
     uint32_t si = dm__slot_of_pb(m, head);
     if (si == DM_NO_SLOT)
-      dm__dequeue(&u->dce.dCtlQHdr, head); /* not a request: drop it from the queue */
+      dm__ctlq_drop_foreign(m, u, head, "at KillIO");
     else
       dm__complete(m, si, result);
   }

@@ -105,6 +105,11 @@ static inline bool dm__inside_driverio(const dm_machine *m, uint64_t id)
  * as it last set it, the queue rebuilt from its own records of the requests
  * on it. Out of line: called only when the inline test saw a difference. */
 void  dm__check_dce(dm_machine *m, dm_unit *u);
+/* Reports an element at the head of u's dCtlQHdr that is not a request
+ * the Device Manager queued (put there by a driver or a client, against
+ * driver-wrote-dce) and takes it off the queue, so that the requests
+ * behind it are not held forever; `when` says where it was found. */
+void  dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *when);
 /* Reports a driver that wrote ioResult itself (once per request). */
 void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
 
@@ -171,8 +176,9 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
  * dm__start_queued_loop in dispatch.c, and inline in a watched machine's
  * completion by its driver, which a serialized driver's every request
  * passes through, and where m is the current machine (current). It stops
- * at a head of dCtlQHdr that is not a request waiting for dispatch (held,
- * or not a request at all). */
+ * at a head of dCtlQHdr that is a request held while a remove, replace or
+ * KillIO is under way; a head that is not a request at all is reported
+ * and taken off (dm__ctlq_drop_foreign). */
 static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machine *m,
                                                                       dm_unit *u, bool current)
 {
@@ -183,8 +189,12 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
       break;
     uint64_t id = dm__pb_id(head);
     uint32_t si = dm__slot_waiting(m, head, id);
-    if (si == DM_NO_SLOT)
-      break;
+    if (si == DM_NO_SLOT) {
+      if (DM_LIKELY(dm__slot_of_pb(m, head) != DM_NO_SLOT))
+        break; /* held */
+      dm__ctlq_drop_foreign(m, u, head, "where the next request was to be dispatched");
+      continue;
+    }
     dm__set_active(u);
     dm__dispatch(m, u, si, id, current);
   }

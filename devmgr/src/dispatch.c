@@ -32,6 +32,15 @@ void dm__check_ioresult(dm_machine *m, uint32_t si, const char *when)
                 "ioResult was %d %s (%s)", s->pb->ioParam.ioResult, when, hist);
 }
 
+void dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *when)
+{
+  dm__violation(m, DM_RULE_DRIVER_WROTE_DCE, u->dce.dCtlRefNum, NULL, 0,
+                "%s's dCtlQHdr holds an element that is not a request %s; only the Device "
+                "Manager puts requests on it, and the element is taken off the queue",
+                u->name, when);
+  (void)dm__dequeue(&u->dce.dCtlQHdr, e);
+}
+
 void dm__start_queued_loop(dm_machine *m, dm_unit *u)
 {
   dm__start_queued_run(m, u, false);
