@@ -312,14 +312,14 @@ static inline void run_pb_hint(run_machine *rm, run_pb *p)
 /* run_pb_find when a hint names pb, else NULL (pb may still be the
  * executor's). Blocks live as long as the run, so a hint that names pb is
  * that block's record (the ParamBlockRec is a run_pb's first member: the
- * same address). */
+ * same address). That address is pb's own, not the hint's: what reads the
+ * record then waits for no load of the hint (a completion's dependent
+ * loads, perf). */
 static inline run_pb *run_pb_hinted(run_machine *rm, const void *pb)
 {
   run_pb **pair = run_pb_hints(rm, pb);
-  if ((const void *)pair[0] == pb)
-    return pair[0];
-  if ((const void *)pair[1] == pb)
-    return pair[1];
+  if ((const void *)pair[0] == pb || (const void *)pair[1] == pb)
+    return (run_pb *)(uintptr_t)pb;
   return NULL;
 }
 /* The executor's record for a parameter block, or NULL for a block that is
