@@ -256,15 +256,30 @@ static int bench_dispatch_failed(void)
  * one preemption spoils one sample, not a figure: on a busy 2-core host the
  * best of many short interleaved samples is stable where a few long ones
  * were not. */
-/* The whole runs (serialized, 16 and 100,000 in flight) take 20 to 150 ms
- * each: five rounds, the short serialized run twice in each, since with
- * three rounds a busy host spoiled all of one figure's samples now and
- * then (the serialized run once read 256 ns against 135 in the run
- * before). */
-enum { BENCH_ROUNDS = 25, RUN_ROUNDS = 5 };
+enum { BENCH_ROUNDS = 25 };
 /* At most this many more dispatch rounds at the end, stopping after
  * BENCH_SETTLED in a row that found no better sample (sim_bench_main). */
 enum { BENCH_EXTRA_ROUNDS = 60, BENCH_SETTLED = 10 };
+/* The whole runs (serialized, 16 and 100,000 in flight) take 15 to 150 ms
+ * each, and are not cut into chunks (100,000 in flight run in turns with
+ * 16 in flight, a millisecond each, read 5 to 8% slower than run whole),
+ * so a sample of one is spoiled by a slow spell far more often than a
+ * chunk of the dispatch. They are sampled in rounds
+ * of their own (bench_run_round), each next to what it is compared with.
+ * RUN_ROUNDS of them are spread over the first rounds of the bench (one
+ * every BENCH_ROUNDS / RUN_ROUNDS), as its references are; at the end come
+ * more, up to RUN_MAX_ROUNDS in all, until RUN_SETTLED in a row found no
+ * better sample of a run (by more than half a per cent) and one round saw
+ * both figures of each ratio near their best (run_agree): a busy spell
+ * that spoiled the samples of one figure and not those of its reference
+ * then gets rounds after it to find the quiet moment the reference found.
+ * (Without them, the serialized run once read 167 ns against a floor read
+ * at 20, 7.6 times, where a quiet host reads 4.0 to 4.1; and 100,000 in
+ * flight 158 ns against 76 for 16, 2.08 times, where a quiet host reads
+ * 1.6 to 1.8.) */
+enum { RUN_ROUNDS = 5, RUN_MAX_ROUNDS = 21, RUN_SETTLED = 3 };
+/* Near its best: within 5% of it. */
+#define RUN_NEAR 1.05
 
 /* Whether best, once was, became lower by more than half a per cent. */
 static int improved(double was, double best)
@@ -281,21 +296,103 @@ static int improved(double was, double best)
 #define DEPTH_SHALLOW 16u
 #define DEPTH_DEEP 100000u
 #define DEPTH_REQUESTS 400000u
+/* Steps of an event_ns_1 sample: about a millisecond. */
+#define EV1_STEPS 200000u
 
+/* run_floor_ns from event_ns_1 and dispatch_ns: two events and one
+ * dispatch; negative while either is missing. */
+static double run_floor_of(double ev1, double dispatch_ns)
+{
+  return ev1 >= 0 && dispatch_ns >= 0 ? SERIAL_EVENTS_PER_REQUEST * ev1 + dispatch_ns : -1;
+}
+
+/* What one run round saw: the better of its two serialized runs, the run
+ * floor from the event and dispatch samples taken between them, and each
+ * depth's run (negative: failed). */
+typedef struct run_sample {
+  double serial, floor, shallow, deep;
+} run_sample;
+
+/* The whole runs' figures, each the best sample so far (negative: none
+ * yet), and what each round saw. */
+typedef struct bench_runs {
+  double     serial, shallow, deep;
+  run_sample round[RUN_MAX_ROUNDS];
+  int        rounds;
+} bench_runs;
+
+/* One round of the whole runs, each next to what it is compared with: the
+ * serialized run twice, with a sample of each part of its floor between
+ * them (an event_ns_1, a dispatch round), then the two depths back to
+ * back, the deep one first every other round, so that neither always runs
+ * in the other's wake. The samples go to the bests in *w, *d and *ev1, and
+ * to the round's record in w. Does nothing once RUN_MAX_ROUNDS ran. */
+static void bench_run_round(bench_runs *w, bench_disp *d, double *ev1)
+{
+  if (w->rounds == RUN_MAX_ROUNDS)
+    return;
+  run_sample *s = &w->round[w->rounds];
+  int deep_first = w->rounds++ % 2;
+  bench_disp here = { -1, -1, -1, d->failed };
+  double e;
+  s->serial = s->shallow = s->deep = -1;
+  keep_best(&s->serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
+  keep_best(ev1, e = sim_bench_evq_ns(1, EV1_STEPS));
+  bench_dispatch_round(&here);
+  keep_best(&s->serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
+  s->floor = run_floor_of(e, here.dispatch_ns);
+  for (int i = 0; i < 2; i++) {
+    if (i == deep_first)
+      s->shallow = sim_bench_depth_ns(DEPTH_SHALLOW, DEPTH_REQUESTS);
+    else
+      s->deep = sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS);
+  }
+  keep_best(&d->floor_ns, here.floor_ns);
+  keep_best(&d->dispatch_ns, here.dispatch_ns);
+  keep_best(&d->checked_ns, here.checked_ns);
+  d->failed |= here.failed;
+  keep_best(&w->serial, s->serial);
+  keep_best(&w->shallow, s->shallow);
+  keep_best(&w->deep, s->deep);
+}
+
+/* Whether v is measured and near best (RUN_NEAR). */
+static int near_best(double v, double best)
+{
+  return v >= 0 && best >= 0 && v <= best * RUN_NEAR;
+}
+
+/* Whether the rounds so far saw each pair of figures that make a ratio
+ * near their bests in one round: the two depths, and the serialized run
+ * and the floor (`floor`: run_floor_ns from the best samples). Then the
+ * bests are not one taken in a quiet moment and the other in a busy one. */
+static int run_agree(const bench_runs *w, double floor)
+{
+  int depth = 0, serial = 0;
+  for (int i = 0; i < w->rounds; i++) {
+    const run_sample *s = &w->round[i];
+    depth |= near_best(s->shallow, w->shallow) && near_best(s->deep, w->deep);
+    serial |= near_best(s->serial, w->serial) && near_best(s->floor, floor);
+  }
+  return depth && serial;
+}
 
 int sim_bench_main(int json)
 {
   bench_disp d = { -1, -1, -1, 0 };
-  double ev1 = -1, ev1k = -1, ev1m = -1, serial = -1, shallow = -1, deep = -1, jsonl = -1;
+  bench_runs w = { .serial = -1, .shallow = -1, .deep = -1, .rounds = 0 };
+  double ev1 = -1, ev1k = -1, ev1m = -1, jsonl = -1;
   double text = -1, chrome = -1;
   for (int r = 0; r < BENCH_ROUNDS; r++) {
     bench_dispatch_round(&d);
     if (d.failed)
       return bench_dispatch_failed();
-    keep_best(&ev1, sim_bench_evq_ns(1, 200000));
+    keep_best(&ev1, sim_bench_evq_ns(1, EV1_STEPS));
     keep_best(&jsonl, sim_bench_trace_ns(SIM_TRACE_JSONL, 100000));
     keep_best(&text, sim_bench_trace_ns(SIM_TRACE_TEXT, 100000));
     keep_best(&chrome, sim_bench_trace_ns(SIM_TRACE_CHROME, 100000));
+    if (r % (BENCH_ROUNDS / RUN_ROUNDS) == 0)
+      bench_run_round(&w, &d, &ev1);
   }
   /* The dispatch figures get a round between the longer figures too, so
    * that their samples span the whole bench, not only its first second: a
@@ -308,14 +405,6 @@ int sim_bench_main(int json)
     keep_best(&ev1m, sim_bench_evq_ns(1000000, 3000000));
     bench_dispatch_round(&d);
   }
-  for (int r = 0; r < RUN_ROUNDS; r++) {
-    keep_best(&serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
-    bench_dispatch_round(&d);
-    keep_best(&serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
-    keep_best(&shallow, sim_bench_depth_ns(DEPTH_SHALLOW, DEPTH_REQUESTS));
-    keep_best(&deep, sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS));
-    bench_dispatch_round(&d);
-  }
   /* Real time is measured once: it takes wall time, and it is a ratio to
    * the wall clock itself, not to a reference. */
   double rt1 = -1, rt1_late = -1, rt01 = -1, rt01_late = -1;
@@ -323,27 +412,40 @@ int sim_bench_main(int json)
     rt1 = rt1_late = -1;
   if (sim_bench_realtime(0.1, 20000000u, 200, &rt01, &rt01_late) != 0)
     rt01 = rt01_late = -1;
-  /* Then more dispatch rounds for as long as they still find a better
-   * sample of a dispatch figure or the floor (by more than half a per
-   * cent), up to a bound: on a quiet host the figures have settled and this
-   * stops after BENCH_SETTLED rounds; in a busy spell it goes on until a
-   * quieter moment, or the bound. */
-  for (int r = 0, calm = 0; r < BENCH_EXTRA_ROUNDS && calm < BENCH_SETTLED; r++) {
+  /* Then more rounds for as long as they still find a better sample (by
+   * more than half a per cent), up to a bound: dispatch rounds until
+   * BENCH_SETTLED in a row found no better sample of a dispatch figure or
+   * the floor, run rounds until RUN_SETTLED in a row found none of a run
+   * and run_agree holds. On a quiet host the figures have settled and this
+   * stops after BENCH_SETTLED dispatch rounds and a few run rounds; in a
+   * busy spell it goes on until a quieter moment, or the bounds. */
+  for (int r = 0, disp_calm = 0, run_calm = 0; r < BENCH_EXTRA_ROUNDS; r++) {
+    int runs_due = w.rounds < RUN_MAX_ROUNDS &&
+                   (run_calm < RUN_SETTLED || !run_agree(&w, run_floor_of(ev1, d.dispatch_ns)));
+    if (disp_calm >= BENCH_SETTLED && !runs_due)
+      break;
     bench_disp was = d;
     bench_dispatch_round(&d);
     int better = improved(was.floor_ns, d.floor_ns) || improved(was.dispatch_ns, d.dispatch_ns) ||
                  improved(was.checked_ns, d.checked_ns);
-    calm = better ? 0 : calm + 1;
+    disp_calm = better ? 0 : disp_calm + 1;
+    if (runs_due) {
+      bench_runs w_was = w;
+      bench_run_round(&w, &d, &ev1);
+      better = improved(w_was.serial, w.serial) || improved(w_was.shallow, w.shallow) ||
+               improved(w_was.deep, w.deep);
+      run_calm = better ? 0 : run_calm + 1;
+    }
   }
   /* A round that failed after others measured: their samples are not the
    * whole set the figures are the best of. */
   if (d.failed)
     return bench_dispatch_failed();
   double floor_ns = d.floor_ns, dispatch_ns = d.dispatch_ns, checked_ns = d.checked_ns;
-  double run_floor = ev1 >= 0 && dispatch_ns >= 0
-                         ? SERIAL_EVENTS_PER_REQUEST * ev1 + dispatch_ns : -1;
+  double run_floor = run_floor_of(ev1, dispatch_ns);
   double r_dispatch = floor_ns > 0 ? dispatch_ns / floor_ns : -1;
   double r_checked = dispatch_ns > 0 ? checked_ns / dispatch_ns : -1;
+  double serial = w.serial, shallow = w.shallow, deep = w.deep;
   double r_serial = run_floor > 0 && serial >= 0 ? serial / run_floor : -1;
   double r_depth = shallow > 0 && deep >= 0 ? deep / shallow : -1;
   double bytes = (double)dm_machine_slot_bytes();
