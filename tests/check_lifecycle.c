@@ -34,7 +34,7 @@ static void read_async(ParamBlockRec *pb, int16_t ref, void *buf, long n)
 /* ---- the recording driver --------------------------------------------------------- */
 
 static char        rec_log[2][512];
-static OSErr       rec_init_err;
+static OSErr       rec_init_err, rec_replace_err; /* what Initialize, Replace answer */
 static int         rec_bad;         /* lifecycle commands not immediate or not at task level */
 static uint64_t    rec_final_t[2];  /* when Finalize / Superseded came */
 static int16_t     rec_init_ref[2];
@@ -79,7 +79,7 @@ static OSErr rec_io(int who, IOCommandID id, IOCommandContents c, IOCommandCode 
   case kReplaceCommand:
     rec_init_ref[who] = c.initialInfo->refNum;
     rec_init_dev[who] = c.initialInfo->deviceEntry;
-    return code == kInitializeCommand ? rec_init_err : noErr;
+    return code == kInitializeCommand ? rec_init_err : rec_replace_err;
   case kFinalizeCommand:
   case kSupersededCommand:
     rec_final_t[who] = tf_abs_ns(UpTime());
@@ -155,6 +155,7 @@ static void setup(tfix *f)
 {
   memset(rec_log, 0, sizeof rec_log);
   rec_init_err = noErr;
+  rec_replace_err = noErr;
   rec_bad = 0;
   rec_finalize_completes = 0;
   memset(rec_final_t, 0, sizeof rec_final_t);
@@ -846,15 +847,23 @@ END_TEST
 
 /* ---- replace ----------------------------------------------------------------------------- */
 
+/* Installs .Rec (copy A, non-concurrent) and opens it; the log is cleared.
+ * Returns its refNum. */
+static int16_t install_open_rec_a(tfix *f)
+{
+  dm_driver_spec a = rec_spec(0, -1, 0);
+  int16_t ref = 0;
+  ck_assert_int_eq(dm_driver_install(f->m, &a, &ref), noErr);
+  ck_assert_int_eq(tf_open(f, ref), noErr);
+  tf_reset_log(f);
+  return ref;
+}
+
 START_TEST(test_replace_while_busy)
 {
   tfix f;
   setup(&f);
-  dm_driver_spec a = rec_spec(0, -1, 0);
-  int16_t ref = 0;
-  ck_assert_int_eq(dm_driver_install(f.m, &a, &ref), noErr);
-  ck_assert_int_eq(tf_open(&f, ref), noErr);
-  tf_reset_log(&f);
+  int16_t ref = install_open_rec_a(&f);
   char b[3][8];
   ParamBlockRec pb[3];
   read_async(&pb[0], ref, b[0], 8);
@@ -887,6 +896,43 @@ START_TEST(test_replace_while_busy)
   ck_assert_int_eq(dm_driver_find(f.m, ".recb"), ref);
   ck_assert_int_ne((*GetDCtlEntry(ref))->dCtlFlags & dOpenedMask, 0);
   ck_assert_int_eq(f.violations, 0);
+  tf_teardown_all(&f);
+}
+END_TEST
+
+/* The new driver refuses Replace: the unit is retired as a removed one
+ * is. The old driver finished its request and was superseded; the request
+ * held for the new driver fails with unitEmptyErr, the new driver gets no
+ * Open, and the unit table's entry is empty. */
+START_TEST(test_replace_refused)
+{
+  tfix f;
+  setup(&f);
+  int16_t ref = install_open_rec_a(&f);
+  char b[2][8];
+  ParamBlockRec pb[2];
+  read_async(&pb[0], ref, b[0], 8);
+  dm_driver_spec bspec = rec_spec(1, -1, 0);
+  rec_replace_err = openErr;
+  ck_assert_int_eq(dm_driver_replace(f.m, ref, &bspec), ioInProgress);
+  read_async(&pb[1], ref, b[1], 8); /* held for the new driver */
+  tf_run(&f);
+  ck_assert_str_eq(tf_log(&f), "call#1:read/async enq#1 disp#1:read/async ret:0 "
+                             "call#2:read/async enq#2 cpl#1:0 cb#1:0 "
+                             "disp#3:close/immediate ret:0 cpl#3:0 "
+                             "disp#0:superseded/immediate ret:0 cpl#0:0 install:.RecB "
+                             "disp#0:replace/immediate ret:-23 cpl#0:-23 "
+                             "cpl#2:-22 cb#2:-22 remove:.RecB");
+  ck_assert_str_eq(rec_log[0], "initialize open read close superseded");
+  ck_assert_str_eq(rec_log[1], "replace");
+  ck_assert_int_eq(tf_ncb, 2);
+  ck_assert_int_eq(tf_cbs[1].result, unitEmptyErr);
+  ck_assert_ptr_null(GetDCtlEntry(ref));
+  ck_assert_int_eq(dm_driver_find(f.m, ".RecB"), 0);
+  ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
+  ParamBlockRec late;
+  tf_io(&late, ref, b[0], 8, 0);
+  ck_assert_int_eq(PBReadSync(&late), unitEmptyErr);
   tf_teardown_all(&f);
 }
 END_TEST
@@ -1004,6 +1050,7 @@ Suite *lifecycle_suite(void)
   TCase *tp = tcase_create("replace");
   tcase_set_timeout(tp, DM_TEST_TIMEOUT);
   tcase_add_test(tp, test_replace_while_busy);
+  tcase_add_test(tp, test_replace_refused);
   tcase_add_test(tp, test_replace_idle_closed);
   tcase_add_test(tp, test_replace_fixed_by_null);
   tcase_add_test(tp, test_replace_bad_refnum);
