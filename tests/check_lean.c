@@ -357,8 +357,11 @@ START_TEST(test_driverio_id_watched) { driverio_id_case(false); } END_TEST
  * watched, every request completes alike (result posted, routine run in
  * order, the next request started, drvrActive clear at the end); only the
  * watched machine, whose rules are checked, reports the rule, once per
- * request. */
-static int rb_hwi; /* 0: writes ioResult; 1: completes at hardware-interrupt level */
+ * request. The same for a driver that completes each request twice: the
+ * second IOCommandIsComplete is refused with paramErr on both machines,
+ * and the first result stands. */
+static int rb_hwi; /* 0: writes ioResult; 1: completes at hardware-interrupt level; 2: twice */
+static OSErr rb_second[4];
 static IOCommandID rb_id;
 static int rb_order[4], rb_n;
 static OSErr rb_result[4];
@@ -380,6 +383,13 @@ static OSStatus rb_entry(AddressSpaceID space, IOCommandID id, IOCommandContents
     c.pb->ioParam.ioResult = noErr; /* the driver's to leave alone */
     return IOCommandIsComplete(id, ioErr);
   }
+  if (rb_hwi == 2) {
+    int k = rb_n; /* (the first completion runs the routine, which counts it) */
+    OSErr first = IOCommandIsComplete(id, ioErr);
+    if (k < 4)
+      rb_second[k] = IOCommandIsComplete(id, noErr);
+    return first;
+  }
   rb_id = id;
   dm_machine_run_at(id_m, DM_LVL_HWI, rb_complete_hwi, NULL);
   return noErr;
@@ -397,6 +407,7 @@ static void rule_broken_case(bool lean, int hwi)
   sim_world w;
   rb_hwi = hwi;
   rb_n = 0;
+  memset(rb_second, 0, sizeof rb_second);
   dm_machine *prev;
   int16_t ref = open_on_new_machine(&w, lean, "fixed", rb_entry, &prev);
   static char buf[3][8];
@@ -412,10 +423,14 @@ static void rule_broken_case(bool lean, int hwi)
     ck_assert_int_eq(rb_result[i], ioErr);
     ck_assert_int_eq(pbs[i].ioParam.ioResult, ioErr);
     ck_assert_int_eq(pbs[i].ioParam.ioActCount, sizeof buf[i]);
+    if (hwi == 2)
+      ck_assert_int_eq(rb_second[i], paramErr);
   }
   ck_assert_int_eq((*GetDCtlEntry(ref))->dCtlFlags & drvrActiveMask, 0);
   ck_assert_uint_eq(dm_machine_inflight(id_m), 0);
-  dm_rule rule = hwi ? DM_RULE_COMPLETE_AT_HW_INTERRUPT : DM_RULE_DRIVER_WROTE_IORESULT;
+  dm_rule rule = hwi == 2 ? DM_RULE_COMPLETE_TWICE
+               : hwi   ? DM_RULE_COMPLETE_AT_HW_INTERRUPT
+                       : DM_RULE_DRIVER_WROTE_IORESULT;
   ck_assert_uint_eq(dm_machine_rule_count(id_m, rule), lean ? 0 : 3);
   dm_machine_leave(prev);
   dm_machine_free(id_m);
@@ -426,6 +441,8 @@ START_TEST(test_wrote_ioresult_lean)    { rule_broken_case(true, 0); } END_TEST
 START_TEST(test_wrote_ioresult_watched) { rule_broken_case(false, 0); } END_TEST
 START_TEST(test_complete_at_hwi_lean)    { rule_broken_case(true, 1); } END_TEST
 START_TEST(test_complete_at_hwi_watched) { rule_broken_case(false, 1); } END_TEST
+START_TEST(test_complete_twice_lean)    { rule_broken_case(true, 2); } END_TEST
+START_TEST(test_complete_twice_watched) { rule_broken_case(false, 2); } END_TEST
 
 Suite *lean_suite(void)
 {
@@ -438,6 +455,8 @@ Suite *lean_suite(void)
   tcase_add_test(tc, test_driverio_id_lean);
   tcase_add_test(tc, test_driverio_id_watched);
   tcase_add_test(tc, test_wrote_ioresult_lean);
+  tcase_add_test(tc, test_complete_twice_lean);
+  tcase_add_test(tc, test_complete_twice_watched);
   tcase_add_test(tc, test_wrote_ioresult_watched);
   tcase_add_test(tc, test_complete_at_hwi_lean);
   tcase_add_test(tc, test_complete_at_hwi_watched);
