@@ -32,13 +32,14 @@
 
 static void client_step(dm_event *ev);
 
-/* Client c goes on, at a step of its own at the current time (its event
- * is task-level: run_client_start). */
-static void wake(run_client *c)
+/* Client c of machine rm goes on, at a step of its own at the current
+ * time (its event is task-level: run_client_start). (rm handed in, not
+ * read from c: the arm then waits for no load of c->rm.) */
+static void wake(run_machine *rm, run_client *c)
 {
   c->block = RUN_READY;
   if (c->ev.idx == DM_EVENT_IDLE)
-    sim_world_arm_task_now(&c->rm->w, &c->ev);
+    sim_world_arm_task_now(&rm->w, &c->ev);
 }
 
 void run_client_start(run_machine *rm, size_t index)
@@ -76,12 +77,14 @@ static inline __attribute__((always_inline)) run_client *finish(run_machine *rm,
   return c;
 }
 
-/* Wakes client c, whose call ci (block p) finished, if it waits for it. */
-static inline __attribute__((always_inline)) void wake_for(run_client *c, run_pb *p, size_t ci)
+/* Wakes client c of machine rm, whose call ci (block p) finished, if it
+ * waits for it. */
+static inline __attribute__((always_inline)) void wake_for(run_machine *rm, run_client *c,
+                                                           run_pb *p, size_t ci)
 {
   if ((c->block == RUN_SYNC && c->wait_pb == p) || (c->block == RUN_WAIT && c->wait_call == ci) ||
       (c->block == RUN_WAIT_ALL && c->outstanding == 0))
-    wake(c);
+    wake(rm, c);
 }
 
 /* A call of a completion routine's `then` block, made where the routine
@@ -108,7 +111,7 @@ pascal void run_on_completion(ParmBlkPtr pb)
   for (size_t i = 0; i < sc->nthen; i++)
     issue_in_routine(c, &sc->then[i]);
   /* After the routine's calls: `wait all` waits for them too. */
-  wake_for(c, p, ci);
+  wake_for(rm, c, p, ci);
 }
 
 /* run_pb_done for block p (NULL: not the executor's). */
@@ -116,7 +119,7 @@ static inline __attribute__((always_inline)) void done(run_machine *rm, run_pb *
 {
   if (p != NULL && p->busy && p->pb.ioParam.ioResult <= 0) {
     size_t ci = p->call;
-    wake_for(finish(rm, p), p, ci);
+    wake_for(rm, finish(rm, p), p, ci);
   }
 }
 
