@@ -5,8 +5,10 @@
  * status 1, and nothing on stdout: no figure printed as if measured; and
  * its report (bench_report.c) of figures given to it, measured or not,
  * within their budgets or not: the table, the JSON object, the messages
- * and the exit status. (The figures themselves are timings, measured by
- * `make bench`, never asserted by tests.)
+ * and the exit status; and its record of the run rounds (bench_runs.c):
+ * each figure's best, whether a round saw both figures of a ratio near
+ * their bests, and the warning when none did. (The figures themselves are
+ * timings, measured by `make bench`, never asserted by tests.)
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include "memlimit.h"
 #include "bench/bench.h"
 #include "bench/bench_report.h"
+#include "bench/bench_runs.h"
 
 /* The bytes of the file open at fd (read from its start), NUL-terminated,
  * in buf of size n. */
@@ -180,6 +183,84 @@ END_TEST
 #undef VALUE_ROW
 #undef HEAD
 
+/* What sim_bench_runs_warn writes for w and floor. */
+static void expect_warning(const sim_bench_runs *w, double floor, const char *want)
+{
+  char *e = NULL;
+  size_t ne = 0;
+  FILE *fe = open_memstream(&e, &ne);
+  ck_assert_ptr_nonnull(fe);
+  sim_bench_runs_warn(w, floor, fe);
+  ck_assert_int_eq(fclose(fe), 0);
+  ck_assert_str_eq(e, want);
+  free(e);
+}
+
+/* Each figure keeps its best sample over the rounds (a failed one,
+ * negative, ignored), not the round with the best ratio; the two depths
+ * agree once one round saw both within 5% of their bests, the serialized
+ * run once one round saw it and its floor so. */
+START_TEST(test_runs_best_and_agree)
+{
+  sim_bench_runs w;
+  sim_bench_runs_init(&w);
+  ck_assert_int_eq(sim_bench_runs_agree(&w, 20), 0);
+  /* A quiet moment for 16 in flight and the floor, a busy one for the
+   * others. */
+  sim_bench_run_sample busy_deep = { 150, 20, 75, 160 };
+  ck_assert_int_eq(sim_bench_runs_add(&w, &busy_deep), 0);
+  ck_assert(w.serial == 150 && w.shallow == 75 && w.deep == 160);
+  ck_assert_int_eq(sim_bench_runs_agree(&w, 20), SIM_BENCH_AGREE_ALL);
+  /* The reverse: the bests now come from two rounds, and neither saw both
+   * figures of a ratio near them. */
+  sim_bench_run_sample busy_shallow = { 80, 40, 150, 125 };
+  ck_assert_int_eq(sim_bench_runs_add(&w, &busy_shallow), 0);
+  ck_assert(w.serial == 80 && w.shallow == 75 && w.deep == 125);
+  ck_assert_int_eq(sim_bench_runs_agree(&w, 20), 0);
+  expect_warning(&w, 20,
+                 "dmsim: bench: no round saw the figures of run_serial_ratio and "
+                 "run_depth_ratio near their best together (a busy host?); they may read high\n");
+  /* Within 5% of both bests (up to 78.75 and 131.25 for the depths; 84 and
+   * 21 for the serialized run and its floor): they agree. A failed run
+   * changes no best. */
+  sim_bench_run_sample near_depths = { -1, 22, 78.7, 131.2 };
+  ck_assert_int_eq(sim_bench_runs_add(&w, &near_depths), 0);
+  ck_assert(w.serial == 80 && w.shallow == 75 && w.deep == 125);
+  ck_assert_int_eq(sim_bench_runs_agree(&w, 20), SIM_BENCH_AGREE_DEPTH);
+  expect_warning(&w, 20,
+                 "dmsim: bench: no round saw the figures of run_serial_ratio near their best "
+                 "together (a busy host?); it may read high\n");
+  sim_bench_run_sample near_serial = { 83.9, 20.9, 200, 300 };
+  ck_assert_int_eq(sim_bench_runs_add(&w, &near_serial), 0);
+  ck_assert_int_eq(sim_bench_runs_agree(&w, 20), SIM_BENCH_AGREE_ALL);
+  expect_warning(&w, 20, "");
+  /* More than 5% over a lower floor: no longer. */
+  ck_assert_int_eq(sim_bench_runs_agree(&w, 19.9), SIM_BENCH_AGREE_DEPTH);
+}
+END_TEST
+
+/* The record holds SIM_BENCH_RUN_MAX_ROUNDS rounds and refuses more; a
+ * ratio one of whose figures was never measured is not warned about (the
+ * report says it could not be measured), nor the serialized run's without
+ * a floor. */
+START_TEST(test_runs_full_and_unmeasured)
+{
+  sim_bench_runs w;
+  sim_bench_runs_init(&w);
+  sim_bench_run_sample s = { -1, 20, 75, -1 };
+  for (int i = 0; i < SIM_BENCH_RUN_MAX_ROUNDS; i++)
+    ck_assert_int_eq(sim_bench_runs_add(&w, &s), 0);
+  s.serial = 10;
+  ck_assert_int_eq(sim_bench_runs_add(&w, &s), -1);
+  ck_assert_int_eq(w.rounds, SIM_BENCH_RUN_MAX_ROUNDS);
+  ck_assert(w.serial < 0 && w.shallow == 75 && w.deep < 0);
+  ck_assert_int_eq(sim_bench_runs_agree(&w, 20), 0);
+  expect_warning(&w, 20, "");
+  w.serial = 80;
+  expect_warning(&w, -1, "");
+}
+END_TEST
+
 Suite *bench_suite(void)
 {
   Suite *s = suite_create("bench");
@@ -192,6 +273,8 @@ Suite *bench_suite(void)
   tcase_add_test(tc, test_report_reference_failed);
   tcase_add_test(tc, test_report_several_failed);
   tcase_add_test(tc, test_report_measured);
+  tcase_add_test(tc, test_runs_best_and_agree);
+  tcase_add_test(tc, test_runs_full_and_unmeasured);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -32,6 +32,7 @@
 
 #include "bench/bench.h"
 #include "bench/bench_report.h"
+#include "bench/bench_runs.h"
 #include "builtins.h"
 #include "devmgr.h"
 #include "world/world.h"
@@ -260,26 +261,25 @@ enum { BENCH_ROUNDS = 25 };
 /* At most this many more dispatch rounds at the end, stopping after
  * BENCH_SETTLED in a row that found no better sample (sim_bench_main). */
 enum { BENCH_EXTRA_ROUNDS = 60, BENCH_SETTLED = 10 };
-/* The whole runs (serialized, 16 and 100,000 in flight) take 15 to 150 ms
+/* The whole runs (serialized, 16 and 100,000 in flight) take 10 to 150 ms
  * each, and are not cut into chunks (100,000 in flight run in turns with
  * 16 in flight, a millisecond each, read 5 to 8% slower than run whole),
- * so a sample of one is spoiled by a slow spell far more often than a
- * chunk of the dispatch. They are sampled in rounds
- * of their own (bench_run_round), each next to what it is compared with.
- * RUN_ROUNDS of them are spread over the first rounds of the bench (one
- * every BENCH_ROUNDS / RUN_ROUNDS), as its references are; at the end come
- * more, up to RUN_MAX_ROUNDS in all, until RUN_SETTLED in a row found no
- * better sample of a run (by more than half a per cent) and one round saw
- * both figures of each ratio near their best (run_agree): a busy spell
- * that spoiled the samples of one figure and not those of its reference
- * then gets rounds after it to find the quiet moment the reference found.
- * (Without them, the serialized run once read 167 ns against a floor read
- * at 20, 7.6 times, where a quiet host reads 4.0 to 4.1; and 100,000 in
- * flight 158 ns against 76 for 16, 2.08 times, where a quiet host reads
- * 1.6 to 1.8.) */
-enum { RUN_ROUNDS = 5, RUN_MAX_ROUNDS = 21, RUN_SETTLED = 3 };
-/* Near its best: within 5% of it. */
-#define RUN_NEAR 1.05
+ * so a slow spell spoils a sample of one far more often than a chunk of
+ * the dispatch. They are sampled in rounds of their own (bench_run_round),
+ * each next to what it is compared with. RUN_ROUNDS of them are spread
+ * over the first rounds of the bench (one every BENCH_ROUNDS / RUN_ROUNDS),
+ * as its references' samples are; at the end come more, up to
+ * SIM_BENCH_RUN_MAX_ROUNDS in all, until RUN_SETTLED in a row found no
+ * better sample of a run (by more than half a per cent) and some round saw
+ * both figures of each ratio near their best (sim_bench_runs_agree): a
+ * busy spell that spoiled the samples of one figure and not those of its
+ * reference is followed by rounds that look for the quiet moment the
+ * reference found. When the bound comes first, the bench says which ratio
+ * may read high (sim_bench_runs_warn). (Sampled in one stretch, two runs
+ * in a row at load average 0.3 read the serialized run 7.6 times its
+ * floor, 4.1 in a quiet moment, and 100,000 in flight 2.08 times 16 in
+ * flight, 1.66 to 1.76 in quiet moments.) */
+enum { RUN_ROUNDS = 5, RUN_SETTLED = 3 };
 
 /* Whether best, once was, became lower by more than half a per cent. */
 static int improved(double was, double best)
@@ -306,81 +306,43 @@ static double run_floor_of(double ev1, double dispatch_ns)
   return ev1 >= 0 && dispatch_ns >= 0 ? SERIAL_EVENTS_PER_REQUEST * ev1 + dispatch_ns : -1;
 }
 
-/* What one run round saw: the better of its two serialized runs, the run
- * floor from the event and dispatch samples taken between them, and each
- * depth's run (negative: failed). */
-typedef struct run_sample {
-  double serial, floor, shallow, deep;
-} run_sample;
-
-/* The whole runs' figures, each the best sample so far (negative: none
- * yet), and what each round saw. */
-typedef struct bench_runs {
-  double     serial, shallow, deep;
-  run_sample round[RUN_MAX_ROUNDS];
-  int        rounds;
-} bench_runs;
-
 /* One round of the whole runs, each next to what it is compared with: the
  * serialized run twice, with a sample of each part of its floor between
  * them (an event_ns_1, a dispatch round), then the two depths back to
  * back, the deep one first every other round, so that neither always runs
- * in the other's wake. The samples go to the bests in *w, *d and *ev1, and
- * to the round's record in w. Does nothing once RUN_MAX_ROUNDS ran. */
-static void bench_run_round(bench_runs *w, bench_disp *d, double *ev1)
+ * in the other's wake. The samples go to the bests in *d and *ev1, and
+ * the round to w. Does nothing once w holds SIM_BENCH_RUN_MAX_ROUNDS. */
+static void bench_run_round(sim_bench_runs *w, bench_disp *d, double *ev1)
 {
-  if (w->rounds == RUN_MAX_ROUNDS)
+  if (w->rounds == SIM_BENCH_RUN_MAX_ROUNDS)
     return;
-  run_sample *s = &w->round[w->rounds];
-  int deep_first = w->rounds++ % 2;
+  int deep_first = w->rounds % 2;
   bench_disp here = { -1, -1, -1, d->failed };
+  sim_bench_run_sample s = { -1, -1, -1, -1 };
   double e;
-  s->serial = s->shallow = s->deep = -1;
-  keep_best(&s->serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
+  keep_best(&s.serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
   keep_best(ev1, e = sim_bench_evq_ns(1, EV1_STEPS));
   bench_dispatch_round(&here);
-  keep_best(&s->serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
-  s->floor = run_floor_of(e, here.dispatch_ns);
+  keep_best(&s.serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
+  s.floor = run_floor_of(e, here.dispatch_ns);
   for (int i = 0; i < 2; i++) {
     if (i == deep_first)
-      s->shallow = sim_bench_depth_ns(DEPTH_SHALLOW, DEPTH_REQUESTS);
+      s.shallow = sim_bench_depth_ns(DEPTH_SHALLOW, DEPTH_REQUESTS);
     else
-      s->deep = sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS);
+      s.deep = sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS);
   }
   keep_best(&d->floor_ns, here.floor_ns);
   keep_best(&d->dispatch_ns, here.dispatch_ns);
   keep_best(&d->checked_ns, here.checked_ns);
   d->failed |= here.failed;
-  keep_best(&w->serial, s->serial);
-  keep_best(&w->shallow, s->shallow);
-  keep_best(&w->deep, s->deep);
-}
-
-/* Whether v is measured and near best (RUN_NEAR). */
-static int near_best(double v, double best)
-{
-  return v >= 0 && best >= 0 && v <= best * RUN_NEAR;
-}
-
-/* Whether the rounds so far saw each pair of figures that make a ratio
- * near their bests in one round: the two depths, and the serialized run
- * and the floor (`floor`: run_floor_ns from the best samples). Then the
- * bests are not one taken in a quiet moment and the other in a busy one. */
-static int run_agree(const bench_runs *w, double floor)
-{
-  int depth = 0, serial = 0;
-  for (int i = 0; i < w->rounds; i++) {
-    const run_sample *s = &w->round[i];
-    depth |= near_best(s->shallow, w->shallow) && near_best(s->deep, w->deep);
-    serial |= near_best(s->serial, w->serial) && near_best(s->floor, floor);
-  }
-  return depth && serial;
+  (void)sim_bench_runs_add(w, &s);
 }
 
 int sim_bench_main(int json)
 {
   bench_disp d = { -1, -1, -1, 0 };
-  bench_runs w = { .serial = -1, .shallow = -1, .deep = -1, .rounds = 0 };
+  sim_bench_runs w;
+  sim_bench_runs_init(&w);
   double ev1 = -1, ev1k = -1, ev1m = -1, jsonl = -1;
   double text = -1, chrome = -1;
   for (int r = 0; r < BENCH_ROUNDS; r++) {
@@ -416,12 +378,14 @@ int sim_bench_main(int json)
    * more than half a per cent), up to a bound: dispatch rounds until
    * BENCH_SETTLED in a row found no better sample of a dispatch figure or
    * the floor, run rounds until RUN_SETTLED in a row found none of a run
-   * and run_agree holds. On a quiet host the figures have settled and this
-   * stops after BENCH_SETTLED dispatch rounds and a few run rounds; in a
-   * busy spell it goes on until a quieter moment, or the bounds. */
+   * and some round saw the figures of each run ratio near their bests. On a
+   * quiet host the figures have settled and this stops after BENCH_SETTLED
+   * dispatch rounds and a few run rounds; in a busy spell it goes on until
+   * a quieter moment, or the bounds. */
   for (int r = 0, disp_calm = 0, run_calm = 0; r < BENCH_EXTRA_ROUNDS; r++) {
-    int runs_due = w.rounds < RUN_MAX_ROUNDS &&
-                   (run_calm < RUN_SETTLED || !run_agree(&w, run_floor_of(ev1, d.dispatch_ns)));
+    int agree = sim_bench_runs_agree(&w, run_floor_of(ev1, d.dispatch_ns));
+    int runs_due = w.rounds < SIM_BENCH_RUN_MAX_ROUNDS &&
+                   (run_calm < RUN_SETTLED || agree != SIM_BENCH_AGREE_ALL);
     if (disp_calm >= BENCH_SETTLED && !runs_due)
       break;
     bench_disp was = d;
@@ -430,10 +394,10 @@ int sim_bench_main(int json)
                  improved(was.checked_ns, d.checked_ns);
     disp_calm = better ? 0 : disp_calm + 1;
     if (runs_due) {
-      bench_runs w_was = w;
+      double serial_was = w.serial, shallow_was = w.shallow, deep_was = w.deep;
       bench_run_round(&w, &d, &ev1);
-      better = improved(w_was.serial, w.serial) || improved(w_was.shallow, w.shallow) ||
-               improved(w_was.deep, w.deep);
+      better = improved(serial_was, w.serial) || improved(shallow_was, w.shallow) ||
+               improved(deep_was, w.deep);
       run_calm = better ? 0 : run_calm + 1;
     }
   }
@@ -443,6 +407,7 @@ int sim_bench_main(int json)
     return bench_dispatch_failed();
   double floor_ns = d.floor_ns, dispatch_ns = d.dispatch_ns, checked_ns = d.checked_ns;
   double run_floor = run_floor_of(ev1, dispatch_ns);
+  sim_bench_runs_warn(&w, run_floor, stderr);
   double r_dispatch = floor_ns > 0 ? dispatch_ns / floor_ns : -1;
   double r_checked = dispatch_ns > 0 ? checked_ns / dispatch_ns : -1;
   double serial = w.serial, shallow = w.shallow, deep = w.deep;
