@@ -306,17 +306,18 @@ static double run_floor_of(double ev1, double dispatch_ns)
   return ev1 >= 0 && dispatch_ns >= 0 ? SERIAL_EVENTS_PER_REQUEST * ev1 + dispatch_ns : -1;
 }
 
-/* One round of the whole runs, each next to what it is compared with: the
- * serialized run twice, with a sample of each part of its floor between
- * them (an event_ns_1, a dispatch round), then the two depths back to
- * back, the deep one first every other round, so that neither always runs
- * in the other's wake. The samples go to the bests in *d and *ev1, and
- * the round to w. Does nothing once w holds SIM_BENCH_RUN_MAX_ROUNDS. */
+/* One round of the whole runs, each figure's samples around its
+ * reference's: the serialized run twice, with a sample of each part of its
+ * floor between them (an event_ns_1, a dispatch round), then 100,000 in
+ * flight twice with 16 in flight between them (the deep run is the figure
+ * a busy host's memory traffic slows most, so it gets two samples a round
+ * as the serialized run does). The samples go to the bests in *d and *ev1,
+ * and the round, the better of each pair, to w. Does nothing once w holds
+ * SIM_BENCH_RUN_MAX_ROUNDS. */
 static void bench_run_round(sim_bench_runs *w, bench_disp *d, double *ev1)
 {
   if (w->rounds == SIM_BENCH_RUN_MAX_ROUNDS)
     return;
-  int deep_first = w->rounds % 2;
   bench_disp here = { -1, -1, -1, d->failed };
   sim_bench_run_sample s = { -1, -1, -1, -1 };
   double e;
@@ -325,12 +326,9 @@ static void bench_run_round(sim_bench_runs *w, bench_disp *d, double *ev1)
   bench_dispatch_round(&here);
   keep_best(&s.serial, sim_bench_run_serial_ns(SERIAL_CLIENTS, SERIAL_CALLS));
   s.floor = run_floor_of(e, here.dispatch_ns);
-  for (int i = 0; i < 2; i++) {
-    if (i == deep_first)
-      s.shallow = sim_bench_depth_ns(DEPTH_SHALLOW, DEPTH_REQUESTS);
-    else
-      s.deep = sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS);
-  }
+  keep_best(&s.deep, sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS));
+  s.shallow = sim_bench_depth_ns(DEPTH_SHALLOW, DEPTH_REQUESTS);
+  keep_best(&s.deep, sim_bench_depth_ns(DEPTH_DEEP, DEPTH_REQUESTS));
   keep_best(&d->floor_ns, here.floor_ns);
   keep_best(&d->dispatch_ns, here.dispatch_ns);
   keep_best(&d->checked_ns, here.checked_ns);
