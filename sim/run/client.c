@@ -47,7 +47,9 @@ void run_client_start(run_machine *rm, size_t index)
   run_client *c = &rm->clients[index];
   c->rm = rm;
   c->sc = &rm->sc->clients[index];
-  c->stack[0] = (run_frame){ c->sc->body, c->sc->body + c->sc->nbody, c->sc->body, 0 };
+  /* (An empty body may be NULL, which takes no offset, not even 0.) */
+  const sim_sc_stmt *body = c->sc->body;
+  c->stack[0] = (run_frame){ body, c->sc->nbody > 0 ? body + c->sc->nbody : body, body, 0 };
   c->top = &c->stack[0];
   dm_event_init(&c->ev, client_step, c, DM_LVL_TASK);
   c->ev.t = c->sc->at;
