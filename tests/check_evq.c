@@ -8,7 +8,8 @@
  * pending events held and drained in order; idx is DM_EVENT_IDLE exactly
  * when an event is not queued; a lone event (the only one) popped, removed
  * and placed among later ones; a push into a bucket whose list cannot grow
- * still succeeds (and keeps the order) while the queue has capacity.
+ * still succeeds (and keeps the order) while the queue has capacity; a new
+ * year whose overflow spans a whole year of buckets.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -416,6 +417,58 @@ START_TEST(test_burst_before_the_first)
 }
 END_TEST
 
+/* A new year over an overflow of `extra` + 2 events, the first due at the
+ * last nanosecond of its day (at every bucket width up to 2^20 ns), the
+ * last d ns later and the others with the first: after the event that
+ * started the year, all of them leave, in order, and nothing else does. */
+static void rollover_case(uint64_t d, uint32_t extra)
+{
+  sim_evq q;
+  dm_event a, lo, hi;
+  dm_event *more = calloc(extra + 1u, sizeof *more);
+  ck_assert_ptr_nonnull(more);
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  dm_event_init(&a, nop, NULL, DM_LVL_HWI);
+  dm_event_init(&lo, nop, NULL, DM_LVL_HWI);
+  dm_event_init(&hi, nop, NULL, DM_LVL_HWI);
+  a.t = 0; /* lone, then the year starts at its day: the others overflow */
+  lo.t = (UINT64_C(1) << 20) - 1;
+  hi.t = lo.t + d;
+  uint64_t seq = 0;
+  ck_assert_int_eq(sim_evq_push(&q, &a, seq++), 0);
+  ck_assert_int_eq(sim_evq_push(&q, &lo, seq++), 0);
+  ck_assert_int_eq(sim_evq_push(&q, &hi, seq++), 0);
+  for (uint32_t i = 0; i < extra; i++) {
+    dm_event_init(&more[i], nop, NULL, DM_LVL_HWI);
+    more[i].t = lo.t;
+    ck_assert_int_eq(sim_evq_push(&q, &more[i], seq++), 0);
+  }
+  ck_assert_ptr_eq(sim_evq_pop(&q), &a);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &lo);
+  for (uint32_t i = 0; i < extra; i++)
+    ck_assert_ptr_eq(sim_evq_pop(&q), &more[i]);
+  ck_assert_ptr_eq(sim_evq_pop(&q), &hi);
+  ck_assert_ptr_null(sim_evq_pop(&q));
+  ck_assert_uint_eq(sim_evq_size(&q), 0);
+  sim_evq_free(&q);
+  free(more);
+}
+
+/* A new year whose overflow spans as many buckets as the year can hold, so
+ * that its last event lands in the year's last bucket, never past it: the
+ * span is d ns for every d up to 4,096 (a small overflow, whose buckets
+ * are made wider), and about a year of buckets at several widths for an
+ * overflow of many events (which gets the narrowest buckets). */
+START_TEST(test_rollover_whole_span)
+{
+  for (uint64_t d = 1; d <= 4096; d++)
+    rollover_case(d, 0);
+  for (unsigned s = 0; s < 4; s++)
+    for (uint64_t k = SIM_EVQ_BUCKETS - 3; k <= SIM_EVQ_BUCKETS + 1; k++)
+      rollover_case((k << s) - 1, 8 * SIM_EVQ_BUCKETS);
+}
+END_TEST
+
 /* A deep queue in its steady state, as a run with many requests in flight
  * makes one: a burst of N events armed at one instant (the first pops sort
  * the heap they land in into the run: heap_to_run), then a hold model for
@@ -762,6 +815,7 @@ Suite *evq_suite(void)
   tcase_add_test(tc, test_million_pending);
   tcase_add_test(tc, test_big_buckets_with_removals);
   tcase_add_loop_test(tc, test_burst_before_the_first, 0, 2);
+  tcase_add_test(tc, test_rollover_whole_span);
   tcase_add_loop_test(tc, test_deep_hold, 0, 2);
   tcase_add_test(tc, test_ties_far_out_of_order);
   tcase_add_test(tc, test_remove_after_moves);
