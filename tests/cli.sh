@@ -119,4 +119,20 @@ expect 1 "$DMSIM" run tests/scenarios/complete-twice-unexpected.dms --trace "$tm
 expect 0 "$DMSIM" run "$ex" --trace /dev/null --trace-format jsonl
 [ -c /dev/null ] && ok || bad "/dev/null is no longer a device"
 
+# --seed N replaces the file's seed: the same N gives the same trace, byte
+# for byte; another N other random latencies; N as the file's own seed the
+# trace without the option; 0x hex as the file writes it.
+printf 'seed 42\nhardware h exponential 1ms\ndriver d builtin fixed hardware h\nclient c\n  open d\n  repeat 20\n    read d 8\n  end\nend\n' > "$tmp/seeded.dms"
+expect 0 "$DMSIM" run "$tmp/seeded.dms" --quiet --seed 7 --trace "$tmp/s7a.jsonl"
+expect 0 "$DMSIM" run "$tmp/seeded.dms" --quiet --seed 7 --trace "$tmp/s7b.jsonl"
+expect 0 "$DMSIM" run "$tmp/seeded.dms" --quiet --seed 0x7 --trace "$tmp/s7x.jsonl"
+expect 0 "$DMSIM" run "$tmp/seeded.dms" --quiet --seed 8 --trace "$tmp/s8.jsonl"
+expect 0 "$DMSIM" run "$tmp/seeded.dms" --quiet --seed 42 --trace "$tmp/s42.jsonl"
+expect 0 "$DMSIM" run "$tmp/seeded.dms" --quiet --trace "$tmp/sfile.jsonl"
+cmp -s "$tmp/s7a.jsonl" "$tmp/s7b.jsonl" && ok || bad "--seed 7 twice: the traces differ"
+cmp -s "$tmp/s7a.jsonl" "$tmp/s7x.jsonl" && ok || bad "--seed 7 and --seed 0x7: the traces differ"
+cmp -s "$tmp/s7a.jsonl" "$tmp/s8.jsonl" && bad "--seed 7 and --seed 8: the same trace" || ok
+cmp -s "$tmp/s42.jsonl" "$tmp/sfile.jsonl" && ok || bad "--seed 42 and the file's seed 42: the traces differ"
+cmp -s "$tmp/s7a.jsonl" "$tmp/sfile.jsonl" && bad "--seed 7 did not replace the file's seed 42" || ok
+
 finish cli
