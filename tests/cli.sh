@@ -135,4 +135,14 @@ cmp -s "$tmp/s7a.jsonl" "$tmp/s8.jsonl" && bad "--seed 7 and --seed 8: the same 
 cmp -s "$tmp/s42.jsonl" "$tmp/sfile.jsonl" && ok || bad "--seed 42 and the file's seed 42: the traces differ"
 cmp -s "$tmp/s7a.jsonl" "$tmp/sfile.jsonl" && bad "--seed 7 did not replace the file's seed 42" || ok
 
+# --trace FILE without --trace-format: the format follows the extension
+# (.jsonl, .json for chrome, .vcd), text otherwise; --trace-format wins.
+for pair in 'jsonl:{"t":0,' 'json:{"traceEvents":[' 'vcd:$version dmsim' 'txt:            time  lvl' 'log:            time  lvl'; do
+  ext=${pair%%:*}; start=${pair#*:} # (expect sets want)
+  expect 0 "$DMSIM" run "$tmp/seeded.dms" --quiet --trace "$tmp/fmt.$ext"
+  case "$(head -c 40 "$tmp/fmt.$ext")" in "$start"*) ok ;; *) bad "--trace fmt.$ext did not start with '$start'" ;; esac
+done
+expect 0 "$DMSIM" run "$tmp/seeded.dms" --quiet --trace "$tmp/fmt2.vcd" --trace-format jsonl
+case "$(head -c 10 "$tmp/fmt2.vcd")" in '{"t":0,'*) ok ;; *) bad "--trace-format jsonl did not win over .vcd" ;; esac
+
 finish cli
