@@ -91,6 +91,15 @@ static void ran_free(ran *r)
   free(r->trace);
 }
 
+/* Run r ended with status 0, its n expectations all held. */
+static void assert_all_held(const ran *r, int n)
+{
+  char want[64];
+  snprintf(want, sizeof want, "expectations: %d, all held", n);
+  ck_assert_msg(r->status == 0, "status %d: %s", r->status, r->err);
+  ck_assert_msg(strstr(r->out, want) != NULL, "%s", r->out);
+}
+
 /* The util column of driver alias in a summary, e.g. "66.6%". */
 static const char *util_of(const char *out, const char *alias, char *buf, size_t len)
 {
@@ -520,8 +529,42 @@ START_TEST(test_completions_find_blocks_past_the_hints)
                    "expect count complete on d 4003\n"
                    "expect time last >= 2ms\n",
                    0);
-  ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
-  ck_assert_msg(strstr(r.out, "expectations: 3, all held") != NULL, "%s", r.out);
+  assert_all_held(&r, 3);
+  ran_free(&r);
+}
+END_TEST
+
+/* A repeat's sync call sends its own block again (a lean block, on a
+ * machine without a trace hook, which `expect sent` would install), the
+ * client's last one when the same statement comes round (run_issue_from):
+ * with two calls in a body, each takes its own statement's block, never
+ * the other's (the last one, lean too), and a call after a sleep, or
+ * after another repeat's, takes its own again. .Fixed serves a read in
+ * 1 ms and answers a Status at once, so a Status statement that sent a
+ * read's block would show in the time the run takes: 2 ms for the first
+ * repeat, 4 for the second, none for the third. */
+START_TEST(test_repeat_sends_each_statement_its_block)
+{
+  ran r = run_text("hardware h fixed 1ms\n"
+                   "driver d builtin fixed hardware h\n"
+                   "client c\n"
+                   "  open d\n"
+                   "  repeat 2\n"
+                   "    read d 512 at 0\n"
+                   "    status d 43\n"
+                   "  end\n"
+                   "  repeat 2\n"
+                   "    read d 64 at 0\n"
+                   "    sleep 1ms\n"
+                   "  end\n"
+                   "  repeat 2\n"
+                   "    status d 44\n"
+                   "  end\n"
+                   "end\n"
+                   "expect count dispatch on d 10\n",
+                   0);
+  assert_all_held(&r, 1);
+  ck_assert_msg(strstr(r.out, "ran to 6.000000 ms of simulated time") != NULL, "%s", r.out);
   ran_free(&r);
 }
 END_TEST
@@ -703,6 +746,7 @@ Suite *run_suite(void)
   tcase_add_test(tc, test_pool_blocks_numbered_per_statement);
   tcase_add_test(tc, test_buffer_limit_counts_buffers_alive);
   tcase_add_test(tc, test_completions_find_blocks_past_the_hints);
+  tcase_add_test(tc, test_repeat_sends_each_statement_its_block);
   tcase_add_test(tc, test_max_steps_lets_the_limit_run);
   /* The watchdog ends the process: an exit test, which Check can only run
    * in a child of its own. Unforked (CK_FORK=no, as make valgrind runs the
