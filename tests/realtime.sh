@@ -10,7 +10,8 @@
 #     whole line;
 #   - SCSI disks on an image: the same bytes and trace in real time, and
 #     after SIGINT every completed write in the image, no unsent one;
-#   - --max-steps stops a real-time run where it stops the default run,
+#   - --max-steps, and a limit such as the data buffers' bound, stop a
+#     real-time run where they stop the default run,
 #     with the same report.
 . tests/lib.sh
 now() { date +%s.%N; }
@@ -165,5 +166,19 @@ end
 EOF_DMS
 same_steps "$tmp/last.dms" 9 4 "client c makes no progress: 9 statements at 1.000000 ms"
 same_steps "$tmp/last.dms" 10 0
+
+
+# A limit hit during the run (run_limit: here the data buffers' bound, at
+# 0 ms) stops a real-time run where it stops the default run: status 2,
+# the same message and the same trace. (The paced loop ran on to the
+# completion due 1 ms later, two more records.)
+"$DMSIM" run tests/bad/buffer-limit.dms --quiet --trace "$tmp/lim1.jsonl" >/dev/null 2>"$tmp/lim1.err"
+st1=$?
+guard "$DMSIM" run tests/bad/buffer-limit.dms --quiet --realtime=1000 --trace "$tmp/lim2.jsonl" \
+  >/dev/null 2>"$tmp/lim2.err"
+st2=$?
+if [ $st1 -eq 2 ] && [ $st2 -eq 2 ] && cmp -s "$tmp/lim1.err" "$tmp/lim2.err" &&
+   cmp -s "$tmp/lim1.jsonl" "$tmp/lim2.jsonl"; then ok
+else bad "buffer-limit.dms: status $st1, with --realtime $st2 (want 2 and the same report and trace)"; fi
 
 finish realtime
