@@ -144,7 +144,8 @@ END_TEST
 /* Busy times past 2^64 / 1,000 ns (about 213 days): the column is still
  * busy over elapsed, not a product that wrapped (it read 0.0% and 0.4%
  * for devices busy the whole run). Busy 300 days of 400; then 2 of 3 with
- * the clock near its end. */
+ * the clock near its end; then a share a hair below a tenth, rounded down
+ * as a short one is. */
 START_TEST(test_util_of_long_services)
 {
   static const struct {
@@ -156,6 +157,11 @@ START_TEST(test_util_of_long_services)
     { "hardware h fixed 6000000000s\ndriver d builtin fixed hardware h\n"
       "client c\n  open d\n  read d 512\n  sleep 6000000000s\n  read d 512\nend\n",
       "66.6%" },
+    /* Busy 40852407834991225 ns of 57296504677407049: 713 tenths less
+     * 1.6e-14, 71.2% (busy / (elapsed / 1,000) read 71.3%). */
+    { "hardware h fixed 40852407.834991225s\ndriver d builtin fixed hardware h\n"
+      "client c\n  open d\n  read d 512\n  sleep 16444096.842415824s\nend\n",
+      "71.2%" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char u[16];
