@@ -191,6 +191,33 @@ START_TEST(test_mean_wait_past_2_64)
 }
 END_TEST
 
+/* A SCSI command whose latency fits but whose transfer at the disk's rate
+ * takes it past 2^64-1 ns stops the run with an error (exit status 2), as
+ * one whose latency alone does: 512 bytes at 1 byte a second after a
+ * latency of 18446744073 s. (The transfer's time wrapped: the READ
+ * completed GOOD at 511 s, exit 0.) At 1 KiB a second the transfer takes
+ * half a second and the command ends before the clock does: the run goes
+ * on to 18446744073.5 s. */
+START_TEST(test_scsi_transfer_past_the_end)
+{
+  static const char head[] = "scsi bus b0\nscsi disk d0 bus b0 target 0 memory 1m\n"
+                             "scsi latency d0 all fixed 18446744073s\n";
+  static const char cmd[] = "scsi command r1 d0 \"28 00 00 00 00 00 00 00 01 00\" in 512 at 0ms\n";
+  char text[512];
+  snprintf(text, sizeof text, "%sscsi rate d0 1\n%s", head, cmd);
+  ran r = run_text(text, 0);
+  ck_assert_int_eq(r.status, 2);
+  ck_assert_msg(strstr(r.err, "simulated time overflows: a SCSI command's latency") != NULL,
+                "messages:\n%s", r.err);
+  ran_free(&r);
+  snprintf(text, sizeof text, "%sscsi rate d0 1k\n%s", head, cmd);
+  r = run_text(text, 0);
+  ck_assert_int_eq(r.status, 0);
+  ck_assert_msg(strstr(r.out, "ran to 18446744073500.000000 ms") != NULL, "summary:\n%s", r.out);
+  ran_free(&r);
+}
+END_TEST
+
 /* ---- the jsonl schema ----------------------------------------------------- */
 
 #define MAX_KINDS 32
@@ -745,6 +772,7 @@ Suite *run_suite(void)
   tcase_add_test(tc, test_util_with_immediate_call);
   tcase_add_test(tc, test_util_of_long_services);
   tcase_add_test(tc, test_mean_wait_past_2_64);
+  tcase_add_test(tc, test_scsi_transfer_past_the_end);
   tcase_add_test(tc, test_jsonl_goldens_follow_schema);
   tcase_add_test(tc, test_jsonl_machine_field);
   tcase_add_test(tc, test_jsonl_scsi_records_follow_schema);

@@ -288,7 +288,11 @@ static uint64_t draw(sim_rng *r, const sim_scsi_lat *l)
   }
 }
 
-static uint64_t latency(sim_scsi_unit *u, const sim_scsi_cmd *cmd)
+/* The time cmd takes on u: its class's latency and its transfer at the
+ * unit's rate. Sets *past when that time passes 2^64-1 ns (a latency near
+ * the clock's end and a transfer after it): then it returns UINT64_MAX,
+ * which the caller must not take for a time that fits. */
+static uint64_t latency(sim_scsi_unit *u, const sim_scsi_cmd *cmd, int *past)
 {
   if (u->no_latency)
     return 0; /* what the rest would compute, without decoding the CDB */
@@ -297,8 +301,13 @@ static uint64_t latency(sim_scsi_unit *u, const sim_scsi_cmd *cmd)
   uint64_t t = draw(&u->rng_lat, &u->cfg.latency.lat[cls]);
   uint64_t rate = u->cfg.latency.rate;
   if (rate != 0 && bytes != 0) {
-    /* bytes * 1e9 / rate without overflow for any realistic transfer. */
-    t += bytes / rate * 1000000000u + (bytes % rate) * 1000000000u / rate;
+    /* bytes * 1e9 / rate, rounded down, in 128 bits: no transfer wraps. */
+    unsigned __int128 x = (unsigned __int128)bytes * 1000000000u / rate + t;
+    if (x > UINT64_MAX) {
+      *past = 1;
+      return UINT64_MAX;
+    }
+    t = (uint64_t)x;
   }
   return t;
 }
@@ -454,12 +463,13 @@ int sim_scsi_submit(sim_scsi_bus *bus, sim_scsi_cmd *cmd)
   uint64_t next_tag = bus->next_tag;
   sim_scsi_unit *u = receive(bus, cmd, &present);
   uint64_t t = cmd->t_submit, takes = 0;
+  int past = 0;
   if (!present) {
     cmd->xport = SIM_SCSI_XPORT_SELECTION_TIMEOUT;
     takes = bus->cfg.selection_timeout;
   } else if (u != NULL && cmd->forced_ != FORCED_TSF)
-    takes = latency(u, cmd);
-  if (t + takes < t) { /* past the clock's end: its last instant, and the world is told */
+    takes = latency(u, cmd, &past);
+  if (past || t + takes < t) { /* past the clock's end: its last instant, and the world is told */
     sim_world_past_end(bus->w, NULL, takes);
     t = UINT64_MAX;
   } else {
