@@ -194,7 +194,8 @@ END_TEST
 /* A SCSI command whose latency fits but whose transfer at the disk's rate
  * takes it past 2^64-1 ns stops the run with an error (exit status 2), as
  * one whose latency alone does: 512 bytes at 1 byte a second after a
- * latency of 18446744073 s. (The transfer's time wrapped: the READ
+ * latency of 18446744073 s, a time that 64 bits cannot hold, so the
+ * message says 2^64-1 ns or more. (The transfer's time wrapped: the READ
  * completed GOOD at 511 s, exit 0.) At 1 KiB a second the transfer takes
  * half a second and the command ends before the clock does: the run goes
  * on to 18446744073.5 s. */
@@ -207,7 +208,8 @@ START_TEST(test_scsi_transfer_past_the_end)
   snprintf(text, sizeof text, "%sscsi rate d0 1\n%s", head, cmd);
   ran r = run_text(text, 0);
   ck_assert_int_eq(r.status, 2);
-  ck_assert_msg(strstr(r.err, "simulated time overflows: a SCSI command's latency") != NULL,
+  ck_assert_msg(strstr(r.err, "simulated time overflows: a SCSI command's latency of 2^64-1 ns "
+                              "or more starting at 0 ns") != NULL,
                 "messages:\n%s", r.err);
   ran_free(&r);
   snprintf(text, sizeof text, "%sscsi rate d0 1k\n%s", head, cmd);

@@ -719,11 +719,17 @@ static void on_past_end(void *ctx, const dm_event *ev, uint64_t after)
     if (ev->data == rm->hw[i])
       h = &rm->sc->hardware[i];
   uint64_t now = sim_world_now(&rm->w);
+  char took[32]; /* (a SCSI command's latency and transfer past 2^64-1 ns come as
+                    UINT64_MAX: sim_scsi_submit cannot give more) */
+  if (h == NULL && after == UINT64_MAX)
+    snprintf(took, sizeof took, "2^64-1 ns or more");
+  else
+    snprintf(took, sizeof took, "%" PRIu64 " ns", after);
   run_limit(rm, h != NULL ? h->line : rm->sc->line, h != NULL ? h->col : rm->sc->col,
-            "simulated time overflows: %s%s%s of %" PRIu64 " ns starting at %" PRIu64
+            "simulated time overflows: %s%s%s of %s starting at %" PRIu64
             " ns would end past 2^64-1 ns (about 584 years); the run stops here",
             h != NULL ? "hardware " : "", h != NULL ? h->name : "",
-            h != NULL ? ": a service" : "a SCSI command's latency", after, now);
+            h != NULL ? ": a service" : "a SCSI command's latency", took, now);
 }
 
 /* A secondary interrupt handler or timer past the budget of the instant:
