@@ -411,52 +411,73 @@ START_TEST(test_concurrent_unlink_after_queue_moved)
 }
 END_TEST
 
-/* An element that is not a request on a serialized driver's dCtlQHdr
- * (here a client's Enqueue) would hold the requests behind it forever: when
- * it reaches the head it is reported (driver-wrote-dce) and taken off, and
- * the next request is dispatched. KillIO does the same with one it meets
- * (_i 1). */
+/* An element foreign to a serialized driver's dCtlQHdr (here a client's
+ * Enqueue) would hold the requests behind it forever: when it reaches the
+ * head it is reported (driver-wrote-dce) and taken off, and the next
+ * request is dispatched; KillIO does the same with one it meets (_i odd).
+ * Foreign is an element that is not a request (_i 0, 1), or a request in
+ * service on another unit, .Concurrent's (_i 2, 3), which is neither held
+ * here nor aborted by this unit's KillIO: it completes on its own unit. */
 START_TEST(test_serial_foreign_element)
 {
   tfix f;
   tf_setup(&f, DM_CHECK_STRICT);
+  bool killio = _i & 1, other = _i & 2;
+  sim_hw *hw = other ? tf_uniform_hw(&f, 10 * MS, 10 * MS, 1) : NULL;
   int16_t ref = tf_install_open(&f, "fixed", NULL);
   DCtlPtr dce = tf_dce(ref);
   enum { N = 3 };
-  static char b[N][8];
+  static char b[N + 1][8];
   static ParamBlockRec pb[N], foreign;
+  memset(&foreign, 0, sizeof foreign);
+  if (other) { /* block #1: in service on .Concurrent, taken off its queue */
+    int16_t cref = tf_install_open(&f, "conc", hw);
+    tf_async_read(&foreign, cref, b[N], 8, 0);
+    ck_assert_int_eq(Dequeue((QElemPtr)&foreign, &tf_dce(cref)->dCtlQHdr), noErr);
+  }
   for (int i = 0; i < N; i++)
     tf_async_read(&pb[i], ref, b[i], 8, 0);
   /* 0 1 foreign 2 */
-  memset(&foreign, 0, sizeof foreign);
   ck_assert_int_eq(Dequeue((QElemPtr)&pb[2], &dce->dCtlQHdr), noErr);
   Enqueue((QElemPtr)&foreign, &dce->dCtlQHdr);
   Enqueue((QElemPtr)&pb[2], &dce->dCtlQHdr);
   (void)tf_log(&f);
-  if (_i == 0) {
+  int k = other ? 1 : 0; /* the first .Fixed block's number, less one */
+  char want[400];
+  if (!killio) {
     tf_run(&f);
-    ck_assert_str_eq(tf_log(&f), "cpl#1:0 cb#1:0 disp#2:read/async ret:0 cpl#2:0 cb#2:0 "
-                                 "viol:driver-wrote-dce disp#3:read/async ret:0 cpl#3:0 cb#3:0");
-    ck_assert_str_eq(f.last_detail, ".Fixed's dCtlQHdr holds an element that is not a request "
-                                    "where the next request was to be dispatched; only the "
-                                    "Device Manager puts requests on it, and the element is "
+    snprintf(want, sizeof want,
+             "cpl#%d:0 cb#%d:0 disp#%d:read/async ret:0 cpl#%d:0 cb#%d:0 "
+             "viol:driver-wrote-dce disp#%d:read/async ret:0 cpl#%d:0 cb#%d:0",
+             k + 1, k + 1, k + 2, k + 2, k + 2, k + 3, k + 3, k + 3);
+    ck_assert_msg(strstr(tf_log(&f), want) != NULL, "log lacks %s", want);
+    ck_assert_str_eq(f.last_detail, ".Fixed's dCtlQHdr holds an element that is not one of its "
+                                    "requests where the next request was to be dispatched; only "
+                                    "the Device Manager puts requests on it, and the element is "
                                     "taken off the queue");
   } else {
     ck_assert_int_eq(KillIO(ref), noErr);
-    ck_assert_str_eq(tf_log(&f), "call#4:killio/sync disp#4:killio/immediate ret:0 cpl#1:-27 "
-                                 "cb#1:-27 cpl#2:-27 cb#2:-27 viol:driver-wrote-dce cpl#3:-27 "
-                                 "cb#3:-27 cpl#4:0 sync#4:0");
-    ck_assert_msg(strstr(f.last_detail, "not a request at KillIO") != NULL, "%s",
+    snprintf(want, sizeof want,
+             "call#%d:killio/sync disp#%d:killio/immediate ret:0 cpl#%d:-27 cb#%d:-27 cpl#%d:-27 "
+             "cb#%d:-27 viol:driver-wrote-dce cpl#%d:-27 cb#%d:-27 cpl#%d:0 sync#%d:0",
+             k + 4, k + 4, k + 1, k + 1, k + 2, k + 2, k + 3, k + 3, k + 4, k + 4);
+    ck_assert_str_eq(tf_log(&f), want);
+    ck_assert_msg(strstr(f.last_detail, "not one of its requests at KillIO") != NULL, "%s",
                   f.last_detail);
     tf_run(&f);
   }
   ck_assert_int_eq(f.violations, 1);
-  ck_assert_int_eq(tf_ncb, N);
+  ck_assert_int_eq(tf_ncb, N + other);
+  if (other) { /* .Concurrent's request, untouched by .Fixed's KillIO */
+    ck_assert_int_eq(foreign.ioParam.ioResult, noErr);
+    ck_assert_int_eq(foreign.ioParam.ioActCount, 8);
+  }
   ck_assert_ptr_null(dce->dCtlQHdr.qHead);
   ck_assert_ptr_null(dce->dCtlQHdr.qTail);
   ck_assert_ptr_null(foreign.ioParam.qLink);
   ck_assert_uint_eq(dm_machine_inflight(f.m), 0);
   tf_teardown_all(&f);
+  sim_hw_free(hw);
 }
 END_TEST
 
@@ -648,7 +669,7 @@ Suite *queue_suite(void)
   tcase_add_test(tq, test_concurrent_all_dispatched_out_of_order);
   tcase_add_test(tq, test_concurrent_dequeue_by_identity);
   tcase_add_test(tq, test_concurrent_unlink_after_queue_moved);
-  tcase_add_loop_test(tq, test_serial_foreign_element, 0, 2);
+  tcase_add_loop_test(tq, test_serial_foreign_element, 0, 4);
   tcase_add_test(tq, test_ownqueue_no_dce_queue);
   tcase_add_test(tq, test_slots_grow);
   tcase_add_test(tq, test_resend_from_completion_routine);

@@ -166,7 +166,7 @@ void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
   dm__unit_relane(u);
   for (QElemPtr head; (head = u->dce.dCtlQHdr.qHead) != NULL;) {
     uint32_t si = dm__slot_of_pb(m, head);
-    if (si == DM_NO_SLOT)
+    if (si == DM_NO_SLOT || m->slots[si].unit != u) /* (another unit's is not aborted) */
       dm__ctlq_drop_foreign(m, u, head, "at KillIO");
     else
       dm__complete(m, si, result);

@@ -106,9 +106,10 @@ static inline bool dm__inside_driverio(const dm_machine *m, uint64_t id)
  * on it. Out of line: called only when the inline test saw a difference. */
 void  dm__check_dce(dm_machine *m, dm_unit *u);
 /* Reports an element at the head of u's dCtlQHdr that is not a request
- * the Device Manager queued (put there by a driver or a client, against
- * driver-wrote-dce) and takes it off the queue, so that the requests
- * behind it are not held forever; `when` says where it was found. */
+ * the Device Manager queued on it (not a request at all, or another
+ * unit's; put there by a driver or a client, against driver-wrote-dce) and
+ * takes it off the queue, so that the requests behind it are not held
+ * forever; `when` says where it was found. */
 void  dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *when);
 /* Reports a driver that wrote ioResult itself (once per request). */
 void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
@@ -190,8 +191,12 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
     uint64_t id = dm__pb_id(head);
     uint32_t si = dm__slot_waiting(m, head, id);
     if (si == DM_NO_SLOT) {
-      if (DM_LIKELY(dm__slot_of_pb(m, head) != DM_NO_SLOT))
-        break; /* held */
+      /* One of u's own requests not waiting for dispatch (held while a
+       * remove, replace or KillIO is under way) stops the loop; anything
+       * else (not a request, or another unit's) is foreign to u's queue. */
+      uint32_t own = dm__slot_of_pb(m, head);
+      if (DM_LIKELY(own != DM_NO_SLOT && m->slots[own].unit == u))
+        break;
       dm__ctlq_drop_foreign(m, u, head, "where the next request was to be dispatched");
       continue;
     }

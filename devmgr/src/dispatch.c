@@ -35,10 +35,15 @@ void dm__check_ioresult(dm_machine *m, uint32_t si, const char *when)
 void dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *when)
 {
   dm__violation(m, DM_RULE_DRIVER_WROTE_DCE, u->dce.dCtlRefNum, NULL, 0,
-                "%s's dCtlQHdr holds an element that is not a request %s; only the Device "
-                "Manager puts requests on it, and the element is taken off the queue",
+                "%s's dCtlQHdr holds an element that is not one of its requests %s; only the "
+                "Device Manager puts requests on it, and the element is taken off the queue",
                 u->name, when);
-  (void)dm__dequeue(&u->dce.dCtlQHdr, e);
+  /* Another unit's request put here with Enqueue was recorded as on a
+   * queue of its driver's own (queue.c); off this one, it is not. */
+  QHdrPtr q = &u->dce.dCtlQHdr;
+  uint32_t si = dm__slot_of_pb(m, e);
+  if (dm__dequeue(q, e) == noErr && si != DM_NO_SLOT && m->slots[si].privq == q)
+    m->slots[si].privq = NULL;
 }
 
 void dm__start_queued_loop(dm_machine *m, dm_unit *u)
