@@ -433,6 +433,16 @@ START_TEST(test_duration_conversions)
   ck_assert_uint_eq(ns_of(AddDurationToAbsolute(durationMillisecond, abs_of(5))), 1000005);
   ck_assert_uint_eq(ns_of(AddDurationToAbsolute(-2, abs_of(5))), 2005);
   ck_assert_uint_eq(ns_of(AddDurationToAbsolute(durationForever, abs_of(5))), UINT64_MAX);
+  /* Past the clock's end: its last instant, never a time that wrapped to
+   * the past (as a difference below zero is 0). */
+  ck_assert_uint_eq(ns_of(AddAbsoluteToAbsolute(abs_of(UINT64_MAX - 5), abs_of(10))), UINT64_MAX);
+  ck_assert_uint_eq(ns_of(AddAbsoluteToAbsolute(abs_of(UINT64_MAX - 5), abs_of(5))),
+                    UINT64_MAX);
+  ck_assert_uint_eq(ns_of(AddAbsoluteToAbsolute(abs_of(UINT64_MAX - 5), abs_of(4))),
+                    UINT64_MAX - 1);
+  ck_assert_uint_eq(ns_of(AddDurationToAbsolute(durationMillisecond, abs_of(UINT64_MAX - 5))),
+                    UINT64_MAX);
+  ck_assert_uint_eq(ns_of(AddNanosecondsToAbsolute(abs_of(UINT64_MAX), abs_of(1))), UINT64_MAX);
   ck_assert_uint_eq(ns_of(SubDurationFromAbsolute(durationMillisecond, abs_of(3 * MS))), 2 * MS);
   ck_assert_uint_eq(ns_of(AddNanosecondsToAbsolute(abs_of(7), abs_of(8))), 15);
   ck_assert_uint_eq(ns_of(SubNanosecondsFromAbsolute(abs_of(7), abs_of(8))), 1);

@@ -129,9 +129,17 @@ AbsoluteTime DurationToAbsolute(Duration d) { return ns_abs(duration_ns(d)); }
 Nanoseconds DurationToNanoseconds(Duration d) { return ns_abs(duration_ns(d)); }
 Duration NanosecondsToDuration(Nanoseconds n) { return ns_duration(abs_ns(n)); }
 
+/* a + b, at most 2^64-1 ns: a time past the clock's end is its last
+ * instant, as a difference below zero is 0 (SubAbsoluteFromAbsolute), so
+ * that a timer set that far never fires sooner than asked. */
+static AbsoluteTime add_ns(uint64_t a, uint64_t b)
+{
+  return ns_abs(a > UINT64_MAX - b ? UINT64_MAX : a + b);
+}
+
 AbsoluteTime AddAbsoluteToAbsolute(AbsoluteTime a, AbsoluteTime b)
 {
-  return ns_abs(abs_ns(a) + abs_ns(b));
+  return add_ns(abs_ns(a), abs_ns(b));
 }
 
 AbsoluteTime SubAbsoluteFromAbsolute(AbsoluteTime left, AbsoluteTime right)
@@ -147,8 +155,7 @@ AbsoluteTime AddNanosecondsToAbsolute(Nanoseconds n, AbsoluteTime a)
 
 AbsoluteTime AddDurationToAbsolute(Duration d, AbsoluteTime a)
 {
-  uint64_t x = duration_ns(d);
-  return x == UINT64_MAX ? ns_abs(UINT64_MAX) : ns_abs(abs_ns(a) + x);
+  return add_ns(abs_ns(a), duration_ns(d)); /* (durationForever: UINT64_MAX) */
 }
 
 AbsoluteTime SubNanosecondsFromAbsolute(Nanoseconds n, AbsoluteTime a)
