@@ -178,8 +178,9 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
  * completion by its driver, which a serialized driver's every request
  * passes through, and where m is the current machine (current). It stops
  * at a head of dCtlQHdr that is a request held while a remove, replace or
- * KillIO is under way; a head that is not a request at all is reported
- * and taken off (dm__ctlq_drop_foreign). */
+ * KillIO is under way; a head that is not one of u's requests (not a
+ * request at all, or another unit's) is reported and taken off
+ * (dm__ctlq_drop_foreign). */
 static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machine *m,
                                                                       dm_unit *u, bool current)
 {

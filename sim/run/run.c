@@ -551,44 +551,17 @@ static int check_rules(run_machine *rm)
   return ok;
 }
 
-/* (hi * 2^64 + lo) / d, for hi < d (the quotient fits in 64 bits): a mean
- * of waits whose sum passed 2^64 ns, a share of a time past 2^64 / 1,000
- * ns (permille). Restoring division, a bit a turn. */
-static uint64_t div128(uint64_t hi, uint64_t lo, uint64_t d)
-{
-  uint64_t q = 0;
-  for (int i = 0; i < 64; i++) {
-    uint64_t top = hi >> 63;
-    hi = hi << 1 | lo >> 63;
-    lo <<= 1;
-    q <<= 1;
-    if (top != 0 || hi >= d) {
-      hi -= d;
-      q |= 1;
-    }
-  }
-  return q;
-}
-
 /* part / whole in tenths of a per cent, rounded down as for short times,
- * 0 when whole is 0, at most 1000; exact for any 64-bit times: part *
- * 1,000 is taken in 128 bits (in 64 it wraps past about 213 days of busy
- * time in ns, and part / (whole / 1,000) read a tenth high now and then:
- * 71.3% for 71.2). */
+ * 0 when whole is 0, at most 1000; exact for any 64-bit times (part *
+ * 1,000 in 128 bits: in 64 it wraps past about 213 days of busy time in
+ * ns). */
 static unsigned permille(uint64_t part, uint64_t whole)
 {
   if (whole == 0)
     return 0;
   if (part >= whole)
     return 1000;
-  if (part <= UINT64_MAX / 1000u)
-    return (unsigned)(part * 1000u / whole);
-  /* part * 1,000 = a * 1,000 * 2^32 + b * 1,000, with part = a * 2^32 + b;
-   * its high word is below whole, since the quotient is below 1,000. */
-  uint64_t a = (part >> 32) * 1000u, b = (part & 0xffffffffu) * 1000u;
-  uint64_t lo = a << 32, hi = a >> 32;
-  hi += __builtin_add_overflow(lo, b, &lo);
-  return (unsigned)div128(hi, lo, whole);
+  return (unsigned)((unsigned __int128)part * 1000u / whole);
 }
 
 static void summary(run_machine *rm, int expects_ok, size_t nexp)
@@ -605,7 +578,10 @@ static void summary(run_machine *rm, int expects_ok, size_t nexp)
     char esc[128]; /* a driver's name may hold control codes: escaped */
     const char *name = raw != NULL ? sim_escape(esc, sizeof esc, raw, SIZE_MAX) : NULL;
     const dm_counts *c = driver_counts(rm, d);
-    uint64_t mean = c->requests ? div128(c->wait_sum_hi, c->wait_sum, c->requests) : 0;
+    /* (The sum of waits in 128 bits: it passes 2^64 ns with long waits;
+     * the mean, at most the longest wait, fits in 64.) */
+    unsigned __int128 waits = (unsigned __int128)c->wait_sum_hi << 64 | c->wait_sum;
+    uint64_t mean = c->requests ? (uint64_t)(waits / c->requests) : 0;
     unsigned util = permille(c->busy_ns, end);
     fprintf(o, "  %-12s %-12s %6d %9" PRIu64 " %11" PRIu64 " ns %11" PRIu64 " ns %3u.%u%%\n",
             rm->sc->drivers[i].alias, name ? name : "(removed)", d->ref, c->requests, mean,
