@@ -225,14 +225,18 @@ run_send(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc, dm_c
   return RUN_SENT_ON;
 }
 
+/* Lean block p's call was refused: not in flight, back to its free list.
+ * (Out of line: the lean send then keeps only its client and block across
+ * its call.) */
+void run_lean_refused(run_pb *p) __attribute__((cold));
+
 /* Sends lean block p (run_pb.made_lean), the head of its free list, for
  * statement st from client c's own step: what run_block_for .. run_send do
  * for it, no more. Returns 1 when the client blocks on it. */
 static inline __attribute__((always_inline)) int
 run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st)
 {
-  p->home->head = p->next;
-  p->next = NULL;
+  p->home->head = p->next; /* (p->next is read only while p is on a list) */
   p->pb = p->made;
   p->pb.ioParam.ioRefNum = *p->made_ref;
   run_pb_sent(rm, p);
@@ -243,9 +247,8 @@ run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st)
    * by its count of ends, since a shared block may be sent again then). */
   if (!p->busy)
     return 0;
-  if (ret < 0) { /* not finished, an error: refused (run_send) */
-    run_pb_ended(rm, p);
-    run_put_back(rm, p, p->shape);
+  if (__builtin_expect(ret < 0, 0)) { /* not finished, an error: refused (run_send) */
+    run_lean_refused(p);
     return 0;
   }
   c->block = RUN_SYNC;

@@ -32,6 +32,12 @@ void run_pool_put(run_machine *rm, run_pb *p)
   rm->npool++;
 }
 
+void run_lean_refused(run_pb *p)
+{
+  run_pb_ended(p->rm, p);
+  run_put_back(p->rm, p, p->shape);
+}
+
 /* A block for plain call statement st: the pool's head when enough blocks
  * wait behind it, else a new one (NULL: a limit, reported). */
 run_pb *run_pool_take(run_machine *rm, const sim_sc_stmt *st)
