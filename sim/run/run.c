@@ -85,7 +85,7 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
   say_at(rm, line, col, "error: ", fmt, ap);
   va_end(ap);
   rm->limit = 1;
-  rm->look_at = 0; /* run_events stops before the next event */
+  rm->look_in = -1; /* run_events stops before the next event */
   if (rm->rt != NULL)
     sim_rt_request_stop(rm->rt); /* and so does --realtime's loop */
 }
@@ -647,22 +647,25 @@ static inline __attribute__((always_inline)) uint64_t run_events(run_machine *rm
   uint64_t ran = 0;
   if (rm->limit)
     return 0;
-  /* Every RUN_EVENTS_CHECKED events the trace's size is looked at, and at
-   * RUN_MAX_EVENTS the run ends; a limit hit sets look_at to 0 (run_limit),
-   * so that the one test of the loop also stops it at once. */
-  rm->look_at = RUN_EVENTS_CHECKED < RUN_MAX_EVENTS ? RUN_EVENTS_CHECKED : RUN_MAX_EVENTS;
   for (;;) {
+    /* Every RUN_EVENTS_CHECKED events the trace's size is looked at, and
+     * at RUN_MAX_EVENTS the run ends: the loop counts down the events of
+     * its chunk (a decrement and the jump on its result), and a limit hit
+     * zeroes that count (run_limit), so that the one test also stops it
+     * at once. */
+    int64_t chunk = RUN_MAX_EVENTS - ran > RUN_EVENTS_CHECKED ? (int64_t)RUN_EVENTS_CHECKED
+                                                              : (int64_t)(RUN_MAX_EVENTS - ran);
+    rm->look_in = chunk - 1;
     do {
       /* (watched: an event's step is spent from the instant it runs at,
        * once the clock has moved to it; on_event_overrun does not return.) */
       if (watched ? sim_world_step_spent(&rm->w, on_event_overrun, rm) == 0
                   : !sim_world_step(&rm->w))
-        return ran;
-    } while (++ran < rm->look_at);
+        return ran + (uint64_t)(chunk - 1 - rm->look_in);
+    } while (--rm->look_in >= 0);
+    ran += (uint64_t)chunk; /* (after a limit hit, no count: none is needed) */
     if (rm->limit || ran == RUN_MAX_EVENTS)
       return ran;
-    rm->look_at = RUN_MAX_EVENTS - ran > RUN_EVENTS_CHECKED ? ran + RUN_EVENTS_CHECKED
-                                                            : RUN_MAX_EVENTS;
     if (rm->tracef != NULL && rm->opts->trace_limit != 0) {
       off_t at = ftello(rm->tracef);
       if (at >= 0 && (uint64_t)at > rm->opts->trace_limit) {

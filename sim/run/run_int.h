@@ -230,8 +230,8 @@ struct run_machine {
   int                   failed;
   run_scsibus          *scsibus;       /* SCSI buses and disks (run_scsibus.c), or NULL */
   int                   limit;      /* a limit of the input was hit: the run stops, status 2 */
-  uint64_t              look_at;    /* the count of events where run_events looks beyond its
-                                       loop (0 once a limit was hit) */
+  int64_t               look_in;    /* events before run_events looks beyond its loop (0 once
+                                       a limit was hit) */
   FILE                 *tracef;     /* the trace file (its size: --trace-limit), or NULL */
   struct sim_rt        *rt;         /* the --realtime loop while it runs (a limit stops it), or NULL */
   int                   unfinished; /* work left at the end (report_unfinished) */

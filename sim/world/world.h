@@ -37,9 +37,11 @@ typedef struct sim_world {
   uint64_t          seq;     /* next tie-break number, shared by both queues */
   /* A watchdog's budget of steps per simulated instant: steps_left is
    * what the current instant has left, and starts again at step_budget
-   * whenever the clock moves (sim_world__advance). */
-  uint64_t          steps_left;
-  uint64_t          step_budget;
+   * whenever the clock moves (sim_world__advance). Signed, and at most
+   * 2^63-1, so that a step is spent by one decrement and a test of its
+   * sign (sim_world_spend_step). */
+  int64_t           steps_left;
+  int64_t           step_budget;
   sim_evq           irq;     /* events with lvl != DM_LVL_TASK */
   sim_evq           task;    /* events with lvl == DM_LVL_TASK */
   dm_event_fn       warm_of; /* events with this fn get warm calls, or NULL */
@@ -66,26 +68,31 @@ static inline uint64_t sim_world_now(const sim_world *w)
 }
 /* From now on each simulated instant has a budget of `steps` steps
  * (UINT64_MAX, the default: no budget to speak of), the current one
- * included. */
+ * included. A budget over 2^63-1 steps is 2^63-1, which no run reaches
+ * (centuries of steps at one instant). */
 static inline void sim_world_set_step_budget(sim_world *w, uint64_t steps)
 {
-  w->step_budget = steps;
-  w->steps_left = steps;
+  w->step_budget = steps > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)steps;
+  w->steps_left = w->step_budget;
 }
 /* Spend one step of the current instant's budget. Returns 1 when the
  * budget was spent already: the step is one too many. Inline and a
  * decrement: a watchdog counts several steps a request, and the world,
  * which moves the clock, starts each instant's budget (rather than each
- * step comparing the clock with the last step's). */
+ * step comparing the clock with the last step's). (What was left is 0 to
+ * 2^63-1 before a step: one too many leaves -1, whose sign the decrement
+ * itself sets, so the test is one jump.) */
 static inline int sim_world_spend_step(sim_world *w)
 {
-  return w->steps_left-- == 0;
+  return --w->steps_left < 0;
 }
 /* The word sim_world_spend_step decrements: for a machine that spends
- * steps of the same budget itself (dm_machine_config.steps). */
+ * steps of the same budget itself (dm_machine_config.steps), as an
+ * unsigned word, the same value while 0 to 2^63-1: its step one too many
+ * is the one that finds 0, as here. */
 static inline uint64_t *sim_world_step_budget_left(sim_world *w)
 {
-  return &w->steps_left;
+  return (uint64_t *)&w->steps_left;
 }
 /* The clock moves to t (later than now): a new instant, a new budget. */
 static inline void sim_world__advance(sim_world *w, uint64_t t)
