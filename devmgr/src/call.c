@@ -277,79 +277,53 @@ static __attribute__((noinline, cold)) OSErr grow_and_call_again(dm_machine *m, 
   return dm_call(m, pb, trap);
 }
 
-/* The path of a call, compiled twice: lean for a machine nobody watches
- * (m->lean: no trace points, no history), and full. m is the current
- * machine. */
-static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, ParmBlkPtr pb,
-                                                                uint16_t trap, bool lean)
+/* A request completed before its call returns gives its posted result (as
+ * the classic trap returns D0), noErr otherwise. An async block may already
+ * be freed by its completion routine, so the result comes from the slot's
+ * history, which FIFO reuse keeps until at least every other slot has been
+ * used. */
+static inline OSErr call_result(const dm_machine *m, uint64_t id)
 {
-  unsigned code = trap & 0xFF;
-  if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
-    return paramErr;
-  if (!lean) /* (a lean machine grows the array only when it must) */
-    dm__slots_reserve(m);
-  const dm_codeinfo *ci = &codeinfo[code];
-  unsigned mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
-                : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE
-                                         : DM_MODE_SYNC;
+  const dm_slot *done = &m->slots[(uint32_t)id - 1];
+  int16_t posted = done->result;
+  /* (& rather than &&: both fields are read anyway, and the choice needs no
+   * branch) */
+  bool finished = (done->gen == (uint32_t)(id >> 32)) & (done->state == DM_SLOT_DONE);
+  return finished ? posted : noErr;
+}
 
-  int16_t ref = code == kOpenCommand ? open_target(m, pb) : pb->ioParam.ioRefNum;
-  if (!lean && DM_UNLIKELY(m->cfg.trace != NULL)) /* (counted below: count_call_refused) */
-    dm__trace_emit(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
+/* A plain watched machine (see request_path) refuses a call with err out
+ * of line, so that the path makes no call of its own. Cold. */
+static __attribute__((noinline, cold)) OSErr reject_out(dm_machine *m, ParmBlkPtr pb,
+                                                        int16_t ref, OSErr err)
+{
+  return reject(m, pb, ref, err, true);
+}
+static __attribute__((noinline, cold)) OSErr refuse_unit_out(dm_machine *m, ParmBlkPtr pb,
+                                                             int16_t ref, OSErr err)
+{
+  count_call_refused(m, ref);
+  return reject(m, pb, ref, err, true);
+}
 
-  uint32_t busy = dm__slot_of_pb(m, pb);
-  if (DM_UNLIKELY(busy != DM_NO_SLOT))
-    return refuse_in_flight(m, pb, ref, code, (uint8_t)mode, busy);
-  /* (A lean machine checks no rule, this one included: nobody watches it,
-   * and its DoDriverIO calls are not counted.) */
-  if (!lean && DM_UNLIKELY(dm__nesting >= DM_NESTING_MAX))
-    return refuse_too_deep(m, pb, ref, code, (uint8_t)mode);
-  if (mode == DM_MODE_SYNC) {
-    pb->ioParam.ioCompletion = NULL;
-    /* KillIO never waits (it is always immediate): legal at any level. */
-    if (DM_UNLIKELY(m->level != DM_LVL_TASK && code != kKillIOCommand))
-      return refuse_sync_at_interrupt(m, pb, ref, code);
-  }
+static OSErr watched_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id);
+static OSErr watched_start(dm_machine *m, dm_unit *u, uint64_t id);
 
-  dm_unit *u;
-  OSErr err = code == kOpenCommand ? (ref != 0 ? dm__unit_map(m, ref, &u) : dInstErr)
-                                   : dm__unit_map(m, ref, &u);
-  if (DM_UNLIKELY(err != noErr)) {
-    count_call_refused(m, ref);
-    return reject(m, pb, ref, err, true);
-  }
-  if (!lean && u->counts != NULL)
-    u->counts->ev[DM_EV_CALL]++;
-  if (ci->transfer)
-    pb->ioParam.ioActCount = 0;
-  pb->ioParam.ioResult = ioInProgress;
-  pb->ioParam.ioTrap = (short)trap;
-  pb->ioParam.qType = ioQType;
-  /* Status csCode 1 is answered whatever the enable bits say. */
-  bool dce_query = code == kStatusCommand && pb->cntrlParam.csCode == 1;
-  if (!dce_query && DM_UNLIKELY((err = enable_check(u, ci)) != noErr))
-    return reject(m, pb, ref, err, true);
-
-  /* IOCommandKind has the values of the DM_MODE_* bits. */
-  unsigned kind = mode == DM_MODE_IMMEDIATE || ci->immediate || dce_query
-                      ? kImmediateIOCommandKind
-                      : mode;
-  uint32_t si = dm__slot_new(m, pb, u, ref, code, kind, mode);
-  if (DM_UNLIKELY(si == DM_NO_SLOT)) {
-    if (lean)
-      return grow_and_call_again(m, pb, trap, ref);
-    /* Reserved above, unless the array could not grow, or a hook took the
-     * slot meanwhile. */
-    if (dm__slots_grow(m) == 0)
-      si = dm__slot_new(m, pb, u, ref, code, kind, mode);
-    if (si == DM_NO_SLOT)
-      return reject(m, pb, ref, memFullErr, true);
-  }
-  uint64_t now = lean ? 0 : dm__now(m); /* history only matters when watched */
-  if (!lean)
-    m->slots[si].t_call = now;
-  uint64_t id = dm__slot_id(m, si);
-  pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
+/* The path of a call from the moment it has its slot si (ID id, on unit u;
+ * dce_query: Status csCode 1): an immediate command to the driver, or the
+ * request onto dCtlQHdr and to the driver or behind the one in service.
+ * lean and plain as request_path's; c is u's row of counts on a plain
+ * machine. A plain machine's path goes on here only for a request queued
+ * to a ready serialized driver, and ends without a call of its own: the
+ * other requests, and a request that starts at once, go on out of line
+ * (watched_go, watched_start). */
+static inline __attribute__((always_inline)) OSErr
+request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, unsigned code,
+           unsigned kind, unsigned mode, uint64_t now, bool dce_query, bool lean,
+           bool plain, dm_counts *c)
+{
+  if (plain && (kind == kImmediateIOCommandKind || DM_UNLIKELY(u->lane != DM_LANE_SERIAL)))
+    return watched_go(m, u, si, id);
   if (kind == kImmediateIOCommandKind) {
     m->slots[si].flags = 0;
     if (DM_UNLIKELY(code == kCloseCommand) && u->opens != 0 && dm__close_waits(u))
@@ -362,8 +336,12 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   bool onq = DM_LIKELY(lane != DM_LANE_CONC_OWNQ);
   if (onq) {
     dm__ctlq_append(m, u, si, pb, lane != DM_LANE_SERIAL);
-    if (!lean)
+    if (plain) { /* (no trace hook: its points count in u->counts, u->tally) */
+      if (c != NULL)
+        c->ev[DM_EV_ENQUEUE]++;
+    } else if (!lean) {
       dm__trace_u(m, u, DM_EV_ENQUEUE, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
+    }
   }
   /* (s after the trace point: a hook may have grown the array.) */
   dm_slot *s = &m->slots[si];
@@ -391,19 +369,135 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
       if (!lean)
         return noErr;
     } else {
+      if (plain)
+        return watched_start(m, u, id);
       dm__start_queued(m, u);
     }
   }
-  /* A request completed before we got here returns its posted result (as the
-   * classic trap returns D0). An async block may already be freed by its
-   * completion routine, so the result comes from the slot's history, which
-   * FIFO reuse keeps until at least every other slot has been used. */
-  const dm_slot *done = &m->slots[(uint32_t)id - 1]; /* (si: one register less) */
-  int16_t posted = done->result;
-  /* (& rather than &&: both fields are read anyway, and the choice needs no
-   * branch) */
-  bool finished = (done->gen == (uint32_t)(id >> 32)) & (done->state == DM_SLOT_DONE);
-  return finished ? posted : noErr;
+  return call_result(m, id); /* (id rather than si: one register less) */
+}
+
+/* The path of a call, compiled three times: lean for a machine nobody
+ * watches (m->lean: no trace points, no history), and watched, plain or
+ * not. A plain watched machine (watched_plain, tested by the caller) has no
+ * trace hook, publishes its clock and has a free slot: its trace points
+ * only count, and its path makes no call of its own on the way to the
+ * queue of a busy serialized driver (what a scenario's calls mostly do),
+ * so that it saves no register. m is the current machine. */
+static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, ParmBlkPtr pb,
+                                                                uint16_t trap, bool lean,
+                                                                bool plain)
+{
+  unsigned code = trap & 0xFF;
+  if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
+    return paramErr;
+  if (!lean && !plain) /* (a lean machine grows the array only when it must) */
+    dm__slots_reserve(m);
+  const dm_codeinfo *ci = &codeinfo[code];
+  unsigned mode = (trap & DM_TRAP_ASYNC) ? DM_MODE_ASYNC
+                : (trap & DM_TRAP_IMMED) ? DM_MODE_IMMEDIATE
+                                         : DM_MODE_SYNC;
+
+  int16_t ref = code == kOpenCommand ? open_target(m, pb) : pb->ioParam.ioRefNum;
+  /* (counted below: count_call_refused) */
+  if (!lean && !plain && DM_UNLIKELY(m->cfg.trace != NULL))
+    dm__trace_emit(m, DM_EV_CALL, ref, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
+
+  uint32_t busy = dm__slot_of_pb(m, pb);
+  if (DM_UNLIKELY(busy != DM_NO_SLOT))
+    return refuse_in_flight(m, pb, ref, code, (uint8_t)mode, busy);
+  /* (A lean machine checks no rule, this one included: nobody watches it,
+   * and its DoDriverIO calls are not counted.) */
+  if (!lean && DM_UNLIKELY(dm__nesting >= DM_NESTING_MAX))
+    return refuse_too_deep(m, pb, ref, code, (uint8_t)mode);
+  if (mode == DM_MODE_SYNC) {
+    pb->ioParam.ioCompletion = NULL;
+    /* KillIO never waits (it is always immediate): legal at any level. */
+    if (DM_UNLIKELY(m->level != DM_LVL_TASK && code != kKillIOCommand))
+      return refuse_sync_at_interrupt(m, pb, ref, code);
+  }
+
+  dm_unit *u;
+  OSErr err = code == kOpenCommand ? (ref != 0 ? dm__unit_map(m, ref, &u) : dInstErr)
+                                   : dm__unit_map(m, ref, &u);
+  if (DM_UNLIKELY(err != noErr)) {
+    if (plain)
+      return refuse_unit_out(m, pb, ref, err);
+    count_call_refused(m, ref);
+    return reject(m, pb, ref, err, true);
+  }
+  dm_counts *c = NULL;
+  if (plain) {
+    if ((c = u->counts) != NULL)
+      c->ev[DM_EV_CALL]++;
+  } else if (!lean && u->counts != NULL) {
+    u->counts->ev[DM_EV_CALL]++;
+  }
+  if (ci->transfer)
+    pb->ioParam.ioActCount = 0;
+  pb->ioParam.ioResult = ioInProgress;
+  pb->ioParam.ioTrap = (short)trap;
+  pb->ioParam.qType = ioQType;
+  /* Status csCode 1 is answered whatever the enable bits say. */
+  bool dce_query = code == kStatusCommand && pb->cntrlParam.csCode == 1;
+  if (!dce_query && DM_UNLIKELY((err = enable_check(u, ci)) != noErr))
+    return plain ? reject_out(m, pb, ref, err) : reject(m, pb, ref, err, true);
+
+  /* IOCommandKind has the values of the DM_MODE_* bits. */
+  unsigned kind = mode == DM_MODE_IMMEDIATE || ci->immediate || dce_query
+                      ? kImmediateIOCommandKind
+                      : mode;
+  uint32_t si = dm__slot_new(m, pb, u, ref, code, kind, mode);
+  if (DM_UNLIKELY(si == DM_NO_SLOT)) {
+    if (lean)
+      return grow_and_call_again(m, pb, trap, ref);
+    /* Reserved above (plain: free when the call began), unless the array
+     * could not grow, or a hook took the slot meanwhile. */
+    if (dm__slots_grow(m) == 0)
+      si = dm__slot_new(m, pb, u, ref, code, kind, mode);
+    if (si == DM_NO_SLOT)
+      return reject(m, pb, ref, memFullErr, true);
+  }
+  /* (history only matters when watched) */
+  uint64_t now = lean ? 0 : plain ? *m->cfg.platform.clock : dm__now(m);
+  if (!lean)
+    m->slots[si].t_call = now;
+  uint64_t id = dm__slot_id(m, si);
+  pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
+  return request_go(m, u, si, id, pb, code, kind, mode, now, dce_query, lean, plain, c);
+}
+
+/* A plain watched machine's call once it has its slot si, out of line
+ * (request_go): everything but a request queued behind a serialized
+ * driver's request in service. The request's fields come from its slot. */
+static __attribute__((noinline)) OSErr watched_go(dm_machine *m, dm_unit *u, uint32_t si,
+                                                  uint64_t id)
+{
+  const dm_slot *s = &m->slots[si];
+  ParmBlkPtr pb = s->pb;
+  bool dce_query = s->code == kStatusCommand && pb->cntrlParam.csCode == 1;
+  return request_go(m, u, si, id, pb, s->code, s->kind, s->mode, s->t_call, dce_query,
+                    false, false, NULL);
+}
+
+/* A plain watched machine's request queued to an idle serialized driver:
+ * it starts now (out of line: request_go). */
+static __attribute__((noinline)) OSErr watched_start(dm_machine *m, dm_unit *u, uint64_t id)
+{
+  dm__start_queued(m, u);
+  return call_result(m, id);
+}
+
+/* Whether a watched machine is plain (request_path). */
+static inline bool watched_plain(const dm_machine *m)
+{
+  return m->cfg.trace == NULL && m->cfg.platform.clock != NULL && m->free_head != DM_NO_SLOT;
+}
+
+/* A watched machine's call that is not plain, out of line. */
+static __attribute__((noinline)) OSErr watched_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
+{
+  return request_path(m, pb, trap, false, false);
 }
 
 OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
@@ -413,7 +507,8 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   /* The path runs with m current (the drivers it calls complete through
    * it). */
   dm_machine *prev = dm__enter(m);
-  OSErr err = m->lean ? request_path(m, pb, trap, true) : request_path(m, pb, trap, false);
+  OSErr err = m->lean ? request_path(m, pb, trap, true, false)
+                      : request_path(m, pb, trap, false, false);
   dm__current = prev;
   return err;
 }
@@ -429,12 +524,15 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
  * A Sync entry (what a scenario's sync calls reach; on a lean machine only
  * PBReadSync and kin, which then wait) calls either variant out of line,
  * so that it saves no registers itself: a watched sync call goes straight
- * through.
+ * through, and on a plain machine (request_path) a sync call queued
+ * behind a busy serialized driver, a scenario's common call, saves none at
+ * all. (An Async call is mostly sent to its driver at once, which a plain
+ * call does out of line: the watched Async variant stays as it was.)
  */
-#define DM_ENTRY(entry, watched, trap, lean_call)                               \
+#define DM_ENTRY(entry, watched, trap, watched_body, lean_call)                 \
   static __attribute__((noinline)) OSErr watched(dm_machine *m, ParmBlkPtr pb)  \
   {                                                                            \
-    return request_path(m, pb, trap, false);                                   \
+    watched_body;                                                              \
   }                                                                            \
   DM_HOT_ENTRY OSErr entry(ParmBlkPtr pb)                                      \
   {                                                                            \
@@ -446,13 +544,17 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
     return lean_call;                                                          \
   }
 #define DM_ASYNC_ENTRY(entry, watched, trap)                                    \
-  DM_ENTRY(entry, watched, trap, request_path(m, pb, trap, true))
+  DM_ENTRY(entry, watched, trap, return request_path(m, pb, trap, false, false), \
+           request_path(m, pb, trap, true, false))
 #define DM_SYNC_ENTRY(entry, watched, lean_fn, trap)                            \
   static __attribute__((noinline)) OSErr lean_fn(dm_machine *m, ParmBlkPtr pb)  \
   {                                                                            \
-    return request_path(m, pb, trap, true);                                    \
+    return request_path(m, pb, trap, true, false);                             \
   }                                                                            \
-  DM_ENTRY(entry, watched, trap, lean_fn(m, pb))
+  DM_ENTRY(entry, watched, trap,                                               \
+           if (DM_LIKELY(watched_plain(m))) return request_path(m, pb, trap, false, true); \
+           return watched_call(m, pb, trap),                                   \
+           lean_fn(m, pb))
 DM_SYNC_ENTRY(dm__call_ReadSync, watched_ReadSync, lean_ReadSync, _Read)
 DM_ASYNC_ENTRY(dm__call_ReadAsync, watched_ReadAsync, _Read | DM_TRAP_ASYNC)
 DM_SYNC_ENTRY(dm__call_WriteSync, watched_WriteSync, lean_WriteSync, _Write)
