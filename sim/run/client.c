@@ -131,6 +131,31 @@ static __attribute__((noinline)) void done_found(run_machine *rm, const void *pb
   done(rm, run_pb_find(rm, pb));
 }
 
+/* done for lean block p (its hint named it). Its client blocks on it in
+ * a sync wait, unless the block was sent first (run_issue_made, before it
+ * was known lean) and finished during that send: the client is woken, and
+ * p parked with it for its next step (run_client.parked), which most
+ * likely sends p again, so that p is not put on its free list to be taken
+ * off it at once. (A client blocked in a sync wait has its event idle:
+ * only its own step, run from that event, blocks it, and a wake arms the
+ * event only after it leaves the wait.) */
+static inline __attribute__((always_inline)) void done_lean(run_machine *rm, run_pb *p)
+{
+  if (!p->busy || p->pb.ioParam.ioResult > 0)
+    return;
+  run_pb_ended(rm, p);
+  p->ends++;
+  run_client *c = p->client;
+  if (c->block == RUN_SYNC && c->wait_pb == p) {
+    c->parked = p;
+    c->block = RUN_READY;
+    sim_world_arm_task_now(&rm->w, &c->ev);
+    return;
+  }
+  run_home_push(p->home, p);
+  wake_for(rm, c, p, p->call);
+}
+
 /* The Device Manager's word that pb's call finished (after any routine):
  * a block its routine sent again is in progress, and not finished here. A
  * lean block its hint names, once per request in a serialized run, is
@@ -144,7 +169,7 @@ void run_pb_done(void *ctx, void *pb)
     done_found(rm, pb);
     return;
   }
-  done(rm, p);
+  done_lean(rm, p);
 }
 
 /* ---- the client's statements ------------------------------------------------ */
@@ -228,6 +253,11 @@ static inline run_frame *frame_end(run_client *c, run_frame *f)
  * send needs.) */
 static __attribute__((noinline)) void client_go(run_client *c)
 {
+  run_pb *parked = c->parked;
+  if (parked != NULL) { /* not sent again by client_task: back to its free list */
+    c->parked = NULL;
+    run_home_push(parked->home, parked);
+  }
   do {
     /* (Read again at each statement rather than kept across it: only c is
      * then alive across a statement's calls, which saves registers, the
@@ -250,7 +280,7 @@ static __attribute__((noinline)) void client_go(run_client *c)
 /* A client's step: ready again when its time came. The commonest step
  * first, a repeat's sync call sent again with the block the client waited
  * for last (a serialized run's every step): its next statement is that
- * block's, which is lean and back at the head of its free list. Then the
+ * block's, parked with the client when the wait ended (done_lean). Then the
  * statement is known a call (a lean block is bound to its call statement),
  * and the frame moves on without client_go's walk. Past the body's last
  * statement with iterations left, the next iteration starts first, as
@@ -274,12 +304,13 @@ static void client_task(void *arg)
     f->left--; /* (what client_go's walk would do first: frame_end) */
     f->next = st = f->body;
   }
-  run_pb *p = c->wait_pb;
-  if (p != NULL && p->st == st && p->made_lean && p->home->head == p) {
+  run_pb *p = c->parked;
+  if (p != NULL && p->st == st) {
     run_machine *rm = c->rm;
+    c->parked = NULL;
     f->next = st + 1;
     run_step(rm, RUN_STEP_CLIENT, c);
-    if (run_send_lean(rm, c, p, st) || c->block != RUN_READY)
+    if (run_send_lean(rm, c, p, st, 0) || c->block != RUN_READY)
       return;
   }
 go:

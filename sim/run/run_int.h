@@ -118,6 +118,11 @@ struct run_client {
   size_t               wait_call;   /* RUN_WAIT */
   run_pb              *wait_pb;     /* RUN_SYNC (its call is wait_pb->call); kept after:
                                        the block the client waited for last, or NULL */
+  /* A lean block whose sync wait ended (run_pb_done), kept for the
+   * client's next step rather than put back on its free list: that step
+   * most likely sends it again (a repeat of one sync call), and any other
+   * puts it back first (client_go). NULL when none. */
+  run_pb              *parked;
   uint32_t             outstanding; /* async calls not yet complete */
 };
 

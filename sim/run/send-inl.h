@@ -230,13 +230,16 @@ run_send(run_machine *rm, run_client *c, run_pb *p, const sim_sc_shape *sc, dm_c
  * its call.) */
 void run_lean_refused(run_pb *p) __attribute__((cold));
 
-/* Sends lean block p (run_pb.made_lean), the head of its free list, for
- * statement st from client c's own step: what run_block_for .. run_send do
- * for it, no more. Returns 1 when the client blocks on it. */
+/* Sends lean block p (run_pb.made_lean) for statement st from client c's
+ * own step: what run_block_for .. run_send do for it, no more. p is the
+ * head of its free list (listed), taken off it here, or parked with c
+ * (run_client.parked), on no list. Returns 1 when the client blocks on
+ * it. */
 static inline __attribute__((always_inline)) int
-run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st)
+run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st, int listed)
 {
-  p->home->head = p->next; /* (p->next is read only while p is on a list) */
+  if (listed)
+    p->home->head = p->next; /* (p->next is read only while p is on a list) */
   p->pb = p->made;
   p->pb.ioParam.ioRefNum = *p->made_ref;
   run_pb_sent(rm, p);
@@ -285,7 +288,7 @@ run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_rou
      * its free list are fixed when it is made.) */
     run_pb *last = c->wait_pb;
     if (last != NULL && last->st == st && last->made_lean && last->home->head == last)
-      return run_send_lean(rm, c, last, st);
+      return run_send_lean(rm, c, last, st, 1);
   }
   const sim_sc_call *call = &rm->sc->calls[st->call];
   const sim_sc_shape *sc = &rm->sc->shapes[call->shape];
@@ -294,7 +297,7 @@ run_issue_from(run_machine *rm, run_client *c, const sim_sc_stmt *st, int in_rou
      * never in flight: taken here, it is sent lean without more tests. */
     run_pb *p = rm->pbs[sc->pb].head;
     if (p != NULL && p->made_lean)
-      return run_send_lean(rm, c, p, st);
+      return run_send_lean(rm, c, p, st, 1);
   }
   run_pb *p = run_block_for(rm, c, st, call, sc);
   if (p == NULL) {
