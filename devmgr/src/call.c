@@ -351,7 +351,7 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
      * called. */
     s->flags = onq_flag;
     dm__slot_activate(u, s, now, !lean);
-    dm__send(m, u, si, id, pb, code, kind, lean, true);
+    dm__send(m, u, si, id, now, pb, code, kind, lean, true, NULL);
   } else if (DM_UNLIKELY(lane == DM_LANE_HOLD)) {
     /* A remove or replace is waiting for the driver to go idle, or KillIO
      * is under way. */

@@ -45,13 +45,26 @@ static __attribute__((noinline)) void unit_after_completion(dm_machine *m, dm_un
     dm__start_queued(m, u);
 }
 
+/* A completion's trace point (see finish_request for tc). */
+static inline __attribute__((always_inline)) void
+finish_point(dm_machine *m, dm_unit *u, dm_counts *tc, dm_ev ev, int16_t ref, const void *pb,
+             uint64_t id, uint8_t code, uint8_t mode, int16_t result)
+{
+  if (tc != NULL)
+    dm__count_in(m, tc, ev, code, (uint32_t)id - 1);
+  else
+    dm__trace_request(m, u, ev, ref, pb, id, code, mode, result);
+}
+
 /* The one completion body: dm__complete for every caller, and inlined into
  * IOCommandIsComplete, the path every driver-completed request takes. Its
  * constant flags prune it where it is inlined: lean (m->lean: no trace
  * points, no history), from_driver (IOCommandIsComplete's common case:
  * the slot is ACTIVE, not immediate, has a PB and no private queue, and m
  * is the current machine) and at_head (the PB is at the head of dCtlQHdr,
- * or off it: the short unlink, which needs few registers).
+ * or off it: the short unlink, which needs few registers); tc is the
+ * unit's row of counts on a tallying machine (dm__trace_ut; from_driver
+ * only), tested once by the caller and kept, else NULL.
  *
  * The slot is finished first (its fields read once, then released), then
  * the unit's queue, counters and drvrActive; nothing outside can tell the
@@ -59,7 +72,7 @@ static __attribute__((noinline)) void unit_after_completion(dm_machine *m, dm_un
 static inline __attribute__((always_inline)) void finish_request(dm_machine *m, uint32_t si,
                                                            uint64_t id, OSErr result,
                                                            bool lean, bool from_driver,
-                                                           bool at_head)
+                                                           bool at_head, dm_counts *tc)
 {
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
@@ -82,7 +95,10 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
 
   bool has_pb = from_driver || pb != NULL;
   if (!lean && (flags & DM_SLOTF_COUNTED))
-    dm__count_done(from_driver || u != NULL ? u->counts : dm__counts_of(m, ref), now);
+    dm__count_done(tc != NULL                  ? tc
+                   : from_driver || u != NULL ? u->counts
+                                              : dm__counts_of(m, ref),
+                   now);
   if (DM_LIKELY(from_driver || u != NULL)) {
     if (DM_LIKELY(has_pb && (flags & DM_SLOTF_ONQ))) {
       if (at_head)
@@ -100,7 +116,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
       if (lean) /* no trace hook: only the flag changes */
         u->dce.dCtlFlags = (short)(u->dce.dCtlFlags & ~drvrActiveMask);
       else
-        dm__set_flags(u, 0, drvrActiveMask);
+        dm__clear_active(u, tc);
     }
   }
   if (!from_driver && privq != NULL && has_pb)
@@ -109,10 +125,10 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   if (has_pb) {
     dm__post(pb, id, posted);
     if (!lean)
-      dm__trace_request(m, u, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
+      finish_point(m, u, tc, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
     if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
       if (!lean)
-        dm__trace_request(m, u, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
+        finish_point(m, u, tc, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
       /* The routine runs with m current; whatever it does to the current
        * machine, the caller gets back the one it had. */
       dm_machine *prev = from_driver ? m : dm__enter(m);
@@ -130,7 +146,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     } else if (mode == DM_MODE_SYNC && !lean && !dm__inside_driverio(m, id)) {
       /* (Completed inside its own DoDriverIO: dm__send traces `done` once
        * that has returned.) */
-      dm__trace_request(m, u, DM_EV_DONE, ref, pb, id, code, mode, posted);
+      finish_point(m, u, tc, DM_EV_DONE, ref, pb, id, code, mode, posted);
     }
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
@@ -142,7 +158,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     if (u->lane != DM_LANE_SERIAL)
       unit_after_completion(m, u);
     else if (from_driver && !lean && dm__may_start_queued(u))
-      dm__start_queued_run(m, u, true); /* (m current: IOCommandIsComplete's) */
+      dm__start_queued_run(m, u, true, tc); /* (m current: IOCommandIsComplete's) */
     else
       dm__start_queued(m, u);
   }
@@ -150,7 +166,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
 
 void dm__complete(dm_machine *m, uint32_t si, OSErr result)
 {
-  finish_request(m, si, dm__slot_id(m, si), result, false, false, false);
+  finish_request(m, si, dm__slot_id(m, si), result, false, false, false, NULL);
 }
 
 void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)
@@ -333,7 +349,7 @@ static inline bool at_head_or_off(const dm_machine *m, uint32_t si)
 static __attribute__((noinline)) OSErr iocomplete_lean_within(dm_machine *m, uint32_t si,
                                                               uint64_t id, OSErr result)
 {
-  finish_request(m, si, id, result, true, true, false);
+  finish_request(m, si, id, result, true, true, false, NULL);
   return noErr;
 }
 
@@ -347,7 +363,14 @@ static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_
     return iocomplete_checked(m, id, result);
   if (DM_UNLIKELY(complete_not_owner(m, si, id)))
     return paramErr;
-  finish_request(m, si, id, result, false, true, false);
+  /* A tallying machine's points count in the unit's row, kept from here
+   * on: the row of the request's unit serves the next request it starts
+   * too. */
+  dm_counts *tc = m->slots[si].unit->tally;
+  if (DM_LIKELY(tc != NULL))
+    finish_request(m, si, id, result, false, true, false, tc);
+  else
+    finish_request(m, si, id, result, false, true, false, NULL);
   return noErr;
 }
 
@@ -361,7 +384,7 @@ static DM_HOT_ENTRY __attribute__((noinline)) OSErr iocomplete_lean(dm_machine *
     return iocomplete_checked(m, id, result);
   if (DM_UNLIKELY(!at_head_or_off(m, si)))
     return iocomplete_lean_within(m, si, id, result);
-  finish_request(m, si, id, result, true, true, true);
+  finish_request(m, si, id, result, true, true, true, NULL);
   return noErr;
 }
 

@@ -114,33 +114,35 @@ void  dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *w
 /* Reports a driver that wrote ioResult itself (once per request). */
 void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
 
-/* Sends the request in slot si (ID id, already marked ACTIVE) to u's
+/* Sends the request in slot si (ID id, already marked ACTIVE at now) to u's
  * DoDriverIO: the transfer rules first, then the call, then the ioResult
  * check. Inline: every request passes here once. lean (a constant where it
  * is inlined) leaves out the trace points and checks of a watched machine;
- * current says m is the current machine already. */
+ * current says m is the current machine already; tc is u's row of counts
+ * on a tallying machine, or NULL (dm__trace_ut). */
 static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_unit *u,
                                                           uint32_t si, uint64_t id,
-                                                          ParmBlkPtr pb, unsigned code,
-                                                          unsigned kind,
-                                                          bool lean, bool current)
+                                                          uint64_t now, ParmBlkPtr pb,
+                                                          unsigned code,
+                                                          unsigned kind, bool lean,
+                                                          bool current, dm_counts *tc)
 {
   if (dm__begin_transfer(m, u, si, pb, code))
     return;
   if (!lean)
-    dm__trace_dispatch(m, u, si, pb, id, (uint8_t)code, (uint8_t)kind);
+    dm__trace_dispatch(m, u, tc, si, now, pb, id, (uint8_t)code, (uint8_t)kind);
   IOCommandContents c = { .pb = pb };
   if (lean) {
     (void)dm__driver_call(m, u, id, c, code, kind, current);
     return;
   }
   OSErr st = dm__driver_call_watched(m, u, id, c, code, kind, current);
-  dm__trace_u(m, u, DM_EV_RETURN, NULL, id, (uint8_t)code, (uint8_t)kind, st);
+  dm__trace_ut(m, u, tc, DM_EV_RETURN, NULL, id, (uint8_t)code, (uint8_t)kind, st);
   if (!dm__slot_in_service(m, si, id)) {
     /* Completed inside DoDriverIO: a sync caller returns only now. */
     if (kind == kSynchronousIOCommandKind)
-      dm__trace_u(m, u, DM_EV_DONE, pb, id, (uint8_t)code, DM_MODE_SYNC,
-                  pb->ioParam.ioResult);
+      dm__trace_ut(m, u, tc, DM_EV_DONE, pb, id, (uint8_t)code, DM_MODE_SYNC,
+                   pb->ioParam.ioResult);
   } else if (dm__checking(m) && DM_UNLIKELY(pb->ioParam.ioResult != ioInProgress)) {
     /* (the common case, ioResult untouched, tested here, inline) */
     dm__check_ioresult(m, si, "when DoDriverIO returned");
@@ -161,15 +163,16 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
  * a held one first) to u's DoDriverIO, with the counters and history of a
  * dispatch. Inline in its callers: a serialized driver's every request
  * passes here. current (a constant) says m is the current machine
- * already. */
+ * already; tc as dm__send's. */
 static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm_unit *u,
                                                               uint32_t si, uint64_t id,
-                                                              bool current)
+                                                              bool current, dm_counts *tc)
 {
   dm_slot *s = &m->slots[si];
+  uint64_t now = dm__now(m);
   u->queued--;
-  dm__slot_activate(u, s, dm__now(m), true);
-  dm__send(m, u, si, id, s->pb, s->code, s->kind, false, current);
+  dm__slot_activate(u, s, now, true);
+  dm__send(m, u, si, id, now, s->pb, s->code, s->kind, false, current, tc);
 }
 
 /* dm__start_queued's loop (u->starting set while it runs, so that a request
@@ -180,9 +183,10 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
  * at a head of dCtlQHdr that is a request held while a remove, replace or
  * KillIO is under way; a head that is not one of u's requests (not a
  * request at all, or another unit's) is reported and taken off
- * (dm__ctlq_drop_foreign). */
+ * (dm__ctlq_drop_foreign). tc as dm__send's. */
 static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machine *m,
-                                                                      dm_unit *u, bool current)
+                                                                      dm_unit *u, bool current,
+                                                                      dm_counts *tc)
 {
   u->starting = 1;
   while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {
@@ -201,8 +205,8 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
       dm__ctlq_drop_foreign(m, u, head, "where the next request was to be dispatched");
       continue;
     }
-    dm__set_active(u);
-    dm__dispatch(m, u, si, id, current);
+    dm__set_active(u, tc);
+    dm__dispatch(m, u, si, id, current, tc);
   }
   u->starting = 0;
   if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))

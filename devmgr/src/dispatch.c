@@ -48,7 +48,7 @@ void dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *wh
 
 void dm__start_queued_loop(dm_machine *m, dm_unit *u)
 {
-  dm__start_queued_run(m, u, false);
+  dm__start_queued_run(m, u, false, NULL);
 }
 
 void dm__release_held(dm_machine *m, dm_unit *u)
@@ -84,7 +84,7 @@ void dm__release_held(dm_machine *m, dm_unit *u)
     }
     m->slots[si].flags &= (uint8_t)~DM_SLOTF_HELD;
     u->queued++;
-    dm__dispatch(m, u, si, dm__slot_id(m, si), false);
+    dm__dispatch(m, u, si, dm__slot_id(m, si), false, NULL);
   }
 }
 

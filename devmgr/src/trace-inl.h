@@ -37,14 +37,15 @@ static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
   dm__count_row(m, dm__counts_of(m, ref), ev);
 }
 
-/* Counts request s reaching its driver in its unit's row c (m counts):
- * its wait since the call, and the start of a busy spell. Inline: once per
- * request. Every DISPATCH trace point names a live slot whose t_dispatch
- * was set a moment before (dm__slot_activate), which is now. The slot is
- * marked COUNTED: its completion ends the service (dm__count_done). */
-static inline void dm__count_dispatch(dm_counts *c, dm_slot *s)
+/* Counts request s reaching its driver at now in its unit's row c (m
+ * counts): its wait since the call, and the start of a busy spell. Inline:
+ * once per request. Every DISPATCH trace point names a live slot whose
+ * t_dispatch was set a moment before (dm__slot_activate), which is now. The
+ * slot is marked COUNTED: its completion ends the service
+ * (dm__count_done). */
+static inline void dm__count_dispatch(dm_counts *c, dm_slot *s, uint64_t now)
 {
-  uint64_t now = s->t_dispatch, wait = now - s->t_call;
+  uint64_t wait = now - s->t_call;
   c->requests++;
   c->wait_sum_hi += __builtin_add_overflow(c->wait_sum, wait, &c->wait_sum); /* (add, adc) */
   if (wait > c->wait_max)
@@ -72,7 +73,7 @@ static inline void dm__count_in(dm_machine *m, dm_counts *c, dm_ev ev, uint8_t c
 {
   dm__count_row(m, c, ev);
   if (ev == DM_EV_DISPATCH && code >= kReadCommand && code <= kStatusCommand && c != NULL)
-    dm__count_dispatch(c, &m->slots[si]);
+    dm__count_dispatch(c, &m->slots[si], m->slots[si].t_dispatch);
 }
 
 /* A trace point about a request (or call) of refNum ref: counted when the
@@ -102,15 +103,31 @@ static inline void dm__trace_u(dm_machine *m, dm_unit *u, dm_ev ev, const void *
   else if (DM_UNLIKELY(m->cfg.trace != NULL))
     dm__trace_u_slow(m, u, ev, pb, id, code, mode, result);
 }
-/* The DISPATCH point of request si of unit u (a Read, Write, Control or
- * Status, queued or sent at once: dm__send), counted in u's statistics. */
-static inline void dm__trace_dispatch(dm_machine *m, dm_unit *u, uint32_t si, const void *pb,
-                                      uint64_t id, uint8_t code, uint8_t mode)
+/* dm__trace_u given tc: u's row of counts where the caller knows that its
+ * machine tallies (counts, no trace hook: tc is u->tally, not NULL), else
+ * NULL, which makes it dm__trace_u. The request path tests u->tally once
+ * and keeps it (IOCommandIsComplete), so that each point is an increment
+ * without a load and a test of its own. */
+static inline void dm__trace_ut(dm_machine *m, dm_unit *u, dm_counts *tc, dm_ev ev,
+                                const void *pb, uint64_t id, uint8_t code, uint8_t mode,
+                                int16_t result)
 {
-  dm_counts *c = u->tally;
+  if (tc != NULL)
+    dm__count_in(m, tc, ev, code, (uint32_t)id - 1);
+  else
+    dm__trace_u(m, u, ev, pb, id, code, mode, result);
+}
+/* The DISPATCH point of request si of unit u (a Read, Write, Control or
+ * Status, queued or sent at once: dm__send), dispatched at now (its
+ * t_dispatch), counted in u's statistics; tc as dm__trace_ut's. */
+static inline void dm__trace_dispatch(dm_machine *m, dm_unit *u, dm_counts *tc, uint32_t si,
+                                      uint64_t now, const void *pb, uint64_t id, uint8_t code,
+                                      uint8_t mode)
+{
+  dm_counts *c = tc != NULL ? tc : u->tally;
   if (DM_LIKELY(c != NULL)) {
     c->ev[DM_EV_DISPATCH]++;
-    dm__count_dispatch(c, &m->slots[si]);
+    dm__count_dispatch(c, &m->slots[si], now);
   } else if (DM_UNLIKELY(m->cfg.trace != NULL)) {
     dm__trace_u_slow(m, u, DM_EV_DISPATCH, pb, id, code, mode, 0);
   }
@@ -153,13 +170,31 @@ static inline void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear)
   u->dce.dCtlFlags = (short)now;
   dm__trace_flags(u);
 }
+/* dm__trace_flags given tc (as dm__trace_ut's). */
+static inline void dm__trace_flags_t(dm_unit *u, dm_counts *tc)
+{
+  if (tc != NULL)
+    tc->ev[DM_EV_FLAGS]++;
+  else
+    dm__trace_flags(u);
+}
 /* Sets drvrActive, clear until now (a serialized driver's next request
- * starts), with its trace point. */
-static inline void dm__set_active(dm_unit *u)
+ * starts), with its trace point; tc as dm__trace_ut's. */
+static inline void dm__set_active(dm_unit *u, dm_counts *tc)
 {
   u->dce.dCtlFlags = (short)(u->dce.dCtlFlags | drvrActiveMask);
   u->dm_active = drvrActiveMask;
-  dm__trace_flags(u);
+  dm__trace_flags_t(u, tc);
+}
+/* dm__set_flags(u, 0, drvrActiveMask) given tc (as dm__trace_ut's). */
+static inline void dm__clear_active(dm_unit *u, dm_counts *tc)
+{
+  uint16_t old = (uint16_t)u->dce.dCtlFlags;
+  u->dm_active = 0;
+  if (!(old & drvrActiveMask))
+    return;
+  u->dce.dCtlFlags = (short)(old & ~drvrActiveMask);
+  dm__trace_flags_t(u, tc);
 }
 void dm__trace_unit(dm_machine *m, dm_ev ev, const dm_unit *u);
 
