@@ -292,12 +292,13 @@ static inline OSErr call_result(const dm_machine *m, uint64_t id)
   return finished ? posted : noErr;
 }
 
-/* A plain watched machine (see request_path) refuses a call with err out
- * of line, so that the path makes no call of its own. Cold. */
-static __attribute__((noinline, cold)) OSErr reject_out(dm_machine *m, ParmBlkPtr pb,
-                                                        int16_t ref, OSErr err)
+/* A plain watched machine (see request_path) refuses a call out of line,
+ * so that the path makes no call of its own, and keeps nothing for the
+ * refusal: the error is found here. Cold. */
+static __attribute__((noinline, cold)) OSErr refuse_disabled_out(dm_machine *m, ParmBlkPtr pb,
+                                                                 int16_t ref, unsigned code)
 {
-  return reject(m, pb, ref, err, true);
+  return reject(m, pb, ref, enable_check(dm__unit(m, ref), &codeinfo[code]), true);
 }
 static __attribute__((noinline, cold)) OSErr refuse_unit_out(dm_machine *m, ParmBlkPtr pb,
                                                              int16_t ref, OSErr err)
@@ -440,8 +441,12 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   pb->ioParam.qType = ioQType;
   /* Status csCode 1 is answered whatever the enable bits say. */
   bool dce_query = code == kStatusCommand && pb->cntrlParam.csCode == 1;
-  if (!dce_query && DM_UNLIKELY((err = enable_check(u, ci)) != noErr))
-    return plain ? reject_out(m, pb, ref, err) : reject(m, pb, ref, err, true);
+  if (plain) {
+    if (!dce_query && DM_UNLIKELY(enable_check(u, ci) != noErr))
+      return refuse_disabled_out(m, pb, ref, code);
+  } else if (!dce_query && DM_UNLIKELY((err = enable_check(u, ci)) != noErr)) {
+    return reject(m, pb, ref, err, true);
+  }
 
   /* IOCommandKind has the values of the DM_MODE_* bits. */
   unsigned kind = mode == DM_MODE_IMMEDIATE || ci->immediate || dce_query
