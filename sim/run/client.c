@@ -277,17 +277,31 @@ static __attribute__((noinline)) void client_go(run_client *c)
   } while (c->block == RUN_READY);
 }
 
+/* Client c, ready, sends its parked block p again for statement st, the
+ * next of frame f: the frame moves past st, and what follows the call when
+ * it does not block runs through client_go. */
+static inline __attribute__((always_inline)) void
+resend_parked(run_client *c, run_frame *f, run_pb *p, const sim_sc_stmt *st)
+{
+  run_machine *rm = c->rm;
+  c->parked = NULL;
+  f->next = st + 1;
+  run_step(rm, RUN_STEP_CLIENT, c);
+  if (!run_send_lean(rm, c, p, st, 0) && c->block == RUN_READY)
+    client_go(c);
+}
+
 /* A client's step: ready again when its time came. The commonest step
  * first, a repeat's sync call sent again with the block the client waited
  * for last (a serialized run's every step): its next statement is that
  * block's, parked with the client when the wait ended (done_lean). Then the
  * statement is known a call (a lean block is bound to its call statement),
- * and the frame moves on without client_go's walk. Past the body's last
- * statement with iterations left, the next iteration starts first, as
- * client_go would start it (a repeat's body is never empty). Anything else, and whatever runs after that call when
- * it does not block, goes through client_go. (Apart from client_step,
- * whose body it is, because the two as one saved more registers: 4
- * instructions a request more.) */
+ * and the frame moves on without client_go's walk: to the statement after
+ * it, or, past the body's last with iterations left, to the next
+ * iteration, as client_go would (a repeat's body is never empty; the
+ * commonest repeat has a body of one statement). Anything else goes
+ * through client_go. (Apart from client_step, whose body it is, because
+ * the two as one saved more registers: 4 instructions a request more.) */
 static void client_task(void *arg)
 {
   run_client *c = arg;
@@ -298,22 +312,19 @@ static void client_task(void *arg)
   }
   run_frame *f = c->top;
   const sim_sc_stmt *st = f->next;
-  if (st == f->end) {
-    if (f->left <= 1)
-      goto go;
-    f->left--; /* (what client_go's walk would do first: frame_end) */
-    f->next = st = f->body;
-  }
   run_pb *p = c->parked;
-  if (p != NULL && p->st == st) {
-    run_machine *rm = c->rm;
-    c->parked = NULL;
-    f->next = st + 1;
-    run_step(rm, RUN_STEP_CLIENT, c);
-    if (run_send_lean(rm, c, p, st, 0) || c->block != RUN_READY)
+  if (p != NULL) {
+    if (st != f->end) {
+      if (p->st == st) {
+        resend_parked(c, f, p, st);
+        return;
+      }
+    } else if (f->left > 1 && p->st == f->body) {
+      f->left--;
+      resend_parked(c, f, p, f->body);
       return;
+    }
   }
-go:
   client_go(c);
 }
 

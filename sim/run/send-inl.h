@@ -255,7 +255,8 @@ run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st, 
     return 0;
   }
   c->block = RUN_SYNC;
-  c->wait_pb = p;
+  if (listed) /* (a parked block is the one the client waited for last already) */
+    c->wait_pb = p;
   return 1;
 }
 
