@@ -48,7 +48,10 @@
  *
  * On a watched machine (a trace hook, a PB hook, rules checked or counts
  * kept) the same functions run with lean false: trace points and counts
- * (trace-inl.h), history times, and the checks after DoDriverIO.
+ * (trace-inl.h), history times, and the checks after DoDriverIO. A watched
+ * Sync call on a plain machine (request_path) runs with plain true: it
+ * stops at the queue of a busy serialized driver, and goes on out of line
+ * otherwise (watched_go, watched_start).
  */
 #include <string.h>
 
