@@ -254,19 +254,27 @@ static void count_step(void *ctx)
   nsteps++;
 }
 
+/* A checked machine on w spending the budget *steps, hook called with
+ * steps at the step one too many. */
+static dm_machine *machine_with_budget(sim_world *w, uint64_t *steps, dm_step_fn hook)
+{
+  ck_assert_int_eq(sim_world_init(w), 0);
+  dm_machine_config cfg = { 0 };
+  cfg.platform = sim_world_platform(w);
+  cfg.check = DM_CHECK_STRICT;
+  cfg.steps = steps;
+  cfg.sih_step = hook;
+  cfg.sih_step_ctx = steps;
+  dm_machine *m = dm_machine_new(&cfg);
+  ck_assert_ptr_nonnull(m);
+  return m;
+}
+
 START_TEST(test_sih_step_hook)
 {
   sim_world w;
-  ck_assert_int_eq(sim_world_init(&w), 0);
-  dm_machine_config cfg = { 0 };
-  cfg.platform = sim_world_platform(&w);
-  cfg.check = DM_CHECK_STRICT;
   uint64_t steps = 5;
-  cfg.steps = &steps;
-  cfg.sih_step = count_step;
-  cfg.sih_step_ctx = &steps;
-  dm_machine *m = dm_machine_new(&cfg);
-  ck_assert_ptr_nonnull(m);
+  dm_machine *m = machine_with_budget(&w, &steps, count_step);
   dm_machine *prev = dm_machine_enter(m);
   dm_driver_spec spec = { .desc = &where_desc, .entry = where_io, .unit = -1 };
   int16_t ref;
@@ -294,6 +302,46 @@ START_TEST(test_sih_step_hook)
 }
 END_TEST
 
+/* A step hook that queues a handler (an embedder's may): the handler whose
+ * step called it runs first, with its own arguments, then the new one. The
+ * first handler's record is the one the machine keeps for a handler queued
+ * into an empty queue, so the step is taken while that record still heads
+ * the queue (a hook that found the queue empty would reuse the record). */
+static char hook_trace[16];
+static OSStatus note_sih(void *p1, void *p2)
+{
+  (void)p2;
+  strcat(hook_trace, p1);
+  return noErr;
+}
+
+static void queue_on_step(void *ctx)
+{
+  *(uint64_t *)ctx = 10;
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(note_sih, NULL, "h", NULL), noErr);
+}
+
+static void hwi_queues_note(void *arg)
+{
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(note_sih, NULL, arg, NULL), noErr);
+}
+
+START_TEST(test_sih_step_hook_queues)
+{
+  sim_world w;
+  uint64_t steps = 0;
+  dm_machine *m = machine_with_budget(&w, &steps, queue_on_step);
+  dm_machine *prev = dm_machine_enter(m);
+  hook_trace[0] = '\0';
+  dm_machine_run_at(m, DM_LVL_HWI, hwi_queues_note, "a");
+  ck_assert_str_eq(hook_trace, "ah");
+  ck_assert_uint_eq(steps, 9);
+  dm_machine_leave(prev);
+  dm_machine_free(m);
+  sim_world_free(&w);
+}
+END_TEST
+
 Suite *guard_suite(void)
 {
   Suite *s = suite_create("guard");
@@ -305,6 +353,7 @@ Suite *guard_suite(void)
   tcase_add_loop_test(t, test_driver_breaks_qtail, 0, 2);
   tcase_add_test(t, test_where);
   tcase_add_test(t, test_sih_step_hook);
+  tcase_add_test(t, test_sih_step_hook_queues);
   suite_add_tcase(s, t);
   return s;
 }

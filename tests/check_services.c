@@ -164,6 +164,47 @@ START_TEST(test_sih_serialized)
 }
 END_TEST
 
+/* A handler that queues two when it runs, at most three deep ("a" queues
+ * "ab" and "ac", ...): each is queued into an empty queue or behind
+ * others, in turns, so the record the machine keeps for the first of an
+ * empty queue is reused between pool records. */
+static OSStatus sih_fork(void *p1, void *p2)
+{
+  const char *name = p1;
+  note("%s", name);
+  size_t n = strlen(name);
+  if (n < 3) {
+    static char names[64][4];
+    static int next;
+    for (int i = 0; i < 2; i++) {
+      char *child = names[next++ % 64];
+      memcpy(child, name, n);
+      child[n] = i == 0 ? 'b' : 'c';
+      child[n + 1] = '\0';
+      ck_assert_int_eq(QueueSecondaryInterruptHandler(sih_fork, NULL, child, p2), noErr);
+    }
+  }
+  return noErr;
+}
+
+static void hwi_queues_fork(void *arg)
+{
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(sih_fork, NULL, arg, NULL), noErr);
+}
+
+START_TEST(test_sih_queue_reuses_records)
+{
+  tfix f;
+  setup(&f);
+  dm_machine_run_at(f.m, DM_LVL_HWI, hwi_queues_fork, "a");
+  ck_assert_str_eq(trace, "a ab ac abb abc acb acc");
+  trace[0] = '\0';
+  dm_machine_run_at(f.m, DM_LVL_HWI, hwi_queues_fork, "x");
+  ck_assert_str_eq(trace, "x xb xc xbb xbc xcb xcc");
+  tf_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_sih_from_task_runs_at_once)
 {
   tfix f;
@@ -571,6 +612,7 @@ Suite *services_suite(void)
   tcase_add_test(tl, test_execution_levels);
   tcase_add_test(tl, test_sih_from_hwi_runs_after_interrupt);
   tcase_add_test(tl, test_sih_serialized);
+  tcase_add_test(tl, test_sih_queue_reuses_records);
   tcase_add_test(tl, test_sih_from_task_runs_at_once);
   tcase_add_test(tl, test_call_secondary_interrupt_handler);
   tcase_add_test(tl, test_run_task);

@@ -205,6 +205,11 @@ typedef struct dm_in_driver {
 /* ---- the machine ------------------------------------------------------------------ */
 
 struct dm_machine {
+  /* The record of a handler queued into an empty queue, which is then
+   * free (the handler loop reads a record before it runs it): no pool get
+   * and put for a device's every completion. First, so that the loop tells
+   * it from a pool's record by comparing with m itself. */
+  dm_sih            sih_one;
   dm_machine_config cfg;
   uint64_t          driverio_id; /* dm_machine_driverio_id (dm__driver_call) */
   dm_unit         **units;
@@ -220,7 +225,7 @@ struct dm_machine {
   dm_level level;
   /* cfg.steps, else no_steps: never spent (2^64 handlers at a step each) */
   uint64_t *steps, no_steps;
-  dm_sih  *sih_head, *sih_tail;
+  dm_sih  *sih_head, *sih_tail; /* the queue; sih_tail only while sih_head is not NULL */
   uint8_t  sih_running;
   dm_pool  sih_pool;
   dm_pool  timer_pool;
@@ -243,6 +248,9 @@ struct dm_machine {
 
   const char   *client;
   dm_in_driver *in_driver; /* the innermost driver code running (watched only) */
+  /* The frame of the handler loop, which never nests (sih_running): its id
+   * and what are set once, u per handler (machine.c, run_sih). */
+  dm_in_driver  sih_frame;
   uint32_t    violations;
   uint32_t    rule_counts[DM_RULE_COUNT];
   char        msg[640];

@@ -61,6 +61,7 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
   m->level = DM_LVL_TASK;
   m->no_steps = UINT64_MAX;
   m->steps = cfg->steps != NULL ? cfg->steps : &m->no_steps;
+  m->sih_frame.what = DM_ENTRY_SIH; /* (id 0: no command) */
   dm__pool_init(&m->sih_pool, sizeof(dm_sih));
   dm__pool_init(&m->timer_pool, sizeof(dm_timer));
   return m;
@@ -112,29 +113,29 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
   dm_level saved = m->level;
   /* One frame for all the handlers run here, each attributed to the driver
    * that queued it: whatever a handler runs puts m->in_driver back as it
-   * found it, so the frame stays the innermost between handlers. (m->lean
-   * never changes: it is read again at the end rather than kept across the
-   * handlers in a register.) */
-  dm_in_driver frame = { 0, NULL, m->in_driver, DM_ENTRY_SIH };
-  if (!m->lean)
-    m->in_driver = &frame;
+   * found it, so the frame stays the innermost between handlers. The loop
+   * never nests, so the frame is the machine's (m->sih_frame). A lean
+   * machine keeps m->in_driver as it is, so that putting back the outer
+   * frame needs no test. */
+  dm_in_driver *outer = m->in_driver;
+  m->sih_frame.outer = outer;
+  m->in_driver = m->lean ? outer : &m->sih_frame;
   dm_sih *h = m->sih_head;
   do {
-    dm_sih *next = h->next;
-    m->sih_head = next;
-    if (next == NULL)
-      m->sih_tail = NULL;
-    frame.u = h->owner;
+    m->sih_frame.u = h->owner;
     m->level = DM_LVL_SIH;
+    /* The step is taken with h still at the head of the queue, so that
+     * whatever the step hook queued goes behind it (and never into
+     * m->sih_one while h is that record). */
     dm__take_step(m);
-    /* (read after the step hook, so that only h lives across it) */
+    m->sih_head = h->next; /* (sih_tail is stale once the queue is empty) */
     SecondaryInterruptHandler2 fn = h->fn;
     void *p1 = h->p1, *p2 = h->p2;
-    dm__pool_put(&m->sih_pool, h);
+    if (h != &m->sih_one)
+      dm__pool_put(&m->sih_pool, h);
     fn(p1, p2);
   } while ((h = m->sih_head) != NULL);
-  if (!m->lean)
-    m->in_driver = frame.outer;
+  m->in_driver = m->sih_frame.outer;
   m->level = saved;
   m->sih_running = 0;
 }

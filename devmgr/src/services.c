@@ -45,19 +45,23 @@ OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
   dm_machine *m = dm__current;
   if (m == NULL || theHandler == NULL)
     return paramErr;
-  dm_sih *h = m->sih_pool.free;
-  if (DM_UNLIKELY(h == NULL))
-    return queue_sih_grow(m, theHandler, p1, p2);
-  m->sih_pool.free = h->next; /* (dm__pool_get, whose growth is above) */
+  dm_sih *h;
+  if (DM_LIKELY(m->sih_head == NULL)) {
+    /* An empty queue: its record is free (machine.c, run_sih). */
+    h = &m->sih_one;
+    m->sih_head = h;
+  } else {
+    h = m->sih_pool.free;
+    if (DM_UNLIKELY(h == NULL))
+      return queue_sih_grow(m, theHandler, p1, p2);
+    m->sih_pool.free = h->next; /* (dm__pool_get, whose growth is above) */
+    m->sih_tail->next = h;
+  }
   h->next = NULL;
   h->fn = theHandler;
   h->p1 = p1;
   h->p2 = p2;
   h->owner = dm__running_unit(m);
-  if (m->sih_tail == NULL)
-    m->sih_head = h;
-  else
-    m->sih_tail->next = h;
   m->sih_tail = h;
   /* Secondary interrupt level preempts task level at once; from interrupt
    * level the queue drains when the interrupt returns (dm_machine_run_at). */
