@@ -20,7 +20,9 @@
  * A lean block (run_pb.made_lean: a repeat's sync call, the commonest
  * statement), at the head of its free list, takes run_send_lean instead of
  * run_block_for .. run_send; the client's last block, when the same
- * statement comes round again, is found first, from the client.
+ * statement comes round again, is found first, from the client: parked
+ * with it when its wait ended (client.c, client_task), or at the head of
+ * its free list.
  * A completion comes back through the machine's pb_done hook or the
  * executor's completion routine (client.c: run_pb_done, run_on_completion),
  * which finish the call and give the block back (run_put_back).
