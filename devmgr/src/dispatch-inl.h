@@ -153,8 +153,10 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
     QHdr *q = &u->dce.dCtlQHdr;
     QElemPtr head = q->qHead, tail = q->qTail;
     bool flag_wrote = (((uint16_t)u->dce.dCtlFlags ^ u->dm_active) & drvrActiveMask) != 0;
-    bool queue_wrote = tail == NULL ? head != NULL : head == NULL || tail->qLink != NULL;
-    if (DM_UNLIKELY(flag_wrote || queue_wrote))
+    /* (each test its own branch: one bool made of both cost a setcc and a
+     * test more) */
+    if (DM_UNLIKELY(flag_wrote) ||
+        DM_UNLIKELY(tail == NULL ? head != NULL : head == NULL || tail->qLink != NULL))
       dm__check_dce(m, u);
   }
 }
