@@ -34,19 +34,30 @@ typedef struct Fixed {
   UInt8       store[STORE_BYTES];
   RegEntryID  device;
   Boolean     hasDevice;
-  IOCommandID current;   /* the request in service, or NULL */
-  ParmBlkPtr  pb;
+  void       *pending;   /* the token of the request in service (its interrupt
+                            or timer brings it back), or NULL when none is */
+  IOCommandID current;   /* the request in service, while pending */
   IOCommandCode code;    /* kReadCommand or kWriteCommand */
   long        pos;       /* where the request in service transfers: the mark
                             when it was dispatched (an Immed call may move the
                             mark meanwhile) */
   DCtlPtr     dce;
-  UInt32      serial;    /* tells a stale interrupt from the current one */
+  ParmBlkPtr  pb;
+  UInt32      serial;    /* bumped at every start: each request's token is new */
   void       *token;     /* InstanceToken for serial 0 (InstanceTokenFrom) */
   TimerID     timer;
 } Fixed;
 
 static InstanceSlot instances[INSTANCE_MAX];
+
+/* DoDriverIO's out-of-line parts take its own arguments, in its own
+ * registers: gcc would otherwise clone them without the unused ones, and
+ * DoDriverIO would move every argument down a register first. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define OUT_OF_LINE __attribute__((noinline, noclone))
+#else
+#define OUT_OF_LINE __attribute__((noinline))
+#endif
 
 /* The instance whose request Finish is completing, while its
  * IOCommandIsComplete runs, NULL otherwise. The Device Manager starts that
@@ -56,23 +67,26 @@ static InstanceSlot instances[INSTANCE_MAX];
  * clears it when that instance goes. */
 static Fixed *completing;
 
-/* Move the data of pb at position pos and leave the mark after it; the
- * result of the transfer. The counts and the result are made before the
- * bytes move, so that only the result is kept across the copy. */
+/* Move the data of pb (code: kReadCommand or kWriteCommand) at position
+ * pos and leave the mark after it; the result of the transfer. The counts
+ * and the result are made before the bytes move, so that only the result
+ * is kept across the copy. */
 static inline OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOCommandCode code)
 {
-  long want = pb->ioParam.ioReqCount, n = want;
+  long n = pb->ioParam.ioReqCount;
   if (pos < 0 || pos > STORE_BYTES)
     return posErr;
-  if (n > STORE_BYTES - pos)
+  OSErr err = noErr;
+  if (n > STORE_BYTES - pos) {
     n = STORE_BYTES - pos;
+    err = eofErr;
+  }
   pb->ioParam.ioActCount = n;
   dce->dCtlPosition = pos + n;
-  OSErr err = n < want ? eofErr : noErr;
-  if (code == kReadCommand)
-    BlockCopy(f->store + pos, pb->ioParam.ioBuffer, n);
-  else
+  if (code == kWriteCommand)
     BlockCopy(pb->ioParam.ioBuffer, f->store + pos, n);
+  else
+    BlockCopy(f->store + pos, pb->ioParam.ioBuffer, n);
   return err;
 }
 
@@ -83,18 +97,18 @@ static __attribute__((noinline)) OSErr TransferNow(Fixed *f, ParmBlkPtr pb, IOCo
 }
 
 /* Secondary interrupt level: the service ended; move the data and complete.
- * p1 is the instance token; a stale token (killed, removed) is ignored. */
+ * p1 is the request's token; a stale one (the request killed, the instance
+ * removed) is ignored. */
 static OSStatus Finish(void *p1, void *p2)
 {
   (void)p2;
   UInt32 serial;
   Fixed *f = InstanceFromToken(instances, p1, &serial);
-  if (f == NULL || f->current == NULL || serial != (f->serial & 0xFFFFFFu))
+  if (f == NULL || f->pending != p1)
     return noErr;
   IOCommandID id = f->current;
   ParmBlkPtr pb = f->pb;
-  f->current = NULL; /* the service is over; the data moves now */
-  f->pb = NULL;
+  f->pending = NULL; /* the service is over; the data moves now */
   f->timer = NULL;
   /* Set before the transfer, which does not look at it, so that f is not
    * kept across the copy. Cleared, not put back, afterwards: an outer
@@ -116,24 +130,24 @@ static void DeviceInterrupt(void *refCon, OSStatus status)
 }
 
 /* The service of an instance with no device: an interrupt timer. */
-static __attribute__((noinline)) OSErr StartTimer(Fixed *f, void *token)
+static __attribute__((noinline)) OSStatus StartTimer(Fixed *f, void *token)
 {
   AbsoluteTime when = AddDurationToAbsolute(SERVICE_MS * durationMillisecond, UpTime());
   return SetInterruptTimer(&when, Finish, token, &f->timer);
 }
 
-static inline OSErr Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandCode code)
+static inline OSStatus Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandCode code)
 {
   f->current = id;
   f->pb = pb;
   f->code = code;
   f->pos = f->dce->dCtlPosition;
-  f->serial++;
-  void *token = InstanceTokenFrom(f->token, f->serial);
-  if (f->hasDevice)
-    return DMSimHardwareStart(&f->device, (ByteCount)pb->ioParam.ioReqCount, DeviceInterrupt,
-                              token);
-  return StartTimer(f, token);
+  void *token = InstanceTokenFrom(f->token, ++f->serial);
+  f->pending = token;
+  if (!f->hasDevice)
+    return StartTimer(f, token);
+  return DMSimHardwareStart(&f->device, (ByteCount)pb->ioParam.ioReqCount, DeviceInterrupt,
+                            token);
 }
 
 static void Stop(Fixed *f)
@@ -141,9 +155,7 @@ static void Stop(Fixed *f)
   if (f->timer != NULL)
     CancelTimer(f->timer, NULL);
   f->timer = NULL;
-  f->current = NULL;
-  f->pb = NULL;
-  f->serial++;
+  f->pending = NULL; /* its interrupt, still to come, is stale */
 }
 
 /* kInitializeCommand, kReplaceCommand: a new instance for the unit. */
@@ -169,7 +181,7 @@ static OSStatus Finalize(DriverFinalInfoPtr info)
   if (f != NULL) {
     if (f == completing)
       completing = NULL;
-    IOCommandID inService = f->current;
+    IOCommandID inService = f->pending != NULL ? f->current : NULL;
     Stop(f);
     if (inService != NULL)
       IOCommandIsComplete(inService, abortErr);
@@ -181,11 +193,10 @@ static OSStatus Finalize(DriverFinalInfoPtr info)
 /* A Read or Write whose service could not start: it completes with err.
  * Out of line, with the request found again in f->current (Start put it
  * there), so that ReadWrite keeps only f across the start. */
-static __attribute__((noinline)) OSStatus StartFailed(Fixed *f, OSErr err)
+static __attribute__((noinline)) OSStatus StartFailed(Fixed *f, OSStatus err)
 {
-  IOCommandID id = f->current;
-  f->current = NULL;
-  return IOCommandIsComplete(id, err);
+  f->pending = NULL;
+  return IOCommandIsComplete(f->current, (OSErr)err);
 }
 
 /* kReadCommand, kWriteCommand for instance f (NULL: none): an Immed call
@@ -198,29 +209,35 @@ static inline OSStatus ReadWrite(Fixed *f, IOCommandID cmdID, ParmBlkPtr pb,
     return (cmdKind & kImmediateIOCommandKind) ? nsDrvErr : IOCommandIsComplete(cmdID, nsDrvErr);
   if (cmdKind & kImmediateIOCommandKind)
     return TransferNow(f, pb, cmdCode);
-  OSErr err = Start(f, cmdID, pb, cmdCode);
+  OSStatus err = Start(f, cmdID, pb, cmdCode);
   if (err != noErr)
     return StartFailed(f, err);
   return noErr;
 }
 
-/* ReadWrite for the instance found from pb's refNum. Out of line: see
- * DoDriverIO. */
-static __attribute__((noinline)) OSStatus ReadWriteLookUp(IOCommandID cmdID, ParmBlkPtr pb,
+/* ReadWrite for the instance found from pb's refNum. Out of line, with
+ * DoDriverIO's arguments: see DoDriverIO. */
+static OUT_OF_LINE OSStatus ReadWriteLookUp(AddressSpaceID spaceID,
+                                                         IOCommandID cmdID,
+                                                         IOCommandContents contents,
                                                          IOCommandCode cmdCode,
                                                          IOCommandKind cmdKind)
 {
+  (void)spaceID;
+  ParmBlkPtr pb = contents.pb;
   Fixed *f = InstanceFind(instances, pb->ioParam.ioRefNum);
   return ReadWrite(f, cmdID, pb, cmdCode, cmdKind);
 }
 
 /* Every command but Read and Write. Out of line, so that DoDriverIO's
- * reads and writes, a workload's every request, save only what they need. */
-static __attribute__((noinline)) OSStatus OtherCommand(IOCommandID cmdID,
+ * reads and writes, a workload's every request, save only what they need;
+ * with DoDriverIO's own arguments, so that passing them on moves none. */
+static OUT_OF_LINE OSStatus OtherCommand(AddressSpaceID spaceID, IOCommandID cmdID,
                                                       IOCommandContents contents,
                                                       IOCommandCode cmdCode,
                                                       IOCommandKind cmdKind)
 {
+  (void)spaceID;
   switch (cmdCode) {
   case kInitializeCommand:
   case kReplaceCommand: return Initialize(contents.initialInfo);
@@ -244,9 +261,8 @@ static __attribute__((noinline)) OSStatus OtherCommand(IOCommandID cmdID,
 OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents contents,
                     IOCommandCode cmdCode, IOCommandKind cmdKind)
 {
-  (void)spaceID;
   if (cmdCode != kReadCommand && cmdCode != kWriteCommand)
-    return OtherCommand(cmdID, contents, cmdCode, cmdKind);
+    return OtherCommand(spaceID, cmdID, contents, cmdCode, cmdKind);
   /* The instance being completed, when pb heads its unit's dCtlQHdr, where
    * the Device Manager keeps a non-concurrent driver's request in service
    * (a request that a completion routine sends to another unit meanwhile
@@ -257,5 +273,5 @@ OSStatus DoDriverIO(AddressSpaceID spaceID, IOCommandID cmdID, IOCommandContents
   Fixed *f = completing;
   if (f != NULL && f->dce->dCtlQHdr.qHead == (QElemPtr)pb)
     return ReadWrite(f, cmdID, pb, cmdCode, cmdKind);
-  return ReadWriteLookUp(cmdID, pb, cmdCode, cmdKind);
+  return ReadWriteLookUp(spaceID, cmdID, contents, cmdCode, cmdKind);
 }

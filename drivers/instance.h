@@ -113,10 +113,13 @@ static inline void *InstanceTokenFrom(void *first, UInt32 serial)
 
 static inline void *InstanceFromToken(InstanceSlot *table, void *token, UInt32 *serial)
 {
+  /* (The index is masked rather than compared with INSTANCE_MAX: tokens
+   * come from InstanceToken, whose index is below it.) */
+  _Static_assert((INSTANCE_MAX & (INSTANCE_MAX - 1)) == 0, "INSTANCE_MAX a power of 2");
   uintptr_t t = (uintptr_t)token;
-  uintptr_t i = (t >> 24) & 0xFFu;
+  uintptr_t i = (t >> 24) & (INSTANCE_MAX - 1);
   *serial = (UInt32)(t & 0xFFFFFFu);
-  if (i >= INSTANCE_MAX || table[i].generation != (UInt32)(t >> 32))
+  if (table[i].generation != (UInt32)(t >> 32))
     return NULL;
   return table[i].state;
 }
