@@ -158,7 +158,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     if (u->lane != DM_LANE_SERIAL)
       unit_after_completion(m, u);
     else if (from_driver && !lean && dm__may_start_queued(u))
-      dm__start_queued_run(m, u, true, tc); /* (m current: IOCommandIsComplete's) */
+      dm__start_queued_run(m, u, true, true, tc); /* (m current: IOCommandIsComplete's) */
     else
       dm__start_queued(m, u);
   }

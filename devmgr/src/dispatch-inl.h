@@ -188,10 +188,15 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
  * (dm__ctlq_drop_foreign). tc as dm__send's. */
 static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machine *m,
                                                                       dm_unit *u, bool current,
+                                                                      bool ready,
                                                                       dm_counts *tc)
 {
   u->starting = 1;
-  while (!(u->dce.dCtlFlags & drvrActiveMask) && u->state != DM_UNIT_GONE) {
+  /* (ready: u's lane was DM_LANE_SERIAL a moment ago, so it is not GONE in
+   * the first turn) */
+  for (bool first = ready; !(u->dce.dCtlFlags & drvrActiveMask) &&
+                           (first || u->state != DM_UNIT_GONE);
+       first = false) {
     QElemPtr head = u->dce.dCtlQHdr.qHead;
     if (head == NULL)
       break;

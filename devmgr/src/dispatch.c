@@ -48,7 +48,7 @@ void dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *wh
 
 void dm__start_queued_loop(dm_machine *m, dm_unit *u)
 {
-  dm__start_queued_run(m, u, false, NULL);
+  dm__start_queued_run(m, u, false, false, NULL);
 }
 
 void dm__release_held(dm_machine *m, dm_unit *u)
