@@ -499,7 +499,7 @@ static __attribute__((noinline)) OSErr watched_start(dm_machine *m, dm_unit *u, 
 /* Whether a watched machine is plain (request_path). */
 static inline bool watched_plain(const dm_machine *m)
 {
-  return m->cfg.trace == NULL && m->cfg.platform.clock != NULL && m->free_head != DM_NO_SLOT;
+  return m->calls_plain && m->free_head != DM_NO_SLOT;
 }
 
 /* A watched machine's call that is not plain, out of line. */
