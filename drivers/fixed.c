@@ -102,9 +102,11 @@ static __attribute__((noinline)) OSErr TransferNow(Fixed *f, ParmBlkPtr pb, IOCo
 static OSStatus Finish(void *p1, void *p2)
 {
   (void)p2;
-  UInt32 serial;
-  Fixed *f = InstanceFromToken(instances, p1, &serial);
-  if (f == NULL || f->pending != p1)
+  InstanceSlot *slot = InstanceSlotFromToken(instances, p1);
+  if (slot == NULL)
+    return noErr;
+  Fixed *f = slot->state;
+  if (f->pending != p1)
     return noErr;
   IOCommandID id = f->current;
   ParmBlkPtr pb = f->pb;

@@ -21,7 +21,9 @@
 typedef struct InstanceSlot {
   DCtlHandle dce;
   void      *state;
-  UInt32     generation; /* bumped at every create: tells instances apart */
+  UInt32     generation; /* bumped at every create and every forget: tells
+                            instances apart, and a record whose generation a
+                            token names holds its live state */
 } InstanceSlot;
 
 /* The state of the driver instance behind refNum, or NULL. */
@@ -34,11 +36,13 @@ static inline void *InstanceFind(InstanceSlot *table, short refNum)
   return NULL;
 }
 
-/* Empties a record (the state's memory is the caller's to free, or gone). */
+/* Empties a record (the state's memory is the caller's to free, or gone);
+ * the tokens of its instance are stale from now on. */
 static inline void InstanceForget(InstanceSlot *slot)
 {
   slot->dce = NULL;
   slot->state = NULL;
+  slot->generation++;
 }
 
 /* Allocate zeroed state of `size` bytes for refNum: the state, or NULL when
@@ -111,17 +115,25 @@ static inline void *InstanceTokenFrom(void *first, UInt32 serial)
   return (void *)((uintptr_t)first | (serial & 0xFFFFFFu));
 }
 
-static inline void *InstanceFromToken(InstanceSlot *table, void *token, UInt32 *serial)
+/* The record of token's instance while that instance lives (its state is
+ * then not NULL), or NULL. */
+static inline InstanceSlot *InstanceSlotFromToken(InstanceSlot *table, void *token)
 {
   /* (The index is masked rather than compared with INSTANCE_MAX: tokens
    * come from InstanceToken, whose index is below it.) */
   _Static_assert((INSTANCE_MAX & (INSTANCE_MAX - 1)) == 0, "INSTANCE_MAX a power of 2");
   uintptr_t t = (uintptr_t)token;
-  uintptr_t i = (t >> 24) & (INSTANCE_MAX - 1);
-  *serial = (UInt32)(t & 0xFFFFFFu);
-  if (table[i].generation != (UInt32)(t >> 32))
-    return NULL;
-  return table[i].state;
+  InstanceSlot *slot = &table[(t >> 24) & (INSTANCE_MAX - 1)];
+  return slot->generation == (UInt32)(t >> 32) ? slot : NULL;
+}
+
+/* The state of token's instance while it lives, or NULL; *serial is the
+ * token's serial either way. */
+static inline void *InstanceFromToken(InstanceSlot *table, void *token, UInt32 *serial)
+{
+  *serial = (UInt32)((uintptr_t)token & 0xFFFFFFu);
+  InstanceSlot *slot = InstanceSlotFromToken(table, token);
+  return slot != NULL ? slot->state : NULL;
 }
 
 /* The refNum a command is about. */

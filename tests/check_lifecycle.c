@@ -740,6 +740,36 @@ START_TEST(test_stale_interrupt_after_reinstall)
 END_TEST
 
 /*
+ * A device's interrupt for an instance removed meanwhile, with no new one in
+ * its table slot: ignored (the slot's record is empty, and its generation
+ * has moved on, so the token names nothing), and nothing else completes.
+ */
+START_TEST(test_stale_interrupt_after_remove)
+{
+  const char *drv = stale_drivers[_i];
+  tfix f;
+  setup(&f);
+  sim_hw_model m5 = { SIM_HW_FIXED, 5 * MS, 0 };
+  sim_hw *dev = sim_hw_new(&f.w, f.m, "dev", &m5, 4, 1);
+  ck_assert_ptr_nonnull(dev);
+  int16_t ref = tf_install_hw(&f, drv, -1, dev);
+  ck_assert_int_eq(tf_open(&f, ref), noErr);
+  char b[8];
+  ParamBlockRec pb;
+  read_async(&pb, ref, b, 8);
+  ck_assert_int_eq(dm_driver_remove(f.m, ref, 1), noErr);
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_int_lt(tf_cbs[0].result, 0);
+  tf_run(&f);
+  ck_assert_uint_eq(sim_world_now(&f.w), 5 * MS); /* the interrupt came */
+  ck_assert_int_eq(tf_ncb, 1);
+  ck_assert_msg(f.violations == 0, "%s: violation %s: %s", drv, f.last_rule, f.last_detail);
+  tf_teardown_all(&f);
+  sim_hw_free(dev);
+}
+END_TEST
+
+/*
  * Regression test: a machine destroyed without Finalize leaves its drivers'
  * instance records behind (drivers/instance.h), each keeping the address of
  * state that went with the machine. The allocator may give that address to
@@ -1041,6 +1071,8 @@ Suite *lifecycle_suite(void)
   tcase_add_test(tr, test_sync_call_during_remove);
   tcase_add_test(tr, test_sync_call_during_replace);
   tcase_add_loop_test(tr, test_stale_interrupt_after_reinstall, 0,
+                      (int)(sizeof stale_drivers / sizeof stale_drivers[0]));
+  tcase_add_loop_test(tr, test_stale_interrupt_after_remove, 0,
                       (int)(sizeof stale_drivers / sizeof stale_drivers[0]));
   if (tests_allocator_reuses())
     tcase_add_test(tr, test_instance_state_reused);
