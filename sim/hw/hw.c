@@ -167,6 +167,17 @@ static __attribute__((noinline, cold)) int unbegin(hw_op *op)
   return memFullErr;
 }
 
+/* start's begin when the interrupt queue holds events: its arm may need
+ * memory, and when none can be had the start is undone (unbegin). Out of
+ * line, so that the common start, into an empty queue, keeps nothing for
+ * that. */
+static __attribute__((noinline)) int begin_queued(sim_hw *hw, hw_op *op, uint64_t service)
+{
+  if (begin(hw, op, service) != 0)
+    return unbegin(op);
+  return 0;
+}
+
 /* The oldest waiting operation takes the channel an operation just freed. */
 static inline void begin_waiting(sim_hw *hw)
 {
@@ -269,9 +280,12 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
   op->u.id = request;
   hw->stats.started++;
   if (hw->busy < hw->channels) {
-    if (begin(hw, op, hw->drawn[hw->drawn_next++]) != 0)
-      return unbegin(op);
-    return 0;
+    uint64_t service = hw->drawn[hw->drawn_next++];
+    if (!sim_world_irq_idle(hw->w))
+      return begin_queued(hw, op, service);
+    /* (Cannot fail: the interrupt queue is empty. So nothing is kept for
+     * an undo, and the start saves no register.) */
+    return begin(hw, op, service);
   }
   op->u.next = NULL;
   if (hw->wait_tail == NULL)

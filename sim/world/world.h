@@ -146,6 +146,12 @@ static inline int sim_world_arm_irq_in(sim_world *w, dm_event *ev, uint64_t afte
   ev->t = t;
   return sim_evq_push(&w->irq, ev, w->seq++);
 }
+/* Whether no interrupt-level event is armed: sim_world_arm_irq_in then
+ * cannot fail (a push into an empty queue never needs memory). */
+static inline int sim_world_irq_idle(const sim_world *w)
+{
+  return sim_evq_size(&w->irq) == 0;
+}
 /* Disarm ev if it is armed in w; a no-op otherwise. */
 void sim_world_disarm(sim_world *w, dm_event *ev);
 /* Number of events armed, in both queues. */
