@@ -131,9 +131,9 @@ static __attribute__((noinline)) void done_found(run_machine *rm, const void *pb
   done(rm, run_pb_find(rm, pb));
 }
 
-/* done for lean block p (its hint named it). Its client blocks on it in
- * a sync wait, unless the block was sent first (run_issue_made, before it
- * was known lean) and finished during that send: the client is woken, and
+/* done for block p, sent by run_send_lean and in flight (its hint named
+ * it). Its client blocks on it in a sync wait, unless it finished during
+ * that send: the client is woken, and
  * p parked with it for its next step (run_client.parked), which most
  * likely sends p again, so that p is not put on its free list to be taken
  * off it at once. (A client blocked in a sync wait has its event idle:
@@ -141,7 +141,7 @@ static __attribute__((noinline)) void done_found(run_machine *rm, const void *pb
  * event only after it leaves the wait.) */
 static inline __attribute__((always_inline)) void done_lean(run_machine *rm, run_pb *p)
 {
-  if (!p->busy || p->pb.ioParam.ioResult > 0)
+  if (p->pb.ioParam.ioResult > 0)
     return;
   run_pb_ended(rm, p);
   p->ends++;
@@ -158,14 +158,15 @@ static inline __attribute__((always_inline)) void done_lean(run_machine *rm, run
 
 /* The Device Manager's word that pb's call finished (after any routine):
  * a block its routine sent again is in progress, and not finished here. A
- * lean block its hint names, once per request in a serialized run, is
- * finished inline; any other on a call out of line (done_found), so that
- * this path makes no call but the wake's, last, and saves no register. */
+ * block in flight that run_send_lean sent and its hint names, once per
+ * request in a serialized run, is finished inline; any other on a call out
+ * of line (done_found), so that this path makes no call but the wake's,
+ * last, and saves no register. */
 void run_pb_done(void *ctx, void *pb)
 {
   run_machine *rm = ctx;
   run_pb *p = run_pb_hinted(rm, pb);
-  if (p == NULL || !p->made_lean) {
+  if (p == NULL || p->busy != RUN_PB_BUSY_LEAN) {
     done_found(rm, pb);
     return;
   }

@@ -45,7 +45,8 @@ typedef struct run_pb {
   uint8_t      *buf;
   run_client   *client;   /* the client whose call it carries (when call is not SIZE_MAX) */
   struct run_pb_home *home; /* a per-iteration block's free list, where it goes back; or NULL */
-  int           busy;     /* sent and not yet complete */
+  int           busy;     /* sent and not yet complete: RUN_PB_BUSY, or RUN_PB_BUSY_LEAN when
+                             run_send_lean sent it (run_pb_done finishes it inline); 0 */
   uint8_t       recorded; /* its call is named: its end is recorded (run_call) */
   uint32_t      ends;     /* how many times it finished: run_send compares it around its
                              send, so a block that finished during its own send is known */
@@ -347,12 +348,22 @@ void run_pb_retire(run_machine *rm, run_pb *p);
 /* The largest buffer a block keeps when it goes back to the pool; a larger
  * one is freed then (and made again when a statement needs it). */
 #define RUN_POOL_BUFFER_KEPT (64u << 10)
-/* Marks p, not in flight, sent, keeping rm->nbusy, the count of blocks in
- * flight that the in-flight limit reads. */
-static inline void run_pb_sent(run_machine *rm, run_pb *p)
+/* run_pb.busy of a block in flight: sent by run_send_lean (a lean block,
+ * so that run_pb_done knows it lean and in flight from one test), or any
+ * other way. */
+#define RUN_PB_BUSY      1
+#define RUN_PB_BUSY_LEAN 2
+/* Marks p, not in flight, sent (how: RUN_PB_BUSY or RUN_PB_BUSY_LEAN),
+ * keeping rm->nbusy, the count of blocks in flight that the in-flight
+ * limit reads. */
+static inline void run_pb_sent_as(run_machine *rm, run_pb *p, int how)
 {
   rm->nbusy++;
-  p->busy = 1;
+  p->busy = how;
+}
+static inline void run_pb_sent(run_machine *rm, run_pb *p)
+{
+  run_pb_sent_as(rm, p, RUN_PB_BUSY);
 }
 /* Marks p, in flight, complete (or refused). */
 static inline void run_pb_ended(run_machine *rm, run_pb *p)

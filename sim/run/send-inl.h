@@ -244,7 +244,7 @@ run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st, 
     p->home->head = p->next; /* (p->next is read only while p is on a list) */
   p->pb = p->made;
   p->pb.ioParam.ioRefNum = *p->made_ref;
-  run_pb_sent(rm, p);
+  run_pb_sent_as(rm, p, RUN_PB_BUSY_LEAN);
   run_place_stmt(&rm->place, c, st);
   OSErr ret = p->made_entry(&p->pb);
   /* Only its statement, in this client's step, sends a per-iteration
