@@ -143,8 +143,7 @@ static inline __attribute__((always_inline)) void done_lean(run_machine *rm, run
 {
   if (p->pb.ioParam.ioResult > 0)
     return;
-  run_pb_ended(rm, p);
-  p->ends++;
+  run_pb_ended(rm, p); /* (no count of ends: run_send_lean tells by busy) */
   run_client *c = p->client;
   if (c->block == RUN_SYNC && c->wait_pb == p) {
     c->parked = p;

@@ -49,7 +49,9 @@ typedef struct run_pb {
                              run_send_lean sent it (run_pb_done finishes it inline); 0 */
   uint8_t       recorded; /* its call is named: its end is recorded (run_call) */
   uint32_t      ends;     /* how many times it finished: run_send compares it around its
-                             send, so a block that finished during its own send is known */
+                             send, so a block that finished during its own send is known
+                             (not counted for a lean send's completion, done_lean:
+                             run_send_lean reads busy) */
   /* The block as a statement of shape made_for sends it, but for the
    * refNum, read at each send from made_ref (a driver's refNum changes
    * when it is installed again): sending that shape again is a copy of
