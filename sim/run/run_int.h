@@ -112,9 +112,9 @@ typedef struct run_frame {
 typedef enum run_block { RUN_READY = 0, RUN_SYNC, RUN_WAIT, RUN_WAIT_ALL, RUN_TIME, RUN_DONE } run_block;
 
 struct run_client {
+  dm_event             ev;          /* first: the wake arms it from the client's address */
   run_machine         *rm;
   const sim_sc_client *sc;
-  dm_event             ev;
   run_frame            stack[SIM_SC_MAX_NESTING + 1];
   run_frame           *top;         /* the frame running: stack[0] is the client's body */
   run_block            block;
