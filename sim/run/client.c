@@ -32,6 +32,8 @@
 
 static void client_step(dm_event *ev);
 
+run_pb run_no_parked; /* (zero: st NULL) */
+
 /* Client c of machine rm goes on, at a step of its own at the current
  * time (its event is task-level: run_client_start). (rm handed in, not
  * read from c: the arm then waits for no load of c->rm.) */
@@ -51,6 +53,7 @@ void run_client_start(run_machine *rm, size_t index)
   const sim_sc_stmt *body = c->sc->body;
   c->stack[0] = (run_frame){ body, c->sc->nbody > 0 ? body + c->sc->nbody : body, body, 0 };
   c->top = &c->stack[0];
+  c->parked = &run_no_parked;
   dm_event_init(&c->ev, client_step, c, DM_LVL_TASK);
   c->ev.t = c->sc->at;
   sim_world_arm(&rm->w, &c->ev);
@@ -254,8 +257,8 @@ static inline run_frame *frame_end(run_client *c, run_frame *f)
 static __attribute__((noinline)) void client_go(run_client *c)
 {
   run_pb *parked = c->parked;
-  if (parked != NULL) { /* not sent again by client_task: back to its free list */
-    c->parked = NULL;
+  if (parked != &run_no_parked) { /* not sent again by client_task: back to its free list */
+    c->parked = &run_no_parked;
     run_home_push(parked->home, parked);
   }
   do {
@@ -284,7 +287,7 @@ static inline __attribute__((always_inline)) void
 resend_parked(run_client *c, run_frame *f, run_pb *p, const sim_sc_stmt *st)
 {
   run_machine *rm = c->rm;
-  c->parked = NULL;
+  c->parked = &run_no_parked;
   f->next = st + 1;
   run_step(rm, RUN_STEP_CLIENT, c);
   if (!run_send_lean(rm, c, p, st, 0) && c->block == RUN_READY)
@@ -312,18 +315,16 @@ static void client_task(void *arg)
   }
   run_frame *f = c->top;
   const sim_sc_stmt *st = f->next;
-  run_pb *p = c->parked;
-  if (p != NULL) {
-    if (st != f->end) {
-      if (p->st == st) {
-        resend_parked(c, f, p, st);
-        return;
-      }
-    } else if (f->left > 1 && p->st == f->body) {
-      f->left--;
-      resend_parked(c, f, p, f->body);
+  run_pb *p = c->parked; /* (run_no_parked: its st matches no statement) */
+  if (st != f->end) {
+    if (p->st == st) {
+      resend_parked(c, f, p, st);
       return;
     }
+  } else if (f->left > 1 && p->st == f->body) {
+    f->left--;
+    resend_parked(c, f, p, f->body);
+    return;
   }
   client_go(c);
 }

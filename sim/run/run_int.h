@@ -124,7 +124,7 @@ struct run_client {
   /* A lean block whose sync wait ended (run_pb_done), kept for the
    * client's next step rather than put back on its free list: that step
    * most likely sends it again (a repeat of one sync call), and any other
-   * puts it back first (client_go). NULL when none. */
+   * puts it back first (client_go). &run_no_parked when none. */
   run_pb              *parked;
   uint32_t             outstanding; /* async calls not yet complete */
 };
@@ -258,6 +258,9 @@ void run_scsi_free(run_machine *rm);
 void run_scsi_set_io(run_machine *rm, const sim_disk_io *io);
 
 /* client.c */
+/* run_client.parked when no block is parked: a block of no statement
+ * (its st NULL), so that a step compares it without a test for none. */
+extern run_pb run_no_parked;
 /* Fill buf[0..n) as a write with pattern pat sends it (docs/scenario.md). */
 void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat);
 /* Fills rm->entry and rm->pbs, before any client starts. */
