@@ -135,6 +135,15 @@ static __attribute__((noinline)) void done_found(run_machine *rm, const void *pb
   done(rm, run_pb_find(rm, pb));
 }
 
+/* done_lean for block p, finished, when its client c does not wait for
+ * it (it finished during its send): back to its free list, and c woken if
+ * it waits for something p ends. Out of line: rare. */
+static __attribute__((noinline)) void done_lean_unwaited(run_machine *rm, run_client *c, run_pb *p)
+{
+  run_home_push(p->home, p);
+  wake_for(rm, c, p, p->call);
+}
+
 /* done for block p, sent by run_send_lean and in flight (its hint named
  * it). Its client blocks on it in a sync wait, unless it finished during
  * that send: the client is woken, and
@@ -149,14 +158,13 @@ static inline __attribute__((always_inline)) void done_lean(run_machine *rm, run
     return;
   run_pb_ended(rm, p); /* (no count of ends: run_send_lean tells by busy) */
   run_client *c = p->client;
-  if (c->block == RUN_SYNC && c->wait_pb == p) {
-    c->parked = p;
-    c->block = RUN_READY;
-    sim_world_arm_task_now(&rm->w, &c->ev);
+  if (__builtin_expect(c->block != RUN_SYNC || c->wait_pb != p, 0)) {
+    done_lean_unwaited(rm, c, p);
     return;
   }
-  run_home_push(p->home, p);
-  wake_for(rm, c, p, p->call);
+  c->parked = p;
+  c->block = RUN_READY;
+  sim_world_arm_task_now(&rm->w, &c->ev);
 }
 
 /* The Device Manager's word that pb's call finished (after any routine):
