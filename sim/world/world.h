@@ -69,10 +69,12 @@ static inline uint64_t sim_world_now(const sim_world *w)
 /* From now on each simulated instant has a budget of `steps` steps
  * (UINT64_MAX, the default: no budget to speak of), the current one
  * included. A budget over 2^63-1 steps is 2^63-1, which no run reaches
- * (centuries of steps at one instant). */
+ * (centuries of steps at one instant); a budget of 0 is 1, an instant's
+ * first step (so that a new instant's first event never needs the test
+ * of a step one too many: sim_world__spend_run). */
 static inline void sim_world_set_step_budget(sim_world *w, uint64_t steps)
 {
-  w->step_budget = steps > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)steps;
+  w->step_budget = steps > (uint64_t)INT64_MAX ? INT64_MAX : steps == 0 ? 1 : (int64_t)steps;
   w->steps_left = w->step_budget;
 }
 /* Spend one step of the current instant's budget. Returns 1 when the
@@ -242,10 +244,9 @@ typedef void (*sim_world_overrun_fn)(void *ctx);
 static inline __attribute__((always_inline)) int
 sim_world__spend_run(sim_world *w, sim_evq *q, uint64_t t, sim_world_overrun_fn overrun, void *ctx)
 {
-  if (t > w->now) { /* a new instant: its budget less this step */
+  if (t > w->now) { /* a new instant: its budget (at least 1) less this step */
     w->now = t;
-    if (__builtin_expect((w->steps_left = w->step_budget - 1) < 0, 0))
-      goto over;
+    w->steps_left = w->step_budget - 1;
   } else if (__builtin_expect(sim_world_spend_step(w), 0)) { /* (a decrement in place) */
     goto over;
   }
