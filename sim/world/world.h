@@ -36,12 +36,12 @@ typedef struct sim_world {
   uint64_t          now;     /* simulated ns; never decreases */
   uint64_t          seq;     /* next tie-break number, shared by both queues */
   /* A watchdog's budget of steps per simulated instant: steps_left is
-   * what the current instant has left, and starts again at step_budget
+   * what the current instant has left, and starts again at the budget
    * whenever the clock moves (sim_world__advance). Signed, and at most
    * 2^63-1, so that a step is spent by one decrement and a test of its
    * sign (sim_world_spend_step). */
   int64_t           steps_left;
-  int64_t           step_budget;
+  int64_t           steps_after_first; /* the budget less an instant's first step */
   sim_evq           irq;     /* events with lvl != DM_LVL_TASK */
   sim_evq           task;    /* events with lvl == DM_LVL_TASK */
   dm_event_fn       warm_of; /* events with this fn get warm calls, or NULL */
@@ -74,8 +74,9 @@ static inline uint64_t sim_world_now(const sim_world *w)
  * of a step one too many: sim_world__spend_run). */
 static inline void sim_world_set_step_budget(sim_world *w, uint64_t steps)
 {
-  w->step_budget = steps > (uint64_t)INT64_MAX ? INT64_MAX : steps == 0 ? 1 : (int64_t)steps;
-  w->steps_left = w->step_budget;
+  int64_t budget = steps > (uint64_t)INT64_MAX ? INT64_MAX : steps == 0 ? 1 : (int64_t)steps;
+  w->steps_after_first = budget - 1;
+  w->steps_left = budget;
 }
 /* Spend one step of the current instant's budget. Returns 1 when the
  * budget was spent already: the step is one too many. Inline and a
@@ -100,7 +101,7 @@ static inline uint64_t *sim_world_step_budget_left(sim_world *w)
 static inline void sim_world__advance(sim_world *w, uint64_t t)
 {
   w->now = t;
-  w->steps_left = w->step_budget;
+  w->steps_left = w->steps_after_first + 1;
 }
 /* The queue that holds ev, by its level. */
 static inline sim_evq *sim_world_queue_for(sim_world *w, const dm_event *ev)
@@ -246,7 +247,7 @@ sim_world__spend_run(sim_world *w, sim_evq *q, uint64_t t, sim_world_overrun_fn 
 {
   if (t > w->now) { /* a new instant: its budget (at least 1) less this step */
     w->now = t;
-    w->steps_left = w->step_budget - 1;
+    w->steps_left = w->steps_after_first;
   } else if (__builtin_expect(sim_world_spend_step(w), 0)) { /* (a decrement in place) */
     goto over;
   }
