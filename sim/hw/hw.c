@@ -47,6 +47,7 @@ struct sim_hw {
   hw_op       *wait_head, *wait_tail;
   uint32_t     channels, busy, waiting;
   uint32_t     drawn_next; /* the next unused one of drawn; HW_DRAWS: none */
+  uint64_t     batches;    /* batches drawn: with drawn_next, the service times taken */
   sim_hw_stats stats;
   char         name[32];
   sim_hw_model model;
@@ -132,6 +133,7 @@ static __attribute__((noinline)) void draw_batch(sim_hw *hw)
       hw->drawn[k] = hw->model.a;
   }
   hw->drawn_next = 0;
+  hw->batches++;
 }
 
 static inline __attribute__((always_inline)) uint64_t service_time(sim_hw *hw)
@@ -159,7 +161,7 @@ static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op, ui
 static __attribute__((noinline, cold)) int unbegin(hw_op *op)
 {
   sim_hw *hw = op->ev.data;
-  hw->stats.started--;
+  hw->stats.started--; /* (a correction: sim_hw_get_stats) */
   hw->busy--;
   hw->stats.busy_ns -= hw->drawn[hw->drawn_next - 1];
   op->u.next = hw->free;
@@ -278,7 +280,6 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
   /* Written first, so that request is not kept across begin; the other
    * ways out put op's next in the word instead. */
   op->u.id = request;
-  hw->stats.started++;
   if (hw->busy < hw->channels) {
     uint64_t service = hw->drawn[hw->drawn_next++];
     if (!sim_world_irq_idle(hw->w))
@@ -352,10 +353,14 @@ uint32_t sim_hw_inflight(const sim_hw *hw)
 
 sim_hw_stats sim_hw_get_stats(const sim_hw *hw)
 {
-  /* Every operation started is in service, waiting, or completed: the
-   * count of completions is not kept on the way (one increment an
-   * operation less). */
+  /* Neither count is kept on the way (an increment an operation less
+   * each): an operation started has taken a service time (one of the
+   * batches drawn) or waits for a channel, less those a failed arm undid
+   * (unbegin, which counts down stats.started); one started is in
+   * service, waiting, or completed. */
   sim_hw_stats s = hw->stats;
+  uint64_t taken = hw->batches * HW_DRAWS - HW_DRAWS + hw->drawn_next;
+  s.started += taken + hw->waiting;
   s.completed = s.started - hw->busy - hw->waiting;
   return s;
 }
