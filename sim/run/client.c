@@ -299,8 +299,8 @@ resend_parked(run_client *c, run_frame *f, run_pb *p, const sim_sc_stmt *st)
   c->parked = &run_no_parked;
   f->next = st + 1;
   run_step(rm, RUN_STEP_CLIENT, c);
-  if (!run_send_lean(rm, c, p, st, 0) && c->block == RUN_READY)
-    client_go(c);
+  if (!run_send_lean(rm, c, p, st, 0) && p->client->block == RUN_READY)
+    client_go(p->client); /* (c, read again from its block: run_send_lean) */
 }
 
 /* A client's step: ready again when its time came. The commonest step

@@ -256,9 +256,15 @@ run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st, 
     run_lean_refused(p);
     return 0;
   }
+  if (!listed) {
+    /* A parked block is the one its client waited for last already; its
+     * client, c, is read again from it, so that c is not kept across the
+     * call (a register saved less). */
+    p->client->block = RUN_SYNC;
+    return 1;
+  }
   c->block = RUN_SYNC;
-  if (listed) /* (a parked block is the one the client waited for last already) */
-    c->wait_pb = p;
+  c->wait_pb = p;
   return 1;
 }
 
