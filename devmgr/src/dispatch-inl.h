@@ -55,7 +55,10 @@ static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t 
                                             IOCommandContents c, IOCommandCode code,
                                             IOCommandKind kind, bool current)
 {
-  dm_in_driver frame = { id, u, m->in_driver, DM_ENTRY_DRIVERIO };
+  dm_in_driver frame; /* (its what unset: its ID says DoDriverIO) */
+  frame.id = id;
+  frame.u = u;
+  frame.outer = m->in_driver;
   m->in_driver = &frame;
   dm__nesting++;
   OSErr st = dm__driver_call(m, u, id, c, code, kind, current);

@@ -196,10 +196,13 @@ typedef struct dm_timer {
  * Calls a driver makes there are credited to it, and a sync request it
  * completes there is traced `done` once DoDriverIO has returned. */
 typedef struct dm_in_driver {
-  uint64_t              id;    /* the command, 0 outside DoDriverIO */
+  uint64_t              id;    /* the command, 0 outside DoDriverIO: a frame with an ID
+                                  (never 0) is a DoDriverIO's */
   const dm_unit        *u;     /* NULL: a handler queued from interrupt level */
   struct dm_in_driver *outer;
-  uint8_t               what;  /* dm_entry_kind: DoDriverIO, or a handler or timer of u */
+  uint8_t               what;  /* dm_entry_kind of a frame without an ID: a handler or
+                                  timer of u (a DoDriverIO's frame leaves it unset, one
+                                  store fewer on the request path) */
 } dm_in_driver;
 
 /* ---- the machine ------------------------------------------------------------------ */

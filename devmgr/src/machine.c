@@ -238,7 +238,7 @@ int dm_machine_where(const dm_machine *m, dm_where *w)
   const dm_in_driver *r = m->in_driver;
   if (r == NULL)
     return 0;
-  w->entry = (dm_entry_kind)r->what;
+  w->entry = r->id != 0 ? DM_ENTRY_DRIVERIO : (dm_entry_kind)r->what;
   if (r->u != NULL) {
     w->ref = r->u->dce.dCtlRefNum;
     snprintf(w->driver, sizeof w->driver, "%s", r->u->name);
