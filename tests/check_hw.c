@@ -16,6 +16,7 @@
 #include "tests.h"
 #include "memlimit.h"
 #include "devmgr/machine.h"
+#include "DMSim.h"
 #include "hw/hw.h"
 #include "world/world.h"
 
@@ -369,6 +370,17 @@ START_TEST(test_platform_start_device_blob)
   /* No device: paramErr. */
   ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7, 0), -50);
   memcpy(dev, &f.hw, sizeof f.hw);
+  /* No handler: paramErr. */
+  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, NULL, (void *)7, 0), -50);
+  /* DMSimHardwareStart leaves both refusals to the platform (platform.h):
+   * a driver gets paramErr for each, and nothing starts. */
+  dm_machine *prev = dm_machine_enter(f.m);
+  RegEntryID none, e;
+  memset(&none, 0, sizeof none);
+  memcpy(&e, dev, sizeof e);
+  ck_assert_int_eq(DMSimHardwareStart(&none, 8, on_done, (void *)7), -50);
+  ck_assert_int_eq(DMSimHardwareStart(&e, 8, NULL, (void *)7), -50);
+  dm_machine_leave(prev);
   ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7, 0), 0);
   sim_world_run(&f.w, UINT64_MAX, 0);
   ck_assert_int_eq(f.n, 1);

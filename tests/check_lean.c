@@ -257,10 +257,11 @@ static int id_hw_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done
                        void *refCon, uint64_t request)
 {
   (void)ctx;
-  (void)device;
   (void)bytes;
-  (void)done;
   (void)refCon;
+  static const RegEntryID none;
+  if (done == NULL || memcmp(device, &none, sizeof none) == 0)
+    return paramErr; /* (what platform.h asks of every hw_start) */
   id_hw_request = request;
   return 0;
 }

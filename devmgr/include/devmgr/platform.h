@@ -100,7 +100,10 @@ typedef struct dm_platform {
    * `request` is the command whose DoDriverIO starts it (the innermost, as
    * dm_machine_driverio_id numbers it), 0 when none runs: what the platform
    * may keep to name the request the operation serves, for
-   * dm_machine_prefetch. Returns 0 when started, a negative OSErr otherwise.
+   * dm_machine_prefetch. Returns 0 when started, a negative OSErr otherwise:
+   * paramErr for a NULL done and for a device that names none (a RegEntryID
+   * all zero, what a driver installed without a device has), which
+   * DMSimHardwareStart hands over as its driver gave them.
    */
   int (*hw_start)(void *ctx, const void *device, uint32_t bytes,
                   dm_hw_done_fn done, void *refCon, uint64_t request);
