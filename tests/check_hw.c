@@ -368,10 +368,10 @@ START_TEST(test_platform_start_device_blob)
   unsigned char dev[16];
   memset(dev, 0, sizeof dev);
   /* No device: paramErr. */
-  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7, 0), -50);
+  ck_assert_int_eq(p->hw_start(dev, 8, on_done, (void *)7, p->ctx, 0), -50);
   memcpy(dev, &f.hw, sizeof f.hw);
   /* No handler: paramErr. */
-  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, NULL, (void *)7, 0), -50);
+  ck_assert_int_eq(p->hw_start(dev, 8, NULL, (void *)7, p->ctx, 0), -50);
   /* DMSimHardwareStart leaves both refusals to the platform (platform.h):
    * a driver gets paramErr for each, and nothing starts. */
   dm_machine *prev = dm_machine_enter(f.m);
@@ -381,7 +381,7 @@ START_TEST(test_platform_start_device_blob)
   ck_assert_int_eq(DMSimHardwareStart(&none, 8, on_done, (void *)7), -50);
   ck_assert_int_eq(DMSimHardwareStart(&e, 8, NULL, (void *)7), -50);
   dm_machine_leave(prev);
-  ck_assert_int_eq(p->hw_start(p->ctx, dev, 8, on_done, (void *)7, 0), 0);
+  ck_assert_int_eq(p->hw_start(dev, 8, on_done, (void *)7, p->ctx, 0), 0);
   sim_world_run(&f.w, UINT64_MAX, 0);
   ck_assert_int_eq(f.n, 1);
   ck_assert_int_eq(f.ref[0], 7);

@@ -253,8 +253,8 @@ static dm_machine *id_m;
 static int id_calls, id_wrong;
 static uint64_t id_hw_request; /* what id_hw_start was handed last */
 
-static int id_hw_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done_fn done,
-                       void *refCon, uint64_t request)
+static int id_hw_start(const void *device, uint32_t bytes, dm_hw_done_fn done, void *refCon,
+                       void *ctx, uint64_t request)
 {
   (void)ctx;
   (void)bytes;

@@ -357,8 +357,8 @@ OSStatus DMSimHardwareStart(const RegEntryID *deviceEntry, ByteCount byteCount,
    * it finds the device: not tested twice on a device's every start. The
    * running DoDriverIO's command is handed over, so that the platform need
    * not ask for it (dm_machine_driverio_id) once per operation. */
-  return m->cfg.platform.hw_start(m->cfg.platform.ctx, deviceEntry, byteCount,
-                                  (dm_hw_done_fn)handler, refCon, m->driverio_id);
+  return m->cfg.platform.hw_start(deviceEntry, byteCount, (dm_hw_done_fn)handler, refCon,
+                                  m->cfg.platform.ctx, m->driverio_id);
 }
 
 OSStatus DMSimHardwarePrefetch(const RegEntryID *deviceEntry, DMSimInterruptHandler handler,

@@ -321,8 +321,8 @@ int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon)
   return start(hw, done, refCon, hw->m != NULL ? dm_machine_driverio_id(hw->m) : 0);
 }
 
-int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done_fn done,
-                          void *refCon, uint64_t request)
+int sim_hw_platform_start(const void *device, uint32_t bytes, dm_hw_done_fn done, void *refCon,
+                          void *ctx, uint64_t request)
 {
   (void)ctx;
   sim_hw *hw;

@@ -51,8 +51,8 @@ int sim_hw_start(sim_hw *hw, uint32_t bytes, dm_hw_done_fn done, void *refCon);
 /* dm_platform.hw_start for sim machines: device is a RegEntryID whose
  * first 8 bytes hold a sim_hw pointer; the operation serves `request` (0:
  * none known). Returns 0, or paramErr / memFullErr. */
-int sim_hw_platform_start(void *ctx, const void *device, uint32_t bytes, dm_hw_done_fn done,
-                          void *refCon, uint64_t request);
+int sim_hw_platform_start(const void *device, uint32_t bytes, dm_hw_done_fn done, void *refCon,
+                          void *ctx, uint64_t request);
 /* dm_platform.hw_prefetch for sim machines: the device's warm hook calls
  * prefetch(refCon) for each operation whose done is `done`, at the first
  * stage of its look-ahead (sim_world_set_warm), from then on (prefetch

@@ -103,10 +103,12 @@ typedef struct dm_platform {
    * dm_machine_prefetch. Returns 0 when started, a negative OSErr otherwise:
    * paramErr for a NULL done and for a device that names none (a RegEntryID
    * all zero, what a driver installed without a device has), which
-   * DMSimHardwareStart hands over as its driver gave them.
+   * DMSimHardwareStart hands over as its driver gave them. (ctx comes after
+   * the driver's own four arguments, in their order, so that
+   * DMSimHardwareStart passes them on where its driver put them.)
    */
-  int (*hw_start)(void *ctx, const void *device, uint32_t bytes,
-                  dm_hw_done_fn done, void *refCon, uint64_t request);
+  int (*hw_start)(const void *device, uint32_t bytes, dm_hw_done_fn done, void *refCon,
+                  void *ctx, uint64_t request);
   /*
    * Optional: have prefetch(refCon) called shortly before each operation on
    * `device` whose done is `done` finishes (prefetch NULL: no more). Returns
