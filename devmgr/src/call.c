@@ -280,6 +280,14 @@ static __attribute__((noinline, cold)) OSErr grow_and_call_again(dm_machine *m, 
   return dm_call(m, pb, trap);
 }
 
+/* Whether a call of command code with block pb is Status csCode 1, the
+ * DCE query the Device Manager answers itself, whatever the enable bits
+ * say. */
+static inline bool is_dce_query(unsigned code, const ParamBlockRec *pb)
+{
+  return code == kStatusCommand && pb->cntrlParam.csCode == 1;
+}
+
 /* A request completed before its call returns gives its posted result (as
  * the classic trap returns D0), noErr otherwise. An async block may already
  * be freed by its completion routine, so the result comes from the slot's
@@ -442,8 +450,7 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   pb->ioParam.ioResult = ioInProgress;
   pb->ioParam.ioTrap = (short)trap;
   pb->ioParam.qType = ioQType;
-  /* Status csCode 1 is answered whatever the enable bits say. */
-  bool dce_query = code == kStatusCommand && pb->cntrlParam.csCode == 1;
+  bool dce_query = is_dce_query(code, pb);
   if (plain) {
     if (!dce_query && DM_UNLIKELY(enable_check(u, ci) != noErr))
       return refuse_disabled_out(m, pb, ref, code);
@@ -483,7 +490,7 @@ static __attribute__((noinline)) OSErr watched_go(dm_machine *m, dm_unit *u, uin
 {
   const dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
-  bool dce_query = s->code == kStatusCommand && pb->cntrlParam.csCode == 1;
+  bool dce_query = is_dce_query(s->code, pb);
   return request_go(m, u, si, id, pb, s->code, s->kind, s->mode, s->t_call, dce_query,
                     false, false, NULL);
 }
