@@ -104,13 +104,23 @@ void dm_machine_free(dm_machine *m)
   free(m);
 }
 
+/* dm__take_step's step one too many, for the handler loop below: h, the
+ * handler about to run, is handed through, so that the loop keeps it in no
+ * saved register for this rare call. */
+static __attribute__((noinline, cold)) dm_sih *step_over(dm_machine *m, dm_sih *h)
+{
+  m->cfg.sih_step(m->cfg.sih_step_ctx);
+  return h;
+}
+
 /* dm__run_sih's body: inline there, in dm_machine_run_at and in
  * dm_machine_interrupt, where an interrupt's handler runs once it returns
- * (a device's every completion). m has a handler queued: callers test. */
-static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
+ * (a device's every completion). m has a handler queued: callers test.
+ * saved is the level to go back to afterwards, m->level unless the caller
+ * knows it (dm_machine_interrupt: task level, without storing it first). */
+static inline __attribute__((always_inline)) void run_sih(dm_machine *m, dm_level saved)
 {
   m->sih_running = 1;
-  dm_level saved = m->level;
   /* One frame for all the handlers run here, each attributed to the driver
    * that queued it: whatever a handler runs puts m->in_driver back as it
    * found it, so the frame stays the innermost between handlers. The loop
@@ -127,7 +137,8 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
     /* The step is taken with h still at the head of the queue, so that
      * whatever the step hook queued goes behind it (and never into
      * m->sih_one while h is that record). */
-    dm__take_step(m);
+    if (DM_UNLIKELY((*m->steps)-- == 0))
+      h = step_over(m, h);
     m->sih_head = h->next; /* (sih_tail is stale once the queue is empty) */
     SecondaryInterruptHandler2 fn = h->fn;
     void *p1 = h->p1, *p2 = h->p2;
@@ -143,7 +154,7 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m)
 void dm__run_sih(dm_machine *m)
 {
   if (m->sih_head != NULL)
-    run_sih(m);
+    run_sih(m, m->level);
 }
 
 /* Back to level saved after code run at a higher one: the handlers queued
@@ -152,7 +163,7 @@ static inline __attribute__((always_inline)) void level_back(dm_machine *m, dm_l
 {
   m->level = saved;
   if (saved < DM_LVL_SIH && m->sih_head != NULL && !m->sih_running)
-    run_sih(m);
+    run_sih(m, saved);
 }
 
 void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void *arg)
@@ -165,16 +176,40 @@ void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void 
   dm__current = prev;
 }
 
-void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon)
+/* dm_machine_interrupt in any other case than its common one (m not
+ * current, or not at task level, or a handler loop under way): what
+ * dm_machine_run_at does, the handler called directly. Out of line, so
+ * that the common case keeps nothing across its calls but m. */
+static __attribute__((noinline)) void interrupt_nested(dm_machine *m, dm_hw_done_fn done,
+                                                       void *refCon)
 {
-  /* dm_machine_run_at with the handler called directly: a device's every
-   * completion comes here. */
   dm_machine *prev = dm__enter(m);
   dm_level saved = m->level;
   m->level = DM_LVL_HWI;
   done(refCon, 0);
   level_back(m, saved);
   dm__current = prev;
+}
+
+void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon)
+{
+  /* dm_machine_run_at with the handler called directly: a device's every
+   * completion comes here. Commonly m is current already (a run keeps its
+   * machine current for its whole event loop) and at task level with no
+   * handler loop under way: then the level to go back to is task level,
+   * the handlers queued meanwhile run at once (the level stored by their
+   * loop only), and the current machine is m again when they return, as
+   * everything they run puts it back, so nothing is kept but m. */
+  if (DM_UNLIKELY(dm__current != m || m->level != DM_LVL_TASK || m->sih_running)) {
+    interrupt_nested(m, done, refCon);
+    return;
+  }
+  m->level = DM_LVL_HWI;
+  done(refCon, 0);
+  if (m->sih_head != NULL)
+    run_sih(m, DM_LVL_TASK);
+  else
+    m->level = DM_LVL_TASK;
 }
 
 void dm_machine_run_task(dm_machine *m, void (*fn)(void *arg), void *arg)
