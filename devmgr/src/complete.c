@@ -91,7 +91,8 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   uint64_t now = lean ? 0 : dm__now(m); /* (history and counts: watched only) */
   if (!lean)
     s->t_done = now;
-  dm__slot_release(m, si);
+  /* (from_driver: privq was found NULL, no store needed to clear it) */
+  dm__slot_release_q(m, si, !from_driver);
 
   bool has_pb = from_driver || pb != NULL;
   if (!lean && (flags & DM_SLOTF_COUNTED))
@@ -151,14 +152,22 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
-  if ((from_driver || u != NULL) && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) {
+  if (from_driver && !lean) {
+    /* A watched completion by its driver: the serialized lane (the path of
+     * every request such a driver completes) tested first, with one
+     * compare. */
+    uint8_t lane = u->lane;
+    if (DM_LIKELY(lane == DM_LANE_SERIAL)) {
+      if (dm__may_start_queued(u))
+        dm__start_queued_run(m, u, true, true, tc); /* (m current: IOCommandIsComplete's) */
+    } else if (DM_UNLIKELY(lane > DM_LANE_CONC_OWNQ)) {
+      unit_after_completion(m, u);
+    }
+  } else if ((from_driver || u != NULL) && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) {
     /* not ready, or serial: a ready serialized driver starts its next
-     * request (inline where its driver completed it on a watched machine,
-     * the path of every request such a driver completes) */
+     * request */
     if (u->lane != DM_LANE_SERIAL)
       unit_after_completion(m, u);
-    else if (from_driver && !lean && dm__may_start_queued(u))
-      dm__start_queued_run(m, u, true, true, tc); /* (m current: IOCommandIsComplete's) */
     else
       dm__start_queued(m, u);
   }
@@ -167,6 +176,11 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
 void dm__complete(dm_machine *m, uint32_t si, OSErr result)
 {
   finish_request(m, si, dm__slot_id(m, si), result, false, false, false, NULL);
+}
+
+__attribute__((noinline, cold)) void dm__complete_empty(dm_machine *m, uint32_t si)
+{
+  dm__complete_inline(m, si, noErr);
 }
 
 void dm__abort_queue(dm_machine *m, dm_unit *u, OSErr result)

@@ -8,6 +8,11 @@
 #ifndef DM_DISPATCH_INL_H
 #define DM_DISPATCH_INL_H
 
+/* complete.c: dm__complete_inline(m, si, noErr) for an empty transfer,
+ * out of line: inline, its nesting count's load was hoisted above the
+ * transfer's tests into the DoDriverIO path (three instructions there for
+ * the increment, not one). */
+void dm__complete_empty(dm_machine *m, uint32_t si);
 /* Read/Write about to reach the driver: position dCtlPosition from
  * ioPosMode, or complete an empty transfer at once (returns true then). The
  * Device Manager finishes empty transfers itself, and positions the mark
@@ -18,7 +23,7 @@ static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si, Pa
   if (code != kReadCommand && code != kWriteCommand)
     return false;
   if (DM_UNLIKELY(pb->ioParam.ioReqCount == 0)) {
-    dm__complete_inline(m, si, noErr);
+    dm__complete_empty(m, si);
     return true;
   }
   /* fsFromStart (1) and fsFromMark (3) move the mark; fsAtMark and
@@ -73,7 +78,7 @@ static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t 
 void  dm__start_queued_loop(dm_machine *m, dm_unit *u); /* dispatch.c */
 static inline bool dm__may_start_queued(const dm_unit *u)
 {
-  return !u->starting && !u->killing && !u->finishing;
+  return u->busy == 0; /* !starting && !killing && !finishing */
 }
 static inline void dm__start_queued(dm_machine *m, dm_unit *u)
 {

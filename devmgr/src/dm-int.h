@@ -128,9 +128,17 @@ struct dm_unit {
   uint8_t             state;    /* dm_unit_state */
   uint8_t             lane;     /* dm_lane, from state and runtime */
   uint8_t             pending;  /* dm_pending_op */
-  uint8_t             starting; /* dm__start_queued's loop running (no recursion) */
-  uint8_t             killing;  /* KillIO is emptying the queue */
-  uint8_t             finishing; /* Close/Finalize/Superseded under way: no dispatch */
+  /* What keeps dm__start_queued from starting a request, one byte each,
+   * read as one word there (busy: one load and one compare). */
+  union {
+    struct {
+      uint8_t starting;  /* dm__start_queued's loop running (no recursion) */
+      uint8_t killing;   /* KillIO is emptying the queue */
+      uint8_t finishing; /* Close/Finalize/Superseded under way: no dispatch */
+      uint8_t zero;      /* never set: the word is 0 when none of the three is */
+    };
+    uint32_t busy;
+  };
   dm_driver_spec      next;     /* the replacement, while one is pending */
   dm_event            lifecycle; /* continues remove/replace at task level */
   ParamBlockRec       openpb;   /* the DM's own PB for reopening after Replace */

@@ -93,15 +93,21 @@ static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now, bool 
 }
 
 /* Slot i becomes DONE (its history kept), off any private queue, and goes
- * to the back of the free FIFO. */
-static inline void dm__slot_release(dm_machine *m, uint32_t i)
+ * to the back of the free FIFO. clear_privq (a constant where it is
+ * inlined) false: the caller knows privq is NULL already. */
+static inline void dm__slot_release_q(dm_machine *m, uint32_t i, bool clear_privq)
 {
   dm_slot *s = &m->slots[i];
   s->state = DM_SLOT_DONE;
-  s->privq = NULL;
+  if (clear_privq)
+    s->privq = NULL;
   s->next = DM_NO_SLOT;
   *m->free_link = i;
   m->free_link = &s->next;
+}
+static inline void dm__slot_release(dm_machine *m, uint32_t i)
+{
+  dm__slot_release_q(m, i, true);
 }
 
 /* Whether slot i (one of the array's: it never shrinks) holds the live
