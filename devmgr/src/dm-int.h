@@ -236,7 +236,10 @@ struct dm_machine {
   dm_level level;
   /* cfg.steps, else no_steps: never spent (2^64 handlers at a step each) */
   uint64_t *steps, no_steps;
-  dm_sih  *sih_head, *sih_tail; /* the queue; sih_tail only while sih_head is not NULL */
+  /* The queue, empty when sih_head is NULL; sih_tail is its last record
+   * only while it holds two or more (a record queued into an empty queue
+   * is its head and tail at once: QueueSecondaryInterruptHandler). */
+  dm_sih  *sih_head, *sih_tail;
   uint8_t  sih_running;
   dm_pool  sih_pool;
   dm_pool  timer_pool;

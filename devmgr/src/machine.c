@@ -139,7 +139,7 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m, dm_leve
      * m->sih_one while h is that record). */
     if (DM_UNLIKELY((*m->steps)-- == 0))
       h = step_over(m, h);
-    m->sih_head = h->next; /* (sih_tail is stale once the queue is empty) */
+    m->sih_head = h->next; /* (sih_tail: dm_machine.sih_head) */
     SecondaryInterruptHandler2 fn = h->fn;
     void *p1 = h->p1, *p2 = h->p2;
     if (h != &m->sih_one)

@@ -26,16 +26,47 @@ ExecutionLevel CurrentExecutionLevel(void)
   }
 }
 
-/* QueueSecondaryInterruptHandler when the machine's pool of handler records
- * is empty: grows it and queues again; memFullErr when it cannot grow. Cold
- * and out of line, so that queueing (once per request of a driver that
- * completes from an interrupt) saves no registers. */
-static __attribute__((noinline, cold)) OSStatus
-queue_sih_grow(dm_machine *m, SecondaryInterruptHandler2 theHandler, void *p1, void *p2)
+/* A handler record filled: run_sih (machine.c) reads it. */
+static inline void sih_fill(const dm_machine *m, dm_sih *h, SecondaryInterruptHandler2 fn,
+                            void *p1, void *p2)
 {
-  if (dm__pool_grow(&m->sih_pool) != 0)
-    return memFullErr;
-  return QueueSecondaryInterruptHandler(theHandler, NULL, p1, p2);
+  h->next = NULL;
+  h->fn = fn;
+  h->p1 = p1;
+  h->p2 = p2;
+  h->owner = dm__running_unit(m);
+}
+
+/* Secondary interrupt level preempts task level at once; from interrupt
+ * level the queue drains when the interrupt returns (dm_machine_run_at). */
+static inline OSStatus sih_queued(dm_machine *m)
+{
+  if (m->level == DM_LVL_TASK)
+    dm__drain_sih(m);
+  return noErr;
+}
+
+/* QueueSecondaryInterruptHandler into a queue that holds a record already:
+ * one from the machine's pool goes behind the last. The pool grows when it
+ * is empty (memFullErr when it cannot). Out of line, so that the common
+ * case, the queue empty (an interrupt's one handler), has its path to
+ * itself. */
+static __attribute__((noinline)) OSStatus queue_sih_behind(dm_machine *m,
+                                                           SecondaryInterruptHandler2 fn,
+                                                           void *p1, void *p2)
+{
+  dm_sih *h = m->sih_pool.free;
+  if (DM_UNLIKELY(h == NULL)) {
+    if (dm__pool_grow(&m->sih_pool) != 0)
+      return memFullErr;
+    h = m->sih_pool.free;
+  }
+  m->sih_pool.free = h->next; /* (dm__pool_get, whose growth is above) */
+  dm_sih *head = m->sih_head;
+  (head->next == NULL ? head : m->sih_tail)->next = h;
+  m->sih_tail = h;
+  sih_fill(m, h, fn, p1, p2);
+  return sih_queued(m);
 }
 
 OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
@@ -45,29 +76,13 @@ OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
   dm_machine *m = dm__current;
   if (m == NULL || theHandler == NULL)
     return paramErr;
-  dm_sih *h;
-  if (DM_LIKELY(m->sih_head == NULL)) {
-    /* An empty queue: its record is free (machine.c, run_sih). */
-    h = &m->sih_one;
-    m->sih_head = h;
-  } else {
-    h = m->sih_pool.free;
-    if (DM_UNLIKELY(h == NULL))
-      return queue_sih_grow(m, theHandler, p1, p2);
-    m->sih_pool.free = h->next; /* (dm__pool_get, whose growth is above) */
-    m->sih_tail->next = h;
-  }
-  h->next = NULL;
-  h->fn = theHandler;
-  h->p1 = p1;
-  h->p2 = p2;
-  h->owner = dm__running_unit(m);
-  m->sih_tail = h;
-  /* Secondary interrupt level preempts task level at once; from interrupt
-   * level the queue drains when the interrupt returns (dm_machine_run_at). */
-  if (m->level == DM_LVL_TASK)
-    dm__drain_sih(m);
-  return noErr;
+  if (DM_UNLIKELY(m->sih_head != NULL))
+    return queue_sih_behind(m, theHandler, p1, p2);
+  /* An empty queue: its record is free (machine.c, run_sih), and it is the
+   * queue's head and tail at once (sih_tail is left as it is). */
+  m->sih_head = &m->sih_one;
+  sih_fill(m, &m->sih_one, theHandler, p1, p2);
+  return sih_queued(m);
 }
 
 OSStatus CallSecondaryInterruptHandler2(SecondaryInterruptHandler2 theHandler,
