@@ -139,7 +139,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
         /* The routine is its caller's code, not the driver's: calls it
          * makes are not credited to a DoDriverIO it runs inside. */
         dm_in_driver *in = m->in_driver;
-        m->in_driver = NULL;
+        m->in_driver = &m->no_driver;
         pb->ioParam.ioCompletion(pb);
         m->in_driver = in;
       }

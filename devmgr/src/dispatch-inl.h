@@ -91,7 +91,7 @@ OSErr dm__simple_command(dm_unit *u, IOCommandCode code);
  * handler or timer it queues), or NULL. */
 static inline const dm_unit *dm__running_unit(const dm_machine *m)
 {
-  return m->in_driver != NULL ? m->in_driver->u : NULL;
+  return m->in_driver->u; /* (m->no_driver's is NULL) */
 }
 /* Whether the DoDriverIO of command id is running (perhaps under a handler
  * or timer it started): a sync request it completes is traced `done` once
@@ -103,7 +103,7 @@ static inline bool dm__inside_driverio(const dm_machine *m, uint64_t id)
    * case): the frames are walked only when one runs. */
   if (m->driverio_id == 0)
     return false;
-  for (const dm_in_driver *f = m->in_driver; f != NULL; f = f->outer)
+  for (const dm_in_driver *f = m->in_driver; f != NULL; f = f->outer) /* (ends at no_driver, ID 0) */
     if (f->id == id)
       return true;
   return false;

@@ -266,7 +266,11 @@ struct dm_machine {
   dm_counts  *counts;
 
   const char   *client;
-  dm_in_driver *in_driver; /* the innermost driver code running (watched only) */
+  /* The innermost driver code running (watched only): never NULL, so that
+   * the driver running (dm__running_unit) is one load; no_driver when none
+   * runs. */
+  dm_in_driver *in_driver;
+  dm_in_driver  no_driver; /* the outermost frame: no ID, no unit, no outer */
   /* The frame of the handler loop, which never nests (sih_running): its id
    * and what are set once, u per handler (machine.c, run_sih). */
   dm_in_driver  sih_frame;

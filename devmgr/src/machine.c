@@ -62,6 +62,7 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
   m->no_steps = UINT64_MAX;
   m->steps = cfg->steps != NULL ? cfg->steps : &m->no_steps;
   m->sih_frame.what = DM_ENTRY_SIH; /* (id 0: no command) */
+  m->in_driver = &m->no_driver;     /* (all zero: DM_ENTRY_NONE) */
   dm__pool_init(&m->sih_pool, sizeof(dm_sih));
   dm__pool_init(&m->timer_pool, sizeof(dm_timer));
   return m;
@@ -271,7 +272,7 @@ int dm_machine_where(const dm_machine *m, dm_where *w)
   w->t = dm__now(m);
   w->level = m->level;
   const dm_in_driver *r = m->in_driver;
-  if (r == NULL)
+  if (r == &m->no_driver)
     return 0;
   w->entry = r->id != 0 ? DM_ENTRY_DRIVERIO : (dm_entry_kind)r->what;
   if (r->u != NULL) {
