@@ -127,7 +127,13 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     dm__post(pb, id, posted);
     if (!lean)
       finish_point(m, u, tc, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
-    if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
+    if (!lean && mode == DM_MODE_SYNC) {
+      /* (First: a watched serialized run's requests are sync calls. Not
+       * when completed inside its own DoDriverIO: dm__send traces `done`
+       * once that has returned.) */
+      if (!dm__inside_driverio(m, id))
+        finish_point(m, u, tc, DM_EV_DONE, ref, pb, id, code, mode, posted);
+    } else if (mode == DM_MODE_ASYNC && pb->ioParam.ioCompletion != NULL) {
       if (!lean)
         finish_point(m, u, tc, DM_EV_CALLBACK, ref, pb, id, code, mode, posted);
       /* The routine runs with m current; whatever it does to the current
@@ -144,10 +150,6 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
         m->in_driver = in;
       }
       dm__current = prev;
-    } else if (mode == DM_MODE_SYNC && !lean && !dm__inside_driverio(m, id)) {
-      /* (Completed inside its own DoDriverIO: dm__send traces `done` once
-       * that has returned.) */
-      finish_point(m, u, tc, DM_EV_DONE, ref, pb, id, code, mode, posted);
     }
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
