@@ -258,6 +258,11 @@ $(BUILD)/gen/version.h: Makefile
 $(BUILD)/obj/sim/cli/cli.o: $(BUILD)/gen/verbs.h $(BUILD)/gen/version.h
 
 # --- libraries and programs -----------------------------------------------
+# The call path (call.c) fills a block's and a slot's small fields with
+# constants: gcc's SLP vectorizer made each group of them a constant loaded
+# from memory and stored (two instructions where one store does), three
+# times a call (docs/architecture.md, Performance). clang takes the flag too.
+$(BUILD)/obj/devmgr/src/call.o: DM_CFLAGS += -fno-tree-slp-vectorize
 $(LIBDEVMGR): $(DEVMGR_OBJS)
 	@rm -f $@; ar rcs $@ $^
 $(LIBDRIVERS): $(DRIVER_OBJS)

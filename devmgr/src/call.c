@@ -305,10 +305,11 @@ static inline OSErr call_result(const dm_machine *m, uint64_t id)
 
 /* A plain watched machine (see request_path) refuses a call out of line,
  * so that the path makes no call of its own, and keeps nothing for the
- * refusal: the error is found here. Cold. */
+ * refusal: the error is found here, and the call counted. Cold. */
 static __attribute__((noinline, cold)) OSErr refuse_disabled_out(dm_machine *m, ParmBlkPtr pb,
                                                                  int16_t ref, unsigned code)
 {
+  count_call_refused(m, ref);
   return reject(m, pb, ref, enable_check(dm__unit(m, ref), &codeinfo[code]), true);
 }
 static __attribute__((noinline, cold)) OSErr refuse_unit_out(dm_machine *m, ParmBlkPtr pb,
@@ -334,8 +335,11 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
            unsigned kind, unsigned mode, uint64_t now, bool dce_query, bool lean,
            bool plain, dm_counts *c)
 {
-  if (plain && (kind == kImmediateIOCommandKind || DM_UNLIKELY(u->lane != DM_LANE_SERIAL)))
+  if (plain && (kind == kImmediateIOCommandKind || DM_UNLIKELY(u->lane != DM_LANE_SERIAL))) {
+    if (c != NULL)
+      c->ev[DM_EV_CALL]++;
     return watched_go(m, u, si, id);
+  }
   if (kind == kImmediateIOCommandKind) {
     m->slots[si].flags = 0;
     if (DM_UNLIKELY(code == kCloseCommand) && u->opens != 0 && dm__close_waits(u))
@@ -349,8 +353,10 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
   if (onq) {
     dm__ctlq_append(m, u, si, pb, lane != DM_LANE_SERIAL);
     if (plain) { /* (no trace hook: its points count in u->counts, u->tally) */
-      if (c != NULL)
+      if (c != NULL) { /* (the call's point too: request_path) */
+        c->ev[DM_EV_CALL]++;
         c->ev[DM_EV_ENQUEUE]++;
+      }
     } else if (!lean) {
       dm__trace_u(m, u, DM_EV_ENQUEUE, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
     }
@@ -438,10 +444,12 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     count_call_refused(m, ref);
     return reject(m, pb, ref, err, true);
   }
+  /* A plain call counts its CALL point where it goes on (request_go), or
+   * is refused (refuse_disabled_out), under one test of its row with its
+   * ENQUEUE point's: nothing can read the counts in between. */
   dm_counts *c = NULL;
   if (plain) {
-    if ((c = u->counts) != NULL)
-      c->ev[DM_EV_CALL]++;
+    c = u->counts;
   } else if (!lean && u->counts != NULL) {
     u->counts->ev[DM_EV_CALL]++;
   }
@@ -470,8 +478,11 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
      * could not grow, or a hook took the slot meanwhile. */
     if (dm__slots_grow(m) == 0)
       si = dm__slot_new(m, pb, u, ref, code, kind, mode);
-    if (si == DM_NO_SLOT)
+    if (si == DM_NO_SLOT) {
+      if (plain && c != NULL)
+        c->ev[DM_EV_CALL]++;
       return reject(m, pb, ref, memFullErr, true);
+    }
   }
   /* (history only matters when watched) */
   uint64_t now = lean ? 0 : plain ? *m->cfg.platform.clock : dm__now(m);

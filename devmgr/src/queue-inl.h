@@ -70,14 +70,15 @@ static inline void dm__ctlq_append(dm_machine *m, dm_unit *u, uint32_t si, ParmB
   QHdrPtr q = &u->dce.dCtlQHdr;
   QElemPtr tail = q->qTail, e = (QElemPtr)pb;
   dm_slot *s = &m->slots[si];
+  uint32_t ts = hints && tail != NULL ? dm__slot_of_pb(m, tail) : DM_NO_SLOT;
+  /* (Both hints stored next to each other, before the block: without
+   * hints, one store.) */
   s->qnext = DM_NO_SLOT;
+  s->qprev = ts;
   e->qLink = NULL;
   if (tail == NULL) {
-    s->qprev = DM_NO_SLOT;
     q->qHead = e;
   } else {
-    uint32_t ts = hints ? dm__slot_of_pb(m, tail) : DM_NO_SLOT;
-    s->qprev = ts;
     if (ts != DM_NO_SLOT)
       m->slots[ts].qnext = si;
     tail->qLink = e;
