@@ -127,16 +127,20 @@ void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
  * check. Inline: every request passes here once. lean (a constant where it
  * is inlined) leaves out the trace points and checks of a watched machine;
  * current says m is the current machine already; tc is u's row of counts
- * on a tallying machine, or NULL (dm__trace_ut). */
-static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_unit *u,
-                                                          uint32_t si, uint64_t id,
-                                                          uint64_t now, ParmBlkPtr pb,
-                                                          unsigned code,
-                                                          unsigned kind, bool lean,
-                                                          bool current, dm_counts *tc)
+ * on a tallying machine, or NULL (dm__trace_ut). flags_after (NULL, or not
+ * NULL, a constant where it is inlined; not lean) gets dCtlFlags as they
+ * are once it returns: read once where the DCE check read them (dCtlFlags
+ * is volatile, so the caller's own read would be a load more). */
+static inline __attribute__((always_inline)) void
+dm__send_f(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, uint64_t now, ParmBlkPtr pb,
+           unsigned code, unsigned kind, bool lean, bool current, dm_counts *tc,
+           uint16_t *flags_after)
 {
-  if (dm__begin_transfer(m, u, si, pb, code))
+  if (dm__begin_transfer(m, u, si, pb, code)) {
+    if (flags_after != NULL)
+      *flags_after = (uint16_t)u->dce.dCtlFlags;
     return;
+  }
   if (!lean)
     dm__trace_dispatch(m, u, tc, si, now, pb, id, (uint8_t)code, (uint8_t)kind);
   IOCommandContents c = { .pb = pb };
@@ -160,29 +164,52 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
      * bit itself), and dCtlQHdr's head, tail and last link consistent. */
     QHdr *q = &u->dce.dCtlQHdr;
     QElemPtr head = q->qHead, tail = q->qTail;
-    bool flag_wrote = (((uint16_t)u->dce.dCtlFlags ^ u->dm_active) & drvrActiveMask) != 0;
+    uint16_t flags = (uint16_t)u->dce.dCtlFlags;
+    bool flag_wrote = ((flags ^ u->dm_active) & drvrActiveMask) != 0;
     /* (each test its own branch: one bool made of both cost a setcc and a
      * test more) */
     if (DM_UNLIKELY(flag_wrote) ||
-        DM_UNLIKELY(tail == NULL ? head != NULL : head == NULL || tail->qLink != NULL))
+        DM_UNLIKELY(tail == NULL ? head != NULL : head == NULL || tail->qLink != NULL)) {
       dm__check_dce(m, u);
+    } else if (flags_after != NULL) {
+      *flags_after = flags;
+      return;
+    }
   }
+  if (flags_after != NULL)
+    *flags_after = (uint16_t)u->dce.dCtlFlags;
+}
+static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_unit *u,
+                                                          uint32_t si, uint64_t id,
+                                                          uint64_t now, ParmBlkPtr pb,
+                                                          unsigned code,
+                                                          unsigned kind, bool lean,
+                                                          bool current, dm_counts *tc)
+{
+  dm__send_f(m, u, si, id, now, pb, code, kind, lean, current, tc, NULL);
 }
 
 /* Hands the queued request in slot si (not held: dm__release_held releases
  * a held one first) to u's DoDriverIO, with the counters and history of a
  * dispatch. Inline in its callers: a serialized driver's every request
  * passes here. current (a constant) says m is the current machine
- * already; tc as dm__send's. */
-static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm_unit *u,
-                                                              uint32_t si, uint64_t id,
-                                                              bool current, dm_counts *tc)
+ * already; tc and flags_after as dm__send_f's. */
+static inline __attribute__((always_inline)) void dm__dispatch_f(dm_machine *m, dm_unit *u,
+                                                                uint32_t si, uint64_t id,
+                                                                bool current, dm_counts *tc,
+                                                                uint16_t *flags_after)
 {
   dm_slot *s = &m->slots[si];
   uint64_t now = dm__now(m);
   u->queued--;
   dm__slot_activate(u, s, now, true);
-  dm__send(m, u, si, id, now, s->pb, s->code, s->kind, false, current, tc);
+  dm__send_f(m, u, si, id, now, s->pb, s->code, s->kind, false, current, tc, flags_after);
+}
+static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm_unit *u,
+                                                              uint32_t si, uint64_t id,
+                                                              bool current, dm_counts *tc)
+{
+  dm__dispatch_f(m, u, si, id, current, tc, NULL);
 }
 
 /* dm__start_queued's loop (u->starting set while it runs, so that a request
@@ -200,10 +227,11 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
                                                                       dm_counts *tc)
 {
   u->starting = 1;
-  /* (ready: u's lane was DM_LANE_SERIAL a moment ago, so it is not GONE in
-   * the first turn) */
-  for (bool first = ready; !(u->dce.dCtlFlags & drvrActiveMask) &&
-                           (first || u->state != DM_UNIT_GONE);
+  /* dCtlFlags as last read (volatile: each read is a load), for the test
+   * of drvrActive and the store that sets it. (ready: u's lane was
+   * DM_LANE_SERIAL a moment ago, so it is not GONE in the first turn) */
+  uint16_t flags = (uint16_t)u->dce.dCtlFlags;
+  for (bool first = ready; !(flags & drvrActiveMask) && (first || u->state != DM_UNIT_GONE);
        first = false) {
     QElemPtr head = u->dce.dCtlQHdr.qHead;
     if (head == NULL)
@@ -218,10 +246,11 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
       if (DM_LIKELY(own != DM_NO_SLOT && m->slots[own].unit == u))
         break;
       dm__ctlq_drop_foreign(m, u, head, "where the next request was to be dispatched");
+      flags = (uint16_t)u->dce.dCtlFlags;
       continue;
     }
-    dm__set_active(u, tc);
-    dm__dispatch(m, u, si, id, current, tc);
+    dm__set_active(u, flags, tc);
+    dm__dispatch_f(m, u, si, id, current, tc, &flags);
   }
   u->starting = 0;
   if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))

@@ -179,10 +179,11 @@ static inline void dm__trace_flags_t(dm_unit *u, dm_counts *tc)
     dm__trace_flags(u);
 }
 /* Sets drvrActive, clear until now (a serialized driver's next request
- * starts), with its trace point; tc as dm__trace_ut's. */
-static inline void dm__set_active(dm_unit *u, dm_counts *tc)
+ * starts) in flags, dCtlFlags as the caller just read them, with its trace
+ * point; tc as dm__trace_ut's. */
+static inline void dm__set_active(dm_unit *u, uint16_t flags, dm_counts *tc)
 {
-  u->dce.dCtlFlags = (short)(u->dce.dCtlFlags | drvrActiveMask);
+  u->dce.dCtlFlags = (short)(flags | drvrActiveMask);
   u->dm_active = drvrActiveMask;
   dm__trace_flags_t(u, tc);
 }
