@@ -130,7 +130,7 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m, dm_leve
    * frame needs no test. */
   dm_in_driver *outer = m->in_driver;
   m->sih_frame.outer = outer;
-  m->in_driver = m->lean ? outer : &m->sih_frame;
+  m->in_driver = DM_LIKELY(!m->lean) ? &m->sih_frame : outer; /* (watched in line) */
   dm_sih *h = m->sih_head;
   do {
     m->sih_frame.u = h->owner;
@@ -201,7 +201,8 @@ void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon)
    * the handlers queued meanwhile run at once (the level stored by their
    * loop only), and the current machine is m again when they return, as
    * everything they run puts it back, so nothing is kept but m. */
-  if (DM_UNLIKELY(dm__current != m || m->level != DM_LVL_TASK || m->sih_running)) {
+  _Static_assert(DM_LVL_TASK == 0, "task level and no loop under way: one test of both");
+  if (DM_UNLIKELY(dm__current != m || ((unsigned)m->level | m->sih_running) != 0)) {
     interrupt_nested(m, done, refCon);
     return;
   }
