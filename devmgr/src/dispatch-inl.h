@@ -122,6 +122,12 @@ void  dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *w
 /* Reports a driver that wrote ioResult itself (once per request). */
 void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
 
+/* Whether dCtlQHdr's head and tail (read once each: they are volatile) are
+ * inconsistent: one NULL and not the other, or a tail with a next link. */
+static inline bool dm__ctlq_broken(QElemPtr head, QElemPtr tail)
+{
+  return tail == NULL ? head != NULL : head == NULL || tail->qLink != NULL;
+}
 /* Sends the request in slot si (ID id, already marked ACTIVE at now) to u's
  * DoDriverIO: the transfer rules first, then the call, then the ioResult
  * check. Inline: every request passes here once. lean (a constant where it
@@ -129,8 +135,10 @@ void  dm__check_ioresult(dm_machine *m, uint32_t si, const char *when);
  * current says m is the current machine already; tc is u's row of counts
  * on a tallying machine, or NULL (dm__trace_ut). flags_after (NULL, or not
  * NULL, a constant where it is inlined; not lean) gets dCtlFlags as they
- * are once it returns: read once where the DCE check read them (dCtlFlags
- * is volatile, so the caller's own read would be a load more). */
+ * are once it returns, or drvrActiveMask alone where the check found that
+ * bit set by the Device Manager (the serialized loop tests only that
+ * bit): read once where the DCE check read them (dCtlFlags is volatile,
+ * so the caller's own read would be a load more). */
 static inline __attribute__((always_inline)) void
 dm__send_f(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, uint64_t now, ParmBlkPtr pb,
            unsigned code, unsigned kind, bool lean, bool current, dm_counts *tc,
@@ -165,11 +173,23 @@ dm__send_f(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, uint64_t now, Pa
     QHdr *q = &u->dce.dCtlQHdr;
     QElemPtr head = q->qHead, tail = q->qTail;
     uint16_t flags = (uint16_t)u->dce.dCtlFlags;
+    if (flags_after != NULL && DM_LIKELY((flags & drvrActiveMask) && u->dm_active)) {
+      /* A serialized driver's loop, its common case: drvrActive set, and
+       * set by the Device Manager (dm_active is 0 or the bit). The loop
+       * only tests that bit, so it is told the bit alone: its next test
+       * is then known. */
+      if (DM_LIKELY(!dm__ctlq_broken(head, tail))) {
+        *flags_after = drvrActiveMask;
+        return;
+      }
+      dm__check_dce(m, u);
+      *flags_after = (uint16_t)u->dce.dCtlFlags;
+      return;
+    }
     bool flag_wrote = ((flags ^ u->dm_active) & drvrActiveMask) != 0;
     /* (each test its own branch: one bool made of both cost a setcc and a
      * test more) */
-    if (DM_UNLIKELY(flag_wrote) ||
-        DM_UNLIKELY(tail == NULL ? head != NULL : head == NULL || tail->qLink != NULL)) {
+    if (DM_UNLIKELY(flag_wrote) || DM_UNLIKELY(dm__ctlq_broken(head, tail))) {
       dm__check_dce(m, u);
     } else if (flags_after != NULL) {
       *flags_after = flags;
