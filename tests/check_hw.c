@@ -510,6 +510,41 @@ START_TEST(test_driver_prefetch)
 }
 END_TEST
 
+/* A machine whose platform has no hw_start: DMSimHardwareStart answers its
+ * drivers paramErr, as it does a NULL device and a call with no machine
+ * current. */
+static void never_done(void *refCon, OSStatus status)
+{
+  (void)refCon;
+  (void)status;
+  ck_abort_msg("no operation was started");
+}
+
+START_TEST(test_hardware_start_without_platform_start)
+{
+  sim_world w;
+  ck_assert_int_eq(sim_world_init(&w), 0);
+  dm_machine_config cfg = { 0 };
+  cfg.platform = sim_world_platform(&w); /* (no hw_start) */
+  ck_assert_ptr_null(cfg.platform.hw_start);
+  dm_machine *m = dm_machine_new(&cfg);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_ptr_null(dm_machine_platform(m)->hw_start); /* (as given) */
+  RegEntryID e;
+  memset(&e, 0, sizeof e);
+  e.contents[0] = 1;
+  dm_machine *prev = dm_machine_enter(NULL);
+  ck_assert_int_eq(DMSimHardwareStart(&e, 8, never_done, NULL), -50);
+  dm_machine_enter(m);
+  ck_assert_int_eq(DMSimHardwareStart(&e, 8, never_done, NULL), -50);
+  ck_assert_int_eq(DMSimHardwareStart(NULL, 8, never_done, NULL), -50);
+  dm_machine_leave(prev);
+  sim_world_run(&w, UINT64_MAX, 0);
+  dm_machine_free(m);
+  sim_world_free(&w);
+}
+END_TEST
+
 START_TEST(test_new_refuses_zero_channels)
 {
   hwfix f;
@@ -537,6 +572,7 @@ Suite *hw_suite(void)
   tcase_add_test(tc, test_service_times_are_the_draws_in_order);
   tcase_add_test(tc, test_exponential_model);
   tcase_add_test(tc, test_platform_start_device_blob);
+  tcase_add_test(tc, test_hardware_start_without_platform_start);
   tcase_add_test(tc, test_free_busy_device);
   tcase_add_test(tc, test_new_refuses_zero_channels);
   suite_add_tcase(s, tc);

@@ -223,6 +223,10 @@ struct dm_machine {
   dm_sih            sih_one;
   dm_machine_config cfg;
   uint64_t          driverio_id; /* dm_machine_driverio_id (dm__driver_call) */
+  /* cfg.platform.hw_start, or dm__hw_start_none when the platform has none:
+   * never NULL, so that DMSimHardwareStart calls it without a test. */
+  int (*hw_start)(const void *device, uint32_t bytes, dm_hw_done_fn done, void *refCon,
+                  void *ctx, uint64_t request);
   dm_unit         **units;
   uint16_t          nunits;
   dm_unit          *gone;
@@ -280,6 +284,11 @@ struct dm_machine {
 };
 
 /* ---- internal helpers --------------------------------------------------------------- */
+
+/* services.c: the hw_start of a machine whose platform has none: paramErr,
+ * as DMSimHardwareStart answered such a machine's drivers. */
+int dm__hw_start_none(const void *device, uint32_t bytes, dm_hw_done_fn done, void *refCon,
+                      void *ctx, uint64_t request);
 
 /* The current machine of this thread (machine.c). Inside devmgr it is read
  * and switched inline: every request crosses it twice. local-exec: the

@@ -62,6 +62,7 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
   m->no_steps = UINT64_MAX;
   m->steps = cfg->steps != NULL ? cfg->steps : &m->no_steps;
   m->sih_frame.what = DM_ENTRY_SIH; /* (id 0: no command) */
+  m->hw_start = p->hw_start != NULL ? p->hw_start : dm__hw_start_none;
   m->in_driver = &m->no_driver;     /* (all zero: DM_ENTRY_NONE) */
   dm__pool_init(&m->sih_pool, sizeof(dm_sih));
   dm__pool_init(&m->timer_pool, sizeof(dm_timer));

@@ -361,19 +361,26 @@ void SynchronizeIO(void)
 
 /* ---- simulated hardware ------------------------------------------------------- */
 
+int dm__hw_start_none(const void *device, uint32_t bytes, dm_hw_done_fn done, void *refCon,
+                      void *ctx, uint64_t request)
+{
+  (void)device, (void)bytes, (void)done, (void)refCon, (void)ctx, (void)request;
+  return paramErr;
+}
+
 OSStatus DMSimHardwareStart(const RegEntryID *deviceEntry, ByteCount byteCount,
                             DMSimInterruptHandler handler, void *refCon)
 {
   dm_machine *m = dm__current;
-  if (m == NULL || deviceEntry == NULL || m->cfg.platform.hw_start == NULL)
+  if (m == NULL || deviceEntry == NULL)
     return paramErr;
   /* A NULL handler and a device that names none (all zero: a driver
    * installed without one) are the platform's to refuse (platform.h), as
    * it finds the device: not tested twice on a device's every start. The
    * running DoDriverIO's command is handed over, so that the platform need
    * not ask for it (dm_machine_driverio_id) once per operation. */
-  return m->cfg.platform.hw_start(deviceEntry, byteCount, (dm_hw_done_fn)handler, refCon,
-                                  m->cfg.platform.ctx, m->driverio_id);
+  return m->hw_start(deviceEntry, byteCount, (dm_hw_done_fn)handler, refCon, m->cfg.platform.ctx,
+                     m->driverio_id);
 }
 
 OSStatus DMSimHardwarePrefetch(const RegEntryID *deviceEntry, DMSimInterruptHandler handler,
