@@ -228,7 +228,7 @@ struct dm_machine {
   int (*hw_start)(const void *device, uint32_t bytes, dm_hw_done_fn done, void *refCon,
                   void *ctx, uint64_t request);
   dm_unit         **units;
-  uint16_t          nunits;
+  uint32_t          nunits; /* (at most DM_UNITS_MAX; 32 bits: dm__unit) */
   dm_unit          *gone;
 
   dm_slot *slots;
@@ -360,18 +360,24 @@ static inline void dm__take_step(dm_machine *m)
 
 /* unit.c */
 /* The unit a refNum names (NULL when none): inline, it is on every path.
- * A refNum >= 0 gives a unit number of 0x8000 or more, past any table. */
+ * A refNum >= 0 gives a unit number of 2^31 or more, past any table. (In
+ * 32 bits, compared with a 32-bit nunits, the number indexes the table
+ * without being widened again.) */
 _Static_assert(DM_UNITS_MAX <= 0x8000, "unit numbers of refNums >= 0 are out of the table");
+static inline unsigned dm__unit_number(int16_t ref)
+{
+  return ~(unsigned)(int)ref;
+}
 static inline dm_unit *dm__unit(const dm_machine *m, int16_t ref)
 {
-  unsigned unit = (unsigned)(uint16_t)~ref;
+  unsigned unit = dm__unit_number(ref);
   return unit < m->nunits ? m->units[unit] : NULL;
 }
 /* The unit a client's refNum names: badUnitErr outside the table,
  * unitEmptyErr for an empty entry. */
 static inline OSErr dm__unit_map(const dm_machine *m, int16_t ref, dm_unit **out)
 {
-  unsigned unit = (unsigned)(uint16_t)~ref; /* as in dm__unit: one test */
+  unsigned unit = dm__unit_number(ref); /* as in dm__unit: one test */
   *out = NULL;
   if (unit >= m->nunits)
     return badUnitErr;
