@@ -143,10 +143,13 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m, dm_leve
       h = step_over(m, h);
     m->sih_head = h->next; /* (sih_tail: dm_machine.sih_head) */
     SecondaryInterruptHandler2 fn = h->fn;
-    void *p1 = h->p1, *p2 = h->p2;
+    void *p1 = h->p1;
     if (h != &m->sih_one)
       dm__pool_put(&m->sih_pool, h);
-    fn(p1, p2);
+    /* (p2 read last, so that it is read into its argument's register: a
+     * record put back keeps its fields but its link until it is taken
+     * again, and nothing takes it before fn runs) */
+    fn(p1, h->p2);
   } while ((h = m->sih_head) != NULL);
   m->in_driver = m->sih_frame.outer;
   m->level = saved;
