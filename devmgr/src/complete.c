@@ -154,6 +154,8 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     if (!lean && m->cfg.pb_done != NULL)
       m->cfg.pb_done(m->cfg.pb_done_ctx, pb);
   }
+  _Static_assert(DM_LANE_CONC_OWNQ < DM_LANE_SERIAL && DM_LANE_SERIAL + 1 == DM_LANE_HOLD,
+                 "the lanes after SERIAL are HOLD's alone");
   if (from_driver && !lean) {
     /* A watched completion by its driver: the serialized lane (the path of
      * every request such a driver completes) tested first, with one
@@ -162,7 +164,8 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     if (DM_LIKELY(lane == DM_LANE_SERIAL)) {
       if (dm__may_start_queued(u))
         dm__start_queued_run(m, u, true, true, tc); /* (m current: IOCommandIsComplete's) */
-    } else if (DM_UNLIKELY(lane > DM_LANE_CONC_OWNQ)) {
+    } else if (DM_UNLIKELY(lane > DM_LANE_SERIAL)) {
+      /* not ready (DM_LANE_HOLD): the compare made for SERIAL tells it */
       unit_after_completion(m, u);
     }
   } else if ((from_driver || u != NULL) && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) {
@@ -370,9 +373,11 @@ static __attribute__((noinline)) OSErr iocomplete_lean_within(dm_machine *m, uin
 }
 
 /* IOCommandIsComplete on a watched machine, out of line so that its calls
- * cost the lean case no saved registers, and the lean case's cost it none. */
-static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_t id,
-                                                          OSErr result)
+ * cost the lean case no saved registers, and the lean case's cost it none.
+ * (The ID and the result first, where IOCommandIsComplete has them: one
+ * register move fewer.) */
+static __attribute__((noinline)) OSErr iocomplete_watched(uint64_t id, OSErr result,
+                                                          dm_machine *m)
 {
   uint32_t si = iocomplete_fast(m, id, false);
   if (DM_UNLIKELY(si == DM_NO_SLOT))
@@ -391,9 +396,10 @@ static __attribute__((noinline)) OSErr iocomplete_watched(dm_machine *m, uint64_
 }
 
 /* IOCommandIsComplete on a lean machine: out of line, so that the entry
- * saves no register before it knows which of the two it goes to. */
-static DM_HOT_ENTRY __attribute__((noinline)) OSErr iocomplete_lean(dm_machine *m, uint64_t id,
-                                                                    OSErr result)
+ * saves no register before it knows which of the two it goes to. (Its
+ * arguments in iocomplete_watched's order.) */
+static DM_HOT_ENTRY __attribute__((noinline)) OSErr iocomplete_lean(uint64_t id, OSErr result,
+                                                                    dm_machine *m)
 {
   uint32_t si = iocomplete_fast(m, id, true);
   if (DM_UNLIKELY(si == DM_NO_SLOT))
@@ -411,8 +417,8 @@ DM_HOT_ENTRY OSErr IOCommandIsComplete(IOCommandID theID, OSErr theResult)
     return paramErr;
   uint64_t id = (uint64_t)(uintptr_t)theID;
   if (DM_UNLIKELY(!m->lean))
-    return iocomplete_watched(m, id, theResult);
-  return iocomplete_lean(m, id, theResult);
+    return iocomplete_watched(id, theResult, m);
+  return iocomplete_lean(id, theResult, m);
 }
 
 OSErr GetIOCommandInfo(IOCommandID theID, IOCommandContents *theContents,
