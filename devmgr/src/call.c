@@ -397,11 +397,11 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
 
 /* The path of a call, compiled three times: lean for a machine nobody
  * watches (m->lean: no trace points, no history), and watched, plain or
- * not. A plain watched machine (watched_plain, tested by the caller) has no
- * trace hook, publishes its clock and has a free slot: its trace points
- * only count, and its path makes no call of its own on the way to the
- * queue of a busy serialized driver (what a scenario's calls mostly do),
- * so that it saves no register. m is the current machine. */
+ * not. A plain watched machine (m->calls_plain and a free slot, tested by
+ * the caller) has no trace hook, publishes its clock and has a free slot:
+ * its trace points only count, and its path makes no call of its own on
+ * the way to the queue of a busy serialized driver (what a scenario's calls
+ * mostly do), so that it saves no register. m is the current machine. */
 static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, ParmBlkPtr pb,
                                                                 uint16_t trap, bool lean,
                                                                 bool plain)
@@ -514,12 +514,6 @@ static __attribute__((noinline)) OSErr watched_start(dm_machine *m, dm_unit *u, 
   return call_result(m, id);
 }
 
-/* Whether a watched machine is plain (request_path). */
-static inline bool watched_plain(const dm_machine *m)
-{
-  return m->calls_plain && m->free_head != DM_NO_SLOT;
-}
-
 /* A watched machine's call that is not plain, out of line. */
 static __attribute__((noinline)) OSErr watched_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
 {
@@ -555,43 +549,58 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
  * all. (An Async call is mostly sent to its driver at once, which a plain
  * call does out of line: the watched Async variant stays as it was.)
  */
-#define DM_ENTRY(entry, watched, trap, watched_body, lean_call)                 \
+/* An entry's machine m, the current one: paramErr without one or a block. */
+#define DM_ENTRY_MACHINE(m, pb)                                                 \
+  dm_machine *m = dm__current;                                                 \
+  if (DM_UNLIKELY(m == NULL || pb == NULL))                                    \
+    return paramErr
+#define DM_ASYNC_ENTRY(entry, watched, trap)                                    \
   static __attribute__((noinline)) OSErr watched(dm_machine *m, ParmBlkPtr pb)  \
   {                                                                            \
-    watched_body;                                                              \
+    return request_path(m, pb, trap, false, false);                            \
   }                                                                            \
   DM_HOT_ENTRY OSErr entry(ParmBlkPtr pb)                                      \
   {                                                                            \
-    dm_machine *m = dm__current;                                               \
-    if (DM_UNLIKELY(m == NULL || pb == NULL))                                  \
-      return paramErr;                                                         \
+    DM_ENTRY_MACHINE(m, pb);                                                   \
     if (DM_UNLIKELY(!m->lean))                                                 \
       return watched(m, pb);                                                   \
-    return lean_call;                                                          \
+    return request_path(m, pb, trap, true, false);                             \
   }
-#define DM_ASYNC_ENTRY(entry, watched, trap)                                    \
-  DM_ENTRY(entry, watched, trap, return request_path(m, pb, trap, false, false), \
-           request_path(m, pb, trap, true, false))
-#define DM_SYNC_ENTRY(entry, watched, lean_fn, trap)                            \
+/* A Sync entry tests for a plain machine first (m->calls_plain: watched,
+ * no trace hook, a published clock), whose variant (plain) then needs only
+ * a free slot to take the plain path; anything else is the watched or the
+ * lean variant's. */
+#define DM_SYNC_ENTRY(entry, plain, lean_fn, trap)                             \
   static __attribute__((noinline)) OSErr lean_fn(dm_machine *m, ParmBlkPtr pb)  \
   {                                                                            \
     return request_path(m, pb, trap, true, false);                             \
   }                                                                            \
-  DM_ENTRY(entry, watched, trap,                                               \
-           if (DM_LIKELY(watched_plain(m))) return request_path(m, pb, trap, false, true); \
-           return watched_call(m, pb, trap),                                   \
-           lean_fn(m, pb))
-DM_SYNC_ENTRY(dm__call_ReadSync, watched_ReadSync, lean_ReadSync, _Read)
+  static __attribute__((noinline)) OSErr plain(dm_machine *m, ParmBlkPtr pb)    \
+  {                                                                            \
+    if (DM_LIKELY(m->free_head != DM_NO_SLOT))                                 \
+      return request_path(m, pb, trap, false, true);                           \
+    return watched_call(m, pb, trap);                                          \
+  }                                                                            \
+  DM_HOT_ENTRY OSErr entry(ParmBlkPtr pb)                                      \
+  {                                                                            \
+    DM_ENTRY_MACHINE(m, pb);                                                   \
+    if (DM_LIKELY(m->calls_plain))                                             \
+      return plain(m, pb);                                                     \
+    if (DM_UNLIKELY(!m->lean))                                                 \
+      return watched_call(m, pb, trap);                                        \
+    return lean_fn(m, pb);                                                     \
+  }
+DM_SYNC_ENTRY(dm__call_ReadSync, plain_ReadSync, lean_ReadSync, _Read)
 DM_ASYNC_ENTRY(dm__call_ReadAsync, watched_ReadAsync, _Read | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_WriteSync, watched_WriteSync, lean_WriteSync, _Write)
+DM_SYNC_ENTRY(dm__call_WriteSync, plain_WriteSync, lean_WriteSync, _Write)
 DM_ASYNC_ENTRY(dm__call_WriteAsync, watched_WriteAsync, _Write | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_ControlSync, watched_ControlSync, lean_ControlSync, _Control)
+DM_SYNC_ENTRY(dm__call_ControlSync, plain_ControlSync, lean_ControlSync, _Control)
 DM_ASYNC_ENTRY(dm__call_ControlAsync, watched_ControlAsync, _Control | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_StatusSync, watched_StatusSync, lean_StatusSync, _Status)
+DM_SYNC_ENTRY(dm__call_StatusSync, plain_StatusSync, lean_StatusSync, _Status)
 DM_ASYNC_ENTRY(dm__call_StatusAsync, watched_StatusAsync, _Status | DM_TRAP_ASYNC)
 #undef DM_SYNC_ENTRY
 #undef DM_ASYNC_ENTRY
-#undef DM_ENTRY
+#undef DM_ENTRY_MACHINE
 
 dm_call_fn dm_call_entry(uint16_t trap)
 {

@@ -256,10 +256,11 @@ struct dm_machine {
    * counted. The request path then runs a variant without trace points and
    * history. */
   bool        lean;
-  /* No trace hook and a published clock (cfg.trace and cfg.platform.clock,
-   * fixed when the machine is made): a watched Sync call may take its plain
-   * path (call.c, request_path). Set with each unit's lane
-   * (dm__unit_relane): a call reaches that path only through a unit. */
+  /* Watched, with no trace hook and a published clock (lean, cfg.trace
+   * and cfg.platform.clock, fixed when the machine is made): a Sync call
+   * may take its plain path (call.c, request_path), which its entry tests
+   * first. Set with each unit's lane (dm__unit_relane): a call reaches
+   * that path only through a unit. */
   bool        calls_plain;
   /* cfg.count: DM_COUNTS_ROWS rows: the machine's total, DM_UNITS_MAX
    * more, one per unit number (by refNum, so that a removed driver's
@@ -394,7 +395,8 @@ static inline void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
 static inline void dm__unit_relane(dm_unit *u)
 {
   u->tally = u->m->cfg.trace == NULL ? u->counts : NULL;
-  u->m->calls_plain = u->m->cfg.trace == NULL && u->m->cfg.platform.clock != NULL;
+  u->m->calls_plain =
+      !u->m->lean && u->m->cfg.trace == NULL && u->m->cfg.platform.clock != NULL;
   if (u->state != DM_UNIT_READY || u->killing)
     u->lane = DM_LANE_HOLD;
   else if (!(u->runtime & kDriverIsConcurrent))
