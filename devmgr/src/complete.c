@@ -127,7 +127,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
     dm__post(pb, id, posted);
     if (!lean)
       finish_point(m, u, tc, DM_EV_COMPLETE, ref, pb, id, code, mode, posted);
-    if (!lean && mode == DM_MODE_SYNC) {
+    if (!lean && DM_LIKELY(mode == DM_MODE_SYNC)) {
       /* (First: a watched serialized run's requests are sync calls. Not
        * when completed inside its own DoDriverIO: dm__send traces `done`
        * once that has returned.) */

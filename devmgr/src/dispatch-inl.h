@@ -101,7 +101,7 @@ static inline bool dm__inside_driverio(const dm_machine *m, uint64_t id)
   /* m->driverio_id is the innermost DoDriverIO's command, 0 when none runs
    * (a completion from a handler queued at interrupt level, the common
    * case): the frames are walked only when one runs. */
-  if (m->driverio_id == 0)
+  if (DM_LIKELY(m->driverio_id == 0))
     return false;
   for (const dm_in_driver *f = m->in_driver; f != NULL; f = f->outer) /* (ends at no_driver, ID 0) */
     if (f->id == id)
