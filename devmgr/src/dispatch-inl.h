@@ -29,9 +29,12 @@ static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si, Pa
   /* fsFromStart (1) and fsFromMark (3) move the mark; fsAtMark and
    * fsFromLEOF leave it. One test for the common fsAtMark. */
   unsigned pm = (unsigned)pb->ioParam.ioPosMode & 3;
-  if (pm & 1)
-    u->dce.dCtlPosition =
-        (pm == fsFromMark ? u->dce.dCtlPosition : 0) + pb->ioParam.ioPosOffset;
+  if (pm & 1) {
+    long pos = pb->ioParam.ioPosOffset;
+    if (pm == fsFromMark)
+      pos += u->dce.dCtlPosition;
+    u->dce.dCtlPosition = pos;
+  }
   return false;
 }
 
