@@ -237,14 +237,23 @@ struct dm_machine {
   uint32_t *free_link; /* where a freed slot is linked: the last free slot's
                           next, or &free_head when none is free */
 
-  dm_level level;
+  /* The execution level, and whether the handler loop runs (machine.c,
+   * run_sih; it never nests), side by side in one word: the interrupt's
+   * common case (task level, no loop under way) is that word 0, one test
+   * (dm_machine_interrupt), and the loop's end clears both at once. */
+  union {
+    struct {
+      dm_level level;
+      uint32_t sih_running;
+    };
+    uint64_t level_loop;
+  };
   /* cfg.steps, else no_steps: never spent (2^64 handlers at a step each) */
   uint64_t *steps, no_steps;
   /* The queue, empty when sih_head is NULL; sih_tail is its last record
    * only while it holds two or more (a record queued into an empty queue
    * is its head and tail at once: QueueSecondaryInterruptHandler). */
   dm_sih  *sih_head, *sih_tail;
-  uint8_t  sih_running;
   dm_pool  sih_pool;
   dm_pool  timer_pool;
   /* Blocks its drivers took with PoolAllocateResident and have not given

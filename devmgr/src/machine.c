@@ -205,8 +205,9 @@ void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon)
    * the handlers queued meanwhile run at once (the level stored by their
    * loop only), and the current machine is m again when they return, as
    * everything they run puts it back, so nothing is kept but m. */
-  _Static_assert(DM_LVL_TASK == 0, "task level and no loop under way: one test of both");
-  if (DM_UNLIKELY(dm__current != m || ((unsigned)m->level | m->sih_running) != 0)) {
+  _Static_assert(DM_LVL_TASK == 0 && sizeof(dm_level) == sizeof(uint32_t),
+                 "task level and no loop under way: level_loop 0");
+  if (DM_UNLIKELY(dm__current != m || m->level_loop != 0)) {
     interrupt_nested(m, done, refCon);
     return;
   }
