@@ -115,13 +115,47 @@ static __attribute__((noinline, cold)) dm_sih *step_over(dm_machine *m, dm_sih *
   return h;
 }
 
+/* Handler h, the head of m's queue, taken off it and run at secondary
+ * interrupt level under the loop's frame (run_sih). */
+static inline __attribute__((always_inline)) void run_handler(dm_machine *m, dm_sih *h)
+{
+  m->sih_frame.u = h->owner;
+  /* The step is taken with h still at the head of the queue, so that
+   * whatever the step hook queued goes behind it (and never into
+   * m->sih_one while h is that record). */
+  if (DM_UNLIKELY((*m->steps)-- == 0))
+    h = step_over(m, h);
+  m->sih_head = h->next; /* (sih_tail: dm_machine.sih_head) */
+  SecondaryInterruptHandler2 fn = h->fn;
+  void *p1 = h->p1;
+  if (h != &m->sih_one)
+    dm__pool_put(&m->sih_pool, h);
+  /* (p2 read last, so that it is read into its argument's register: a
+   * record put back keeps its fields but its link until it is taken
+   * again, and nothing takes it before fn runs) */
+  fn(p1, h->p2);
+}
+
+/* The handlers queued behind the first one run_sih ran (or while it ran),
+ * out of line: an interrupt's common case is one handler, which then runs
+ * no loop. */
+static __attribute__((noinline)) void run_rest(dm_machine *m)
+{
+  dm_sih *h;
+  while ((h = m->sih_head) != NULL)
+    run_handler(m, h);
+}
+
 /* dm__run_sih's body: inline there, in dm_machine_run_at and in
  * dm_machine_interrupt, where an interrupt's handler runs once it returns
  * (a device's every completion). m has a handler queued: callers test.
  * saved is the level to go back to afterwards, m->level unless the caller
- * knows it (dm_machine_interrupt: task level, without storing it first). */
+ * knows it (dm_machine_interrupt: task level, without storing it first).
+ * The handlers run at secondary interrupt level, set once: whatever a
+ * handler runs puts the level back as it found it. */
 static inline __attribute__((always_inline)) void run_sih(dm_machine *m, dm_level saved)
 {
+  m->level = DM_LVL_SIH;
   m->sih_running = 1;
   /* One frame for all the handlers run here, each attributed to the driver
    * that queued it: whatever a handler runs puts m->in_driver back as it
@@ -132,25 +166,9 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m, dm_leve
   dm_in_driver *outer = m->in_driver;
   m->sih_frame.outer = outer;
   m->in_driver = DM_LIKELY(!m->lean) ? &m->sih_frame : outer; /* (watched in line) */
-  dm_sih *h = m->sih_head;
-  do {
-    m->sih_frame.u = h->owner;
-    m->level = DM_LVL_SIH;
-    /* The step is taken with h still at the head of the queue, so that
-     * whatever the step hook queued goes behind it (and never into
-     * m->sih_one while h is that record). */
-    if (DM_UNLIKELY((*m->steps)-- == 0))
-      h = step_over(m, h);
-    m->sih_head = h->next; /* (sih_tail: dm_machine.sih_head) */
-    SecondaryInterruptHandler2 fn = h->fn;
-    void *p1 = h->p1;
-    if (h != &m->sih_one)
-      dm__pool_put(&m->sih_pool, h);
-    /* (p2 read last, so that it is read into its argument's register: a
-     * record put back keeps its fields but its link until it is taken
-     * again, and nothing takes it before fn runs) */
-    fn(p1, h->p2);
-  } while ((h = m->sih_head) != NULL);
+  run_handler(m, m->sih_head);
+  if (DM_UNLIKELY(m->sih_head != NULL))
+    run_rest(m);
   m->in_driver = m->sih_frame.outer;
   m->level = saved;
   m->sih_running = 0;
