@@ -351,7 +351,10 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
   /* On dCtlQHdr unless a ready driver keeps its own queue. */
   bool onq = DM_LIKELY(lane != DM_LANE_CONC_OWNQ);
   if (onq) {
-    dm__ctlq_append(m, u, si, pb, lane != DM_LANE_SERIAL);
+    if (plain) /* (a serialized driver's) */
+      dm__ctlq_append_bare(u, pb);
+    else
+      dm__ctlq_append(m, u, si, pb, lane != DM_LANE_SERIAL);
     if (plain) { /* (no trace hook: its points count in u->counts, u->tally) */
       if (c != NULL) { /* (the call's point too: request_path) */
         c->ev[DM_EV_CALL]++;

@@ -86,6 +86,23 @@ static inline void dm__ctlq_append(dm_machine *m, dm_unit *u, uint32_t si, ParmB
   q->qTail = e;
 }
 
+/* Appends a serialized driver's request pb to u's dCtlQHdr without even
+ * the stores of "no hint" (the plain call path, call.c): its slot's qprev
+ * and qnext stay as they were, stale, which costs what no hint costs
+ * (every hint is checked before use). Such a driver's queue is rarely
+ * empty: its request in service heads it. */
+static inline void dm__ctlq_append_bare(dm_unit *u, ParmBlkPtr pb)
+{
+  QHdrPtr q = &u->dce.dCtlQHdr;
+  QElemPtr tail = q->qTail, e = (QElemPtr)pb;
+  e->qLink = NULL;
+  if (DM_LIKELY(tail != NULL))
+    tail->qLink = e;
+  else
+    q->qHead = e;
+  q->qTail = e;
+}
+
 /* The slot of e, the element after a request on dCtlQHdr, from hint, that
  * request's qnext; a look-up through e when the hint is stale. */
 static inline uint32_t dm__ctlq_next_slot(const dm_machine *m, QElemPtr e, uint32_t hint)
