@@ -473,7 +473,9 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   unsigned kind = mode == DM_MODE_IMMEDIATE || ci->immediate || dce_query
                       ? kImmediateIOCommandKind
                       : mode;
-  uint32_t si = dm__slot_new(m, pb, u, ref, code, kind, mode);
+  /* (A plain call is a sync call: as many in flight as clients wait, so
+   * its next slot is as warm as its own; no need to fetch it.) */
+  uint32_t si = dm__slot_new_f(m, pb, u, ref, code, kind, mode, !plain);
   if (DM_UNLIKELY(si == DM_NO_SLOT)) {
     if (lean)
       return grow_and_call_again(m, pb, trap, ref);

@@ -49,9 +49,12 @@ static inline void dm__slots_reserve(dm_machine *m)
 /* A new slot for a request to unit u, filled in, its generation moved on
  * (so that IDs naming its earlier uses go stale); DM_NO_SLOT when none is
  * free (see dm__slots_reserve). Its history times are the caller's to set,
- * on a watched machine: nobody reads them on a lean one. */
-static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, dm_unit *u, int16_t ref,
-                                    unsigned code, unsigned kind, unsigned mode)
+ * on a watched machine: nobody reads them on a lean one. fetch_next: start
+ * fetching the next free slot, which the next request takes (false where
+ * few requests are in flight, a plain sync call's path: call.c). */
+static inline uint32_t dm__slot_new_f(dm_machine *m, ParmBlkPtr pb, dm_unit *u, int16_t ref,
+                                      unsigned code, unsigned kind, unsigned mode,
+                                      bool fetch_next)
 {
   uint32_t i = m->free_head;
   if (DM_UNLIKELY(i == DM_NO_SLOT))
@@ -60,7 +63,7 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, dm_unit *u, in
   m->free_head = s->next;
   if (s->next == DM_NO_SLOT)
     m->free_link = &m->free_head;
-  else /* the next request's slot, least recently used: start fetching it */
+  else if (fetch_next) /* least recently used: in no cache at depth */
     DM_PREFETCH_W(&m->slots[s->next]);
   /* Field by field: the times and the result keep their old values, which
    * nobody reads until the DISPATCHED flag or the DONE state says they
@@ -78,6 +81,11 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, dm_unit *u, in
   s->mode = (uint8_t)mode;
   s->state = DM_SLOT_QUEUED;
   return i;
+}
+static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, dm_unit *u, int16_t ref,
+                                    unsigned code, unsigned kind, unsigned mode)
+{
+  return dm__slot_new_f(m, pb, u, ref, code, kind, mode, true);
 }
 
 /* The request in slot s reaches u's driver now: ACTIVE, counted in u's
