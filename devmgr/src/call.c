@@ -335,10 +335,10 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
            unsigned kind, unsigned mode, uint64_t now, bool dce_query, bool lean,
            bool plain, dm_counts *c)
 {
-  if (plain && (kind == kImmediateIOCommandKind || DM_UNLIKELY(u->lane != DM_LANE_SERIAL))) {
-    if (c != NULL)
-      c->ev[DM_EV_CALL]++;
-    return watched_go(m, u, si, id);
+  if (plain) {
+    c->ev[DM_EV_CALL]++; /* (request_path) */
+    if (kind == kImmediateIOCommandKind || DM_UNLIKELY(u->lane != DM_LANE_SERIAL))
+      return watched_go(m, u, si, id);
   }
   if (kind == kImmediateIOCommandKind) {
     m->slots[si].flags = 0;
@@ -356,10 +356,7 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
     else
       dm__ctlq_append(m, u, si, pb, lane != DM_LANE_SERIAL);
     if (plain) { /* (no trace hook: its points count in u->counts, u->tally) */
-      if (c != NULL) { /* (the call's point too: request_path) */
-        c->ev[DM_EV_CALL]++;
-        c->ev[DM_EV_ENQUEUE]++;
-      }
+      c->ev[DM_EV_ENQUEUE]++;
     } else if (!lean) {
       dm__trace_u(m, u, DM_EV_ENQUEUE, pb, 0, (uint8_t)code, (uint8_t)mode, 0);
     }
@@ -448,11 +445,12 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     return reject(m, pb, ref, err, true);
   }
   /* A plain call counts its CALL point where it goes on (request_go), or
-   * is refused (refuse_disabled_out), under one test of its row with its
-   * ENQUEUE point's: nothing can read the counts in between. */
+   * is refused (refuse_disabled_out): nothing can read the counts in
+   * between. Its row is never NULL (u->call_row: a sink where the machine
+   * counts nothing). */
   dm_counts *c = NULL;
   if (plain) {
-    c = u->counts;
+    c = u->call_row;
   } else if (!lean && u->counts != NULL) {
     u->counts->ev[DM_EV_CALL]++;
   }
@@ -484,7 +482,7 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
     if (dm__slots_grow(m) == 0)
       si = dm__slot_new(m, pb, u, ref, code, kind, mode);
     if (si == DM_NO_SLOT) {
-      if (plain && c != NULL)
+      if (plain)
         c->ev[DM_EV_CALL]++;
       return reject(m, pb, ref, memFullErr, true);
     }

@@ -155,6 +155,9 @@ struct dm_unit {
                                    counted) they do nothing. Set again with the lane
                                    (dm__unit_relane), which changes; it does not: the
                                    trace hook and counts are fixed at install. */
+  dm_counts          *call_row; /* counts, or the machine's sink (m->no_counts) when it
+                                   counts nothing: the plain call path (call.c) counts
+                                   there without a test. Set with the lane. */
   /* Apart from the bytes state .. finishing: a completion stores it
    * (dm__set_flags) just before it tests those to start the next request,
    * which compilers read as one word, and a load that spans a byte stored
@@ -278,6 +281,7 @@ struct dm_machine {
    * sum, made when asked (dm_machine_counts), except ev[DM_EV_REJECT],
    * kept live there too (a run tells a refused call by it). */
   dm_counts  *counts;
+  dm_counts   no_counts; /* dm_unit.call_row of a machine that counts nothing: never read */
 
   const char   *client;
   /* The innermost driver code running (watched only): never NULL, so that
@@ -404,6 +408,7 @@ static inline void dm__set_flags(dm_unit *u, uint16_t set, uint16_t clear);
 static inline void dm__unit_relane(dm_unit *u)
 {
   u->tally = u->m->cfg.trace == NULL ? u->counts : NULL;
+  u->call_row = u->counts != NULL ? u->counts : &u->m->no_counts;
   u->m->calls_plain =
       !u->m->lean && u->m->cfg.trace == NULL && u->m->cfg.platform.clock != NULL;
   if (u->state != DM_UNIT_READY || u->killing)
