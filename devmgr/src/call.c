@@ -545,12 +545,12 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
  * and kin: the lean path the bench measures) has the lean variant inline,
  * so that calling the watched one costs the lean one no saved registers.
  * A Sync entry (what a scenario's sync calls reach; on a lean machine only
- * PBReadSync and kin, which then wait) calls either variant out of line,
- * so that it saves no registers itself: a watched sync call goes straight
- * through, and on a plain machine (request_path) a sync call queued
- * behind a busy serialized driver, a scenario's common call, saves none at
- * all. (An Async call is mostly sent to its driver at once, which a plain
- * call does out of line: the watched Async variant stays as it was.)
+ * PBReadSync and kin, which then wait) has the plain path in line and calls
+ * the other variants out of line, so that it saves no registers itself: on
+ * a plain machine (request_path) a sync call queued behind a busy
+ * serialized driver, a scenario's common call, saves none at all. (An
+ * Async call is mostly sent to its driver at once, which a plain call does
+ * out of line: the watched Async variant stays as it was.)
  */
 /* An entry's machine m, the current one: paramErr without one or a block. */
 #define DM_ENTRY_MACHINE(m, pb)                                                 \
@@ -570,36 +570,30 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
     return request_path(m, pb, trap, true, false);                             \
   }
 /* A Sync entry tests for a plain machine first (m->calls_plain: watched,
- * no trace hook, a published clock), whose variant (plain) then needs only
- * a free slot to take the plain path; anything else is the watched or the
- * lean variant's. */
-#define DM_SYNC_ENTRY(entry, plain, lean_fn, trap)                             \
+ * no trace hook, a published clock) with a free slot, and takes the plain
+ * path itself (request_path, which saves no register there); anything else
+ * is the watched or the lean variant's, out of line. */
+#define DM_SYNC_ENTRY(entry, lean_fn, trap)                                     \
   static __attribute__((noinline)) OSErr lean_fn(dm_machine *m, ParmBlkPtr pb)  \
   {                                                                            \
     return request_path(m, pb, trap, true, false);                             \
   }                                                                            \
-  static __attribute__((noinline)) OSErr plain(dm_machine *m, ParmBlkPtr pb)    \
-  {                                                                            \
-    if (DM_LIKELY(m->free_head != DM_NO_SLOT))                                 \
-      return request_path(m, pb, trap, false, true);                           \
-    return watched_call(m, pb, trap);                                          \
-  }                                                                            \
   DM_HOT_ENTRY OSErr entry(ParmBlkPtr pb)                                      \
   {                                                                            \
     DM_ENTRY_MACHINE(m, pb);                                                   \
-    if (DM_LIKELY(m->calls_plain))                                             \
-      return plain(m, pb);                                                     \
+    if (DM_LIKELY(m->calls_plain && m->free_head != DM_NO_SLOT))               \
+      return request_path(m, pb, trap, false, true);                           \
     if (DM_UNLIKELY(!m->lean))                                                 \
       return watched_call(m, pb, trap);                                        \
     return lean_fn(m, pb);                                                     \
   }
-DM_SYNC_ENTRY(dm__call_ReadSync, plain_ReadSync, lean_ReadSync, _Read)
+DM_SYNC_ENTRY(dm__call_ReadSync, lean_ReadSync, _Read)
 DM_ASYNC_ENTRY(dm__call_ReadAsync, watched_ReadAsync, _Read | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_WriteSync, plain_WriteSync, lean_WriteSync, _Write)
+DM_SYNC_ENTRY(dm__call_WriteSync, lean_WriteSync, _Write)
 DM_ASYNC_ENTRY(dm__call_WriteAsync, watched_WriteAsync, _Write | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_ControlSync, plain_ControlSync, lean_ControlSync, _Control)
+DM_SYNC_ENTRY(dm__call_ControlSync, lean_ControlSync, _Control)
 DM_ASYNC_ENTRY(dm__call_ControlAsync, watched_ControlAsync, _Control | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_StatusSync, plain_StatusSync, lean_StatusSync, _Status)
+DM_SYNC_ENTRY(dm__call_StatusSync, lean_StatusSync, _Status)
 DM_ASYNC_ENTRY(dm__call_StatusAsync, watched_StatusAsync, _Status | DM_TRAP_ASYNC)
 #undef DM_SYNC_ENTRY
 #undef DM_ASYNC_ENTRY
