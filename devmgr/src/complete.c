@@ -157,15 +157,14 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   _Static_assert(DM_LANE_CONC_OWNQ < DM_LANE_SERIAL && DM_LANE_SERIAL + 1 == DM_LANE_HOLD,
                  "the lanes after SERIAL are HOLD's alone");
   if (from_driver && !lean) {
-    /* A watched completion by its driver: the serialized lane (the path of
-     * every request such a driver completes) tested first, with one
+    /* A watched completion by its driver: a ready serialized unit that may
+     * start its next request (the path of every request such a driver
+     * completes) tested first, lane and dm__may_start_queued in one
      * compare. */
-    uint8_t lane = u->lane;
-    if (DM_LIKELY(lane == DM_LANE_SERIAL)) {
-      if (dm__may_start_queued(u))
-        dm__start_queued_run(m, u, true, true, tc); /* (m current: IOCommandIsComplete's) */
-    } else if (DM_UNLIKELY(lane > DM_LANE_SERIAL)) {
-      /* not ready (DM_LANE_HOLD): the compare made for SERIAL tells it */
+    if (DM_LIKELY(u->go == dm__go_serial_idle())) {
+      dm__start_queued_run(m, u, true, true, tc); /* (m current: IOCommandIsComplete's) */
+    } else if (DM_UNLIKELY(u->lane > DM_LANE_SERIAL)) {
+      /* not ready (DM_LANE_HOLD) */
       unit_after_completion(m, u);
     }
   } else if ((from_driver || u != NULL) && DM_UNLIKELY(u->lane > DM_LANE_CONC_OWNQ)) {

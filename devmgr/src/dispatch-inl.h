@@ -81,7 +81,7 @@ static inline OSErr dm__driver_call_watched(dm_machine *m, dm_unit *u, uint64_t 
 void  dm__start_queued_loop(dm_machine *m, dm_unit *u); /* dispatch.c */
 static inline bool dm__may_start_queued(const dm_unit *u)
 {
-  return u->busy == 0; /* !starting && !killing && !finishing */
+  return (u->go & DM_GO_BUSY) == 0; /* !starting && !killing && !finishing */
 }
 static inline void dm__start_queued(dm_machine *m, dm_unit *u)
 {

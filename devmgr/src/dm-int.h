@@ -126,18 +126,20 @@ struct dm_unit {
                                    counted nowhere; no decision needs their number) */
   uint32_t            opens;    /* successful opens not yet closed */
   uint8_t             state;    /* dm_unit_state */
-  uint8_t             lane;     /* dm_lane, from state and runtime */
   uint8_t             pending;  /* dm_pending_op */
-  /* What keeps dm__start_queued from starting a request, one byte each,
-   * read as one word there (busy: one load and one compare). */
+  /* The lane and what keeps dm__start_queued from starting a request, one
+   * byte each, read as one word (go) where a completion decides whether
+   * to start the next request: a ready serialized unit whose loop may run
+   * has go == dm__go_serial_idle(), one load and one compare. */
   union {
     struct {
+      uint8_t lane;      /* dm_lane, from state and runtime */
       uint8_t starting;  /* dm__start_queued's loop running (no recursion) */
       uint8_t killing;   /* KillIO is emptying the queue */
       uint8_t finishing; /* Close/Finalize/Superseded under way: no dispatch */
-      uint8_t zero;      /* never set: the word is 0 when none of the three is */
+      uint8_t zero[4];   /* never set */
     };
-    uint32_t busy;
+    uint64_t go;
   };
   dm_driver_spec      next;     /* the replacement, while one is pending */
   dm_event            lifecycle; /* continues remove/replace at task level */
@@ -168,6 +170,22 @@ struct dm_unit {
                                     itself (0 or drvrActiveMask; dm__set_flags), to catch
                                     a driver writing it */
 };
+
+/* dm_unit.go's lane byte, the first in memory: its place in the word. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define DM_GO_LANE_SHIFT 56
+#else
+#define DM_GO_LANE_SHIFT 0
+#endif
+/* The bytes of dm_unit.go but its lane: 0 when starting, killing and
+ * finishing all are. */
+#define DM_GO_BUSY (~((uint64_t)0xFF << DM_GO_LANE_SHIFT))
+/* dm_unit.go of a ready serialized unit (DM_LANE_SERIAL) whose
+ * dm__start_queued may start its next request. */
+static inline uint64_t dm__go_serial_idle(void)
+{
+  return (uint64_t)DM_LANE_SERIAL << DM_GO_LANE_SHIFT;
+}
 
 /* ---- small pools for SIH records and timers ------------------------------------ */
 
