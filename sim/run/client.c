@@ -31,9 +31,8 @@
 #include "run/run_int.h"
 #include "run/send-inl.h"
 
-static void client_step(dm_event *ev);
-
 run_pb run_no_parked; /* (zero: st NULL) */
+run_client run_steps_queued;
 
 /* Client c of machine rm goes on, at a step of its own at the current
  * time (its event is task-level: run_client_start). (rm handed in, not
@@ -55,7 +54,7 @@ void run_client_start(run_machine *rm, size_t index)
   c->stack[0] = (run_frame){ body, c->sc->nbody > 0 ? body + c->sc->nbody : body, body, 0 };
   c->top = &c->stack[0];
   c->parked = &run_no_parked;
-  dm_event_init(&c->ev, client_step, c, DM_LVL_TASK);
+  dm_event_init(&c->ev, run_client_step, c, DM_LVL_TASK);
   c->ev.t = c->sc->at;
   sim_world_arm(&rm->w, &c->ev);
 }
@@ -164,6 +163,21 @@ static inline __attribute__((always_inline)) void done_lean(run_machine *rm, run
   }
   c->parked = p;
   c->block = RUN_READY;
+  if (rm->next_step == NULL && sim_evq_size(&rm->w.irq) + sim_evq_size(&rm->w.task) == 0) {
+    /* A direct wake: no event is armed (and no other client's step is
+     * next), so c's event, due now, would be the next event the loop runs
+     * whatever is armed before it runs: an event armed later is due now
+     * or later (the clock never goes back) and armed after it (a larger
+     * seq). So the loop runs c's step next without the push and the pop
+     * (run.c, run_events), as it would have run its event: the same clock
+     * (its time is now or earlier), the step spent the same way. Its seq
+     * is taken all the same, so that every later event is numbered as
+     * before. (c's event stays idle meanwhile: nothing arms it, since only
+     * c's own step blocks c, and a wake needs it blocked.) */
+    rm->w.seq++;
+    rm->next_step = c;
+    return;
+  }
   sim_world_arm_task_now(&rm->w, &c->ev);
 }
 
@@ -346,7 +360,7 @@ static void client_task(void *arg)
  * interrupt handler queued or running (an interrupt's and a timer's events
  * run their handlers before they return): dm_machine_run_task's contract
  * holds without its tests. */
-static void client_step(dm_event *ev)
+void run_client_step(dm_event *ev)
 {
   /* (The event is its client's first member: the client is found without
    * a load, which everything the step reads would wait for.) */

@@ -642,11 +642,10 @@ static void on_event_overrun(void *ctx)
 /* Run every event, as fast as possible, with the watchdog counting them
  * when watched (a step limit is set), until none is left or a limit of the
  * input is hit. Inline in run_fast, once each way. */
-static inline __attribute__((always_inline)) uint64_t run_events(run_machine *rm, int watched)
+static inline __attribute__((always_inline)) uint64_t run_events_loop(run_machine *rm,
+                                                                     int watched)
 {
   uint64_t ran = 0;
-  if (rm->limit)
-    return 0;
   for (;;) {
     /* Every RUN_EVENTS_CHECKED events the trace's size is looked at, and
      * at RUN_MAX_EVENTS the run ends: the loop counts down the events of
@@ -657,11 +656,22 @@ static inline __attribute__((always_inline)) uint64_t run_events(run_machine *rm
                                                               : (int64_t)(RUN_MAX_EVENTS - ran);
     rm->look_in = chunk - 1;
     do {
-      /* (watched: an event's step is spent from the instant it runs at,
-       * once the clock has moved to it; on_event_overrun does not return.) */
-      if (watched ? sim_world_step_spent(&rm->w, on_event_overrun, rm) == 0
-                  : !sim_world_step(&rm->w))
+      run_client *c = rm->next_step;
+      if (c != NULL) {
+        /* A client's step woken directly (client.c, done_lean): the next
+         * event, due now or earlier, so the clock stays and the step is
+         * spent from the current instant, as sim_world_step_spent spends
+         * a task-level event's; on_event_overrun does not return. */
+        rm->next_step = NULL;
+        if (watched && sim_world_spend_step(&rm->w))
+          on_event_overrun(rm);
+        run_client_step(&c->ev);
+      } else if (watched ? sim_world_step_spent(&rm->w, on_event_overrun, rm) == 0
+                         : !sim_world_step(&rm->w)) {
+        /* (watched: an event's step is spent from the instant it runs at,
+         * once the clock has moved to it.) */
         return ran + (uint64_t)(chunk - 1 - rm->look_in);
+      }
     } while (--rm->look_in >= 0);
     ran += (uint64_t)chunk; /* (after a limit hit, no count: none is needed) */
     if (rm->limit || ran == RUN_MAX_EVENTS)
@@ -677,6 +687,23 @@ static inline __attribute__((always_inline)) uint64_t run_events(run_machine *rm
       }
     }
   }
+}
+
+/* run_events_loop with direct wakes allowed (run_machine.next_step) while
+ * it runs: a client whose step is still to run when it stops (a limit) is
+ * armed as a wake would have armed it, so that every event is in the
+ * world's queues again. */
+static inline __attribute__((always_inline)) uint64_t run_events(run_machine *rm, int watched)
+{
+  if (rm->limit)
+    return 0;
+  rm->next_step = NULL;
+  uint64_t ran = run_events_loop(rm, watched);
+  run_client *c = rm->next_step;
+  if (c != NULL)
+    sim_world_arm_task_now(&rm->w, &c->ev);
+  rm->next_step = &run_steps_queued;
+  return ran;
 }
 
 /* Run every event: without a step limit (--max-steps 0) no event can be
@@ -730,6 +757,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
   const sim_sc_machine *m = &sc->machines[mi];
   run_machine rm;
   memset(&rm, 0, sizeof rm);
+  rm.next_step = &run_steps_queued;
   rm.sc = m;
   rm.opts = opts;
   rm.path = sc->path;
@@ -884,7 +912,7 @@ static int run_machine_once(const sim_scenario *sc, size_t mi, const sim_run_opt
     }
   } else {
     /* The machine is current for the whole event loop, so that a client's
-     * step runs without entering it (client.c, client_step). */
+     * step runs without entering it (client.c, run_client_step). */
     dm_machine *prev = dm_machine_enter(rm.m);
     ran = run_fast(&rm);
     dm_machine_leave(prev);

@@ -203,6 +203,11 @@ struct run_machine {
   const sim_run_opts   *opts;
   const char           *path;
   sim_world             w;
+  /* The client whose step runs next, before any event of the world's
+   * queues (a direct wake: client.c, done_lean), or NULL; run_steps_queued
+   * while no loop of the executor's runs the world (--realtime's runs it:
+   * every wake then arms its client's event). run_events runs it. */
+  run_client           *next_step;
   dm_machine           *m;
   sim_trace            *trace;
   int                   records;    /* expect sent / flags need the records kept */
@@ -261,6 +266,12 @@ void run_scsi_set_io(run_machine *rm, const sim_disk_io *io);
 /* run_client.parked when no block is parked: a block of no statement
  * (its st NULL), so that a step compares it without a test for none. */
 extern run_pb run_no_parked;
+/* run_machine.next_step while no loop of the executor's runs the world,
+ * outside run_events: a client that never steps. */
+extern run_client run_steps_queued;
+/* A client's step, the fn of its event: run by the world from that event,
+ * or by run_events directly (run_machine.next_step). */
+void run_client_step(dm_event *ev);
 /* Fill buf[0..n) as a write with pattern pat sends it (docs/scenario.md). */
 void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat);
 /* Fills rm->entry and rm->pbs, before any client starts. */
