@@ -276,7 +276,11 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
     dm__dispatch_f(m, u, si, id, current, tc, &flags);
   }
   u->starting = 0;
-  if (DM_UNLIKELY(u->closeq.qHead != NULL) && !(u->dce.dCtlFlags & drvrActiveMask))
+  /* flags is dCtlFlags as they are now (each way out of the loop read them
+   * last, and nothing ran since), so the common way out, drvrActive set by
+   * the request just dispatched, is known here and skips the test of
+   * closeq. */
+  if (!(flags & drvrActiveMask) && DM_UNLIKELY(u->closeq.qHead != NULL))
     dm__close_wake(m, u);
 }
 
