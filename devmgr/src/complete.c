@@ -77,7 +77,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
   dm_slot *s = &m->slots[si];
   ParmBlkPtr pb = s->pb;
   QHdrPtr privq = s->privq;
-  uint32_t qprev = s->qprev, qnext = s->qnext; /* (qnext: before the release) */
+  uint64_t hints = dm__slot_hints(s); /* (qnext: before the release) */
   int16_t ref = s->ref, posted = result > 0 ? noErr : result;
   uint8_t code = s->code, mode = s->mode, flags = s->flags;
   bool was_active = from_driver || s->state == DM_SLOT_ACTIVE;
@@ -105,7 +105,7 @@ static inline __attribute__((always_inline)) void finish_request(dm_machine *m, 
       if (at_head)
         dm__ctlq_remove_head(u, pb);
       else
-        dm__ctlq_remove(m, u, pb, qprev, qnext);
+        dm__ctlq_remove(m, u, pb, dm__hint_prev(hints), dm__hint_next(hints));
     }
     if (was_active)
       u->active--;
