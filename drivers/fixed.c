@@ -38,6 +38,8 @@ typedef struct Fixed {
                             or timer brings it back), or NULL when none is */
   IOCommandID current;   /* the request in service, while pending */
   IOCommandCode code;    /* kReadCommand or kWriteCommand */
+  OSErr       result;    /* the transfer's result (Transfer), made before
+                            its bytes move */
   long        pos;       /* where the request in service transfers: the mark
                             when it was dispatched (an Immed call may move the
                             mark meanwhile) */
@@ -45,7 +47,9 @@ typedef struct Fixed {
   ParmBlkPtr  pb;
   UInt32      serial;    /* bumped at every start: each request's token is new */
   void       *token;     /* InstanceToken for serial 0 (InstanceTokenFrom) */
-  TimerID     timer;
+  TimerID     timer;     /* the timer of the request in service, while
+                            pending, on an instance with no device (stale
+                            once it fired: Finish leaves it) */
 } Fixed;
 
 static InstanceSlot instances[INSTANCE_MAX];
@@ -68,18 +72,20 @@ static InstanceSlot instances[INSTANCE_MAX];
 static Fixed *completing;
 
 /* Move the data of pb (code: kReadCommand or kWriteCommand) at position
- * pos and leave the mark after it; the result of the transfer. The counts
- * and the result are made before the bytes move, so that only the result
- * is kept across the copy. */
-static inline OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOCommandCode code)
+ * pos and leave the mark after it; the result of the transfer goes to
+ * f->result. The counts and the result are made before the bytes move, so
+ * that nothing but f is kept across the copy. */
+static inline void Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOCommandCode code)
 {
   long n = pb->ioParam.ioReqCount;
-  if (pos < 0 || pos > STORE_BYTES)
-    return posErr;
-  OSErr err = noErr;
+  if (pos < 0 || pos > STORE_BYTES) {
+    f->result = posErr;
+    return;
+  }
+  f->result = noErr;
   if (n > STORE_BYTES - pos) {
     n = STORE_BYTES - pos;
-    err = eofErr;
+    f->result = eofErr;
   }
   pb->ioParam.ioActCount = n;
   dce->dCtlPosition = pos + n;
@@ -87,13 +93,13 @@ static inline OSErr Transfer(Fixed *f, ParmBlkPtr pb, DCtlPtr dce, long pos, IOC
     BlockCopy(pb->ioParam.ioBuffer, f->store + pos, n);
   else
     BlockCopy(f->store + pos, pb->ioParam.ioBuffer, n);
-  return err;
 }
 
 /* An Immed Read or Write: the transfer at the mark, at once. */
 static __attribute__((noinline)) OSErr TransferNow(Fixed *f, ParmBlkPtr pb, IOCommandCode code)
 {
-  return Transfer(f, pb, f->dce, f->dce->dCtlPosition, code);
+  Transfer(f, pb, f->dce, f->dce->dCtlPosition, code);
+  return f->result;
 }
 
 /* Secondary interrupt level: the service ended; move the data and complete.
@@ -108,18 +114,18 @@ static OSStatus Finish(void *p1, void *p2)
   Fixed *f = slot->state;
   if (f->pending != p1)
     return noErr;
-  IOCommandID id = f->current;
   ParmBlkPtr pb = f->pb;
   f->pending = NULL; /* the service is over; the data moves now */
-  f->timer = NULL;
-  /* Set before the transfer, which does not look at it, so that f is not
-   * kept across the copy. Cleared, not put back, afterwards: an outer
-   * Finish (this completion's routine waiting in a sync call while another
-   * instance's Finish ran) may have seen its instance finalized meanwhile;
-   * it only loses the shortcut. */
+  /* Set before the transfer, which does not look at it. Cleared, not put
+   * back, afterwards: an outer Finish (this completion's routine waiting in
+   * a sync call while another instance's Finish ran) may have seen its
+   * instance finalized meanwhile; it only loses the shortcut. Only f is
+   * kept across the copy: the request and its result are read back from
+   * it (Transfer stores the result before the bytes move), so that Finish
+   * saves one register, not two. */
   completing = f;
-  OSErr err = Transfer(f, pb, f->dce, f->pos, f->code);
-  OSStatus status = IOCommandIsComplete(id, err);
+  Transfer(f, pb, f->dce, f->pos, f->code);
+  OSStatus status = IOCommandIsComplete(f->current, f->result);
   completing = NULL;
   return status;
 }
@@ -154,7 +160,7 @@ static inline OSStatus Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandC
 
 static void Stop(Fixed *f)
 {
-  if (f->timer != NULL)
+  if (f->pending != NULL && f->timer != NULL)
     CancelTimer(f->timer, NULL);
   f->timer = NULL;
   f->pending = NULL; /* its interrupt, still to come, is stale */
