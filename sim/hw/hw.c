@@ -45,7 +45,14 @@ struct sim_hw {
   dm_machine  *m;
   hw_op       *free;
   hw_op       *wait_head, *wait_tail;
-  uint32_t     channels, busy, waiting;
+  /* Channels free less operations waiting: channels - (in service +
+   * waiting). Signed (channels is at most 2^32-1), so that a start takes a
+   * channel by one decrement and a jump on its sign (a completion gives
+   * it back by an increment), where a count of those in service took a
+   * load, a compare with channels, and the count's increment: none is kept
+   * (sim_hw_get_stats works it out). */
+  int64_t      idle;
+  uint32_t     channels, waiting;
   uint32_t     drawn_next; /* the next unused one of drawn; HW_DRAWS: none */
   uint64_t     batches;    /* batches drawn: with drawn_next, the service times taken */
   sim_hw_stats stats;
@@ -79,6 +86,7 @@ sim_hw *sim_hw_new(sim_world *w, dm_machine *m, const char *name, const sim_hw_m
   }
   hw->model = *model;
   hw->channels = channels;
+  hw->idle = channels;
   sim_rng_seed(&hw->rng, seed);
   hw->drawn_next = HW_DRAWS;
   hw->chunk_ops = 8;
@@ -143,14 +151,14 @@ static inline __attribute__((always_inline)) uint64_t service_time(sim_hw *hw)
   return hw->drawn[hw->drawn_next++];
 }
 
-/* Put op in service on a free channel for service ns, the draw just taken
- * (the caller sets op->u.id). Its busy time counts now, whole. Returns 0,
- * or -1 when its completion could not be armed (out of memory: unbegin
- * must then take op out of service). The counts are made before the arm,
- * so that a caller keeps only op across it. */
+/* Put op in service on a channel for service ns, the draw just taken
+ * (the caller took the channel, hw->idle, and sets op->u.id). Its busy
+ * time counts now, whole. Returns 0, or -1 when its completion could not
+ * be armed (out of memory: unbegin must then take op out of service). The
+ * counts are made before the arm, so that a caller keeps only op across
+ * it. */
 static inline __attribute__((always_inline)) int begin(sim_hw *hw, hw_op *op, uint64_t service)
 {
-  hw->busy++;
   hw->stats.busy_ns += service;
   return sim_world_arm_irq_in(hw->w, &op->ev, service); /* (its lvl: DM_LVL_HWI) */
 }
@@ -162,7 +170,7 @@ static __attribute__((noinline, cold)) int unbegin(hw_op *op)
 {
   sim_hw *hw = op->ev.data;
   hw->stats.started--; /* (a correction: sim_hw_get_stats) */
-  hw->busy--;
+  hw->idle++;
   hw->stats.busy_ns -= hw->drawn[hw->drawn_next - 1];
   op->u.next = hw->free;
   hw->free = op;
@@ -180,7 +188,8 @@ static __attribute__((noinline)) int begin_queued(sim_hw *hw, hw_op *op, uint64_
   return 0;
 }
 
-/* The oldest waiting operation takes the channel an operation just freed. */
+/* The oldest waiting operation takes the channel an operation just freed
+ * (hw->idle counted it already: it was waiting). */
 static inline void begin_waiting(sim_hw *hw)
 {
   hw_op *next = hw->wait_head;
@@ -211,8 +220,12 @@ static void op_fire(dm_event *ev)
   sim_hw *hw = ev->data;
   /* The op goes back to the pool before its handler runs, which may start
    * another (and reuse it: its done and refCon are arguments by then). The
-   * interrupt is op_fire's last call, a tail call. */
-  hw->busy--; /* (completed is counted from it: sim_hw_get_stats) */
+   * interrupt is op_fire's last call, a tail call. Its channel is free, or
+   * taken by the oldest operation waiting when one waits: either way hw->idle
+   * counts one more. (The test is of the queue, not of hw->idle's new value:
+   * gcc loads, adds, stores and tests a `++idle <= 0`, where a queue's head
+   * is one compare. completed is counted from hw->idle: sim_hw_get_stats.) */
+  hw->idle++;
   op->u.next = hw->free;
   hw->free = op;
   if (hw->wait_head != NULL)
@@ -280,7 +293,7 @@ static inline __attribute__((always_inline)) int start(sim_hw *hw, dm_hw_done_fn
   /* Written first, so that request is not kept across begin; the other
    * ways out put op's next in the word instead. */
   op->u.id = request;
-  if (hw->busy < hw->channels) {
+  if (--hw->idle >= 0) { /* a channel free: taken */
     uint64_t service = hw->drawn[hw->drawn_next++];
     if (!sim_world_irq_idle(hw->w))
       return begin_queued(hw, op, service);
@@ -348,7 +361,7 @@ int sim_hw_platform_prefetch(void *ctx, const void *device, dm_hw_done_fn done,
 
 uint32_t sim_hw_inflight(const sim_hw *hw)
 {
-  return hw->busy + hw->waiting;
+  return (uint32_t)((int64_t)hw->channels - hw->idle);
 }
 
 sim_hw_stats sim_hw_get_stats(const sim_hw *hw)
@@ -360,7 +373,8 @@ sim_hw_stats sim_hw_get_stats(const sim_hw *hw)
    * service, waiting, or completed. */
   sim_hw_stats s = hw->stats;
   uint64_t taken = hw->batches * HW_DRAWS - HW_DRAWS + hw->drawn_next;
+  uint64_t inflight = sim_hw_inflight(hw);
   s.started += taken + hw->waiting;
-  s.completed = s.started - hw->busy - hw->waiting;
+  s.completed = s.started - inflight;
   return s;
 }
