@@ -296,6 +296,14 @@ START_TEST(test_sih_step_hook)
   ck_assert_int_eq(nsteps, 1); /* and the timer */
   ck_assert_ptr_eq(budget_seen, &steps);
   ck_assert_uint_eq(steps, UINT64_MAX);
+  /* A hook that returns without a new budget leaves it spent (a signed
+   * count, now below 0): the next handler and timer are one too many as
+   * well, each calling the hook. */
+  ck_assert_int_eq(control(ref, 7, &p), noErr);
+  ck_assert_int_eq(nsteps, 2); /* the handler, at once */
+  sim_world_run(&w, UINT64_MAX, 0);
+  ck_assert_int_eq(nsteps, 3); /* and the timer */
+  ck_assert_uint_eq(steps, UINT64_MAX - 2);
   dm_machine_leave(prev);
   dm_machine_free(m);
   sim_world_free(&w);

@@ -270,8 +270,11 @@ struct dm_machine {
     };
     uint64_t level_loop;
   };
-  /* cfg.steps, else no_steps: never spent (2^64 handlers at a step each) */
-  uint64_t *steps, no_steps;
+  /* cfg.steps, else no_steps: never spent (2^63-1 handlers at a step
+   * each). Read as a signed count (dm_machine_config.steps: at most
+   * 2^63-1), so that a step is one decrement in memory and a jump on its
+   * sign. */
+  int64_t *steps, no_steps;
   /* The queue, empty when sih_head is NULL; sih_tail is its last record
    * only while it holds two or more (a record queued into an empty queue
    * is its head and tail at once: QueueSecondaryInterruptHandler). */
@@ -379,7 +382,7 @@ static inline uint64_t dm__now(const dm_machine *m)
  * one too many calls cfg.sih_step, which may end the process. */
 static inline void dm__take_step(dm_machine *m)
 {
-  if (DM_UNLIKELY((*m->steps)-- == 0))
+  if (DM_UNLIKELY(--*m->steps < 0))
     m->cfg.sih_step(m->cfg.sih_step_ctx);
 }
 /* A hint that p will be written soon; never faults, whatever p is. */

@@ -59,8 +59,8 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
   }
   m->nunits = (uint16_t)units;
   m->level = DM_LVL_TASK;
-  m->no_steps = UINT64_MAX;
-  m->steps = cfg->steps != NULL ? cfg->steps : &m->no_steps;
+  m->no_steps = INT64_MAX;
+  m->steps = cfg->steps != NULL ? (int64_t *)cfg->steps : &m->no_steps;
   m->sih_frame.what = DM_ENTRY_SIH; /* (id 0: no command) */
   m->hw_start = p->hw_start != NULL ? p->hw_start : dm__hw_start_none;
   m->in_driver = &m->no_driver;     /* (all zero: DM_ENTRY_NONE) */
@@ -123,7 +123,7 @@ static inline __attribute__((always_inline)) void run_handler(dm_machine *m, dm_
   /* The step is taken with h still at the head of the queue, so that
    * whatever the step hook queued goes behind it (and never into
    * m->sih_one while h is that record). */
-  if (DM_UNLIKELY((*m->steps)-- == 0))
+  if (DM_UNLIKELY(--*m->steps < 0))
     h = step_over(m, h);
   m->sih_head = h->next; /* (sih_tail: dm_machine.sih_head) */
   SecondaryInterruptHandler2 fn = h->fn;

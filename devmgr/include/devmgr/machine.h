@@ -80,7 +80,11 @@ typedef struct dm_machine_config {
    * secondary interrupt handler and interrupt timer takes one from *steps
    * before it runs, and when *steps was 0 already (the step one too many)
    * sih_step is called first. The Device Manager spends the word itself,
-   * without a call per handler. */
+   * without a call per handler, as a signed count (one decrement and a
+   * jump on its sign): a budget is at most 2^63-1, and a word above that
+   * (2^64-1, left by the step one too many when sih_step returns without
+   * setting a new budget) is spent already, so that each further step is
+   * one too many as well. */
   uint64_t       *steps;       /* optional */
   dm_step_fn      sih_step;    /* required with steps */
   void           *sih_step_ctx;
