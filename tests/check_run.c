@@ -141,6 +141,25 @@ START_TEST(test_util_with_immediate_call)
 }
 END_TEST
 
+/* An empty read queued behind a serialized driver's request in service is
+ * completed by the Device Manager at its dispatch, without a DISPATCH
+ * point: it is not one of the driver's requests, and the busy spells
+ * around it count in full (each read 1 ms, busy 3 ms of 3; a request
+ * counted as ending its service where none began read 33.3%). */
+START_TEST(test_util_with_empty_read_queued)
+{
+  ran r = run_text("hardware disk fixed 1ms\ndriver d builtin fixed hardware disk\n"
+                   "client a\n  open d\n  read d 512\n  read d 512\nend\n"
+                   "client b\n  open d\n  read d 0\n  read d 512\nend\n",
+                   0);
+  char u[16];
+  ck_assert_int_eq(r.status, 0);
+  ck_assert_str_eq(util_of(r.out, "d", u, sizeof u), "100.0%");
+  ck_assert_msg(strstr(r.out, "  -49         3 ") != NULL, "%s", r.out);
+  ran_free(&r);
+}
+END_TEST
+
 /* Busy times past 2^64 / 1,000 ns (about 213 days): the column is still
  * busy over elapsed, not a product that wrapped (it read 0.0% and 0.4%
  * for devices busy the whole run). Busy 300 days of 400; then 2 of 3 with
@@ -772,6 +791,7 @@ Suite *run_suite(void)
   TCase *tc = tcase_create("run");
   tcase_set_timeout(tc, DM_TEST_TIMEOUT);
   tcase_add_test(tc, test_util_with_immediate_call);
+  tcase_add_test(tc, test_util_with_empty_read_queued);
   tcase_add_test(tc, test_util_of_long_services);
   tcase_add_test(tc, test_mean_wait_past_2_64);
   tcase_add_test(tc, test_scsi_transfer_past_the_end);

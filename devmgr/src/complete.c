@@ -184,6 +184,7 @@ void dm__complete(dm_machine *m, uint32_t si, OSErr result)
 
 __attribute__((noinline, cold)) void dm__complete_empty(dm_machine *m, uint32_t si)
 {
+  m->slots[si].flags &= (uint8_t)~DM_SLOTF_COUNTED; /* (no DISPATCH point counted it) */
   dm__complete_inline(m, si, noErr);
 }
 

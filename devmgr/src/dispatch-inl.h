@@ -9,7 +9,9 @@
 #define DM_DISPATCH_INL_H
 
 /* complete.c: dm__complete_inline(m, si, noErr) for an empty transfer,
- * out of line: inline, its nesting count's load was hoisted above the
+ * never counted as in service (its COUNTED mark taken off first: a queued
+ * request's dispatch on a tallying machine sets it early), out of line:
+ * inline, its nesting count's load was hoisted above the
  * transfer's tests into the DoDriverIO path (three instructions there for
  * the increment, not one). */
 void dm__complete_empty(dm_machine *m, uint32_t si);
@@ -145,7 +147,7 @@ static inline bool dm__ctlq_broken(QElemPtr head, QElemPtr tail)
 static inline __attribute__((always_inline)) void
 dm__send_f(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, uint64_t now, ParmBlkPtr pb,
            unsigned code, unsigned kind, bool lean, bool current, dm_counts *tc,
-           uint16_t *flags_after)
+           uint16_t *flags_after, bool marked)
 {
   if (dm__begin_transfer(m, u, si, pb, code)) {
     if (flags_after != NULL)
@@ -153,7 +155,7 @@ dm__send_f(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, uint64_t now, Pa
     return;
   }
   if (!lean)
-    dm__trace_dispatch(m, u, tc, si, now, pb, id, (uint8_t)code, (uint8_t)kind);
+    dm__trace_dispatch(m, u, tc, si, now, pb, id, (uint8_t)code, (uint8_t)kind, marked);
   IOCommandContents c = { .pb = pb };
   if (lean) {
     (void)dm__driver_call(m, u, id, c, code, kind, current);
@@ -209,7 +211,7 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
                                                           unsigned kind, bool lean,
                                                           bool current, dm_counts *tc)
 {
-  dm__send_f(m, u, si, id, now, pb, code, kind, lean, current, tc, NULL);
+  dm__send_f(m, u, si, id, now, pb, code, kind, lean, current, tc, NULL, false);
 }
 
 /* Hands the queued request in slot si (not held: dm__release_held releases
@@ -225,8 +227,13 @@ static inline __attribute__((always_inline)) void dm__dispatch_f(dm_machine *m, 
   dm_slot *s = &m->slots[si];
   uint64_t now = dm__now(m);
   u->queued--;
-  dm__slot_activate(u, s, now, true);
-  dm__send_f(m, u, si, id, now, s->pb, s->code, s->kind, false, current, tc, flags_after);
+  /* On a tallying machine the DISPATCH point's mark (COUNTED) is set here
+   * with the others, one store of the flags, not two; an empty transfer,
+   * completed before that point, has it taken off (dm__complete_empty). */
+  bool marked = tc != NULL;
+  dm__slot_activate_f(u, s, now, true, marked ? DM_SLOTF_COUNTED : 0);
+  dm__send_f(m, u, si, id, now, s->pb, s->code, s->kind, false, current, tc, flags_after,
+             marked);
 }
 static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm_unit *u,
                                                               uint32_t si, uint64_t id,

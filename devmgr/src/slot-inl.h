@@ -91,13 +91,18 @@ static inline uint32_t dm__slot_new(dm_machine *m, ParmBlkPtr pb, dm_unit *u, in
 /* The request in slot s reaches u's driver now: ACTIVE, counted in u's
  * in-flight requests, its dispatch time kept for its history when history
  * is kept (a watched machine). */
-static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now, bool history)
+static inline void dm__slot_activate_f(dm_unit *u, dm_slot *s, uint64_t now, bool history,
+                                       uint8_t more_flags)
 {
   s->state = DM_SLOT_ACTIVE;
-  s->flags |= DM_SLOTF_DISPATCHED;
+  s->flags |= (uint8_t)(DM_SLOTF_DISPATCHED | more_flags);
   if (history)
     s->t_dispatch = now;
   u->active++;
+}
+static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now, bool history)
+{
+  dm__slot_activate_f(u, s, now, history, 0);
 }
 
 /* Slot i becomes DONE (its history kept), off any private queue, and goes

@@ -42,8 +42,9 @@ static inline void dm__count(dm_machine *m, dm_ev ev, int16_t ref)
  * once per request. Every DISPATCH trace point names a live slot whose
  * t_dispatch was set a moment before (dm__slot_activate), which is now. The
  * slot is marked COUNTED: its completion ends the service
- * (dm__count_done). */
-static inline void dm__count_dispatch(dm_counts *c, dm_slot *s, uint64_t now)
+ * (dm__count_done). marked (a constant where it is inlined): the caller
+ * marked it already, with the flags it set at the dispatch (dm__dispatch_f). */
+static inline void dm__count_dispatch_m(dm_counts *c, dm_slot *s, uint64_t now, bool marked)
 {
   uint64_t wait = now - s->t_call;
   c->requests++;
@@ -52,7 +53,12 @@ static inline void dm__count_dispatch(dm_counts *c, dm_slot *s, uint64_t now)
     c->wait_max = wait;
   if (c->in_service++ == 0)
     c->busy_since = now;
-  s->flags |= DM_SLOTF_COUNTED;
+  if (!marked)
+    s->flags |= DM_SLOTF_COUNTED;
+}
+static inline void dm__count_dispatch(dm_counts *c, dm_slot *s, uint64_t now)
+{
+  dm__count_dispatch_m(c, s, now, false);
 }
 
 /* Counts the end at now of the service of a request in its unit's row c
@@ -119,15 +125,17 @@ static inline void dm__trace_ut(dm_machine *m, dm_unit *u, dm_counts *tc, dm_ev 
 }
 /* The DISPATCH point of request si of unit u (a Read, Write, Control or
  * Status, queued or sent at once: dm__send), dispatched at now (its
- * t_dispatch), counted in u's statistics; tc as dm__trace_ut's. */
+ * t_dispatch), counted in u's statistics; tc as dm__trace_ut's. marked
+ * (a constant; tc not NULL): the slot is marked COUNTED already
+ * (dm__dispatch_f). */
 static inline void dm__trace_dispatch(dm_machine *m, dm_unit *u, dm_counts *tc, uint32_t si,
                                       uint64_t now, const void *pb, uint64_t id, uint8_t code,
-                                      uint8_t mode)
+                                      uint8_t mode, bool marked)
 {
   dm_counts *c = tc != NULL ? tc : u->tally;
   if (DM_LIKELY(c != NULL)) {
     c->ev[DM_EV_DISPATCH]++;
-    dm__count_dispatch(c, &m->slots[si], now);
+    dm__count_dispatch_m(c, &m->slots[si], now, marked);
   } else if (DM_UNLIKELY(m->cfg.trace != NULL)) {
     dm__trace_u_slow(m, u, DM_EV_DISPATCH, pb, id, code, mode, 0);
   }
