@@ -222,7 +222,8 @@ static inline __attribute__((always_inline)) void dm__send(dm_machine *m, dm_uni
 static inline __attribute__((always_inline)) void dm__dispatch_f(dm_machine *m, dm_unit *u,
                                                                 uint32_t si, uint64_t id,
                                                                 bool current, dm_counts *tc,
-                                                                uint16_t *flags_after)
+                                                                uint16_t *flags_after,
+                                                                const uint16_t *sf)
 {
   dm_slot *s = &m->slots[si];
   uint64_t now = dm__now(m);
@@ -231,7 +232,11 @@ static inline __attribute__((always_inline)) void dm__dispatch_f(dm_machine *m, 
    * with the others, one store of the flags, not two; an empty transfer,
    * completed before that point, has it taken off (dm__complete_empty). */
   bool marked = tc != NULL;
-  dm__slot_activate_f(u, s, now, true, marked ? DM_SLOTF_COUNTED : 0);
+  uint8_t more = marked ? DM_SLOTF_COUNTED : 0;
+  if (sf != NULL) /* (the state and flags the caller read: one store of both) */
+    dm__slot_activate_sf(u, s, *sf, now, more);
+  else
+    dm__slot_activate_f(u, s, now, true, more);
   dm__send_f(m, u, si, id, now, s->pb, s->code, s->kind, false, current, tc, flags_after,
              marked);
 }
@@ -239,7 +244,7 @@ static inline __attribute__((always_inline)) void dm__dispatch(dm_machine *m, dm
                                                               uint32_t si, uint64_t id,
                                                               bool current, dm_counts *tc)
 {
-  dm__dispatch_f(m, u, si, id, current, tc, NULL);
+  dm__dispatch_f(m, u, si, id, current, tc, NULL, NULL);
 }
 
 /* dm__start_queued's loop (u->starting set while it runs, so that a request
@@ -267,7 +272,8 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
     if (head == NULL)
       break;
     uint64_t id = dm__pb_id(head);
-    uint32_t si = dm__slot_waiting(m, head, id);
+    uint16_t sf;
+    uint32_t si = dm__slot_waiting_sf(m, head, id, &sf);
     if (si == DM_NO_SLOT) {
       /* One of u's own requests not waiting for dispatch (held while a
        * remove, replace or KillIO is under way) stops the loop; anything
@@ -280,7 +286,7 @@ static inline __attribute__((always_inline)) void dm__start_queued_run(dm_machin
       continue;
     }
     dm__set_active(u, flags, tc);
-    dm__dispatch_f(m, u, si, id, current, tc, &flags);
+    dm__dispatch_f(m, u, si, id, current, tc, &flags, &sf);
   }
   u->starting = 0;
   /* flags is dCtlFlags as they are now (each way out of the loop read them

@@ -105,6 +105,38 @@ static inline void dm__slot_activate(dm_unit *u, dm_slot *s, uint64_t now, bool 
   dm__slot_activate_f(u, s, now, history, 0);
 }
 
+/* A slot's state and flags, side by side, as one 16-bit word: a queued
+ * request's dispatch tests both (dm__slot_waiting_sf) and writes both
+ * (dm__slot_activate_sf) with one load and one store. DM_SF(state, flags)
+ * is that word. */
+_Static_assert(offsetof(dm_slot, flags) == offsetof(dm_slot, state) + 1, "flags follows state");
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define DM_SF(state, flags) ((uint16_t)((unsigned)(state) << 8 | (unsigned)(flags)))
+#else
+#define DM_SF(state, flags) ((uint16_t)((unsigned)(state) | (unsigned)(flags) << 8))
+#endif
+static inline uint16_t dm__slot_sf(const dm_slot *s)
+{
+  uint16_t w;
+  memcpy(&w, &s->state, sizeof w);
+  return w;
+}
+/* dm__slot_activate_f for a slot whose state and flags were sf, a queued
+ * request's (QUEUED), with more_flags DM_SLOTF_COUNTED or 0: its new state
+ * and flags in one add and one store. (A queued request's flags hold
+ * neither DISPATCHED nor COUNTED: they are set only as a slot becomes
+ * ACTIVE, and the flags of every new slot are set whole by whoever made it,
+ * so the add carries into no other bit.) */
+static inline void dm__slot_activate_sf(dm_unit *u, dm_slot *s, uint16_t sf, uint64_t now,
+                                        uint8_t more_flags)
+{
+  uint16_t w = (uint16_t)(sf + DM_SF(DM_SLOT_ACTIVE - DM_SLOT_QUEUED,
+                                     DM_SLOTF_DISPATCHED | more_flags));
+  memcpy(&s->state, &w, sizeof w);
+  s->t_dispatch = now;
+  u->active++;
+}
+
 /* Slot i becomes DONE (its history kept), off any private queue, and goes
  * to the back of the free FIFO. clear_privq (a constant where it is
  * inlined) false: the caller knows privq is NULL already. */
@@ -186,15 +218,22 @@ static inline uint64_t dm__pb_id(const void *pb)
 /* The slot of a PB on dCtlQHdr waiting for its dispatch (QUEUED, not held
  * while a remove, replace or KillIO is under way), given id, the ID its ioCmdAddr holds
  * (dm__pb_id); DM_NO_SLOT when it is not such a request. */
-static inline uint32_t dm__slot_waiting(const dm_machine *m, const void *pb, uint64_t id)
+static inline uint32_t dm__slot_waiting_sf(const dm_machine *m, const void *pb, uint64_t id,
+                                           uint16_t *sf)
 {
   uint32_t i = (uint32_t)id - 1;
   if (i >= m->nslots)
     return DM_NO_SLOT;
   const dm_slot *s = &m->slots[i];
-  bool waiting = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_QUEUED &&
-                 !(s->flags & DM_SLOTF_HELD) && s->pb == pb;
+  *sf = dm__slot_sf(s);
+  bool waiting = s->gen == (uint32_t)(id >> 32) &&
+                 (*sf & DM_SF(0xFF, DM_SLOTF_HELD)) == DM_SF(DM_SLOT_QUEUED, 0) && s->pb == pb;
   return waiting ? i : DM_NO_SLOT;
+}
+static inline uint32_t dm__slot_waiting(const dm_machine *m, const void *pb, uint64_t id)
+{
+  uint16_t sf;
+  return dm__slot_waiting_sf(m, pb, id, &sf);
 }
 
 /* The live slot of a PB whose ioCmdAddr holds its ID, or DM_NO_SLOT. */
