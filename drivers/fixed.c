@@ -45,8 +45,8 @@ typedef struct Fixed {
                             mark meanwhile) */
   DCtlPtr     dce;
   ParmBlkPtr  pb;
-  UInt32      serial;    /* bumped at every start: each request's token is new */
-  void       *token;     /* InstanceToken for serial 0 (InstanceTokenFrom) */
+  void       *next;      /* the token of the next request to start: each
+                            request's token is new (InstanceTokenNext) */
   TimerID     timer;     /* the timer of the request in service, while
                             pending, on an instance with no device (stale
                             once it fired: Finish leaves it) */
@@ -150,7 +150,8 @@ static inline OSStatus Start(Fixed *f, IOCommandID id, ParmBlkPtr pb, IOCommandC
   f->pb = pb;
   f->code = code;
   f->pos = f->dce->dCtlPosition;
-  void *token = InstanceTokenFrom(f->token, ++f->serial);
+  void *token = f->next;
+  f->next = InstanceTokenNext(token);
   f->pending = token;
   if (!f->hasDevice)
     return StartTimer(f, token);
@@ -176,7 +177,7 @@ static OSStatus Initialize(DriverInitInfoPtr info)
   f->device = info->deviceEntry;
   f->hasDevice = memcmp(&f->device, &none, sizeof none) != 0;
   f->dce = *GetDCtlEntry(info->refNum);
-  f->token = InstanceToken(instances, f, 0);
+  f->next = InstanceToken(instances, f, 1);
   return noErr;
 }
 

@@ -98,25 +98,27 @@ static inline void InstanceDestroy(InstanceSlot *table, short refNum)
 }
 
 /* A token for interrupt handlers that may run after the instance is gone
- * (a device operation cannot be cancelled): the instance's generation, its
- * table index and a 24-bit serial. InstanceFromToken gives the state back
- * only while that same instance still lives, so a stale interrupt from a
- * removed instance never reaches a new one in the same slot. */
+ * (a device operation cannot be cancelled): a 24-bit serial, the
+ * instance's table index and its generation, from the top bits down.
+ * InstanceFromToken gives the state back only while that same instance
+ * still lives, so a stale interrupt from a removed instance never reaches
+ * a new one in the same slot. (The serial on top, so that the next serial's
+ * token is one add, its carry falling off the word: InstanceTokenNext; the
+ * generation at the bottom, so that it is compared without a shift.) */
 static inline void *InstanceToken(InstanceSlot *table, void *state, UInt32 serial)
 {
   for (int i = 0; i < INSTANCE_MAX; i++)
     if (state != NULL && table[i].state == state)
-      return (void *)(((uintptr_t)table[i].generation << 32) | ((uintptr_t)i << 24) |
-                      (serial & 0xFFFFFFu));
+      return (void *)(((uintptr_t)(serial & 0xFFFFFFu) << 40) | ((uintptr_t)i << 32) |
+                      table[i].generation);
   return NULL;
 }
 
-/* The token InstanceToken gives for serial, from the one it gave for the
- * same state and serial 0 (kept at hand when the instance is made): no
- * search of the table. */
-static inline void *InstanceTokenFrom(void *first, UInt32 serial)
+/* The token of the same instance for the serial after token's (after
+ * 2^24-1, 0): one add. */
+static inline void *InstanceTokenNext(void *token)
 {
-  return (void *)((uintptr_t)first | (serial & 0xFFFFFFu));
+  return (void *)((uintptr_t)token + ((uintptr_t)1 << 40));
 }
 
 /* The record of token's instance while that instance lives (its state is
@@ -127,15 +129,15 @@ static inline InstanceSlot *InstanceSlotFromToken(InstanceSlot *table, void *tok
    * come from InstanceToken, whose index is below it.) */
   _Static_assert((INSTANCE_MAX & (INSTANCE_MAX - 1)) == 0, "INSTANCE_MAX a power of 2");
   uintptr_t t = (uintptr_t)token;
-  InstanceSlot *slot = &table[(t >> 24) & (INSTANCE_MAX - 1)];
-  return slot->generation == (UInt32)(t >> 32) ? slot : NULL;
+  InstanceSlot *slot = &table[(t >> 32) & (INSTANCE_MAX - 1)];
+  return slot->generation == (UInt32)t ? slot : NULL;
 }
 
 /* The state of token's instance while it lives, or NULL; *serial is the
  * token's serial either way. */
 static inline void *InstanceFromToken(InstanceSlot *table, void *token, UInt32 *serial)
 {
-  *serial = (UInt32)((uintptr_t)token & 0xFFFFFFu);
+  *serial = (UInt32)((uintptr_t)token >> 40);
   InstanceSlot *slot = InstanceSlotFromToken(table, token);
   return slot != NULL ? slot->state : NULL;
 }
