@@ -104,7 +104,9 @@ static __attribute__((noinline)) OSErr TransferNow(Fixed *f, ParmBlkPtr pb, IOCo
 
 /* Secondary interrupt level: the service ended; move the data and complete.
  * p1 is the request's token; a stale one (the request killed, the instance
- * removed) is ignored. */
+ * removed) is ignored. Returns noErr either way: nobody sees a queued
+ * handler's result, and IOCommandIsComplete reports its own errors (so
+ * that the stale case's return and the completion's share one value). */
 static OSStatus Finish(void *p1, void *p2)
 {
   (void)p2;
@@ -125,9 +127,9 @@ static OSStatus Finish(void *p1, void *p2)
    * saves one register, not two. */
   completing = f;
   Transfer(f, pb, f->dce, f->pos, f->code);
-  OSStatus status = IOCommandIsComplete(f->current, f->result);
+  IOCommandIsComplete(f->current, f->result);
   completing = NULL;
-  return status;
+  return noErr;
 }
 
 static void DeviceInterrupt(void *refCon, OSStatus status)
