@@ -109,6 +109,27 @@ static void hwi_queues_three(void *arg)
   note("hwi-end");
 }
 
+static void hwi_queues_one(void *arg)
+{
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(sih_handler, NULL, arg, (void *)4), noErr);
+}
+
+static OSStatus sih_queues_xy(void *p1, void *p2)
+{
+  (void)p1;
+  (void)p2;
+  note("xy");
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(sih_handler, NULL, "x", NULL), noErr);
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(sih_handler, NULL, "y", NULL), noErr);
+  return noErr;
+}
+
+static void hwi_queues_xy(void *arg)
+{
+  (void)arg;
+  ck_assert_int_eq(QueueSecondaryInterruptHandler(sih_queues_xy, NULL, NULL, NULL), noErr);
+}
+
 START_TEST(test_sih_from_hwi_runs_after_interrupt)
 {
   tfix f;
@@ -119,6 +140,19 @@ START_TEST(test_sih_from_hwi_runs_after_interrupt)
   ck_assert_str_eq(trace, "hwi:6 hwi-end a:5:1:1 b:5:1 queued c:5:1:3 late:5:1:2");
   ck_assert_uint_eq(CurrentExecutionLevel(), kTaskLevel);
   ck_assert_uint_eq(sim_world_now(&f.w), 0);
+  /* The next interrupt's one handler runs alone: the record of "a" (the
+   * one the machine keeps for an empty queue) no longer links to "b". */
+  trace[0] = '\0';
+  dm_machine_run_at(f.m, DM_LVL_HWI, hwi_queues_one, "d");
+  ck_assert_str_eq(trace, "d:5:1:4");
+  /* Nor after that record was queued again by a handler, with one behind
+   * it. */
+  trace[0] = '\0';
+  dm_machine_run_at(f.m, DM_LVL_HWI, hwi_queues_xy, NULL);
+  ck_assert_str_eq(trace, "xy x:5:1:0 y:5:1:0");
+  trace[0] = '\0';
+  dm_machine_run_at(f.m, DM_LVL_HWI, hwi_queues_one, "e");
+  ck_assert_str_eq(trace, "e:5:1:4");
   tf_teardown(&f);
 }
 END_TEST

@@ -241,7 +241,9 @@ struct dm_machine {
   /* The record of a handler queued into an empty queue, which is then
    * free (the handler loop reads a record before it runs it): no pool get
    * and put for a device's every completion. First, so that the loop tells
-   * it from a pool's record by comparing with m itself. */
+   * it from a pool's record by comparing with m itself. Its link is NULL
+   * whenever it is not queued (the handler loop clears a link it leaves
+   * behind: machine.c, run_rest), so that queueing it stores none. */
   dm_sih            sih_one;
   dm_machine_config cfg;
   uint64_t          driverio_id; /* dm_machine_driverio_id (dm__driver_call) */

@@ -116,8 +116,11 @@ static __attribute__((noinline, cold)) dm_sih *step_over(dm_machine *m, dm_sih *
 }
 
 /* Handler h, the head of m's queue, taken off it and run at secondary
- * interrupt level under the loop's frame (run_sih). */
-static inline __attribute__((always_inline)) void run_handler(dm_machine *m, dm_sih *h)
+ * interrupt level under the loop's frame (run_sih). unlink: m->sih_one's
+ * link is cleared when h is that record (run_rest; the first handler
+ * run_sih runs leaves it, see there). */
+static inline __attribute__((always_inline)) void run_handler(dm_machine *m, dm_sih *h,
+                                                              bool unlink)
 {
   m->sih_frame.u = h->owner;
   /* The step is taken with h still at the head of the queue, so that
@@ -130,6 +133,8 @@ static inline __attribute__((always_inline)) void run_handler(dm_machine *m, dm_
   void *p1 = h->p1;
   if (h != &m->sih_one)
     dm__pool_put(&m->sih_pool, h);
+  else if (unlink)
+    h->next = NULL;
   /* (p2 read last, so that it is read into its argument's register: a
    * record put back keeps its fields but its link until it is taken
    * again, and nothing takes it before fn runs) */
@@ -141,9 +146,18 @@ static inline __attribute__((always_inline)) void run_handler(dm_machine *m, dm_
  * no loop. */
 static __attribute__((noinline)) void run_rest(dm_machine *m)
 {
+  /* m->sih_one's link is NULL whenever it is not queued: the first
+   * handler, run in line, may have been that record with a link, which is
+   * left for here. Such a record had a handler behind it, at the head
+   * since (only this loop takes handlers off the queue, and it never
+   * nests), so the queue was never empty meanwhile and the record was not
+   * queued again: it is not the head now. Queued again (at the head: it is
+   * queued only into an empty queue), its link is its own. */
+  if (m->sih_head != &m->sih_one)
+    m->sih_one.next = NULL;
   dm_sih *h;
   while ((h = m->sih_head) != NULL)
-    run_handler(m, h);
+    run_handler(m, h, true);
 }
 
 /* dm__run_sih's body: inline there, in dm_machine_run_at and in
@@ -166,7 +180,7 @@ static inline __attribute__((always_inline)) void run_sih(dm_machine *m, dm_leve
   dm_in_driver *outer = m->in_driver;
   m->sih_frame.outer = outer;
   m->in_driver = DM_LIKELY(!m->lean) ? &m->sih_frame : outer; /* (watched in line) */
-  run_handler(m, m->sih_head);
+  run_handler(m, m->sih_head, false);
   if (DM_UNLIKELY(m->sih_head != NULL))
     run_rest(m);
   m->in_driver = m->sih_frame.outer;

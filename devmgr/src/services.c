@@ -26,11 +26,12 @@ ExecutionLevel CurrentExecutionLevel(void)
   }
 }
 
-/* A handler record filled: run_sih (machine.c) reads it. */
+/* A handler record filled but for its link (NULL: the caller's to store
+ * but for m->sih_one, whose link is NULL already): run_sih (machine.c)
+ * reads it. */
 static inline void sih_fill(const dm_machine *m, dm_sih *h, SecondaryInterruptHandler2 fn,
                             void *p1, void *p2)
 {
-  h->next = NULL;
   h->fn = fn;
   h->p1 = p1;
   h->p2 = p2;
@@ -65,6 +66,7 @@ static __attribute__((noinline)) OSStatus queue_sih_behind(dm_machine *m,
   dm_sih *head = m->sih_head;
   (head->next == NULL ? head : m->sih_tail)->next = h;
   m->sih_tail = h;
+  h->next = NULL;
   sih_fill(m, h, fn, p1, p2);
   return sih_queued(m);
 }
@@ -78,8 +80,9 @@ OSStatus QueueSecondaryInterruptHandler(SecondaryInterruptHandler2 theHandler,
     return paramErr;
   if (DM_UNLIKELY(m->sih_head != NULL))
     return queue_sih_behind(m, theHandler, p1, p2);
-  /* An empty queue: its record is free (machine.c, run_sih), and it is the
-   * queue's head and tail at once (sih_tail is left as it is). */
+  /* An empty queue: its record is free (machine.c, run_sih), its link NULL
+   * (dm_machine.sih_one), and it is the queue's head and tail at once
+   * (sih_tail is left as it is). */
   m->sih_head = &m->sih_one;
   sih_fill(m, &m->sih_one, theHandler, p1, p2);
   return sih_queued(m);
