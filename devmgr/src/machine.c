@@ -217,8 +217,8 @@ void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void 
  * current, or not at task level, or a handler loop under way): what
  * dm_machine_run_at does, the handler called directly. Out of line, so
  * that the common case keeps nothing across its calls but m. */
-static __attribute__((noinline)) void interrupt_nested(dm_machine *m, dm_hw_done_fn done,
-                                                       void *refCon)
+static __attribute__((noinline)) void interrupt_nested(dm_machine *m, void *refCon,
+                                                       dm_hw_done_fn done)
 {
   dm_machine *prev = dm__enter(m);
   dm_level saved = m->level;
@@ -228,7 +228,7 @@ static __attribute__((noinline)) void interrupt_nested(dm_machine *m, dm_hw_done
   dm__current = prev;
 }
 
-void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon)
+void dm_machine_interrupt(dm_machine *m, void *refCon, dm_hw_done_fn done)
 {
   /* dm_machine_run_at with the handler called directly: a device's every
    * completion comes here. Commonly m is current already (a run keeps its
@@ -240,7 +240,7 @@ void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon)
   _Static_assert(DM_LVL_TASK == 0 && sizeof(dm_level) == sizeof(uint32_t),
                  "task level and no loop under way: level_loop 0");
   if (DM_UNLIKELY(dm__current != m || m->level_loop != 0)) {
-    interrupt_nested(m, done, refCon);
+    interrupt_nested(m, refCon, done);
     return;
   }
   m->level = DM_LVL_HWI;

@@ -211,7 +211,7 @@ static inline void begin_waiting(sim_hw *hw)
 static __attribute__((noinline)) void fire_with_waiting(sim_hw *hw, const hw_op *op)
 {
   begin_waiting(hw);
-  dm_machine_interrupt(hw->m, op->done, op->refCon);
+  dm_machine_interrupt(hw->m, op->refCon, op->done);
 }
 
 static void op_fire(dm_event *ev)
@@ -231,7 +231,7 @@ static void op_fire(dm_event *ev)
   if (hw->wait_head != NULL)
     fire_with_waiting(hw, op);
   else
-    dm_machine_interrupt(hw->m, op->done, op->refCon);
+    dm_machine_interrupt(hw->m, op->refCon, op->done);
 }
 
 /* The Device Manager's machine of the device of operation ev (NULL: none)

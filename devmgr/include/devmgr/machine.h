@@ -117,8 +117,10 @@ void dm_machine_run_at(dm_machine *m, dm_level lvl, void (*fn)(void *arg), void 
  * contract of dm_machine_run_at (m current, handlers queued meanwhile run
  * when the level drops below DM_LVL_SIH). The one call a simulated device
  * makes per completion: no trampoline between it and the driver's handler.
+ * (refCon before done: it goes on as done's first argument, done's address
+ * needs no register of its own, so no argument is moved twice.)
  */
-void dm_machine_interrupt(dm_machine *m, dm_hw_done_fn done, void *refCon);
+void dm_machine_interrupt(dm_machine *m, void *refCon, dm_hw_done_fn done);
 /*
  * dm_machine_run_at(m, DM_LVL_TASK, fn, arg), cheaper when m is at task level
  * with no secondary interrupt handler queued or running (an embedding's
