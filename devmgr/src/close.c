@@ -23,7 +23,7 @@ OSErr dm__close_park(dm_machine *m, dm_unit *u, uint32_t si)
 {
   dm_slot *s = &m->slots[si];
   s->flags = 0;
-  s->privq = &u->closeq;
+  dm__slot_set_privq(s, &u->closeq);
   dm__enqueue(&u->closeq, (QElemPtr)s->pb);
   u->queued++;
   return noErr;
@@ -43,7 +43,7 @@ static void run_closes(void *arg)
     uint32_t si = dm__slot_of_pb(m, pb);
     if (si == DM_NO_SLOT)
       continue;
-    m->slots[si].privq = NULL;
+    dm__slot_set_privq(&m->slots[si], NULL);
     u->queued--;
     (void)dm__immediate(m, u, si, dm__slot_id(m, si));
   }

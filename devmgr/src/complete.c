@@ -328,8 +328,15 @@ static inline __attribute__((always_inline)) uint32_t iocomplete_fast(const dm_m
   if (DM_UNLIKELY(si >= m->nslots))
     return DM_NO_SLOT;
   const dm_slot *s = &m->slots[si];
-  bool fast = s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE &&
-              s->kind != kImmediateIOCommandKind && s->privq == NULL &&
+  /* (Lean: each byte tested alone. A lean request to a driver that
+   * completes inside DoDriverIO, as .Null does, comes here a few
+   * instructions after the call stored those bytes one by one, and one
+   * load across several stores waits for them to reach the cache: the
+   * dispatch figure read 16-17 ns instead of 13.) */
+  bool kind_state_q = lean ? s->state == DM_SLOT_ACTIVE && s->kind != kImmediateIOCommandKind &&
+                                 s->privq == NULL
+                           : dm__slot_completable(s);
+  bool fast = s->gen == (uint32_t)(id >> 32) && kind_state_q &&
               (lean || (m->level != DM_LVL_HWI && s->pb->ioParam.ioResult == ioInProgress));
   return fast ? si : DM_NO_SLOT;
 }

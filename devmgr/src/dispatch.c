@@ -43,7 +43,7 @@ void dm__ctlq_drop_foreign(dm_machine *m, dm_unit *u, QElemPtr e, const char *wh
   QHdrPtr q = &u->dce.dCtlQHdr;
   uint32_t si = dm__slot_of_pb(m, e);
   if (dm__dequeue(q, e) == noErr && si != DM_NO_SLOT && m->slots[si].privq == q)
-    m->slots[si].privq = NULL;
+    dm__slot_set_privq(&m->slots[si], NULL);
 }
 
 void dm__start_queued_loop(dm_machine *m, dm_unit *u)

@@ -33,7 +33,7 @@ void Enqueue(QElemPtr qElement, QHdrPtr qHeader)
   if (si != DM_NO_SLOT) {
     dm_unit *u = dm__unit(m, m->slots[si].ref);
     if (u == NULL || qHeader != &u->dce.dCtlQHdr)
-      m->slots[si].privq = qHeader;
+      dm__slot_set_privq(&m->slots[si], qHeader);
   }
   dm__enqueue(qHeader, qElement);
 }
@@ -47,7 +47,7 @@ OSErr Dequeue(QElemPtr qElement, QHdrPtr qHeader)
     dm_machine *m;
     uint32_t si = watched_slot(&m, qElement);
     if (si != DM_NO_SLOT && m->slots[si].privq == qHeader)
-      m->slots[si].privq = NULL;
+      dm__slot_set_privq(&m->slots[si], NULL);
   }
   return err;
 }

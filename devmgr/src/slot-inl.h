@@ -137,6 +137,44 @@ static inline void dm__slot_activate_sf(dm_unit *u, dm_slot *s, uint16_t sf, uin
   u->active++;
 }
 
+/* Records that slot s's PB is on the driver-private queue q, or on none
+ * (q NULL): privq, and the flag that IOCommandIsComplete's common case
+ * tests with the slot's kind and state (dm__slot_completable). */
+static inline void dm__slot_set_privq(dm_slot *s, QHdrPtr q)
+{
+  s->privq = q;
+  if (q != NULL)
+    s->flags |= DM_SLOTF_PRIVQ;
+  else
+    s->flags &= (uint8_t)~DM_SLOTF_PRIVQ;
+}
+
+/* Whether slot s holds a request its driver may complete in the common
+ * case: ACTIVE, not immediate, its PB on no driver-private queue (the
+ * PRIVQ flag). Its kind, mode, state and flags, side by side, read as one
+ * 32-bit word. (kind is one of the three kinds: immediate is its bit 4.) */
+_Static_assert(offsetof(dm_slot, mode) == offsetof(dm_slot, kind) + 1 &&
+                   offsetof(dm_slot, state) == offsetof(dm_slot, kind) + 2 &&
+                   offsetof(dm_slot, flags) == offsetof(dm_slot, kind) + 3,
+               "kind, mode, state and flags side by side");
+_Static_assert(kSynchronousIOCommandKind == 1 && kAsynchronousIOCommandKind == 2 &&
+                   kImmediateIOCommandKind == 4,
+               "immediate is the kind with bit 4");
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define DM_KMSF(kind, mode, state, flags)                                                      \
+  ((uint32_t)(kind) << 24 | (uint32_t)(mode) << 16 | (uint32_t)(state) << 8 | (uint32_t)(flags))
+#else
+#define DM_KMSF(kind, mode, state, flags)                                                      \
+  ((uint32_t)(kind) | (uint32_t)(mode) << 8 | (uint32_t)(state) << 16 | (uint32_t)(flags) << 24)
+#endif
+static inline bool dm__slot_completable(const dm_slot *s)
+{
+  uint32_t w;
+  memcpy(&w, &s->kind, sizeof w);
+  return (w & DM_KMSF(kImmediateIOCommandKind, 0, 0xFF, DM_SLOTF_PRIVQ)) ==
+         DM_KMSF(0, 0, DM_SLOT_ACTIVE, 0);
+}
+
 /* Slot i becomes DONE (its history kept), off any private queue, and goes
  * to the back of the free FIFO. clear_privq (a constant where it is
  * inlined) false: the caller knows privq is NULL already. */
