@@ -178,7 +178,7 @@ dm__send_f(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, uint64_t now, Pa
     QHdr *q = &u->dce.dCtlQHdr;
     QElemPtr head = q->qHead, tail = q->qTail;
     uint16_t flags = (uint16_t)u->dce.dCtlFlags;
-    if (flags_after != NULL && DM_LIKELY((flags & drvrActiveMask) && u->dm_active)) {
+    if (flags_after != NULL && DM_LIKELY((flags & u->dm_active) != 0)) { /* (dm_active: 0 or the bit) */
       /* A serialized driver's loop, its common case: drvrActive set, and
        * set by the Device Manager (dm_active is 0 or the bit). The loop
        * only tests that bit, so it is told the bit alone: its next test
