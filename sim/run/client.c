@@ -303,31 +303,94 @@ static __attribute__((noinline)) void client_go(run_client *c)
   } while (c->block == RUN_READY);
 }
 
-/* Client c, ready, sends its parked block p again for statement st, the
- * next of frame f: the frame moves past st, and what follows the call when
- * it does not block runs through client_go. */
-static inline __attribute__((always_inline)) void
-resend_parked(run_client *c, run_frame *f, run_pb *p, const sim_sc_stmt *st)
+/* client_go for a direct step (run_client_step_woken) that spends the
+ * loop's event step first. Out of line: the common step, a resend, then
+ * reads the budget only where it spends both steps at once (inline, gcc
+ * loaded it once for both ways, and stored it apart from the decrement). */
+static __attribute__((noinline)) void client_go_counted(run_client *c)
 {
-  run_machine *rm = c->rm;
+  if (sim_world_spend_step(&c->rm->w))
+    run_step_overrun(c->rm, RUN_STEP_EVENT, NULL);
+  client_go(c);
+}
+
+/* resend_parked when the instant's budget does not cover its steps: the
+ * last of them is one too many. The budget is put back as it was and the
+ * steps are spent one by one, as they were before they were spent
+ * together: the event's first when the loop's step is counted here (steps
+ * 2), before anything of the client changed, then the client's, after the
+ * frame moved past st (what run_step_overrun reports). Does not return. */
+static __attribute__((noinline, cold, noreturn)) void
+resend_over(run_machine *rm, run_client *c, run_frame *f, const sim_sc_stmt *st,
+            int next_iteration, int64_t steps)
+{
+  rm->w.steps_left += steps;
+  if (steps > 1 && sim_world_spend_step(&rm->w))
+    run_step_overrun(rm, RUN_STEP_EVENT, NULL);
+  if (next_iteration)
+    f->left--;
   c->parked = &run_no_parked;
   f->next = st + 1;
-  run_step(rm, RUN_STEP_CLIENT, c);
+  (void)sim_world_spend_step(&rm->w); /* (the budget had less than steps: this one is over) */
+  run_step_overrun(rm, RUN_STEP_CLIENT, c);
+}
+
+/* Client c, ready, sends its parked block p again for statement st, the
+ * next of frame f, or, with next_iteration, the first of f's next
+ * iteration (f->left counts it down): the frame moves past st, and what
+ * follows the call when it does not block runs through client_go. The
+ * client's step, and with it the loop's event step when steps is 2 (a
+ * direct step, run_client_step_woken), is spent first, by one decrement. */
+static inline __attribute__((always_inline)) void
+resend_parked(run_client *c, run_frame *f, run_pb *p, const sim_sc_stmt *st, int next_iteration,
+              int64_t steps)
+{
+  run_machine *rm = c->rm;
+  if (__builtin_expect((rm->w.steps_left -= steps) < 0, 0))
+    resend_over(rm, c, f, st, next_iteration, steps);
+  if (next_iteration)
+    f->left--;
+  c->parked = &run_no_parked;
+  f->next = st + 1;
   if (!run_send_lean(rm, c, p, st, 0) && p->client->block == RUN_READY)
     client_go(p->client); /* (c, read again from its block: run_send_lean) */
 }
 
-/* A client's step: ready again when its time came. The commonest step
- * first, a repeat's sync call sent again with the block the client waited
- * for last (a serialized run's every step): its next statement is that
- * block's, parked with the client when the wait ended (done_lean). Then the
- * statement is known a call (a lean block is bound to its call statement),
- * and the frame moves on without client_go's walk: to the statement after
- * it, or, past the body's last with iterations left, to the next
- * iteration, as client_go would (a repeat's body is never empty; the
- * commonest repeat has a body of one statement). Anything else goes
- * through client_go. (Apart from client_step, whose body it is, because
- * the two as one saved more registers: 4 instructions a request more.) */
+/* A client's step, c ready: the body of run_client_step and
+ * run_client_step_woken. The commonest step first, a repeat's sync call
+ * sent again with the block the client waited for last (a serialized
+ * run's every step): its next statement is that block's, parked with the
+ * client when the wait ended (done_lean). Then the statement is known a
+ * call (a lean block is bound to its call statement), and the frame moves
+ * on without client_go's walk: to the statement after it, or, past the
+ * body's last with iterations left, to the next iteration, as client_go
+ * would (a repeat's body is never empty; the commonest repeat has a body
+ * of one statement). Anything else goes through client_go. steps: the
+ * steps to spend, the client's (1), or also the loop's event step (2:
+ * run_client_step_woken), spent here before the client's, as the loop
+ * would have. (Apart from run_client_step, whose body it is, because the
+ * two as one saved more registers: 4 instructions a request more.) */
+static inline __attribute__((always_inline)) void client_ready(run_client *c, int64_t steps)
+{
+  run_frame *f = c->top;
+  const sim_sc_stmt *st = f->next;
+  run_pb *p = c->parked; /* (run_no_parked: its st matches no statement) */
+  if (st != f->end) {
+    if (p->st == st) {
+      resend_parked(c, f, p, st, 0, steps);
+      return;
+    }
+  } else if (f->left > 1 && p->st == f->body) {
+    resend_parked(c, f, p, f->body, 1, steps);
+    return;
+  }
+  if (steps > 1)
+    client_go_counted(c);
+  else
+    client_go(c);
+}
+
+/* A client's step from its event: ready again when its time came. */
 static void client_task(void *arg)
 {
   run_client *c = arg;
@@ -336,20 +399,7 @@ static void client_task(void *arg)
       return;
     c->block = RUN_READY;
   }
-  run_frame *f = c->top;
-  const sim_sc_stmt *st = f->next;
-  run_pb *p = c->parked; /* (run_no_parked: its st matches no statement) */
-  if (st != f->end) {
-    if (p->st == st) {
-      resend_parked(c, f, p, st);
-      return;
-    }
-  } else if (f->left > 1 && p->st == f->body) {
-    f->left--;
-    resend_parked(c, f, p, f->body);
-    return;
-  }
-  client_go(c);
+  client_ready(c, 1);
 }
 
 /* A client's event. It runs its step directly, with no dm_machine_run_task
@@ -366,6 +416,20 @@ void run_client_step(dm_event *ev)
    * a load, which everything the step reads would wait for.) */
   _Static_assert(offsetof(run_client, ev) == 0, "a client's event is its first member");
   client_task((run_client *)(void *)ev);
+}
+
+/* (No test of c->block in either: done_lean made it RUN_READY, and only
+ * c's own step changes it then but for a limit, which stops the loop
+ * before the step: run_limit. Two functions, so that the loop passes no
+ * constant.) */
+void run_client_step_woken(run_client *c)
+{
+  client_ready(c, 2);
+}
+
+void run_client_step_woken_uncounted(run_client *c)
+{
+  client_ready(c, 1);
 }
 
 void run_clients_check_hung(run_machine *rm)

@@ -661,11 +661,13 @@ static inline __attribute__((always_inline)) uint64_t run_events_loop(run_machin
         /* A client's step woken directly (client.c, done_lean): the next
          * event, due now or earlier, so the clock stays and the step is
          * spent from the current instant, as sim_world_step_spent spends
-         * a task-level event's; on_event_overrun does not return. */
+         * a task-level event's, by the client's step with its own
+         * (run_client_step_woken). */
         rm->next_step = NULL;
-        if (watched && sim_world_spend_step(&rm->w))
-          on_event_overrun(rm);
-        run_client_step(&c->ev);
+        if (watched)
+          run_client_step_woken(c);
+        else
+          run_client_step_woken_uncounted(c);
       } else if (watched ? sim_world_step_spent(&rm->w, on_event_overrun, rm) == 0
                          : !sim_world_step(&rm->w)) {
         /* (watched: an event's step is spent from the instant it runs at,

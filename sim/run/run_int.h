@@ -272,6 +272,14 @@ extern run_client run_steps_queued;
 /* A client's step, the fn of its event: run by the world from that event,
  * or by run_events directly (run_machine.next_step). */
 void run_client_step(dm_event *ev);
+/* Client c's step run directly by run_events (run_machine.next_step): c
+ * is ready (done_lean woke it). It spends the loop's event step with the
+ * client's own, by one decrement when the step sends its parked block
+ * again; a step one too many is reported as it would have been had each
+ * been spent alone (the event's first). The _uncounted form spends the
+ * client's alone, for a loop that counts no event steps (--max-steps 0). */
+void run_client_step_woken(run_client *c);
+void run_client_step_woken_uncounted(run_client *c);
 /* Fill buf[0..n) as a write with pattern pat sends it (docs/scenario.md). */
 void run_fill_pattern(uint8_t *buf, size_t n, const sim_sc_pattern *pat);
 /* Fills rm->entry and rm->pbs, before any client starts. */
