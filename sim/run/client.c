@@ -150,14 +150,21 @@ static __attribute__((noinline)) void done_lean_unwaited(run_machine *rm, run_cl
  * likely sends p again, so that p is not put on its free list to be taken
  * off it at once. (A client blocked in a sync wait has its event idle:
  * only its own step, run from that event, blocks it, and a wake arms the
- * event only after it leaves the wait.) */
+ * event only after it leaves the wait.)
+ * A client in a sync wait while its lean block p is in flight waits for
+ * p: only its own step sends p (a per-iteration block of one of its
+ * statements, sent lean from its step alone), which then blocks on p
+ * unless p finished during the send, and nothing but p's completion ends
+ * that wait (wake_for); so c->wait_pb is not compared. c may be in its
+ * own step instead (p finished during its send), or, past a limit hit in
+ * one of its completion routines, done (send.c): neither waits. */
 static inline __attribute__((always_inline)) void done_lean(run_machine *rm, run_pb *p)
 {
   if (p->pb.ioParam.ioResult > 0)
     return;
   run_pb_ended(rm, p); /* (no count of ends: run_send_lean tells by busy) */
   run_client *c = p->client;
-  if (__builtin_expect(c->block != RUN_SYNC || c->wait_pb != p, 0)) {
+  if (__builtin_expect(c->block != RUN_SYNC, 0)) {
     done_lean_unwaited(rm, c, p);
     return;
   }
