@@ -167,17 +167,22 @@ static void install_task(void *arg)
   const sim_sc_driver *sd = &rm->sc->drivers[d->index];
   run_place_set(&rm->place, sd->line, sd->col, "install", "driver", sd->alias);
   rm->installing = d;
+  /* (dm_driver_install sets d->ref last, after Initialize: nothing runs
+   * between that and run_refs_changed.) */
   OSErr err = dm_driver_install(rm->m, &d->spec, &d->ref);
+  run_refs_changed(rm, d);
   rm->installing = NULL;
   if (err == noErr && sd->disable != 0)
     (void)dm_driver_disable(rm->m, d->ref, sd->disable);
   if (err == unitTblFullErr || err == memFullErr) {
     d->ref = 0;
+    run_refs_changed(rm, d);
     run_limit(rm, sd->line, sd->col, "driver %s could not be installed: %s (%d)%s", sd->alias,
               dm_err_name(err), err,
               err == unitTblFullErr ? ": the unit table is full (1024 entries)" : "");
   } else if (err != noErr) {
     d->ref = 0;
+    run_refs_changed(rm, d);
     const char *name = dm_err_name(err);
     run_fail(rm, sd->line, sd->col, "error: driver %s could not be installed: %s (%d)",
              sd->alias, name ? name : "?", err);

@@ -52,10 +52,12 @@ typedef struct run_pb {
                              send, so a block that finished during its own send is known
                              (not counted for a lean send's completion, done_lean:
                              run_send_lean reads busy) */
-  /* The block as a statement of shape made_for sends it, but for the
-   * refNum, read at each send from made_ref (a driver's refNum changes
-   * when it is installed again): sending that shape again is a copy of
-   * made (send-inl.h, run_fill_pb). made_for is NULL when nothing is made: a
+  /* The block as a statement of shape made_for sends it, its refNum
+   * included: the one made_ref points to (its driver's run_driver.ref, or
+   * the raw refNum of the shape), copied into made when it is made and
+   * again whenever the driver's changes (run_refs_changed: an install
+   * sets it), so that a send reads no refNum: sending that shape again
+   * is a copy of made (send-inl.h, run_fill_pb). made_for is NULL when nothing is made: a
    * new block, a buffer grown or freed, an open (its name depends on the
    * driver being installed at the send); while it names a shape, buf is
    * the buffer made names, at least that shape's size. */
@@ -261,6 +263,11 @@ void run_scsi_free(run_machine *rm);
 /* Move every image disk's bytes through io (NULL: pread and pwrite again):
  * real-time mode's thread pool (sim/rt/rt_file.h). */
 void run_scsi_set_io(run_machine *rm, const sim_disk_io *io);
+
+/* send.c: driver d's refNum (d->ref) has just changed: every block made
+ * for it (run_pb.made_ref) sends the new one from now on. Called wherever
+ * d->ref is set, before anything can send again. */
+void run_refs_changed(run_machine *rm, const run_driver *d);
 
 /* client.c */
 /* run_client.parked when no block is parked: a block of no statement

@@ -43,8 +43,8 @@ void run_pool_put(run_machine *rm, run_pb *p);
  * wait behind it, else a new one (NULL: a limit, reported). */
 run_pb *run_pool_take(run_machine *rm, const sim_sc_stmt *st);
 /* Makes p->made (p not in flight) what statement st of shape sc sends
- * (run_pb): everything but the refNum, which run_fill_pb reads at each
- * send; p's buffer grown to the shape's size first. Returns 0, or -1 after
+ * (run_pb), with the refNum its driver has now (run_refs_changed keeps it
+ * so); p's buffer grown to the shape's size first. Returns 0, or -1 after
  * reporting a limit. */
 int run_make_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_shape *sc);
 /* p's buffer as a send of shape sc starts it: a write's pattern, or a read
@@ -152,7 +152,6 @@ run_fill_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_shap
   if (p->made_for != sc && run_make_pb(rm, p, st, sc) != 0)
     return -1;
   p->pb = p->made;
-  p->pb.ioParam.ioRefNum = *p->made_ref;
   if (p->made_prep)
     run_prep_buffer(p, sc);
   return 0;
@@ -243,7 +242,6 @@ run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st, 
   if (listed)
     p->home->head = p->next; /* (p->next is read only while p is on a list) */
   p->pb = p->made;
-  p->pb.ioParam.ioRefNum = *p->made_ref;
   run_pb_sent_as(rm, p, RUN_PB_BUSY_LEAN);
   run_place_stmt(&rm->place, c, st);
   OSErr ret = p->made_entry(&p->pb);

@@ -139,6 +139,15 @@ void run_client_entries(run_machine *rm)
     rm->pbs[i].per_iteration = rm->sc->pbs[i].per_iteration;
 }
 
+void run_refs_changed(run_machine *rm, const run_driver *d)
+{
+  for (size_t i = 0; i < rm->nowned; i++) {
+    run_pb *p = rm->owned[i];
+    if (p->made_ref == &d->ref)
+      p->made.ioParam.ioRefNum = d->ref;
+  }
+}
+
 /* Out of line: a block is made again only when it serves another shape,
  * or lost its buffer, or sends an open. */
 int run_make_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_shape *sc)
@@ -158,6 +167,7 @@ int run_make_pb(run_machine *rm, run_pb *p, const sim_sc_stmt *st, const sim_sc_
   run_driver *d = sc->driver != SIM_SC_NONE ? &rm->drivers[sc->driver] : NULL;
   p->made_for = sc;
   p->made_ref = d != NULL ? &d->ref : &sc->refnum;
+  pb->ioParam.ioRefNum = *p->made_ref; /* (kept up to date: run_refs_changed) */
   p->made_entry = rm->entry[sc->op][sc->mode];
   /* A write's buffer holds its pattern at each send. A read's buffer
    * starts zeroed where `expect data` reads it, so that bytes the driver
