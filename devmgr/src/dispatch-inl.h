@@ -30,10 +30,11 @@ static inline bool dm__begin_transfer(dm_machine *m, dm_unit *u, uint32_t si, Pa
   }
   /* fsFromStart (1) and fsFromMark (3) move the mark; fsAtMark and
    * fsFromLEOF leave it. One test for the common fsAtMark. */
-  unsigned pm = (unsigned)pb->ioParam.ioPosMode & 3;
+  _Static_assert(fsFromStart == 1 && fsFromMark == 3, "the bits of the modes that move the mark");
+  unsigned pm = (unsigned)pb->ioParam.ioPosMode;
   if (pm & 1) {
     long pos = pb->ioParam.ioPosOffset;
-    if (pm == fsFromMark)
+    if (pm & 2) /* fsFromMark: one test, not a mask and a compare */
       pos += u->dce.dCtlPosition;
     u->dce.dCtlPosition = pos;
   }
