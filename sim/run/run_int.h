@@ -331,10 +331,14 @@ run_pb *run_pb_lookup(run_machine *rm, const void *pb);
 /* The pair of rm->pbhint where block pb's hint may be: two places, so
  * that two blocks whose addresses hash alike (among the 16 of a serialized
  * run, it happens) do not take turns missing. */
-static inline run_pb **run_pb_hints(run_machine *rm, const void *pb)
+static inline size_t run_pb_hint_at(const void *pb)
 {
   uint64_t h = ((uint64_t)(uintptr_t)pb * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - RUN_PB_HINT_BITS);
-  return &rm->pbhint[h & ~(uint64_t)1];
+  return (size_t)(h & ~(uint64_t)1);
+}
+static inline run_pb **run_pb_hints(run_machine *rm, const void *pb)
+{
+  return &rm->pbhint[run_pb_hint_at(pb)];
 }
 /* Hint block p: in a free place of its pair, else in place of the hint
  * the pair had first. */
@@ -354,8 +358,11 @@ static inline void run_pb_hint(run_machine *rm, run_pb *p)
  * loads, perf). */
 static inline run_pb *run_pb_hinted(run_machine *rm, const void *pb)
 {
-  run_pb **pair = run_pb_hints(rm, pb);
-  if ((const void *)pair[0] == pb || (const void *)pair[1] == pb)
+  /* (Indexed from rm at each place, not through the pair's address: each
+   * compare then takes the table's offset in its own operand, and a hit
+   * in the first place makes no address for the second.) */
+  size_t h = run_pb_hint_at(pb);
+  if ((const void *)rm->pbhint[h] == pb || (const void *)rm->pbhint[h + 1] == pb)
     return (run_pb *)(uintptr_t)pb;
   return NULL;
 }
