@@ -343,6 +343,41 @@ START_TEST(test_explicit_units)
 }
 END_TEST
 
+/* A machine as `dmsim run` makes them: counts kept, no trace hook, the
+ * world's clock published, so that its Sync calls take the plain path
+ * (which keeps the unit its last call found). */
+START_TEST(test_plain_call_after_remove)
+{
+  sim_world w;
+  ck_assert_int_eq(sim_world_init(&w), 0);
+  dm_machine_config cfg = { 0 };
+  cfg.platform = sim_world_platform(&w);
+  cfg.count = 1;
+  dm_machine *m = dm_machine_new(&cfg);
+  ck_assert_ptr_nonnull(m);
+  dm_machine *prev = dm_machine_enter(m);
+  dm_driver_spec spec = builtin_spec("null");
+  int16_t ref = 0;
+  ck_assert_int_eq(dm_driver_install(m, &spec, &ref), noErr);
+  ck_assert_int_eq(ref, -49);
+  unsigned char name[] = "\005.Null";
+  short r = 0;
+  ck_assert_int_eq(OpenDriver(name, &r), noErr);
+  ck_assert_int_eq(read_sync(-49), noErr);
+  /* Gone from the table: the next call to its refNum finds none. */
+  ck_assert_int_eq(dm_driver_remove(m, -49, 0), noErr);
+  ck_assert_int_eq(read_sync(-49), unitEmptyErr);
+  /* And a driver installed in its place gets the calls. */
+  spec = builtin_spec("fixed");
+  ck_assert_int_eq(dm_driver_install(m, &spec, &ref), noErr);
+  ck_assert_int_eq(ref, -49);
+  ck_assert_int_eq(read_sync(-49), notOpenErr);
+  dm_machine_leave(prev);
+  dm_machine_free(m);
+  sim_world_free(&w);
+}
+END_TEST
+
 START_TEST(test_first_free_unit_reused)
 {
   tfix f;
@@ -1055,6 +1090,7 @@ Suite *lifecycle_suite(void)
   tcase_add_test(ti, test_install_without_entry);
   tcase_add_test(ti, test_explicit_units);
   tcase_add_test(ti, test_first_free_unit_reused);
+  tcase_add_test(ti, test_plain_call_after_remove);
   tcase_add_test(ti, test_unit_table_full);
   suite_add_tcase(s, ti);
 

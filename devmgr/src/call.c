@@ -435,9 +435,20 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
       return refuse_sync_at_interrupt(m, pb, ref, code);
   }
 
+  /* A plain call to the unit the last one found (m->call_unit) takes it
+   * from there; one that finds another keeps it there. */
   dm_unit *u;
-  OSErr err = code == kOpenCommand ? (ref != 0 ? dm__unit_map(m, ref, &u) : dInstErr)
-                                   : dm__unit_map(m, ref, &u);
+  OSErr err = noErr;
+  if (plain && DM_LIKELY(ref == m->call_ref)) {
+    u = m->call_unit;
+  } else {
+    err = code == kOpenCommand ? (ref != 0 ? dm__unit_map(m, ref, &u) : dInstErr)
+                               : dm__unit_map(m, ref, &u);
+    if (plain && err == noErr) {
+      m->call_ref = ref;
+      m->call_unit = u;
+    }
+  }
   if (DM_UNLIKELY(err != noErr)) {
     if (plain)
       return refuse_unit_out(m, pb, ref, err);

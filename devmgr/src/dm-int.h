@@ -256,6 +256,14 @@ struct dm_machine {
   dm_unit         **units;
   uint32_t          nunits; /* (at most DM_UNITS_MAX; 32 bits: dm__unit) */
   dm_unit          *gone;
+  /* The unit the last plain call found from its refNum (call.c,
+   * request_path), while that unit is in the table, and the refNum:
+   * call_ref DM_NO_CALL_REF, no int16_t's value, when none is kept. A
+   * serialized workload's calls mostly go to one unit, found then without
+   * the table's two dependent loads. unit.c forgets it when its unit
+   * leaves the table (dm__forget_call_unit). */
+  int32_t           call_ref;
+  dm_unit          *call_unit;
 
   dm_slot *slots;
   uint32_t nslots;
@@ -407,6 +415,13 @@ _Static_assert(DM_UNITS_MAX <= 0x8000, "unit numbers of refNums >= 0 are out of 
 static inline unsigned dm__unit_number(int16_t ref)
 {
   return ~(unsigned)(int)ref;
+}
+#define DM_NO_CALL_REF 0x10000
+/* u leaves m's table: the last plain call's unit is forgotten if it is u. */
+static inline void dm__forget_call_unit(dm_machine *m, const dm_unit *u)
+{
+  if (m->call_unit == u)
+    m->call_ref = DM_NO_CALL_REF;
 }
 static inline dm_unit *dm__unit(const dm_machine *m, int16_t ref)
 {

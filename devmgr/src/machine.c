@@ -58,6 +58,7 @@ dm_machine *dm_machine_new(const dm_machine_config *cfg)
     return NULL;
   }
   m->nunits = (uint16_t)units;
+  m->call_ref = DM_NO_CALL_REF;
   m->level = DM_LVL_TASK;
   m->no_steps = INT64_MAX;
   m->steps = cfg->steps != NULL ? (int64_t *)cfg->steps : &m->no_steps;

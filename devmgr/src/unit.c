@@ -142,6 +142,7 @@ OSErr dm_driver_install(dm_machine *m, const dm_driver_spec *spec, int16_t *refN
   OSErr err = dm__simple_command(u, kInitializeCommand);
   if (err != noErr) {
     m->units[unit] = NULL;
+    dm__forget_call_unit(m, u);
     dm__trace_unit(m, DM_EV_REMOVE, u);
     free(u);
     return err;
@@ -205,6 +206,7 @@ static void unit_retire(dm_machine *m, dm_unit *u)
   fail_requests(m, u, true, unitEmptyErr);
   unsigned unit = (unsigned)(uint16_t)~u->dce.dCtlRefNum;
   m->units[unit] = NULL;
+  dm__forget_call_unit(m, u);
   u->state = DM_UNIT_GONE;
   dm__unit_relane(u);
   u->pending = DM_PENDING_NONE;
