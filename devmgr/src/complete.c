@@ -336,7 +336,7 @@ static inline __attribute__((always_inline)) uint32_t iocomplete_fast(const dm_m
   bool kind_state_q = lean ? s->state == DM_SLOT_ACTIVE && s->kind != kImmediateIOCommandKind &&
                                  s->privq == NULL
                            : dm__slot_completable(s);
-  bool fast = s->gen == (uint32_t)(id >> 32) && kind_state_q &&
+  bool fast = dm__slot_genid(s) == id && kind_state_q &&
               (lean || (m->level != DM_LVL_HWI && s->pb->ioParam.ioResult == ioInProgress));
   return fast ? si : DM_NO_SLOT;
 }

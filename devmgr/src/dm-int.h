@@ -75,16 +75,29 @@ typedef struct dm_slot {
                              unit stays in the unit table: finish_request) */
     uint64_t   t_done;   /* DONE on a watched machine: history, in simulated ns */
   };
-  uint32_t   gen;        /* generation: half of the IOCommandID */
+  /* The generation (half of the IOCommandID) beside the slot's index + 1
+   * (the other half, set when the array is made), in the order that makes
+   * the two one 8-byte word equal to the ID of the slot's current use
+   * (dm__slot_genid): an ID is checked with one compare, no shift. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  uint32_t   gen;
+  uint32_t   self;
+#else
+  uint32_t   self;
+  uint32_t   gen;
+#endif
   union {
     uint32_t next;       /* free (DONE): the FIFO free list */
     uint32_t qnext;      /* live, on dCtlQHdr: the slot of the element after
                             it, a hint checked before use (dm__ctlq_remove) */
   };
-  uint32_t   qprev;      /* live, on dCtlQHdr: the slot of the element before
+  union {
+    uint32_t qprev;      /* live, on dCtlQHdr: the slot of the element before
                             it, a hint checked before use (dm__ctlq_remove) */
+    int16_t  result;     /* DONE: the posted result (the completion reads the
+                            hints before it writes it) */
+  };
   int16_t    ref;
-  int16_t    result;     /* posted result, once DONE */
   uint8_t    code;       /* IOCommandCode */
   uint8_t    kind;       /* IOCommandKind given to the driver */
   uint8_t    mode;       /* the client's mode (DM_MODE_*) */

@@ -8,11 +8,27 @@
 #ifndef DM_SLOT_INL_H
 #define DM_SLOT_INL_H
 
+/* The ID of slot s's current (or last) use: its generation and its index
+ * + 1 read as one word. A look-up compares it with the ID it was given: a
+ * stale ID's generation differs. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+_Static_assert(offsetof(dm_slot, self) == offsetof(dm_slot, gen) + 4, "gen, then self");
+#define DM_SLOT_GENID_AT gen
+#else
+_Static_assert(offsetof(dm_slot, gen) == offsetof(dm_slot, self) + 4, "self, then gen");
+#define DM_SLOT_GENID_AT self
+#endif
+static inline uint64_t dm__slot_genid(const dm_slot *s)
+{
+  uint64_t w;
+  memcpy(&w, &s->DM_SLOT_GENID_AT, sizeof w);
+  return w;
+}
 /* IDs: generation in the high half, slot index + 1 in the low half, so that
  * no ID is NULL and a stale ID is recognised by its generation. */
 static inline uint64_t dm__slot_id(const dm_machine *m, uint32_t i)
 {
-  return ((uint64_t)m->slots[i].gen << 32) | (uint64_t)(i + 1);
+  return dm__slot_genid(&m->slots[i]);
 }
 /* A completed request's block keeps its ID with this mark in ioCmdAddr: a
  * late second completion through the block is still recognised as one
@@ -74,7 +90,13 @@ static inline uint32_t dm__slot_new_f(dm_machine *m, ParmBlkPtr pb, dm_unit *u, 
    * too, so that is harmless. */
   s->pb = pb;
   s->unit = u;
-  s->gen++;
+  /* The generation moved on in the one word with the index, as a look-up
+   * reads it (a load of 8 bytes a moment after a store of 4 of them would
+   * wait for that store: a lean request completed inside its DoDriverIO,
+   * as .Null's are, comes here a few instructions before); the ID is that
+   * word. */
+  uint64_t genid = dm__slot_genid(s) + ((uint64_t)1 << 32);
+  memcpy(&s->DM_SLOT_GENID_AT, &genid, sizeof genid);
   s->ref = ref;
   s->code = (uint8_t)code;
   s->kind = (uint8_t)kind;
@@ -198,7 +220,7 @@ static inline void dm__slot_release(dm_machine *m, uint32_t i)
 static inline bool dm__slot_holds(const dm_machine *m, uint32_t i, uint64_t id)
 {
   const dm_slot *s = &m->slots[i];
-  return s->gen == (uint32_t)(id >> 32) &&
+  return dm__slot_genid(s) == id &&
          (s->state == DM_SLOT_QUEUED || s->state == DM_SLOT_ACTIVE);
 }
 
@@ -207,7 +229,7 @@ static inline bool dm__slot_holds(const dm_machine *m, uint32_t i, uint64_t id)
 static inline bool dm__slot_in_service(const dm_machine *m, uint32_t i, uint64_t id)
 {
   const dm_slot *s = &m->slots[i];
-  return s->gen == (uint32_t)(id >> 32) && s->state == DM_SLOT_ACTIVE;
+  return dm__slot_genid(s) == id && s->state == DM_SLOT_ACTIVE;
 }
 
 /* Slot s's hints of its neighbours on dCtlQHdr (qprev, qnext) as one
@@ -264,7 +286,7 @@ static inline uint32_t dm__slot_waiting_sf(const dm_machine *m, const void *pb, 
     return DM_NO_SLOT;
   const dm_slot *s = &m->slots[i];
   *sf = dm__slot_sf(s);
-  bool waiting = s->gen == (uint32_t)(id >> 32) &&
+  bool waiting = dm__slot_genid(s) == id &&
                  (*sf & DM_SF(0xFF, DM_SLOTF_HELD)) == DM_SF(DM_SLOT_QUEUED, 0) && s->pb == pb;
   return waiting ? i : DM_NO_SLOT;
 }

@@ -34,8 +34,10 @@ int dm__slots_init(dm_machine *m, uint32_t n)
   if (m->slots == NULL)
     return -1;
   m->nslots = n;
-  for (uint32_t i = 0; i < n; i++)
+  for (uint32_t i = 0; i < n; i++) {
     m->slots[i].next = i + 1 < n ? i + 1 : DM_NO_SLOT;
+    m->slots[i].self = i + 1;
+  }
   m->free_head = 0;
   m->free_link = &m->slots[n - 1].next;
   return 0;
@@ -52,8 +54,10 @@ int dm__slots_grow(dm_machine *m)
     return -1;
   memcpy(s, m->slots, (size_t)old * sizeof *s);
   free(m->slots);
-  for (uint32_t i = old; i < n; i++)
+  for (uint32_t i = old; i < n; i++) {
     s[i].next = i + 1 < n ? i + 1 : DM_NO_SLOT;
+    s[i].self = i + 1;
+  }
   m->slots = s;
   m->nslots = n;
   m->free_head = old;
