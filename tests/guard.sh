@@ -80,6 +80,22 @@ printf 'hardware h fixed 1ms\ndriver d builtin fixed hardware h\nclient c\n  ope
 st=$?
 [ "$st" -eq 2 ] && grep -qF "deep.dms:6:5: error: more than 100000 requests in flight" "$tmp/e" && ok \
   || bad "100,001 async reads in flight: status $st, $(head -1 "$tmp/e")"
+# The limit counts blocks in flight, not a block parked with its client
+# between its sync wait's end and the client's next step (client.c,
+# done_lean: counted in nbusy until then, run_in_flight). c2 wakes at 2 ms
+# just before c1, whose lean block has then completed and is parked, and
+# sends its reads while c1's block waits: 100,000 may be in flight.
+for n in 100000 100001; do
+  printf 'hardware h1 fixed 1ms\nhardware h2 fixed 1s\nhardware h3 fixed 1ms\n%s\n%s\n%s\nclient c1\n  open d1\n  repeat 3\n    read d1 512 at 0\n  end\nend\nclient c2\n  open d2\n  open d3\n  sleep 1ms\n  read d3 512 at 0\n  repeat %s\n    read d2 1 async\n  end\nend\n' \
+    'driver d1 builtin fixed hardware h1' 'driver d2 builtin fixed hardware h2' \
+    'driver d3 builtin fixed hardware h3' "$n" > "$tmp/parked$n.dms"
+done
+"$DMSIM" run "$tmp/parked100000.dms" --quiet 2>"$tmp/e" && ok \
+  || bad "100,000 async reads in flight beside a parked sync block: refused: $(head -1 "$tmp/e")"
+"$DMSIM" run "$tmp/parked100001.dms" --quiet 2>"$tmp/e"
+st=$?
+[ "$st" -eq 2 ] && grep -qF "parked100001.dms:19:5: error: more than 100000 requests in flight" "$tmp/e" \
+  && ok || bad "100,001 async reads beside a parked sync block: status $st, $(head -1 "$tmp/e")"
 
 msg='dmsim: violation: nesting-too-deep at 0.000000 ms (task level, refNum -49): driver code nested calls into the Device Manager more than 64 deep; a real Mac would have overflowed its stack'
 "$DMSIM" run tests/bad/fault-stack.dms --quiet --trace "$tmp/fs1.jsonl" 2>"$tmp/e"

@@ -139,6 +139,7 @@ static __attribute__((noinline)) void done_found(run_machine *rm, const void *pb
  * it waits for something p ends. Out of line: rare. */
 static __attribute__((noinline)) void done_lean_unwaited(run_machine *rm, run_client *c, run_pb *p)
 {
+  rm->nbusy--; /* (not parked: no longer counted) */
   run_home_push(p->home, p);
   wake_for(rm, c, p, p->call);
 }
@@ -162,7 +163,10 @@ static inline __attribute__((always_inline)) void done_lean(run_machine *rm, run
 {
   if (p->pb.ioParam.ioResult > 0)
     return;
-  run_pb_ended(rm, p); /* (no count of ends: run_send_lean tells by busy) */
+  /* (No count of ends: run_send_lean tells by busy. Still counted in
+   * rm->nbusy while parked: done_lean_unwaited stops counting a block
+   * that is not.) */
+  p->busy = 0;
   run_client *c = p->client;
   if (__builtin_expect(c->block != RUN_SYNC, 0)) {
     done_lean_unwaited(rm, c, p);
@@ -289,6 +293,7 @@ static __attribute__((noinline)) void client_go(run_client *c)
   run_pb *parked = c->parked;
   if (parked != &run_no_parked) { /* not sent again by client_task: back to its free list */
     c->parked = &run_no_parked;
+    c->rm->nbusy--; /* (no longer counted: rm->nbusy) */
     run_home_push(parked->home, parked);
   }
   do {

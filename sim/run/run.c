@@ -90,12 +90,21 @@ void run_limit(run_machine *rm, int line, int col, const char *fmt, ...)
     sim_rt_request_stop(rm->rt); /* and so does --realtime's loop */
 }
 
+size_t run_in_flight(const run_machine *rm)
+{
+  size_t n = rm->nbusy;
+  for (size_t i = 0; i < rm->sc->nclients; i++)
+    if (rm->clients[i].parked != &run_no_parked)
+      n--;
+  return n;
+}
+
 run_pb *run_pb_new(run_machine *rm, const sim_sc_stmt *st)
 {
   int line = st->line, col = st->col;
   /* Blocks in flight, not blocks ever made: a flat file of many sync calls
    * makes a block per call statement but has one in flight at a time. */
-  if (rm->nbusy >= RUN_MAX_BLOCKS) {
+  if (rm->nbusy >= RUN_MAX_BLOCKS && run_in_flight(rm) >= RUN_MAX_BLOCKS) {
     run_limit(rm, line, col,
               "more than %u requests in flight, a limit of dmsim; wait for some before "
               "sending more",

@@ -231,7 +231,12 @@ struct run_machine {
   size_t                npool;
   run_pb              **owned;    /* every block the executor allocated */
   size_t                nowned, capowned;
-  size_t                nbusy;    /* blocks sent and not yet complete (the in-flight limit) */
+  size_t                nbusy;    /* blocks sent and not yet complete, and lean blocks parked
+                                       with their clients (run_client.parked): a parked block
+                                       counts from its send to its client's next step, which
+                                       most often sends it again, so that neither its
+                                       completion nor that send counts; the in-flight limit
+                                       reads run_in_flight */
   sim_map               pbmap;    /* block address -> index in owned + 1 */
   run_pb               *pbhint[1u << RUN_PB_HINT_BITS]; /* blocks by a hash of their address: most
                                         completions find theirs here (run_pb_find) */
@@ -381,6 +386,10 @@ run_pb *run_pb_new(run_machine *rm, const sim_sc_stmt *st);
  * forget its number, so that its next record gets a new one, as a block of
  * its own would have. */
 void run_pb_retire(run_machine *rm, run_pb *p);
+/* Blocks in flight: rm->nbusy less the blocks parked with clients, which
+ * are counted there until their clients' next steps. Walks the clients:
+ * only asked once nbusy reaches the limit (RUN_MAX_BLOCKS). */
+size_t run_in_flight(const run_machine *rm);
 /* Blocks the pool holds back before sending one again. */
 #define RUN_POOL_QUARANTINE 16u
 /* The largest buffer a block keeps when it goes back to the pool; a larger
@@ -392,8 +401,8 @@ void run_pb_retire(run_machine *rm, run_pb *p);
 #define RUN_PB_BUSY      1
 #define RUN_PB_BUSY_LEAN 2
 /* Marks p, not in flight, sent (how: RUN_PB_BUSY or RUN_PB_BUSY_LEAN),
- * keeping rm->nbusy, the count of blocks in flight that the in-flight
- * limit reads. */
+ * keeping rm->nbusy, the count of blocks in flight (and parked) that the
+ * in-flight limit reads. */
 static inline void run_pb_sent_as(run_machine *rm, run_pb *p, int how)
 {
   rm->nbusy++;

@@ -242,7 +242,10 @@ run_send_lean(run_machine *rm, run_client *c, run_pb *p, const sim_sc_stmt *st, 
   if (listed)
     p->home->head = p->next; /* (p->next is read only while p is on a list) */
   p->pb = p->made;
-  run_pb_sent_as(rm, p, RUN_PB_BUSY_LEAN);
+  if (listed)
+    run_pb_sent_as(rm, p, RUN_PB_BUSY_LEAN);
+  else
+    p->busy = RUN_PB_BUSY_LEAN; /* (a parked block is counted in rm->nbusy already) */
   run_place_stmt(&rm->place, c, st);
   OSErr ret = p->made_entry(&p->pb);
   /* Only its statement, in this client's step, sends a per-iteration

@@ -42,7 +42,8 @@ void run_lean_refused(run_pb *p)
  * wait behind it, else a new one (NULL: a limit, reported). */
 run_pb *run_pool_take(run_machine *rm, const sim_sc_stmt *st)
 {
-  if (rm->npool <= RUN_POOL_QUARANTINE || rm->nbusy >= RUN_MAX_BLOCKS)
+  if (rm->npool <= RUN_POOL_QUARANTINE ||
+      (rm->nbusy >= RUN_MAX_BLOCKS && run_in_flight(rm) >= RUN_MAX_BLOCKS))
     return run_pb_new(rm, st); /* which reports the limit */
   run_pb *p = rm->pool;
   rm->pool = p->next;
