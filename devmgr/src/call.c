@@ -402,9 +402,9 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
  * its trace points only count, and its path makes no call of its own on
  * the way to the queue of a busy serialized driver (what a scenario's calls
  * mostly do), so that it saves no register. m is the current machine. */
-static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, ParmBlkPtr pb,
-                                                                uint16_t trap, bool lean,
-                                                                bool plain)
+static inline __attribute__((always_inline)) OSErr request_path_m(dm_machine *m, ParmBlkPtr pb,
+                                                                  uint16_t trap, bool lean,
+                                                                  bool plain, bool memo)
 {
   unsigned code = trap & 0xFF;
   if (DM_UNLIKELY((trap & 0xF900) != 0xA000 || code > kKillIOCommand))
@@ -435,11 +435,12 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
       return refuse_sync_at_interrupt(m, pb, ref, code);
   }
 
-  /* A plain call to the unit the last one found (m->call_unit) takes it
-   * from there; one that finds another keeps it there. */
+  /* memo: the caller found the call's refNum in m->call_ref, so that its
+   * unit is m->call_unit; another plain call keeps the unit it finds
+   * there. */
   dm_unit *u;
   OSErr err = noErr;
-  if (plain && DM_LIKELY(ref == m->call_ref)) {
+  if (memo) {
     u = m->call_unit;
   } else {
     err = code == kOpenCommand ? (ref != 0 ? dm__unit_map(m, ref, &u) : dInstErr)
@@ -505,6 +506,12 @@ static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, P
   uint64_t id = dm__slot_id(m, si);
   pb->ioParam.ioCmdAddr = (Ptr)(uintptr_t)id;
   return request_go(m, u, si, id, pb, code, kind, mode, now, dce_query, lean, plain, c);
+}
+static inline __attribute__((always_inline)) OSErr request_path(dm_machine *m, ParmBlkPtr pb,
+                                                                uint16_t trap, bool lean,
+                                                                bool plain)
+{
+  return request_path_m(m, pb, trap, lean, plain, false);
 }
 
 /* A plain watched machine's call once it has its slot si, out of line
@@ -580,11 +587,18 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
       return watched(m, pb);                                                   \
     return request_path(m, pb, trap, true, false);                             \
   }
-/* A Sync entry tests for a plain machine first (m->calls_plain: watched,
- * no trace hook, a published clock) with a free slot, and takes the plain
- * path itself (request_path, which saves no register there); anything else
- * is the watched or the lean variant's, out of line. */
-#define DM_SYNC_ENTRY(entry, lean_fn, trap)                                     \
+/* A Sync entry tests first for a call to the unit the last plain call
+ * found (m->call_ref: only a plain machine sets it) with a free slot, and
+ * takes the plain path itself with that unit (request_path_m, which saves
+ * no register there); then for a plain machine (m->calls_plain: watched,
+ * no trace hook, a published clock) with a free slot, whose path finds its
+ * unit in the table; anything else is the watched or the lean variant's.
+ * All but the first out of line. */
+#define DM_SYNC_ENTRY(entry, plain_fn, lean_fn, trap)                           \
+  static __attribute__((noinline)) OSErr plain_fn(dm_machine *m, ParmBlkPtr pb) \
+  {                                                                            \
+    return request_path(m, pb, trap, false, true);                             \
+  }                                                                            \
   static __attribute__((noinline)) OSErr lean_fn(dm_machine *m, ParmBlkPtr pb)  \
   {                                                                            \
     return request_path(m, pb, trap, true, false);                             \
@@ -592,19 +606,22 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   DM_HOT_ENTRY OSErr entry(ParmBlkPtr pb)                                      \
   {                                                                            \
     DM_ENTRY_MACHINE(m, pb);                                                   \
-    if (DM_LIKELY(m->calls_plain && m->free_head != DM_NO_SLOT))               \
-      return request_path(m, pb, trap, false, true);                           \
+    if (DM_LIKELY(pb->ioParam.ioRefNum == m->call_ref &&                       \
+                  m->free_head != DM_NO_SLOT))                                 \
+      return request_path_m(m, pb, trap, false, true, true);                   \
+    if (m->calls_plain && m->free_head != DM_NO_SLOT)                          \
+      return plain_fn(m, pb);                                                  \
     if (DM_UNLIKELY(!m->lean))                                                 \
       return watched_call(m, pb, trap);                                        \
     return lean_fn(m, pb);                                                     \
   }
-DM_SYNC_ENTRY(dm__call_ReadSync, lean_ReadSync, _Read)
+DM_SYNC_ENTRY(dm__call_ReadSync, plain_ReadSync, lean_ReadSync, _Read)
 DM_ASYNC_ENTRY(dm__call_ReadAsync, watched_ReadAsync, _Read | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_WriteSync, lean_WriteSync, _Write)
+DM_SYNC_ENTRY(dm__call_WriteSync, plain_WriteSync, lean_WriteSync, _Write)
 DM_ASYNC_ENTRY(dm__call_WriteAsync, watched_WriteAsync, _Write | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_ControlSync, lean_ControlSync, _Control)
+DM_SYNC_ENTRY(dm__call_ControlSync, plain_ControlSync, lean_ControlSync, _Control)
 DM_ASYNC_ENTRY(dm__call_ControlAsync, watched_ControlAsync, _Control | DM_TRAP_ASYNC)
-DM_SYNC_ENTRY(dm__call_StatusSync, lean_StatusSync, _Status)
+DM_SYNC_ENTRY(dm__call_StatusSync, plain_StatusSync, lean_StatusSync, _Status)
 DM_ASYNC_ENTRY(dm__call_StatusAsync, watched_StatusAsync, _Status | DM_TRAP_ASYNC)
 #undef DM_SYNC_ENTRY
 #undef DM_ASYNC_ENTRY

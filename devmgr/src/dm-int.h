@@ -273,8 +273,11 @@ struct dm_machine {
    * request_path), while that unit is in the table, and the refNum:
    * call_ref DM_NO_CALL_REF, no int16_t's value, when none is kept. A
    * serialized workload's calls mostly go to one unit, found then without
-   * the table's two dependent loads. unit.c forgets it when its unit
-   * leaves the table (dm__forget_call_unit). */
+   * the table's two dependent loads. Set only by a plain call, so only on
+   * a plain machine (calls_plain, which never changes once set): a Sync
+   * entry that finds its refNum here takes the plain path without testing
+   * calls_plain. unit.c forgets it when its unit leaves the table
+   * (dm__forget_call_unit). */
   int32_t           call_ref;
   dm_unit          *call_unit;
 
