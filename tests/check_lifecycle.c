@@ -343,35 +343,74 @@ START_TEST(test_explicit_units)
 }
 END_TEST
 
-/* A machine as `dmsim run` makes them: counts kept, no trace hook, the
- * world's clock published, so that its Sync calls take the plain path
- * (which keeps the unit its last call found). */
+/* A machine on w as `dmsim run` makes them (counts kept, no trace hook,
+ * the world's clock published), so that its Sync calls take the plain
+ * path, which keeps the unit its last call found; slots command slots
+ * (0: the default). */
+static dm_machine *plain_machine(sim_world *w, uint32_t slots)
+{
+  ck_assert_int_eq(sim_world_init(w), 0);
+  dm_machine_config cfg = { 0 };
+  cfg.platform = sim_world_platform(w);
+  cfg.count = 1;
+  cfg.slots = slots;
+  dm_machine *m = dm_machine_new(&cfg);
+  ck_assert_ptr_nonnull(m);
+  return m;
+}
+
+/* Builtin driver `builtin` installed on m (the current machine) and
+ * opened by its name (a Pascal string); its refNum. */
+static int16_t install_open(dm_machine *m, const char *builtin, const char *pname)
+{
+  dm_driver_spec spec = builtin_spec(builtin);
+  int16_t ref = 0;
+  ck_assert_int_eq(dm_driver_install(m, &spec, &ref), noErr);
+  short r = 0;
+  ck_assert_int_eq(OpenDriver((ConstStr255Param)pname, &r), noErr);
+  ck_assert_int_eq(r, ref);
+  return ref;
+}
+
 START_TEST(test_plain_call_after_remove)
 {
   sim_world w;
-  ck_assert_int_eq(sim_world_init(&w), 0);
-  dm_machine_config cfg = { 0 };
-  cfg.platform = sim_world_platform(&w);
-  cfg.count = 1;
-  dm_machine *m = dm_machine_new(&cfg);
-  ck_assert_ptr_nonnull(m);
+  dm_machine *m = plain_machine(&w, 0);
   dm_machine *prev = dm_machine_enter(m);
-  dm_driver_spec spec = builtin_spec("null");
-  int16_t ref = 0;
-  ck_assert_int_eq(dm_driver_install(m, &spec, &ref), noErr);
-  ck_assert_int_eq(ref, -49);
-  unsigned char name[] = "\005.Null";
-  short r = 0;
-  ck_assert_int_eq(OpenDriver(name, &r), noErr);
+  ck_assert_int_eq(install_open(m, "null", "\005.Null"), -49);
   ck_assert_int_eq(read_sync(-49), noErr);
   /* Gone from the table: the next call to its refNum finds none. */
   ck_assert_int_eq(dm_driver_remove(m, -49, 0), noErr);
   ck_assert_int_eq(read_sync(-49), unitEmptyErr);
   /* And a driver installed in its place gets the calls. */
-  spec = builtin_spec("fixed");
+  dm_driver_spec spec = builtin_spec("fixed");
+  int16_t ref = 0;
   ck_assert_int_eq(dm_driver_install(m, &spec, &ref), noErr);
   ck_assert_int_eq(ref, -49);
   ck_assert_int_eq(read_sync(-49), notOpenErr);
+  dm_machine_leave(prev);
+  dm_machine_free(m);
+  sim_world_free(&w);
+}
+END_TEST
+
+/* The same kind of machine with one command slot: a Sync call to the unit
+ * the last one found, made while an async request holds the slot, goes on
+ * as any watched call (the array grows), behind the one in service. */
+START_TEST(test_plain_call_without_free_slot)
+{
+  sim_world w;
+  dm_machine *m = plain_machine(&w, 1);
+  dm_machine *prev = dm_machine_enter(m);
+  int16_t ref = install_open(m, "fixed", "\006.Fixed");
+  ck_assert_int_eq(read_sync(ref), noErr); /* (the unit kept) */
+  char buf[4];
+  ParamBlockRec a;
+  tf_io(&a, ref, buf, 4, 0);
+  ck_assert_int_eq(PBReadAsync(&a), noErr);
+  ck_assert_int_eq(read_sync(ref), noErr);
+  ck_assert_int_eq(a.ioParam.ioResult, noErr); /* (before it: FIFO) */
+  ck_assert_uint_eq(sim_world_now(&w), 3000000); /* three 1 ms services */
   dm_machine_leave(prev);
   dm_machine_free(m);
   sim_world_free(&w);
@@ -1091,6 +1130,7 @@ Suite *lifecycle_suite(void)
   tcase_add_test(ti, test_explicit_units);
   tcase_add_test(ti, test_first_free_unit_reused);
   tcase_add_test(ti, test_plain_call_after_remove);
+  tcase_add_test(ti, test_plain_call_without_free_slot);
   tcase_add_test(ti, test_unit_table_full);
   suite_add_tcase(s, ti);
 

@@ -320,6 +320,7 @@ static __attribute__((noinline, cold)) OSErr refuse_unit_out(dm_machine *m, Parm
 }
 
 static OSErr watched_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id);
+static OSErr watched_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap);
 static OSErr watched_start(dm_machine *m, dm_unit *u, uint64_t id);
 
 /* The path of a call from the moment it has its slot si (ID id, on unit u;
@@ -398,8 +399,9 @@ request_go(dm_machine *m, dm_unit *u, uint32_t si, uint64_t id, ParmBlkPtr pb, u
 /* The path of a call, compiled three times: lean for a machine nobody
  * watches (m->lean: no trace points, no history), and watched, plain or
  * not. A plain watched machine (m->calls_plain and a free slot, tested by
- * the caller) has no trace hook, publishes its clock and has a free slot:
- * its trace points only count, and its path makes no call of its own on
+ * the caller; or, with memo, the call's unit kept in m->call_unit, its
+ * slot tested here) has no trace hook and publishes its clock: its trace
+ * points only count, and its path makes no call of its own on
  * the way to the queue of a busy serialized driver (what a scenario's calls
  * mostly do), so that it saves no register. m is the current machine. */
 static inline __attribute__((always_inline)) OSErr request_path_m(dm_machine *m, ParmBlkPtr pb,
@@ -489,6 +491,10 @@ static inline __attribute__((always_inline)) OSErr request_path_m(dm_machine *m,
   if (DM_UNLIKELY(si == DM_NO_SLOT)) {
     if (lean)
       return grow_and_call_again(m, pb, trap, ref);
+    /* (memo: the entry did not look for a free slot. What the path did,
+     * the block's fields, is harmless to repeat; nothing was counted.) */
+    if (memo)
+      return watched_call(m, pb, trap);
     /* Reserved above (plain: free when the call began), unless the array
      * could not grow, or a hook took the slot meanwhile. */
     if (dm__slots_grow(m) == 0)
@@ -588,9 +594,10 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
     return request_path(m, pb, trap, true, false);                             \
   }
 /* A Sync entry tests first for a call to the unit the last plain call
- * found (m->call_ref: only a plain machine sets it) with a free slot, and
- * takes the plain path itself with that unit (request_path_m, which saves
- * no register there); then for a plain machine (m->calls_plain: watched,
+ * found (m->call_ref: only a plain machine sets it), and takes the plain
+ * path itself with that unit (request_path_m, which saves no register
+ * there; without a free slot it goes on as watched_call); then for a plain
+ * machine (m->calls_plain: watched,
  * no trace hook, a published clock) with a free slot, whose path finds its
  * unit in the table; anything else is the watched or the lean variant's.
  * All but the first out of line. */
@@ -606,8 +613,7 @@ OSErr dm_call(dm_machine *m, ParmBlkPtr pb, uint16_t trap)
   DM_HOT_ENTRY OSErr entry(ParmBlkPtr pb)                                      \
   {                                                                            \
     DM_ENTRY_MACHINE(m, pb);                                                   \
-    if (DM_LIKELY(pb->ioParam.ioRefNum == m->call_ref &&                       \
-                  m->free_head != DM_NO_SLOT))                                 \
+    if (DM_LIKELY(pb->ioParam.ioRefNum == m->call_ref))                        \
       return request_path_m(m, pb, trap, false, true, true);                   \
     if (m->calls_plain && m->free_head != DM_NO_SLOT)                          \
       return plain_fn(m, pb);                                                  \
