@@ -520,6 +520,53 @@ START_TEST(test_deep_hold)
 }
 END_TEST
 
+/* Pushes ev[0..spread], 4096 ns apart from 0, and pops ev[0]: the year
+ * starts at 0 with 1 ns days, the rest goes to the overflow, and that pop
+ * starts a year of 4096 ns days over it. */
+static void start_4096_year(sim_evq *q, dm_event *ev, int spread, uint64_t *seq)
+{
+  for (int i = 0; i <= spread; i++) {
+    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
+    ev[i].t = 4096 * (uint64_t)i;
+    ck_assert_int_eq(sim_evq_push(q, &ev[i], (*seq)++), 0);
+  }
+  ck_assert_ptr_eq(sim_evq_pop(q), &ev[0]);
+}
+
+/* One bucket's list grown by doubling from 8 entries to 65,536, through
+ * the sizes cut from huge-page chunks (512 to 16,384) and out of them
+ * again, its entries copied at each step; then a second bucket's list
+ * from a drained one's array. Pops must come in strictly rising (t, seq)
+ * order, each event once. */
+START_TEST(test_list_grows_through_sizes)
+{
+  enum { SPREAD = 200, TIED = 40000 };
+  static dm_event ev[1 + SPREAD], tied[TIED];
+  sim_evq q;
+  ck_assert_int_eq(sim_evq_init(&q, 0), 0);
+  uint64_t seq = 0;
+  /* The tied events go into one bucket's list, the first half into that
+   * of ev[122], the rest into that of ev[150]. */
+  start_4096_year(&q, ev, SPREAD, &seq);
+  for (int k = 0; k < TIED; k++) {
+    dm_event_init(&tied[k], nop, NULL, DM_LVL_HWI);
+    tied[k].t = k < TIED / 2 ? 500000 : 614400;
+    ck_assert_int_eq(sim_evq_push(&q, &tied[k], seq++), 0);
+  }
+  ck_assert_uint_eq(sim_evq_size(&q), SPREAD + TIED);
+  dm_event last = ev[0];
+  int bad = -1, n = 0;
+  for (dm_event *e; bad < 0 && (e = sim_evq_pop(&q)) != NULL; n++) {
+    if (!key_less(&last, e))
+      bad = n;
+    last = *e;
+  }
+  ck_assert_msg(bad < 0, "out of order at pop %d", bad);
+  ck_assert_int_eq(n, SPREAD + TIED);
+  sim_evq_free(&q);
+}
+END_TEST
+
 /* A bucket whose events of one time are far out of seq order: removals
  * from the front of its list move its last entries there one by one, so
  * that 40 of them end up in falling seq order ahead of the rest. Sorting
@@ -534,14 +581,7 @@ START_TEST(test_ties_far_out_of_order)
   sim_evq q;
   ck_assert_int_eq(sim_evq_init(&q, 0), 0);
   uint64_t seq = 0;
-  /* The year starts at 0 with 1 ns days: the rest goes to the overflow,
-   * and the first pop starts a year of 4096 ns days over it. */
-  for (int i = 0; i <= SPREAD; i++) {
-    dm_event_init(&ev[i], nop, NULL, DM_LVL_HWI);
-    ev[i].t = 4096 * (uint64_t)i;
-    ck_assert_int_eq(sim_evq_push(&q, &ev[i], seq++), 0);
-  }
-  ck_assert_ptr_eq(sim_evq_pop(&q), &ev[0]);
+  start_4096_year(&q, ev, SPREAD, &seq);
   popped[0] = 1;
   for (int k = 0; k < TIED; k++) {
     dm_event_init(&tied[k], nop, NULL, DM_LVL_HWI);
@@ -818,6 +858,7 @@ Suite *evq_suite(void)
   tcase_add_test(tc, test_rollover_whole_span);
   tcase_add_loop_test(tc, test_deep_hold, 0, 2);
   tcase_add_test(tc, test_ties_far_out_of_order);
+  tcase_add_test(tc, test_list_grows_through_sizes);
   tcase_add_test(tc, test_remove_after_moves);
   suite_add_tcase(s, tc);
   return s;

@@ -623,6 +623,66 @@ typedef struct kept_list {
 } kept_list;
 _Static_assert(sizeof(kept_list) <= FIRST_LIST * sizeof(sim_evq_far), "fits in any list's array");
 
+/*
+ * Big lists' arrays, from LIST_KEPT_MIN entries up (a deep queue's: with
+ * 100,000 events pending a thousand lists of about 2,000 entries, each
+ * written where its last push left it), are cut from chunks of LIST_CHUNK
+ * bytes that dm_mem_alloc_big backs with huge pages, not from malloc's
+ * small pages, where a push into a random bucket's list also missed the
+ * TLB. An array freed goes to a free list of its size (a power of two) for
+ * the next array of that size; the chunks go with the queue
+ * (sim_evq_free). Other arrays are malloc's.
+ */
+#define LIST_CHUNK ((size_t)4 << 20)
+#define LIST_CHUNK_HEAD ((size_t)CACHE_LINE) /* the chunk's link */
+
+static bool list_big(uint32_t cap)
+{
+  return cap >= LIST_KEPT_MIN && cap < (UINT32_C(1) << SIM_EVQ_LIST_CLASSES) &&
+         (cap & (cap - 1)) == 0;
+}
+
+/* An array for cap entries, or NULL when out of memory. */
+static sim_evq_far *list_alloc(sim_evq *q, uint32_t cap)
+{
+  if (!list_big(cap))
+    return malloc((size_t)cap * sizeof(sim_evq_far));
+  void **head = &q->list_free[lowest_bit(cap)];
+  if (*head != NULL) {
+    void *p = *head;
+    *head = *(void **)p;
+    return p;
+  }
+  size_t bytes = (size_t)cap * sizeof(sim_evq_far);
+  if (q->chunk_left < bytes) {
+    char *c = dm_mem_alloc_big(LIST_CHUNK);
+    if (c == NULL)
+      return NULL;
+    *(void **)(void *)c = q->chunks;
+    q->chunks = c;
+    q->chunk_at = c + LIST_CHUNK_HEAD;
+    q->chunk_left = LIST_CHUNK - LIST_CHUNK_HEAD;
+  }
+  void *p = q->chunk_at;
+  q->chunk_at += bytes;
+  q->chunk_left -= bytes;
+  return p;
+}
+
+/* Frees a list_alloc array of cap entries (NULL: nothing). */
+static void list_free(sim_evq *q, void *p, uint32_t cap)
+{
+  if (p == NULL)
+    return;
+  if (!list_big(cap)) {
+    free(p);
+    return;
+  }
+  void **head = &q->list_free[lowest_bit(cap)];
+  *(void **)p = *head;
+  *head = p;
+}
+
 static void list_put(sim_evq *q, sim_evq_list *l)
 {
   if (l->cap < LIST_KEPT_MIN) /* (a small one keeps its array: cheaper) */
@@ -634,7 +694,7 @@ static void list_put(sim_evq *q, sim_evq_list *l)
     q->lists = k;
     q->nlists++;
   } else {
-    free(l->e);
+    list_free(q, l->e, l->cap);
   }
   l->e = NULL;
   l->n = l->cap = 0;
@@ -891,10 +951,15 @@ static int resize(sim_evq *q, uint32_t cap)
  * events as the last bucket sorted into the run held, which its bucket
  * will likely reach too (instead of being copied at each doubling up to
  * there). Returns 0 or -1. */
-static int list_reserve(sim_evq *q, sim_evq_list *l)
+static int list_grow(sim_evq *q, sim_evq_list *l);
+static inline int list_reserve(sim_evq *q, sim_evq_list *l)
 {
-  if (l->n < l->cap)
-    return 0;
+  return l->n < l->cap ? 0 : list_grow(q, l);
+}
+
+/* list_reserve's growth, out of line: a push rarely needs it. */
+static __attribute__((noinline)) int list_grow(sim_evq *q, sim_evq_list *l)
+{
   if (l->cap == 0 && q->lists != NULL) {
     kept_list *k = q->lists;
     q->lists = k->next;
@@ -911,9 +976,12 @@ static int list_reserve(sim_evq *q, sim_evq_list *l)
     cap = SIM_EVQ_MAX;
   if (cap <= l->n)
     return -1;
-  sim_evq_far *e = realloc(l->e, (size_t)cap * sizeof *e);
+  sim_evq_far *e = list_alloc(q, cap);
   if (e == NULL)
     return -1;
+  if (l->n > 0)
+    memcpy(e, l->e, (size_t)l->n * sizeof *e);
+  list_free(q, l->e, l->cap);
   l->e = e;
   l->cap = cap;
   return 0;
@@ -939,11 +1007,16 @@ void sim_evq_free(sim_evq *q)
 {
   if (q->year)
     for (uint32_t b = 0; b < NBUCKETS; b++)
-      free(q->year->more[b].e);
+      list_free(q, q->year->more[b].e, q->year->more[b].cap);
   while (q->lists != NULL) {
     kept_list *k = q->lists;
     q->lists = k->next;
-    free(k);
+    list_free(q, k, k->cap);
+  }
+  while (q->chunks != NULL) {
+    void *c = q->chunks;
+    q->chunks = *(void **)c;
+    free(c);
   }
   free(q->year);
   free_padded(q->key, sizeof *q->key);

@@ -35,6 +35,9 @@ extern "C" {
 #define SIM_EVQ_BUCKETS 1024u
 /* Most events one queue can hold (positions must fit in 30 bits of idx). */
 #define SIM_EVQ_MAX ((UINT32_C(1) << 30) - 2u)
+/* Sizes of big lists' arrays that evq.c cuts from huge-page chunks: powers
+ * of two up to 2^(SIM_EVQ_LIST_CLASSES - 1) entries. */
+#define SIM_EVQ_LIST_CLASSES 15
 
 /* A heap key, kept apart from the events so that sifting never touches them. */
 typedef struct sim_evq_key {
@@ -96,6 +99,12 @@ typedef struct sim_evq {
   void         *lists;
   uint32_t      nlists;
   uint32_t      list_hint; /* events the last bucket sorted into the run held */
+  /* Big lists' arrays: chunks of huge-page memory they are cut from, the
+   * rest of the newest chunk, and freed arrays by size (evq.c, list_alloc). */
+  void         *chunks;
+  char         *chunk_at;
+  size_t        chunk_left;
+  void         *list_free[SIM_EVQ_LIST_CLASSES];
   /* Beyond the year: days >= base + SIM_EVQ_BUCKETS. */
   sim_evq_far  *over;
   uint32_t      over_n;
