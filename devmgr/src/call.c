@@ -116,7 +116,7 @@ static __attribute__((noinline, cold)) void left_on_own_queue(dm_machine *m, uin
                                                                uint64_t id)
 {
   dm_slot *s = &m->slots[si];
-  s->privq = NULL;
+  dm__slot_set_privq(s, NULL);
   dm__violation(m, DM_RULE_COMPLETE_WHILE_QUEUED, s->ref, s->pb, id,
                 "an immediate %s returned with its PB still on a queue of its own (Enqueue "
                 "without Dequeue); the Device Manager completes it and leaves that queue "

@@ -62,8 +62,8 @@ typedef enum dm_slot_state {
 #define DM_SLOTF_ONQ 0x04          /* the PB is on dCtlQHdr */
 #define DM_SLOTF_HELD 0x08         /* held: a remove, replace or KillIO under way */
 #define DM_SLOTF_COUNTED 0x10      /* in its unit's in_service (dm_counts) */
-#define DM_SLOTF_PRIVQ 0x20        /* privq is not NULL (dm__slot_set_privq; an immediate
-                                      command's may outlive it, call.c) */
+#define DM_SLOTF_PRIVQ 0x20        /* privq is not NULL, while the slot is live
+                                      (dm__slot_set_privq; a DONE slot's is stale) */
 
 typedef struct dm_slot {
   ParmBlkPtr pb;         /* NULL for commands without a PB (initialize, ...) */

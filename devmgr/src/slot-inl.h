@@ -277,7 +277,8 @@ static inline uint64_t dm__pb_id(const void *pb)
 
 /* The slot of a PB on dCtlQHdr waiting for its dispatch (QUEUED, not held
  * while a remove, replace or KillIO is under way), given id, the ID its ioCmdAddr holds
- * (dm__pb_id); DM_NO_SLOT when it is not such a request. */
+ * (dm__pb_id); DM_NO_SLOT when it is not such a request. *sf is the
+ * slot's state and flags as one word (DM_SF), for dm__slot_activate_sf. */
 static inline uint32_t dm__slot_waiting_sf(const dm_machine *m, const void *pb, uint64_t id,
                                            uint16_t *sf)
 {
@@ -289,11 +290,6 @@ static inline uint32_t dm__slot_waiting_sf(const dm_machine *m, const void *pb, 
   bool waiting = dm__slot_genid(s) == id &&
                  (*sf & DM_SF(0xFF, DM_SLOTF_HELD)) == DM_SF(DM_SLOT_QUEUED, 0) && s->pb == pb;
   return waiting ? i : DM_NO_SLOT;
-}
-static inline uint32_t dm__slot_waiting(const dm_machine *m, const void *pb, uint64_t id)
-{
-  uint16_t sf;
-  return dm__slot_waiting_sf(m, pb, id, &sf);
 }
 
 /* The live slot of a PB whose ioCmdAddr holds its ID, or DM_NO_SLOT. */
